@@ -1,0 +1,21 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "octopods",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "octopods", targets: ["octopods"]),
+    ],
+    targets: [
+        .executableTarget(name: "octopods", dependencies: ["OctopodsKit"]),
+        .target(name: "CLISupport"),
+        .target(name: "OctopodsSandbox"),
+        .target(name: "OctopodsKit", dependencies: ["CLISupport", "OctopodsSandbox"]),
+        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport"]),
+        .testTarget(name: "OctopodsSandboxTests", dependencies: ["OctopodsSandbox"]),
+        .testTarget(name: "OctopodsKitTests", dependencies: ["OctopodsKit", "CLISupport", "OctopodsSandbox"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["octopods", "OctopodsSandbox"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
