@@ -1,0 +1,223 @@
+import Foundation
+
+/// A bad command line: what is wrong, a suggestion where one helps, and the command it
+/// concerns (for the usage line and the pointer to its help).
+package struct UsageError: Error, Equatable, Sendable {
+    package var message: String
+    package var suggestion: String?
+    package var path: [String]
+
+    package init(_ message: String, suggestion: String? = nil, path: [String] = []) {
+        self.message = message; self.suggestion = suggestion; self.path = path
+    }
+}
+
+/// The command line once parsed: the command path, option values by long name (checked
+/// against their types), positionals, and whether help or the version was asked for.
+package struct ParsedArguments: Sendable, Equatable {
+    package var path: [String] = []
+    package var values: [String: [String]] = [:]
+    package var positionals: [String] = []
+    package var helpRequested = false
+    package var versionRequested = false
+
+    package init(path: [String] = [], values: [String: [String]] = [:], positionals: [String] = []) {
+        self.path = path; self.values = values; self.positionals = positionals
+    }
+
+    package func has(_ long: String) -> Bool { values[long] != nil }
+    package func flag(_ long: String) -> Bool { values[long] != nil }
+    /// The last value given (a repeated single-value option: the last one wins).
+    package func string(_ long: String) -> String? { values[long]?.last }
+    package func strings(_ long: String) -> [String] { values[long] ?? [] }
+    package func integer(_ long: String) -> Int? { string(long).flatMap { Int($0) } }
+    package func seconds(_ long: String) -> Double? { string(long).flatMap { DurationParser.seconds($0) } }
+    package func bool(_ long: String) -> Bool? { string(long).map { $0 == "true" } }
+}
+
+/// The hand-rolled parser. Rules, in the manner of gh and clig.dev:
+/// `--long value`, `--long=value`, `-s value`, `-svalue`, clustered short flags (`-vq`),
+/// repeatable options, positionals, `--` ends options, global options anywhere,
+/// `-h/--help` and `help <path>` at every level, typed values checked here.
+package struct ArgumentParser: Sendable {
+    package let program: ProgramSpec
+
+    package init(_ program: ProgramSpec) { self.program = program }
+
+    package func parse(_ argv: [String]) throws(UsageError) -> ParsedArguments {
+        // With -h/--help on the line, a mistake elsewhere must not hide the help asked for.
+        let wantsHelp = argv.prefix { $0 != "--" }.contains { $0 == "-h" || $0 == "--help" }
+        do {
+            return try parseStrictly(argv)
+        } catch {
+            guard wantsHelp else { throw error }
+            var result = ParsedArguments(path: validPrefix(error.path))
+            result.helpRequested = true
+            return result
+        }
+    }
+
+    private func validPrefix(_ path: [String]) -> [String] {
+        program.root.descendant(at: path) != nil ? path : []
+    }
+
+    private func parseStrictly(_ argv: [String]) throws(UsageError) -> ParsedArguments {
+        var result = ParsedArguments()
+        var spec = program.root
+        var index = 0
+        var optionsEnded = false
+
+        func lookupLong(_ name: String) -> OptionSpec? {
+            spec.options.first { $0.long == name } ?? program.globalOptions.first { $0.long == name }
+        }
+        func lookupShort(_ c: Character) -> OptionSpec? {
+            spec.options.first { $0.short == c } ?? program.globalOptions.first { $0.short == c }
+        }
+        func looksLikeOption(_ token: String) -> Bool {
+            if token == "--" || token == "-h" || token == "--help" { return true }
+            if token.hasPrefix("--") {
+                let name = String(token.dropFirst(2).prefix { $0 != "=" })
+                return lookupLong(name) != nil
+            }
+            if token.hasPrefix("-"), let c = token.dropFirst().first, token.count >= 2 { return lookupShort(c) != nil }
+            return false
+        }
+        func record(_ option: OptionSpec, _ value: String?, as typed: String) throws(UsageError) {
+            if option.isFlag {
+                if value != nil {
+                    throw UsageError("option '--\(option.long)' takes no value", path: result.path)
+                }
+                result.values[option.long] = ["true"]
+                return
+            }
+            guard let value else { throw UsageError("option '\(typed)' needs a value", path: result.path) }
+            if let problem = option.type.problem(with: value) {
+                throw UsageError("invalid value for '\(typed)': \(problem)", path: result.path)
+            }
+            if option.repeatable {
+                result.values[option.long, default: []].append(value)
+            } else {
+                result.values[option.long] = [value]
+            }
+        }
+        func nextValue(for option: OptionSpec, typed: String) throws(UsageError) -> String {
+            guard index + 1 < argv.count, !looksLikeOption(argv[index + 1]) else {
+                throw UsageError("option '\(typed)' needs a value", path: result.path)
+            }
+            index += 1
+            return argv[index]
+        }
+        func unknownOption(_ typed: String) -> UsageError {
+            let visible = (spec.options + program.globalOptions).filter { !$0.hidden }
+            let name = String(typed.drop { $0 == "-" })
+            let guess = typed.hasPrefix("--")
+                ? Suggestions.closest(to: name, among: visible.map(\.long)).map { "--\($0)" }
+                : nil
+            return UsageError("unknown option '\(typed)'", suggestion: guess.map { "Did you mean '\($0)'?" },
+                              path: result.path)
+        }
+
+        while index < argv.count {
+            let token = argv[index]
+            defer { index += 1 }
+            if optionsEnded {
+                result.positionals.append(token)
+                continue
+            }
+            if token == "--" {
+                optionsEnded = true
+                continue
+            }
+            if token == "-h" || token == "--help" {
+                result.helpRequested = true
+                continue
+            }
+            if token == "--version", spec.options.allSatisfy({ $0.long != "version" }) {
+                result.versionRequested = true
+                continue
+            }
+            if token.hasPrefix("--") {
+                let body = token.dropFirst(2)
+                let name = String(body.prefix { $0 != "=" })
+                let inline = body.contains("=") ? String(body.drop { $0 != "=" }.dropFirst()) : nil
+                guard let option = lookupLong(name) else { throw unknownOption("--\(name)") }
+                let value = option.isFlag || inline != nil ? inline : try nextValue(for: option, typed: "--\(name)")
+                try record(option, value, as: "--\(name)")
+                continue
+            }
+            if token.hasPrefix("-"), token.count > 1, Double(token) == nil {
+                var rest = Substring(token.dropFirst())
+                while let c = rest.first {
+                    rest = rest.dropFirst()
+                    guard let option = lookupShort(c) else { throw unknownOption("-\(c)") }
+                    if option.isFlag {
+                        try record(option, nil, as: "-\(c)")
+                        continue
+                    }
+                    let value = rest.isEmpty ? try nextValue(for: option, typed: "-\(c)") : String(rest)
+                    try record(option, value, as: "-\(c)")
+                    rest = ""
+                }
+                continue
+            }
+            // A word: a subcommand while the current command is a group, else a positional.
+            if spec.isGroup {
+                if result.path.isEmpty, token == "help", spec.subcommand(named: "help") == nil {
+                    result.helpRequested = true
+                    let rest = Array(argv[(index + 1)...]).filter { !$0.hasPrefix("-") }
+                    for word in rest {
+                        guard let next = spec.subcommand(named: word) else {
+                            throw unknownCommand(word, in: spec, path: result.path)
+                        }
+                        spec = next
+                        result.path.append(word)
+                    }
+                    index = argv.count
+                    continue
+                }
+                guard let next = spec.subcommand(named: token) else {
+                    throw unknownCommand(token, in: spec, path: result.path)
+                }
+                spec = next
+                result.path.append(token)
+                continue
+            }
+            result.positionals.append(token)
+        }
+
+        if result.helpRequested || result.versionRequested || spec.isGroup { return result }
+        try checkPositionals(result, spec)
+        for option in spec.options where option.required && result.values[option.long] == nil {
+            throw UsageError("missing required option '\(option.signature)'", path: result.path)
+        }
+        return result
+    }
+
+    private func unknownCommand(_ word: String, in spec: CommandSpec, path: [String]) -> UsageError {
+        let names = spec.subcommands.filter { !$0.hidden }.map(\.name)
+        let guess = Suggestions.closest(to: word, among: names)
+        let parent = ([program.name] + path).joined(separator: " ")
+        return UsageError("unknown command '\(word)' for '\(parent)'",
+                          suggestion: guess.map { "Did you mean '\($0)'?" }, path: path)
+    }
+
+    private func checkPositionals(_ result: ParsedArguments, _ spec: CommandSpec) throws(UsageError) {
+        var remaining = result.positionals[...]
+        for argument in spec.arguments {
+            if remaining.isEmpty {
+                if argument.optional { break }
+                throw UsageError("missing argument <\(argument.name)>", path: result.path)
+            }
+            let taken = argument.repeating ? Array(remaining) : [remaining.removeFirst()]
+            if argument.repeating { remaining = [] }
+            for value in taken {
+                if let problem = argument.type.problem(with: value) {
+                    throw UsageError("invalid value for <\(argument.name)>: \(problem)", path: result.path)
+                }
+            }
+        }
+        if let extra = remaining.first {
+            throw UsageError("unexpected argument '\(extra)'", path: result.path)
+        }
+    }
+}

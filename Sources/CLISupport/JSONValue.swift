@@ -1,0 +1,359 @@
+import Foundation
+
+/// A JSON document that keeps object keys in their order, so `--output json` prints what
+/// the API said, field for field, and decoding can be tolerant (ids that are numbers or
+/// strings, lists bare or wrapped) without a Codable type per documented variant.
+package indirect enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    /// The number's text exactly as it appeared (no float rounding of large ids).
+    case number(String)
+    case string(String)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    package static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case let (.bool(x), .bool(y)): return x == y
+        case let (.number(x), .number(y)): return x == y
+        case let (.string(x), .string(y)): return x == y
+        case let (.array(x), .array(y)): return x == y
+        case let (.object(x), .object(y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default: return false
+        }
+    }
+
+    package static func int(_ n: Int) -> JSONValue { .number(String(n)) }
+
+    // MARK: Access
+
+    package subscript(key: String) -> JSONValue? {
+        guard case .object(let pairs) = self else { return nil }
+        return pairs.first { $0.0 == key }?.1
+    }
+
+    package var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    /// A string, or a number's text: for ids the docs show both ways.
+    package var scalarText: String? {
+        switch self {
+        case .string(let s): return s
+        case .number(let n): return n
+        case .bool(let b): return b ? "true" : "false"
+        default: return nil
+        }
+    }
+
+    package var intValue: Int? {
+        switch self {
+        case .number(let n): return Int(n)
+        case .string(let s): return Int(s)
+        default: return nil
+        }
+    }
+
+    package var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    package var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    package var objectValue: [(String, JSONValue)]? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    package var isNull: Bool { self == .null }
+
+    /// Sets (or appends) a key of an object; no effect on other kinds.
+    package mutating func set(_ key: String, _ value: JSONValue) {
+        guard case .object(var pairs) = self else { return }
+        if let i = pairs.firstIndex(where: { $0.0 == key }) { pairs[i].1 = value } else { pairs.append((key, value)) }
+        self = .object(pairs)
+    }
+
+    // MARK: Parsing
+
+    package struct ParseError: Error, Equatable, Sendable {
+        package var message: String
+        package var offset: Int
+    }
+
+    /// Parses RFC 8259 JSON. Depth is limited so hostile input cannot exhaust the stack.
+    package static func parse(_ data: Data) throws(ParseError) -> JSONValue {
+        var parser = Parser(bytes: [UInt8](data))
+        return try parser.parseDocument()
+    }
+
+    package static func parse(_ text: String) throws(ParseError) -> JSONValue {
+        try parse(Data(text.utf8))
+    }
+
+    private struct Parser {
+        let bytes: [UInt8]
+        var i = 0
+        var depth = 0
+        static let maxDepth = 512
+
+        init(bytes: [UInt8]) {
+            // A UTF-8 byte-order mark is tolerated.
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { self.bytes = Array(bytes.dropFirst(3)) } else { self.bytes = bytes }
+        }
+
+        func fail(_ message: String) -> ParseError { ParseError(message: message, offset: i) }
+
+        mutating func skipSpace() {
+            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+        }
+
+        mutating func parseDocument() throws(ParseError) -> JSONValue {
+            skipSpace()
+            let value = try parseValue()
+            skipSpace()
+            guard i == bytes.count else { throw fail("unexpected data after the JSON value") }
+            return value
+        }
+
+        mutating func parseValue() throws(ParseError) -> JSONValue {
+            guard i < bytes.count else { throw fail("unexpected end of input") }
+            switch bytes[i] {
+            case UInt8(ascii: "{"): return try parseObject()
+            case UInt8(ascii: "["): return try parseArray()
+            case UInt8(ascii: "\""): return .string(try parseString())
+            case UInt8(ascii: "t"): return try literal("true", .bool(true))
+            case UInt8(ascii: "f"): return try literal("false", .bool(false))
+            case UInt8(ascii: "n"): return try literal("null", .null)
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+            default: throw fail("unexpected character")
+            }
+        }
+
+        mutating func literal(_ word: String, _ value: JSONValue) throws(ParseError) -> JSONValue {
+            let w = Array(word.utf8)
+            guard i + w.count <= bytes.count, Array(bytes[i..<(i + w.count)]) == w else { throw fail("invalid literal") }
+            i += w.count
+            return value
+        }
+
+        mutating func enter() throws(ParseError) {
+            depth += 1
+            if depth > Self.maxDepth { throw fail("nesting too deep") }
+        }
+
+        mutating func parseObject() throws(ParseError) -> JSONValue {
+            try enter()
+            defer { depth -= 1 }
+            i += 1
+            var pairs: [(String, JSONValue)] = []
+            skipSpace()
+            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
+            while true {
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                let key = try parseString()
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                i += 1
+                skipSpace()
+                pairs.append((key, try parseValue()))
+                skipSpace()
+                guard i < bytes.count else { throw fail("unexpected end of input") }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
+                throw fail("expected ',' or '}'")
+            }
+        }
+
+        mutating func parseArray() throws(ParseError) -> JSONValue {
+            try enter()
+            defer { depth -= 1 }
+            i += 1
+            var items: [JSONValue] = []
+            skipSpace()
+            if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            while true {
+                skipSpace()
+                items.append(try parseValue())
+                skipSpace()
+                guard i < bytes.count else { throw fail("unexpected end of input") }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                throw fail("expected ',' or ']'")
+            }
+        }
+
+        mutating func parseNumber() throws(ParseError) -> JSONValue {
+            let start = i
+            if bytes[i] == UInt8(ascii: "-") { i += 1 }
+            func digits(_ p: inout Parser) -> Int {
+                let s = p.i
+                while p.i < p.bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(p.bytes[p.i]) { p.i += 1 }
+                return p.i - s
+            }
+            guard i < bytes.count else { throw fail("invalid number") }
+            if bytes[i] == UInt8(ascii: "0") { i += 1 } else if digits(&self) == 0 { throw fail("invalid number") }
+            if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+                i += 1
+                guard digits(&self) > 0 else { throw fail("invalid number") }
+            }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+                i += 1
+                if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+                guard digits(&self) > 0 else { throw fail("invalid number") }
+            }
+            return .number(String(decoding: bytes[start..<i], as: UTF8.self))
+        }
+
+        mutating func hex4() throws(ParseError) -> UInt32 {
+            guard i + 4 <= bytes.count else { throw fail("invalid \\u escape") }
+            var v: UInt32 = 0
+            for _ in 0..<4 {
+                let c = bytes[i]
+                let d: UInt32
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
+                default: throw fail("invalid \\u escape")
+                }
+                v = v * 16 + d
+                i += 1
+            }
+            return v
+        }
+
+        mutating func parseString() throws(ParseError) -> String {
+            i += 1
+            var out = [UInt8]()
+            while i < bytes.count {
+                let c = bytes[i]
+                if c == UInt8(ascii: "\"") {
+                    i += 1
+                    guard let s = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8 in string") }
+                    return s
+                }
+                if c < 0x20 { throw fail("control character in string") }
+                if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
+                i += 1
+                guard i < bytes.count else { break }
+                let e = bytes[i]
+                i += 1
+                switch e {
+                case UInt8(ascii: "\""): out.append(0x22)
+                case UInt8(ascii: "\\"): out.append(0x5C)
+                case UInt8(ascii: "/"): out.append(0x2F)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    var code = try hex4()
+                    if (0xD800...0xDBFF).contains(code) {
+                        if i + 6 <= bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                            i += 2
+                            let low = try hex4()
+                            if (0xDC00...0xDFFF).contains(low) {
+                                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                            } else {
+                                code = 0xFFFD
+                            }
+                        } else {
+                            code = 0xFFFD
+                        }
+                    } else if (0xDC00...0xDFFF).contains(code) {
+                        code = 0xFFFD
+                    }
+                    let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
+                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default:
+                    throw fail("invalid escape")
+                }
+            }
+            throw fail("unterminated string")
+        }
+    }
+
+    // MARK: Serialising
+
+    /// Compact (one line) or pretty (two-space indent) JSON text. Keys keep their order.
+    package func serialized(pretty: Bool = false) -> String {
+        var out = ""
+        write(into: &out, pretty: pretty, indent: 0)
+        return out
+    }
+
+    private func write(into out: inout String, pretty: Bool, indent: Int) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .number(let n): out += n
+        case .string(let s): Self.quote(s, into: &out)
+        case .array(let items):
+            if items.isEmpty { out += "[]"; return }
+            out += "["
+            for (n, item) in items.enumerated() {
+                if n > 0 { out += "," }
+                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                item.write(into: &out, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
+            out += "]"
+        case .object(let pairs):
+            if pairs.isEmpty { out += "{}"; return }
+            out += "{"
+            for (n, (key, value)) in pairs.enumerated() {
+                if n > 0 { out += "," }
+                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                Self.quote(key, into: &out)
+                out += pretty ? ": " : ":"
+                value.write(into: &out, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
+            out += "}"
+        }
+    }
+
+    /// JSON string escaping; control characters (and DEL) always escaped, so JSON output is
+    /// as safe on a terminal as a table.
+    private static func quote(_ s: String, into out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral,
+    ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral, ExpressibleByNilLiteral {
+    package init(stringLiteral value: String) { self = .string(value) }
+    package init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    package init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }
+    package init(booleanLiteral value: Bool) { self = .bool(value) }
+    package init(integerLiteral value: Int) { self = .number(String(value)) }
+    package init(nilLiteral: ()) { self = .null }
+}

@@ -1,0 +1,144 @@
+import Testing
+@testable import CLISupport
+
+/// A small program shaped like ours: a group, leaves with arguments, typed and repeatable options.
+let testProgram = ProgramSpec(
+    root: CommandSpec(name: "tool", abstract: "A tool.", subcommands: [
+        CommandSpec(name: "templates", abstract: "Templates.", subcommands: [
+            CommandSpec(name: "list", abstract: "List.", options: [
+                .value("status", "STATUS", .choice(["accepted", "rejected"]), help: "Status."),
+                .value("limit", short: "n", "N", .integer(1...100), help: "Limit."),
+            ]),
+            CommandSpec(name: "get", abstract: "Get.", arguments: [ArgumentSpec("template-id", help: "Id.")]),
+        ]),
+        CommandSpec(name: "send", abstract: "Send.", arguments: [ArgumentSpec("template-id", help: "Id.")], options: [
+            .value("to", "PHONE", required: true, help: "To."),
+            .value("var", "N=VALUE", repeatable: true, help: "Var."),
+            .value("timeout", "DURATION", .duration, help: "Timeout."),
+            .value("active", "BOOL", .boolean, help: "Active."),
+            .flag("dry-run", help: "Dry run."),
+        ]),
+    ]),
+    globalOptions: [
+        .value("output", short: "o", "FORMAT", .choice(["table", "json"]), help: "Format."),
+        .flag("verbose", short: "v", help: "Verbose."),
+        .flag("quiet", short: "q", help: "Quiet."),
+    ],
+    version: "1.0")
+
+struct ParseCase: Sendable, CustomTestStringConvertible {
+    var argv: [String]
+    var expected: Result<ParsedArguments, UsageError>
+    var testDescription: String { argv.joined(separator: " ") }
+}
+
+func parsed(_ path: [String], _ values: [String: [String]] = [:], _ positionals: [String] = []) -> Result<ParsedArguments, UsageError> {
+    .success(ParsedArguments(path: path, values: values, positionals: positionals))
+}
+
+func failure(_ message: String, _ suggestion: String? = nil, _ path: [String] = []) -> Result<ParsedArguments, UsageError> {
+    .failure(UsageError(message, suggestion: suggestion, path: path))
+}
+
+let parseCases: [ParseCase] = [
+    ParseCase(argv: ["templates", "list"], expected: parsed(["templates", "list"])),
+    ParseCase(argv: ["templates", "list", "--status", "accepted"], expected: parsed(["templates", "list"], ["status": ["accepted"]])),
+    ParseCase(argv: ["templates", "list", "--status=rejected"], expected: parsed(["templates", "list"], ["status": ["rejected"]])),
+    ParseCase(argv: ["templates", "list", "-n", "5"], expected: parsed(["templates", "list"], ["limit": ["5"]])),
+    ParseCase(argv: ["templates", "list", "-n5"], expected: parsed(["templates", "list"], ["limit": ["5"]])),
+    ParseCase(argv: ["-o", "json", "templates", "list"], expected: parsed(["templates", "list"], ["output": ["json"]])),
+    ParseCase(argv: ["templates", "-v", "list", "-ojson"], expected: parsed(["templates", "list"], ["verbose": ["true"], "output": ["json"]])),
+    ParseCase(argv: ["templates", "list", "-vq"], expected: parsed(["templates", "list"], ["verbose": ["true"], "quiet": ["true"]])),
+    ParseCase(argv: ["templates", "list", "--limit", "5", "--limit", "7"], expected: parsed(["templates", "list"], ["limit": ["7"]])),
+    ParseCase(argv: ["send", "1001", "--to", "+1555", "--var", "1=a", "--var", "2=b b", "--dry-run"],
+              expected: parsed(["send"], ["to": ["+1555"], "var": ["1=a", "2=b b"], "dry-run": ["true"]], ["1001"])),
+    ParseCase(argv: ["send", "--to", "-5", "--", "--odd-id"], expected: parsed(["send"], ["to": ["-5"]], ["--odd-id"])),
+    ParseCase(argv: ["send", "x", "--to", "+1", "--timeout", "1m30s", "--active", "false"],
+              expected: parsed(["send"], ["to": ["+1"], "timeout": ["1m30s"], "active": ["false"]], ["x"])),
+    ParseCase(argv: ["send", "x", "--to", "+1", "--var=1=a=b"], expected: parsed(["send"], ["to": ["+1"], "var": ["1=a=b"]], ["x"])),
+    // Errors, with their exact texts.
+    ParseCase(argv: ["tempaltes", "list"], expected: failure("unknown command 'tempaltes' for 'tool'", "Did you mean 'templates'?")),
+    ParseCase(argv: ["templates", "lst"], expected: failure("unknown command 'lst' for 'tool templates'", "Did you mean 'list'?", ["templates"])),
+    ParseCase(argv: ["frobnicate"], expected: failure("unknown command 'frobnicate' for 'tool'")),
+    ParseCase(argv: ["templates", "list", "--stauts", "accepted"],
+              expected: failure("unknown option '--stauts'", "Did you mean '--status'?", ["templates", "list"])),
+    ParseCase(argv: ["templates", "list", "-x"], expected: failure("unknown option '-x'", nil, ["templates", "list"])),
+    ParseCase(argv: ["templates", "list", "--status"], expected: failure("option '--status' needs a value", nil, ["templates", "list"])),
+    ParseCase(argv: ["templates", "list", "--status", "--limit", "3"],
+              expected: failure("option '--status' needs a value", nil, ["templates", "list"])),
+    ParseCase(argv: ["templates", "list", "--status", "pending"],
+              expected: failure("invalid value for '--status': 'pending' is not one of: accepted, rejected", nil, ["templates", "list"])),
+    ParseCase(argv: ["templates", "list", "-n", "500"],
+              expected: failure("invalid value for '-n': 500 is out of range (1–100)", nil, ["templates", "list"])),
+    ParseCase(argv: ["templates", "list", "--limit", "ten"],
+              expected: failure("invalid value for '--limit': 'ten' is not a whole number", nil, ["templates", "list"])),
+    ParseCase(argv: ["send", "x", "--to", "+1", "--timeout", "soon"],
+              expected: failure("invalid value for '--timeout': 'soon' is not a duration (e.g. 30s, 5m, 1h30m, 500ms)", nil, ["send"])),
+    ParseCase(argv: ["send", "x", "--to", "+1", "--active", "yes"],
+              expected: failure("invalid value for '--active': 'yes' is not true or false", nil, ["send"])),
+    ParseCase(argv: ["send", "x", "--to", "+1", "--dry-run=yes"], expected: failure("option '--dry-run' takes no value", nil, ["send"])),
+    ParseCase(argv: ["send", "--to", "+1"], expected: failure("missing argument <template-id>", nil, ["send"])),
+    ParseCase(argv: ["send", "x"], expected: failure("missing required option '--to PHONE'", nil, ["send"])),
+    ParseCase(argv: ["templates", "get", "1", "2"], expected: failure("unexpected argument '2'", nil, ["templates", "get"])),
+]
+
+@Suite struct ArgumentParserTests {
+    @Test(arguments: parseCases)
+    func parses(_ c: ParseCase) {
+        let parser = ArgumentParser(testProgram)
+        switch c.expected {
+        case .success(let expected):
+            #expect(throws: Never.self) { _ = try parser.parse(c.argv) }
+            let got = try? parser.parse(c.argv)
+            #expect(got == expected)
+        case .failure(let expected):
+            #expect(throws: expected) { _ = try parser.parse(c.argv) }
+        }
+    }
+
+    @Test func helpAnywhere() throws {
+        let parser = ArgumentParser(testProgram)
+        for argv in [["--help"], ["templates", "-h"], ["templates", "list", "--help", "--bogus-after"], ["help", "templates", "list"]] {
+            let result = try? parser.parse(argv)
+            #expect(result?.helpRequested == true, "\(argv)")
+        }
+        #expect(try parser.parse(["help", "templates", "list"]).path == ["templates", "list"])
+        #expect(throws: UsageError("unknown command 'lisst' for 'tool templates'", suggestion: "Did you mean 'list'?", path: ["templates"])) {
+            try parser.parse(["help", "templates", "lisst"])
+        }
+    }
+
+    @Test func versionAndGroupsSkipValidation() throws {
+        let parser = ArgumentParser(testProgram)
+        #expect(try parser.parse(["--version"]).versionRequested)
+        #expect(try parser.parse(["templates"]).path == ["templates"])
+        #expect(try parser.parse([]).path == [])
+    }
+
+    @Test func typedGetters() throws {
+        let args = try ArgumentParser(testProgram).parse(["send", "x", "--to", "+1", "--timeout", "1m30s", "--active", "true"])
+        #expect(args.seconds("timeout") == 90)
+        #expect(args.bool("active") == true)
+        #expect(args.flag("dry-run") == false)
+    }
+}
+
+@Suite struct DurationAndSuggestionTests {
+    @Test(arguments: [("90s", 90.0), ("5m", 300), ("1h30m", 5400), ("500ms", 0.5), ("1.5s", 1.5), ("2", 2), ("1d", 86400)])
+    func durations(_ text: String, _ seconds: Double) {
+        #expect(DurationParser.seconds(text) == seconds)
+    }
+
+    @Test(arguments: ["", "s", "5x", "-5s", "1m30", "ms", "inf", "nan", "1e400s"])
+    func badDurations(_ text: String) {
+        #expect(DurationParser.seconds(text) == nil)
+    }
+
+    @Test func suggestions() {
+        #expect(Suggestions.closest(to: "stauts", among: ["status", "lang"]) == "status")
+        #expect(Suggestions.closest(to: "temp", among: ["templates", "status"]) == "templates")
+        #expect(Suggestions.closest(to: "zzz", among: ["templates", "status"]) == nil)
+        #expect(Suggestions.distance("kitten", "sitting") == 3)
+        #expect(Suggestions.distance("ab", "ba") == 1)
+    }
+}
