@@ -14,7 +14,8 @@ let package = Package(
         .target(name: "OctopodsKit", dependencies: ["CLISupport", "OctopodsSandbox"]),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport"]),
         .testTarget(name: "OctopodsSandboxTests", dependencies: ["OctopodsSandbox"]),
-        .testTarget(name: "OctopodsKitTests", dependencies: ["OctopodsKit", "CLISupport", "OctopodsSandbox"]),
+        .testTarget(name: "OctopodsKitTests", dependencies: ["OctopodsKit", "CLISupport", "OctopodsSandbox"],
+                    exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: ["octopods", "OctopodsSandbox"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,57 @@
+import Foundation
+import CLISupport
+
+/// The API answered, and not with success.
+package struct APIError: Error, Equatable, Sendable {
+    package var status: Int
+    package var family: ErrorFamily
+    package var method: String
+    package var errorCode: Int?
+    /// The API's own `error` text (or the 429 `message`).
+    package var message: String?
+    package var requestID: String?
+    /// When a 429 says to try again.
+    package var retryAt: Date?
+    /// Where a refused redirect pointed.
+    package var location: String?
+    /// The start of a body that was not the documented JSON (an HTML error page, say).
+    package var bodySnippet: String?
+
+    package var name: String? { errorCode.flatMap { ErrorCatalog.name(family, $0) } }
+
+    /// Decodes the documented error shapes: `{request_id, error_code, error}`, the 429
+    /// `{message}` with its retry time, and bodies that are empty, HTML or unreadable.
+    package static func from(_ response: HTTPResponse, family: ErrorFamily, method: String) -> APIError {
+        var error = APIError(status: response.status, family: family, method: method)
+        error.location = response.headers["location"]
+        if let json = try? JSONValue.parse(response.body) {
+            error.errorCode = json["error_code"]?.intValue
+            error.message = (json["error"] ?? json["message"])?.scalarText
+            error.requestID = json["request_id"]?.scalarText
+        } else if !response.body.isEmpty {
+            let text = String(decoding: response.body.prefix(300), as: UTF8.self)
+            error.bodySnippet = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }.joined(separator: " ")
+        }
+        if response.status == 429, let message = error.message { error.retryAt = RetryTime.parse(message) }
+        return error
+    }
+}
+
+/// The 429 message embeds its retry time: "Please try after 2026-04-24 12:34:56 UTC."
+package enum RetryTime {
+    package static func parse(_ message: String) -> Date? {
+        guard let range = message.range(of: #"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}"#, options: .regularExpression) else {
+            return nil
+        }
+        let digits = message[range].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        guard digits.count == 6 else { return nil }
+        var parts = DateComponents()
+        parts.year = digits[0]; parts.month = digits[1]; parts.day = digits[2]
+        parts.hour = digits[3]; parts.minute = digits[4]; parts.second = digits[5]
+        var calendar = Calendar(identifier: .gregorian)
+        guard let utc = TimeZone(identifier: "UTC") else { return nil }
+        calendar.timeZone = utc
+        return calendar.date(from: parts)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import CLISupport
+
+/// A response body that does not have the documented shape.
+package struct DecodingProblem: Error, Equatable, Sendable {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+}
+
+/// One API call as a value: built by a pure factory in `API`, sent by `APIClient`.
+package struct Endpoint<Response: Sendable>: Sendable {
+    package var method: String
+    /// Path below the base URL, starting with `/api/v1/`.
+    package var path: String
+    package var query: [(String, String)]
+    package var body: JSONValue?
+    package var family: ErrorFamily
+    package var decode: @Sendable (JSONValue) throws(DecodingProblem) -> Response
+
+    package init(method: String, path: String, query: [(String, String)] = [], body: JSONValue? = nil,
+                 family: ErrorFamily, decode: @escaping @Sendable (JSONValue) throws(DecodingProblem) -> Response) {
+        self.method = method; self.path = path; self.query = query; self.body = body; self.family = family
+        self.decode = decode
+    }
+
+    package var channel: Channel { family.channel }
+    /// GETs change nothing: any failure of one is safe to retry.
+    package var isReadOnly: Bool { method == "GET" }
+}
+
+/// Percent-encoding for one path segment or query component: everything but unreserved
+/// characters (RFC 3986) is encoded, so user input can never change the path.
+package enum URLEncoding {
+    private static let unreserved = CharacterSet(charactersIn:
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    package static func component(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+}

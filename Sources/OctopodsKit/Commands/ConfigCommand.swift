@@ -1,0 +1,203 @@
+import Foundation
+import CLISupport
+
+package enum ConfigCommand {
+    package static let spec = CommandSpec(
+        name: "config",
+        abstract: "Read and write the config file (API keys, base URL) per profile.",
+        discussion: """
+        The file is INI style: a [profile] section per profile, with the settings whatsapp_api_key, sms_api_key, \
+        vbm_api_key and base_url. It is written with mode 0600 in a 0700 directory. Environment variables override it; \
+        'config list' shows where each value comes from. Keys are never printed, only their last four characters.
+        """)
+
+    static let keyArgument = ArgumentSpec("key", .choice(ConfigDocument.knownKeys),
+                                          help: "A setting: " + ConfigDocument.knownKeys.joined(separator: ", ") + ".")
+
+    /// The profile a write goes to: --profile > OCTOPODS_PROFILE > default (it need not exist yet).
+    static func profile(_ ctx: Context) -> String {
+        ctx.globals.profile ?? ctx.environment[EnvironmentVariable.profile.rawValue].flatMap { $0.isEmpty ? nil : $0 }
+            ?? Defaults.profile
+    }
+
+    /// `****abcd`: enough to tell keys apart, never enough to use one.
+    package static func mask(_ secret: String) -> String {
+        secret.count >= 12 ? "****" + secret.suffix(4) : "****"
+    }
+
+    static func save(_ document: ConfigDocument, to url: URL) throws(OctopodsError) {
+        do {
+            try AtomicFile.makeDirectory(url.deletingLastPathComponent())
+            try AtomicFile.write(Data(document.text.utf8), to: url, mode: 0o600)
+        } catch {
+            throw .failed("cannot write the config file \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    package struct Set: Command {
+        package static let spec = CommandSpec(
+            name: "set",
+            abstract: "Store a setting in the config file; API keys are read from stdin or a hidden prompt.",
+            discussion: "An API key is never taken from the command line, where it would show in 'ps' and the shell history: "
+                + "pipe it in, or type it at the hidden prompt. base_url may be given as an argument.",
+            arguments: [keyArgument, ArgumentSpec("value", optional: true, help: "The value, for base_url only.")],
+            examples: [
+                Example("printf %s \"$KEY\" | octopods config set whatsapp_api_key", "Store the WhatsApp key from a variable."),
+                Example("octopods config set sms_api_key", "Type the SMS key at a hidden prompt."),
+                Example("octopods --profile staging config set base_url https://staging.example.com", "Point a profile elsewhere."),
+            ])
+
+        var key: String
+        var value: String?
+
+        package init(_ arguments: ParsedArguments) throws(OctopodsError) {
+            key = arguments.positionals.first ?? ""
+            value = arguments.positionals.dropFirst().first
+            if value != nil, ConfigDocument.secretKeys.contains(key) {
+                throw .usage(UsageError(
+                    "an API key is never accepted on the command line (it would show in ps and the shell history)",
+                    suggestion: "Pipe it in instead: printf %s \"$KEY\" | octopods config set \(key)", path: ["config", "set"]))
+            }
+        }
+
+        package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+            let secret = ConfigDocument.secretKeys.contains(key)
+            let newValue: String
+            if let value { newValue = value } else { newValue = try readValue(ctx, secret: secret) }
+            if key == "base_url", let problem = BaseURL.problem(newValue) {
+                throw .invalidInput("invalid base_url '\(newValue)': \(problem)")
+            }
+            let (url, _) = Settings.configLocation(ctx)
+            var document = try Settings.loadConfig(url).0 ?? ConfigDocument()
+            let profile = ConfigCommand.profile(ctx)
+            document.set(key, newValue, profile: profile)
+            try save(document, to: url)
+            ctx.notice("Saved \(key) (\(secret ? mask(newValue) : newValue)) to [\(profile)] in \(url.path)")
+            if secret, let channel = Channel.allCases.first(where: { $0.keySetting == key }) {
+                for variable in [channel.environmentVariable, .fallbackKey] where !(ctx.environment[variable.rawValue] ?? "").isEmpty {
+                    ctx.notice("Note: \(variable.rawValue) is set in the environment and takes precedence over the file.")
+                    break
+                }
+            }
+            return .none
+        }
+
+        func readValue(_ ctx: Context, secret: Bool) throws(OctopodsError) -> String {
+            let raw: String?
+            if ctx.stdinIsTTY {
+                raw = ctx.readSecret("\(key) (input hidden): ")
+            } else {
+                do {
+                    raw = String(data: try ctx.stdin.readAll(), encoding: .utf8)
+                } catch {
+                    throw .invalidInput("cannot read \(key) from standard input: \(error.localizedDescription)")
+                }
+            }
+            let value = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !value.isEmpty else {
+                throw .invalidInput("no value for \(key) on standard input",
+                                    hint: "Pipe it in: printf %s \"$VALUE\" | octopods config set \(key)")
+            }
+            guard !value.contains(where: \.isNewline) else {
+                throw .invalidInput("the value for \(key) spans several lines; give exactly one")
+            }
+            return value
+        }
+    }
+
+    package struct Get: Command {
+        package static let spec = CommandSpec(
+            name: "get",
+            abstract: "Print a setting's effective value (keys masked).",
+            arguments: [keyArgument],
+            examples: [Example("octopods config get base_url", "The API root in use.")])
+
+        var key: String
+
+        package init(_ arguments: ParsedArguments) throws(OctopodsError) {
+            key = arguments.positionals.first ?? ""
+        }
+
+        package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+            let settings = try ctx.resolvedSettings()
+            guard let entry = List.entries(settings).first(where: { $0.key == key }), let value = entry.value else {
+                throw .configuration("\(key) is not set for profile '\(settings.profile.value)'",
+                                     hint: "Set it with: octopods config set \(key)")
+            }
+            return CommandOutput(json: ["key": .string(key), "value": .string(value), "source": .string(entry.source)],
+                                 text: value + "\n")
+        }
+    }
+
+    package struct Unset: Command {
+        package static let spec = CommandSpec(
+            name: "unset",
+            abstract: "Remove a setting from the profile in the config file.",
+            arguments: [keyArgument],
+            examples: [Example("octopods config unset sms_api_key", "Forget the stored SMS key.")])
+
+        var key: String
+
+        package init(_ arguments: ParsedArguments) throws(OctopodsError) {
+            key = arguments.positionals.first ?? ""
+        }
+
+        package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+            let (url, _) = Settings.configLocation(ctx)
+            let profile = ConfigCommand.profile(ctx)
+            guard var document = try Settings.loadConfig(url).0, document.unset(key, profile: profile) else {
+                ctx.notice("\(key) was not set in [\(profile)] of \(url.path)")
+                return .none
+            }
+            try save(document, to: url)
+            ctx.notice("Removed \(key) from [\(profile)] in \(url.path)")
+            return .none
+        }
+    }
+
+    package struct List: Command {
+        package static let spec = CommandSpec(
+            name: "list",
+            abstract: "Show every setting in effect and where it comes from (keys masked).",
+            examples: [Example("octopods --profile staging config list", "What the staging profile resolves to.")])
+
+        package init(_ arguments: ParsedArguments) throws(OctopodsError) {}
+
+        static func entries(_ settings: Settings) -> [(key: String, value: String?, source: String)] {
+            var rows: [(String, String?, String)] = Channel.allCases.map { channel in
+                let key = settings.keys[channel]
+                return (channel.keySetting, key.map { mask($0.value) }, key?.source ?? "not set")
+            }
+            rows.append(("base_url", settings.baseURL.value, settings.baseURL.source))
+            return rows
+        }
+
+        package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+            let settings = try ctx.resolvedSettings()
+            let rows = Self.entries(settings)
+            let json: JSONValue = [
+                "profile": .string(settings.profile.value),
+                "config_file": .string(settings.configURL.path),
+                "settings": .array(rows.map { ["key": .string($0.key), "value": $0.value.map(JSONValue.string) ?? .null,
+                                               "source": .string($0.source)] }),
+            ]
+            var table = Table(headers: ["SETTING", "VALUE", "SOURCE"], rows: rows.map { [$0.key, $0.value ?? "-", $0.source] })
+            table.rows.append(["profile", settings.profile.value, settings.profile.source])
+            table.rows.append(["config file", settings.configURL.path, settings.configSource])
+            return CommandOutput(json: json, table: table)
+        }
+    }
+
+    package struct Path: Command {
+        package static let spec = CommandSpec(
+            name: "path",
+            abstract: "Print the config file's path (whether or not it exists).")
+
+        package init(_ arguments: ParsedArguments) throws(OctopodsError) {}
+
+        package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+            let (url, _) = Settings.configLocation(ctx)
+            return CommandOutput(json: ["path": .string(url.path)], text: url.path + "\n")
+        }
+    }
+}

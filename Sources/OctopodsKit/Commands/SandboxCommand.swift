@@ -1,0 +1,170 @@
+import Foundation
+import Synchronization
+import CLISupport
+import OctopodsSandbox
+
+package struct SandboxCommand: Command {
+    package static let defaultPort = 4747
+
+    package static let spec = CommandSpec(
+        name: "sandbox",
+        abstract: "Serve a local fake of the Octopods API on 127.0.0.1 until Ctrl-C.",
+        discussion: """
+        The sandbox answers every documented endpoint with the documented codes and shapes, keeps its state \
+        (messages, statuses, rate-limit history) in a file across runs, moves statuses along with time \
+        (sent → delivered → read), and enforces the documented rate limit (55 requests per 10 s per key, then a \
+        5-minute cool-down). It accepts only its own keys, printed at start. Recipient numbers +15550100001 to \
+        +15550100005 and +15550100104 … +15550100502 act out failures and faults (see README). \
+        The first line on stdout is the base URL; the global --sandbox starts one for a single command instead.
+        """,
+        options: [
+            .value("port", "PORT", .integer(0...65535), help: "Port on 127.0.0.1 (0 picks a free one; default \(defaultPort))."),
+            .value("state", "FILE", .file, help: "State file (default ${XDG_STATE_HOME:-~/.local/state}/octopods/sandbox.json)."),
+            .flag("reset", help: "Start from a clean state: delete the state file first."),
+            .value("log", "FILE", .file, help: "Append every request as a JSON line to FILE."),
+            .value("rate-limit", "N/SECONDS", help: "Allow N requests per SECONDS per key (default 55/10)."),
+            .value("cooldown", "DURATION", .duration, help: "Refusal period after the limit is exceeded (default 5m)."),
+            .flag("no-rate-limit", help: "No rate limit at all."),
+            .value("stage-interval", "DURATION", .duration, help: "Time between status stages, e.g. sent → delivered (default 2s)."),
+            .value("slow-delay", "DURATION", .duration, hidden: true, help: "How long the slow-response number makes the server wait (default 40s)."),
+        ],
+        examples: [
+            Example("octopods sandbox", "Serve on http://127.0.0.1:\(defaultPort)."),
+            Example("octopods sandbox --port 0 --reset --log requests.ndjson", "A fresh sandbox on a free port, logging every request."),
+        ])
+
+    var port: Int
+    var options: SandboxOptions
+    var reset: Bool
+
+    package init(_ arguments: ParsedArguments) throws(OctopodsError) {
+        port = arguments.integer("port") ?? Self.defaultPort
+        reset = arguments.flag("reset")
+        options = SandboxOptions()
+        options.stateFile = arguments.string("state").map { URL(fileURLWithPath: $0) }
+        options.logFile = arguments.string("log").map { URL(fileURLWithPath: $0) }
+        if arguments.flag("no-rate-limit") {
+            if arguments.has("rate-limit") {
+                throw .usage(UsageError("--rate-limit and --no-rate-limit cannot be used together", path: ["sandbox"]))
+            }
+            options.rateLimit = nil
+        } else if let text = arguments.string("rate-limit") {
+            options.rateLimit = try Self.parseRate(text)
+        }
+        if let cooldown = arguments.seconds("cooldown") { options.cooldown = cooldown }
+        if let interval = arguments.seconds("stage-interval") { options.stageInterval = interval }
+        if let delay = arguments.seconds("slow-delay") { options.slowResponseDelay = delay }
+    }
+
+    /// `55/10` or `55/10s`: N requests per window.
+    static func parseRate(_ text: String) throws(OctopodsError) -> SandboxRateLimit {
+        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let count = Int(parts[0]), count > 0,
+              let window = DurationParser.seconds(parts[1]), window > 0 else {
+            throw .usage(UsageError("invalid value for '--rate-limit': '\(text)' is not N/SECONDS (e.g. 55/10)",
+                                    path: ["sandbox"]))
+        }
+        return SandboxRateLimit(count: count, window: window)
+    }
+
+    package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+        var options = self.options
+        options.stateFile = options.stateFile ?? SandboxOptions.defaultStateFile(environment: ctx.environment)
+        let running = try EmbeddedSandbox.launch(options: options, port: port, reset: reset)
+        ctx.stdout.write(running.baseURL + "\n")
+        ctx.notice(Self.banner(running.baseURL, options: options))
+        _ = await ctx.waitForInterrupt()
+        running.server.stop()
+        do {
+            try running.api.flush()
+        } catch {
+            throw .failed("could not save the sandbox state: \(error.localizedDescription)")
+        }
+        ctx.notice("Sandbox stopped; state saved to \(options.stateFile?.path ?? "memory").")
+        return .none
+    }
+
+    static func banner(_ url: String, options: SandboxOptions) -> String {
+        var lines = ["Octopods sandbox listening on \(url) (loopback only). Press Ctrl-C to stop.", "",
+                     "Use it from another shell:",
+                     "  export OCTOPODS_BASE_URL=\(url)",
+                     "  export OCTOPODS_WHATSAPP_API_KEY=\(SandboxKeys.whatsapp)",
+                     "  export OCTOPODS_SMS_API_KEY=\(SandboxKeys.sms)",
+                     "  export OCTOPODS_VBM_API_KEY=\(SandboxKeys.vbm)", "", "Keys:"]
+        lines += SandboxKeys.all.map { "  \($0.value)  \($0.summary)" }
+        lines.append("")
+        lines.append("State: \(options.stateFile?.path ?? "memory only")" + (options.logFile.map { "  Log: \($0.path)" } ?? ""))
+        if let rate = options.rateLimit {
+            lines.append("Rate limit: \(rate.count) requests per \(ErrorReporter.format(seconds: rate.window)) per key, then \(ErrorReporter.format(seconds: options.cooldown)) of 429s.")
+        } else {
+            lines.append("Rate limit: off.")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A sandbox running in this process: the API simulation behind the HTTP server.
+package struct RunningSandbox: Sendable {
+    package let api: SandboxAPI
+    package let server: SandboxServer
+    package var baseURL: String { "http://127.0.0.1:\(server.port)" }
+}
+
+/// The sandbox --sandbox starts for one command: on an ephemeral port, with the default
+/// state file and its own keys, started on first use and stopped when the command ends.
+package final class EmbeddedSandbox: Sendable {
+    private let state = Mutex<RunningSandbox?>(nil)
+    private let environment: [String: String]
+    private let configLocation: (URL, String)
+
+    package init(_ ctx: Context) {
+        environment = ctx.environment
+        configLocation = Settings.configLocation(ctx)
+    }
+
+    package static func launch(options: SandboxOptions, port: Int, reset: Bool) throws(OctopodsError) -> RunningSandbox {
+        do {
+            if reset, let file = options.stateFile { try SandboxAPI.reset(stateFile: file) }
+            let api = try SandboxAPI(options: options)
+            let server = try SandboxServer(port: UInt16(clamping: port), handler: { api.handle($0) })
+            server.start()
+            return RunningSandbox(api: api, server: server)
+        } catch {
+            throw .failed("could not start the sandbox: \(error.localizedDescription)")
+        }
+    }
+
+    /// Settings pointing at the sandbox, starting it on first call.
+    package func settings() throws(OctopodsError) -> Settings {
+        let running = try state.withLock { current throws(OctopodsError) -> RunningSandbox in
+            if let current { return current }
+            var options = SandboxOptions()
+            options.stateFile = SandboxOptions.defaultStateFile(environment: environment)
+            let started = try Self.launch(options: options, port: 0, reset: false)
+            current = started
+            return started
+        }
+        let source = "--sandbox"
+        let keys: [Channel: SourcedValue] = [
+            .whatsapp: SourcedValue(value: SandboxKeys.whatsapp, source: source),
+            .sms: SourcedValue(value: SandboxKeys.sms, source: source),
+            .vbm: SourcedValue(value: SandboxKeys.vbm, source: source),
+        ]
+        return Settings(profile: SourcedValue(value: "sandbox", source: source),
+                        configURL: configLocation.0, configSource: configLocation.1,
+                        config: nil, baseURL: SourcedValue(value: running.baseURL, source: source), keys: keys)
+    }
+
+    /// Stops the server and saves the state (so a later `--sandbox status` sees this run's
+    /// sends, whether the command succeeded or not). Returns a warning when saving failed.
+    package func stop() -> String? {
+        guard let running = state.withLock({ $0 }) else { return nil }
+        running.server.stop()
+        do {
+            try running.api.flush()
+            return nil
+        } catch {
+            return "could not save the sandbox state: \(error.localizedDescription)"
+        }
+    }
+}

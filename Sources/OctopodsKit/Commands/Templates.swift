@@ -1,0 +1,141 @@
+import CLISupport
+
+package enum Templates {
+    package static let spec = CommandSpec(
+        name: "templates",
+        abstract: "List, inspect and preview message templates (WhatsApp and Viber).",
+        discussion: "Only accepted templates can be sent. 'templates get' shows the variables each section of a template needs.")
+
+    static let channelOption = OptionSpec.value("channel", "CHANNEL", .choice(["whatsapp", "vbm"]),
+                                               help: "Whose templates: whatsapp (default) or vbm.")
+    static let statuses = ["pending", "under_review", "needs_modification", "rejected", "accepted", "deleted"]
+
+    static func channel(_ arguments: ParsedArguments) -> Channel {
+        arguments.string("channel") == "vbm" ? .vbm : .whatsapp
+    }
+
+    package struct List: Command {
+        package static let spec = CommandSpec(
+            name: "list",
+            abstract: "List templates with their status, language and the variables they need.",
+            discussion: "Filters are applied by the API. Viber lists accepted templates only, so --status is WhatsApp's alone. "
+                + "--lang takes a broad code (en, pt, es, zh), which includes its regional variants, or a regional one (en_US, pt_BR).",
+            options: [
+                channelOption,
+                .value("status", "STATUS", .choice(statuses), help: "Only templates in this review state (WhatsApp)."),
+                .value("active", "BOOL", .boolean, help: "Only templates that are active (true) or inactive (false) in Octopods."),
+                .value("lang", "LANG", help: "Only templates in this language (en, en_US, pt_BR, ...)."),
+            ],
+            examples: [
+                Example("octopods templates list --status accepted", "Templates you can send."),
+                Example("octopods templates list --channel vbm --lang en", "Viber templates in any English variant."),
+                Example("octopods templates list --json | jq -r '.[].template_name'", "Just the names, for a script."),
+            ])
+
+        var channel: Channel
+        var status: String?
+        var active: Bool?
+        var lang: String?
+
+        package init(_ arguments: ParsedArguments) throws(OctopodsError) {
+            channel = Templates.channel(arguments)
+            status = arguments.string("status")
+            active = arguments.bool("active")
+            lang = arguments.string("lang")
+            if channel == .vbm, status != nil {
+                throw .usage(UsageError("--status applies to WhatsApp templates only (Viber lists accepted templates only)",
+                                        path: ["templates", "list"]))
+            }
+        }
+
+        package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+            let response = try await ctx.apiClient().send(API.listTemplates(channel: channel, status: status, active: active, lang: lang))
+            let templates = response.value
+            let showLanguage = templates.contains { $0.language != nil }
+            var headers = ["ID", "NAME", "STATUS"]
+            if showLanguage { headers.append("LANGUAGE") }
+            headers.append("VARIABLES")
+            let rows = templates.map { t -> [String] in
+                var row = [t.id, t.name, t.status ?? (channel == .vbm ? "Accepted" : "")]
+                if showLanguage { row.append(t.language ?? "") }
+                row.append(t.requirements.summary)
+                return row
+            }
+            return CommandOutput(json: response.raw, items: response.raw.arrayValue ?? [response.raw],
+                                 table: Table(headers: headers, rows: rows, flexibleColumn: 1),
+                                 emptyMessage: "No templates match.")
+        }
+    }
+
+    package struct Get: Command {
+        package static let spec = CommandSpec(
+            name: "get",
+            abstract: "Show one template: its components and the variables each section needs.",
+            arguments: [ArgumentSpec("template-id", completion: .dynamic("templates"), help: "The template's id (see 'octopods templates list').")],
+            options: [channelOption],
+            examples: [Example("octopods templates get 1001", "What template 1001 says and needs.")])
+
+        var channel: Channel
+        var id: String
+
+        package init(_ arguments: ParsedArguments) throws(OctopodsError) {
+            channel = Templates.channel(arguments)
+            id = arguments.positionals.first ?? ""
+        }
+
+        package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+            let response = try await ctx.apiClient().send(API.getTemplate(channel: channel, id: id))
+            return CommandOutput(json: response.raw, text: Self.describe(response.value, channel: channel))
+        }
+
+        static func describe(_ t: Template, channel: Channel) -> String {
+            var lines = ["\(t.name) (\(t.id))"]
+            let facts: [(String, String?)] = [
+                ("Status", t.status), ("Language", t.language), ("Active", t.active.map { $0 ? "yes" : "no" }),
+                ("Created", t.createdAt), ("Business number", t.businessNumber),
+            ]
+            for (label, value) in facts { if let value { lines.append("  \(TerminalText.pad(label + ":", to: 17)) \(value)") } }
+            let components = t.components.isEmpty ? [TemplateComponent(type: "BODY", format: nil, text: t.body, buttons: [])]
+                                                  : t.components
+            for component in components {
+                lines.append("")
+                lines.append(component.type + (component.format.map { " (\($0))" } ?? ""))
+                if let text = component.text { lines.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }) }
+                for button in component.buttons {
+                    lines.append("  [\(button.type)] \(button.text)" + (button.url.map { " → \($0)" } ?? ""))
+                }
+                if let need = need(component, channel: channel) { lines.append("  needs: " + need) }
+            }
+            let r = t.requirements
+            lines.append("")
+            if r.total == 0 && r.headerMedia == nil {
+                lines.append("Needs no variables.")
+            } else {
+                lines.append("Variables: " + r.summary)
+            }
+            return lines.joined(separator: "\n") + "\n"
+        }
+
+        static func need(_ component: TemplateComponent, channel: Channel) -> String? {
+            switch component.type {
+            case "HEADER":
+                if let format = component.format, ["IMAGE", "VIDEO", "DOCUMENT"].contains(format) {
+                    return "a public \(format.lowercased()) URL (\(channel == .vbm ? "--header-image" : "--header-url") URL)"
+                }
+                let n = Template.placeholderCount(component.text ?? "")
+                return n > 0 ? "\(n) variable\(n == 1 ? "" : "s") (--header-var VALUE, in order)" : nil
+            case "BODY":
+                let n = Template.placeholderCount(component.text ?? "")
+                return n > 0 ? "\(n) variable\(n == 1 ? "" : "s") (" + (1...n).map { "--var \($0)=…" }.joined(separator: " ") + ")" : nil
+            case "FOOTER":
+                let n = Template.placeholderCount(component.text ?? "")
+                return n > 0 ? "\(n) variable\(n == 1 ? "" : "s") (in --variables)" : nil
+            case "BUTTONS":
+                let n = component.buttons.reduce(0) { $0 + ($1.type == "COPY_CODE" ? 1 : Template.placeholderCount($1.url ?? "")) }
+                return n > 0 ? "\(n) variable\(n == 1 ? "" : "s") (--button-var VALUE, in order)" : nil
+            default:
+                return nil
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import CLISupport
+
+/// A resolved value and where it came from (`config list` shows the source).
+package struct SourcedValue: Sendable, Equatable {
+    package var value: String
+    package var source: String
+}
+
+/// Settings after precedence: command-line flag > environment > config file profile >
+/// built-in default. API keys have no flag (it would show in `ps` and shell history).
+package struct Settings: Sendable {
+    package var profile: SourcedValue
+    package var configURL: URL
+    package var configSource: String
+    package var config: ConfigDocument?
+    package var baseURL: SourcedValue
+    package var keys: [Channel: SourcedValue]
+    package var warnings: [String] = []
+
+    package func key(_ channel: Channel) throws(OctopodsError) -> String {
+        if let key = keys[channel]?.value, !key.isEmpty { return key }
+        throw .configuration(
+            "no \(channel.displayName) API key: \(channel.environmentVariable.rawValue) is not set and profile '\(profile.value)' in \(configURL.path) has no \(channel.keySetting)",
+            hint: "export \(channel.environmentVariable.rawValue)=..., or store it once with: printf %s \"$KEY\" | octopods config set \(channel.keySetting)")
+    }
+
+    /// The config file path: --config > OCTOPODS_CONFIG > ${XDG_CONFIG_HOME:-~/.config}/octopods/config.
+    package static func configLocation(_ ctx: Context) -> (URL, String) {
+        if let flag = ctx.globals.configPath { return (URL(fileURLWithPath: flag), "--config") }
+        if let env = ctx.environment[EnvironmentVariable.config.rawValue], !env.isEmpty {
+            return (URL(fileURLWithPath: env), EnvironmentVariable.config.rawValue)
+        }
+        let base = ctx.environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? ctx.homeDirectory.appendingPathComponent(".config")
+        return (base.appendingPathComponent("octopods").appendingPathComponent("config"), "default")
+    }
+
+    /// Reads the config file; nil when it does not exist.
+    package static func loadConfig(_ url: URL) throws(OctopodsError) -> (ConfigDocument?, [String]) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            if !FileManager.default.fileExists(atPath: url.path) { return (nil, []) }
+            throw .configuration("cannot read the config file \(url.path): \(error.localizedDescription)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .configuration("the config file \(url.path) is not UTF-8 text")
+        }
+        let document: ConfigDocument
+        do {
+            document = try ConfigDocument.parse(text)
+        } catch {
+            throw .configuration("\(url.path):\(error.line): \(error.message)",
+                                 hint: "Fix the line, or see the format with 'octopods config --help'.")
+        }
+        var warnings: [String] = []
+        if let mode = AtomicFile.mode(of: url), mode & 0o077 != 0 {
+            warnings.append("\(url.path) is readable by other users (mode \(String(mode, radix: 8))); run: chmod 600 \(url.path)")
+        }
+        for profile in document.profiles {
+            for entry in document.entries(profile) where !ConfigDocument.knownKeys.contains(entry.key) {
+                let guess = Suggestions.closest(to: entry.key, among: ConfigDocument.knownKeys)
+                warnings.append("\(url.path): unknown setting '\(entry.key)' in [\(profile)]" + (guess.map { "; did you mean '\($0)'?" } ?? ""))
+            }
+        }
+        return (document, warnings)
+    }
+
+    package static func resolve(_ ctx: Context) throws(OctopodsError) -> Settings {
+        let env = ctx.environment
+        let (configURL, configSource) = configLocation(ctx)
+        let (config, warnings) = try loadConfig(configURL)
+
+        let profile: SourcedValue
+        if let flag = ctx.globals.profile {
+            profile = SourcedValue(value: flag, source: "--profile")
+        } else if let value = env[EnvironmentVariable.profile.rawValue], !value.isEmpty {
+            profile = SourcedValue(value: value, source: EnvironmentVariable.profile.rawValue)
+        } else {
+            profile = SourcedValue(value: Defaults.profile, source: "default")
+        }
+        if profile.source != "default", !(config?.profiles.contains(profile.value) ?? false) {
+            let known = config?.profiles ?? []
+            throw .configuration("profile '\(profile.value)' (from \(profile.source)) is not in \(configURL.path)",
+                                 hint: known.isEmpty ? "Create it with: octopods --profile \(profile.value) config set base_url URL"
+                                                     : "Profiles there: \(known.joined(separator: ", ")).")
+        }
+        let fileSource = "config [\(profile.value)]"
+
+        var baseURL = SourcedValue(value: Defaults.baseURL, source: "default")
+        if let flag = ctx.globals.baseURL {
+            baseURL = SourcedValue(value: flag, source: "--base-url")
+        } else if let value = env[EnvironmentVariable.baseURL.rawValue], !value.isEmpty {
+            baseURL = SourcedValue(value: value, source: EnvironmentVariable.baseURL.rawValue)
+        } else if let value = config?.value("base_url", profile: profile.value), !value.isEmpty {
+            baseURL = SourcedValue(value: value, source: fileSource)
+        }
+        if let problem = BaseURL.problem(baseURL.value) {
+            let message = "invalid base URL '\(baseURL.value)' (from \(baseURL.source)): \(problem)"
+            if baseURL.source == "--base-url" { throw .invalidInput(message) }
+            throw .configuration(message)
+        }
+
+        var keys: [Channel: SourcedValue] = [:]
+        for channel in Channel.allCases {
+            let own = channel.environmentVariable.rawValue
+            if let value = env[own], !value.isEmpty {
+                keys[channel] = SourcedValue(value: value, source: own)
+            } else if let value = env[EnvironmentVariable.fallbackKey.rawValue], !value.isEmpty {
+                keys[channel] = SourcedValue(value: value, source: EnvironmentVariable.fallbackKey.rawValue)
+            } else if let value = config?.value(channel.keySetting, profile: profile.value), !value.isEmpty {
+                keys[channel] = SourcedValue(value: value, source: fileSource)
+            }
+        }
+        return Settings(profile: profile, configURL: configURL, configSource: configSource, config: config,
+                        baseURL: baseURL, keys: keys, warnings: warnings)
+    }
+}
+
+/// The API root: HTTPS, except to loopback (the sandbox and tests).
+package enum BaseURL {
+    package static func problem(_ text: String) -> String? {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+            return "not an absolute URL (e.g. https://app.octopods.io)"
+        }
+        guard url.query == nil, url.fragment == nil else { return "it must not have a query or fragment" }
+        switch scheme {
+        case "https": return nil
+        case "http": return isLoopback(host) ? nil : "plain http is allowed only for loopback hosts; use https"
+        default: return "the scheme must be https"
+        }
+    }
+
+    package static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if h == "localhost" || h == "::1" { return true }
+        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}

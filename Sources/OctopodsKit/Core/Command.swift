@@ -1,0 +1,35 @@
+import CLISupport
+
+/// A runnable command: first a typed value built from the parsed command line (testable
+/// without I/O), then behaviour against a Context.
+package protocol Command: Sendable {
+    static var spec: CommandSpec { get }
+    init(_ arguments: ParsedArguments) throws(OctopodsError)
+    func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput
+}
+
+/// The command tree as data: groups and the command types at its leaves. The parser, help,
+/// completions and the man page are all rendered from it.
+package indirect enum CommandNode: Sendable {
+    case group(CommandSpec, [CommandNode])
+    case command(any Command.Type)
+
+    package var spec: CommandSpec {
+        switch self {
+        case .group(var spec, let children):
+            spec.subcommands = children.map(\.spec)
+            return spec
+        case .command(let type):
+            return type.spec
+        }
+    }
+
+    package func command(at path: [String]) -> (any Command.Type)? {
+        guard let first = path.first else {
+            if case .command(let type) = self { return type }
+            return nil
+        }
+        guard case .group(_, let children) = self else { return nil }
+        return children.first { $0.spec.name == first }?.command(at: Array(path.dropFirst()))
+    }
+}

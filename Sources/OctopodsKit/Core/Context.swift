@@ -1,0 +1,103 @@
+import Foundation
+import Synchronization
+import CLISupport
+
+/// Somewhere text goes: the terminal, a pipe, or a test's buffer.
+package protocol TextSink: Sendable {
+    func write(_ text: String)
+}
+
+/// Standard input: a terminal, a pipe, a file, or a test's canned bytes.
+package protocol InputSource: Sendable {
+    func readAll() throws -> Data
+}
+
+/// Everything a command may touch in the outside world, plus the parsed global options.
+/// Commands never reach for globals (`FileHandle.standardOutput`, `ProcessInfo`) directly,
+/// so a test builds a Context and sees exactly what a run would do.
+package struct Context: Sendable {
+    package var stdout: any TextSink
+    package var stderr: any TextSink
+    package var stdin: any InputSource
+    package var stdoutIsTTY: Bool
+    package var stderrIsTTY: Bool
+    package var stdinIsTTY: Bool
+    /// Columns of the terminal stdout is on; nil when it is not a terminal.
+    package var terminalWidth: Int?
+    package var environment: [String: String]
+    package var homeDirectory: URL
+    package var now: @Sendable () -> Date
+    package var sleep: @Sendable (Double) async throws -> Void
+    /// Makes the HTTP transport; called once per run, with the run's timeout.
+    package var makeTransport: @Sendable (_ timeout: Double) -> any HTTPTransport
+    /// Prompts on the terminal without echo; nil when there is no terminal or on EOF.
+    package var readSecret: @Sendable (_ prompt: String) -> String?
+    /// Suspends until SIGINT or SIGTERM arrives; returns the signal number.
+    package var waitForInterrupt: @Sendable () async -> Int32
+    /// Options accepted before or after any command (filled in by the runner).
+    package var globals = GlobalOptions()
+    /// The sandbox started for this run by --sandbox.
+    package var sandbox: EmbeddedSandbox?
+
+    package init(stdout: any TextSink, stderr: any TextSink, stdin: any InputSource, stdoutIsTTY: Bool,
+                 stderrIsTTY: Bool, stdinIsTTY: Bool, terminalWidth: Int?, environment: [String: String],
+                 homeDirectory: URL, now: @escaping @Sendable () -> Date,
+                 sleep: @escaping @Sendable (Double) async throws -> Void,
+                 makeTransport: @escaping @Sendable (Double) -> any HTTPTransport,
+                 readSecret: @escaping @Sendable (String) -> String?,
+                 waitForInterrupt: @escaping @Sendable () async -> Int32) {
+        self.stdout = stdout; self.stderr = stderr; self.stdin = stdin
+        self.stdoutIsTTY = stdoutIsTTY; self.stderrIsTTY = stderrIsTTY; self.stdinIsTTY = stdinIsTTY
+        self.terminalWidth = terminalWidth; self.environment = environment; self.homeDirectory = homeDirectory
+        self.now = now; self.sleep = sleep; self.makeTransport = makeTransport; self.readSecret = readSecret
+        self.waitForInterrupt = waitForInterrupt
+    }
+
+    /// Colour only on a terminal, never with NO_COLOR, --no-color or TERM=dumb.
+    package var useColor: Bool {
+        stdoutIsTTY && !globals.noColor && environment[EnvironmentVariable.noColor.rawValue] == nil
+            && environment["TERM"] != "dumb"
+    }
+
+    /// A warning or hint on stderr (suppressed by --quiet).
+    package func notice(_ text: String) {
+        guard !globals.quiet else { return }
+        stderr.write(TerminalText.sanitize(text, keepNewlines: true) + "\n")
+    }
+
+    package func warn(_ text: String) {
+        notice("warning: " + text)
+    }
+}
+
+/// The global options, as parsed (before settings resolution adds environment and config).
+package struct GlobalOptions: Sendable, Equatable {
+    package var output: String?
+    package var profile: String?
+    package var configPath: String?
+    package var baseURL: String?
+    package var timeout: Double?
+    package var sandbox = false
+    package var verbose = false
+    package var quiet = false
+    package var noColor = false
+
+    package init() {}
+}
+
+/// A sink that keeps what is written, for tests and for buffering.
+package final class BufferSink: TextSink {
+    private let storage = Mutex("")
+    package init() {}
+    package func write(_ text: String) { storage.withLock { $0 += text } }
+    package var text: String { storage.withLock { $0 } }
+}
+
+/// Canned standard input.
+package struct DataInput: InputSource {
+    package var data: Data
+    package init(_ data: Data = Data()) { self.data = data }
+    package init(_ text: String) { self.data = Data(text.utf8) }
+    package func readAll() throws -> Data { data }
+}
+

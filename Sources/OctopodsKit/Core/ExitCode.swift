@@ -1,0 +1,63 @@
+/// The exit statuses of the command-line contract. Every error maps to one of these in
+/// exactly one place (`ErrorReporter`); the man page's EXIT STATUS is rendered from `meaning`.
+package enum ExitCode: Int32, CaseIterable, Sendable {
+    case success = 0
+    case rejected = 1
+    case usage = 2
+    case auth = 3
+    case retryable = 4
+    case unknownOutcome = 5
+    case waitTimeout = 6
+    case interrupted = 130
+
+    package var meaning: String {
+        switch self {
+        case .success: return "Success (also --help, --version, an empty list, a --dry-run that validates)."
+        case .rejected: return "Rejected: the API refused the request, or a waited-for message ended FAILED or UNDELIVERED."
+        case .usage: return "Usage: a bad command line or bad input data; nothing was sent."
+        case .auth: return "Authentication or configuration: no key for the channel, 401, a revoked key, 403 feature not enabled."
+        case .retryable: return "Not sent, safe to retry: rate limited (429), could not connect, DNS failure; any transient failure of a read-only command."
+        case .unknownOutcome: return "Outcome unknown: a timeout or lost connection after the request went out, a 5xx, an unreadable response. Check 'octopods messages list' or 'octopods status' before sending again."
+        case .waitTimeout: return "The --wait deadline passed before a final status."
+        case .interrupted: return "Interrupted (Ctrl-C)."
+        }
+    }
+}
+
+/// The environment variables the program reads; the man page's ENVIRONMENT section and the
+/// settings code both use this table.
+package enum EnvironmentVariable: String, CaseIterable, Sendable {
+    case whatsappKey = "OCTOPODS_WHATSAPP_API_KEY"
+    case smsKey = "OCTOPODS_SMS_API_KEY"
+    case vbmKey = "OCTOPODS_VBM_API_KEY"
+    case fallbackKey = "OCTOPODS_API_KEY"
+    case baseURL = "OCTOPODS_BASE_URL"
+    case profile = "OCTOPODS_PROFILE"
+    case config = "OCTOPODS_CONFIG"
+    case output = "OCTOPODS_OUTPUT"
+    case noColor = "NO_COLOR"
+
+    package var meaning: String {
+        switch self {
+        case .whatsappKey: return "API key for /whatsapp/* (templates, template and interactive sends, status, messages)."
+        case .smsKey: return "API key for /sms/* (SMS sends and status)."
+        case .vbmKey: return "API key for /vbm/* (Viber templates and sends)."
+        case .fallbackKey: return "Key for any channel whose own variable is unset."
+        case .baseURL: return "API root, default \(Defaults.baseURL) (paths add /api/v1/...)."
+        case .profile: return "Config profile, default 'default'."
+        case .config: return "Config file path, default ${XDG_CONFIG_HOME:-~/.config}/octopods/config."
+        case .output: return "Default output format: table, json or ndjson."
+        case .noColor: return "When set (to anything), no colour, whatever the terminal."
+        }
+    }
+}
+
+package enum Defaults {
+    package static let baseURL = "https://app.octopods.io"
+    package static let timeout: Double = 30
+    package static let profile = "default"
+}
+
+package enum Version {
+    package static let current = "0.1.0"
+}

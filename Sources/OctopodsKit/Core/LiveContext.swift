@@ -1,0 +1,152 @@
+import Foundation
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes straight to a file descriptor with write(2): no stdio buffering, so stdout and
+/// stderr come out in the order they were written even when piped (swift-on-linux.md §6).
+struct FileDescriptorSink: TextSink {
+    let fd: Int32
+
+    func write(_ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress?.advanced(by: offset), $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return  // EPIPE and friends: nobody is listening any more
+            }
+            offset += n
+        }
+    }
+}
+
+struct StandardInput: InputSource {
+    func readAll() throws -> Data {
+        try FileHandle.standardInput.readToEnd() ?? Data()
+    }
+}
+
+/// SIGINT/SIGTERM for the whole process: the first one cancels the running command (and
+/// wakes anything waiting for it, such as the foreground sandbox); a second one exits at once.
+package final class InterruptHub: Sendable {
+    private struct State {
+        var waiters: [CheckedContinuation<Int32, Never>] = []
+        var received: Int32?
+        var onFirst: (@Sendable () -> Void)?
+    }
+    private let state = Mutex(State())
+
+    package init() {}
+
+    /// Installs the handlers; keep the returned sources alive (`extendLifetime`) for the run:
+    /// in release builds an unreferenced DispatchSource is freed and the signal is lost.
+    package func install() -> [any DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)  // or the default action kills the process first
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [self] in fire(signalNumber) }
+            source.resume()
+            return source
+        }
+    }
+
+    package func onFirstSignal(_ action: @escaping @Sendable () -> Void) {
+        state.withLock { $0.onFirst = action }
+    }
+
+    func fire(_ signalNumber: Int32) {
+        let (waiters, action, repeated) = state.withLock { s -> ([CheckedContinuation<Int32, Never>], (@Sendable () -> Void)?, Bool) in
+            if s.received != nil { return ([], nil, true) }
+            s.received = signalNumber
+            let w = s.waiters
+            s.waiters = []
+            return (w, s.onFirst, false)
+        }
+        if repeated { exit(128 + signalNumber) }
+        for waiter in waiters { waiter.resume(returning: signalNumber) }
+        action?()
+    }
+
+    package func wait() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let already = state.withLock { s -> Int32? in
+                if let received = s.received { return received }
+                s.waiters.append(continuation)
+                return nil
+            }
+            if let already { continuation.resume(returning: already) }
+        }
+    }
+}
+
+/// Reads a line from the terminal with echo off.
+func readHiddenLine(prompt: String) -> String? {
+    let fd = STDIN_FILENO
+    guard isatty(fd) == 1 else { return nil }
+    FileDescriptorSink(fd: STDERR_FILENO).write(prompt)
+    var saved = termios()
+    guard tcgetattr(fd, &saved) == 0 else { return nil }
+    var quiet = saved
+    quiet.c_lflag &= ~tcflag_t(ECHO)
+    quiet.c_lflag |= tcflag_t(ECHONL)
+    tcsetattr(fd, TCSAFLUSH, &quiet)
+    defer { tcsetattr(fd, TCSAFLUSH, &saved) }
+    return readLine(strippingNewline: true)
+}
+
+extension Context {
+    /// The real world: the process's standard streams, environment and clock, URLSession.
+    package static func live(interrupts: InterruptHub) -> Context {
+        var environment = ProcessInfo.processInfo.environment
+        // libcurl proxies loopback too unless told not to (swift-on-linux.md §5); the sandbox
+        // and tests live on loopback, so never send that traffic through a proxy.
+        for name in ["no_proxy", "NO_PROXY"] {
+            let current = environment[name] ?? ""
+            if !current.contains("127.0.0.1") {
+                let value = current.isEmpty ? "127.0.0.1,localhost,::1" : current + ",127.0.0.1,localhost,::1"
+                setenv(name, value, 1)
+                environment[name] = value
+            }
+        }
+        let stdoutIsTTY = isatty(STDOUT_FILENO) == 1
+        return Context(
+            stdout: FileDescriptorSink(fd: STDOUT_FILENO),
+            stderr: FileDescriptorSink(fd: STDERR_FILENO),
+            stdin: StandardInput(),
+            stdoutIsTTY: stdoutIsTTY,
+            stderrIsTTY: isatty(STDERR_FILENO) == 1,
+            stdinIsTTY: isatty(STDIN_FILENO) == 1,
+            terminalWidth: stdoutIsTTY ? terminalColumns() : nil,
+            environment: environment,
+            homeDirectory: environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+                ?? FileManager.default.homeDirectoryForCurrentUser,
+            now: { Date() },
+            sleep: { seconds in try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000)) },
+            makeTransport: { URLSessionTransport(timeout: $0) },
+            readSecret: { readHiddenLine(prompt: $0) },
+            waitForInterrupt: { await interrupts.wait() })
+    }
+
+    static func terminalColumns() -> Int? {
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return ProcessInfo.processInfo.environment["COLUMNS"].flatMap { Int($0) }
+    }
+}
+
+/// The entry point main.swift calls.
+package enum Octopods {
+    package static func main(_ argv: [String]) async -> Int32 {
+        let interrupts = InterruptHub()
+        let sources = interrupts.install()
+        let task = Task { await Runner.run(argv, Context.live(interrupts: interrupts)) }
+        interrupts.onFirstSignal { task.cancel() }
+        let code = await task.value
+        extendLifetime(sources)
+        return code.rawValue
+    }
+}

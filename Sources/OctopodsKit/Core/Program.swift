@@ -1,0 +1,47 @@
+import CLISupport
+
+/// The whole command-line interface, declared once.
+package enum Program {
+    package static let globalOptions: [OptionSpec] = [
+        .value("output", short: "o", "FORMAT", .choice(OutputFormat.allCases.map(\.rawValue)),
+               help: "Output format: table, json or ndjson. Default: table on a terminal, json otherwise (or OCTOPODS_OUTPUT)."),
+        .flag("json", help: "Same as --output json."),
+        .value("profile", "NAME", help: "Config profile to use (default: OCTOPODS_PROFILE or 'default')."),
+        .value("config", "PATH", .file, help: "Config file (default: OCTOPODS_CONFIG or ~/.config/octopods/config)."),
+        .value("base-url", "URL", help: "API root (default: OCTOPODS_BASE_URL, the profile's base_url, or \(Defaults.baseURL))."),
+        .value("timeout", "DURATION", .duration, help: "Give up on a request after this long (default 30s)."),
+        .flag("sandbox", help: "Run against a local sandbox API started for this command, with its own keys; nothing leaves the machine."),
+        .flag("verbose", short: "v", help: "Trace each HTTP request and response on stderr (the key redacted)."),
+        .flag("quiet", short: "q", help: "Print no hints, warnings or progress on stderr; errors still are."),
+        .flag("no-color", help: "No colour (also NO_COLOR)."),
+        .flag("help", short: "h", help: "Show help for the command."),
+        .flag("version", help: "Print the version."),
+    ]
+
+    package static let rootSpec = CommandSpec(
+        name: "octopods",
+        abstract: "Send and track WhatsApp, SMS and Viber messages through the Octopods API.",
+        discussion: """
+        Keys come from the environment (OCTOPODS_WHATSAPP_API_KEY, OCTOPODS_SMS_API_KEY, OCTOPODS_VBM_API_KEY, \
+        or OCTOPODS_API_KEY for all) or from the config file ('octopods config set'). Try everything safely \
+        first with --sandbox: a local fake of the API with its own keys and seeded templates.
+        """,
+        examples: [
+            Example("octopods --sandbox templates list", "List the templates of the built-in sandbox."),
+            Example("octopods templates list --status accepted", "List the templates you can send."),
+            Example("octopods status 3851834 --json", "Check a message's delivery status as JSON."),
+        ])
+
+    package static let tree = CommandNode.group(rootSpec, [
+        .group(Templates.spec, [.command(Templates.List.self), .command(Templates.Get.self)]),
+        .command(Status.self),
+        .group(Messages.spec, [.command(Messages.List.self)]),
+        .group(ConfigCommand.spec, [
+            .command(ConfigCommand.Set.self), .command(ConfigCommand.Get.self), .command(ConfigCommand.Unset.self),
+            .command(ConfigCommand.List.self), .command(ConfigCommand.Path.self),
+        ]),
+        .command(SandboxCommand.self),
+    ])
+
+    package static let spec = ProgramSpec(root: tree.spec, globalOptions: globalOptions, version: Version.current)
+}

@@ -1,0 +1,103 @@
+import Foundation
+import CLISupport
+
+/// Runs one command line: parse, build the command, run it, print, map errors to exit codes.
+package enum Runner {
+    package static func run(_ argv: [String], _ base: Context) async -> ExitCode {
+        var ctx = base
+        let help = HelpRenderer(Program.spec, width: base.stdoutIsTTY ? base.terminalWidth ?? 80 : 80)
+        let reporter = ErrorReporter(now: base.now)
+        let arguments: ParsedArguments
+        do {
+            arguments = try ArgumentParser(Program.spec).parse(argv)
+        } catch {
+            ctx.stderr.write(help.usageError(error))
+            if wantsJSON(argv, ctx.environment) { ctx.stderr.write(reporter.json(reporter.report(error))) }
+            return .usage
+        }
+        ctx.globals = globals(from: arguments)
+        if arguments.versionRequested {
+            ctx.stdout.write("octopods \(Version.current)\n")
+            return .success
+        }
+        if arguments.helpRequested || Program.tree.command(at: arguments.path) == nil {
+            ctx.stdout.write(help.help(arguments.path))
+            return .success
+        }
+        var format = OutputFormat.json
+        let sandbox = ctx.globals.sandbox ? EmbeddedSandbox(ctx) : nil
+        ctx.sandbox = sandbox
+        defer { if let warning = sandbox?.stop() { ctx.warn(warning) } }
+        do {
+            format = try OutputFormat.resolve(ctx)
+            guard let type = Program.tree.command(at: arguments.path) else { return .usage }
+            let command = try type.init(arguments)
+            let output = try await command.run(ctx)
+            Printer(format: format, ctx: ctx).print(output)
+            return output.exitCode
+        } catch {
+            let report = reporter.report(error)
+            if case .usage(let usage) = error {
+                ctx.stderr.write(help.usageError(usage))
+            } else {
+                ctx.stderr.write(reporter.text(report))
+            }
+            if format != .table { ctx.stderr.write(reporter.json(report)) }
+            return report.code
+        }
+    }
+
+    static func globals(from arguments: ParsedArguments) -> GlobalOptions {
+        var g = GlobalOptions()
+        g.output = arguments.flag("json") ? "json" : arguments.string("output")
+        g.profile = arguments.string("profile")
+        g.configPath = arguments.string("config")
+        g.baseURL = arguments.string("base-url")
+        g.timeout = arguments.seconds("timeout")
+        g.sandbox = arguments.flag("sandbox")
+        g.verbose = arguments.flag("verbose")
+        g.quiet = arguments.flag("quiet")
+        g.noColor = arguments.flag("no-color")
+        return g
+    }
+
+    /// Best effort for command lines that did not parse: was JSON output asked for?
+    static func wantsJSON(_ argv: [String], _ environment: [String: String]) -> Bool {
+        if argv.contains("--json") || argv.contains("-ojson") || argv.contains("--output=json")
+            || argv.contains("--output=ndjson") || argv.contains("-ondjson") { return true }
+        for (i, token) in argv.enumerated() where (token == "-o" || token == "--output") && i + 1 < argv.count {
+            return argv[i + 1] == "json" || argv[i + 1] == "ndjson"
+        }
+        let env = environment[EnvironmentVariable.output.rawValue]
+        return env == "json" || env == "ndjson"
+    }
+}
+
+extension Context {
+    /// The API client for this run: settings resolved (or the embedded sandbox's), the
+    /// transport made with the run's timeout, the trace on stderr with --verbose.
+    package func apiClient() throws(OctopodsError) -> APIClient {
+        let settings = try resolvedSettings()
+        let stderr = self.stderr
+        var trace: (@Sendable (String) -> Void)?
+        if globals.verbose { trace = { @Sendable text in stderr.write(text) } }
+        let key: @Sendable (Channel) throws(OctopodsError) -> String = { channel throws(OctopodsError) in
+            try settings.key(channel)
+        }
+        return APIClient(transport: makeTransport(globals.timeout ?? Defaults.timeout), baseURL: settings.baseURL.value,
+                         key: key, trace: trace, now: now)
+    }
+
+    /// Settings after precedence, with config warnings said once.
+    package func resolvedSettings() throws(OctopodsError) -> Settings {
+        if let sandbox {
+            if globals.baseURL != nil {
+                throw .usage(UsageError("--sandbox and --base-url cannot be used together"))
+            }
+            return try sandbox.settings()
+        }
+        let settings = try Settings.resolve(self)
+        for warning in settings.warnings { warn(warning) }
+        return settings
+    }
+}

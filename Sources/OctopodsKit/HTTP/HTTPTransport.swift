@@ -1,0 +1,68 @@
+import Foundation
+
+/// A request as the transport sends it: plain values, no Foundation networking types, so
+/// the API client can be tested against a fake.
+package struct HTTPRequest: Sendable, Equatable {
+    package var method: String
+    package var url: URL
+    package var headers: [(String, String)]
+    package var body: Data?
+
+    package init(method: String, url: URL, headers: [(String, String)] = [], body: Data? = nil) {
+        self.method = method; self.url = url; self.headers = headers; self.body = body
+    }
+
+    package func header(_ name: String) -> String? {
+        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
+
+    package static func == (a: HTTPRequest, b: HTTPRequest) -> Bool {
+        a.method == b.method && a.url == b.url && a.body == b.body
+            && a.headers.map { "\($0.0): \($0.1)" } == b.headers.map { "\($0.0): \($0.1)" }
+    }
+}
+
+package struct HTTPResponse: Sendable, Equatable {
+    package var status: Int
+    /// Header names lower-cased.
+    package var headers: [String: String]
+    package var body: Data
+
+    package init(status: Int, headers: [String: String] = [:], body: Data = Data()) {
+        self.status = status
+        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
+        self.body = body
+    }
+}
+
+/// Why a request got no HTTP response. Whether it may have reached the server decides
+/// between "safe to retry" and "outcome unknown".
+package enum TransportError: Error, Equatable, Sendable {
+    /// Nothing was sent: connection refused, unreachable.
+    case cannotConnect(String)
+    /// Nothing was sent: the host name did not resolve.
+    case dnsFailure(String)
+    /// TLS handshake failed (certificate, protocol); nothing was sent.
+    case tls(String)
+    /// No answer within the timeout; the request may have been received.
+    case timedOut(seconds: Double)
+    /// The connection broke or the server closed it without answering; the request may have been received.
+    case connectionLost(String)
+    /// The server answered something that is not HTTP.
+    case badResponse(String)
+    case cancelled
+    case other(String)
+
+    /// True when the request certainly did not reach the server.
+    package var certainlyNotSent: Bool {
+        switch self {
+        case .cannotConnect, .dnsFailure, .tls: return true
+        default: return false
+        }
+    }
+}
+
+/// Moves one request and its response. Implementations must not follow redirects.
+package protocol HTTPTransport: Sendable {
+    func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse
+}

@@ -1,0 +1,92 @@
+import CLISupport
+
+/// What a command returns: one value that renders as a table (or text) and as JSON.
+/// Commands never print; the `Printer` writes results to stdout.
+package struct CommandOutput: Sendable {
+    /// What `-o json` prints: the API's response as it came, or a document we built.
+    package var json: JSONValue?
+    /// For lists: what `-o ndjson` prints, one per line.
+    package var items: [JSONValue]?
+    package var table: Table?
+    /// Human text for table mode when the result is not a table (a template's detail).
+    package var text: String?
+    /// Said on stderr in table mode when a list is empty ("No templates match.").
+    package var emptyMessage: String?
+    package var exitCode: ExitCode = .success
+
+    package init(json: JSONValue? = nil, items: [JSONValue]? = nil, table: Table? = nil, text: String? = nil,
+                 emptyMessage: String? = nil, exitCode: ExitCode = .success) {
+        self.json = json; self.items = items; self.table = table; self.text = text
+        self.emptyMessage = emptyMessage; self.exitCode = exitCode
+    }
+
+    package static let none = CommandOutput()
+}
+
+package enum OutputFormat: String, Sendable, CaseIterable {
+    case table, json, ndjson
+
+    /// --output/--json > OCTOPODS_OUTPUT > table on a terminal, json otherwise.
+    package static func resolve(_ ctx: Context) throws(OctopodsError) -> OutputFormat {
+        if let flag = ctx.globals.output {
+            guard let format = OutputFormat(rawValue: flag) else {
+                throw .usage(UsageError("invalid value for '--output': '\(flag)' is not one of: table, json, ndjson"))
+            }
+            return format
+        }
+        if let env = ctx.environment[EnvironmentVariable.output.rawValue], !env.isEmpty {
+            guard let format = OutputFormat(rawValue: env) else {
+                throw .invalidInput("\(EnvironmentVariable.output.rawValue)='\(env)' is not one of: table, json, ndjson",
+                                    hint: "Unset it or set it to table, json or ndjson.")
+            }
+            return format
+        }
+        return ctx.stdoutIsTTY ? .table : .json
+    }
+}
+
+/// Writes a command's result to stdout in the chosen format.
+package struct Printer: Sendable {
+    package var format: OutputFormat
+    package var ctx: Context
+
+    package func print(_ output: CommandOutput) {
+        switch format {
+        case .json:
+            guard let json = output.json ?? output.items.map(JSONValue.array) else { return }
+            ctx.stdout.write(json.serialized(pretty: ctx.stdoutIsTTY) + "\n")
+        case .ndjson:
+            if let items = output.items {
+                ctx.stdout.write(items.map { $0.serialized() + "\n" }.joined())
+            } else if let json = output.json {
+                ctx.stdout.write(json.serialized() + "\n")
+            }
+        case .table:
+            if let table = output.table {
+                if table.rows.isEmpty, let message = output.emptyMessage {
+                    ctx.notice(message)
+                    return
+                }
+                let renderer = TableRenderer(width: ctx.stdoutIsTTY ? ctx.terminalWidth ?? 80 : nil, color: ctx.useColor)
+                let statusColumn = table.headers.firstIndex(of: "STATUS")
+                ctx.stdout.write(renderer.render(table) { column, cell in
+                    column == statusColumn ? Self.statusColor(cell) : nil
+                })
+            } else if let text = output.text {
+                ctx.stdout.write(TerminalText.sanitize(text, keepNewlines: true))
+            } else if let json = output.json ?? output.items.map(JSONValue.array) {
+                ctx.stdout.write(json.serialized(pretty: true) + "\n")
+            }
+        }
+    }
+
+    /// ANSI colour codes for statuses: green for good news, red for bad, yellow for waiting.
+    static func statusColor(_ status: String) -> String? {
+        switch status.lowercased() {
+        case "delivered", "read", "accepted": return "32"
+        case "failed", "undelivered", "rejected", "deleted": return "31"
+        case "sent", "queued", "pending", "under_review", "needs_modification", "unknown": return "33"
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import OctopodsSandbox
+
+/// The built `octopods` binary, beside the test bundle (swift-on-linux.md §9).
+let octopodsBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    .deletingLastPathComponent().appendingPathComponent("octopods")
+
+/// Every key the tests use: no output of any run may contain one (checked in `Result`).
+let secretKeys = [SandboxKeys.whatsapp, SandboxKeys.sms, SandboxKeys.vbm, SandboxKeys.revoked,
+                  SandboxKeys.whatsappNoInteractive, "not-a-real-key-but-secret-0001"]
+
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the binary with a clean environment (no proxies, a private HOME) and asserts that no
+/// key appears in anything it printed.
+@discardableResult
+func octopods(_ arguments: [String], environment: [String: String] = [:], stdin: String = "", home: URL? = nil,
+              timeout: Double = 20, sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = octopodsBinary
+    process.arguments = arguments
+    var env = ["PATH": "/usr/bin:/bin", "HOME": (home ?? scratchDirectory()).path, "NO_PROXY": "127.0.0.1,localhost",
+               "SWIFT_BACKTRACE": "enable=no"]
+    env.merge(environment) { _, new in new }
+    process.environment = env
+    let input = Pipe(), output = Pipe(), errors = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
+    input.fileHandleForWriting.write(Data(stdin.utf8))
+    try input.fileHandleForWriting.close()
+    // Drain both pipes before waiting, or a full pipe buffer deadlocks the child.
+    let group = DispatchGroup()
+    nonisolated(unsafe) var errData = Data()
+    DispatchQueue.global().async(group: group) { errData = errors.fileHandleForReading.readDataToEndOfFile() }
+    let outData = output.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    killer.cancel()
+    let result = ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                               stderr: String(decoding: errData, as: UTF8.self))
+    let secrets = secretKeys + environment.filter { $0.key.hasSuffix("API_KEY") }.map(\.value)
+    for key in secrets where !key.isEmpty {
+        #expect(!result.stdout.contains(key), "stdout leaks a key", sourceLocation: sourceLocation)
+        #expect(!result.stderr.contains(key), "stderr leaks a key", sourceLocation: sourceLocation)
+    }
+    return result
+}
+
+func scratchDirectory() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("octopods-e2e-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// A sandbox on an ephemeral loopback port, in this process, for the binary to talk to.
+final class TestSandbox: Sendable {
+    let api: SandboxAPI
+    let server: SandboxServer
+
+    init(rateLimit: SandboxRateLimit? = nil, stageInterval: Double = 2) throws {
+        api = try SandboxAPI(options: SandboxOptions(rateLimit: rateLimit, stageInterval: stageInterval))
+        let api = self.api
+        server = try SandboxServer(port: 0, handler: { api.handle($0) })
+        server.start()
+    }
+
+    deinit { server.stop() }
+
+    var url: String { "http://127.0.0.1:\(server.port)" }
+
+    /// The environment a user would set to point the CLI here.
+    var environment: [String: String] {
+        ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp,
+         "OCTOPODS_SMS_API_KEY": SandboxKeys.sms, "OCTOPODS_VBM_API_KEY": SandboxKeys.vbm]
+    }
+
+    /// Sends a message directly through the sandbox (the send commands come with their own issue).
+    func sendDirectly(path: String, key: String, body: String) -> String? {
+        let response = api.handle(SandboxRequest(method: "POST", target: path,
+                                                 headers: [HTTPField("X-Octopods-Auth", key), HTTPField("Content-Type", "application/json")],
+                                                 body: Data(body.utf8)))
+        guard let json = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else { return nil }
+        return (json["message_id"] as? Int).map(String.init)
+    }
+}
+
+/// A port nothing listens on: bind an ephemeral one, then close it.
+func closedPort() throws -> UInt16 {
+    let server = try SandboxServer(port: 0, handler: { _ in SandboxResponse(status: 200) })
+    let port = server.port
+    server.stop()
+    return port
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Synchronization
+import Testing
+import CLISupport
+@testable import OctopodsKit
+
+/// A transport that answers from a script and remembers what it was sent.
+final class FakeTransport: HTTPTransport {
+    typealias Answer = @Sendable (HTTPRequest) -> Result<HTTPResponse, TransportError>
+    private let answer: Answer
+    private let log = Mutex<[HTTPRequest]>([])
+
+    init(_ answer: @escaping Answer) { self.answer = answer }
+
+    /// Always the same response.
+    convenience init(status: Int, json: String, headers: [String: String] = ["Content-Type": "application/json"]) {
+        self.init { _ in .success(HTTPResponse(status: status, headers: headers, body: Data(json.utf8))) }
+    }
+
+    convenience init(error: TransportError) {
+        self.init { _ in .failure(error) }
+    }
+
+    var requests: [HTTPRequest] { log.withLock { $0 } }
+
+    func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        log.withLock { $0.append(request) }
+        return try answer(request).get()
+    }
+}
+
+/// Fails the test if anything tries the network.
+struct NoNetwork: HTTPTransport {
+    func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        Issue.record("unexpected request: \(request.method) \(request.url)")
+        throw .other("no network in this test")
+    }
+}
+
+let fixedNow = Date(timeIntervalSince1970: 1_790_000_000)  // 2026-09-21T14:13:20Z
+let testKey = "test-key-0123456789abcdef"
+
+struct TestRun {
+    var code: ExitCode
+    var stdout: String
+    var stderr: String
+}
+
+/// A Context for tests: canned streams and environment; a HOME in a fresh temp directory;
+/// every outside-world hook not given fails loudly.
+func makeContext(environment: [String: String] = [:], tty: Bool = false, width: Int? = nil, stdin: String = "",
+                 stdinIsTTY: Bool = false, transport: (any HTTPTransport)? = nil,
+                 secret: String? = nil, home: URL? = nil) -> (Context, BufferSink, BufferSink) {
+    let out = BufferSink(), err = BufferSink()
+    let home = home ?? temporaryDirectory()
+    let transport: any HTTPTransport = transport ?? NoNetwork()
+    let ctx = Context(
+        stdout: out, stderr: err, stdin: DataInput(stdin), stdoutIsTTY: tty, stderrIsTTY: tty, stdinIsTTY: stdinIsTTY,
+        terminalWidth: tty ? (width ?? 80) : nil, environment: environment, homeDirectory: home,
+        now: { fixedNow }, sleep: { _ in },
+        makeTransport: { _ in transport },
+        readSecret: { _ in
+            if secret == nil { Issue.record("unexpected prompt") }
+            return secret
+        },
+        waitForInterrupt: { SIGINT })
+    return (ctx, out, err)
+}
+
+func run(_ argv: [String], environment: [String: String] = ["OCTOPODS_API_KEY": testKey], tty: Bool = false,
+         width: Int? = nil, stdin: String = "", stdinIsTTY: Bool = false, transport: (any HTTPTransport)? = nil,
+         secret: String? = nil, home: URL? = nil) async -> TestRun {
+    let (ctx, out, err) = makeContext(environment: environment, tty: tty, width: width, stdin: stdin, stdinIsTTY: stdinIsTTY,
+                                      transport: transport, secret: secret, home: home)
+    let code = await Runner.run(argv, ctx)
+    return TestRun(code: code, stdout: out.text, stderr: err.text)
+}
+
+func temporaryDirectory() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("octopods-tests-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Golden files live beside the tests; `UPDATE_GOLDENS=1 swift test` rewrites them.
+enum Golden {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+    static func check(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let url = directory.appendingPathComponent(name)
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDENS"] == "1" {
+            try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? Data(actual.utf8).write(to: url)
+            return
+        }
+        guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
+            Issue.record("missing golden \(name); run UPDATE_GOLDENS=1 swift test", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(actual == expected, "golden \(name) differs; review and run UPDATE_GOLDENS=1 swift test",
+                sourceLocation: sourceLocation)
+    }
+}
