@@ -1,0 +1,49 @@
+import Foundation
+
+/// How a `SandboxAPI` behaves: where it keeps state, how fast time moves, how strict the limits are.
+package struct SandboxOptions: Sendable {
+    /// Where state (messages, ids, rate-limit history) persists; nil keeps it in memory only.
+    package var stateFile: URL?
+    /// Where one JSON line per request is appended; nil for none.
+    package var logFile: URL?
+    /// The per-key rate limit; nil turns it off.
+    package var rateLimit: SandboxRateLimit?
+    /// How long a key is refused (429) after exceeding the rate limit.
+    package var cooldown: TimeInterval
+    /// How fast message statuses move from one stage to the next.
+    package var stageInterval: TimeInterval
+    /// How long the slow-response magic number makes the server wait.
+    package var slowResponseDelay: TimeInterval
+    /// The clock. Statuses and rate limits are computed from it, so tests can drive time.
+    package var now: @Sendable () -> Date
+
+    package init(
+        stateFile: URL? = nil,
+        logFile: URL? = nil,
+        rateLimit: SandboxRateLimit? = .standard,
+        cooldown: TimeInterval = 300,
+        stageInterval: TimeInterval = 2,
+        slowResponseDelay: TimeInterval = 40,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.stateFile = stateFile; self.logFile = logFile; self.rateLimit = rateLimit
+        self.cooldown = cooldown; self.stageInterval = stageInterval
+        self.slowResponseDelay = slowResponseDelay; self.now = now
+    }
+
+    /// `${XDG_STATE_HOME:-$HOME/.local/state}/octopods/sandbox.json`. A relative or empty
+    /// `XDG_STATE_HOME` is ignored, as the XDG spec asks.
+    package static func defaultStateFile(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        let base: URL
+        if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") {
+            base = URL(fileURLWithPath: xdg, isDirectory: true)
+        } else {
+            let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? FileManager.default.homeDirectoryForCurrentUser.path
+            base = URL(fileURLWithPath: home, isDirectory: true)
+                .appendingPathComponent(".local", isDirectory: true)
+                .appendingPathComponent("state", isDirectory: true)
+        }
+        return base.appendingPathComponent("octopods", isDirectory: true).appendingPathComponent("sandbox.json")
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// Everything the sandbox remembers between runs.
+struct SandboxState: Codable, Sendable, Equatable {
+    /// Bumped when the format changes incompatibly.
+    static let currentVersion = 1
+    /// Only the newest messages are kept.
+    static let messageLimit = 10_000
+
+    var version = SandboxState.currentVersion
+    var nextMessageID = 100_001
+    /// Oldest first; ids increase.
+    var messages: [SandboxMessage] = []
+    /// Per key value: recent requests and cool-down.
+    var rateLimits: [String: SandboxRateLimitRecord] = [:]
+
+    /// Stores a new message under the next id, dropping the oldest beyond the limit.
+    mutating func add(_ make: (Int) -> SandboxMessage) -> SandboxMessage {
+        let message = make(nextMessageID)
+        nextMessageID += 1
+        messages.append(message)
+        if messages.count > Self.messageLimit { messages.removeFirst(messages.count - Self.messageLimit) }
+        return message
+    }
+
+    /// The message `id`, if `key` sent it.
+    func message(id: Int, key: String) -> SandboxMessage? {
+        messages.last { $0.id == id && $0.key == key }
+    }
+
+    /// What `key` sent on `channel`, newest first.
+    func messages(sentWith key: String, channel: SandboxChannel) -> [SandboxMessage] {
+        messages.reversed().filter { $0.key == key && $0.channel == channel }
+    }
+
+    /// Repairs what a hand-edited file could get wrong.
+    mutating func normalise() {
+        messages.sort { $0.id < $1.id }
+        if messages.count > Self.messageLimit { messages.removeFirst(messages.count - Self.messageLimit) }
+        nextMessageID = max(nextMessageID, (messages.last?.id ?? 0) + 1)
+    }
+}
