@@ -126,9 +126,6 @@ package struct SandboxTemplate: Sendable, Equatable {
         return format
     }
 
-    /// Only accepted, active templates can be sent.
-    var isSendable: Bool { status == .accepted && active }
-
     /// The template object of §2.1 (WhatsApp) or §2.10 (VBM: no `template_status`, body a string).
     package var json: SandboxJSON {
         var object: [String: SandboxJSON] = [
