@@ -99,7 +99,7 @@ func readHiddenLine(prompt: String) -> String? {
 }
 
 extension Context {
-    /// The real world: the process's standard streams, environment and clock, URLSession.
+    /// The real world: the process's standard streams, environment and clock, libcurl.
     package static func live(interrupts: InterruptHub) -> Context {
         var environment = ProcessInfo.processInfo.environment
         // libcurl proxies loopback too unless told not to (swift-on-linux.md §5); the sandbox
@@ -126,7 +126,7 @@ extension Context {
                 ?? FileManager.default.homeDirectoryForCurrentUser,
             now: { Date() },
             sleep: { seconds in try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000)) },
-            makeTransport: { URLSessionTransport(timeout: $0) },
+            makeTransport: { CurlTransport(timeout: $0) },
             readSecret: { readHiddenLine(prompt: $0) },
             waitForInterrupt: { await interrupts.wait() })
     }

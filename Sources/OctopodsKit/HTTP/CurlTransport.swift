@@ -1,0 +1,126 @@
+import Foundation
+import Synchronization
+import CCurlShim
+
+/// The live transport: the system's libcurl, loaded only when the first request is made
+/// (see Sources/CCurlShim for why not URLSession). Redirects are never followed; the
+/// timeout is an overall deadline in milliseconds; keep-alive connections are reused
+/// through a small pool of easy handles.
+package final class CurlTransport: HTTPTransport {
+    /// An easy handle. Not thread-safe in itself; the pool lends each to one request at a time.
+    private struct Handle: @unchecked Sendable { let raw: UnsafeMutableRawPointer }
+
+    /// Set from a cancellation handler while libcurl polls it on the transfer's thread; a
+    /// plain int is what libcurl's progress callback can read (a torn read is impossible).
+    private final class CancelFlag: @unchecked Sendable {
+        let pointer = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        init() { pointer.initialize(to: 0) }
+        deinit { pointer.deallocate() }
+    }
+
+    private let timeout: Double
+    private let idle = Mutex<[Handle]>([])
+
+    package init(timeout: Double) {
+        self.timeout = timeout
+    }
+
+    deinit {
+        for handle in idle.withLock({ $0 }) { octo_handle_free(handle.raw) }
+    }
+
+    package func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        if let problem = octo_curl_load() {
+            throw .other("cannot load libcurl (\(String(cString: problem))); install the libcurl4 package")
+        }
+        guard let handle = idle.withLock({ $0.popLast() }) ?? octo_handle_new().map(Handle.init) else {
+            throw .other("cannot create a libcurl handle")
+        }
+        let cancel = CancelFlag()
+        let timeoutMilliseconds = Int(max(1, (timeout * 1000).rounded(.up)))
+        let outcome: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                // libcurl blocks; keep it off Swift's cooperative threads.
+                Thread.detachNewThread {
+                    continuation.resume(returning: Self.perform(request, handle: handle, timeoutMilliseconds: timeoutMilliseconds,
+                                                                cancel: cancel, seconds: self.timeout))
+                }
+            }
+        } onCancel: {
+            cancel.pointer.pointee = 1
+        }
+        idle.withLock { $0.append(handle) }
+        return try outcome.get()
+    }
+
+    private static func perform(_ request: HTTPRequest, handle: Handle, timeoutMilliseconds: Int, cancel: CancelFlag,
+                                seconds: Double) -> Result<HTTPResponse, TransportError> {
+        let headerLines = request.headers.map { "\($0.0): \($0.1)" }
+        var response = octo_response()
+        withCStrings(headerLines) { headers in
+            if let body = request.body {
+                // An empty body still needs a valid pointer to be sent as an empty POST.
+                let bytes = body.isEmpty ? Data([0]) : body
+                bytes.withUnsafeBytes { raw in
+                    octo_perform(handle.raw, request.method, request.url.absoluteString, headers, headerLines.count,
+                                 raw.bindMemory(to: UInt8.self).baseAddress, body.count, timeoutMilliseconds,
+                                 cancel.pointer, &response)
+                }
+            } else {
+                octo_perform(handle.raw, request.method, request.url.absoluteString, headers, headerLines.count, nil, 0,
+                             timeoutMilliseconds, cancel.pointer, &response)
+            }
+        }
+        defer { octo_response_free(&response) }
+        let detail = withUnsafeBytes(of: response.error) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if response.curl_code != 0 {
+            return .failure(map(code: response.curl_code, detail: detail, requestSent: response.request_bytes > 0,
+                                seconds: seconds))
+        }
+        let body = response.body.map { Data(bytes: $0, count: response.body_len) } ?? Data()
+        let rawHeaders = response.headers.map { String(decoding: UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: response.headers_len), as: UTF8.self) } ?? ""
+        return .success(HTTPResponse(status: response.status, headers: parseHeaders(rawHeaders), body: body))
+    }
+
+    /// Header lines of the last response block (a `100 Continue` or proxy block comes first).
+    static func parseHeaders(_ raw: String) -> [String: String] {
+        var headers: [String: String] = [:]
+        for line in raw.split(whereSeparator: \.isNewline) {
+            if line.hasPrefix("HTTP/") {
+                headers = [:]
+            } else if let colon = line.firstIndex(of: ":") {
+                let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                headers[name] = headers[name].map { "\($0), \(value)" } ?? value
+            }
+        }
+        return headers
+    }
+
+    /// CURLcode → what it means for the request (libcurl's error codes are stable ABI).
+    static func map(code: Int32, detail: String, requestSent: Bool, seconds: Double) -> TransportError {
+        switch code {
+        case 7: return .cannotConnect(detail)                         // COULDNT_CONNECT
+        case 5, 6: return .dnsFailure(detail)                         // COULDNT_RESOLVE_PROXY/HOST
+        case 28: return requestSent ? .timedOut(seconds: seconds) : .cannotConnect("no connection within \(ErrorReporter.format(seconds: seconds))")
+        case 35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98:
+            return .tls(detail)                                       // SSL_* and PEER_FAILED_VERIFICATION
+        case 52, 55, 56:                                              // GOT_NOTHING, SEND_ERROR, RECV_ERROR
+            return requestSent ? .connectionLost(detail.isEmpty ? "the server closed the connection without answering" : detail)
+                               : .cannotConnect(detail)
+        case 1, 8: return .badResponse(detail)                       // UNSUPPORTED_PROTOCOL, WEIRD_SERVER_REPLY
+        case 42: return .cancelled                                    // ABORTED_BY_CALLBACK
+        default: return requestSent ? .other(detail) : .cannotConnect(detail)
+        }
+    }
+}
+
+/// Calls `body` with a C array of C strings that lives for the duration of the call.
+private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+    let duplicates = strings.map { strdup($0) }
+    defer { duplicates.forEach { free($0) } }
+    let pointers = duplicates.map { $0.map { UnsafePointer($0) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Synchronization
+import Testing
+import OctopodsSandbox
+@testable import OctopodsKit
+
+/// The live transport against real servers on 127.0.0.1.
+@Suite struct CurlTransportTests {
+    final class Recorder: Sendable {
+        let requests = Mutex<[SandboxRequest]>([])
+        func record(_ r: SandboxRequest) { requests.withLock { $0.append(r) } }
+        var all: [SandboxRequest] { requests.withLock { $0 } }
+    }
+
+    func server(_ handler: @escaping SandboxHandler) throws -> SandboxServer {
+        let s = try SandboxServer(port: 0, handler: handler)
+        s.start()
+        return s
+    }
+
+    func url(_ s: SandboxServer, _ path: String = "/x") -> URL {
+        URL(string: "http://127.0.0.1:\(s.port)\(path)") ?? URL(fileURLWithPath: "/")
+    }
+
+    @Test func getAndPostRoundTrip() async throws {
+        let recorder = Recorder()
+        let s = try server { r in
+            recorder.record(r)
+            return SandboxResponse(status: 201, headers: [HTTPField("X-Test", "yes")], body: Data(#"{"ok":true}"#.utf8))
+        }
+        defer { s.stop() }
+        let transport = CurlTransport(timeout: 5)
+        let body = Data(#"{"destination_phone":"+14155552671","body":"héllo"}"#.utf8)
+        let response = try await transport.send(HTTPRequest(method: "POST", url: url(s), headers: [("X-Octopods-Auth", "k"), ("Content-Type", "application/json")], body: body))
+        #expect(response.status == 201)
+        #expect(response.headers["x-test"] == "yes")
+        #expect(response.body == Data(#"{"ok":true}"#.utf8))
+        let seen = try #require(recorder.all.first)
+        #expect(seen.method == "POST")
+        #expect(seen.body == body)
+        #expect(seen.header("X-Octopods-Auth") == "k")
+        #expect(seen.header("Expect") == nil)
+        let get = try await transport.send(HTTPRequest(method: "GET", url: url(s, "/y?a=1")))
+        #expect(get.status == 201)
+        #expect(recorder.all.last?.target == "/y?a=1")
+    }
+
+    @Test func keepAliveReusesTheConnection() async throws {
+        let s = try server { _ in SandboxResponse(status: 200, body: Data("ok".utf8)) }
+        defer { s.stop() }
+        let transport = CurlTransport(timeout: 5)
+        for _ in 0..<5 { _ = try await transport.send(HTTPRequest(method: "GET", url: url(s))) }
+        #expect(s.connectionsAccepted == 1)
+        #expect(s.requestsServed == 5)
+    }
+
+    @Test func redirectsAreNotFollowedAndTheKeyStaysHome() async throws {
+        let elsewhere = Recorder()
+        let other = try server { r in elsewhere.record(r); return SandboxResponse(status: 200) }
+        defer { other.stop() }
+        let target = "http://127.0.0.1:\(other.port)/steal"
+        let s = try server { _ in SandboxResponse(status: 302, headers: [HTTPField("Location", target)]) }
+        defer { s.stop() }
+        for method in ["GET", "POST"] {
+            let response = try await CurlTransport(timeout: 5).send(HTTPRequest(method: method, url: url(s), headers: [("X-Octopods-Auth", "secret")],
+                                                                                 body: method == "POST" ? Data("{}".utf8) : nil))
+            #expect(response.status == 302)
+            #expect(response.headers["location"] == target)
+        }
+        #expect(elsewhere.all.isEmpty)
+    }
+
+    @Test func subSecondTimeoutIsHonoured() async throws {
+        let s = try server { _ in SandboxResponse(status: 200, fault: .delay(10)) }
+        defer { s.stop() }
+        let started = Date()
+        do {
+            _ = try await CurlTransport(timeout: 0.5).send(HTTPRequest(method: "POST", url: url(s), body: Data("{}".utf8)))
+            Issue.record("expected a timeout")
+        } catch {
+            #expect(error == .timedOut(seconds: 0.5))
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed >= 0.45 && elapsed < 3, "took \(elapsed) s")
+    }
+
+    @Test func resetAfterTheRequestIsAmbiguous() async throws {
+        let s = try server { _ in SandboxResponse(status: 200, fault: .reset) }
+        defer { s.stop() }
+        do {
+            _ = try await CurlTransport(timeout: 5).send(HTTPRequest(method: "POST", url: url(s), body: Data("{}".utf8)))
+            Issue.record("expected a failure")
+        } catch {
+            guard case .connectionLost = error else { Issue.record("got \(error)"); return }
+            #expect(!error.certainlyNotSent)
+        }
+    }
+
+    @Test func refusedIsCertainlyNotSent() async throws {
+        let s = try SandboxServer(port: 0, handler: { _ in SandboxResponse(status: 200) })
+        let port = s.port
+        s.stop()
+        let target = try #require(URL(string: "http://127.0.0.1:\(port)/"))
+        do {
+            _ = try await CurlTransport(timeout: 5).send(HTTPRequest(method: "POST", url: target, body: Data()))
+            Issue.record("expected a failure")
+        } catch {
+            guard case .cannotConnect = error else { Issue.record("got \(error)"); return }
+            #expect(error.certainlyNotSent)
+        }
+    }
+
+    @Test func cancellationStopsTheTransfer() async throws {
+        let s = try server { _ in SandboxResponse(status: 200, fault: .delay(10)) }
+        defer { s.stop() }
+        let started = Date()
+        let task = Task { try await CurlTransport(timeout: 30).send(HTTPRequest(method: "GET", url: url(s))) }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        task.cancel()
+        let result = await task.result
+        #expect(throws: TransportError.cancelled) { try result.get() }
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
+    @Test func headerParsingKeepsTheLastBlock() {
+        let raw = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Type: application/json\r\nSet-Cookie: a\r\nSet-Cookie: b\r\n\r\n"
+        #expect(CurlTransport.parseHeaders(raw) == ["content-type": "application/json", "set-cookie": "a, b"])
+    }
+}
