@@ -38,11 +38,13 @@ package struct Settings: Sendable {
 
     /// Reads the config file; nil when it does not exist.
     package static func loadConfig(_ url: URL) throws(OctopodsError) -> (ConfigDocument?, [String]) {
+        // Checked first: a missing file is the common case, and letting the read fail builds
+        // a Foundation error that costs more than the whole rest of settings resolution.
+        guard FileManager.default.fileExists(atPath: url.path) else { return (nil, []) }
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
-            if !FileManager.default.fileExists(atPath: url.path) { return (nil, []) }
             throw .configuration("cannot read the config file \(url.path): \(error.localizedDescription)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
