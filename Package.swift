@@ -10,7 +10,7 @@ let package = Package(
     targets: [
         .executableTarget(name: "octopods", dependencies: ["OctopodsKit"]),
         .target(name: "CLISupport"),
-        .target(name: "OctopodsSandbox"),
+        .target(name: "OctopodsSandbox", dependencies: ["CLISupport"]),
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "OctopodsKit", dependencies: ["CLISupport", "OctopodsSandbox", "CCurlShim"]),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport"]),

@@ -89,8 +89,8 @@ package indirect enum JSONValue: Sendable, Equatable {
     }
 
     /// Parses RFC 8259 JSON. Depth is limited so hostile input cannot exhaust the stack.
-    package static func parse(_ data: Data) throws(ParseError) -> JSONValue {
-        var parser = Parser(bytes: [UInt8](data))
+    package static func parse(_ data: Data, maxDepth: Int = 512) throws(ParseError) -> JSONValue {
+        var parser = Parser(bytes: [UInt8](data), maxDepth: maxDepth)
         return try parser.parseDocument()
     }
 
@@ -102,9 +102,10 @@ package indirect enum JSONValue: Sendable, Equatable {
         let bytes: [UInt8]
         var i = 0
         var depth = 0
-        static let maxDepth = 512
+        let maxDepth: Int
 
-        init(bytes: [UInt8]) {
+        init(bytes: [UInt8], maxDepth: Int) {
+            self.maxDepth = maxDepth
             // A UTF-8 byte-order mark is tolerated.
             if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { self.bytes = Array(bytes.dropFirst(3)) } else { self.bytes = bytes }
         }
@@ -146,7 +147,7 @@ package indirect enum JSONValue: Sendable, Equatable {
 
         mutating func enter() throws(ParseError) {
             depth += 1
-            if depth > Self.maxDepth { throw fail("nesting too deep") }
+            if depth > maxDepth { throw fail("nesting too deep") }
         }
 
         mutating func parseObject() throws(ParseError) -> JSONValue {
@@ -334,7 +335,7 @@ package indirect enum JSONValue: Sendable, Equatable {
 
     /// JSON string escaping; control characters (and DEL, and the C1 range) always escaped,
     /// so JSON output is as safe on a terminal as a table.
-    private static func quote(_ s: String, into out: inout [UInt8]) {
+    package static func quote(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
         for scalar in s.unicodeScalars {
             let v = scalar.value
