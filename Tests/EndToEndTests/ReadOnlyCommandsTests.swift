@@ -150,7 +150,10 @@ import OctopodsSandbox
         let home = scratchDirectory()
         let process = Process()
         process.executableURL = octopodsBinary
-        process.arguments = ["sandbox", "--port", "0", "--state", home.appendingPathComponent("state.json").path]
+        let state = home.appendingPathComponent("state.json"), log = home.appendingPathComponent("requests.ndjson")
+        try Data("not json".utf8).write(to: state)  // --reset must get past a corrupt state file
+        process.arguments = ["sandbox", "--port", "0", "--state", state.path, "--reset", "--log", log.path,
+                             "--rate-limit", "2/1m"]
         process.environment = ["HOME": home.path, "PATH": "/usr/bin:/bin"]
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
@@ -165,12 +168,22 @@ import OctopodsSandbox
         let r = try octopods(["templates", "list", "-o", "table"],
                              environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp])
         #expect(r.status == 0)
+        let limited = try octopods(["templates", "list"], environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp])
+        let third = try octopods(["templates", "list"], environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp])
+        #expect(limited.status == 0)
+        #expect(third.status == 4)  // --rate-limit 2/1m
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let banner = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(banner.contains("export OCTOPODS_WHATSAPP_API_KEY=sandbox-whatsapp-key"))
         #expect(banner.contains("Sandbox stopped; state saved"))
+        #expect(banner.contains("Rate limit: 2 requests per 1m per key"))
+        let logged = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        #expect(logged.count == 3)
+        #expect(logged.first?.contains(#""path":"/api/v1/whatsapp/templates""#) == true)
+        #expect(logged.first?.contains(#""key":"sandbox-whatsapp-key""#) == true)
+        #expect((try? Data(contentsOf: state)).flatMap { try? JSONSerialization.jsonObject(with: $0) } != nil)
     }
 
     @Test func helpAndVersionWorkWithoutAnything() throws {
