@@ -15,14 +15,29 @@ package struct UsageError: Error, Equatable, Sendable {
 /// The command line once parsed: the command path, option values by long name (checked
 /// against their types), positionals, and whether help or the version was asked for.
 package struct ParsedArguments: Sendable, Equatable {
+    /// One option as it appeared, for options whose relative order matters
+    /// (`--section A --row … --section B --row …`).
+    package struct Occurrence: Sendable, Equatable {
+        package var option: String
+        package var value: String
+        package init(_ option: String, _ value: String) { self.option = option; self.value = value }
+    }
+
     package var path: [String] = []
     package var values: [String: [String]] = [:]
+    /// Every option value in command-line order.
+    package var occurrences: [Occurrence] = []
     package var positionals: [String] = []
     package var helpRequested = false
     package var versionRequested = false
 
     package init(path: [String] = [], values: [String: [String]] = [:], positionals: [String] = []) {
         self.path = path; self.values = values; self.positionals = positionals
+    }
+
+    package static func == (a: ParsedArguments, b: ParsedArguments) -> Bool {
+        a.path == b.path && a.values == b.values && a.positionals == b.positionals
+            && a.helpRequested == b.helpRequested && a.versionRequested == b.versionRequested
     }
 
     package func has(_ long: String) -> Bool { values[long] != nil }
@@ -94,6 +109,7 @@ package struct ArgumentParser: Sendable {
             if let problem = option.type.problem(with: value) {
                 throw UsageError("invalid value for '\(typed)': \(problem)", path: result.path)
             }
+            result.occurrences.append(ParsedArguments.Occurrence(option.long, value))
             if option.repeatable {
                 result.values[option.long, default: []].append(value)
             } else {

@@ -38,6 +38,19 @@ struct NoNetwork: HTTPTransport {
 }
 
 let fixedNow = Date(timeIntervalSince1970: 1_790_000_000)  // 2026-09-21T14:13:20Z
+
+/// Time for tests: starts at `fixedNow` and moves only when the code under test sleeps, so
+/// waits and back-offs run instantly and deterministically.
+final class TestClock: Sendable {
+    private let current = Mutex(fixedNow)
+    private let slept = Mutex<[Double]>([])
+    var now: Date { current.withLock { $0 } }
+    var sleeps: [Double] { slept.withLock { $0 } }
+    func sleep(_ seconds: Double) {
+        slept.withLock { $0.append(seconds) }
+        current.withLock { $0 = $0.addingTimeInterval(seconds) }
+    }
+}
 let testKey = "test-key-0123456789abcdef"
 
 struct TestRun {
@@ -50,14 +63,14 @@ struct TestRun {
 /// every outside-world hook not given fails loudly.
 func makeContext(environment: [String: String] = [:], tty: Bool = false, width: Int? = nil, stdin: String = "",
                  stdinIsTTY: Bool = false, transport: (any HTTPTransport)? = nil,
-                 secret: String? = nil, home: URL? = nil) -> (Context, BufferSink, BufferSink) {
+                 secret: String? = nil, home: URL? = nil, clock: TestClock = TestClock()) -> (Context, BufferSink, BufferSink) {
     let out = BufferSink(), err = BufferSink()
     let home = home ?? temporaryDirectory()
     let transport: any HTTPTransport = transport ?? NoNetwork()
     let ctx = Context(
         stdout: out, stderr: err, stdin: DataInput(stdin), stdoutIsTTY: tty, stderrIsTTY: tty, stdinIsTTY: stdinIsTTY,
         terminalWidth: tty ? (width ?? 80) : nil, environment: environment, homeDirectory: home,
-        now: { fixedNow }, sleep: { _ in },
+        now: { clock.now }, sleep: { clock.sleep($0) },
         makeTransport: { _ in transport },
         readSecret: { _ in
             if secret == nil { Issue.record("unexpected prompt") }
@@ -69,9 +82,9 @@ func makeContext(environment: [String: String] = [:], tty: Bool = false, width: 
 
 func run(_ argv: [String], environment: [String: String] = ["OCTOPODS_API_KEY": testKey], tty: Bool = false,
          width: Int? = nil, stdin: String = "", stdinIsTTY: Bool = false, transport: (any HTTPTransport)? = nil,
-         secret: String? = nil, home: URL? = nil) async -> TestRun {
+         secret: String? = nil, home: URL? = nil, clock: TestClock = TestClock()) async -> TestRun {
     let (ctx, out, err) = makeContext(environment: environment, tty: tty, width: width, stdin: stdin, stdinIsTTY: stdinIsTTY,
-                                      transport: transport, secret: secret, home: home)
+                                      transport: transport, secret: secret, home: home, clock: clock)
     let code = await Runner.run(argv, ctx)
     return TestRun(code: code, stdout: out.text, stderr: err.text)
 }

@@ -38,3 +38,21 @@ package enum API {
         channel == .vbm ? .vbm : .whatsappTemplates
     }
 }
+
+// MARK: Sends
+
+extension API {
+    package static func sendTemplate(channel: Channel, templateID: String, body: JSONValue) -> Endpoint<SendResult> {
+        Endpoint(method: "POST", path: "\(root)/\(channel.rawValue)/templates/\(URLEncoding.component(templateID))/messages",
+                 body: body, family: templateFamily(channel), decode: SendResult.decode)
+    }
+
+    package static func sendInteractive(body: JSONValue) -> Endpoint<SendResult> {
+        Endpoint(method: "POST", path: "\(root)/whatsapp/interactive", body: body, family: .whatsappInteractive,
+                 decode: SendResult.decode)
+    }
+
+    package static func sendSMS(body: JSONValue) -> Endpoint<SendResult> {
+        Endpoint(method: "POST", path: "\(root)/sms/messages", body: body, family: .sms, decode: SendResult.decode)
+    }
+}

@@ -139,3 +139,44 @@ package enum Templates {
         }
     }
 }
+
+extension Templates {
+    package struct Render: Command {
+        package static let spec = CommandSpec(
+            name: "render",
+            abstract: "Print a template filled in with variables, as the recipient would see it; sends nothing.",
+            discussion: "Takes the same variable flags as 'send template'. Placeholders without a value are left as {{N}} and listed on stderr.",
+            arguments: [ArgumentSpec("template-id", completion: .dynamic("templates"), help: "The template's id.")],
+            options: [channelOption] + TemplateVariables.options(.whatsapp)
+                + [.value("header-url", "URL", help: "Media header URL to show in the preview.")],
+            examples: [Example("octopods templates render 1001 --var 1=Jane --var 2=A-1042", "Preview an order update.")])
+
+        var channel: Channel
+        var id: String
+        var arguments: ParsedArguments
+
+        package init(_ arguments: ParsedArguments) throws(OctopodsError) {
+            channel = Templates.channel(arguments)
+            id = arguments.positionals.first ?? ""
+            self.arguments = arguments
+            if channel == .vbm, arguments.has("button-var") {
+                throw .usage(UsageError("Viber templates have no button variables", path: ["templates", "render"]))
+            }
+        }
+
+        package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+            let variables = try TemplateVariables.parse(arguments, ctx: ctx)
+            let template = try await ctx.fetchTemplate(channel: channel, id: id, client: ctx.apiClient())
+            let mediaURL = arguments.string("header-url")
+            let text = variables.preview(template, mediaURL: mediaURL)
+            do {
+                try variables.check(against: template, channel: channel, mediaURL: mediaURL)
+            } catch {
+                if case .invalidInput(let message, _) = error { ctx.warn(message) }
+            }
+            return CommandOutput(json: ["template_id": .string(template.id), "template_name": .string(template.name),
+                                        "text": .string(text)],
+                                 text: text + "\n")
+        }
+    }
+}

@@ -9,7 +9,8 @@ package enum Program {
         .value("profile", "NAME", help: "Config profile to use (default: OCTOPODS_PROFILE or 'default')."),
         .value("config", "PATH", .file, help: "Config file (default: OCTOPODS_CONFIG or ~/.config/octopods/config)."),
         .value("base-url", "URL", help: "API root (default: OCTOPODS_BASE_URL, the profile's base_url, or \(Defaults.baseURL))."),
-        .value("timeout", "DURATION", .duration, help: "Give up on a request after this long (default 30s)."),
+        .value("timeout", "DURATION", .duration,
+               help: "Give up on a request after this long (default 30s); with --wait, on the whole wait (default 2m)."),
         .flag("sandbox", help: "Run against a local sandbox API started for this command, with its own keys; nothing leaves the machine."),
         .flag("verbose", short: "v", help: "Trace each HTTP request and response on stderr (the key redacted)."),
         .flag("quiet", short: "q", help: "Print no hints, warnings or progress on stderr; errors still are."),
@@ -33,7 +34,9 @@ package enum Program {
         ])
 
     package static let tree = CommandNode.group(rootSpec, [
-        .group(Templates.spec, [.command(Templates.List.self), .command(Templates.Get.self)]),
+        .group(Templates.spec, [.command(Templates.List.self), .command(Templates.Get.self), .command(Templates.Render.self)]),
+        .group(Send.spec, [.command(Send.Template.self)]),
+        .group(VBM.spec, [.command(VBM.Send.self)]),
         .command(Status.self),
         .group(Messages.spec, [.command(Messages.List.self)]),
         .group(ConfigCommand.spec, [

@@ -1,0 +1,132 @@
+import CLISupport
+
+/// A template send, WhatsApp (`send template`) or Viber (`vbm send`): the same checks and
+/// flow, a different path, media field and variable sections.
+struct TemplateSend: Sendable {
+    var channel: Channel
+    var templateID: String
+    var to: String
+    var arguments: ParsedArguments
+    var mediaURL: String?
+    var name: String?
+    var openConversation: Bool
+    var teammate: String?
+    var verify: Bool
+    var options: SendOptions
+
+    var mediaFlag: String { channel == .vbm ? "header-image" : "header-url" }
+    var mediaField: String { channel == .vbm ? "header_image_url" : "header_attachment_url" }
+
+    static func options(_ channel: Channel) -> [OptionSpec] {
+        var specs: [OptionSpec] = [.value("to", "PHONE", required: true, help: "Recipient, E.164: +14155552671.")]
+        specs += TemplateVariables.options(channel)
+        if channel == .vbm {
+            specs.append(.value("header-image", "URL", help: "Public URL of the header image, for templates with an image header."))
+        } else {
+            specs.append(.value("header-url", "URL", help: "Public URL of the header image, video or document, for templates with a media header."))
+            specs.append(.value("name", "NAME", help: "Display name for a contact Octopods creates (with --open-conversation)."))
+        }
+        specs += [
+            .flag("open-conversation", help: "Open a conversation in Intercom or HubSpot for this message."),
+            .value("teammate", "ID", help: "Intercom teammate shown as the sender (default: the channel's default sender)."),
+            .flag("no-verify", help: "Skip fetching the template to check status, variables and header before sending."),
+        ]
+        return specs + SendOptions.specs(canWait: channel != .vbm)
+    }
+
+    init(channel: Channel, _ arguments: ParsedArguments) throws(OctopodsError) {
+        self.channel = channel
+        self.arguments = arguments
+        templateID = arguments.positionals.first ?? ""
+        to = try PhoneNumber.validate(arguments.string("to") ?? "")
+        mediaURL = arguments.string(channel == .vbm ? "header-image" : "header-url")
+        if let mediaURL { try URLCheck.checkMedia(mediaURL, field: "--\(channel == .vbm ? "header-image" : "header-url")") }
+        name = arguments.string("name")
+        openConversation = arguments.flag("open-conversation")
+        teammate = arguments.string("teammate")
+        verify = !arguments.flag("no-verify")
+        options = try SendOptions(arguments)
+        if let name, name.contains(where: \.isNewline) { throw .invalidInput("--name must be one line") }
+    }
+
+    func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+        let variables = try TemplateVariables.parse(arguments, ctx: ctx)
+        var preview = "(template not fetched: --no-verify)"
+        var needs: VariableRequirements?
+        if verify {
+            let template = try await ctx.fetchTemplate(channel: channel, id: templateID, client: ctx.apiClient())
+            try ctx.checkSendable(template)
+            try variables.check(against: template, channel: channel, mediaURL: mediaURL)
+            needs = template.requirements
+            preview = variables.preview(template, mediaURL: mediaURL)
+        }
+        var body: JSONValue = ["destination_phone": .string(to)]
+        if let values = variables.messageVariables(channel: channel, needs: needs) { body.set("message_variables", values) }
+        if let mediaURL { body.set(mediaField, .string(mediaURL)) }
+        if openConversation { body.set("open_intercom_conversation", true) }
+        if let teammate { body.set("intercom_teammate_id", .string(teammate)) }
+        if let name { body.set("destination_user_name", .string(name)) }
+        let plan = SendPlan(endpoint: API.sendTemplate(channel: channel, templateID: templateID, body: body),
+                            statusChannel: channel == .vbm ? nil : .whatsapp, recipient: to, preview: preview)
+        return try await ctx.execute(plan, options)
+    }
+}
+
+package enum Send {
+    package static let spec = CommandSpec(
+        name: "send",
+        abstract: "Send WhatsApp messages: approved templates, or interactive messages inside the 24-hour window.",
+        discussion: "Every send is checked before it leaves (phone, template, variables, media, limits); --dry-run shows the exact request, and --wait follows the message until it is delivered or fails.")
+
+    package struct Template: Command {
+        package static let spec = CommandSpec(
+            name: "template",
+            abstract: "Send a WhatsApp template message.",
+            discussion: """
+            The template is fetched first (cached for 5 minutes) to check that it is accepted and that every section \
+            gets exactly the variables it needs: --var for the body, --header-var, --footer-var and --button-var in \
+            order, or the whole message_variables value with --variables. 'octopods templates get <id>' shows what a \
+            template needs. A 429 exits 4 and says when to retry; a failure after the request went out exits 5 and is \
+            never retried, since the API has no idempotency key.
+            """,
+            arguments: [ArgumentSpec("template-id", completion: .dynamic("templates"), help: "The template to send (see 'octopods templates list').")],
+            options: TemplateSend.options(.whatsapp),
+            examples: [
+                Example("octopods send template 1001 --to +14155552671 --var 1=Jane --var 2=A-1042", "Send an order update."),
+                Example("octopods send template 1002 --to +14155552671 --header-var Jane --var 1=Jane --var 2=Friday --var 3=10:00 --footer-var B-77 --dry-run",
+                        "Check a send and see the exact request, without sending."),
+                Example("octopods send template 1003 --to +14155552671 --header-url https://example.com/sale.jpg --var 1=Jane --button-var SUMMER25 --wait",
+                        "Send with an image header and wait until it is delivered."),
+                Example(#"octopods send template 1001 --to +14155552671 --variables '["Jane","A-1042"]' --variables-format array"#,
+                        "Send the legacy plain-array form."),
+            ])
+
+        let send: TemplateSend
+        package init(_ arguments: ParsedArguments) throws(OctopodsError) { send = try TemplateSend(channel: .whatsapp, arguments) }
+        package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput { try await send.run(ctx) }
+    }
+}
+
+package enum VBM {
+    package static let spec = CommandSpec(
+        name: "vbm",
+        abstract: "Send Viber Business Messages (templates).",
+        discussion: "Viber templates are listed with 'octopods templates list --channel vbm'. Viber messages have no status endpoint.")
+
+    package struct Send: Command {
+        package static let spec = CommandSpec(
+            name: "send",
+            abstract: "Send a Viber template message.",
+            discussion: "Checked like 'send template': the template must be accepted and get exactly the header, body and footer variables it needs; an image header needs --header-image.",
+            arguments: [ArgumentSpec("template-id", help: "The Viber template to send (see 'octopods templates list --channel vbm').")],
+            options: TemplateSend.options(.vbm),
+            examples: [
+                Example("octopods vbm send 2001 --to +14155552671 --header-image https://example.com/banner.jpg --var 1=Alex",
+                        "Send a Viber template with an image header."),
+            ])
+
+        let send: TemplateSend
+        package init(_ arguments: ParsedArguments) throws(OctopodsError) { send = try TemplateSend(channel: .vbm, arguments) }
+        package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput { try await send.run(ctx) }
+    }
+}

@@ -1,0 +1,27 @@
+/// Recipient numbers: E.164 (`+`, country code and number, 8 to 15 digits, no separators),
+/// with a "did you mean" for the usual ways people write numbers.
+package enum PhoneNumber {
+    package static func validate(_ raw: String, field: String = "--to") throws(OctopodsError) -> String {
+        if isE164(raw) { return raw }
+        let shown = "'\(String(raw.prefix(40)))'"
+        var candidate = raw.filter { !" -().\u{A0}/".contains($0) }
+        if candidate.hasPrefix("00") { candidate = "+" + candidate.dropFirst(2) }
+        if isE164(candidate) {
+            throw .invalidInput("\(field) \(shown) is not an E.164 phone number; did you mean \(candidate)?",
+                                hint: "Write numbers as '+', country code and number, with no spaces, dashes or brackets.")
+        }
+        if !candidate.hasPrefix("+"), isE164("+" + candidate) {
+            throw .invalidInput("\(field) \(shown) is not an E.164 phone number: it needs a leading '+' and the country code; did you mean +\(candidate)?",
+                                hint: "E.164 is '+', country code and number, e.g. +14155552671.")
+        }
+        throw .invalidInput("\(field) \(shown) is not an E.164 phone number",
+                            hint: "E.164 is '+', country code and number, 8 to 15 digits with no separators, e.g. +14155552671.")
+    }
+
+    package static func isE164(_ text: String) -> Bool {
+        guard text.hasPrefix("+") else { return false }
+        let digits = text.dropFirst()
+        guard (8...15).contains(digits.count), let first = digits.first, first != "0" else { return false }
+        return digits.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+}

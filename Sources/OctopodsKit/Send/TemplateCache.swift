@@ -1,0 +1,51 @@
+import Foundation
+import CLISupport
+
+/// Fetched templates, kept for a few minutes so a script sending many messages checks the
+/// template once, not per send. Keyed by base URL, channel, a fingerprint of the key (never
+/// the key) and the template id; stored 0600 under ${XDG_CACHE_HOME:-~/.cache}/octopods.
+/// A cache that cannot be read or written is simply not used.
+package struct TemplateCache: Sendable {
+    package static let lifetime: TimeInterval = 300
+
+    let directory: URL
+    let now: @Sendable () -> Date
+
+    package init(_ ctx: Context) {
+        let base = ctx.environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : nil }
+            ?? ctx.homeDirectory.appendingPathComponent(".cache")
+        directory = base.appendingPathComponent("octopods").appendingPathComponent("templates")
+        now = ctx.now
+    }
+
+    func file(baseURL: String, channel: Channel, key: String, id: String) -> URL {
+        let fingerprint = Self.fnv1a("\(baseURL)\n\(channel.rawValue)\n\(key)\n\(id)")
+        return directory.appendingPathComponent(String(fingerprint, radix: 16) + ".json")
+    }
+
+    package func load(baseURL: String, channel: Channel, key: String, id: String) -> JSONValue? {
+        let url = file(baseURL: baseURL, channel: channel, key: key, id: id)
+        guard let data = try? Data(contentsOf: url), let entry = try? JSONValue.parse(data),
+              let fetched = entry["fetched_at"].flatMap({ $0.scalarText }).flatMap(Double.init) else { return nil }
+        let age = now().timeIntervalSince1970 - fetched
+        guard age >= 0, age < Self.lifetime else { return nil }
+        return entry["template"]
+    }
+
+    package func store(_ json: JSONValue, baseURL: String, channel: Channel, key: String, id: String) {
+        let entry: JSONValue = ["fetched_at": .number(String(Int(now().timeIntervalSince1970))), "template": json]
+        try? AtomicFile.makeDirectory(directory)
+        try? AtomicFile.write(Data(entry.serialized().utf8), to: file(baseURL: baseURL, channel: channel, key: key, id: id))
+    }
+
+    /// 64-bit FNV-1a: a stable file name, not a security measure (the key stays out of it
+    /// either way; the file holds only the template).
+    static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
+    }
+}

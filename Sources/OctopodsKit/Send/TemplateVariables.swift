@@ -1,0 +1,313 @@
+import Foundation
+import CLISupport
+
+/// The three documented `message_variables` shapes (octopods-api.md §2.3, §7.3).
+package enum VariablesFormat: String, Sendable, CaseIterable {
+    /// `{"header":[…],"body":[…],"buttons":[…]}` (VBM: header, body, footer): the newest, the default.
+    case sectioned
+    /// `["Alex","1234"]`: body variables only (legacy).
+    case array
+    /// `{"1":"Alex","2":"1234"}`: body variables by number (the api.octopods.io guides).
+    case keyed
+}
+
+/// Template variables as the user gave them, checked against what the template needs and
+/// turned into the request's `message_variables`.
+package struct TemplateVariables: Sendable, Equatable {
+    package var body: [String] = []
+    package var header: [String] = []
+    package var footer: [String] = []
+    package var buttons: [String] = []
+    /// The raw `--variables` value, sent as given (after checks).
+    package var raw: JSONValue?
+    package var format: VariablesFormat = .sectioned
+
+    package init() {}
+
+    package static func options(_ channel: Channel) -> [OptionSpec] {
+        var options: [OptionSpec] = [
+            .value("var", "N=VALUE", repeatable: true, help: "Body placeholder {{N}}, e.g. --var 1=Jane --var 2=A-1042."),
+            .value("header-var", "VALUE", repeatable: true, help: "Header placeholders, in order."),
+            .value("footer-var", "VALUE", repeatable: true, help: "Footer placeholders, in order."),
+        ]
+        if channel == .whatsapp {
+            options.append(.value("button-var", "VALUE", repeatable: true,
+                                  help: "Button placeholders (URL suffixes, copy codes), in order."))
+        }
+        options += [
+            .value("variables", "JSON|@FILE|-", help: "The raw message_variables value (JSON text, @file, or - for stdin), instead of the flags above."),
+            .value("variables-format", "FORMAT", .choice(VariablesFormat.allCases.map(\.rawValue)),
+                   help: "Shape of message_variables: sectioned (default), array or keyed (both body-only)."),
+        ]
+        return options
+    }
+
+    /// Reads the flags. `--variables` is read from its file or stdin here, through the context.
+    package static func parse(_ arguments: ParsedArguments, ctx: Context) throws(OctopodsError) -> TemplateVariables {
+        var v = TemplateVariables()
+        v.format = arguments.string("variables-format").flatMap(VariablesFormat.init) ?? .sectioned
+        var numbered: [Int: String] = [:]
+        for item in arguments.strings("var") {
+            guard let eq = item.firstIndex(of: "="), let n = Int(item[..<eq]), n >= 1, n <= 100 else {
+                throw .invalidInput("--var '\(String(item.prefix(40)))' is not N=VALUE with N a placeholder number (1, 2, …)",
+                                    hint: "For {{1}} write --var 1=VALUE.")
+            }
+            guard numbered[n] == nil else { throw .invalidInput("--var \(n) is given twice") }
+            numbered[n] = String(item[item.index(after: eq)...])
+        }
+        if let highest = numbered.keys.max() {
+            for n in 1...highest where numbered[n] == nil {
+                throw .invalidInput("--var \(highest) is given but --var \(n) is not; placeholders are numbered from 1 without gaps")
+            }
+            v.body = (1...highest).compactMap { numbered[$0] }
+        }
+        v.header = arguments.strings("header-var")
+        v.footer = arguments.strings("footer-var")
+        v.buttons = arguments.strings("button-var")
+        for (flag, values) in [("--var", v.body), ("--header-var", v.header), ("--footer-var", v.footer), ("--button-var", v.buttons)] {
+            for (i, value) in values.enumerated() { try checkValue(value, "\(flag) #\(i + 1)") }
+        }
+        if let text = arguments.string("variables") {
+            if !(v.body.isEmpty && v.header.isEmpty && v.footer.isEmpty && v.buttons.isEmpty) {
+                throw .usage(UsageError("--variables cannot be combined with --var, --header-var, --footer-var or --button-var",
+                                        path: arguments.path))
+            }
+            v.raw = try readRaw(text, ctx: ctx)
+        }
+        return v
+    }
+
+    static func checkValue(_ value: String, _ field: String) throws(OctopodsError) {
+        if value.isEmpty { throw .invalidInput("\(field) is empty; WhatsApp rejects empty variables") }
+        if value.contains(where: \.isNewline) {
+            throw .invalidInput("\(field) contains a line break; template variables must be one line",
+                                hint: "Replace line breaks with spaces.")
+        }
+    }
+
+    static func readRaw(_ text: String, ctx: Context) throws(OctopodsError) -> JSONValue {
+        let data: Data
+        let source: String
+        if text == "-" {
+            source = "--variables - (stdin)"
+            do { data = try ctx.stdin.readAll() } catch { throw .invalidInput("cannot read \(source): \(error.localizedDescription)") }
+        } else if text.hasPrefix("@") {
+            let path = String(text.dropFirst())
+            source = "--variables @\(path)"
+            do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+                throw .invalidInput("cannot read \(source): \(error.localizedDescription)")
+            }
+        } else {
+            source = "--variables"
+            data = Data(text.utf8)
+        }
+        let json: JSONValue
+        do { json = try JSONValue.parse(data) } catch {
+            throw .invalidInput("\(source) is not valid JSON (\(error.message) at byte \(error.offset))")
+        }
+        guard json.arrayValue != nil || json.objectValue != nil else {
+            throw .invalidInput("\(source) must be a JSON object or array",
+                                hint: #"For example {"header":[],"body":["Jane","A-1042"],"buttons":[]}."#)
+        }
+        return json
+    }
+
+    /// The raw value's sections, whichever documented shape it has.
+    func rawSections(_ json: JSONValue, format: inout VariablesFormat) throws(OctopodsError) -> (header: [JSONValue], body: [JSONValue], footer: [JSONValue], buttons: [JSONValue]) {
+        if let items = json.arrayValue {
+            format = .array
+            return ([], items, [], [])
+        }
+        let pairs = json.objectValue ?? []
+        if !pairs.isEmpty, pairs.allSatisfy({ Int($0.0) != nil }) {
+            format = .keyed
+            let byNumber = Dictionary(pairs.compactMap { p in Int(p.0).map { ($0, p.1) } }, uniquingKeysWith: { a, _ in a })
+            let highest = byNumber.keys.max() ?? 0
+            guard highest <= 100 else { throw .invalidInput("--variables: placeholder \(highest) is out of range") }
+            return ([], (1...max(1, highest)).map { byNumber[$0] ?? .null }.prefix(highest).map { $0 }, [], [])
+        }
+        format = .sectioned
+        let known = ["header", "body", "footer", "buttons"]
+        if let unknown = pairs.first(where: { !known.contains($0.0) }) {
+            throw .invalidInput("--variables has an unknown section '\(unknown.0)'; the sections are header, body, footer and buttons")
+        }
+        func section(_ name: String) throws(OctopodsError) -> [JSONValue] {
+            guard let value = json[name] else { return [] }
+            guard let items = value.arrayValue else { throw .invalidInput("--variables: \(name) must be an array of strings") }
+            return items
+        }
+        return (try section("header"), try section("body"), try section("footer"), try section("buttons"))
+    }
+
+    /// Checks the variables against the template: every section gets exactly what it needs,
+    /// a media header has its URL, URL buttons make valid URLs.
+    package func check(against template: Template, channel: Channel, mediaURL: String?) throws(OctopodsError) {
+        let needs = template.requirements
+        let name = "template \(template.id) (\(TerminalText.sanitize(String(template.name.prefix(60)))))"
+        let mediaFlag = channel == .vbm ? "--header-image" : "--header-url"
+        if let media = needs.headerMedia, mediaURL == nil {
+            let kind = media.lowercased()
+            throw .invalidInput("\(name) has \(kind == "image" ? "an" : "a") \(kind) header: give its public URL with \(mediaFlag) URL")
+        }
+        if needs.headerMedia == nil, mediaURL != nil {
+            throw .invalidInput("\(name) has no media header, so \(mediaFlag) does not apply")
+        }
+        var sections: [(name: String, flag: String, given: Int, needed: Int)]
+        if let raw {
+            var shape = format
+            let s = try rawSections(raw, format: &shape)
+            for (section, items) in [("header", s.header), ("body", s.body), ("footer", s.footer), ("buttons", s.buttons)] {
+                for (i, item) in items.enumerated() {
+                    guard let text = item.stringValue else {
+                        throw .invalidInput("--variables: \(section)[\(i)] must be a string (send \"42\", not 42)")
+                    }
+                    try Self.checkValue(text, "--variables: \(section)[\(i)]")
+                }
+            }
+            if shape != .sectioned, needs.header + needs.footer + needs.buttons > 0 {
+                throw .invalidInput("--variables is a \(shape.rawValue == "array" ? "plain array" : "keyed object"), which carries body variables only, but \(name) also has header, footer or button placeholders",
+                                    hint: #"Use the sectioned form: {"header":[…],"body":[…],"buttons":[…]}."#)
+            }
+            sections = [("header", "--variables header", s.header.count, needs.header), ("body", "--variables body", s.body.count, needs.body),
+                        ("footer", "--variables footer", s.footer.count, needs.footer), ("buttons", "--variables buttons", s.buttons.count, needs.buttons)]
+        } else {
+            if format != .sectioned, needs.header + needs.footer + needs.buttons > 0 {
+                throw .invalidInput("--variables-format \(format.rawValue) carries body variables only, but \(name) also has header, footer or button placeholders",
+                                    hint: "Use --variables-format sectioned (the default).")
+            }
+            sections = [("header", "--header-var", header.count, needs.header), ("body", "--var", body.count, needs.body),
+                        ("footer", "--footer-var", footer.count, needs.footer), ("buttons", "--button-var", buttons.count, needs.buttons)]
+        }
+        for s in sections where s.given != s.needed {
+            let need = s.needed == 0 ? "no \(s.name) variables" : "\(s.needed) \(s.name) variable\(s.needed == 1 ? "" : "s")"
+            var hint: String?
+            if s.given < s.needed, s.flag == "--var" {
+                hint = "Add " + ((s.given + 1)...s.needed).map { "--var \($0)=VALUE" }.joined(separator: " ") + "."
+            } else if s.given < s.needed, !s.flag.hasPrefix("--variables") {
+                hint = "Give \(s.flag) once per placeholder, in order."
+            }
+            throw .invalidInput("\(name) needs \(need); got \(s.given) (\(s.flag))",
+                                hint: hint ?? "See what it needs with: octopods templates get \(template.id)\(channel == .vbm ? " --channel vbm" : "")")
+        }
+        if raw == nil { try checkButtonURLs(template) }
+    }
+
+    /// URL buttons with a placeholder must still make a valid URL once filled in.
+    func checkButtonURLs(_ template: Template) throws(OctopodsError) {
+        var next = 0
+        for component in template.components where component.type == "BUTTONS" {
+            for button in component.buttons {
+                if button.type == "COPY_CODE" { next += 1; continue }
+                guard let url = button.url else { continue }
+                let count = Template.placeholderCount(url)
+                guard count > 0 else { continue }
+                let values = Array(buttons.dropFirst(next).prefix(count))
+                next += count
+                let filled = Self.fill(url, values)
+                if !URLCheck.isWebURL(filled) {
+                    throw .invalidInput("--button-var makes the button '\(TerminalText.sanitize(button.text))' URL '\(String(filled.prefix(80)))', which is not a valid URL",
+                                        hint: "Button variables are URL suffixes: no spaces; percent-encode other characters.")
+                }
+            }
+        }
+    }
+
+    /// The request's `message_variables`, or nil when there is nothing to send.
+    /// `needs` is nil with --no-verify: then every section given is sent.
+    package func messageVariables(channel: Channel, needs: VariableRequirements?) -> JSONValue? {
+        if let raw { return raw }
+        let strings = { (values: [String]) in JSONValue.array(values.map(JSONValue.string)) }
+        switch format {
+        case .array:
+            return body.isEmpty ? nil : strings(body)
+        case .keyed:
+            return body.isEmpty ? nil : .object(body.enumerated().map { ("\($0.offset + 1)", .string($0.element)) })
+        case .sectioned:
+            let total = body.count + header.count + footer.count + buttons.count
+            if total == 0 && (needs?.total ?? 0) == 0 { return nil }
+            var pairs: [(String, JSONValue)] = [("header", strings(header)), ("body", strings(body))]
+            if channel == .vbm || !footer.isEmpty || (needs?.footer ?? 0) > 0 { pairs.append(("footer", strings(footer))) }
+            if channel != .vbm { pairs.append(("buttons", strings(buttons))) }
+            return .object(pairs)
+        }
+    }
+
+    /// `{{n}}` replaced by the n-th value; placeholders without a value stay as they are.
+    package static func fill(_ text: String, _ values: [String]) -> String {
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            out += rest[..<open.lowerBound]
+            let after = rest[open.upperBound...]
+            guard let close = after.range(of: "}}") else { out += rest[open.lowerBound...]; return out }
+            let inner = after[..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            if let n = Int(inner), n >= 1, n <= values.count {
+                out += values[n - 1]
+            } else {
+                out += rest[open.lowerBound..<close.upperBound]
+            }
+            rest = after[close.upperBound...]
+        }
+        return out + rest
+    }
+
+    /// The template as the recipient will see it.
+    package func preview(_ template: Template, mediaURL: String?) -> String {
+        var (headerValues, bodyValues, footerValues, buttonValues) = (header, body, footer, buttons)
+        if let raw {
+            var shape = format
+            if let s = try? rawSections(raw, format: &shape) {
+                let texts = { (items: [JSONValue]) in items.map { $0.scalarText ?? "" } }
+                (headerValues, bodyValues, footerValues, buttonValues) = (texts(s.header), texts(s.body), texts(s.footer), texts(s.buttons))
+            }
+        }
+        var lines: [String] = []
+        let components = template.components.isEmpty
+            ? [TemplateComponent(type: "BODY", format: nil, text: template.body, buttons: [])] : template.components
+        var nextButton = 0
+        for component in components {
+            switch component.type {
+            case "HEADER":
+                if let format = component.format, format != "TEXT" {
+                    lines.append("[\(format.lowercased()): \(mediaURL ?? "(no URL)")]")
+                } else if let text = component.text {
+                    lines.append(Self.fill(text, headerValues))
+                }
+            case "BODY": lines.append(Self.fill(component.text ?? "", bodyValues))
+            case "FOOTER": lines.append(Self.fill(component.text ?? "", footerValues))
+            case "BUTTONS":
+                for button in component.buttons {
+                    var line = "[\(button.text)]"
+                    if button.type == "COPY_CODE" {
+                        line += " copy code: " + (buttonValues.dropFirst(nextButton).first ?? "(none)")
+                        nextButton += 1
+                    } else if let url = button.url {
+                        let count = Template.placeholderCount(url)
+                        line += " → " + Self.fill(url, Array(buttonValues.dropFirst(nextButton).prefix(count)))
+                        nextButton += count
+                    }
+                    lines.append(line)
+                }
+            default: break
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+package enum URLCheck {
+    /// An absolute http(s) URL with a host: what media links and filled-in URL buttons must be.
+    package static func isWebURL(_ text: String) -> Bool {
+        guard !text.contains(where: { $0.isWhitespace }), let url = URL(string: text),
+              let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = url.host, !host.isEmpty else { return false }
+        return true
+    }
+
+    package static func checkMedia(_ text: String, field: String) throws(OctopodsError) {
+        guard isWebURL(text) else {
+            throw .invalidInput("\(field) '\(String(text.prefix(80)))' is not a valid http(s) URL",
+                                hint: "Media must be at a public http(s) URL that Octopods can fetch.")
+        }
+    }
+}
