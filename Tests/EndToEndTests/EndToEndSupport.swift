@@ -17,14 +17,32 @@ struct ProcessResult {
 }
 
 /// Runs the binary with a clean environment (no proxies, a private HOME) and asserts that no
-/// key appears in anything it printed.
+/// key appears in anything it printed. The child is waited for on a GCD thread: blocking one
+/// of Swift concurrency's few cooperative threads (two on two cores) for the seconds a
+/// `--wait` takes would stall every other test.
 @discardableResult
 func octopods(_ arguments: [String], environment: [String: String] = [:], stdin: String = "", home: URL? = nil,
-              timeout: Double = 20, sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessResult {
+              timeout: Double = 20, sourceLocation: SourceLocation = #_sourceLocation) async throws -> ProcessResult {
+    let home = home ?? scratchDirectory()
+    let result = try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runBlocking(arguments, environment: environment, stdin: stdin, home: home, timeout: timeout) })
+        }
+    }
+    let secrets = secretKeys + environment.filter { $0.key.hasSuffix("API_KEY") }.map(\.value)
+    for key in secrets where !key.isEmpty {
+        #expect(!result.stdout.contains(key), "stdout leaks a key", sourceLocation: sourceLocation)
+        #expect(!result.stderr.contains(key), "stderr leaks a key", sourceLocation: sourceLocation)
+    }
+    return result
+}
+
+private func runBlocking(_ arguments: [String], environment: [String: String], stdin: String, home: URL,
+                         timeout: Double) throws -> ProcessResult {
     let process = Process()
     process.executableURL = octopodsBinary
     process.arguments = arguments
-    var env = ["PATH": "/usr/bin:/bin", "HOME": (home ?? scratchDirectory()).path, "NO_PROXY": "127.0.0.1,localhost",
+    var env = ["PATH": "/usr/bin:/bin", "HOME": home.path, "NO_PROXY": "127.0.0.1,localhost",
                "SWIFT_BACKTRACE": "enable=no"]
     env.merge(environment) { _, new in new }
     process.environment = env
@@ -45,14 +63,8 @@ func octopods(_ arguments: [String], environment: [String: String] = [:], stdin:
     group.wait()
     process.waitUntilExit()
     killer.cancel()
-    let result = ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                               stderr: String(decoding: errData, as: UTF8.self))
-    let secrets = secretKeys + environment.filter { $0.key.hasSuffix("API_KEY") }.map(\.value)
-    for key in secrets where !key.isEmpty {
-        #expect(!result.stdout.contains(key), "stdout leaks a key", sourceLocation: sourceLocation)
-        #expect(!result.stderr.contains(key), "stderr leaks a key", sourceLocation: sourceLocation)
-    }
-    return result
+    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
 }
 
 func scratchDirectory() -> URL {
@@ -66,8 +78,9 @@ final class TestSandbox: Sendable {
     let api: SandboxAPI
     let server: SandboxServer
 
-    init(rateLimit: SandboxRateLimit? = nil, stageInterval: Double = 2) throws {
-        api = try SandboxAPI(options: SandboxOptions(rateLimit: rateLimit, stageInterval: stageInterval))
+    init(rateLimit: SandboxRateLimit? = nil, stageInterval: Double = 2, slowResponseDelay: Double = 40) throws {
+        api = try SandboxAPI(options: SandboxOptions(rateLimit: rateLimit, stageInterval: stageInterval,
+                                                     slowResponseDelay: slowResponseDelay))
         let api = self.api
         server = try SandboxServer(port: 0, handler: { api.handle($0) })
         server.start()
@@ -82,6 +95,9 @@ final class TestSandbox: Sendable {
         ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp,
          "OCTOPODS_SMS_API_KEY": SandboxKeys.sms, "OCTOPODS_VBM_API_KEY": SandboxKeys.vbm]
     }
+
+    /// The POSTs the sandbox received, in order.
+    var posts: [SandboxLoggedRequest] { api.recordedRequests().filter { $0.method == "POST" } }
 
     /// Sends a message directly through the sandbox (the send commands come with their own issue).
     func sendDirectly(path: String, key: String, body: String) -> String? {

@@ -4,9 +4,9 @@ import OctopodsSandbox
 
 /// The built binary against the sandbox over real HTTP on loopback.
 @Suite struct ReadOnlyCommandsTests {
-    @Test func templatesListAsJSONWhenPiped() throws {
+    @Test func templatesListAsJSONWhenPiped() async throws {
         let sandbox = try TestSandbox()
-        let r = try octopods(["templates", "list", "--status", "accepted"], environment: sandbox.environment)
+        let r = try await octopods(["templates", "list", "--status", "accepted"], environment: sandbox.environment)
         #expect(r.status == 0)
         #expect(r.stderr == "")
         let items = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
@@ -15,104 +15,104 @@ import OctopodsSandbox
         #expect(items.contains { ($0["template_name"] as? String) == "order_update" })
     }
 
-    @Test func templatesListTableAndVBM() throws {
+    @Test func templatesListTableAndVBM() async throws {
         let sandbox = try TestSandbox()
-        let r = try octopods(["templates", "list", "--channel", "vbm", "-o", "table"], environment: sandbox.environment)
+        let r = try await octopods(["templates", "list", "--channel", "vbm", "-o", "table"], environment: sandbox.environment)
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("ID  "))
         #expect(r.stdout.contains("vbm_welcome"))
         #expect(r.stdout.contains("header image URL"))
     }
 
-    @Test func templatesGet() throws {
+    @Test func templatesGet() async throws {
         let sandbox = try TestSandbox()
-        let r = try octopods(["templates", "get", "1001", "-o", "table"], environment: sandbox.environment)
+        let r = try await octopods(["templates", "get", "1001", "-o", "table"], environment: sandbox.environment)
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("order_update (1001)\n"))
         #expect(r.stdout.contains("needs: 2 variables (--var 1=… --var 2=…)"))
-        let json = try octopods(["templates", "get", "1001", "--json"], environment: sandbox.environment)
+        let json = try await octopods(["templates", "get", "1001", "--json"], environment: sandbox.environment)
         #expect(json.stdout.hasPrefix(#"{"#))
     }
 
-    @Test func unknownTemplateIsA400WithErrorCode() throws {
+    @Test func unknownTemplateIsA400WithErrorCode() async throws {
         let sandbox = try TestSandbox()
-        let r = try octopods(["templates", "get", "999999", "-o", "table"], environment: sandbox.environment)
+        let r = try await octopods(["templates", "get", "999999", "-o", "table"], environment: sandbox.environment)
         #expect(r.status == 1)
         #expect(r.stdout == "")
         #expect(r.stderr.hasPrefix("error: the API rejected the request (HTTP 400)\n"))
         #expect(r.stderr.contains("  TEMPLATE_NOT_EXIST (3)\n"))
         #expect(r.stderr.contains("  request_id: "))
         #expect(r.stderr.contains("hint: Check the id with 'octopods templates list'"))
-        let json = try octopods(["templates", "get", "999999", "--json"], environment: sandbox.environment)
+        let json = try await octopods(["templates", "get", "999999", "--json"], environment: sandbox.environment)
         #expect(json.stderr.contains(#""kind":"api","message":"the API rejected the request (HTTP 400)","error_code":3,"#))
     }
 
-    @Test func statusAndMessagesAfterASend() throws {
+    @Test func statusAndMessagesAfterASend() async throws {
         let sandbox = try TestSandbox()
-        let empty = try octopods(["messages", "list", "-o", "table"], environment: sandbox.environment)
+        let empty = try await octopods(["messages", "list", "-o", "table"], environment: sandbox.environment)
         #expect(empty.status == 0)
         #expect(empty.stdout == "")
         #expect(empty.stderr == "No messages sent with this key yet.\n")
         let id = try #require(sandbox.sendDirectly(path: "/api/v1/whatsapp/templates/1007/messages", key: SandboxKeys.whatsapp,
                                                    body: #"{"destination_phone":"+14155552671"}"#))
-        let status = try octopods(["status", id, "-o", "table"], environment: sandbox.environment)
+        let status = try await octopods(["status", id, "-o", "table"], environment: sandbox.environment)
         #expect(status.status == 0)
         #expect(status.stdout.hasPrefix("Message \(id): sent\n"))
         #expect(status.stdout.contains("Phone:         +14155552671"))
-        let list = try octopods(["messages", "list", "--limit", "5", "-o", "ndjson"], environment: sandbox.environment)
+        let list = try await octopods(["messages", "list", "--limit", "5", "-o", "ndjson"], environment: sandbox.environment)
         #expect(list.status == 0)
         #expect(list.stdout.split(separator: "\n").count == 1)
         #expect(list.stdout.contains(#""message_id":\#(id)"#))
 
         let smsID = try #require(sandbox.sendDirectly(path: "/api/v1/sms/messages", key: SandboxKeys.sms,
                                                       body: #"{"destination_phone":"+14155552671","body":"hi"}"#))
-        let sms = try octopods(["status", smsID, "--channel", "sms", "--json"], environment: sandbox.environment)
+        let sms = try await octopods(["status", smsID, "--channel", "sms", "--json"], environment: sandbox.environment)
         #expect(sms.status == 0)
         #expect(sms.stdout.contains(#""status":"queued""#))
     }
 
-    @Test func unauthorized() throws {
+    @Test func unauthorized() async throws {
         let sandbox = try TestSandbox()
         var env = sandbox.environment
         env["OCTOPODS_WHATSAPP_API_KEY"] = "not-a-real-key-but-secret-0001"
-        let r = try octopods(["templates", "list"], environment: env)
+        let r = try await octopods(["templates", "list"], environment: env)
         #expect(r.status == 3)
         #expect(r.stderr.hasPrefix("error: unauthorized: the WhatsApp API key was refused (401)\n"))
         env["OCTOPODS_WHATSAPP_API_KEY"] = SandboxKeys.revoked
-        let revoked = try octopods(["messages", "list", "-o", "table"], environment: env)
+        let revoked = try await octopods(["messages", "list", "-o", "table"], environment: env)
         #expect(revoked.status == 3)
         #expect(revoked.stderr.hasPrefix("error: the WhatsApp API key is deprecated (rotated or revoked)\n"))
         #expect(revoked.stderr.contains("DEPRECATED_API_KEY (6)"))
     }
 
-    @Test func rateLimited() throws {
+    @Test func rateLimited() async throws {
         let sandbox = try TestSandbox(rateLimit: SandboxRateLimit(count: 2, window: 10))
-        for _ in 0..<2 { try octopods(["templates", "list"], environment: sandbox.environment) }
-        let r = try octopods(["templates", "list", "-o", "table"], environment: sandbox.environment)
+        for _ in 0..<2 { try await octopods(["templates", "list"], environment: sandbox.environment) }
+        let r = try await octopods(["templates", "list", "-o", "table"], environment: sandbox.environment)
         #expect(r.status == 4)
         #expect(r.stderr.hasPrefix("error: rate limited until "))
         #expect(r.stderr.contains("UTC (in 5m"))
     }
 
-    @Test func connectionRefused() throws {
+    @Test func connectionRefused() async throws {
         let port = try closedPort()
-        let r = try octopods(["templates", "list", "-o", "table"],
+        let r = try await octopods(["templates", "list", "-o", "table"],
                              environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(port)", "OCTOPODS_API_KEY": "not-a-real-key-but-secret-0001"])
         #expect(r.status == 4)
         #expect(r.stderr.hasPrefix("error: could not connect to http://127.0.0.1:\(port)"))
     }
 
-    @Test func verboseTraceRedacts() throws {
+    @Test func verboseTraceRedacts() async throws {
         let sandbox = try TestSandbox()
-        let r = try octopods(["-v", "templates", "list", "--lang", "pt"], environment: sandbox.environment)
+        let r = try await octopods(["-v", "templates", "list", "--lang", "pt"], environment: sandbox.environment)
         #expect(r.status == 0)
         #expect(r.stderr.contains("> GET \(sandbox.url)/api/v1/whatsapp/templates?lang=pt\n"))
         #expect(r.stderr.contains("> X-Octopods-Auth: [redacted]\n"))
         #expect(r.stderr.contains("< HTTP 200"))
     }
 
-    @Test func noKeyNamesTheFix() throws {
-        let r = try octopods(["messages", "list"], environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:9"])
+    @Test func noKeyNamesTheFix() async throws {
+        let r = try await octopods(["messages", "list"], environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:9"])
         #expect(r.status == 3)
         #expect(r.stderr.contains("OCTOPODS_WHATSAPP_API_KEY is not set"))
         #expect(r.stderr.contains("hint: export OCTOPODS_WHATSAPP_API_KEY=..., or store it once with: printf %s \"$KEY\" | octopods config set whatsapp_api_key"))
@@ -120,33 +120,33 @@ import OctopodsSandbox
 }
 
 @Suite struct ConfigAndSandboxModeTests {
-    @Test func configSetThenUse() throws {
+    @Test func configSetThenUse() async throws {
         let sandbox = try TestSandbox()
         let home = scratchDirectory()
-        let set = try octopods(["config", "set", "whatsapp_api_key"], stdin: SandboxKeys.whatsapp, home: home)
+        let set = try await octopods(["config", "set", "whatsapp_api_key"], stdin: SandboxKeys.whatsapp, home: home)
         #expect(set.status == 0)
-        try octopods(["config", "set", "base_url", sandbox.url], home: home)
-        let list = try octopods(["templates", "list", "-o", "table"], home: home)
+        try await octopods(["config", "set", "base_url", sandbox.url], home: home)
+        let list = try await octopods(["templates", "list", "-o", "table"], home: home)
         #expect(list.status == 0)
         #expect(list.stdout.contains("order_update"))
-        let config = try octopods(["config", "list", "--json"], home: home)
+        let config = try await octopods(["config", "list", "--json"], home: home)
         #expect(config.stdout.contains(#"{"key":"whatsapp_api_key","value":"****-key","source":"config [default]"}"#))
         let file = home.appendingPathComponent(".config/octopods/config")
         let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
     }
 
-    @Test func sandboxFlagNeedsNoSetup() throws {
+    @Test func sandboxFlagNeedsNoSetup() async throws {
         let home = scratchDirectory()
-        let r = try octopods(["--sandbox", "templates", "list", "-o", "table"], home: home)
+        let r = try await octopods(["--sandbox", "templates", "list", "-o", "table"], home: home)
         #expect(r.status == 0)
         #expect(r.stdout.contains("order_update"))
         #expect(FileManager.default.fileExists(atPath: home.appendingPathComponent(".local/state/octopods/sandbox.json").path))
-        let conflict = try octopods(["--sandbox", "--base-url", "https://x.test", "templates", "list"], home: home)
+        let conflict = try await octopods(["--sandbox", "--base-url", "https://x.test", "templates", "list"], home: home)
         #expect(conflict.status == 2)
     }
 
-    @Test func sandboxServesUntilInterrupted() throws {
+    @Test func sandboxServesUntilInterrupted() async throws {
         let home = scratchDirectory()
         let process = Process()
         process.executableURL = octopodsBinary
@@ -165,11 +165,11 @@ import OctopodsSandbox
         while let byte = try output.fileHandleForReading.read(upToCount: 1), let b = byte.first, b != 0x0A { line.append(b) }
         let url = String(decoding: line, as: UTF8.self)
         #expect(url.hasPrefix("http://127.0.0.1:"))
-        let r = try octopods(["templates", "list", "-o", "table"],
+        let r = try await octopods(["templates", "list", "-o", "table"],
                              environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp])
         #expect(r.status == 0)
-        let limited = try octopods(["templates", "list"], environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp])
-        let third = try octopods(["templates", "list"], environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp])
+        let limited = try await octopods(["templates", "list"], environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp])
+        let third = try await octopods(["templates", "list"], environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp])
         #expect(limited.status == 0)
         #expect(third.status == 4)  // --rate-limit 2/1m
         kill(process.processIdentifier, SIGINT)
@@ -186,14 +186,14 @@ import OctopodsSandbox
         #expect((try? Data(contentsOf: state)).flatMap { try? JSONSerialization.jsonObject(with: $0) } != nil)
     }
 
-    @Test func helpAndVersionWorkWithoutAnything() throws {
-        let v = try octopods(["--version"])
+    @Test func helpAndVersionWorkWithoutAnything() async throws {
+        let v = try await octopods(["--version"])
         #expect(v.status == 0)
         #expect(v.stdout.hasPrefix("octopods "))
-        let h = try octopods(["help", "templates", "list"])
+        let h = try await octopods(["help", "templates", "list"])
         #expect(h.status == 0)
         #expect(h.stdout.contains("USAGE\n  octopods templates list [options]"))
-        let bad = try octopods(["templates", "lst"])
+        let bad = try await octopods(["templates", "lst"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("Did you mean 'list'?"))
     }

@@ -53,6 +53,15 @@ package final class CurlTransport: HTTPTransport {
         return try outcome.get()
     }
 
+    /// One blocking transfer on a fresh handle, on the calling thread (for tests that time
+    /// libcurl itself, free of task-scheduling delays).
+    static func performBlocking(_ request: HTTPRequest, timeout: Double) -> Result<HTTPResponse, TransportError> {
+        guard octo_curl_load() == nil, let raw = octo_handle_new() else { return .failure(.other("libcurl unavailable")) }
+        defer { octo_handle_free(raw) }
+        return perform(request, handle: Handle(raw: raw), timeoutMilliseconds: Int((timeout * 1000).rounded(.up)),
+                       cancel: CancelFlag(), seconds: timeout)
+    }
+
     private static func perform(_ request: HTTPRequest, handle: Handle, timeoutMilliseconds: Int, cancel: CancelFlag,
                                 seconds: Double) -> Result<HTTPResponse, TransportError> {
         let headerLines = request.headers.map { "\($0.0): \($0.1)" }
