@@ -162,3 +162,105 @@ import OctopodsSandbox
         #expect(sandbox.posts.count == 1)
     }
 }
+
+@Suite struct SMSAndInteractiveEndToEndTests {
+    func body(_ request: SandboxLoggedRequest?) -> String {
+        String(decoding: request?.body.encoded() ?? Data(), as: UTF8.self)
+    }
+
+    @Test func smsSendAndWait() async throws {
+        let sandbox = try TestSandbox(stageInterval: 0.3)
+        let r = try await octopods(["sms", "send", "--to", "+14155552671", "--body", "Your code is 123456", "--wait", "-o", "table"],
+                                   environment: sandbox.environment)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("delivered"))
+        #expect(body(sandbox.posts.first) == #"{"body":"Your code is 123456","destination_phone":"+14155552671"}"#)
+        let undelivered = try await octopods(["sms", "send", "--to", "+15550100003", "--body", "x", "--wait", "-o", "table"],
+                                             environment: sandbox.environment)
+        #expect(undelivered.status == 1)
+        #expect(undelivered.stdout.contains("undelivered"))
+    }
+
+    @Test func smsBodyFromStdinAndDryRunShowsSegments() async throws {
+        let sandbox = try TestSandbox()
+        let long = String(repeating: "a", count: 161)
+        let r = try await octopods(["sms", "send", "--to", "+14155552671", "--body-file", "-", "--dry-run", "-o", "table"],
+                                   environment: sandbox.environment, stdin: long + "\n")
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("SMS: GSM-7, 161 characters, 2 segments of up to 153\n"))
+        #expect(r.stdout.contains(#""body": "\#(long)""#))
+        let ucs = try await octopods(["sms", "send", "--to", "+14155552671", "--body", "Café 😀", "--dry-run", "-o", "table"],
+                                     environment: sandbox.environment)
+        #expect(ucs.stdout.contains("SMS: UCS-2 (because of '😀' U+1F600 at character 6)"))
+        #expect(sandbox.posts.isEmpty)
+    }
+
+    @Test(arguments: [
+        (["--body", " \n "], "error: --body is only whitespace"),
+        (["--body", String(repeating: "x", count: 1601)], "error: --body is 1,601 characters; an SMS may be at most 1,600"),
+        ([String](), "error: give the message with --body TEXT or --body-file FILE (- for stdin)"),
+        (["--body", "a", "--body-file", "f"], "error: --body and --body-file cannot be used together"),
+    ])
+    func smsValidation(_ flags: [String], _ prefix: String) async throws {
+        let sandbox = try TestSandbox()
+        let r = try await octopods(["sms", "send", "--to", "+14155552671"] + flags, environment: sandbox.environment)
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix(prefix), "\(r.stderr)")
+        #expect(sandbox.posts.isEmpty)
+    }
+
+    @Test func interactiveButtonsAndList() async throws {
+        let sandbox = try TestSandbox()
+        let buttons = try await octopods(["send", "interactive", "--to", "+14155552671", "--body", "Confirm?", "--button", "yes:Yes",
+                                          "--button", "no:No"], environment: sandbox.environment)
+        #expect(buttons.status == 0, "\(buttons.stderr)")
+        #expect(body(sandbox.posts.last) ==
+            #"{"destination_phone":"+14155552671","waba_interactive_message":{"action":{"buttons":[{"reply":{"id":"yes","title":"Yes"},"type":"reply"},{"reply":{"id":"no","title":"No"},"type":"reply"}]},"body":{"text":"Confirm?"},"type":"button"}}"#)
+        let list = try await octopods(["send", "interactive", "--to", "+14155552671", "--body", "Pick", "--list-button", "Slots",
+                                       "--section", "Morning", "--row", "m9:9am:Early", "--section", "Afternoon", "--row", "a2:2pm"],
+                                      environment: sandbox.environment)
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(body(sandbox.posts.last).contains(#""sections":[{"rows":[{"description":"Early","id":"m9","title":"9am"}],"title":"Morning"},{"rows":[{"id":"a2","title":"2pm"}],"title":"Afternoon"}]"#))
+        #expect(sandbox.posts.allSatisfy { $0.status == 201 })
+    }
+
+    @Test func interactiveFromFileAsStringifiedJSON() async throws {
+        let sandbox = try TestSandbox()
+        let payload = #"{"type":"button","body":{"text":"hi"},"action":{"buttons":[{"type":"reply","reply":{"id":"a","title":"A"}}]}}"#
+        let stringified = "\"" + payload.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        let r = try await octopods(["send", "interactive", "--to", "+14155552671", "--file", "-"], environment: sandbox.environment,
+                                   stdin: stringified)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(sandbox.posts.count == 1)
+    }
+
+    @Test(arguments: [
+        (["--body", "x", "--button", "a:A", "--button", "b:B", "--button", "c:C", "--button", "d:D"],
+         "error: --button is given 4 times; WhatsApp allows at most 3 reply buttons"),
+        (["--body", "x", "--button", "a:This title is far too long"], "error: --button #1 title"),
+        (["--body", "x", "--button", "a:A", "--button", "a:B"], "error: "),
+        (["--body", "x", "--list-button", "Go"] + (1...11).flatMap { ["--row", "r\($0):Row \($0)"] }, "error: "),
+        (["--body", "x", "--footer", String(repeating: "f", count: 61), "--button", "a:A"], "error: --footer is 61 characters; WhatsApp allows at most 60"),
+        (["--body", "x", "--header-image", "not a url", "--button", "a:A"], "error: "),
+        (["--file", "x.json", "--body", "y"], "error: --file gives the whole payload; it cannot be combined with --body"),
+    ])
+    func interactiveValidation(_ flags: [String], _ prefix: String) async throws {
+        let sandbox = try TestSandbox()
+        let r = try await octopods(["send", "interactive", "--to", "+14155552671"] + flags, environment: sandbox.environment)
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr.hasPrefix(prefix), "\(r.stderr)")
+        #expect(sandbox.posts.isEmpty)
+    }
+
+    @Test func interactiveOutsideTheWindowAndNotOptedIn() async throws {
+        let sandbox = try TestSandbox()
+        let closed = try await octopods(["send", "interactive", "--to", "+15550100002", "--body", "x", "--button", "a:A", "-o", "table"],
+                                        environment: sandbox.environment)
+        #expect(closed.status == 1)
+        #expect(closed.stderr.contains("hint: WhatsApp accepts free-form messages only within 24 hours"))
+        var env = sandbox.environment
+        env["OCTOPODS_WHATSAPP_API_KEY"] = SandboxKeys.whatsappNoInteractive
+        let forbidden = try await octopods(["send", "interactive", "--to", "+14155552671", "--body", "x", "--button", "a:A"], environment: env)
+        #expect(forbidden.status == 3)
+    }
+}

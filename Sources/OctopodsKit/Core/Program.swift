@@ -35,7 +35,8 @@ package enum Program {
 
     package static let tree = CommandNode.group(rootSpec, [
         .group(Templates.spec, [.command(Templates.List.self), .command(Templates.Get.self), .command(Templates.Render.self)]),
-        .group(Send.spec, [.command(Send.Template.self)]),
+        .group(Send.spec, [.command(Send.Template.self), .command(Send.Interactive.self)]),
+        .group(SMS.spec, [.command(SMS.Send.self)]),
         .group(VBM.spec, [.command(VBM.Send.self)]),
         .command(Status.self),
         .group(Messages.spec, [.command(Messages.List.self)]),

@@ -1,0 +1,90 @@
+import Foundation
+import CLISupport
+
+package enum SMS {
+    package static let spec = CommandSpec(
+        name: "sms",
+        abstract: "Send SMS through the SMS channel.",
+        discussion: "Sent from the SMS channel's number with its Channel API key (OCTOPODS_SMS_API_KEY or sms_api_key).")
+
+    package struct Send: Command {
+        package static let spec = CommandSpec(
+            name: "send",
+            abstract: "Send an SMS.",
+            discussion: """
+            The body may be up to 1,600 characters. Messages are billed per segment: plain GSM-7 text fits 160 \
+            characters in one segment and 153 in each of several; a single character outside GSM-7 (an emoji, most \
+            accented letters) makes the whole message UCS-2, at 70 and 67. --dry-run and --verbose show the encoding, \
+            the segment count and which character forced UCS-2.
+            """,
+            options: [
+                .value("to", "PHONE", required: true, help: "Recipient, E.164: +14155552671."),
+                .value("body", "TEXT", help: "The message text."),
+                .value("body-file", "FILE", .file, help: "Read the message text from FILE (- for stdin); one trailing newline is dropped."),
+                .value("name", "NAME", help: "Display name for a contact Octopods creates (with --open-conversation)."),
+                .flag("open-conversation", help: "Open a conversation in Intercom or HubSpot for this message."),
+                .value("teammate", "ID", help: "Intercom teammate shown as the sender (ignored on HubSpot)."),
+            ] + SendOptions.specs(canWait: true),
+            examples: [
+                Example("octopods sms send --to +14155552671 --body 'Your code is 123456'", "Send a one-segment SMS."),
+                Example("octopods sms send --to +14155552671 --body-file notice.txt --dry-run", "See encoding and segments before sending."),
+                Example("octopods sms send --to +14155552671 --body 'Shipped' --wait", "Send and wait until the carrier confirms delivery."),
+            ])
+
+        var to: String
+        var text: String?
+        var file: String?
+        var name: String?
+        var openConversation: Bool
+        var teammate: String?
+        var options: SendOptions
+
+        package init(_ arguments: ParsedArguments) throws(OctopodsError) {
+            to = try PhoneNumber.validate(arguments.string("to") ?? "")
+            text = arguments.string("body")
+            file = arguments.string("body-file")
+            switch (text, file) {
+            case (nil, nil):
+                throw .usage(UsageError("give the message with --body TEXT or --body-file FILE (- for stdin)", path: ["sms", "send"]))
+            case (.some, .some):
+                throw .usage(UsageError("--body and --body-file cannot be used together", path: ["sms", "send"]))
+            default: break
+            }
+            if let text { _ = try SMSText.validate(text, field: "--body") }
+            name = arguments.string("name")
+            openConversation = arguments.flag("open-conversation")
+            teammate = arguments.string("teammate")
+            options = try SendOptions(arguments)
+        }
+
+        package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+            var message = text ?? ""
+            if let file {
+                message = try Self.read(file, ctx: ctx)
+            }
+            let analysis = try SMSText.validate(message, field: text == nil ? "--body-file" : "--body")
+            var body: JSONValue = ["destination_phone": .string(to), "body": .string(message)]
+            if openConversation { body.set("open_intercom_conversation", true) }
+            if let teammate { body.set("intercom_teammate_id", .string(teammate)) }
+            if let name { body.set("destination_user_name", .string(name)) }
+            let plan = SendPlan(endpoint: API.sendSMS(body: body), statusChannel: .sms, recipient: to, preview: message,
+                                notes: ["SMS: " + analysis.summary])
+            return try await ctx.execute(plan, options)
+        }
+
+        /// The file's text (or stdin's) without one trailing newline, which editors add.
+        static func read(_ path: String, ctx: Context) throws(OctopodsError) -> String {
+            let data: Data
+            do {
+                data = path == "-" ? try ctx.stdin.readAll() : try Data(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw .invalidInput("cannot read --body-file \(path): \(error.localizedDescription)")
+            }
+            guard var text = String(data: data, encoding: .utf8) else {
+                throw .invalidInput("--body-file \(path) is not UTF-8 text")
+            }
+            if text.hasSuffix("\r\n") { text.removeLast() } else if text.hasSuffix("\n") { text.removeLast() }
+            return text
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import CLISupport
+
+extension Send {
+    package struct Interactive: Command {
+        package static let spec = CommandSpec(
+            name: "interactive",
+            abstract: "Send a WhatsApp interactive message: reply buttons or a list.",
+            discussion: """
+            Free-form, so WhatsApp accepts it only within 24 hours of the customer's last message (else error code 7), \
+            and the account must be opted in (else 403). Give the payload with --file (a JSON object, or the object \
+            as a JSON string, as the API accepts), or build it with flags: --body and up to 3 --button ID:TITLE for \
+            reply buttons; or --list-button LABEL with --section TITLE and --row ID:TITLE[:DESCRIPTION] (rows belong \
+            to the --section before them) for a list. It is checked against WhatsApp's limits before sending: 3 reply \
+            buttons, titles of 20, 10 list rows in all, row titles of 24 and descriptions of 72, body 1,024, header \
+            and footer 60, unique ids.
+            """,
+            options: [
+                .value("to", "PHONE", required: true, help: "Recipient, E.164: +14155552671."),
+                .value("file", "FILE", .file, help: "The waba_interactive_message payload as JSON (- for stdin)."),
+                .value("body", "TEXT", help: "Message text (up to 1,024 characters)."),
+                .value("footer", "TEXT", help: "Footer text (up to 60 characters)."),
+                .value("header-text", "TEXT", help: "Text header (up to 60 characters)."),
+                .value("header-image", "URL", help: "Image header: a public http(s) URL."),
+                .value("header-video", "URL", help: "Video header: a public http(s) URL."),
+                .value("header-document", "URL", help: "Document header: a public http(s) URL."),
+                .value("button", "ID:TITLE", repeatable: true, help: "A reply button (up to 3; title up to 20 characters)."),
+                .value("list-button", "LABEL", help: "The label of the button that opens a list (up to 20 characters)."),
+                .value("section", "TITLE", repeatable: true, help: "Start a list section; the --row options after it belong to it."),
+                .value("row", "ID:TITLE[:DESCRIPTION]", repeatable: true, help: "A list row (10 in all; title 24, description 72)."),
+                .flag("open-conversation", help: "Open a conversation in Intercom or HubSpot for this message."),
+                .value("teammate", "ID", help: "Intercom teammate shown as the sender."),
+            ] + SendOptions.specs(canWait: true),
+            examples: [
+                Example("octopods send interactive --to +14155552671 --body 'Confirm your booking?' --button yes:Yes --button no:No",
+                        "Two reply buttons."),
+                Example("octopods send interactive --to +14155552671 --body 'Pick a slot' --list-button Slots --section Morning --row m9:9:00 --row m10:10:00 --section Afternoon --row a2:14:00",
+                        "A list with two sections."),
+                Example("octopods send interactive --to +14155552671 --file payload.json --dry-run", "Check a payload file without sending."),
+            ],
+            usage: "--to PHONE (--file FILE | --body TEXT (--button ID:TITLE... | --list-button LABEL --row ID:TITLE...)) [options]")
+
+        var to: String
+        var file: String?
+        var built: JSONValue?
+        var openConversation: Bool
+        var teammate: String?
+        var options: SendOptions
+
+        static let builderFlags = ["body", "footer", "header-text", "header-image", "header-video", "header-document",
+                                   "button", "list-button", "section", "row"]
+
+        package init(_ arguments: ParsedArguments) throws(OctopodsError) {
+            to = try PhoneNumber.validate(arguments.string("to") ?? "")
+            file = arguments.string("file")
+            openConversation = arguments.flag("open-conversation")
+            teammate = arguments.string("teammate")
+            options = try SendOptions(arguments)
+            let usedBuilder = Self.builderFlags.filter(arguments.has)
+            if file != nil {
+                if let first = usedBuilder.first {
+                    throw .usage(UsageError("--file gives the whole payload; it cannot be combined with --\(first)", path: ["send", "interactive"]))
+                }
+                return
+            }
+            guard !usedBuilder.isEmpty else {
+                throw .usage(UsageError("give the payload with --file FILE, or build it with --body and --button or --row",
+                                        path: ["send", "interactive"]))
+            }
+            built = try Self.builder(arguments).build()
+        }
+
+        static func builder(_ arguments: ParsedArguments) throws(OctopodsError) -> InteractiveBuilder {
+            var builder = InteractiveBuilder()
+            builder.body = arguments.string("body")
+            builder.footer = arguments.string("footer")
+            let headers: [(String, (String) -> InteractiveBuilder.Header)] = [
+                ("header-text", InteractiveBuilder.Header.text), ("header-image", InteractiveBuilder.Header.image),
+                ("header-video", InteractiveBuilder.Header.video), ("header-document", InteractiveBuilder.Header.document),
+            ]
+            let given = headers.filter { arguments.has($0.0) }
+            if given.count > 1 {
+                throw .usage(UsageError("give one header: " + given.map { "--\($0.0)" }.joined(separator: " or "), path: ["send", "interactive"]))
+            }
+            if let (flag, make) = given.first, let value = arguments.string(flag) { builder.header = make(value) }
+            for text in arguments.strings("button") {
+                let button = try InteractiveBuilder.parseButton(text)
+                builder.buttons.append(button)
+            }
+            builder.listButton = arguments.string("list-button")
+            for occurrence in arguments.occurrences {
+                switch occurrence.option {
+                case "section":
+                    builder.sections.append(InteractiveBuilder.Section(title: occurrence.value, rows: []))
+                case "row":
+                    let row = try InteractiveBuilder.parseRow(occurrence.value)
+                    if builder.sections.isEmpty { builder.sections.append(InteractiveBuilder.Section(title: nil, rows: [])) }
+                    builder.sections[builder.sections.count - 1].rows.append(row)
+                default: break
+                }
+            }
+            return builder
+        }
+
+        package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+            var payload: JSONValue
+            if let built {
+                payload = built
+            } else {
+                let path = file ?? "-"
+                let data: Data
+                do {
+                    data = path == "-" ? try ctx.stdin.readAll() : try Data(contentsOf: URL(fileURLWithPath: path))
+                } catch {
+                    throw .invalidInput("cannot read --file \(path): \(error.localizedDescription)")
+                }
+                payload = try InteractiveMessage.parse(data, source: "--file \(path)")
+                try InteractiveMessage.validate(payload)
+            }
+            var body: JSONValue = ["destination_phone": .string(to), "waba_interactive_message": payload]
+            if let teammate { body.set("intercom_teammate_id", .string(teammate)) }
+            if openConversation { body.set("open_intercom_conversation", true) }
+            let plan = SendPlan(endpoint: API.sendInteractive(body: body), statusChannel: .whatsapp, recipient: to,
+                                preview: Self.preview(payload))
+            return try await ctx.execute(plan, options)
+        }
+
+        /// The message roughly as the recipient sees it.
+        static func preview(_ payload: JSONValue) -> String {
+            var lines: [String] = []
+            if let header = payload["header"], let type = header["type"]?.stringValue {
+                if type == "text" {
+                    lines.append(header["text"]?.stringValue ?? "")
+                } else {
+                    lines.append("[\(type): \(header[type]?["link"]?.stringValue ?? "")]")
+                }
+            }
+            lines.append(payload["body"]?["text"]?.stringValue ?? "")
+            if let footer = payload["footer"]?["text"]?.stringValue { lines.append(footer) }
+            let action = payload["action"]
+            for button in action?["buttons"]?.arrayValue ?? [] {
+                lines.append("[\(button["reply"]?["title"]?.stringValue ?? "")]")
+            }
+            if let label = action?["button"]?.stringValue {
+                lines.append("[≡ \(label)]")
+                for section in action?["sections"]?.arrayValue ?? [] {
+                    if let title = section["title"]?.stringValue { lines.append("  \(title)") }
+                    for row in section["rows"]?.arrayValue ?? [] {
+                        let description = row["description"]?.stringValue.map { " — \($0)" } ?? ""
+                        lines.append("    • \(row["title"]?.stringValue ?? "")\(description)")
+                    }
+                }
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}

@@ -1,0 +1,702 @@
+import CLISupport
+import Foundation
+
+/// Builds a `waba_interactive_message` (reply buttons or a list) from the `send interactive`
+/// builder flags, then validates it with the same rules as a `--file` payload, naming the flags
+/// in its messages. Pure: no I/O.
+package struct InteractiveBuilder: Sendable, Equatable {
+    /// A media header holds its URL.
+    package enum Header: Sendable, Equatable { case text(String), image(String), video(String), document(String) }
+
+    package struct Button: Sendable, Equatable {
+        package var id: String
+        package var title: String
+        package init(id: String, title: String) {
+            self.id = id
+            self.title = title
+        }
+    }
+
+    package struct Row: Sendable, Equatable {
+        package var id: String
+        package var title: String
+        package var description: String?
+        package init(id: String, title: String, description: String? = nil) {
+            self.id = id
+            self.title = title
+            self.description = description
+        }
+    }
+
+    package struct Section: Sendable, Equatable {
+        package var title: String?
+        package var rows: [Row]
+        package init(title: String? = nil, rows: [Row] = []) {
+            self.title = title
+            self.rows = rows
+        }
+    }
+
+    /// The flags as the user types them; every builder message names one of these.
+    package enum Flag {
+        package static let body = "--body"
+        package static let footer = "--footer"
+        package static let header = "--header-text"
+        package static let headerImage = "--header-image"
+        package static let headerVideo = "--header-video"
+        package static let headerDocument = "--header-document"
+        package static let button = "--button"
+        package static let listButton = "--list-button"
+        package static let section = "--section"
+        package static let row = "--row"
+    }
+
+    package var body: String?
+    package var footer: String?
+    package var header: Header?
+    package var buttons: [Button]
+    /// `action.button`, the label of the list's menu button.
+    package var listButton: String?
+    package var sections: [Section]
+
+    package init(body: String? = nil, footer: String? = nil, header: Header? = nil, buttons: [Button] = [],
+                 listButton: String? = nil, sections: [Section] = []) {
+        self.body = body
+        self.footer = footer
+        self.header = header
+        self.buttons = buttons
+        self.listButton = listButton
+        self.sections = sections
+    }
+
+    /// The flag that gave the header.
+    var headerFlag: String {
+        switch header {
+        case .image: return Flag.headerImage
+        case .video: return Flag.headerVideo
+        case .document: return Flag.headerDocument
+        case .text, nil: return Flag.header
+        }
+    }
+
+    /// Builds `{"type":"button"|"list", "header"?, "body":{"text"}, "footer"?, "action":{...}}` and
+    /// validates it; every message names the flags.
+    package func build() throws(OctopodsError) -> JSONValue {
+        let isList = !sections.isEmpty
+        if !buttons.isEmpty && isList {
+            throw .invalidInput(
+                "\(Flag.button) cannot be combined with \(Flag.section)/\(Flag.row): a message has either reply buttons or a list",
+                hint: "Use \(Flag.button) for up to 3 reply buttons, or \(Flag.section)/\(Flag.row) for a list of up to 10 rows.")
+        }
+        if buttons.isEmpty && !isList {
+            throw .invalidInput(
+                "no \(Flag.button) or \(Flag.row) given: an interactive message needs reply buttons or a list",
+                hint: "Add \(Flag.button) ID:TITLE (up to 3), or \(Flag.row) ID:TITLE[:DESCRIPTION] (up to 10) with \(Flag.listButton) LABEL.")
+        }
+        guard let body else {
+            throw .invalidInput("\(Flag.body) is required: every interactive message needs body text",
+                                hint: "Add \(Flag.body) TEXT (at most 1,024 characters).")
+        }
+        if !isList && listButton != nil {
+            throw .invalidInput(
+                "\(Flag.listButton) only applies to a list (\(Flag.section)/\(Flag.row)); reply buttons have no menu button",
+                hint: "Drop \(Flag.listButton), or build a list with \(Flag.row) instead of \(Flag.button).")
+        }
+        if isList {
+            guard listButton != nil else {
+                throw .invalidInput(
+                    "a list needs \(Flag.listButton) LABEL: the text of the button that opens the list",
+                    hint: "Add e.g. \(Flag.listButton) 'Choose' (at most 20 characters).")
+            }
+            for (i, section) in sections.enumerated() where section.rows.isEmpty {
+                let which = section.title.map { " " + InteractiveMessage.quote($0) } ?? ""
+                throw .invalidInput("\(Flag.section) #\(i + 1)\(which) has no \(Flag.row)",
+                                    hint: "Give at least one \(Flag.row) ID:TITLE after it, or drop that \(Flag.section).")
+            }
+        }
+
+        var payload: [(String, JSONValue)] = [("type", .string(isList ? "list" : "button"))]
+        switch header {
+        case .text(let text): payload.append(("header", ["type": "text", "text": .string(text)]))
+        case .image(let url): payload.append(("header", ["type": "image", "image": ["link": .string(url)]]))
+        case .video(let url): payload.append(("header", ["type": "video", "video": ["link": .string(url)]]))
+        case .document(let url): payload.append(("header", ["type": "document", "document": ["link": .string(url)]]))
+        case nil: break
+        }
+        payload.append(("body", ["text": .string(body)]))
+        if let footer { payload.append(("footer", ["text": .string(footer)])) }
+        if isList {
+            let sectionValues: [JSONValue] = sections.map { section in
+                var pairs: [(String, JSONValue)] = []
+                if let title = section.title { pairs.append(("title", .string(title))) }
+                pairs.append(("rows", .array(section.rows.map { row in
+                    var rowPairs: [(String, JSONValue)] = [("id", .string(row.id)), ("title", .string(row.title))]
+                    if let description = row.description { rowPairs.append(("description", .string(description))) }
+                    return .object(rowPairs)
+                })))
+                return .object(pairs)
+            }
+            payload.append(("action", ["button": .string(listButton ?? ""), "sections": .array(sectionValues)]))
+        } else {
+            let buttonValues: [JSONValue] = buttons.map {
+                ["type": "reply", "reply": ["id": .string($0.id), "title": .string($0.title)]]
+            }
+            payload.append(("action", ["buttons": .array(buttonValues)]))
+        }
+        let result = JSONValue.object(payload)
+        try InteractiveValidator(origin: .builder(self)).validate(result)
+        return result
+    }
+
+    /// "--button ID:TITLE": split on the first colon; spaces around each part are dropped.
+    package static func parseButton(_ text: String) throws(OctopodsError) -> Button {
+        let form = "\(Flag.button) ID:TITLE, e.g. \(Flag.button) 'book:Book a table'"
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(trimmed)
+        let given = "\(Flag.button) \(InteractiveMessage.quote(text))"
+        guard parts.count == 2 else {
+            throw .invalidInput("\(given) has no ':' between the id and the title", hint: "Write it as \(form).")
+        }
+        if parts[0].isEmpty {
+            throw .invalidInput("\(given): the id before ':' is empty", hint: "Write it as \(form).")
+        }
+        if parts[1].isEmpty {
+            throw .invalidInput("\(given): the title after ':' is empty", hint: "Write it as \(form).")
+        }
+        return Button(id: parts[0], title: parts[1])
+    }
+
+    /// "--row ID:TITLE[:DESCRIPTION]": split on the first two colons (a description may hold more
+    /// colons, an id or a title cannot); spaces around each part are dropped; an empty
+    /// description is none.
+    package static func parseRow(_ text: String) throws(OctopodsError) -> Row {
+        let form = "\(Flag.row) ID:TITLE[:DESCRIPTION], e.g. \(Flag.row) 'mon:Monday:Opens at 9'"
+        let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(trimmed)
+        let given = "\(Flag.row) \(InteractiveMessage.quote(text))"
+        guard parts.count >= 2 else {
+            throw .invalidInput("\(given) has no ':' between the id and the title", hint: "Write it as \(form).")
+        }
+        if parts[0].isEmpty {
+            throw .invalidInput("\(given): the id before the first ':' is empty", hint: "Write it as \(form).")
+        }
+        if parts[1].isEmpty {
+            throw .invalidInput("\(given): the title after the first ':' is empty", hint: "Write it as \(form).")
+        }
+        let description = parts.count == 3 && !parts[2].isEmpty ? parts[2] : nil
+        return Row(id: parts[0], title: parts[1], description: description)
+    }
+
+    private static func trimmed(_ part: Substring) -> String { part.trimmingCharacters(in: .whitespaces) }
+}
+
+/// A `waba_interactive_message` given as JSON (`--file`).
+package enum InteractiveMessage {
+    package static let types = ["button", "list", "product", "product_list", "flow", "catalog_message"]
+
+    /// `--file` content: a JSON object, or a JSON string holding the object (the API accepts
+    /// both), → the object. `source` names the input in messages ("--file offer.json").
+    package static func parse(_ data: Data, source: String) throws(OctopodsError) -> JSONValue {
+        let source = TerminalText.sanitize(source)
+        let example = "Put the waba_interactive_message object in it, e.g. {\"type\": \"button\", \"body\": {\"text\": \"…\"}, \"action\": {…}}."
+        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            throw .invalidInput("\(source) is empty; expected a JSON object", hint: example)
+        }
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(data)
+        } catch {
+            throw .invalidInput("\(source) is not valid JSON: \(error.message) (\(position(of: error.offset, in: Array(data))))",
+                                hint: "Check the JSON near that position.")
+        }
+        switch value {
+        case .object:
+            return value
+        case .string(let inner):
+            let innerValue: JSONValue
+            do {
+                innerValue = try JSONValue.parse(inner)
+            } catch {
+                throw .invalidInput(
+                    "\(source) holds a JSON string, but the string is not valid JSON: \(error.message) "
+                        + "(\(position(of: error.offset, in: Array(inner.utf8))) of the string)",
+                    hint: "Give the object itself, or a string that holds the object as JSON text.")
+            }
+            guard case .object = innerValue else {
+                throw .invalidInput("\(source) holds a JSON string with \(kind(innerValue)) inside; expected an object",
+                                    hint: example)
+            }
+            return innerValue
+        default:
+            throw .invalidInput("\(source) holds \(kind(value)); expected a JSON object", hint: example)
+        }
+    }
+
+    /// Every rule of octopods-api.md §4.3 plus WhatsApp's published limits; the first violation
+    /// throws, naming the JSON path and the limit.
+    package static func validate(_ payload: JSONValue) throws(OctopodsError) {
+        try InteractiveValidator(origin: .file).validate(payload)
+    }
+
+    // MARK: Helpers shared with the builder
+
+    /// Quotes user text for a message: control characters escaped, cut to a short length.
+    static func quote(_ text: String) -> String {
+        "'" + TerminalText.truncate(TerminalText.sanitize(text), to: 32) + "'"
+    }
+
+    static func kind(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .number: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+
+    /// "line 3, column 7" for a byte offset (columns in characters).
+    private static func position(of offset: Int, in bytes: [UInt8]) -> String {
+        let end = min(max(offset, 0), bytes.count)
+        var line = 1
+        var lineStart = 0
+        for i in 0..<end where bytes[i] == 0x0A {
+            line += 1
+            lineStart = i + 1
+        }
+        let column = String(decoding: bytes[lineStart..<end], as: UTF8.self).count + 1
+        return "line \(line), column \(column)"
+    }
+
+    /// 1024 → "1,024", independent of the locale.
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return n < 0 ? "-" + out : out
+    }
+}
+
+// MARK: - Validation
+
+/// A location in the payload, written as the user would: `action.buttons[1].reply.title`.
+struct InteractivePath: Equatable, CustomStringConvertible {
+    enum Part: Equatable {
+        case key(String)
+        case index(Int)
+    }
+
+    var parts: [Part] = []
+
+    static let root = InteractivePath()
+
+    func key(_ name: String) -> InteractivePath { InteractivePath(parts: parts + [.key(name)]) }
+    func index(_ i: Int) -> InteractivePath { InteractivePath(parts: parts + [.index(i)]) }
+
+    var hasIndex: Bool { parts.contains { if case .index = $0 { return true } else { return false } } }
+
+    var description: String {
+        guard !parts.isEmpty else { return "the payload" }
+        var out = ""
+        for part in parts {
+            switch part {
+            case .key(let k): out += out.isEmpty ? k : "." + k
+            case .index(let i): out += "[\(i)]"
+            }
+        }
+        return out
+    }
+}
+
+struct InteractiveValidator {
+    enum Origin {
+        case file
+        case builder(InteractiveBuilder)
+    }
+
+    typealias Path = InteractivePath
+    typealias Flag = InteractiveBuilder.Flag
+
+    let origin: Origin
+
+    static let bodyMax = 1_024
+    static let headerTextMax = 60
+    static let footerMax = 60
+    static let buttonsMax = 3
+    static let buttonTitleMax = 20
+    static let buttonIDMax = 256
+    static let listButtonMax = 20
+    static let sectionsMax = 10
+    static let rowsMax = 10
+    static let rowTitleMax = 24
+    static let rowDescriptionMax = 72
+    static let rowIDMax = 200
+    static let sectionTitleMax = 24
+    static let productItemsMax = 30
+
+    // MARK: Naming
+
+    /// The field as the user wrote it: the JSON path, or the builder flag.
+    func name(_ path: Path) -> String {
+        guard case .builder(let builder) = origin, let flag = Self.flagName(path, builder) else { return path.description }
+        return flag
+    }
+
+    /// The field, with its value quoted when that helps find it (items of an array; any value
+    /// in a file, where a path alone is hard to spot).
+    func subject(_ path: Path, _ value: String?) -> String {
+        guard let value else { return name(path) }
+        if case .builder = origin, !path.hasIndex { return name(path) }
+        return "\(name(path)) \(InteractiveMessage.quote(value))"
+    }
+
+    private static func flagName(_ path: Path, _ builder: InteractiveBuilder) -> String? {
+        let p = path.parts
+        guard let first = p.first, case .key(let top) = first else { return nil }
+        switch top {
+        case "body": return Flag.body
+        case "footer": return Flag.footer
+        case "header": return builder.headerFlag
+        case "action": break
+        default: return nil
+        }
+        guard p.count >= 2, case .key(let field) = p[1] else { return nil }
+        let last: String? = if p.count > 2, case .key(let k) = p[p.count - 1] { k } else { nil }
+        switch field {
+        case "button": return Flag.listButton
+        case "buttons":
+            guard p.count >= 3, case .index(let i) = p[2] else { return Flag.button }
+            return "\(Flag.button) #\(i + 1)" + (last.map { $0 == "title" || $0 == "id" ? " " + $0 : "" } ?? "")
+        case "sections":
+            guard p.count >= 3, case .index(let s) = p[2] else { return Flag.section }
+            if p.count >= 5, case .key("rows") = p[3], case .index(let r) = p[4] {
+                let before = builder.sections.prefix(s).reduce(0) { $0 + $1.rows.count }
+                let part = p.count > 5 ? last.map { " " + $0 } ?? "" : ""
+                return "\(Flag.row) #\(before + r + 1)\(part)"
+            }
+            if p.count == 4, case .key("title") = p[3] { return "\(Flag.section) #\(s + 1) title" }
+            return "\(Flag.section) #\(s + 1)"
+        default: return nil
+        }
+    }
+
+    /// "action.buttons has 4 buttons" / "--button is given 4 times".
+    func count(_ path: Path, _ n: Int, _ noun: String, builderFlag: String) -> String {
+        if case .builder = origin { return "\(builderFlag) is given \(n) times" }
+        return "\(path) has \(n) \(noun)"
+    }
+
+    // MARK: Errors
+
+    func fail(_ message: String, hint: String?) -> OctopodsError { .invalidInput(message, hint: hint) }
+
+    func missing(_ path: Path, _ why: String, hint: String? = nil) -> OctopodsError {
+        fail("\(name(path)) is missing; \(why)", hint: hint)
+    }
+
+    func wrongType(_ path: Path, _ expected: String, _ found: JSONValue) -> OctopodsError {
+        fail("\(name(path)) must be \(expected), not \(InteractiveMessage.kind(found))", hint: nil)
+    }
+
+    // MARK: Access
+
+    func object(_ value: JSONValue?, _ path: Path, missing why: String, hint: String? = nil)
+        throws(OctopodsError) -> JSONValue {
+        guard let value else { throw missing(path, why, hint: hint) }
+        guard case .object = value else { throw wrongType(path, "an object", value) }
+        return value
+    }
+
+    func array(_ value: JSONValue?, _ path: Path, missing why: String) throws(OctopodsError) -> [JSONValue] {
+        guard let value else { throw missing(path, why) }
+        guard case .array(let items) = value else { throw wrongType(path, "an array", value) }
+        return items
+    }
+
+    func string(_ value: JSONValue?, _ path: Path, missing why: String) throws(OctopodsError) -> String {
+        guard let value else { throw missing(path, why) }
+        guard case .string(let s) = value else { throw wrongType(path, "a string", value) }
+        return s
+    }
+
+    /// Non-empty (not just whitespace, unless `allowEmpty`) and at most `max` characters.
+    func text(_ s: String, _ path: Path, max: Int, quoted: Bool = false, allowEmpty: Bool = false)
+        throws(OctopodsError) {
+        if !allowEmpty {
+            if s.isEmpty { throw fail("\(name(path)) is empty", hint: "Give it some text (at most \(max) characters).") }
+            if s.allSatisfy(\.isWhitespace) {
+                throw fail("\(name(path)) is only whitespace", hint: "Give it some visible text (at most \(max) characters).")
+            }
+        }
+        let n = s.count
+        if n > max {
+            let over = n - max
+            throw fail(
+                "\(subject(path, quoted ? s : nil)) is \(InteractiveMessage.grouped(n)) characters; "
+                    + "WhatsApp allows at most \(InteractiveMessage.grouped(max))",
+                hint: "Shorten it by \(over) \(over == 1 ? "character" : "characters").")
+        }
+    }
+
+    // MARK: Rules
+
+    func validate(_ payload: JSONValue) throws(OctopodsError) {
+        guard case .object = payload else {
+            throw fail("the payload is \(InteractiveMessage.kind(payload)); expected a JSON object",
+                       hint: "Give the waba_interactive_message object: {\"type\": …, \"body\": {\"text\": …}, \"action\": {…}}.")
+        }
+        let root = Path.root
+        let typesText = InteractiveMessage.types.joined(separator: ", ")
+        let type = try string(payload["type"], root.key("type"), missing: "expected one of: \(typesText)")
+        guard InteractiveMessage.types.contains(type) else {
+            throw fail("\(subject(root.key("type"), type)) is not a known interactive type",
+                       hint: "Use one of: \(typesText).")
+        }
+        try header(payload["header"], type: type)
+        try body(payload["body"])
+        try footer(payload["footer"])
+        let actionPath = root.key("action")
+        let action = try object(payload["action"], actionPath, missing: "every interactive message needs an action object",
+                                hint: "Add \"action\": {…} with the \(type) message's buttons, sections or product.")
+        switch type {
+        case "button": try buttons(action, actionPath)
+        case "list": try list(action, actionPath)
+        case "product": try product(action, actionPath)
+        case "product_list": try productList(action, actionPath)
+        default: break  // flow, catalog_message: the action's shape is WhatsApp's to check
+        }
+    }
+
+    private func header(_ value: JSONValue?, type: String) throws(OctopodsError) {
+        let path = Path.root.key("header")
+        guard let value else {
+            if type == "product_list" {
+                throw missing(path, "a product_list message needs a text header",
+                              hint: "Add \"header\": {\"type\": \"text\", \"text\": \"…\"} (at most 60 characters).")
+            }
+            return
+        }
+        if type == "product" || type == "catalog_message" {
+            throw fail("\(name(path)) is not allowed in a \(type) message", hint: "Remove the header.")
+        }
+        _ = try object(value, path, missing: "")
+        let kinds = ["text", "image", "video", "document"]
+        let kindPath = path.key("type")
+        let kind = try string(value["type"], kindPath, missing: "expected one of: \(kinds.joined(separator: ", "))")
+        guard kinds.contains(kind) else {
+            throw fail("\(subject(kindPath, kind)) is not a header type", hint: "Use one of: \(kinds.joined(separator: ", ")).")
+        }
+        if kind == "text" {
+            let textPath = path.key("text")
+            try text(try string(value["text"], textPath, missing: "a text header needs its text"), textPath,
+                     max: Self.headerTextMax)
+            return
+        }
+        if type == "list" || type == "product_list" {
+            throw fail("\(subject(kindPath, kind)) is not allowed in a \(type) message; WhatsApp allows only a text header there",
+                       hint: "Use a text header, or send reply buttons (type button), which may have an image, video or document header.")
+        }
+        let mediaPath = path.key(kind)
+        let media = try object(value[kind], mediaPath, missing: "the \(kind) header needs {\"link\": URL}")
+        let linkPath = mediaPath.key("link")
+        let link = try string(media["link"], linkPath, missing: "the \(kind) header needs a public http(s) URL")
+        if let problem = Self.urlProblem(link) {
+            let example = ["image": "photo.jpg", "video": "clip.mp4", "document": "menu.pdf"][kind] ?? "file"
+            throw fail("\(subject(linkPath, link.isEmpty ? nil : link)) \(problem)",
+                       hint: "Give a public http(s) URL of the \(kind), e.g. https://example.com/\(example).")
+        }
+    }
+
+    /// Why a string is not an absolute http(s) URL with a host, or nil.
+    static func urlProblem(_ link: String) -> String? {
+        if link.isEmpty { return "is empty" }
+        if link.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            return "contains spaces or control characters; encode them (%20)"
+        }
+        guard let components = URLComponents(string: link), let scheme = components.scheme?.lowercased() else {
+            return "is not an absolute URL"
+        }
+        guard scheme == "http" || scheme == "https" else { return "is not an http(s) URL" }
+        guard let host = components.host, !host.isEmpty else { return "has no host" }
+        return nil
+    }
+
+    private func body(_ value: JSONValue?) throws(OctopodsError) {
+        let path = Path.root.key("body")
+        let bodyValue = try object(value, path, missing: "every interactive message needs body.text",
+                                   hint: "Add \"body\": {\"text\": \"…\"} (at most 1,024 characters).")
+        let textPath = path.key("text")
+        try text(try string(bodyValue["text"], textPath, missing: "every interactive message needs body text"), textPath,
+                 max: Self.bodyMax)
+    }
+
+    private func footer(_ value: JSONValue?) throws(OctopodsError) {
+        guard let value else { return }
+        let path = Path.root.key("footer")
+        _ = try object(value, path, missing: "")
+        let textPath = path.key("text")
+        try text(try string(value["text"], textPath, missing: "a footer needs its text"), textPath, max: Self.footerMax)
+    }
+
+    private func buttons(_ action: JSONValue, _ actionPath: Path) throws(OctopodsError) {
+        let path = actionPath.key("buttons")
+        let items = try array(action["buttons"], path, missing: "a button message needs 1 to 3 reply buttons")
+        if items.isEmpty {
+            throw fail("\(name(path)) is empty; a button message needs 1 to 3 reply buttons",
+                       hint: "Add {\"type\": \"reply\", \"reply\": {\"id\": \"…\", \"title\": \"…\"}}.")
+        }
+        if items.count > Self.buttonsMax {
+            let over = items.count - Self.buttonsMax
+            throw fail("\(count(path, items.count, "buttons", builderFlag: Flag.button)); WhatsApp allows at most 3 reply buttons",
+                       hint: "Remove \(over) \(over == 1 ? "button" : "buttons"), or use a list (up to 10 rows) instead.")
+        }
+        var seen: [String: Path] = [:]
+        for (i, item) in items.enumerated() {
+            let itemPath = path.index(i)
+            _ = try object(item, itemPath, missing: "")
+            let typePath = itemPath.key("type")
+            let buttonType = try string(item["type"], typePath, missing: "a reply button needs \"type\": \"reply\"")
+            guard buttonType == "reply" else {
+                throw fail("\(subject(typePath, buttonType)) is not supported; only \"reply\" buttons can be sent",
+                           hint: "Set it to \"reply\".")
+            }
+            let replyPath = itemPath.key("reply")
+            let reply = try object(item["reply"], replyPath, missing: "a reply button needs {\"id\": …, \"title\": …}")
+            let idPath = replyPath.key("id")
+            let id = try string(reply["id"], idPath, missing: "a reply button needs an id")
+            try text(id, idPath, max: Self.buttonIDMax, quoted: true)
+            if let earlier = seen[id] {
+                throw fail("\(subject(idPath, id)) is also used by \(name(earlier)); button ids must be unique",
+                           hint: "Give each button its own id.")
+            }
+            seen[id] = itemPath
+            let titlePath = replyPath.key("title")
+            let title = try string(reply["title"], titlePath, missing: "a reply button needs a title")
+            try text(title, titlePath, max: Self.buttonTitleMax, quoted: true)
+        }
+    }
+
+    private func list(_ action: JSONValue, _ actionPath: Path) throws(OctopodsError) {
+        let buttonPath = actionPath.key("button")
+        let label = try string(action["button"], buttonPath, missing: "a list needs the label of the button that opens it")
+        try text(label, buttonPath, max: Self.listButtonMax)
+
+        let path = actionPath.key("sections")
+        let sections = try array(action["sections"], path, missing: "a list needs 1 to 10 sections of rows")
+        if sections.isEmpty {
+            throw fail("\(name(path)) is empty; a list needs at least 1 section with rows",
+                       hint: "Add {\"title\": \"…\", \"rows\": [{\"id\": \"…\", \"title\": \"…\"}]}.")
+        }
+        if sections.count > Self.sectionsMax {
+            throw fail("\(count(path, sections.count, "sections", builderFlag: Flag.section)); WhatsApp allows at most 10 sections",
+                       hint: "Merge sections; a list holds at most 10 rows in all.")
+        }
+        var rowsBySection: [[JSONValue]] = []
+        for (s, section) in sections.enumerated() {
+            let sectionPath = path.index(s)
+            _ = try object(section, sectionPath, missing: "")
+            let rowsPath = sectionPath.key("rows")
+            let rows = try array(section["rows"], rowsPath, missing: "each section needs at least 1 row")
+            if rows.isEmpty { throw fail("\(name(rowsPath)) is empty; each section needs at least 1 row", hint: nil) }
+            rowsBySection.append(rows)
+        }
+        let total = rowsBySection.reduce(0) { $0 + $1.count }
+        if total > Self.rowsMax {
+            let over = total - Self.rowsMax
+            let counted = if case .builder = origin { "\(Flag.row) is given \(total) times" } else { "\(path) hold \(total) rows in total" }
+            throw fail("\(counted); WhatsApp allows at most 10 rows in a list",
+                       hint: "Remove \(over) \(over == 1 ? "row" : "rows"), or split the choices over two messages.")
+        }
+        var seen: [String: Path] = [:]
+        for (s, section) in sections.enumerated() {
+            let sectionPath = path.index(s)
+            let titlePath = sectionPath.key("title")
+            if let titleValue = section["title"] {
+                let title = try string(titleValue, titlePath, missing: "")
+                try text(title, titlePath, max: Self.sectionTitleMax, quoted: true)
+            } else if sections.count > 1 {
+                throw missing(titlePath, "every section needs a title when a list has more than one section",
+                              hint: origin.isBuilder ? "Give each section a title: \(Flag.section) TITLE before its \(Flag.row) flags."
+                                                     : "Add \"title\": \"…\" (at most 24 characters) to each section.")
+            }
+            for (r, row) in rowsBySection[s].enumerated() {
+                let rowPath = sectionPath.key("rows").index(r)
+                _ = try object(row, rowPath, missing: "")
+                let idPath = rowPath.key("id")
+                let id = try string(row["id"], idPath, missing: "every row needs an id")
+                try text(id, idPath, max: Self.rowIDMax, quoted: true)
+                if let earlier = seen[id] {
+                    throw fail("\(subject(idPath, id)) is also used by \(name(earlier)); row ids must be unique across all sections",
+                               hint: "Give each row its own id.")
+                }
+                seen[id] = rowPath
+                let rowTitlePath = rowPath.key("title")
+                let title = try string(row["title"], rowTitlePath, missing: "every row needs a title")
+                try text(title, rowTitlePath, max: Self.rowTitleMax, quoted: true)
+                if let descriptionValue = row["description"] {
+                    let descriptionPath = rowPath.key("description")
+                    let description = try string(descriptionValue, descriptionPath, missing: "")
+                    try text(description, descriptionPath, max: Self.rowDescriptionMax, quoted: true, allowEmpty: true)
+                }
+            }
+        }
+    }
+
+    private func product(_ action: JSONValue, _ actionPath: Path) throws(OctopodsError) {
+        for key in ["catalog_id", "product_retailer_id"] {
+            let path = actionPath.key(key)
+            let value = try string(action[key], path, missing: "a product message needs catalog_id and product_retailer_id")
+            if value.allSatisfy(\.isWhitespace) { throw fail("\(name(path)) is empty", hint: nil) }
+        }
+    }
+
+    private func productList(_ action: JSONValue, _ actionPath: Path) throws(OctopodsError) {
+        let catalogPath = actionPath.key("catalog_id")
+        let catalog = try string(action["catalog_id"], catalogPath, missing: "a product_list message needs the catalog's id")
+        if catalog.allSatisfy(\.isWhitespace) { throw fail("\(name(catalogPath)) is empty", hint: nil) }
+
+        let path = actionPath.key("sections")
+        let sections = try array(action["sections"], path, missing: "a product_list message needs 1 to 10 sections of products")
+        if sections.isEmpty {
+            throw fail("\(name(path)) is empty; a product_list message needs at least 1 section",
+                       hint: "Add {\"title\": \"…\", \"product_items\": [{\"product_retailer_id\": \"…\"}]}.")
+        }
+        if sections.count > Self.sectionsMax {
+            throw fail("\(count(path, sections.count, "sections", builderFlag: Flag.section)); WhatsApp allows at most 10 sections",
+                       hint: "Merge sections.")
+        }
+        var itemsBySection: [[JSONValue]] = []
+        for (s, section) in sections.enumerated() {
+            let sectionPath = path.index(s)
+            _ = try object(section, sectionPath, missing: "")
+            let titlePath = sectionPath.key("title")
+            let title = try string(section["title"], titlePath, missing: "every product_list section needs a title")
+            try text(title, titlePath, max: Self.sectionTitleMax, quoted: true)
+            let itemsPath = sectionPath.key("product_items")
+            let items = try array(section["product_items"], itemsPath, missing: "every section needs at least 1 product")
+            if items.isEmpty { throw fail("\(name(itemsPath)) is empty; every section needs at least 1 product", hint: nil) }
+            itemsBySection.append(items)
+        }
+        let total = itemsBySection.reduce(0) { $0 + $1.count }
+        if total > Self.productItemsMax {
+            let over = total - Self.productItemsMax
+            throw fail("\(path) hold \(total) product_items in total; WhatsApp allows at most 30 products in a message",
+                       hint: "Remove \(over) \(over == 1 ? "product" : "products"), or split them over two messages.")
+        }
+        for (s, items) in itemsBySection.enumerated() {
+            for (i, item) in items.enumerated() {
+                let itemPath = path.index(s).key("product_items").index(i)
+                _ = try object(item, itemPath, missing: "")
+                let idPath = itemPath.key("product_retailer_id")
+                let id = try string(item["product_retailer_id"], idPath, missing: "every product item needs its product_retailer_id")
+                if id.allSatisfy(\.isWhitespace) { throw fail("\(name(idPath)) is empty", hint: nil) }
+            }
+        }
+    }
+}
+
+extension InteractiveValidator.Origin {
+    var isBuilder: Bool { if case .builder = self { true } else { false } }
+}
