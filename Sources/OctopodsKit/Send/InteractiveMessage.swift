@@ -266,17 +266,6 @@ package enum InteractiveMessage {
         let column = String(decoding: bytes[lineStart..<end], as: UTF8.self).count + 1
         return "line \(line), column \(column)"
     }
-
-    /// 1024 → "1,024", independent of the locale.
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return n < 0 ? "-" + out : out
-    }
 }
 
 // MARK: - Validation
@@ -434,8 +423,8 @@ struct InteractiveValidator {
         if n > max {
             let over = n - max
             throw fail(
-                "\(subject(path, quoted ? s : nil)) is \(InteractiveMessage.grouped(n)) characters; "
-                    + "WhatsApp allows at most \(InteractiveMessage.grouped(max))",
+                "\(subject(path, quoted ? s : nil)) is \(NumberText.grouped(n)) characters; "
+                    + "WhatsApp allows at most \(NumberText.grouped(max))",
                 hint: "Shorten it by \(over) \(over == 1 ? "character" : "characters").")
         }
     }

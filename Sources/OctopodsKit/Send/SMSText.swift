@@ -102,8 +102,8 @@ package struct SMSText: Sendable, Equatable {
         if analysis.characters > maxCharacters {
             let over = analysis.characters - maxCharacters
             throw .invalidInput(
-                "\(field) is \(grouped(analysis.characters)) characters; an SMS may be at most \(grouped(maxCharacters))",
-                hint: "Shorten it by \(grouped(over)) \(over == 1 ? "character" : "characters"), or send it as two messages.")
+                "\(field) is \(NumberText.grouped(analysis.characters)) characters; an SMS may be at most \(NumberText.grouped(maxCharacters))",
+                hint: "Shorten it by \(NumberText.grouped(over)) \(over == 1 ? "character" : "characters"), or send it as two messages.")
         }
         return analysis
     }
@@ -118,9 +118,9 @@ package struct SMSText: Sendable, Equatable {
         var encodingText = encoding.rawValue
         if let trigger {
             let shown = Self.isSafeToQuote(trigger.character) ? "'\(trigger.character)' " : ""
-            encodingText += " (because of \(shown)\(trigger.codePoint) at character \(Self.grouped(trigger.position)))"
+            encodingText += " (because of \(shown)\(trigger.codePoint) at character \(NumberText.grouped(trigger.position)))"
         }
-        let characterText = "\(Self.grouped(characters)) \(characters == 1 ? "character" : "characters")"
+        let characterText = "\(NumberText.grouped(characters)) \(characters == 1 ? "character" : "characters")"
         let segmentText = segments == 1 ? "1 segment" : "\(segments) segments of up to \(perSegment)"
         return "\(encodingText), \(characterText), \(segmentText)"
     }
@@ -172,16 +172,5 @@ package struct SMSText: Sendable, Equatable {
         default:
             return true
         }
-    }
-
-    /// 1600 → "1,600", independent of the locale.
-    private static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return n < 0 ? "-" + out : out
     }
 }

@@ -1,0 +1,13 @@
+/// Numbers in messages, the same whatever the locale.
+package enum NumberText {
+    /// 1600 → "1,600".
+    package static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return n < 0 ? "-" + out : out
+    }
+}
