@@ -18,33 +18,37 @@ package enum SMS {
             the segment count and which character forced UCS-2.
             """,
             options: [
-                .value("to", "PHONE", required: true, help: "Recipient, E.164: +14155552671."),
-                .value("body", "TEXT", help: "The message text."),
+                .value("to", "PHONE", help: "Recipient, E.164: +14155552671 (or many with --from)."),
+                .value("body", "TEXT", help: "The message text (with --from: for rows without a body column)."),
                 .value("body-file", "FILE", .file, help: "Read the message text from FILE (- for stdin); one trailing newline is dropped."),
                 .value("name", "NAME", help: "Display name for a contact Octopods creates (with --open-conversation)."),
                 .flag("open-conversation", help: "Open a conversation in Intercom or HubSpot for this message."),
                 .value("teammate", "ID", help: "Intercom teammate shown as the sender (ignored on HubSpot)."),
-            ] + SendOptions.specs(canWait: true),
+            ] + SendOptions.specs(canWait: true) + BulkOptions.specs,
             examples: [
                 Example("octopods sms send --to +14155552671 --body 'Your code is 123456'", "Send a one-segment SMS."),
                 Example("octopods sms send --to +14155552671 --body-file notice.txt --dry-run", "See encoding and segments before sending."),
                 Example("octopods sms send --to +14155552671 --body 'Shipped' --wait", "Send and wait until the carrier confirms delivery."),
-            ])
+                Example("octopods sms send --from reminders.csv --yes", "Send each row's body column to its phone (see 'octopods help send' on bulk sends)."),
+            ],
+            usage: "(--to PHONE | --from FILE) (--body TEXT | --body-file FILE) [options]")
 
-        var to: String
+        var to: String?
         var text: String?
         var file: String?
         var name: String?
         var openConversation: Bool
         var teammate: String?
         var options: SendOptions
+        var bulk: BulkOptions
 
         package init(_ arguments: ParsedArguments) throws(OctopodsError) {
-            to = try PhoneNumber.validate(arguments.string("to") ?? "")
+            bulk = try BulkOptions(arguments)
+            to = bulk.isBulk ? nil : try PhoneNumber.validate(arguments.string("to") ?? "")
             text = arguments.string("body")
             file = arguments.string("body-file")
             switch (text, file) {
-            case (nil, nil):
+            case (nil, nil) where !bulk.isBulk:
                 throw .usage(UsageError("give the message with --body TEXT or --body-file FILE (- for stdin)", path: ["sms", "send"]))
             case (.some, .some):
                 throw .usage(UsageError("--body and --body-file cannot be used together", path: ["sms", "send"]))
@@ -57,18 +61,38 @@ package enum SMS {
             options = try SendOptions(arguments)
         }
 
-        package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
-            var message = text ?? ""
-            if let file {
-                message = try Self.read(file, ctx: ctx)
-            }
-            let analysis = try SMSText.validate(message, field: text == nil ? "--body-file" : "--body")
-            var body: JSONValue = ["destination_phone": .string(to), "body": .string(message)]
+        func body(to: String, text: String, name: String?) -> JSONValue {
+            var body: JSONValue = ["destination_phone": .string(to), "body": .string(text)]
             if openConversation { body.set("open_intercom_conversation", true) }
             if let teammate { body.set("intercom_teammate_id", .string(teammate)) }
             if let name { body.set("destination_user_name", .string(name)) }
-            let plan = SendPlan(endpoint: API.sendSMS(body: body), statusChannel: .sms, recipient: to, preview: message,
-                                notes: ["SMS: " + analysis.summary])
+            return body
+        }
+
+        package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+            var message = text
+            if let file { message = try Self.read(file, ctx: ctx) }
+            if bulk.isBulk {
+                let send = self, fallback = message
+                let plan = BulkPlan(
+                    command: "sms send", statusChannel: .sms,
+                    knows: { ["phone", "name", "body"].contains($0) },
+                    endpoint: { API.sendSMS(body: $0) },
+                    prepare: { row throws(OctopodsError) in
+                        let phone = try BulkColumns.phone(row)
+                        let column = BulkColumns.value(row, "body")
+                        guard let text = column ?? fallback else {
+                            throw .invalidInput("no body: give a body column or --body")
+                        }
+                        _ = try SMSText.validate(text, field: column == nil ? "--body" : "column 'body'")
+                        return (phone, send.body(to: phone, text: text, name: BulkColumns.value(row, "name") ?? send.name))
+                    })
+                return try await BulkRun(ctx: ctx, plan: plan, options: bulk, send: options).run()
+            }
+            let to = self.to ?? "", text = message ?? ""
+            let analysis = try SMSText.validate(text, field: self.text == nil ? "--body-file" : "--body")
+            let plan = SendPlan(endpoint: API.sendSMS(body: body(to: to, text: text, name: name)), statusChannel: .sms,
+                                recipient: to, preview: text, notes: ["SMS: " + analysis.summary])
             return try await ctx.execute(plan, options)
         }
 

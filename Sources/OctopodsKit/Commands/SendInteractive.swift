@@ -16,7 +16,7 @@ extension Send {
             and footer 60, unique ids.
             """,
             options: [
-                .value("to", "PHONE", required: true, help: "Recipient, E.164: +14155552671."),
+                .value("to", "PHONE", help: "Recipient, E.164: +14155552671 (or many with --from: the same message to each)."),
                 .value("file", "FILE", .file, help: "The waba_interactive_message payload as JSON (- for stdin)."),
                 .value("body", "TEXT", help: "Message text (up to 1,024 characters)."),
                 .value("footer", "TEXT", help: "Footer text (up to 60 characters)."),
@@ -30,7 +30,7 @@ extension Send {
                 .value("row", "ID:TITLE[:DESCRIPTION]", repeatable: true, help: "A list row (10 in all; title 24, description 72)."),
                 .flag("open-conversation", help: "Open a conversation in Intercom or HubSpot for this message."),
                 .value("teammate", "ID", help: "Intercom teammate shown as the sender."),
-            ] + SendOptions.specs(canWait: true),
+            ] + SendOptions.specs(canWait: true) + BulkOptions.specs,
             examples: [
                 Example("octopods send interactive --to +14155552671 --body 'Confirm your booking?' --button yes:Yes --button no:No",
                         "Two reply buttons."),
@@ -38,21 +38,26 @@ extension Send {
                         "A list with two sections."),
                 Example("octopods send interactive --to +14155552671 --file payload.json --dry-run", "Check a payload file without sending."),
             ],
-            usage: "--to PHONE (--file FILE | --body TEXT (--button ID:TITLE... | --list-button LABEL --row ID:TITLE...)) [options]")
+            usage: "(--to PHONE | --from FILE) (--file FILE | --body TEXT (--button ID:TITLE... | --list-button LABEL --row ID:TITLE...)) [options]")
 
-        var to: String
+        var to: String?
         var file: String?
         var built: JSONValue?
         var openConversation: Bool
         var teammate: String?
         var options: SendOptions
+        var bulk: BulkOptions
 
         static let builderFlags = ["body", "footer", "header-text", "header-image", "header-video", "header-document",
                                    "button", "list-button", "section", "row"]
 
         package init(_ arguments: ParsedArguments) throws(OctopodsError) {
-            to = try PhoneNumber.validate(arguments.string("to") ?? "")
+            bulk = try BulkOptions(arguments)
+            to = bulk.isBulk ? nil : try PhoneNumber.validate(arguments.string("to") ?? "")
             file = arguments.string("file")
+            if bulk.from == "-", file == "-" {
+                throw .usage(UsageError("--from - and --file - cannot both read stdin", path: ["send", "interactive"]))
+            }
             openConversation = arguments.flag("open-conversation")
             teammate = arguments.string("teammate")
             options = try SendOptions(arguments)
@@ -117,12 +122,29 @@ extension Send {
                 payload = try InteractiveMessage.parse(data, source: "--file \(path)")
                 try InteractiveMessage.validate(payload)
             }
+            if bulk.isBulk {
+                let send = self, message = payload
+                let plan = BulkPlan(
+                    command: "send interactive", statusChannel: .whatsapp,
+                    knows: { $0 == "phone" },
+                    endpoint: { API.sendInteractive(body: $0) },
+                    prepare: { row throws(OctopodsError) in
+                        let phone = try BulkColumns.phone(row)
+                        return (phone, send.body(to: phone, payload: message))
+                    })
+                return try await BulkRun(ctx: ctx, plan: plan, options: bulk, send: options).run()
+            }
+            let to = self.to ?? ""
+            let plan = SendPlan(endpoint: API.sendInteractive(body: body(to: to, payload: payload)), statusChannel: .whatsapp,
+                                recipient: to, preview: Self.preview(payload))
+            return try await ctx.execute(plan, options)
+        }
+
+        func body(to: String, payload: JSONValue) -> JSONValue {
             var body: JSONValue = ["destination_phone": .string(to), "waba_interactive_message": payload]
             if let teammate { body.set("intercom_teammate_id", .string(teammate)) }
             if openConversation { body.set("open_intercom_conversation", true) }
-            let plan = SendPlan(endpoint: API.sendInteractive(body: body), statusChannel: .whatsapp, recipient: to,
-                                preview: Self.preview(payload))
-            return try await ctx.execute(plan, options)
+            return body
         }
 
         /// The message roughly as the recipient sees it.

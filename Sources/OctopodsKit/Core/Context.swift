@@ -34,6 +34,13 @@ package struct Context: Sendable {
     package var readSecret: @Sendable (_ prompt: String) -> String?
     /// Suspends until SIGINT or SIGTERM arrives; returns the signal number.
     package var waitForInterrupt: @Sendable () async -> Int32
+    /// Whether SIGINT or SIGTERM has arrived.
+    package var isInterrupted: @Sendable () -> Bool = { false }
+    /// From now on the first Ctrl-C only marks the run interrupted instead of cancelling it, so
+    /// a bulk send can let its in-flight requests finish and write its journal.
+    package var takeOverInterrupts: @Sendable () -> Void = {}
+    /// Asks a yes/no question on the terminal; false when there is no terminal to ask on.
+    package var confirm: @Sendable (_ question: String) -> Bool = { _ in false }
     /// Options accepted before or after any command (filled in by the runner).
     package var globals = GlobalOptions()
     /// The sandbox started for this run by --sandbox.

@@ -37,6 +37,7 @@ package final class InterruptHub: Sendable {
         var waiters: [CheckedContinuation<Int32, Never>] = []
         var received: Int32?
         var onFirst: (@Sendable () -> Void)?
+        var cancelOnFirst = true
     }
     private let state = Mutex(State())
 
@@ -58,15 +59,25 @@ package final class InterruptHub: Sendable {
         state.withLock { $0.onFirst = action }
     }
 
+    /// The first signal will only be recorded (see `interrupted`); a second still exits at once.
+    package func takeOver() {
+        state.withLock { $0.cancelOnFirst = false }
+    }
+
+    package var interrupted: Bool { state.withLock { $0.received != nil } }
+
     func fire(_ signalNumber: Int32) {
         let (waiters, action, repeated) = state.withLock { s -> ([CheckedContinuation<Int32, Never>], (@Sendable () -> Void)?, Bool) in
             if s.received != nil { return ([], nil, true) }
             s.received = signalNumber
             let w = s.waiters
             s.waiters = []
-            return (w, s.onFirst, false)
+            return (w, s.cancelOnFirst ? s.onFirst : nil, false)
         }
-        if repeated { exit(128 + signalNumber) }
+        if repeated {
+            FileDescriptorSink(fd: STDERR_FILENO).write("\nInterrupted again: exiting now.\n")
+            exit(128 + signalNumber)
+        }
         for waiter in waiters { waiter.resume(returning: signalNumber) }
         action?()
     }
@@ -81,6 +92,14 @@ package final class InterruptHub: Sendable {
             if let already { continuation.resume(returning: already) }
         }
     }
+}
+
+/// Asks on the terminal (stderr for the question, stdin for the answer) when both are one.
+func confirmOnTerminal(_ question: String) -> Bool {
+    guard isatty(STDIN_FILENO) == 1, isatty(STDERR_FILENO) == 1 else { return false }
+    FileDescriptorSink(fd: STDERR_FILENO).write(question + " [y/N] ")
+    guard let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
+    return answer == "y" || answer == "yes"
 }
 
 /// Reads a line from the terminal with echo off.
@@ -113,7 +132,7 @@ extension Context {
             }
         }
         let stdoutIsTTY = isatty(STDOUT_FILENO) == 1
-        return Context(
+        var context = Context(
             stdout: FileDescriptorSink(fd: STDOUT_FILENO),
             stderr: FileDescriptorSink(fd: STDERR_FILENO),
             stdin: StandardInput(),
@@ -129,6 +148,10 @@ extension Context {
             makeTransport: { CurlTransport(timeout: $0) },
             readSecret: { readHiddenLine(prompt: $0) },
             waitForInterrupt: { await interrupts.wait() })
+        context.isInterrupted = { interrupts.interrupted }
+        context.takeOverInterrupts = { interrupts.takeOver() }
+        context.confirm = { confirmOnTerminal($0) }
+        return context
     }
 
     static func terminalColumns() -> Int? {

@@ -311,3 +311,37 @@ package enum URLCheck {
         }
     }
 }
+
+extension TemplateVariables {
+    /// These variables (from the command line) with a bulk row's columns on top: `1`, `2`, …
+    /// for the body, `header.N`, `footer.N`, `button.N`; an empty cell keeps the default.
+    package func merging(_ row: InputRow) throws(OctopodsError) -> TemplateVariables {
+        var sections: [String: [Int: String]] = [
+            "body": Self.numbered(body), "header": Self.numbered(header), "footer": Self.numbered(footer), "button": Self.numbered(buttons),
+        ]
+        for (column, value) in row.fields where !value.isEmpty {
+            guard let (section, n) = BulkColumns.placeholder(column) else { continue }
+            try Self.checkValue(value, "column '\(column)'")
+            sections[section, default: [:]][n] = value
+        }
+        func list(_ section: String) throws(OctopodsError) -> [String] {
+            let values = sections[section] ?? [:]
+            guard let highest = values.keys.max() else { return [] }
+            for n in 1...highest where values[n] == nil {
+                let name = { (k: Int) in section == "body" ? "\(k)" : "\(section).\(k)" }
+                throw .invalidInput("column '\(name(highest))' has a value but '\(name(n))' has none; placeholders are numbered from 1 without gaps")
+            }
+            return (1...highest).compactMap { values[$0] }
+        }
+        var merged = self
+        merged.body = try list("body")
+        merged.header = try list("header")
+        merged.footer = try list("footer")
+        merged.buttons = try list("button")
+        return merged
+    }
+
+    static func numbered(_ values: [String]) -> [Int: String] {
+        Dictionary(uniqueKeysWithValues: values.enumerated().map { ($0.offset + 1, $0.element) })
+    }
+}

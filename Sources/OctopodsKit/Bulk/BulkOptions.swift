@@ -1,0 +1,67 @@
+import CLISupport
+
+/// The flags of a bulk send (`--from FILE` on any send command).
+package struct BulkOptions: Sendable, Equatable {
+    package var from: String?
+    package var journal: String?
+    package var rate: Pacer.Rate? = .documented
+    package var concurrency = 4
+    package var skipInvalid = false
+    package var resendUnknown = false
+    package var maxMessages: Int?
+    package var yes = false
+
+    package var isBulk: Bool { from != nil }
+
+    package static let specs: [OptionSpec] = [
+        .value("from", "FILE", .file, help: "Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin."),
+        .value("journal", "FILE", .file, help: "Bulk: where the run records each row's state (default: beside the input, FILE.journal). Run the same command again to resume."),
+        .value("rate", "N/DURATION", help: "Bulk: at most N requests in any DURATION (default 55/10s, the API's limit; 'off' for none)."),
+        .value("concurrency", "N", .integer(1...64), help: "Bulk: requests in flight at once (default 4)."),
+        .flag("skip-invalid", help: "Bulk: send the valid rows even when some are invalid (they are listed, then skipped)."),
+        .flag("resend-unknown", help: "Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice)."),
+        .value("max-messages", "N", .integer(1...Int(Int32.max)), help: "Bulk: refuse to run if more than N messages would be sent."),
+        .flag("yes", short: "y", help: "Bulk: do not ask for confirmation before sending more than 100 messages."),
+    ]
+
+    static let bulkOnly = ["journal", "rate", "concurrency", "skip-invalid", "resend-unknown", "max-messages", "yes"]
+
+    package init() {}
+
+    /// Reads the flags; `--to` and `--from` exclude each other and one is required.
+    package init(_ arguments: ParsedArguments) throws(OctopodsError) {
+        from = arguments.string("from")
+        let path = arguments.path
+        if from == nil {
+            if let flag = Self.bulkOnly.first(where: arguments.has) {
+                throw .usage(UsageError("--\(flag) applies to bulk sends; give the recipients with --from FILE", path: path))
+            }
+            if !arguments.has("to") {
+                throw .usage(UsageError("give the recipient with --to PHONE, or many with --from FILE", path: path))
+            }
+            return
+        }
+        if arguments.has("to") {
+            throw .usage(UsageError("--to and --from cannot be used together: --from gives the recipients", path: path))
+        }
+        if arguments.has("max-wait") {
+            throw .usage(UsageError("--max-wait is for single sends; a bulk run always waits out a 429 and sends the row again", path: path))
+        }
+        journal = arguments.string("journal")
+        if let text = arguments.string("rate") {
+            if text == "off" {
+                rate = nil
+            } else {
+                guard let parsed = Pacer.Rate.parse(text) else {
+                    throw .usage(UsageError("invalid value for '--rate': '\(text)' is not N/DURATION (e.g. 55/10s) or off", path: path))
+                }
+                rate = parsed
+            }
+        }
+        concurrency = arguments.integer("concurrency") ?? 4
+        skipInvalid = arguments.flag("skip-invalid")
+        resendUnknown = arguments.flag("resend-unknown")
+        maxMessages = arguments.integer("max-messages")
+        yes = arguments.flag("yes")
+    }
+}

@@ -1,0 +1,459 @@
+import Foundation
+import Synchronization
+import CLISupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A bulk send: validate every row first, then send the valid ones, paced, a few at a time,
+/// each recorded in the journal before its request goes out and after its answer, so that a
+/// run killed at any point resumes without messaging anyone twice.
+package struct BulkRun: Sendable {
+    let ctx: Context
+    let plan: BulkPlan
+    let options: BulkOptions
+    let send: SendOptions
+
+    package init(ctx: Context, plan: BulkPlan, options: BulkOptions, send: SendOptions) {
+        self.ctx = ctx; self.plan = plan; self.options = options; self.send = send
+    }
+
+    /// One row as the send pass takes it.
+    struct Prepared: Sendable {
+        var line: Int
+        var phone: String
+        var body: JSONValue
+        var hash: String
+    }
+
+    /// Counts of the run, shared by the workers.
+    final class Tally: Sendable {
+        struct Counts { var accepted = 0, rejected = 0, unknown = 0, skipped = 0, earlierUnknown = 0, rateLimited = 0 }
+        let counts = Mutex(Counts())
+        let fatal = Mutex<OctopodsError?>(nil)
+        let sent = Mutex<[(line: Int, id: String)]>([])
+        func add(_ change: (inout Counts) -> Void) { counts.withLock { change(&$0) } }
+        var snapshot: Counts { counts.withLock { $0 } }
+        func stop(_ error: OctopodsError) { fatal.withLock { if $0 == nil { $0 = error } } }
+        var stopped: OctopodsError? { fatal.withLock { $0 } }
+    }
+
+    static func hash(_ body: JSONValue) -> String {
+        String(TemplateCache.fnv1a(body.serialized()), radix: 16)
+    }
+
+    // MARK: Input
+
+    struct Input {
+        var url: URL
+        var name: String
+        var isStdin: Bool
+    }
+
+    /// The input file; stdin is copied to a private temp file first, since it is read twice
+    /// (validate everything, then send).
+    func openInput() throws(OctopodsError) -> Input {
+        guard let from = options.from else { throw .usage(UsageError("--from is missing")) }
+        guard from == "-" else {
+            guard FileManager.default.isReadableFile(atPath: from) else {
+                throw .invalidInput("--from \(from): no such readable file")
+            }
+            return Input(url: URL(fileURLWithPath: from), name: from, isStdin: false)
+        }
+        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("octopods-bulk-\(getpid())-\(UUID().uuidString)")
+        do {
+            try AtomicFile.write(try ctx.stdin.readAll(), to: temp)
+        } catch {
+            throw .invalidInput("cannot read --from - (stdin): \(error.localizedDescription)")
+        }
+        return Input(url: temp, name: "stdin", isStdin: true)
+    }
+
+    // MARK: Run
+
+    package func run() async throws(OctopodsError) -> CommandOutput {
+        let input = try openInput()
+        defer { if input.isStdin { try? FileManager.default.removeItem(at: input.url) } }
+        let journalURL: URL
+        if let path = options.journal {
+            journalURL = URL(fileURLWithPath: path)
+        } else if input.isStdin {
+            if !send.dryRun {
+                throw .usage(UsageError("reading recipients from stdin: name a journal with --journal FILE so the run can be resumed"))
+            }
+            journalURL = URL(fileURLWithPath: "/dev/null")
+        } else {
+            journalURL = URL(fileURLWithPath: input.url.path + ".journal")
+        }
+        let earlier = send.dryRun ? [:] : try Journal.peek(journalURL)
+
+        // Pass 1: every row, before anything is sent.
+        let started = ctx.now()
+        let check = try validate(input, earlier: earlier)
+        let checkedIn = ctx.now().timeIntervalSince(started)
+        ctx.notice("Checked \(NumberText.grouped(check.rows)) rows in \(ErrorReporter.format(seconds: (checkedIn * 10).rounded() / 10)): \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid.")
+        let summary: JSONValue = ["rows": .int(check.rows), "valid": .int(check.valid), "invalid": .int(check.invalid),
+                                  "to_send": .int(check.toSend)]
+        if send.dryRun {
+            ctx.notice("Dry run: nothing was sent.")
+            return CommandOutput(json: summary, exitCode: check.invalid > 0 ? .usage : .success)
+        }
+        if check.invalid > 0 && !options.skipInvalid {
+            throw .invalidInput("\(NumberText.grouped(check.invalid)) of \(NumberText.grouped(check.rows)) rows are invalid (listed above); nothing was sent",
+                                hint: "Fix them and run again, or send only the valid rows with --skip-invalid.")
+        }
+        if check.earlierSkips > 0 {
+            ctx.notice("Resuming \(journalURL.path): \(NumberText.grouped(check.earlierSkips)) rows already handled by an earlier run are skipped.")
+        }
+        if let max = options.maxMessages, check.toSend > max {
+            throw .invalidInput("this run would send \(NumberText.grouped(check.toSend)) messages, more than --max-messages \(NumberText.grouped(max)); nothing was sent")
+        }
+        if check.toSend > 100, !options.yes, ctx.stdinIsTTY,
+           !ctx.confirm("Send \(NumberText.grouped(check.toSend)) messages?") {
+            throw .failed("not confirmed; nothing was sent", hint: "Pass --yes to skip the question.")
+        }
+
+        // Pass 2: send.
+        let journal = try Journal(url: journalURL, command: plan.command)
+        let tally = Tally()
+        let output = OutputLines(ctx.stdout)
+        let pacer = Pacer(rate: options.rate, now: ctx.now, sleep: ctx.sleep)
+        let client = try ctx.apiClient()
+        let queue = try RowQueue(url: input.url, plan: plan, earlier: earlier, resendUnknown: options.resendUnknown,
+                                 output: output, tally: tally)
+        let progress = Progress(ctx: ctx, total: check.toSend, tally: tally)
+        ctx.takeOverInterrupts()
+        let sendStarted = ctx.now()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<options.concurrency {
+                group.addTask {
+                    while !ctx.isInterrupted(), tally.stopped == nil, let row = await queue.next() {
+                        await self.send(row, client: client, journal: journal, pacer: pacer, output: output, tally: tally)
+                        progress.update()
+                    }
+                }
+            }
+        }
+        progress.finish()
+        let counts = tally.snapshot
+        let elapsed = ctx.now().timeIntervalSince(sendStarted)
+        let done = counts.accepted + counts.rejected + counts.unknown
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        var line = "Sent \(NumberText.grouped(done)) of \(NumberText.grouped(check.toSend)) in \(ErrorReporter.format(seconds: (elapsed * 10).rounded() / 10))"
+        line += String(format: " (%.1f/s): ", rate)
+        line += "\(NumberText.grouped(counts.accepted)) accepted, \(NumberText.grouped(counts.rejected)) rejected, \(NumberText.grouped(counts.unknown)) unknown"
+        if counts.rateLimited > 0 { line += "; \(counts.rateLimited) rate-limited and resent" }
+        if counts.skipped > 0 { line += "; \(NumberText.grouped(counts.skipped)) skipped (earlier runs)" }
+        ctx.notice(line + ". Journal: \(journalURL.path)")
+        if counts.unknown + counts.earlierUnknown > 0 {
+            ctx.stderr.write("warning: \(counts.unknown + counts.earlierUnknown) rows went out with no recorded answer (status \"unknown\"); they may have been delivered. Check 'octopods messages list' before resending them with --resend-unknown.\n")
+        }
+
+        var code: ExitCode = .success
+        if ctx.isInterrupted() {
+            ctx.stderr.write("Interrupted: in-flight requests finished and the journal is written; run the same command again to resume.\n")
+            return CommandOutput(exitCode: .interrupted)
+        }
+        if let fatal = tally.stopped { throw fatal }
+        if counts.rejected > 0 { code = .rejected }
+        if counts.unknown + counts.earlierUnknown > 0 { code = .unknownOutcome }
+        if send.wait, let channel = plan.statusChannel {
+            let waited = await waitForAll(channel: channel, sent: tally.sent.withLock { $0 }, pacer: pacer, client: client, output: output)
+            if code == .success { code = waited }
+        }
+        return CommandOutput(exitCode: code)
+    }
+
+    // MARK: Pass 1
+
+    struct Check {
+        var rows = 0, valid = 0, invalid = 0, toSend = 0, earlierSkips = 0
+    }
+
+    func validate(_ input: Input, earlier: [Int: Journal.Entry]) throws(OctopodsError) -> Check {
+        let reader = try RowReader(url: input.url)
+        if reader.format == .csv {
+            let unknown = reader.columns.filter { !plan.knows($0) }
+            if !unknown.isEmpty {
+                throw .invalidInput("\(input.name): unknown column\(unknown.count == 1 ? "" : "s") " + unknown.map { "'\($0)'" }.joined(separator: ", "),
+                                    hint: "Columns are phone, name, 1, 2, … (body), header.1, footer.1, button.1, header_url, and body for SMS.")
+            }
+            if !reader.columns.contains("phone") {
+                throw .invalidInput("\(input.name): the header has no 'phone' column")
+            }
+        }
+        var check = Check()
+        var seen = Set<UInt64>()
+        while let row = try reader.next() {
+            check.rows += 1
+            do {
+                if let problem = row.problem { throw OctopodsError.invalidInput(problem) }
+                let (_, body) = try plan.prepare(row)
+                let serialized = body.serialized()
+                guard seen.insert(TemplateCache.fnv1a(serialized)).inserted else {
+                    throw OctopodsError.invalidInput("the same phone and content as an earlier row (a duplicate)")
+                }
+                check.valid += 1
+                if let entry = earlier[row.line], Self.skips(entry.state, resendUnknown: options.resendUnknown) {
+                    check.earlierSkips += 1
+                    continue
+                }
+                check.toSend += 1
+            } catch let error as OctopodsError {
+                check.invalid += 1
+                ctx.stderr.write("line \(row.line): \(Self.describe(error))\n")
+            } catch {
+                check.invalid += 1
+            }
+        }
+        if check.rows == 0 { throw .invalidInput("\(input.name) has no rows to send") }
+        return check
+    }
+
+    /// Whether a row an earlier run recorded in this state is left alone.
+    static func skips(_ state: RowState, resendUnknown: Bool) -> Bool {
+        switch state {
+        case .accepted, .rejected: return true
+        case .sending, .unknown: return !resendUnknown
+        case .notSent: return false
+        }
+    }
+
+    static func describe(_ error: OctopodsError) -> String {
+        switch error {
+        case .invalidInput(let message, _): return TerminalText.sanitize(message)
+        case .usage(let usage): return TerminalText.sanitize(usage.message)
+        default: return TerminalText.sanitize(ErrorReporter(now: { Date() }).report(error).message)
+        }
+    }
+
+    // MARK: Pass 2
+
+    func send(_ row: Prepared, client: APIClient, journal: Journal, pacer: Pacer, output: OutputLines, tally: Tally) async {
+        let base: JSONValue = ["line": .int(row.line), "phone": .string(row.phone)]
+        do {
+            try await journal.record(Journal.Entry(line: row.line, hash: row.hash, state: .sending))
+        } catch {
+            tally.stop(.failed("the journal cannot be written: \(error)"))
+            return
+        }
+        while true {
+            do {
+                try await pacer.acquire()
+            } catch {
+                return
+            }
+            let result: Result<APIResponse<SendResult>, OctopodsError>
+            do { result = .success(try await client.send(plan.endpoint(row.body))) } catch { result = .failure(error) }
+            var entry = Journal.Entry(line: row.line, hash: row.hash, state: .accepted)
+            var line = base
+            switch result {
+            case .success(let response):
+                entry.messageID = response.value.messageID
+                line.set("status", "accepted")
+                line.set("message_id", .string(response.value.messageID))
+                tally.add { $0.accepted += 1 }
+                tally.sent.withLock { $0.append((row.line, response.value.messageID)) }
+            case .failure(let error):
+                let report = ErrorReporter(now: ctx.now).report(error)
+                if case .api(let api) = error, api.status == 429 {
+                    // Not processed: everyone waits out the cool-down, then this row goes again.
+                    await pacer.pause(until: api.retryAt ?? ctx.now().addingTimeInterval(300))
+                    tally.add { $0.rateLimited += 1 }
+                    ctx.notice("Rate limited (429): pausing every request until \(api.retryAt.map(ErrorReporter.utc) ?? "the cool-down ends").")
+                    continue
+                }
+                line.set("error", .string(report.message))
+                if let code = report.errorCode { line.set("error_code", .int(code)) }
+                switch report.code {
+                case .rejected:
+                    entry.state = .rejected
+                    entry.error = report.message
+                    line.set("status", "rejected")
+                    tally.add { $0.rejected += 1 }
+                case .auth, .retryable:
+                    // Every later row would fail the same way: stop, resume when fixed.
+                    entry.state = .notSent
+                    line.set("status", "not_sent")
+                    tally.stop(error)
+                case .interrupted:
+                    entry.state = .unknown
+                    line.set("status", "unknown")
+                    tally.add { $0.unknown += 1 }
+                default:
+                    entry.state = .unknown
+                    entry.error = report.message
+                    line.set("status", "unknown")
+                    tally.add { $0.unknown += 1 }
+                }
+            }
+            try? await journal.record(entry)
+            output.write(line)
+            return
+        }
+    }
+
+    /// --wait after a bulk run: follows every accepted message to a final state, paced.
+    func waitForAll(channel: Channel, sent: [(line: Int, id: String)], pacer: Pacer, client: APIClient,
+                    output: OutputLines) async -> ExitCode {
+        let deadline = ctx.now().addingTimeInterval(ctx.globals.timeout ?? 120)
+        let done: Set<String> = send.until == "read" ? ["read"] : ["delivered", "read"]
+        var pending = sent
+        var failed = false
+        var delay = 1.0
+        while !pending.isEmpty, !ctx.isInterrupted() {
+            var next: [(line: Int, id: String)] = []
+            for item in pending {
+                if ctx.isInterrupted() { return .interrupted }
+                do {
+                    try await pacer.acquire()
+                    let status = try await client.send(API.messageStatus(channel: channel, id: item.id)).value
+                    if done.contains(status.status) || MessageStatus.finalFailures.contains(status.status) {
+                        var line: JSONValue = ["line": .int(item.line), "message_id": .string(item.id), "final_status": .string(status.status)]
+                        if let failure = status.failure { line.set("failure", .string(failure)) }
+                        output.write(line)
+                        if MessageStatus.finalFailures.contains(status.status) { failed = true }
+                        continue
+                    }
+                } catch let error as OctopodsError {
+                    if case .api(let api) = error, api.status == 429 {
+                        await pacer.pause(until: api.retryAt ?? ctx.now().addingTimeInterval(300))
+                    }
+                } catch {
+                    // The pacer's sleep was cancelled: ask again next round.
+                }
+                next.append(item)
+            }
+            pending = next
+            if pending.isEmpty { break }
+            let remaining = deadline.timeIntervalSince(ctx.now())
+            if remaining <= 0 {
+                ctx.stderr.write("error: \(pending.count) messages had no final status before the --timeout deadline\n")
+                return .waitTimeout
+            }
+            try? await ctx.sleep(min(delay, remaining))
+            delay = min(delay * 2, 15)
+        }
+        if ctx.isInterrupted() { return .interrupted }
+        return failed ? .rejected : .success
+    }
+}
+
+/// One JSON object per line on stdout; each line is written whole.
+final class OutputLines: Sendable {
+    let sink: any TextSink
+    let lock = Mutex(())
+    init(_ sink: any TextSink) { self.sink = sink }
+    func write(_ json: JSONValue) {
+        let text = json.serialized() + "\n"
+        lock.withLock { _ in sink.write(text) }
+    }
+}
+
+/// The rows of the send pass, handed out one at a time to the workers: re-read from the file
+/// (nothing is kept in memory), re-checked, duplicates and rows finished by earlier runs
+/// skipped (and reported).
+actor RowQueue {
+    let reader: RowReader
+    let plan: BulkPlan
+    let earlier: [Int: Journal.Entry]
+    let resendUnknown: Bool
+    let output: OutputLines
+    let tally: BulkRun.Tally
+    var seen = Set<UInt64>()
+
+    init(url: URL, plan: BulkPlan, earlier: [Int: Journal.Entry], resendUnknown: Bool, output: OutputLines,
+         tally: BulkRun.Tally) throws(OctopodsError) {
+        reader = try RowReader(url: url)
+        self.plan = plan; self.earlier = earlier; self.resendUnknown = resendUnknown; self.output = output; self.tally = tally
+    }
+
+    func next() -> BulkRun.Prepared? {
+        while true {
+            let row: InputRow?
+            do { row = try reader.next() } catch { return nil }
+            guard let row else { return nil }
+            guard row.problem == nil, let (phone, body) = try? plan.prepare(row) else { continue }
+            let serialized = body.serialized()
+            guard seen.insert(TemplateCache.fnv1a(serialized)).inserted else { continue }
+            let hash = String(TemplateCache.fnv1a(serialized), radix: 16)
+            if let entry = earlier[row.line] {
+                var line: JSONValue = ["line": .int(row.line), "phone": .string(phone)]
+                if entry.hash != hash {
+                    line.set("status", "changed")
+                    line.set("error", "the row changed since an earlier run recorded it; not sent (use a new --journal to send the file as it is now)")
+                    output.write(line)
+                    tally.add { $0.skipped += 1 }
+                    continue
+                }
+                switch entry.state {
+                case .accepted:
+                    line.set("status", "accepted")
+                    if let id = entry.messageID { line.set("message_id", .string(id)) }
+                    line.set("note", "sent by an earlier run")
+                    output.write(line)
+                    tally.add { $0.skipped += 1 }
+                    continue
+                case .rejected:
+                    line.set("status", "rejected")
+                    line.set("error", .string(entry.error ?? "rejected in an earlier run"))
+                    output.write(line)
+                    tally.add { $0.skipped += 1 }
+                    continue
+                case .sending, .unknown:
+                    if !resendUnknown {
+                        line.set("status", "unknown")
+                        line.set("error", "an earlier run sent this row and recorded no answer; not resent (check, then use --resend-unknown)")
+                        output.write(line)
+                        tally.add { $0.skipped += 1; $0.earlierUnknown += 1 }
+                        continue
+                    }
+                case .notSent:
+                    break
+                }
+            }
+            return BulkRun.Prepared(line: row.line, phone: phone, body: body, hash: hash)
+        }
+    }
+}
+
+/// A progress line on stderr, only when it is a terminal: done / failed / rate / ETA.
+final class Progress: Sendable {
+    let ctx: Context
+    let total: Int
+    let tally: BulkRun.Tally
+    let enabled: Bool
+    let started: Date
+    let last = Mutex<Date?>(nil)
+
+    init(ctx: Context, total: Int, tally: BulkRun.Tally) {
+        self.ctx = ctx; self.total = total; self.tally = tally
+        enabled = ctx.stderrIsTTY && !ctx.globals.quiet
+        started = ctx.now()
+    }
+
+    func update() {
+        guard enabled else { return }
+        let now = ctx.now()
+        let due = last.withLock { previous -> Bool in
+            if let previous, now.timeIntervalSince(previous) < 0.1 { return false }
+            previous = now
+            return true
+        }
+        guard due else { return }
+        let c = tally.snapshot
+        let done = c.accepted + c.rejected + c.unknown
+        let elapsed = max(0.001, now.timeIntervalSince(started))
+        let rate = Double(done) / elapsed
+        let eta = rate > 0 ? ErrorReporter.format(seconds: (Double(total - done) / rate).rounded()) : "?"
+        let width = 24
+        let filled = total > 0 ? min(width, width * done / total) : width
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        ctx.stderr.write("\r\u{1B}[K\(bar) \(done)/\(total)  ok \(c.accepted)  failed \(c.rejected + c.unknown)  "
+                         + String(format: "%.1f/s", rate) + "  ETA \(eta)")
+    }
+
+    func finish() {
+        if enabled { ctx.stderr.write("\r\u{1B}[K") }
+    }
+}
