@@ -82,9 +82,11 @@ func makeContext(environment: [String: String] = [:], tty: Bool = false, width: 
 
 func run(_ argv: [String], environment: [String: String] = ["OCTOPODS_API_KEY": testKey], tty: Bool = false,
          width: Int? = nil, stdin: String = "", stdinIsTTY: Bool = false, transport: (any HTTPTransport)? = nil,
-         secret: String? = nil, home: URL? = nil, clock: TestClock = TestClock()) async -> TestRun {
-    let (ctx, out, err) = makeContext(environment: environment, tty: tty, width: width, stdin: stdin, stdinIsTTY: stdinIsTTY,
+         secret: String? = nil, home: URL? = nil, clock: TestClock = TestClock(),
+         configure: (inout Context) -> Void = { _ in }) async -> TestRun {
+    var (ctx, out, err) = makeContext(environment: environment, tty: tty, width: width, stdin: stdin, stdinIsTTY: stdinIsTTY,
                                       transport: transport, secret: secret, home: home, clock: clock)
+    configure(&ctx)
     let code = await Runner.run(argv, ctx)
     return TestRun(code: code, stdout: out.text, stderr: err.text)
 }

@@ -91,7 +91,7 @@ package struct BulkRun: Sendable {
         let started = ctx.now()
         let check = try validate(input, earlier: earlier)
         let checkedIn = ctx.now().timeIntervalSince(started)
-        ctx.notice("Checked \(NumberText.grouped(check.rows)) rows in \(ErrorReporter.format(seconds: (checkedIn * 10).rounded() / 10)): \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid.")
+        ctx.notice("Checked \(NumberText.grouped(check.rows)) rows in \(String(format: "%.1f", checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid.")
         let summary: JSONValue = ["rows": .int(check.rows), "valid": .int(check.valid), "invalid": .int(check.invalid),
                                   "to_send": .int(check.toSend)]
         if send.dryRun {
@@ -139,8 +139,7 @@ package struct BulkRun: Sendable {
         let elapsed = ctx.now().timeIntervalSince(sendStarted)
         let done = counts.accepted + counts.rejected + counts.unknown
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        var line = "Sent \(NumberText.grouped(done)) of \(NumberText.grouped(check.toSend)) in \(ErrorReporter.format(seconds: (elapsed * 10).rounded() / 10))"
-        line += String(format: " (%.1f/s): ", rate)
+        var line = "Sent \(NumberText.grouped(done)) of \(NumberText.grouped(check.toSend)) in " + String(format: "%.1fs (%.1f/s): ", elapsed, rate)
         line += "\(NumberText.grouped(counts.accepted)) accepted, \(NumberText.grouped(counts.rejected)) rejected, \(NumberText.grouped(counts.unknown)) unknown"
         if counts.rateLimited > 0 { line += "; \(counts.rateLimited) rate-limited and resent" }
         if counts.skipped > 0 { line += "; \(NumberText.grouped(counts.skipped)) skipped (earlier runs)" }
@@ -175,7 +174,9 @@ package struct BulkRun: Sendable {
         if reader.format == .csv {
             let unknown = reader.columns.filter { !plan.knows($0) }
             if !unknown.isEmpty {
-                throw .invalidInput("\(input.name): unknown column\(unknown.count == 1 ? "" : "s") " + unknown.map { "'\($0)'" }.joined(separator: ", "),
+                let shown = unknown.prefix(5).map { "'\(String($0.prefix(40)))'" }.joined(separator: ", ")
+                    + (unknown.count > 5 ? " and \(unknown.count - 5) more" : "")
+                throw .invalidInput("\(input.name): unknown column\(unknown.count == 1 ? "" : "s") \(shown)",
                                     hint: "Columns are phone, name, 1, 2, … (body), header.1, footer.1, button.1, header_url, and body for SMS.")
             }
             if !reader.columns.contains("phone") {

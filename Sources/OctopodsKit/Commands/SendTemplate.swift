@@ -111,7 +111,7 @@ struct TemplateSend: Sendable {
                 let variables = try defaults.merging(row)
                 let media = BulkColumns.value(row, mediaColumn) ?? send.mediaURL
                 if let media { try URLCheck.checkMedia(media, field: "column '\(mediaColumn)'") }
-                if let template { try variables.check(against: template, channel: channel, mediaURL: media) }
+                if let template { try variables.check(against: template, channel: channel, mediaURL: media, source: .columns) }
                 return (phone, send.body(to: phone, variables: variables, needs: template?.requirements, mediaURL: media,
                                          name: BulkColumns.value(row, "name") ?? send.name))
             })

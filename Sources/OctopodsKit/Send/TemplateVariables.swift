@@ -141,13 +141,17 @@ package struct TemplateVariables: Sendable, Equatable {
 
     /// Checks the variables against the template: every section gets exactly what it needs,
     /// a media header has its URL, URL buttons make valid URLs.
-    package func check(against template: Template, channel: Channel, mediaURL: String?) throws(OctopodsError) {
+    /// Where the variables came from, for naming them in messages.
+    package enum Source: Sendable { case flags, columns }
+
+    package func check(against template: Template, channel: Channel, mediaURL: String?, source: Source = .flags) throws(OctopodsError) {
         let needs = template.requirements
         let name = "template \(template.id) (\(TerminalText.sanitize(String(template.name.prefix(60)))))"
         let mediaFlag = channel == .vbm ? "--header-image" : "--header-url"
+        let mediaSource = source == .columns ? "the \(channel == .vbm ? "header_image" : "header_url") column (or \(mediaFlag))" : "\(mediaFlag) URL"
         if let media = needs.headerMedia, mediaURL == nil {
             let kind = media.lowercased()
-            throw .invalidInput("\(name) has \(kind == "image" ? "an" : "a") \(kind) header: give its public URL with \(mediaFlag) URL")
+            throw .invalidInput("\(name) has \(kind == "image" ? "an" : "a") \(kind) header: give its public URL with \(mediaSource)")
         }
         if needs.headerMedia == nil, mediaURL != nil {
             throw .invalidInput("\(name) has no media header, so \(mediaFlag) does not apply")
@@ -175,15 +179,18 @@ package struct TemplateVariables: Sendable, Equatable {
                 throw .invalidInput("--variables-format \(format.rawValue) carries body variables only, but \(name) also has header, footer or button placeholders",
                                     hint: "Use --variables-format sectioned (the default).")
             }
-            sections = [("header", "--header-var", header.count, needs.header), ("body", "--var", body.count, needs.body),
-                        ("footer", "--footer-var", footer.count, needs.footer), ("buttons", "--button-var", buttons.count, needs.buttons)]
+            sections = source == .columns
+                ? [("header", "columns header.1, …", header.count, needs.header), ("body", "columns 1, 2, …", body.count, needs.body),
+                   ("footer", "columns footer.1, …", footer.count, needs.footer), ("buttons", "columns button.1, …", buttons.count, needs.buttons)]
+                : [("header", "--header-var", header.count, needs.header), ("body", "--var", body.count, needs.body),
+                   ("footer", "--footer-var", footer.count, needs.footer), ("buttons", "--button-var", buttons.count, needs.buttons)]
         }
         for s in sections where s.given != s.needed {
             let need = s.needed == 0 ? "no \(s.name) variables" : "\(s.needed) \(s.name) variable\(s.needed == 1 ? "" : "s")"
             var hint: String?
             if s.given < s.needed, s.flag == "--var" {
                 hint = "Add " + ((s.given + 1)...s.needed).map { "--var \($0)=VALUE" }.joined(separator: " ") + "."
-            } else if s.given < s.needed, !s.flag.hasPrefix("--variables") {
+            } else if s.given < s.needed, s.flag.hasPrefix("--"), !s.flag.hasPrefix("--variables") {
                 hint = "Give \(s.flag) once per placeholder, in order."
             }
             throw .invalidInput("\(name) needs \(need); got \(s.given) (\(s.flag))",

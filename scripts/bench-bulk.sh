@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Bulk-send figures for README (not a test):
+#   1. throughput against the sandbox with the rate limit off;
+#   2. pacing with the limit on: the share of the allowed rate achieved, and 429s (must be 0);
+#   3. time and peak memory to validate a 1,000,000-row CSV with --dry-run.
+# Usage: scripts/bench-bulk.sh            (builds release)
+#        BIN=... ROWS=5000 PACED_ROWS=1650 BIG_ROWS=1000000 scripts/bench-bulk.sh
+set -euo pipefail
+# shellcheck source=scripts/sandbox-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sandbox-lib.sh"
+
+rows="${ROWS:-5000}"
+paced_rows="${PACED_ROWS:-1650}"
+big_rows="${BIG_ROWS:-1000000}"
+
+release_binary
+need awk
+start_sandbox
+export OCTOPODS_BASE_URL="$base_url" OCTOPODS_WHATSAPP_API_KEY=sandbox-whatsapp-key NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
+export HOME="$tmp"
+
+make_csv() {  # make_csv ROWS FILE: phone,name,1,2 rows with distinct phones
+    awk -v n="$1" 'BEGIN { print "phone,name,1,2"; for (i = 0; i < n; i++) printf "+1415%07d,Name %d,Name%d,A-%d\n", i, i, i, i }' >"$2"
+}
+
+echo "== 1. throughput, rate limit off ($rows rows, --concurrency 8)"
+make_csv "$rows" "$tmp/throughput.csv"
+"$BIN" send template 1001 --from "$tmp/throughput.csv" --rate off --concurrency 8 --yes >/dev/null 2>"$tmp/throughput.err"
+grep '^Sent' "$tmp/throughput.err"
+
+echo "== 2. pacing with the limit on ($paced_rows rows; sandbox and client both at 550/10s)"
+kill "$server_pid" 2>/dev/null || true
+wait "$server_pid" 2>/dev/null || true
+"$BIN" sandbox --port 0 --rate-limit 550/10s --state "$tmp/paced-state.json" --log "$tmp/paced-log.ndjson" >"$tmp/out2" 2>/dev/null &
+server_pid=$!
+for _ in $(seq 1 150); do base_url="$(head -n 1 "$tmp/out2" 2>/dev/null || true)"; [[ -n "$base_url" ]] && break; sleep 0.1; done
+export OCTOPODS_BASE_URL="$base_url"
+make_csv "$paced_rows" "$tmp/paced.csv"
+"$BIN" send template 1001 --from "$tmp/paced.csv" --rate 550/10s --concurrency 8 --yes >/dev/null 2>"$tmp/paced.err"
+grep '^Sent' "$tmp/paced.err"
+too_many="$(grep -c '"status":429' "$tmp/paced-log.ndjson" || true)"
+# Requests include one template fetch; the allowed rate is 55/s.
+awk -v line="$(grep '^Sent' "$tmp/paced.err")" -v t429="$too_many" 'BEGIN {
+    match(line, /\(([0-9.]+)\/s\)/, m); printf "achieved %.1f sends/s of the allowed 55.0/s = %.1f%%; 429s: %d\n", m[1], m[1] / 55 * 100, t429 }'
+
+echo "== 3. validate $big_rows rows with --dry-run"
+make_csv "$big_rows" "$tmp/big.csv"
+ls -l "$tmp/big.csv" | awk '{ printf "input: %.1f MB\n", $5 / 1e6 }'
+/usr/bin/time -v "$BIN" send template 1001 --from "$tmp/big.csv" --dry-run >/dev/null 2>"$tmp/big.err" || true
+grep -E '^Checked|Elapsed \(wall clock\)|Maximum resident' "$tmp/big.err"
