@@ -40,11 +40,11 @@ make_csv "$paced_rows" "$tmp/paced.csv"
 grep '^Sent' "$tmp/paced.err"
 too_many="$(grep -c '"status":429' "$tmp/paced-log.ndjson" || true)"
 # Requests include one template fetch; the allowed rate is 55/s.
-awk -v line="$(grep '^Sent' "$tmp/paced.err")" -v t429="$too_many" 'BEGIN {
-    match(line, /\(([0-9.]+)\/s\)/, m); printf "achieved %.1f sends/s of the allowed 55.0/s = %.1f%%; 429s: %d\n", m[1], m[1] / 55 * 100, t429 }'
+rate="$(sed -n 's/^Sent.*(\([0-9.]*\)\/s).*/\1/p' "$tmp/paced.err")"
+awk -v r="$rate" -v t429="$too_many" 'BEGIN { printf "achieved %.1f sends/s of the allowed 55.0/s = %.1f%%; 429s: %d\n", r, r / 55 * 100, t429 }'
 
 echo "== 3. validate $big_rows rows with --dry-run"
 make_csv "$big_rows" "$tmp/big.csv"
-ls -l "$tmp/big.csv" | awk '{ printf "input: %.1f MB\n", $5 / 1e6 }'
+awk -v bytes="$(stat -c %s "$tmp/big.csv")" 'BEGIN { printf "input: %.1f MB\n", bytes / 1e6 }'
 /usr/bin/time -v "$BIN" send template 1001 --from "$tmp/big.csv" --dry-run >/dev/null 2>"$tmp/big.err" || true
 grep -E '^Checked|Elapsed \(wall clock\)|Maximum resident' "$tmp/big.err"
