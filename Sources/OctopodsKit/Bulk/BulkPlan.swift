@@ -33,7 +33,7 @@ package enum BulkColumns {
 
     /// The recipient of a row, checked.
     package static func phone(_ row: InputRow) throws(OctopodsError) -> String {
-        guard let raw = value(row, "phone") else { throw .invalidInput("no phone") }
+        guard let raw = value(row, "phone") else { throw .invalidInput("no phone: the phone column is empty") }
         return try PhoneNumber.validate(raw, field: "phone")
     }
 }

@@ -10,12 +10,15 @@ import Glibc
 /// run killed at any point resumes without messaging anyone twice.
 package struct BulkRun: Sendable {
     let ctx: Context
-    let plan: BulkPlan
+    let makePlan: @Sendable (Pacer) async throws(OctopodsError) -> BulkPlan
     let options: BulkOptions
     let send: SendOptions
 
-    package init(ctx: Context, plan: BulkPlan, options: BulkOptions, send: SendOptions) {
-        self.ctx = ctx; self.plan = plan; self.options = options; self.send = send
+    /// `plan` is made once the run's pacer exists: a template fetch is a request of the same
+    /// key and must count against the same limit.
+    package init(ctx: Context, options: BulkOptions, send: SendOptions,
+                 plan: @escaping @Sendable (Pacer) async throws(OctopodsError) -> BulkPlan) {
+        self.ctx = ctx; self.makePlan = plan; self.options = options; self.send = send
     }
 
     /// One row as the send pass takes it.
@@ -86,10 +89,12 @@ package struct BulkRun: Sendable {
             journalURL = URL(fileURLWithPath: input.url.path + ".journal")
         }
         let earlier = send.dryRun ? [:] : try Journal.peek(journalURL)
+        let pacer = Pacer(rate: options.rate, now: ctx.now, sleep: ctx.sleep)
+        let plan = try await makePlan(pacer)
 
         // Pass 1: every row, before anything is sent.
         let started = ctx.now()
-        let check = try validate(input, earlier: earlier)
+        let check = try validate(input, plan: plan, earlier: earlier)
         let checkedIn = ctx.now().timeIntervalSince(started)
         ctx.notice("Checked \(NumberText.grouped(check.rows)) rows in \(String(format: "%.1f", checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid.")
         let summary: JSONValue = ["rows": .int(check.rows), "valid": .int(check.valid), "invalid": .int(check.invalid),
@@ -117,7 +122,6 @@ package struct BulkRun: Sendable {
         let journal = try Journal(url: journalURL, command: plan.command)
         let tally = Tally()
         let output = OutputLines(ctx.stdout)
-        let pacer = Pacer(rate: options.rate, now: ctx.now, sleep: ctx.sleep)
         let client = try ctx.apiClient()
         let queue = try RowQueue(url: input.url, plan: plan, earlier: earlier, resendUnknown: options.resendUnknown,
                                  output: output, tally: tally)
@@ -128,7 +132,7 @@ package struct BulkRun: Sendable {
             for _ in 0..<options.concurrency {
                 group.addTask {
                     while !ctx.isInterrupted(), tally.stopped == nil, let row = await queue.next() {
-                        await self.send(row, client: client, journal: journal, pacer: pacer, output: output, tally: tally)
+                        await self.send(row, plan: plan, client: client, journal: journal, pacer: pacer, output: output, tally: tally)
                         progress.update()
                     }
                 }
@@ -169,7 +173,7 @@ package struct BulkRun: Sendable {
         var rows = 0, valid = 0, invalid = 0, toSend = 0, earlierSkips = 0
     }
 
-    func validate(_ input: Input, earlier: [Int: Journal.Entry]) throws(OctopodsError) -> Check {
+    func validate(_ input: Input, plan: BulkPlan, earlier: [Int: Journal.Entry]) throws(OctopodsError) -> Check {
         let reader = try RowReader(url: input.url)
         if reader.format == .csv {
             let unknown = reader.columns.filter { !plan.knows($0) }
@@ -230,22 +234,26 @@ package struct BulkRun: Sendable {
 
     // MARK: Pass 2
 
-    func send(_ row: Prepared, client: APIClient, journal: Journal, pacer: Pacer, output: OutputLines, tally: Tally) async {
+    func send(_ row: Prepared, plan: BulkPlan, client: APIClient, journal: Journal, pacer: Pacer, output: OutputLines, tally: Tally) async {
         let base: JSONValue = ["line": .int(row.line), "phone": .string(row.phone)]
-        do {
-            try await journal.record(Journal.Entry(line: row.line, hash: row.hash, state: .sending))
-        } catch {
-            tally.stop(.failed("the journal cannot be written: \(error)"))
-            return
-        }
         while true {
+            // Wait for a slot first: only a row whose request is about to go out is "sending".
+            let ticket: Int
             do {
-                try await pacer.acquire()
+                ticket = try await pacer.acquire()
             } catch {
+                return
+            }
+            if ctx.isInterrupted() { await pacer.finished(ticket); return }
+            do {
+                try await journal.record(Journal.Entry(line: row.line, hash: row.hash, state: .sending))
+            } catch {
+                tally.stop(.failed("the journal cannot be written: \(error)"))
                 return
             }
             let result: Result<APIResponse<SendResult>, OctopodsError>
             do { result = .success(try await client.send(plan.endpoint(row.body))) } catch { result = .failure(error) }
+            await pacer.finished(ticket)
             var entry = Journal.Entry(line: row.line, hash: row.hash, state: .accepted)
             var line = base
             switch result {
@@ -307,8 +315,13 @@ package struct BulkRun: Sendable {
             for item in pending {
                 if ctx.isInterrupted() { return .interrupted }
                 do {
-                    try await pacer.acquire()
-                    let status = try await client.send(API.messageStatus(channel: channel, id: item.id)).value
+                    let ticket = try await pacer.acquire()
+                    let response: Result<APIResponse<MessageStatus>, OctopodsError>
+                    do { response = .success(try await client.send(API.messageStatus(channel: channel, id: item.id))) } catch {
+                        response = .failure(error)
+                    }
+                    await pacer.finished(ticket)
+                    let status = try response.get().value
                     if done.contains(status.status) || MessageStatus.finalFailures.contains(status.status) {
                         var line: JSONValue = ["line": .int(item.line), "message_id": .string(item.id), "final_status": .string(status.status)]
                         if let failure = status.failure { line.set("failure", .string(failure)) }

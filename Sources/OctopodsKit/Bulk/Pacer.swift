@@ -31,8 +31,11 @@ package actor Pacer {
     let rate: Rate?
     let now: @Sendable () -> Date
     let sleep: @Sendable (Double) async throws -> Void
-    /// Start times of the last `rate.count` requests, oldest first.
-    private var recent: [Date] = []
+    /// The last `rate.count` requests, oldest first: when each started, replaced by when it
+    /// finished once it has. Counting a request's window from its completion is what makes the
+    /// pacing safe whatever the latency: it reached the server no later than it finished.
+    private var recent: [(ticket: Int, time: Date)] = []
+    private var nextTicket = 0
     private var pausedUntil: Date?
     package private(set) var acquired = 0
 
@@ -41,29 +44,39 @@ package actor Pacer {
         self.rate = rate; self.now = now; self.sleep = sleep
     }
 
-    /// Waits until one more request fits in the window, then counts it as started.
-    package func acquire() async throws {
+    /// Waits until one more request fits in the window, then counts it as started; give the
+    /// returned ticket to `finished` when its answer (or failure) arrives.
+    @discardableResult
+    package func acquire() async throws -> Int {
         while true {
             let t = now()
             if let until = pausedUntil, until > t {
                 try await sleep(until.timeIntervalSince(t))
                 continue
             }
-            guard let rate else { acquired += 1; return }
-            if recent.count < rate.count {
-                recent.append(t)
-                acquired += 1
-                return
-            }
-            let free = recent[0].addingTimeInterval(rate.spacing)
-            if free <= t {
+            nextTicket += 1
+            guard let rate else { acquired += 1; return nextTicket }
+            if recent.count >= rate.count {
+                let free = recent[0].time.addingTimeInterval(rate.spacing)
+                guard free <= t else {
+                    nextTicket -= 1
+                    try await sleep(free.timeIntervalSince(t))
+                    continue
+                }
                 recent.removeFirst()
-                recent.append(t)
-                acquired += 1
-                return
             }
-            try await sleep(free.timeIntervalSince(t))
+            recent.append((nextTicket, t))
+            acquired += 1
+            return nextTicket
         }
+    }
+
+    /// The request with this ticket is over: its window now counts from this moment.
+    package func finished(_ ticket: Int) {
+        guard let i = recent.firstIndex(where: { $0.ticket == ticket }) else { return }
+        recent[i].time = now()
+        // Keep the oldest first: a slow request finishing late moves behind quicker ones.
+        recent.sort { $0.time < $1.time }
     }
 
     /// A 429 arrived anyway: nobody sends until `until`.

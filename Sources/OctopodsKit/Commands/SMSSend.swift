@@ -87,7 +87,7 @@ package enum SMS {
                         _ = try SMSText.validate(text, field: column == nil ? "--body" : "column 'body'")
                         return (phone, send.body(to: phone, text: text, name: BulkColumns.value(row, "name") ?? send.name))
                     })
-                return try await BulkRun(ctx: ctx, plan: plan, options: bulk, send: options).run()
+                return try await BulkRun(ctx: ctx, options: bulk, send: options) { _ in plan }.run()
             }
             let to = self.to ?? "", text = message ?? ""
             let analysis = try SMSText.validate(text, field: self.text == nil ? "--body-file" : "--body")

@@ -55,9 +55,9 @@ struct TemplateSend: Sendable {
     var mediaColumn: String { channel == .vbm ? "header_image" : "header_url" }
 
     /// The template, fetched (or from the cache) and checked sendable; nil with --no-verify.
-    func template(_ ctx: Context) async throws(OctopodsError) -> Template? {
+    func template(_ ctx: Context, pacer: Pacer? = nil) async throws(OctopodsError) -> Template? {
         guard verify else { return nil }
-        let template = try await ctx.fetchTemplate(channel: channel, id: templateID, client: ctx.apiClient())
+        let template = try await ctx.fetchTemplate(channel: channel, id: templateID, client: ctx.apiClient(), pacer: pacer)
         try ctx.checkSendable(template)
         return template
     }
@@ -73,7 +73,12 @@ struct TemplateSend: Sendable {
     }
 
     func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
-        if bulk.isBulk { return try await BulkRun(ctx: ctx, plan: bulkPlan(ctx), options: bulk, send: options).run() }
+        if bulk.isBulk {
+            let send = self
+            return try await BulkRun(ctx: ctx, options: bulk, send: options) { pacer throws(OctopodsError) in
+                try await send.bulkPlan(ctx, pacer: pacer)
+            }.run()
+        }
         let to = self.to ?? ""
         let variables = try TemplateVariables.parse(arguments, ctx: ctx)
         var preview = "(template not fetched: --no-verify)"
@@ -89,13 +94,13 @@ struct TemplateSend: Sendable {
         return try await ctx.execute(plan, options)
     }
 
-    func bulkPlan(_ ctx: Context) async throws(OctopodsError) -> BulkPlan {
+    func bulkPlan(_ ctx: Context, pacer: Pacer) async throws(OctopodsError) -> BulkPlan {
         if arguments.has("variables") {
             throw .usage(UsageError("--variables cannot be combined with --from: give per-row variables as columns 1, 2, header.1, …",
                                     path: arguments.path))
         }
         let defaults = try TemplateVariables.parse(arguments, ctx: ctx)
-        let template = try await self.template(ctx)
+        let template = try await self.template(ctx, pacer: pacer)
         let send = self
         let channel = self.channel, mediaColumn = self.mediaColumn
         return BulkPlan(

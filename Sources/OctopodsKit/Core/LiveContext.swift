@@ -30,6 +30,13 @@ struct StandardInput: InputSource {
     }
 }
 
+/// The self-pipe the signal handler writes to; made before any handler is installed.
+let signalPipe: (read: Int32, write: Int32) = {
+    var fds: [Int32] = [-1, -1]
+    _ = pipe(&fds)
+    return (fds[0], fds[1])
+}()
+
 /// SIGINT/SIGTERM for the whole process: the first one cancels the running command (and
 /// wakes anything waiting for it, such as the foreground sandbox); a second one exits at once.
 package final class InterruptHub: Sendable {
@@ -43,20 +50,41 @@ package final class InterruptHub: Sendable {
 
     package init() {}
 
-    /// Installs the handlers; keep the returned sources alive (`extendLifetime`) for the run:
-    /// in release builds an unreferenced DispatchSource is freed and the signal is lost.
-    package func install() -> [any DispatchSourceSignal] {
-        [SIGINT, SIGTERM].map { signalNumber in
-            signal(signalNumber, SIG_IGN)  // or the default action kills the process first
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [self] in fire(signalNumber) }
-            source.resume()
-            return source
+    /// Installs the handlers: a plain signal handler that writes the signal's number to a pipe
+    /// (the only async-signal-safe thing it needs to do), and a thread that reads the pipe.
+    /// Why not DispatchSource: on Linux it is built on signalfd, which sees a signal only while
+    /// it is blocked; one delivered to a thread that does not block it meets SIG_IGN and is
+    /// lost. Under load that lost Ctrl-C in about one run in three.
+    package func install() {
+        // A blocked signal mask survives exec: a parent that blocks SIGINT/SIGTERM (a test
+        // runner's thread, some supervisors) would leave Ctrl-C pending forever.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        let readEnd = signalPipe.read
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber) { received in
+                var byte = UInt8(truncatingIfNeeded: received)
+                _ = write(signalPipe.write, &byte, 1)
+            }
+        }
+        Thread.detachNewThread { [self] in
+            var byte: UInt8 = 0
+            while true {
+                let n = read(readEnd, &byte, 1)
+                if n == 1 { fire(Int32(byte)) } else if n < 0, errno == EINTR { continue } else { return }
+            }
         }
     }
 
     package func onFirstSignal(_ action: @escaping @Sendable () -> Void) {
-        state.withLock { $0.onFirst = action }
+        let already = state.withLock { s -> Bool in
+            s.onFirst = action
+            return s.received != nil && s.cancelOnFirst
+        }
+        if already { action() }  // the signal came before there was anything to cancel
     }
 
     /// The first signal will only be recorded (see `interrupted`); a second still exits at once.
@@ -165,11 +193,9 @@ extension Context {
 package enum Octopods {
     package static func main(_ argv: [String]) async -> Int32 {
         let interrupts = InterruptHub()
-        let sources = interrupts.install()
+        interrupts.install()
         let task = Task { await Runner.run(argv, Context.live(interrupts: interrupts)) }
         interrupts.onFirstSignal { task.cancel() }
-        let code = await task.value
-        extendLifetime(sources)
-        return code.rawValue
+        return await task.value.rawValue
     }
 }

@@ -52,7 +52,8 @@ package struct SendPlan: Sendable {
 
 extension Context {
     /// The template, from the cache when fetched in the last few minutes.
-    package func fetchTemplate(channel: Channel, id: String, client: APIClient) async throws(OctopodsError) -> Template {
+    /// With a `pacer` (bulk runs) the fetch counts against the key's rate limit like every request.
+    package func fetchTemplate(channel: Channel, id: String, client: APIClient, pacer: Pacer? = nil) async throws(OctopodsError) -> Template {
         let cache = TemplateCache(self)
         let key = try client.key(channel)
         if let cached = cache.load(baseURL: client.baseURL, channel: channel, key: key, id: id),
@@ -60,9 +61,13 @@ extension Context {
             return template
         }
         let response: APIResponse<Template>
+        let ticket: Int?
+        do { ticket = try await pacer?.acquire() } catch { throw .interrupted }
         do {
             response = try await client.send(API.getTemplate(channel: channel, id: id))
+            if let ticket { await pacer?.finished(ticket) }
         } catch {
+            if let ticket { await pacer?.finished(ticket) }
             if case .api(let api) = error, api.name == "TEMPLATE_NOT_EXIST" || api.status == 404 {
                 throw .invalidInput("template \(id) does not exist for this \(channel.displayName) key",
                                     hint: "List the templates you can send: octopods templates list\(channel == .vbm ? " --channel vbm" : "") --status accepted")

@@ -154,7 +154,8 @@ package struct TemplateVariables: Sendable, Equatable {
             throw .invalidInput("\(name) has \(kind == "image" ? "an" : "a") \(kind) header: give its public URL with \(mediaSource)")
         }
         if needs.headerMedia == nil, mediaURL != nil {
-            throw .invalidInput("\(name) has no media header, so \(mediaFlag) does not apply")
+            let given = source == .columns ? "the \(channel == .vbm ? "header_image" : "header_url") column" : mediaFlag
+            throw .invalidInput("\(name) has no media header, so \(given) does not apply")
         }
         var sections: [(name: String, flag: String, given: Int, needed: Int)]
         if let raw {

@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+import OctopodsSandbox
+
+/// Bulk sends through the real binary against the sandbox; the sandbox's request log is the
+/// witness of what was sent.
+@Suite struct BulkEndToEndTests {
+    func csv(_ rows: Int, in dir: URL) -> URL {
+        let url = dir.appendingPathComponent("customers.csv")
+        var text = "phone,name,1,2\r\n"
+        for i in 0..<rows { text += "+1415556\(String(format: "%04d", i)),\"Doe, N\(i)\",N\(i),A-\(i)\r\n" }
+        try? Data(text.utf8).write(to: url)
+        return url
+    }
+
+    func sentPhones(_ sandbox: TestSandbox) -> [String] {
+        sandbox.posts.compactMap { $0.body["destination_phone"]?.stringValue }
+    }
+
+    @Test func thousandRowsUnderALowRateLimitNeverGetA429() async throws {
+        let sandbox = try TestSandbox(rateLimit: SandboxRateLimit(count: 250, window: 1))
+        let dir = scratchDirectory()
+        let r = try await octopods(["send", "template", "1001", "--from", csv(1000, in: dir).path, "--rate", "250/1s", "--concurrency", "8"],
+                                   environment: sandbox.environment, timeout: 60)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").count == 1000)
+        let requests = sandbox.api.recordedRequests()
+        #expect(requests.filter { $0.status == 429 }.isEmpty)
+        #expect(Set(sentPhones(sandbox)).count == 1000)
+        #expect(sandbox.posts.count == 1000)
+    }
+
+    @Test func killedAtRandomPointsAndResumedSendsEachRowAtMostOnce() async throws {
+        let sandbox = try TestSandbox()
+        let dir = scratchDirectory()
+        let file = csv(300, in: dir)
+        var generator = SystemRandomNumberGenerator()
+        var finished = false
+        var runs = 0
+        while !finished && runs < 40 {
+            runs += 1
+            let process = Process()
+            process.executableURL = octopodsBinary
+            process.arguments = ["send", "template", "1001", "--from", file.path, "--rate", "off", "--concurrency", "4"]
+            var env = sandbox.environment
+            env["HOME"] = dir.path
+            env["NO_PROXY"] = "127.0.0.1"
+            process.environment = env
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let delay = UInt64.random(in: 30_000_000...250_000_000, using: &generator)
+            try await Task.sleep(nanoseconds: delay)
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+            }
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async { process.waitUntilExit(); continuation.resume() }
+            }
+            finished = process.terminationReason == .exit
+        }
+        #expect(finished, "never completed in \(runs) runs")
+        // A final run reports the rows whose answer was lost and resends nothing.
+        let before = sandbox.posts.count
+        let last = try await octopods(["send", "template", "1001", "--from", file.path, "--rate", "off"], environment: sandbox.environment,
+                                      home: dir, timeout: 60)
+        #expect(sandbox.posts.count == before)
+        let phones = sentPhones(sandbox)
+        #expect(phones.count == Set(phones).count, "a row was sent twice")
+        let unknown = last.stdout.split(separator: "\n").filter { $0.contains(#""status":"unknown""#) }.count
+        #expect(phones.count + unknown >= 300)  // every row sent once, or reported unknown
+        #expect(phones.count <= 300)
+        #expect(last.status == (unknown > 0 ? 5 : 0))
+    }
+
+    @Test func everyKindOfBadRowIsReportedWithItsLineAndNothingIsSent() async throws {
+        let sandbox = try TestSandbox()
+        let dir = scratchDirectory()
+        let rows = [
+            "phone,name,1,2,header_url",
+            "+14155552601,Ok,a,b,",                   // 2: fine
+            "+1 415 555 2602,Spaced,a,b,",            // 3: phone with spaces
+            ",NoPhone,a,b,",                          // 4: no phone
+            "14155552604,NoPlus,a,b,",                // 5: no +
+            "+14155552605,Missing,a,,",               // 6: a variable missing
+            "+14155552606,Gap,,b,",                   // 7: a gap (2 without 1)
+            "\"+14155552607\",Break,\"two\nlines\",b,", // 8-9: a line break in a value
+            "+14155552601,Ok,a,b,",                   // 10: duplicate of line 2
+            "+14155552610,Ragged,a,b,,extra",         // 11: too many fields
+            "+14155552611,Media,a,b,https://example.com/x.jpg", // 12: template has no media header
+            "+14155552612,BadURL,a,b,ftp://x/y.jpg",  // 13: not an http(s) URL
+            "+0014155552613,Zero,a,b,",               // 14: not E.164
+        ]
+        let url = dir.appendingPathComponent("bad.csv")
+        try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: url)
+        let r = try await octopods(["send", "template", "1001", "--from", url.path, "-o", "table"], environment: sandbox.environment)
+        #expect(r.status == 2)
+        for line in [3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14] {
+            #expect(r.stderr.contains("line \(line): "), "line \(line) not reported:\n\(r.stderr)")
+        }
+        #expect(!r.stderr.contains("line 2: "))
+        #expect(r.stderr.contains("line 3: phone '+1 415 555 2602' is not an E.164 phone number; did you mean +14155552602?"))
+        #expect(r.stderr.contains("line 6: template 1001 (order_update) needs 2 body variables; got 1 (columns 1, 2, …)"))
+        #expect(r.stderr.contains("line 10: the same phone and content as an earlier row (a duplicate)"))
+        #expect(r.stderr.contains("error: 11 of 12 rows are invalid (listed above); nothing was sent"))
+        #expect(sandbox.posts.isEmpty)
+        let dry = try await octopods(["send", "template", "1001", "--from", url.path, "--dry-run"], environment: sandbox.environment)
+        #expect(dry.status == 2)
+        #expect(dry.stdout.hasPrefix(#"{"rows":12,"valid":1,"invalid":11"#))
+        let skip = try await octopods(["send", "template", "1001", "--from", url.path, "--skip-invalid"], environment: sandbox.environment)
+        #expect(skip.status == 0)
+        #expect(sandbox.posts.count == 1)
+        #expect(r.stderr.contains("line 4: no phone: the phone column is empty"))
+        #expect(r.stderr.contains("line 12: template 1001 (order_update) has no media header, so the header_url column does not apply"))
+        #expect(r.stderr.contains("line 13: column 'header_url' 'ftp://x/y.jpg' is not a valid http(s) URL"))
+    }
+
+    @Test func ctrlCStopsCleanlyAndTheRunResumes() async throws {
+        let sandbox = try TestSandbox()
+        let dir = scratchDirectory()
+        let file = csv(120, in: dir)
+        let process = Process()
+        process.executableURL = octopodsBinary
+        process.arguments = ["send", "template", "1001", "--from", file.path, "--rate", "30/1s", "--concurrency", "2"]
+        var env = sandbox.environment
+        env["HOME"] = dir.path
+        env["NO_PROXY"] = "127.0.0.1"
+        process.environment = env
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        // Interrupt once it is demonstrably sending. Watched from a GCD thread: a test task
+        // sleeping on the cooperative pool can be starved past the end of the run under load.
+        let pid = process.processIdentifier
+        let interrupted = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                for _ in 0..<400 where sandbox.posts.count < 10 { usleep(20_000) }
+                continuation.resume(returning: kill(pid, SIGINT) == 0)
+            }
+        }
+        #expect(interrupted, "the run ended before it could be interrupted")
+        let stderr = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let data = errors.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+            }
+        }
+        #expect(process.terminationStatus == 130)
+        #expect(stderr.contains("Interrupted: in-flight requests finished and the journal is written"))
+        let partial = sandbox.posts.count
+        #expect(partial > 0 && partial < 120)
+        let resume = try await octopods(["send", "template", "1001", "--from", file.path, "--rate", "off"], environment: sandbox.environment,
+                                        home: dir, timeout: 60)
+        #expect(resume.status == 0, "\(resume.stderr)")
+        let phones = sentPhones(sandbox)
+        #expect(phones.count == 120)
+        #expect(Set(phones).count == 120)
+    }
+
+    @Test func smsAndInteractiveInBulk() async throws {
+        let sandbox = try TestSandbox()
+        let dir = scratchDirectory()
+        let sms = dir.appendingPathComponent("sms.ndjson")
+        try Data((#"{"phone":"+14155552671","body":"Hi one"}"# + "\n" + #"{"phone":"+14155552672","body":"Hi two"}"# + "\n").utf8).write(to: sms)
+        let r = try await octopods(["sms", "send", "--from", sms.path], environment: sandbox.environment)
+        #expect(r.status == 0, "\(r.stderr)")
+        let interactive = try await octopods(["send", "interactive", "--from", csv(3, in: dir).path, "--body", "Confirm?",
+                                              "--button", "y:Yes"], environment: sandbox.environment)
+        #expect(interactive.status == 2)  // columns 1 and 2 mean nothing to an interactive message
+        #expect(interactive.stderr.contains("unknown columns '1', '2'"))
+        let phones = dir.appendingPathComponent("phones.csv")
+        try Data("phone,name\n+14155552681,A\n+14155552682,B\n".utf8).write(to: phones)
+        let ok = try await octopods(["send", "interactive", "--from", phones.path, "--body", "Confirm?", "--button", "y:Yes"],
+                                    environment: sandbox.environment)
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(sandbox.posts.filter { $0.path == "/api/v1/whatsapp/interactive" }.count == 2)
+    }
+}
