@@ -49,8 +49,15 @@ package enum Templates {
         }
 
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
-            let response = try await ctx.apiClient().send(API.listTemplates(channel: channel, status: status, active: active, lang: lang))
+            let client = try ctx.apiClient()
+            let response = try await client.send(API.listTemplates(channel: channel, status: status, active: active, lang: lang))
             let templates = response.value
+            // Remembered for completing template ids in the shell (`__complete templates`).
+            if channel == .whatsapp, ctx.sandbox == nil, let key = try? client.key(.whatsapp) {
+                TemplateListCache(ctx).store(templates.map { TemplateListCache.Entry(id: $0.id, name: $0.name) },
+                                             complete: status == nil && active == nil && lang == nil,
+                                             baseURL: client.baseURL, channel: .whatsapp, key: key)
+            }
             let showLanguage = templates.contains { $0.language != nil }
             var headers = ["ID", "NAME", "STATUS"]
             if showLanguage { headers.append("LANGUAGE") }

@@ -44,7 +44,9 @@ package enum Program {
             .command(ConfigCommand.Set.self), .command(ConfigCommand.Get.self), .command(ConfigCommand.Unset.self),
             .command(ConfigCommand.List.self), .command(ConfigCommand.Path.self),
         ]),
+        .command(Completion.self),
         .command(SandboxCommand.self),
+        .command(DynamicCompletion.self),
     ])
 
     package static let spec = ProgramSpec(root: tree.spec, globalOptions: globalOptions, version: Version.current)

@@ -1,0 +1,57 @@
+# Install octopods, its man page and its shell completions.
+#
+#   make && sudo make install         build the release binary, install under /usr/local
+#   make install PREFIX=~/.local      anywhere else
+#   make install DESTDIR=/tmp/stage   staged (packaging); DESTDIR is prepended to every path
+#   make install BINARY=path          install an already-built binary, without building
+#   make uninstall                    remove what install put there (same PREFIX/DESTDIR)
+#
+# The release binary links the Swift runtime statically, so it runs where no Swift toolchain
+# is installed; it needs only libc and, when a command makes a request, the system's
+# libcurl.so.4 (loaded with dlopen, so building needs no curl headers).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+SWIFT ?= swift
+INSTALL ?= install
+
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man/man1
+BASHDIR = $(PREFIX)/share/bash-completion/completions
+ZSHDIR = $(PREFIX)/share/zsh/site-functions
+FISHDIR = $(PREFIX)/share/fish/vendor_completions.d
+
+# Its own build directory, so a plain `swift build -c release` (dynamically linked) is never
+# what gets installed.
+SCRATCH = .build-static
+RELEASE_BINARY = $(SCRATCH)/release/octopods
+# With BINARY=path nothing is built.
+BINARY ?=
+INSTALLED_BINARY = $(if $(BINARY),$(BINARY),$(RELEASE_BINARY))
+
+.PHONY: all build install uninstall
+
+all: build
+
+# Always asks SwiftPM, which rebuilds what changed.
+build:
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(SCRATCH)
+
+# install builds only when there is no binary yet, so `make && sudo make install` does not
+# run the build as root; run `make` after changing the sources.
+$(RELEASE_BINARY):
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(SCRATCH)
+
+install: $(if $(BINARY),,$(RELEASE_BINARY))
+	$(INSTALL) -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(BASHDIR)" \
+		"$(DESTDIR)$(ZSHDIR)" "$(DESTDIR)$(FISHDIR)"
+	$(INSTALL) -m 0755 "$(INSTALLED_BINARY)" "$(DESTDIR)$(BINDIR)/octopods"
+	$(INSTALL) -m 0644 man/octopods.1 "$(DESTDIR)$(MANDIR)/octopods.1"
+	$(INSTALL) -m 0644 completions/octopods.bash "$(DESTDIR)$(BASHDIR)/octopods"
+	$(INSTALL) -m 0644 completions/_octopods "$(DESTDIR)$(ZSHDIR)/_octopods"
+	$(INSTALL) -m 0644 completions/octopods.fish "$(DESTDIR)$(FISHDIR)/octopods.fish"
+
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/octopods" "$(DESTDIR)$(MANDIR)/octopods.1" \
+		"$(DESTDIR)$(BASHDIR)/octopods" "$(DESTDIR)$(ZSHDIR)/_octopods" \
+		"$(DESTDIR)$(FISHDIR)/octopods.fish"

@@ -1,0 +1,251 @@
+# shellcheck shell=bash
+# bash completion for octopods, generated from its command specs by
+# 'octopods completion bash'; do not edit.
+#
+# With bash-completion, install it as
+#   ${XDG_DATA_HOME:-~/.local/share}/bash-completion/completions/octopods
+# (or /usr/share/bash-completion/completions/octopods); without it, source it from ~/.bashrc:
+#   source <(octopods completion bash)
+
+# The visible subcommands of a command path, in reply.
+_octopods_commands() {
+    case $1 in
+        '') reply=(templates send sms vbm status messages config completion sandbox) ;;
+        templates) reply=(list get render) ;;
+        send) reply=(template interactive) ;;
+        sms) reply=(send) ;;
+        vbm) reply=(send) ;;
+        messages) reply=(list) ;;
+        config) reply=(set get unset list path) ;;
+        *) reply=() ;;
+    esac
+}
+
+# The options offered for a command path (its own and the global ones), in reply.
+_octopods_options() {
+    case $1 in
+        'templates list') reply=(--channel --status --active --lang) ;;
+        'templates get') reply=(--channel) ;;
+        'templates render') reply=(--channel --var --header-var --footer-var --button-var --variables --variables-format --header-url) ;;
+        'send template') reply=(--to --var --header-var --footer-var --button-var --variables --variables-format --header-url --name --open-conversation --teammate --no-verify --dry-run --wait --until --max-wait --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'send interactive') reply=(--to --file --body --footer --header-text --header-image --header-video --header-document --button --list-button --section --row --open-conversation --teammate --dry-run --wait --until --max-wait --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'sms send') reply=(--to --body --body-file --name --open-conversation --teammate --dry-run --wait --until --max-wait --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'vbm send') reply=(--to --var --header-var --footer-var --variables --variables-format --header-image --open-conversation --teammate --no-verify --dry-run --max-wait --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        status) reply=(--channel --wait --until) ;;
+        'messages list') reply=(--limit) ;;
+        sandbox) reply=(--port --state --reset --log --rate-limit --cooldown --no-rate-limit --stage-interval) ;;
+        *) reply=() ;;
+    esac
+    reply+=(-o --output --json --profile --config --base-url --timeout --sandbox -v --verbose -q --quiet --no-color -h --help --version)
+}
+
+# What an option of a command path takes: sets kind to none, files, choices (the words
+# in reply) or dynamic (the name to ask for in reply); leaves kind empty for a flag or
+# an unknown option.
+_octopods_option() {
+    kind=
+    reply=()
+    case $1:$2 in
+        'templates list:--channel') kind=choices reply=(whatsapp vbm) ;;
+        'templates list:--status') kind=choices reply=(pending under_review needs_modification rejected accepted deleted) ;;
+        'templates list:--active') kind=choices reply=(true false) ;;
+        'templates list:--lang') kind=none ;;
+        'templates get:--channel') kind=choices reply=(whatsapp vbm) ;;
+        'templates render:--channel') kind=choices reply=(whatsapp vbm) ;;
+        'templates render:--var'|'templates render:--header-var'|'templates render:--footer-var'|'templates render:--button-var'|'templates render:--variables'|'templates render:--header-url') kind=none ;;
+        'templates render:--variables-format') kind=choices reply=(sectioned array keyed) ;;
+        'send template:--to'|'send template:--var'|'send template:--header-var'|'send template:--footer-var'|'send template:--button-var'|'send template:--variables'|'send template:--header-url'|'send template:--name'|'send template:--teammate'|'send template:--max-wait'|'send template:--rate'|'send template:--concurrency'|'send template:--max-messages') kind=none ;;
+        'send template:--variables-format') kind=choices reply=(sectioned array keyed) ;;
+        'send template:--until') kind=choices reply=(delivered read) ;;
+        'send template:--from'|'send template:--journal') kind=files ;;
+        'send interactive:--to'|'send interactive:--body'|'send interactive:--footer'|'send interactive:--header-text'|'send interactive:--header-image'|'send interactive:--header-video'|'send interactive:--header-document'|'send interactive:--button'|'send interactive:--list-button'|'send interactive:--section'|'send interactive:--row'|'send interactive:--teammate'|'send interactive:--max-wait'|'send interactive:--rate'|'send interactive:--concurrency'|'send interactive:--max-messages') kind=none ;;
+        'send interactive:--file'|'send interactive:--from'|'send interactive:--journal') kind=files ;;
+        'send interactive:--until') kind=choices reply=(delivered read) ;;
+        'sms send:--to'|'sms send:--body'|'sms send:--name'|'sms send:--teammate'|'sms send:--max-wait'|'sms send:--rate'|'sms send:--concurrency'|'sms send:--max-messages') kind=none ;;
+        'sms send:--body-file'|'sms send:--from'|'sms send:--journal') kind=files ;;
+        'sms send:--until') kind=choices reply=(delivered read) ;;
+        'vbm send:--to'|'vbm send:--var'|'vbm send:--header-var'|'vbm send:--footer-var'|'vbm send:--variables'|'vbm send:--header-image'|'vbm send:--teammate'|'vbm send:--max-wait'|'vbm send:--rate'|'vbm send:--concurrency'|'vbm send:--max-messages') kind=none ;;
+        'vbm send:--variables-format') kind=choices reply=(sectioned array keyed) ;;
+        'vbm send:--from'|'vbm send:--journal') kind=files ;;
+        status:--channel) kind=choices reply=(whatsapp sms) ;;
+        status:--until) kind=choices reply=(delivered read) ;;
+        'messages list:--limit') kind=none ;;
+        sandbox:--port|sandbox:--rate-limit|sandbox:--cooldown|sandbox:--stage-interval|sandbox:--slow-delay) kind=none ;;
+        sandbox:--state|sandbox:--log) kind=files ;;
+        *:-o|*:--output) kind=choices reply=(table json ndjson) ;;
+        *:--profile) kind=none ;;
+        *:--config) kind=files ;;
+        *:--base-url) kind=none ;;
+        *:--timeout) kind=none ;;
+    esac
+}
+
+# What a positional argument takes, by command path and index from 0, as _octopods_option.
+_octopods_argument() {
+    kind=
+    reply=()
+    case $1:$2 in
+        'templates get:0') kind=dynamic reply=(templates) ;;
+        'templates render:0') kind=dynamic reply=(templates) ;;
+        'send template:0') kind=dynamic reply=(templates) ;;
+        'config set:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url) ;;
+        'config get:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url) ;;
+        'config unset:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url) ;;
+        completion:0) kind=choices reply=(bash zsh fish) ;;
+    esac
+}
+
+# Succeeds for the global options that take a value: they are passed on when the
+# program is asked for candidates, so it sees the same profile, config and base URL.
+_octopods_forwarded() {
+    case $1 in
+        -o|--output|--profile|--config|--base-url|--timeout) return 0 ;;
+    esac
+    return 1
+}
+
+# Fills COMPREPLY for the word being completed (cur), as kind and reply describe.
+_octopods_values() {
+    local word
+    COMPREPLY=()
+    case $kind in
+        choices)
+            for word in "${reply[@]}"; do
+                [[ $word == "$cur"* ]] && COMPREPLY+=("$word")
+            done
+            ;;
+        files)
+            if declare -F _filedir >/dev/null 2>&1; then
+                _filedir
+            else
+                compopt -o filenames 2>/dev/null
+                while IFS= read -r word; do
+                    COMPREPLY+=("$word")
+                done < <(compgen -f -- "$cur")
+            fi
+            ;;
+        dynamic)
+            while IFS=$'\t' read -r word _; do
+                [[ -n $word && $word == "$cur"* ]] && COMPREPLY+=("$word")
+            done < <("$program" "${forward[@]}" __complete "${reply[0]}" 2>/dev/null)
+            ;;
+    esac
+}
+
+# Without bash-completion: the words as _init_completion -s would give them. Readline
+# splits "--opt=value" at '='; join it back, then split the word under the cursor into
+# prev (the option) and cur (the value).
+_octopods_init() {
+    local i last glue=false
+    words=()
+    for ((i = 0; i < ${#COMP_WORDS[@]}; i++)); do
+        last=$((${#words[@]} - 1))
+        if $glue; then
+            words[last]+=${COMP_WORDS[i]}
+            glue=false
+        elif [[ ${COMP_WORDS[i]} == = && $last -gt 0 && ${words[last]} == --* && ${words[last]} != *=* ]]; then
+            words[last]+='='
+            glue=true
+        else
+            words+=("${COMP_WORDS[i]}")
+        fi
+        if ((i == COMP_CWORD)); then
+            cword=$((${#words[@]} - 1))
+        fi
+    done
+    cur=${words[cword]}
+    prev=${words[cword - 1]}
+    if [[ $cur == --*=* ]]; then
+        prev=${cur%%=*}
+        cur=${cur#*=}
+        split=true
+    fi
+    COMPREPLY=()
+}
+
+_octopods() {
+    local cur prev words cword split=false program=$1
+    if declare -F _init_completion >/dev/null 2>&1; then
+        _init_completion -s || return
+    else
+        _octopods_init
+    fi
+    local path='' word option='' pending='' ended=false kind='' i k n=0
+    local -a reply=() forward=()
+    # The command path, the number of positionals and the forwarded global options,
+    # from the words before the cursor.
+    for ((i = 1; i < cword; i++)); do
+        word=${words[i]}
+        if [[ -n $pending ]]; then
+            [[ $pending == forward ]] && forward+=("$word")
+            pending=
+            continue
+        fi
+        if ! $ended && [[ $word == -?* && $word != -[0-9]* ]]; then
+            case $word in
+                --) ended=true ;;
+                --*=*) _octopods_forwarded "${word%%=*}" && forward+=("$word") ;;
+                --*)
+                    _octopods_option "$path" "$word"
+                    if [[ -n $kind ]]; then
+                        option=$word
+                        pending=value
+                        if _octopods_forwarded "$word"; then
+                            pending=forward
+                            forward+=("$word")
+                        fi
+                    fi
+                    ;;
+                *)
+                    for ((k = 1; k < ${#word}; k++)); do
+                        _octopods_option "$path" "-${word:k:1}"
+                        if [[ -n $kind ]]; then
+                            if ((k == ${#word} - 1)); then
+                                option=-${word:k:1}
+                                pending=value
+                            fi
+                            if _octopods_forwarded "-${word:k:1}"; then
+                                forward+=("$word")
+                                [[ -n $pending ]] && pending=forward
+                            fi
+                            break
+                        fi
+                    done
+                    ;;
+            esac
+            continue
+        fi
+        _octopods_commands "$path"
+        if ! $ended && [[ " ${reply[*]} " == *" $word "* ]]; then
+            path=${path:+$path }$word
+        else
+            n=$((n + 1))
+        fi
+    done
+
+    if $split; then
+        _octopods_option "$path" "$prev"
+        _octopods_values
+        if [[ $COMP_WORDBREAKS != *=* ]]; then
+            COMPREPLY=("${COMPREPLY[@]/#/$prev=}")
+        fi
+    elif [[ -n $pending ]]; then
+        _octopods_option "$path" "$option"
+        _octopods_values
+    elif ! $ended && [[ $cur == -* ]]; then
+        _octopods_options "$path"
+        kind=choices
+        _octopods_values
+    else
+        _octopods_commands "$path"
+        if ((${#reply[@]})); then
+            kind=choices
+        else
+            _octopods_argument "$path" "$n"
+        fi
+        _octopods_values
+    fi
+    return 0
+}
+
+complete -F _octopods octopods

@@ -1,0 +1,343 @@
+# fish completion for octopods, generated from its command specs by
+# 'octopods completion fish'; do not edit.
+#
+# Install it as octopods.fish in ~/.config/fish/completions (or a vendor_completions.d
+# directory), or load it with:
+#   octopods completion fish | source
+
+# The visible subcommands of a command path, one a line.
+function __octopods_commands --argument-names path
+    switch $path
+        case ''
+            printf '%s\n' templates send sms vbm status messages config completion sandbox
+        case templates
+            printf '%s\n' list get render
+        case send
+            printf '%s\n' template interactive
+        case sms
+            printf '%s\n' send
+        case vbm
+            printf '%s\n' send
+        case messages
+            printf '%s\n' list
+        case config
+            printf '%s\n' set get unset list path
+    end
+end
+
+# Succeeds when an option of a command path takes a value.
+function __octopods_takes_value --argument-names path option
+    switch "$path:$option"
+        case 'templates list:--channel' 'templates list:--status' 'templates list:--active' 'templates list:--lang'
+            return 0
+        case 'templates get:--channel'
+            return 0
+        case 'templates render:--channel' 'templates render:--var' 'templates render:--header-var' 'templates render:--footer-var' 'templates render:--button-var' 'templates render:--variables' 'templates render:--variables-format' 'templates render:--header-url'
+            return 0
+        case 'send template:--to' 'send template:--var' 'send template:--header-var' 'send template:--footer-var' 'send template:--button-var' 'send template:--variables' 'send template:--variables-format' 'send template:--header-url' 'send template:--name' 'send template:--teammate' 'send template:--until' 'send template:--max-wait' 'send template:--from' 'send template:--journal' 'send template:--rate' 'send template:--concurrency' 'send template:--max-messages'
+            return 0
+        case 'send interactive:--to' 'send interactive:--file' 'send interactive:--body' 'send interactive:--footer' 'send interactive:--header-text' 'send interactive:--header-image' 'send interactive:--header-video' 'send interactive:--header-document' 'send interactive:--button' 'send interactive:--list-button' 'send interactive:--section' 'send interactive:--row' 'send interactive:--teammate' 'send interactive:--until' 'send interactive:--max-wait' 'send interactive:--from' 'send interactive:--journal' 'send interactive:--rate' 'send interactive:--concurrency' 'send interactive:--max-messages'
+            return 0
+        case 'sms send:--to' 'sms send:--body' 'sms send:--body-file' 'sms send:--name' 'sms send:--teammate' 'sms send:--until' 'sms send:--max-wait' 'sms send:--from' 'sms send:--journal' 'sms send:--rate' 'sms send:--concurrency' 'sms send:--max-messages'
+            return 0
+        case 'vbm send:--to' 'vbm send:--var' 'vbm send:--header-var' 'vbm send:--footer-var' 'vbm send:--variables' 'vbm send:--variables-format' 'vbm send:--header-image' 'vbm send:--teammate' 'vbm send:--max-wait' 'vbm send:--from' 'vbm send:--journal' 'vbm send:--rate' 'vbm send:--concurrency' 'vbm send:--max-messages'
+            return 0
+        case status:--channel status:--until
+            return 0
+        case 'messages list:--limit'
+            return 0
+        case sandbox:--port sandbox:--state sandbox:--log sandbox:--rate-limit sandbox:--cooldown sandbox:--stage-interval sandbox:--slow-delay
+            return 0
+        case '*:-o' '*:--output' '*:--profile' '*:--config' '*:--base-url' '*:--timeout'
+            return 0
+    end
+    return 1
+end
+
+# Scans the command line before the cursor into __octopods_path (the command path),
+# __octopods_count (positionals so far) and __octopods_pending (1 when the cursor is on an
+# option's value). Every condition below asks, so the result is kept per command line.
+function __octopods_scan
+    set -l line (commandline -pc)
+    test "$line" = "$__octopods_scanned"; and return
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l path ''
+    set -l count 0
+    set -l ended 0
+    set -l pending 0
+    for word in $tokens
+        if test $pending = 1
+            set pending 0
+        else if test $ended = 0; and string match -qr -- '^-[^0-9]' $word
+            switch $word
+                case --
+                    set ended 1
+                case '--*=*'
+                case '--*'
+                    __octopods_takes_value "$path" $word; and set pending 1
+                case '*'
+                    set -l letters (string split '' -- (string sub -s 2 -- $word))
+                    for i in (seq (count $letters))
+                        if __octopods_takes_value "$path" -$letters[$i]
+                            test $i -eq (count $letters); and set pending 1
+                            break
+                        end
+                    end
+            end
+        else if test $ended = 0; and contains -- $word (__octopods_commands "$path")
+            set path (string trim -- "$path $word")
+        else
+            set count (math $count + 1)
+        end
+    end
+    set -g __octopods_scanned $line
+    set -g __octopods_path $path
+    set -g __octopods_count $count
+    set -g __octopods_pending $pending
+end
+
+# Succeeds when the command being typed is the one at path (for its options).
+function __octopods_at --argument-names path
+    __octopods_scan
+    test "$__octopods_path" = "$path"
+end
+
+# Succeeds when the command at path is being typed and the cursor is on a word of its
+# own, not on an option's value (for subcommands).
+function __octopods_word --argument-names path
+    __octopods_at "$path"; and test $__octopods_pending = 0
+end
+
+# Succeeds when the cursor is on positional argument index (from 0) of the command at
+# path; with a third argument, on that argument or any after it.
+function __octopods_argument --argument-names path index from
+    __octopods_word "$path"; or return
+    if test -n "$from"
+        test $__octopods_count -ge $index
+    else
+        test $__octopods_count -eq $index
+    end
+end
+
+# Candidates from the program itself: 'octopods __complete NAME' prints one
+# "candidate<TAB>description" a line. The global options given that take a value are
+# passed on, so it sees the same profile, config and base URL.
+function __octopods_dynamic --argument-names name
+    set -l tokens (commandline -opc)
+    set -l forward
+    set -l i 2
+    while test $i -le (count $tokens)
+        switch $tokens[$i]
+            case -o --output --profile --config --base-url --timeout
+                set -a forward $tokens[$i]
+                set i (math $i + 1)
+                test $i -le (count $tokens); and set -a forward $tokens[$i]
+            case '--output=*' '--profile=*' '--config=*' '--base-url=*' '--timeout=*' '-o?*'
+                set -a forward $tokens[$i]
+        end
+        set i (math $i + 1)
+    end
+    $tokens[1] $forward __complete $name 2>/dev/null
+end
+
+# No file names unless an option or argument takes a file.
+complete -c octopods -f
+
+# Global options, accepted before and after the command path.
+complete -c octopods -s o -l output -x -a 'table json ndjson' -d 'Output format: table, json or ndjson. Default: table on a terminal, json otherwise (or OCTOPODS_OUTPUT).'
+complete -c octopods -l json -d 'Same as --output json.'
+complete -c octopods -l profile -x -d 'Config profile to use (default: OCTOPODS_PROFILE or \'default\').'
+complete -c octopods -l config -r -F -d 'Config file (default: OCTOPODS_CONFIG or ~/.config/octopods/config).'
+complete -c octopods -l base-url -x -d 'API root (default: OCTOPODS_BASE_URL, the profile\'s base_url, or https://app.octopods.io).'
+complete -c octopods -l timeout -x -d 'Give up on a request after this long (default 30s); with --wait, on the whole wait (default 2m).'
+complete -c octopods -l sandbox -d 'Run against a local sandbox API started for this command, with its own keys; nothing leaves the machine.'
+complete -c octopods -s v -l verbose -d 'Trace each HTTP request and response on stderr (the key redacted).'
+complete -c octopods -s q -l quiet -d 'Print no hints, warnings or progress on stderr; errors still are.'
+complete -c octopods -l no-color -d 'No colour (also NO_COLOR).'
+complete -c octopods -s h -l help -d 'Show help for the command.'
+complete -c octopods -l version -d 'Print the version.'
+
+# octopods
+complete -c octopods -n '__octopods_word ""' -a templates -d 'List, inspect and preview message templates (WhatsApp and Viber).'
+complete -c octopods -n '__octopods_word ""' -a send -d 'Send WhatsApp messages: approved templates, or interactive messages inside the 24-hour window.'
+complete -c octopods -n '__octopods_word ""' -a sms -d 'Send SMS through the SMS channel.'
+complete -c octopods -n '__octopods_word ""' -a vbm -d 'Send Viber Business Messages (templates).'
+complete -c octopods -n '__octopods_word ""' -a status -d 'Show a sent message\'s delivery status.'
+complete -c octopods -n '__octopods_word ""' -a messages -d 'List recently sent WhatsApp messages.'
+complete -c octopods -n '__octopods_word ""' -a config -d 'Read and write the config file (API keys, base URL) per profile.'
+complete -c octopods -n '__octopods_word ""' -a completion -d 'Print the shell completion script for bash, zsh or fish.'
+complete -c octopods -n '__octopods_word ""' -a sandbox -d 'Serve a local fake of the Octopods API on 127.0.0.1 until Ctrl-C.'
+
+# octopods templates
+complete -c octopods -n '__octopods_word templates' -a list -d 'List templates with their status, language and the variables they need.'
+complete -c octopods -n '__octopods_word templates' -a get -d 'Show one template: its components and the variables each section needs.'
+complete -c octopods -n '__octopods_word templates' -a render -d 'Print a template filled in with variables, as the recipient would see it; sends nothing.'
+
+# octopods templates list
+complete -c octopods -n '__octopods_at "templates list"' -l channel -x -a 'whatsapp vbm' -d 'Whose templates: whatsapp (default) or vbm.'
+complete -c octopods -n '__octopods_at "templates list"' -l status -x -a 'pending under_review needs_modification rejected accepted deleted' -d 'Only templates in this review state (WhatsApp).'
+complete -c octopods -n '__octopods_at "templates list"' -l active -x -a 'true false' -d 'Only templates that are active (true) or inactive (false) in Octopods.'
+complete -c octopods -n '__octopods_at "templates list"' -l lang -x -d 'Only templates in this language (en, en_US, pt_BR, ...).'
+
+# octopods templates get
+complete -c octopods -n '__octopods_at "templates get"' -l channel -x -a 'whatsapp vbm' -d 'Whose templates: whatsapp (default) or vbm.'
+complete -c octopods -n '__octopods_argument "templates get" 0' -a '(__octopods_dynamic templates)' -d template-id
+
+# octopods templates render
+complete -c octopods -n '__octopods_at "templates render"' -l channel -x -a 'whatsapp vbm' -d 'Whose templates: whatsapp (default) or vbm.'
+complete -c octopods -n '__octopods_at "templates render"' -l var -x -d 'Body placeholder {{N}}, e.g. --var 1=Jane --var 2=A-1042.'
+complete -c octopods -n '__octopods_at "templates render"' -l header-var -x -d 'Header placeholders, in order.'
+complete -c octopods -n '__octopods_at "templates render"' -l footer-var -x -d 'Footer placeholders, in order.'
+complete -c octopods -n '__octopods_at "templates render"' -l button-var -x -d 'Button placeholders (URL suffixes, copy codes), in order.'
+complete -c octopods -n '__octopods_at "templates render"' -l variables -x -d 'The raw message_variables value (JSON text, @file, or - for stdin), instead of the flags above.'
+complete -c octopods -n '__octopods_at "templates render"' -l variables-format -x -a 'sectioned array keyed' -d 'Shape of message_variables: sectioned (default), array or keyed (both body-only).'
+complete -c octopods -n '__octopods_at "templates render"' -l header-url -x -d 'Media header URL to show in the preview.'
+complete -c octopods -n '__octopods_argument "templates render" 0' -a '(__octopods_dynamic templates)' -d template-id
+
+# octopods send
+complete -c octopods -n '__octopods_word send' -a template -d 'Send a WhatsApp template message.'
+complete -c octopods -n '__octopods_word send' -a interactive -d 'Send a WhatsApp interactive message: reply buttons or a list.'
+
+# octopods send template
+complete -c octopods -n '__octopods_at "send template"' -l to -x -d 'Recipient, E.164: +14155552671 (or many with --from).'
+complete -c octopods -n '__octopods_at "send template"' -l var -x -d 'Body placeholder {{N}}, e.g. --var 1=Jane --var 2=A-1042.'
+complete -c octopods -n '__octopods_at "send template"' -l header-var -x -d 'Header placeholders, in order.'
+complete -c octopods -n '__octopods_at "send template"' -l footer-var -x -d 'Footer placeholders, in order.'
+complete -c octopods -n '__octopods_at "send template"' -l button-var -x -d 'Button placeholders (URL suffixes, copy codes), in order.'
+complete -c octopods -n '__octopods_at "send template"' -l variables -x -d 'The raw message_variables value (JSON text, @file, or - for stdin), instead of the flags above.'
+complete -c octopods -n '__octopods_at "send template"' -l variables-format -x -a 'sectioned array keyed' -d 'Shape of message_variables: sectioned (default), array or keyed (both body-only).'
+complete -c octopods -n '__octopods_at "send template"' -l header-url -x -d 'Public URL of the header image, video or document, for templates with a media header.'
+complete -c octopods -n '__octopods_at "send template"' -l name -x -d 'Display name for a contact Octopods creates (with --open-conversation).'
+complete -c octopods -n '__octopods_at "send template"' -l open-conversation -d 'Open a conversation in Intercom or HubSpot for this message.'
+complete -c octopods -n '__octopods_at "send template"' -l teammate -x -d 'Intercom teammate shown as the sender (default: the channel\'s default sender).'
+complete -c octopods -n '__octopods_at "send template"' -l no-verify -d 'Skip fetching the template to check status, variables and header before sending.'
+complete -c octopods -n '__octopods_at "send template"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
+complete -c octopods -n '__octopods_at "send template"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out.'
+complete -c octopods -n '__octopods_at "send template"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
+complete -c octopods -n '__octopods_at "send template"' -l max-wait -x -d 'If rate limited (429), wait up to this long for the cool-down to end and retry once.'
+complete -c octopods -n '__octopods_at "send template"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
+complete -c octopods -n '__octopods_at "send template"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: beside the input, FILE.journal). Run the same command again to resume.'
+complete -c octopods -n '__octopods_at "send template"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default 55/10s, the API\'s limit; \'off\' for none).'
+complete -c octopods -n '__octopods_at "send template"' -l concurrency -x -d 'Bulk: requests in flight at once (default 4).'
+complete -c octopods -n '__octopods_at "send template"' -l skip-invalid -d 'Bulk: send the valid rows even when some are invalid (they are listed, then skipped).'
+complete -c octopods -n '__octopods_at "send template"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
+complete -c octopods -n '__octopods_at "send template"' -l max-messages -x -d 'Bulk: refuse to run if more than N messages would be sent.'
+complete -c octopods -n '__octopods_at "send template"' -s y -l yes -d 'Bulk: do not ask for confirmation before sending more than 100 messages.'
+complete -c octopods -n '__octopods_argument "send template" 0' -a '(__octopods_dynamic templates)' -d template-id
+
+# octopods send interactive
+complete -c octopods -n '__octopods_at "send interactive"' -l to -x -d 'Recipient, E.164: +14155552671 (or many with --from: the same message to each).'
+complete -c octopods -n '__octopods_at "send interactive"' -l file -r -F -d 'The waba_interactive_message payload as JSON (- for stdin).'
+complete -c octopods -n '__octopods_at "send interactive"' -l body -x -d 'Message text (up to 1,024 characters).'
+complete -c octopods -n '__octopods_at "send interactive"' -l footer -x -d 'Footer text (up to 60 characters).'
+complete -c octopods -n '__octopods_at "send interactive"' -l header-text -x -d 'Text header (up to 60 characters).'
+complete -c octopods -n '__octopods_at "send interactive"' -l header-image -x -d 'Image header: a public http(s) URL.'
+complete -c octopods -n '__octopods_at "send interactive"' -l header-video -x -d 'Video header: a public http(s) URL.'
+complete -c octopods -n '__octopods_at "send interactive"' -l header-document -x -d 'Document header: a public http(s) URL.'
+complete -c octopods -n '__octopods_at "send interactive"' -l button -x -d 'A reply button (up to 3; title up to 20 characters).'
+complete -c octopods -n '__octopods_at "send interactive"' -l list-button -x -d 'The label of the button that opens a list (up to 20 characters).'
+complete -c octopods -n '__octopods_at "send interactive"' -l section -x -d 'Start a list section; the --row options after it belong to it.'
+complete -c octopods -n '__octopods_at "send interactive"' -l row -x -d 'A list row (10 in all; title 24, description 72).'
+complete -c octopods -n '__octopods_at "send interactive"' -l open-conversation -d 'Open a conversation in Intercom or HubSpot for this message.'
+complete -c octopods -n '__octopods_at "send interactive"' -l teammate -x -d 'Intercom teammate shown as the sender.'
+complete -c octopods -n '__octopods_at "send interactive"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
+complete -c octopods -n '__octopods_at "send interactive"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out.'
+complete -c octopods -n '__octopods_at "send interactive"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
+complete -c octopods -n '__octopods_at "send interactive"' -l max-wait -x -d 'If rate limited (429), wait up to this long for the cool-down to end and retry once.'
+complete -c octopods -n '__octopods_at "send interactive"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
+complete -c octopods -n '__octopods_at "send interactive"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: beside the input, FILE.journal). Run the same command again to resume.'
+complete -c octopods -n '__octopods_at "send interactive"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default 55/10s, the API\'s limit; \'off\' for none).'
+complete -c octopods -n '__octopods_at "send interactive"' -l concurrency -x -d 'Bulk: requests in flight at once (default 4).'
+complete -c octopods -n '__octopods_at "send interactive"' -l skip-invalid -d 'Bulk: send the valid rows even when some are invalid (they are listed, then skipped).'
+complete -c octopods -n '__octopods_at "send interactive"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
+complete -c octopods -n '__octopods_at "send interactive"' -l max-messages -x -d 'Bulk: refuse to run if more than N messages would be sent.'
+complete -c octopods -n '__octopods_at "send interactive"' -s y -l yes -d 'Bulk: do not ask for confirmation before sending more than 100 messages.'
+
+# octopods sms
+complete -c octopods -n '__octopods_word sms' -a send -d 'Send an SMS.'
+
+# octopods sms send
+complete -c octopods -n '__octopods_at "sms send"' -l to -x -d 'Recipient, E.164: +14155552671 (or many with --from).'
+complete -c octopods -n '__octopods_at "sms send"' -l body -x -d 'The message text (with --from: for rows without a body column).'
+complete -c octopods -n '__octopods_at "sms send"' -l body-file -r -F -d 'Read the message text from FILE (- for stdin); one trailing newline is dropped.'
+complete -c octopods -n '__octopods_at "sms send"' -l name -x -d 'Display name for a contact Octopods creates (with --open-conversation).'
+complete -c octopods -n '__octopods_at "sms send"' -l open-conversation -d 'Open a conversation in Intercom or HubSpot for this message.'
+complete -c octopods -n '__octopods_at "sms send"' -l teammate -x -d 'Intercom teammate shown as the sender (ignored on HubSpot).'
+complete -c octopods -n '__octopods_at "sms send"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
+complete -c octopods -n '__octopods_at "sms send"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out.'
+complete -c octopods -n '__octopods_at "sms send"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
+complete -c octopods -n '__octopods_at "sms send"' -l max-wait -x -d 'If rate limited (429), wait up to this long for the cool-down to end and retry once.'
+complete -c octopods -n '__octopods_at "sms send"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
+complete -c octopods -n '__octopods_at "sms send"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: beside the input, FILE.journal). Run the same command again to resume.'
+complete -c octopods -n '__octopods_at "sms send"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default 55/10s, the API\'s limit; \'off\' for none).'
+complete -c octopods -n '__octopods_at "sms send"' -l concurrency -x -d 'Bulk: requests in flight at once (default 4).'
+complete -c octopods -n '__octopods_at "sms send"' -l skip-invalid -d 'Bulk: send the valid rows even when some are invalid (they are listed, then skipped).'
+complete -c octopods -n '__octopods_at "sms send"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
+complete -c octopods -n '__octopods_at "sms send"' -l max-messages -x -d 'Bulk: refuse to run if more than N messages would be sent.'
+complete -c octopods -n '__octopods_at "sms send"' -s y -l yes -d 'Bulk: do not ask for confirmation before sending more than 100 messages.'
+
+# octopods vbm
+complete -c octopods -n '__octopods_word vbm' -a send -d 'Send a Viber template message.'
+
+# octopods vbm send
+complete -c octopods -n '__octopods_at "vbm send"' -l to -x -d 'Recipient, E.164: +14155552671 (or many with --from).'
+complete -c octopods -n '__octopods_at "vbm send"' -l var -x -d 'Body placeholder {{N}}, e.g. --var 1=Jane --var 2=A-1042.'
+complete -c octopods -n '__octopods_at "vbm send"' -l header-var -x -d 'Header placeholders, in order.'
+complete -c octopods -n '__octopods_at "vbm send"' -l footer-var -x -d 'Footer placeholders, in order.'
+complete -c octopods -n '__octopods_at "vbm send"' -l variables -x -d 'The raw message_variables value (JSON text, @file, or - for stdin), instead of the flags above.'
+complete -c octopods -n '__octopods_at "vbm send"' -l variables-format -x -a 'sectioned array keyed' -d 'Shape of message_variables: sectioned (default), array or keyed (both body-only).'
+complete -c octopods -n '__octopods_at "vbm send"' -l header-image -x -d 'Public URL of the header image, for templates with an image header.'
+complete -c octopods -n '__octopods_at "vbm send"' -l open-conversation -d 'Open a conversation in Intercom or HubSpot for this message.'
+complete -c octopods -n '__octopods_at "vbm send"' -l teammate -x -d 'Intercom teammate shown as the sender (default: the channel\'s default sender).'
+complete -c octopods -n '__octopods_at "vbm send"' -l no-verify -d 'Skip fetching the template to check status, variables and header before sending.'
+complete -c octopods -n '__octopods_at "vbm send"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
+complete -c octopods -n '__octopods_at "vbm send"' -l max-wait -x -d 'If rate limited (429), wait up to this long for the cool-down to end and retry once.'
+complete -c octopods -n '__octopods_at "vbm send"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
+complete -c octopods -n '__octopods_at "vbm send"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: beside the input, FILE.journal). Run the same command again to resume.'
+complete -c octopods -n '__octopods_at "vbm send"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default 55/10s, the API\'s limit; \'off\' for none).'
+complete -c octopods -n '__octopods_at "vbm send"' -l concurrency -x -d 'Bulk: requests in flight at once (default 4).'
+complete -c octopods -n '__octopods_at "vbm send"' -l skip-invalid -d 'Bulk: send the valid rows even when some are invalid (they are listed, then skipped).'
+complete -c octopods -n '__octopods_at "vbm send"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
+complete -c octopods -n '__octopods_at "vbm send"' -l max-messages -x -d 'Bulk: refuse to run if more than N messages would be sent.'
+complete -c octopods -n '__octopods_at "vbm send"' -s y -l yes -d 'Bulk: do not ask for confirmation before sending more than 100 messages.'
+
+# octopods status
+complete -c octopods -n '__octopods_at status' -l channel -x -a 'whatsapp sms' -d 'The channel it was sent on: whatsapp (default) or sms.'
+complete -c octopods -n '__octopods_at status' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out.'
+complete -c octopods -n '__octopods_at status' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
+
+# octopods messages
+complete -c octopods -n '__octopods_word messages' -a list -d 'List the most recent WhatsApp messages sent with this key, newest first.'
+
+# octopods messages list
+complete -c octopods -n '__octopods_at "messages list"' -l limit -x -d 'How many (1–100; the API\'s default and maximum is 100).'
+
+# octopods config
+complete -c octopods -n '__octopods_word config' -a set -d 'Store a setting in the config file; API keys are read from stdin or a hidden prompt.'
+complete -c octopods -n '__octopods_word config' -a get -d 'Print a setting\'s effective value (keys masked).'
+complete -c octopods -n '__octopods_word config' -a unset -d 'Remove a setting from the profile in the config file.'
+complete -c octopods -n '__octopods_word config' -a list -d 'Show every setting in effect and where it comes from (keys masked).'
+complete -c octopods -n '__octopods_word config' -a path -d 'Print the config file\'s path (whether or not it exists).'
+
+# octopods config set
+complete -c octopods -n '__octopods_argument "config set" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url' -d key
+
+# octopods config get
+complete -c octopods -n '__octopods_argument "config get" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url' -d key
+
+# octopods config unset
+complete -c octopods -n '__octopods_argument "config unset" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url' -d key
+
+# octopods completion
+complete -c octopods -n '__octopods_argument completion 0' -a 'bash zsh fish' -d shell
+
+# octopods sandbox
+complete -c octopods -n '__octopods_at sandbox' -l port -x -d 'Port on 127.0.0.1 (0 picks a free one; default 4747).'
+complete -c octopods -n '__octopods_at sandbox' -l state -r -F -d 'State file (default ${XDG_STATE_HOME:-~/.local/state}/octopods/sandbox.json).'
+complete -c octopods -n '__octopods_at sandbox' -l reset -d 'Start from a clean state: delete the state file first.'
+complete -c octopods -n '__octopods_at sandbox' -l log -r -F -d 'Append every request as a JSON line to FILE.'
+complete -c octopods -n '__octopods_at sandbox' -l rate-limit -x -d 'Allow N requests per SECONDS per key (default 55/10).'
+complete -c octopods -n '__octopods_at sandbox' -l cooldown -x -d 'Refusal period after the limit is exceeded (default 5m).'
+complete -c octopods -n '__octopods_at sandbox' -l no-rate-limit -d 'No rate limit at all.'
+complete -c octopods -n '__octopods_at sandbox' -l stage-interval -x -d 'Time between status stages, e.g. sent → delivered (default 2s).'
