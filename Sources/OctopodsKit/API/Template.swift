@@ -129,7 +129,11 @@ package struct Template: Sendable, Equatable {
         while let open = rest.range(of: "{{") {
             rest = rest[open.upperBound...]
             guard let close = rest.range(of: "}}") else { break }
-            if let n = Int(rest[..<close.lowerBound].trimmingCharacters(in: .whitespaces)), n > 0, n < 1000 {
+            // Trimmed by hand: Foundation's trimmingCharacters bridges to NSString, and this runs
+            // for every row of a bulk send.
+            var inner = rest[..<close.lowerBound].drop { $0 == " " }
+            while inner.last == " " { inner = inner.dropLast() }
+            if let n = Int(inner), n > 0, n < 1000 {
                 highest = max(highest, n)
             }
             rest = rest[close.upperBound...]

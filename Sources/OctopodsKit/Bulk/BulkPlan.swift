@@ -17,12 +17,12 @@ package struct BulkPlan: Sendable {
 package enum BulkColumns {
     /// `1`, `header.2`, `button.1`…: a placeholder column of a section, and its number.
     package static func placeholder(_ column: String) -> (section: String, number: Int)? {
-        let parts = column.split(separator: ".", maxSplits: 1).map(String.init)
-        if parts.count == 1, let n = Int(parts[0]), n >= 1, n <= 100 { return ("body", n) }
-        if parts.count == 2, ["header", "footer", "button", "body"].contains(parts[0]), let n = Int(parts[1]), n >= 1, n <= 100 {
-            return (parts[0], n)
-        }
-        return nil
+        if let n = Int(column) { return (1...100).contains(n) ? ("body", n) : nil }
+        guard let dot = column.firstIndex(of: ".") else { return nil }
+        let section = String(column[..<dot])
+        guard ["header", "footer", "button", "body"].contains(section), let n = Int(column[column.index(after: dot)...]),
+              (1...100).contains(n) else { return nil }
+        return (section, n)
     }
 
     /// The row's value for a column, with an empty cell meaning "no value".

@@ -189,6 +189,9 @@ package struct BulkRun: Sendable {
         }
         var check = Check()
         var seen = Set<UInt64>()
+        // Sized once from an estimate: letting the set double as it fills costs its old and
+        // new tables at once (24 MB at a million rows), a third of the memory budget.
+        seen.reserveCapacity(Self.estimatedRows(input.url))
         while let row = try reader.next() {
             check.rows += 1
             do {
@@ -213,6 +216,18 @@ package struct BulkRun: Sendable {
         }
         if check.rows == 0 { throw .invalidInput("\(input.name) has no rows to send") }
         return check
+    }
+
+    /// Rows in a file, estimated from its size and the line length of its first 64 KiB.
+    static func estimatedRows(_ url: URL) -> Int {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return 0 }
+        defer { try? handle.close() }
+        let sample = (try? handle.read(upToCount: 65_536)) ?? Data()
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? sample.count
+        let lines = sample.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        guard lines > 0, !sample.isEmpty else { return 0 }
+        let estimate = Double(size) / (Double(sample.count) / Double(lines)) * 1.05
+        return Int(min(estimate, 50_000_000))
     }
 
     /// Whether a row an earlier run recorded in this state is left alone.

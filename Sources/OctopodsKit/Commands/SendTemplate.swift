@@ -101,6 +101,7 @@ struct TemplateSend: Sendable {
         }
         let defaults = try TemplateVariables.parse(arguments, ctx: ctx)
         let template = try await self.template(ctx, pacer: pacer)
+        let needs = template?.requirements
         let send = self
         let channel = self.channel, mediaColumn = self.mediaColumn
         return BulkPlan(
@@ -116,8 +117,10 @@ struct TemplateSend: Sendable {
                 let variables = try defaults.merging(row)
                 let media = BulkColumns.value(row, mediaColumn) ?? send.mediaURL
                 if let media { try URLCheck.checkMedia(media, field: "column '\(mediaColumn)'") }
-                if let template { try variables.check(against: template, channel: channel, mediaURL: media, source: .columns) }
-                return (phone, send.body(to: phone, variables: variables, needs: template?.requirements, mediaURL: media,
+                if let template {
+                    try variables.check(against: template, channel: channel, mediaURL: media, source: .columns, requirements: needs)
+                }
+                return (phone, send.body(to: phone, variables: variables, needs: needs, mediaURL: media,
                                          name: BulkColumns.value(row, "name") ?? send.name))
             })
     }

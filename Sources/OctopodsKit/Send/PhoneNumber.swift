@@ -19,9 +19,10 @@ package enum PhoneNumber {
     }
 
     package static func isE164(_ text: String) -> Bool {
-        guard text.hasPrefix("+") else { return false }
-        let digits = text.dropFirst()
-        guard (8...15).contains(digits.count), let first = digits.first, first != "0" else { return false }
-        return digits.allSatisfy { $0.isASCII && $0.isNumber }
+        let bytes = text.utf8
+        guard bytes.first == UInt8(ascii: "+"), (9...16).contains(bytes.count) else { return false }
+        let digits = bytes.dropFirst()
+        guard digits.first != UInt8(ascii: "0") else { return false }
+        return digits.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 }

@@ -79,10 +79,27 @@ package struct TemplateVariables: Sendable, Equatable {
 
     static func checkValue(_ value: String, _ field: String) throws(OctopodsError) {
         if value.isEmpty { throw .invalidInput("\(field) is empty; WhatsApp rejects empty variables") }
-        if value.contains(where: \.isNewline) {
+        if hasLineBreak(value) {
             throw .invalidInput("\(field) contains a line break; template variables must be one line",
                                 hint: "Replace line breaks with spaces.")
         }
+    }
+
+    /// Any Unicode line break (LF, VT, FF, CR, NEL, U+2028, U+2029), scanned as bytes: this
+    /// runs for every value of every row of a bulk send.
+    static func hasLineBreak(_ text: String) -> Bool {
+        var previous: UInt8 = 0, beforePrevious: UInt8 = 0
+        for byte in text.utf8 {
+            switch byte {
+            case 0x0A...0x0D: return true
+            case 0x85 where previous == 0xC2: return true
+            case 0xA8, 0xA9: if previous == 0x80 && beforePrevious == 0xE2 { return true }
+            default: break
+            }
+            beforePrevious = previous
+            previous = byte
+        }
+        return false
     }
 
     static func readRaw(_ text: String, ctx: Context) throws(OctopodsError) -> JSONValue {
@@ -144,9 +161,12 @@ package struct TemplateVariables: Sendable, Equatable {
     /// Where the variables came from, for naming them in messages.
     package enum Source: Sendable { case flags, columns }
 
-    package func check(against template: Template, channel: Channel, mediaURL: String?, source: Source = .flags) throws(OctopodsError) {
-        let needs = template.requirements
-        let name = "template \(template.id) (\(TerminalText.sanitize(String(template.name.prefix(60)))))"
+    /// `requirements`: the template's, when the caller has them already (a bulk run checks
+    /// every row against the same template).
+    package func check(against template: Template, channel: Channel, mediaURL: String?, source: Source = .flags,
+                       requirements: VariableRequirements? = nil) throws(OctopodsError) {
+        let needs = requirements ?? template.requirements
+        var name: String { "template \(template.id) (\(TerminalText.sanitize(String(template.name.prefix(60)))))" }
         let mediaFlag = channel == .vbm ? "--header-image" : "--header-url"
         let mediaSource = source == .columns ? "the \(channel == .vbm ? "header_image" : "header_url") column (or \(mediaFlag))" : "\(mediaFlag) URL"
         if let media = needs.headerMedia, mediaURL == nil {
@@ -197,7 +217,7 @@ package struct TemplateVariables: Sendable, Equatable {
             throw .invalidInput("\(name) needs \(need); got \(s.given) (\(s.flag))",
                                 hint: hint ?? "See what it needs with: octopods templates get \(template.id)\(channel == .vbm ? " --channel vbm" : "")")
         }
-        if raw == nil { try checkButtonURLs(template) }
+        if raw == nil, needs.buttons > 0 { try checkButtonURLs(template) }
     }
 
     /// URL buttons with a placeholder must still make a valid URL once filled in.
@@ -324,32 +344,30 @@ extension TemplateVariables {
     /// These variables (from the command line) with a bulk row's columns on top: `1`, `2`, …
     /// for the body, `header.N`, `footer.N`, `button.N`; an empty cell keeps the default.
     package func merging(_ row: InputRow) throws(OctopodsError) -> TemplateVariables {
-        var sections: [String: [Int: String]] = [
-            "body": Self.numbered(body), "header": Self.numbered(header), "footer": Self.numbered(footer), "button": Self.numbered(buttons),
-        ]
+        var merged = self
         for (column, value) in row.fields where !value.isEmpty {
             guard let (section, n) = BulkColumns.placeholder(column) else { continue }
             try Self.checkValue(value, "column '\(column)'")
-            sections[section, default: [:]][n] = value
-        }
-        func list(_ section: String) throws(OctopodsError) -> [String] {
-            let values = sections[section] ?? [:]
-            guard let highest = values.keys.max() else { return [] }
-            for n in 1...highest where values[n] == nil {
-                let name = { (k: Int) in section == "body" ? "\(k)" : "\(section).\(k)" }
-                throw .invalidInput("column '\(name(highest))' has a value but '\(name(n))' has none; placeholders are numbered from 1 without gaps")
+            switch section {
+            case "header": Self.place(value, at: n, in: &merged.header)
+            case "footer": Self.place(value, at: n, in: &merged.footer)
+            case "button": Self.place(value, at: n, in: &merged.buttons)
+            default: Self.place(value, at: n, in: &merged.body)
             }
-            return (1...highest).compactMap { values[$0] }
         }
-        var merged = self
-        merged.body = try list("body")
-        merged.header = try list("header")
-        merged.footer = try list("footer")
-        merged.buttons = try list("button")
+        for (section, values) in [("body", merged.body), ("header", merged.header), ("footer", merged.footer), ("button", merged.buttons)] {
+            guard let gap = values.firstIndex(of: "") else { continue }
+            let name = { (k: Int) in section == "body" ? "\(k)" : "\(section).\(k)" }
+            throw .invalidInput("column '\(name(values.count))' has a value but '\(name(gap + 1))' has none; placeholders are numbered from 1 without gaps")
+        }
         return merged
     }
 
-    static func numbered(_ values: [String]) -> [Int: String] {
-        Dictionary(uniqueKeysWithValues: values.enumerated().map { ($0.offset + 1, $0.element) })
+    /// Puts placeholder `n`'s value in place, growing the list with empty gaps as needed
+    /// (values are never empty, so an empty one left over is a gap).
+    static func place(_ value: String, at n: Int, in values: inout [String]) {
+        if values.count < n { values.append(contentsOf: repeatElement("", count: n - values.count)) }
+        values[n - 1] = value
     }
+
 }
