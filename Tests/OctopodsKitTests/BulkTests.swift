@@ -215,3 +215,29 @@ final class BulkFake: Sendable {
         #expect(r.stderr.hasPrefix("error: reading recipients from stdin: name a journal with --journal FILE"))
     }
 }
+
+@Suite struct BulkWaitTests {
+    @Test func waitFollowsEveryAcceptedMessage() async {
+        let dir = temporaryDirectory()
+        let file = dir.appendingPathComponent("w.csv")
+        try? Data("phone,1,2\n+14155550001,a,b\n+14155550002,c,d\n".utf8).write(to: file)
+        let polls = Counter()
+        let transport = FakeTransport { request in
+            if request.method == "GET", request.url.path.contains("/templates/") {
+                return .success(HTTPResponse(status: 200, body: Data(orderTemplate.utf8)))
+            }
+            if request.method == "POST" {
+                let id = request.body.map { String(decoding: $0, as: UTF8.self).contains("0001") ? "11" : "12" } ?? "0"
+                return .success(HTTPResponse(status: 201, body: Data(#"{"message_id":\#(id)}"#.utf8)))
+            }
+            // Message 11 is delivered at once; 12 fails on its second poll.
+            let n = polls.next()
+            let status = request.url.path.hasSuffix("/11") ? "delivered" : (n > 2 ? "failed" : "sent")
+            return .success(HTTPResponse(status: 200, body: Data(#"{"message_id":1,"status":"\#(status)"}"#.utf8)))
+        }
+        let r = await run(["send", "template", "1001", "--from", file.path, "--rate", "off", "--wait"], transport: transport)
+        #expect(r.code == .rejected)
+        #expect(r.stdout.contains(#""message_id":"11","final_status":"delivered""#))
+        #expect(r.stdout.contains(#""message_id":"12","final_status":"failed""#))
+    }
+}
