@@ -34,7 +34,7 @@ extension Send {
             examples: [
                 Example("octopods send interactive --to +14155552671 --body 'Confirm your booking?' --button yes:Yes --button no:No",
                         "Two reply buttons."),
-                Example("octopods send interactive --to +14155552671 --body 'Pick a slot' --list-button Slots --section Morning --row m9:9:00 --row m10:10:00 --section Afternoon --row a2:14:00",
+                Example("octopods send interactive --to +14155552671 --body 'Pick a slot' --list-button Slots --section Morning --row m9:9am --row m10:10am --section Afternoon --row a2:2pm",
                         "A list with two sections."),
                 Example("octopods send interactive --to +14155552671 --file payload.json --dry-run", "Check a payload file without sending."),
             ],
