@@ -20,6 +20,13 @@ package struct MessageStatus: Sendable, Equatable {
     /// States a message never leaves.
     package static let finalFailures: Set<String> = ["failed", "undelivered", "deleted"]
 
+    /// What waiting for `until` (`delivered` or `read`) makes of a status: `.success` once it is
+    /// reached (read is past delivered), `.rejected` for a final failure, nil to keep waiting.
+    package static func outcome(_ status: String, until: String) -> ExitCode? {
+        if status == "read" || (status == "delivered" && until != "read") { return .success }
+        return finalFailures.contains(status) ? .rejected : nil
+    }
+
     package static func decode(_ json: JSONValue) throws(DecodingProblem) -> MessageStatus {
         guard json.objectValue != nil else { throw DecodingProblem("the status is not a JSON object") }
         guard let status = (json["status"] ?? json["message_status"])?.stringValue else {

@@ -321,7 +321,6 @@ package struct BulkRun: Sendable {
     func waitForAll(channel: Channel, sent: [(line: Int, id: String)], pacer: Pacer, client: APIClient,
                     output: OutputLines) async -> ExitCode {
         let deadline = ctx.now().addingTimeInterval(ctx.globals.timeout ?? 120)
-        let done: Set<String> = send.until == "read" ? ["read"] : ["delivered", "read"]
         var pending = sent
         var failed = false
         var delay = 1.0
@@ -337,11 +336,11 @@ package struct BulkRun: Sendable {
                     }
                     await pacer.finished(ticket)
                     let status = try response.get().value
-                    if done.contains(status.status) || MessageStatus.finalFailures.contains(status.status) {
+                    if let outcome = MessageStatus.outcome(status.status, until: send.until) {
                         var line: JSONValue = ["line": .int(item.line), "message_id": .string(item.id), "final_status": .string(status.status)]
                         if let failure = status.failure { line.set("failure", .string(failure)) }
                         output.write(line)
-                        if MessageStatus.finalFailures.contains(status.status) { failed = true }
+                        if outcome == .rejected { failed = true }
                         continue
                     }
                 } catch let error as OctopodsError {

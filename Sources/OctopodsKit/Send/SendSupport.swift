@@ -170,7 +170,6 @@ extension Context {
         var context = self
         context.globals.timeout = min(30, total)
         let client = try context.apiClient()
-        let done: Set<String> = until == "read" ? ["read"] : ["delivered", "read"]
         var delay = 1.0
         var last: (MessageStatus, JSONValue)?
         var shown: String?
@@ -180,8 +179,7 @@ extension Context {
                 last = (response.value, response.raw)
                 let status = response.value.status
                 if status != shown { notice("Message \(id): \(status)"); shown = status }
-                if done.contains(status) { return (response.value, response.raw, .success) }
-                if MessageStatus.finalFailures.contains(status) { return (response.value, response.raw, .rejected) }
+                if let outcome = MessageStatus.outcome(status, until: until) { return (response.value, response.raw, outcome) }
             } catch {
                 let report = ErrorReporter(now: now).report(error)
                 guard report.retryable else { throw error }
