@@ -103,3 +103,14 @@ import CLISupport
         #expect(r.stdout.contains("completion"))
     }
 }
+
+@Suite struct CompletionSilenceTests {
+    @Test func runnerFailuresStaySilentForTheCompletionHelper() async {
+        let r = await run(["__complete", "templates"], environment: ["OCTOPODS_OUTPUT": "yaml"])
+        #expect(r.code == .success)
+        #expect(r.stdout == "")
+        #expect(r.stderr == "")
+        let normal = await run(["templates", "list"], environment: ["OCTOPODS_OUTPUT": "yaml"])
+        #expect(normal.code == .usage)  // other commands still report it
+    }
+}

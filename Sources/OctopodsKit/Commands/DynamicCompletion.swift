@@ -11,6 +11,8 @@ package struct DynamicCompletion: Command {
         arguments: [ArgumentSpec("name", optional: true, repeating: true, help: "What to complete: templates.")],
         hidden: true)
 
+    package static var reportsFailures: Bool { false }
+
     var name: String?
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {

@@ -4,8 +4,15 @@ import CLISupport
 /// without I/O), then behaviour against a Context.
 package protocol Command: Sendable {
     static var spec: CommandSpec { get }
+    /// False for commands shells call on every keystroke (`__complete`): any failure, the
+    /// Runner's own included, then ends silently with exit 0.
+    static var reportsFailures: Bool { get }
     init(_ arguments: ParsedArguments) throws(OctopodsError)
     func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput
+}
+
+extension Command {
+    package static var reportsFailures: Bool { true }
 }
 
 /// The command tree as data: groups and the command types at its leaves. The parser, help,

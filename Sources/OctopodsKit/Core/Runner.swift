@@ -28,14 +28,16 @@ package enum Runner {
         let sandbox = ctx.globals.sandbox ? EmbeddedSandbox(ctx) : nil
         ctx.sandbox = sandbox
         defer { if let warning = sandbox?.stop() { ctx.warn(warning) } }
+        let type = Program.tree.command(at: arguments.path)
         do {
             format = try OutputFormat.resolve(ctx)
-            guard let type = Program.tree.command(at: arguments.path) else { return .usage }
+            guard let type else { return .usage }
             let command = try type.init(arguments)
             let output = try await command.run(ctx)
             Printer(format: format, ctx: ctx).print(output)
             return output.exitCode
         } catch {
+            if type?.reportsFailures == false { return .success }
             let report = reporter.report(error)
             if case .usage(let usage) = error {
                 ctx.stderr.write(help.usageError(usage))
