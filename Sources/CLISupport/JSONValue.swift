@@ -287,6 +287,37 @@ package indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
+    // MARK: Fingerprint
+
+    /// A 64-bit FNV-1a fingerprint of the value's structure and content, computed without
+    /// building its text (a bulk run fingerprints every row). Equal values (with keys in the
+    /// same order) have equal fingerprints.
+    package func fingerprint() -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        feed(into: &hash)
+        return hash
+    }
+
+    private func feed(into hash: inout UInt64) {
+        @inline(__always) func byte(_ b: UInt8) { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        // 0xFF never occurs in UTF-8, so it ends a text unambiguously.
+        func text(_ s: String) { for b in s.utf8 { byte(b) }; byte(0xFF) }
+        switch self {
+        case .null: byte(0)
+        case .bool(let b): byte(b ? 1 : 2)
+        case .number(let n): byte(3); text(n)
+        case .string(let s): byte(4); text(s)
+        case .array(let items):
+            byte(5)
+            for item in items { item.feed(into: &hash) }
+            byte(6)
+        case .object(let pairs):
+            byte(7)
+            for (key, value) in pairs { text(key); value.feed(into: &hash) }
+            byte(8)
+        }
+    }
+
     // MARK: Serialising
 
     /// Compact (one line) or pretty (two-space indent) JSON text. Keys keep their order.

@@ -33,6 +33,14 @@ import Testing
         #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(deep) }
     }
 
+    @Test func fingerprints() throws {
+        let a = try JSONValue.parse(#"{"phone":"+1","vars":["a","b"],"n":1}"#)
+        #expect(a.fingerprint() == (try JSONValue.parse(#"{"phone": "+1", "vars": ["a", "b"], "n": 1}"#)).fingerprint())
+        let different = [#"{"phone":"+1","vars":["ab"],"n":1}"#, #"{"phone":"+1","vars":["a","b"],"n":"1"}"#,
+                         #"{"phone":"+2","vars":["a","b"],"n":1}"#, #"{"phone":"+1","vars":[["a"],"b"],"n":1}"#]
+        for text in different { #expect(try JSONValue.parse(text).fingerprint() != a.fingerprint(), "\(text)") }
+    }
+
     @Test func byteOrderMarkTolerated() throws {
         #expect(try JSONValue.parse(Data([0xEF, 0xBB, 0xBF]) + Data("[1]".utf8)) == [1])
     }

@@ -41,10 +41,6 @@ package struct BulkRun: Sendable {
         var stopped: OctopodsError? { fatal.withLock { $0 } }
     }
 
-    static func hash(_ body: JSONValue) -> String {
-        String(TemplateCache.fnv1a(body.serialized()), radix: 16)
-    }
-
     // MARK: Input
 
     struct Input {
@@ -197,8 +193,7 @@ package struct BulkRun: Sendable {
             do {
                 if let problem = row.problem { throw OctopodsError.invalidInput(problem) }
                 let (_, body) = try plan.prepare(row)
-                let serialized = body.serialized()
-                guard seen.insert(TemplateCache.fnv1a(serialized)).inserted else {
+                guard seen.insert(body.fingerprint()).inserted else {
                     throw OctopodsError.invalidInput("the same phone and content as an earlier row (a duplicate)")
                 }
                 check.valid += 1
@@ -402,9 +397,9 @@ actor RowQueue {
             do { row = try reader.next() } catch { return nil }
             guard let row else { return nil }
             guard row.problem == nil, let (phone, body) = try? plan.prepare(row) else { continue }
-            let serialized = body.serialized()
-            guard seen.insert(TemplateCache.fnv1a(serialized)).inserted else { continue }
-            let hash = String(TemplateCache.fnv1a(serialized), radix: 16)
+            let fingerprint = body.fingerprint()
+            guard seen.insert(fingerprint).inserted else { continue }
+            let hash = String(fingerprint, radix: 16)
             if let entry = earlier[row.line] {
                 var line: JSONValue = ["line": .int(row.line), "phone": .string(phone)]
                 if entry.hash != hash {
