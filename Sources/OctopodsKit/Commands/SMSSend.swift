@@ -98,12 +98,7 @@ package enum SMS {
 
         /// The file's text (or stdin's) without one trailing newline, which editors add.
         static func read(_ path: String, ctx: Context) throws(OctopodsError) -> String {
-            let data: Data
-            do {
-                data = path == "-" ? try ctx.stdin.readAll() : try Data(contentsOf: URL(fileURLWithPath: path))
-            } catch {
-                throw .invalidInput("cannot read --body-file \(path): \(error.localizedDescription)")
-            }
+            let data = try ctx.readInput(path, source: "--body-file \(path)")
             guard var text = String(data: data, encoding: .utf8) else {
                 throw .invalidInput("--body-file \(path) is not UTF-8 text")
             }

@@ -74,12 +74,7 @@ package struct SandboxCommand: Command {
         ctx.stdout.write(running.baseURL + "\n")
         ctx.notice(Self.banner(running.baseURL, options: options))
         _ = await ctx.waitForInterrupt()
-        running.server.stop()
-        do {
-            try running.api.flush()
-        } catch {
-            throw .failed("could not save the sandbox state: \(error.localizedDescription)")
-        }
+        try running.stop()
         ctx.notice("Sandbox stopped; state saved to \(options.stateFile?.path ?? "memory").")
         return .none
     }
@@ -108,6 +103,16 @@ package struct RunningSandbox: Sendable {
     package let api: SandboxAPI
     package let server: SandboxServer
     package var baseURL: String { "http://127.0.0.1:\(server.port)" }
+
+    /// Stops serving and saves the state.
+    package func stop() throws(OctopodsError) {
+        server.stop()
+        do {
+            try api.flush()
+        } catch {
+            throw .failed("could not save the sandbox state: \(error.localizedDescription)")
+        }
+    }
 }
 
 /// The sandbox --sandbox starts for one command: on an ephemeral port, with the default
@@ -159,12 +164,11 @@ package final class EmbeddedSandbox: Sendable {
     /// sends, whether the command succeeded or not). Returns a warning when saving failed.
     package func stop() -> String? {
         guard let running = state.withLock({ $0 }) else { return nil }
-        running.server.stop()
         do {
-            try running.api.flush()
+            try running.stop()
             return nil
         } catch {
-            return "could not save the sandbox state: \(error.localizedDescription)"
+            return ErrorReporter(now: { Date() }).report(error).message
         }
     }
 }

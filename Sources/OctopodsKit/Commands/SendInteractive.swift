@@ -113,12 +113,7 @@ extension Send {
                 payload = built
             } else {
                 let path = file ?? "-"
-                let data: Data
-                do {
-                    data = path == "-" ? try ctx.stdin.readAll() : try Data(contentsOf: URL(fileURLWithPath: path))
-                } catch {
-                    throw .invalidInput("cannot read --file \(path): \(error.localizedDescription)")
-                }
+                let data = try ctx.readInput(path, source: "--file \(path)")
                 payload = try InteractiveMessage.parse(data, source: "--file \(path)")
                 try InteractiveMessage.validate(payload)
             }

@@ -75,6 +75,16 @@ package struct Context: Sendable {
     package func warn(_ text: String) {
         notice("warning: " + text)
     }
+
+    /// The bytes of the file at `path`, or of standard input for `-`; `source` names it in
+    /// the error ("--body-file notice.txt").
+    package func readInput(_ path: String, source: String) throws(OctopodsError) -> Data {
+        do {
+            return path == "-" ? try stdin.readAll() : try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .invalidInput("cannot read \(source): \(error.localizedDescription)")
+        }
+    }
 }
 
 /// The global options, as parsed (before settings resolution adds environment and config).

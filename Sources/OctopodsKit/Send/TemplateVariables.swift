@@ -107,13 +107,11 @@ package struct TemplateVariables: Sendable, Equatable {
         let source: String
         if text == "-" {
             source = "--variables - (stdin)"
-            do { data = try ctx.stdin.readAll() } catch { throw .invalidInput("cannot read \(source): \(error.localizedDescription)") }
+            data = try ctx.readInput("-", source: source)
         } else if text.hasPrefix("@") {
             let path = String(text.dropFirst())
             source = "--variables @\(path)"
-            do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw .invalidInput("cannot read \(source): \(error.localizedDescription)")
-            }
+            data = try ctx.readInput(path, source: source)
         } else {
             source = "--variables"
             data = Data(text.utf8)
