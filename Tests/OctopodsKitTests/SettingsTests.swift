@@ -46,6 +46,18 @@ import CLISupport
         #expect(try ConfigDocument.parse(doc.text) == doc)
     }
 
+    /// Found by the config fuzzer: "\r\n" is one Character, so a CRLF file once parsed as one line.
+    @Test func windowsLineEndings() throws {
+        var doc = try ConfigDocument.parse("# edited on Windows\r\n[default]\r\nsms_api_key = k1\r\n\r\n[prod]\r\nbase_url=https://x.example\r\n")
+        #expect(doc.value("sms_api_key", profile: "default") == "k1")
+        #expect(doc.value("base_url", profile: "prod") == "https://x.example")
+        doc.set("vbm_api_key", "k2", profile: "prod")
+        #expect(try ConfigDocument.parse(doc.text).value("vbm_api_key", profile: "prod") == "k2")
+        #expect(throws: ConfigDocument.ParseError(line: 2, message: "expected '[profile]' or 'key = value'")) {
+            try ConfigDocument.parse("[a]\r\nwords\r\n")
+        }
+    }
+
     @Test(arguments: [
         ("key = v", 1, "'key' comes before any [profile] section"),
         ("[default]\njust words", 2, "expected '[profile]' or 'key = value'"),

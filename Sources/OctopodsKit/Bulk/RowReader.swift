@@ -102,7 +102,7 @@ package final class RowReader {
     }
 
     /// Reads from memory, served `chunkSize` bytes at a time as a file would be.
-    convenience init(bytes: [UInt8], name: String = "input", format: InputFormat?, chunkSize: Int = RowReader.defaultChunkSize,
+    package convenience init(bytes: [UInt8], name: String = "input", format: InputFormat?, chunkSize: Int = RowReader.defaultChunkSize,
                      maxRecordBytes: Int = RowReader.defaultMaxRecordBytes) throws(OctopodsError) {
         let parser = try RowParser(descriptor: -1, ownsDescriptor: false, bytes: bytes, name: name, format: format,
                                    chunkSize: chunkSize, maxRecordBytes: maxRecordBytes)

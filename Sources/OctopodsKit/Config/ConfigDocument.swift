@@ -22,7 +22,10 @@ package struct ConfigDocument: Sendable, Equatable {
     package static func parse(_ text: String) throws(ParseError) -> ConfigDocument {
         var doc = ConfigDocument()
         var inSection = false
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split on the scalar, not the Character: in a Swift String "\r\n" is one Character, so
+        // splitting on "\n" would leave a CRLF file as one long line.
+        let rawLines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for (n, raw) in rawLines.enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces.union(.init(charactersIn: "\r")))
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") {
                 doc.lines.append(.other(String(raw)))
