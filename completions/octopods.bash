@@ -10,7 +10,7 @@
 # The visible subcommands of a command path, in reply.
 _octopods_commands() {
     case $1 in
-        '') reply=(templates send sms vbm status messages config completion sandbox) ;;
+        '') reply=(templates send sms vbm status messages history config completion sandbox) ;;
         templates) reply=(list get render) ;;
         send) reply=(template interactive) ;;
         sms) reply=(send) ;;
@@ -27,12 +27,13 @@ _octopods_options() {
         'templates list') reply=(--channel --status --active --lang) ;;
         'templates get') reply=(--channel) ;;
         'templates render') reply=(--channel --var --header-var --footer-var --button-var --variables --variables-format --header-url) ;;
-        'send template') reply=(--to --var --header-var --footer-var --button-var --variables --variables-format --header-url --name --open-conversation --teammate --no-verify --dry-run --wait --until --max-wait --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
-        'send interactive') reply=(--to --file --body --footer --header-text --header-image --header-video --header-document --button --list-button --section --row --open-conversation --teammate --dry-run --wait --until --max-wait --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
-        'sms send') reply=(--to --body --body-file --name --open-conversation --teammate --dry-run --wait --until --max-wait --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
-        'vbm send') reply=(--to --var --header-var --footer-var --variables --variables-format --header-image --open-conversation --teammate --no-verify --dry-run --max-wait --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'send template') reply=(--to --var --header-var --footer-var --button-var --variables --variables-format --header-url --name --open-conversation --teammate --no-verify --dry-run --wait --until --max-wait --no-ledger --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'send interactive') reply=(--to --file --body --footer --header-text --header-image --header-video --header-document --button --list-button --section --row --open-conversation --teammate --dry-run --wait --until --max-wait --no-ledger --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'sms send') reply=(--to --body --body-file --name --open-conversation --teammate --dry-run --wait --until --max-wait --no-ledger --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'vbm send') reply=(--to --var --header-var --footer-var --variables --variables-format --header-image --open-conversation --teammate --no-verify --dry-run --max-wait --no-ledger --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
         status) reply=(--channel --wait --until) ;;
         'messages list') reply=(--limit) ;;
+        history) reply=(--since --until --channel --status --to --template --limit --rate --before --dry-run -y --yes) ;;
         sandbox) reply=(--port --state --reset --log --rate-limit --cooldown --no-rate-limit --stage-interval) ;;
         *) reply=() ;;
     esac
@@ -70,9 +71,12 @@ _octopods_option() {
         status:--channel) kind=choices reply=(whatsapp sms) ;;
         status:--until) kind=choices reply=(delivered read) ;;
         'messages list:--limit') kind=none ;;
+        history:--since|history:--until|history:--to|history:--template|history:--limit|history:--rate|history:--before) kind=none ;;
+        history:--channel) kind=choices reply=(whatsapp sms vbm) ;;
+        history:--status) kind=choices reply=(accepted rejected unknown queued sent delivered read failed undelivered deleted) ;;
         sandbox:--port|sandbox:--rate-limit|sandbox:--cooldown|sandbox:--stage-interval|sandbox:--slow-delay) kind=none ;;
         sandbox:--state|sandbox:--log) kind=files ;;
-        *:-o|*:--output) kind=choices reply=(table json ndjson) ;;
+        *:-o|*:--output) kind=choices reply=(table json ndjson csv) ;;
         *:--profile) kind=none ;;
         *:--config) kind=files ;;
         *:--base-url) kind=none ;;
@@ -88,9 +92,10 @@ _octopods_argument() {
         'templates get:0') kind=dynamic reply=(templates) ;;
         'templates render:0') kind=dynamic reply=(templates) ;;
         'send template:0') kind=dynamic reply=(templates) ;;
-        'config set:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url) ;;
-        'config get:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url) ;;
-        'config unset:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url) ;;
+        history:0) kind=choices reply=(refresh prune) ;;
+        'config set:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger) ;;
+        'config get:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger) ;;
+        'config unset:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger) ;;
         completion:0) kind=choices reply=(bash zsh fish) ;;
     esac
 }

@@ -9,7 +9,7 @@
 function __octopods_commands --argument-names path
     switch $path
         case ''
-            printf '%s\n' templates send sms vbm status messages config completion sandbox
+            printf '%s\n' templates send sms vbm status messages history config completion sandbox
         case templates
             printf '%s\n' list get render
         case send
@@ -45,6 +45,8 @@ function __octopods_takes_value --argument-names path option
         case status:--channel status:--until
             return 0
         case 'messages list:--limit'
+            return 0
+        case history:--since history:--until history:--channel history:--status history:--to history:--template history:--limit history:--rate history:--before
             return 0
         case sandbox:--port sandbox:--state sandbox:--log sandbox:--rate-limit sandbox:--cooldown sandbox:--stage-interval sandbox:--slow-delay
             return 0
@@ -145,7 +147,7 @@ end
 complete -c octopods -f
 
 # Global options, accepted before and after the command path.
-complete -c octopods -s o -l output -x -a 'table json ndjson' -d 'Output format: table, json or ndjson. Default: table on a terminal, json otherwise (or OCTOPODS_OUTPUT).'
+complete -c octopods -s o -l output -x -a 'table json ndjson csv' -d 'Output format: table, json or ndjson (history also csv). Default: table on a terminal, json otherwise (or OCTOPODS_OUTPUT).'
 complete -c octopods -l json -d 'Same as --output json.'
 complete -c octopods -l profile -x -d 'Config profile to use (default: OCTOPODS_PROFILE or \'default\').'
 complete -c octopods -l config -r -F -d 'Config file (default: OCTOPODS_CONFIG or ~/.config/octopods/config).'
@@ -165,6 +167,7 @@ complete -c octopods -n '__octopods_word ""' -a sms -d 'Send SMS through the SMS
 complete -c octopods -n '__octopods_word ""' -a vbm -d 'Send Viber Business Messages (templates).'
 complete -c octopods -n '__octopods_word ""' -a status -d 'Show a sent message\'s delivery status.'
 complete -c octopods -n '__octopods_word ""' -a messages -d 'List recently sent WhatsApp messages.'
+complete -c octopods -n '__octopods_word ""' -a history -d 'List what this tool sent, from the local ledger; refresh statuses; prune old records.'
 complete -c octopods -n '__octopods_word ""' -a config -d 'Read and write the config file (API keys, base URL) per profile.'
 complete -c octopods -n '__octopods_word ""' -a completion -d 'Print the shell completion script for bash, zsh or fish.'
 complete -c octopods -n '__octopods_word ""' -a sandbox -d 'Serve a local fake of the Octopods API on 127.0.0.1 until Ctrl-C.'
@@ -216,6 +219,7 @@ complete -c octopods -n '__octopods_at "send template"' -l dry-run -d 'Check eve
 complete -c octopods -n '__octopods_at "send template"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out.'
 complete -c octopods -n '__octopods_at "send template"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
 complete -c octopods -n '__octopods_at "send template"' -l max-wait -x -d 'If rate limited (429), wait up to this long for the cool-down to end and retry once.'
+complete -c octopods -n '__octopods_at "send template"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
 complete -c octopods -n '__octopods_at "send template"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
 complete -c octopods -n '__octopods_at "send template"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: beside the input, FILE.journal). Run the same command again to resume.'
 complete -c octopods -n '__octopods_at "send template"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default 55/10s, the API\'s limit; \'off\' for none).'
@@ -245,6 +249,7 @@ complete -c octopods -n '__octopods_at "send interactive"' -l dry-run -d 'Check 
 complete -c octopods -n '__octopods_at "send interactive"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out.'
 complete -c octopods -n '__octopods_at "send interactive"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
 complete -c octopods -n '__octopods_at "send interactive"' -l max-wait -x -d 'If rate limited (429), wait up to this long for the cool-down to end and retry once.'
+complete -c octopods -n '__octopods_at "send interactive"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
 complete -c octopods -n '__octopods_at "send interactive"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
 complete -c octopods -n '__octopods_at "send interactive"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: beside the input, FILE.journal). Run the same command again to resume.'
 complete -c octopods -n '__octopods_at "send interactive"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default 55/10s, the API\'s limit; \'off\' for none).'
@@ -268,6 +273,7 @@ complete -c octopods -n '__octopods_at "sms send"' -l dry-run -d 'Check everythi
 complete -c octopods -n '__octopods_at "sms send"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out.'
 complete -c octopods -n '__octopods_at "sms send"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
 complete -c octopods -n '__octopods_at "sms send"' -l max-wait -x -d 'If rate limited (429), wait up to this long for the cool-down to end and retry once.'
+complete -c octopods -n '__octopods_at "sms send"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
 complete -c octopods -n '__octopods_at "sms send"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
 complete -c octopods -n '__octopods_at "sms send"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: beside the input, FILE.journal). Run the same command again to resume.'
 complete -c octopods -n '__octopods_at "sms send"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default 55/10s, the API\'s limit; \'off\' for none).'
@@ -293,6 +299,7 @@ complete -c octopods -n '__octopods_at "vbm send"' -l teammate -x -d 'Intercom t
 complete -c octopods -n '__octopods_at "vbm send"' -l no-verify -d 'Skip fetching the template to check status, variables and header before sending.'
 complete -c octopods -n '__octopods_at "vbm send"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
 complete -c octopods -n '__octopods_at "vbm send"' -l max-wait -x -d 'If rate limited (429), wait up to this long for the cool-down to end and retry once.'
+complete -c octopods -n '__octopods_at "vbm send"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
 complete -c octopods -n '__octopods_at "vbm send"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
 complete -c octopods -n '__octopods_at "vbm send"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: beside the input, FILE.journal). Run the same command again to resume.'
 complete -c octopods -n '__octopods_at "vbm send"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default 55/10s, the API\'s limit; \'off\' for none).'
@@ -313,6 +320,20 @@ complete -c octopods -n '__octopods_word messages' -a list -d 'List the most rec
 # octopods messages list
 complete -c octopods -n '__octopods_at "messages list"' -l limit -x -d 'How many (1–100; the API\'s default and maximum is 100).'
 
+# octopods history
+complete -c octopods -n '__octopods_at history' -l since -x -d 'Sends at or after WHEN (e.g. 24h, 2026-11-01).'
+complete -c octopods -n '__octopods_at history' -l until -x -d 'Sends before WHEN.'
+complete -c octopods -n '__octopods_at history' -l channel -x -a 'whatsapp sms vbm' -d 'Only this channel: whatsapp, sms or vbm (repeatable).'
+complete -c octopods -n '__octopods_at history' -l status -x -a 'accepted rejected unknown queued sent delivered read failed undelivered deleted' -d 'Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …).'
+complete -c octopods -n '__octopods_at history' -l to -x -d 'Only sends to this number (E.164).'
+complete -c octopods -n '__octopods_at history' -l template -x -d 'Only sends of this template.'
+complete -c octopods -n '__octopods_at history' -l limit -x -d 'Show the most recent N matches (default 100; 0 for all).'
+complete -c octopods -n '__octopods_at history' -l rate -x -d 'refresh: at most N status requests in any DURATION (default 55/10s).'
+complete -c octopods -n '__octopods_at history' -l before -x -d 'prune: delete records older than WHEN (e.g. 90d, 2026-01-01).'
+complete -c octopods -n '__octopods_at history' -l dry-run -d 'prune: count what would be deleted; delete nothing.'
+complete -c octopods -n '__octopods_at history' -s y -l yes -d 'prune: do not ask for confirmation (needed when not at a terminal).'
+complete -c octopods -n '__octopods_argument history 0' -a 'refresh prune' -d action
+
 # octopods config
 complete -c octopods -n '__octopods_word config' -a set -d 'Store a setting in the config file; API keys are read from stdin or a hidden prompt.'
 complete -c octopods -n '__octopods_word config' -a get -d 'Print a setting\'s effective value (keys masked).'
@@ -321,13 +342,13 @@ complete -c octopods -n '__octopods_word config' -a list -d 'Show every setting 
 complete -c octopods -n '__octopods_word config' -a path -d 'Print the config file\'s path (whether or not it exists).'
 
 # octopods config set
-complete -c octopods -n '__octopods_argument "config set" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url' -d key
+complete -c octopods -n '__octopods_argument "config set" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger' -d key
 
 # octopods config get
-complete -c octopods -n '__octopods_argument "config get" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url' -d key
+complete -c octopods -n '__octopods_argument "config get" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger' -d key
 
 # octopods config unset
-complete -c octopods -n '__octopods_argument "config unset" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url' -d key
+complete -c octopods -n '__octopods_argument "config unset" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger' -d key
 
 # octopods completion
 complete -c octopods -n '__octopods_argument completion 0' -a 'bash zsh fish' -d shell

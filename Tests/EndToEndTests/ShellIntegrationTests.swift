@@ -19,13 +19,13 @@ import OctopodsSandbox
     /// sorted. Files are offered from a directory holding notes.txt, state.json and sub/.
     static let probes: [(line: String, offers: [String])] = [
         ("octopods tem", ["templates"]),
-        ("octopods ", ["completion", "config", "messages", "sandbox", "send", "sms", "status", "templates", "vbm"]),
+        ("octopods ", ["completion", "config", "history", "messages", "sandbox", "send", "sms", "status", "templates", "vbm"]),
         ("octopods templates ", ["get", "list", "render"]),
         ("octopods templates list --status ", statuses),
         ("octopods templates list --status=acc", ["accepted"]),
         ("octopods templates list --active ", ["false", "true"]),
         ("octopods templates list --json --st", ["--status"]),
-        ("octopods -o ", ["json", "ndjson", "table"]),
+        ("octopods -o ", ["csv", "json", "ndjson", "table"]),
         ("octopods --output=nd", ["ndjson"]),
         ("octopods --profile x templates l", ["list"]),
         ("octopods status 1 --until ", ["delivered", "read"]),

@@ -55,7 +55,15 @@ let templatesJSON = """
         #expect(r.stderr == "No templates match.\n")
         let bad = await run(["templates", "list"], environment: ["OCTOPODS_API_KEY": testKey, "OCTOPODS_OUTPUT": "yaml"])
         #expect(bad.code == .usage)
-        #expect(bad.stderr.hasPrefix("error: OCTOPODS_OUTPUT='yaml' is not one of: table, json, ndjson\n"))
+        #expect(bad.stderr.hasPrefix("error: OCTOPODS_OUTPUT='yaml' is not one of: table, json, ndjson, csv\n"))
+    }
+
+    @Test func csvIsForHistoryOnly() async {
+        let transport = FakeTransport(status: 200, json: "[]")
+        let r = await run(["templates", "list", "-o", "csv"], transport: transport)
+        #expect(r.code == .usage)
+        #expect(r.stderr.hasPrefix("error: -o csv is for 'octopods history'; use table, json or ndjson here\n"))
+        #expect(transport.requests.isEmpty)
     }
 
     @Test func vbmHasNoStatusFilter() async {

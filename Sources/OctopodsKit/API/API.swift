@@ -43,8 +43,10 @@ package enum API {
 
 extension API {
     package static func sendTemplate(channel: Channel, templateID: String, body: JSONValue) -> Endpoint<SendResult> {
-        Endpoint(method: "POST", path: "\(root)/\(channel.rawValue)/templates/\(URLEncoding.component(templateID))/messages",
-                 body: body, family: templateFamily(channel), decode: SendResult.decode)
+        var endpoint = Endpoint(method: "POST", path: "\(root)/\(channel.rawValue)/templates/\(URLEncoding.component(templateID))/messages",
+                                body: body, family: templateFamily(channel), decode: SendResult.decode)
+        endpoint.templateID = templateID
+        return endpoint
     }
 
     package static func sendInteractive(body: JSONValue) -> Endpoint<SendResult> {

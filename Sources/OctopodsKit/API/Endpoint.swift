@@ -16,6 +16,8 @@ package struct Endpoint<Response: Sendable>: Sendable {
     package var body: JSONValue?
     package var family: ErrorFamily
     package var decode: @Sendable (JSONValue) throws(DecodingProblem) -> Response
+    /// The template a send uses (for the history ledger).
+    package var templateID: String?
 
     package init(method: String, path: String, query: [(String, String)] = [], body: JSONValue? = nil,
                  family: ErrorFamily, decode: @escaping @Sendable (JSONValue) throws(DecodingProblem) -> Response) {

@@ -122,13 +122,16 @@ package struct BulkRun: Sendable {
         let queue = try RowQueue(url: input.url, plan: plan, earlier: earlier, resendUnknown: options.resendUnknown,
                                  output: output, tally: tally)
         let progress = Progress(ctx: ctx, total: check.toSend, tally: tally)
+        let history = ctx.historyRecorder(disabled: send.noLedger)
+        defer { history?.close() }
         ctx.takeOverInterrupts()
         let sendStarted = ctx.now()
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<options.concurrency {
                 group.addTask {
                     while !ctx.isInterrupted(), tally.stopped == nil, let row = await queue.next() {
-                        await self.send(row, plan: plan, client: client, journal: journal, pacer: pacer, output: output, tally: tally)
+                        await self.send(row, plan: plan, client: client, journal: journal, pacer: pacer, output: output,
+                                        tally: tally, history: history, source: input.name)
                         progress.update()
                     }
                 }
@@ -157,7 +160,8 @@ package struct BulkRun: Sendable {
         if counts.rejected > 0 { code = .rejected }
         if counts.unknown + counts.earlierUnknown > 0 { code = .unknownOutcome }
         if send.wait, let channel = plan.statusChannel {
-            let waited = await waitForAll(channel: channel, sent: tally.sent.withLock { $0 }, pacer: pacer, client: client, output: output)
+            let waited = await waitForAll(channel: channel, sent: tally.sent.withLock { $0 }, pacer: pacer, client: client,
+                                          output: output, history: history)
             if code == .success { code = waited }
         }
         return CommandOutput(exitCode: code)
@@ -244,8 +248,10 @@ package struct BulkRun: Sendable {
 
     // MARK: Pass 2
 
-    func send(_ row: Prepared, plan: BulkPlan, client: APIClient, journal: Journal, pacer: Pacer, output: OutputLines, tally: Tally) async {
+    func send(_ row: Prepared, plan: BulkPlan, client: APIClient, journal: Journal, pacer: Pacer, output: OutputLines, tally: Tally,
+              history: HistoryRecorder?, source: String) async {
         let base: JSONValue = ["line": .int(row.line), "phone": .string(row.phone)]
+        let endpoint = plan.endpoint(row.body)
         while true {
             // Wait for a slot first: only a row whose request is about to go out is "sending".
             let ticket: Int
@@ -262,8 +268,10 @@ package struct BulkRun: Sendable {
                 return
             }
             let result: Result<APIResponse<SendResult>, OctopodsError>
-            do { result = .success(try await client.send(plan.endpoint(row.body))) } catch { result = .failure(error) }
+            do { result = .success(try await client.send(endpoint)) } catch { result = .failure(error) }
             await pacer.finished(ticket)
+            // A 429 (resent below) is not recorded: it was not processed.
+            history?.sent(endpoint, to: row.phone, result: result, source: "\(source):\(row.line)")
             var entry = Journal.Entry(line: row.line, hash: row.hash, state: .accepted)
             var line = base
             switch result {
@@ -314,7 +322,7 @@ package struct BulkRun: Sendable {
 
     /// --wait after a bulk run: follows every accepted message to a final state, paced.
     func waitForAll(channel: Channel, sent: [(line: Int, id: String)], pacer: Pacer, client: APIClient,
-                    output: OutputLines) async -> ExitCode {
+                    output: OutputLines, history: HistoryRecorder?) async -> ExitCode {
         let deadline = ctx.now().addingTimeInterval(ctx.globals.timeout ?? 120)
         var pending = sent
         var failed = false
@@ -332,6 +340,7 @@ package struct BulkRun: Sendable {
                     await pacer.finished(ticket)
                     let status = try response.get().value
                     if let outcome = MessageStatus.outcome(status.status, until: send.until) {
+                        history?.learned(status, channel: channel, messageID: item.id)
                         var line: JSONValue = ["line": .int(item.line), "message_id": .string(item.id), "final_status": .string(status.status)]
                         if let failure = status.failure { line.set("failure", .string(failure)) }
                         output.write(line)

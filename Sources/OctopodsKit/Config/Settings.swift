@@ -16,6 +16,8 @@ package struct Settings: Sendable {
     package var config: ConfigDocument?
     package var baseURL: SourcedValue
     package var keys: [Channel: SourcedValue]
+    /// Whether sends are recorded in the history ledger (the profile's `ledger` setting).
+    package var ledger = true
     package var warnings: [String] = []
 
     package func key(_ channel: Channel) throws(OctopodsError) -> String {
@@ -116,8 +118,27 @@ package struct Settings: Sendable {
                 keys[channel] = SourcedValue(value: value, source: fileSource)
             }
         }
-        return Settings(profile: profile, configURL: configURL, configSource: configSource, config: config,
-                        baseURL: baseURL, keys: keys, warnings: warnings)
+        var settings = Settings(profile: profile, configURL: configURL, configSource: configSource, config: config,
+                                baseURL: baseURL, keys: keys, warnings: warnings)
+        if let value = config?.value("ledger", profile: profile.value) {
+            if let on = Self.switchValue(value) {
+                settings.ledger = on
+            } else {
+                settings.warnings.append("\(configURL.path): ledger = '\(value)' in [\(profile.value)] is not on or off; sends are recorded")
+            }
+        }
+        return settings
+    }
+}
+
+extension Settings {
+    /// `on`/`off` and their usual spellings.
+    package static func switchValue(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "on", "true", "yes", "1": return true
+        case "off", "false", "no", "0": return false
+        default: return nil
+        }
     }
 }
 

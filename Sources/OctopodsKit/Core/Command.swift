@@ -7,12 +7,15 @@ package protocol Command: Sendable {
     /// False for commands shells call on every keystroke (`__complete`): any failure, the
     /// Runner's own included, then ends silently with exit 0.
     static var reportsFailures: Bool { get }
+    /// Whether `-o csv` makes sense: lists that end up in spreadsheets (`history`).
+    static var csvOutput: Bool { get }
     init(_ arguments: ParsedArguments) throws(OctopodsError)
     func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput
 }
 
 extension Command {
     package static var reportsFailures: Bool { true }
+    package static var csvOutput: Bool { false }
 }
 
 /// The command tree as data: groups and the command types at its leaves. The parser, help,

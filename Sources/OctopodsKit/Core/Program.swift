@@ -4,7 +4,7 @@ import CLISupport
 package enum Program {
     package static let globalOptions: [OptionSpec] = [
         .value("output", short: "o", "FORMAT", .choice(OutputFormat.allCases.map(\.rawValue)),
-               help: "Output format: table, json or ndjson. Default: table on a terminal, json otherwise (or OCTOPODS_OUTPUT)."),
+               help: "Output format: table, json or ndjson (history also csv). Default: table on a terminal, json otherwise (or OCTOPODS_OUTPUT)."),
         .flag("json", help: "Same as --output json."),
         .value("profile", "NAME", help: "Config profile to use (default: OCTOPODS_PROFILE or 'default')."),
         .value("config", "PATH", .file, help: "Config file (default: OCTOPODS_CONFIG or ~/.config/octopods/config)."),
@@ -40,6 +40,7 @@ package enum Program {
         .group(VBM.spec, [.command(VBM.Send.self)]),
         .command(Status.self),
         .group(Messages.spec, [.command(Messages.List.self)]),
+        .command(History.self),
         .group(ConfigCommand.spec, [
             .command(ConfigCommand.Set.self), .command(ConfigCommand.Get.self), .command(ConfigCommand.Unset.self),
             .command(ConfigCommand.List.self), .command(ConfigCommand.Path.self),

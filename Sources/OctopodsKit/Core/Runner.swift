@@ -32,6 +32,7 @@ package enum Runner {
         do {
             format = try OutputFormat.resolve(ctx)
             guard let type else { return .usage }
+            try checkFormat(format, type, path: arguments.path)
             let command = try type.init(arguments)
             let output = try await command.run(ctx)
             Printer(format: format, ctx: ctx).print(output)
@@ -44,8 +45,14 @@ package enum Runner {
             } else {
                 ctx.stderr.write(reporter.text(report))
             }
-            if format != .table { ctx.stderr.write(reporter.json(report)) }
+            if format == .json || format == .ndjson { ctx.stderr.write(reporter.json(report)) }
             return report.code
+        }
+    }
+
+    static func checkFormat(_ format: OutputFormat, _ type: any Command.Type, path: [String]) throws(OctopodsError) {
+        if format == .csv, !type.csvOutput {
+            throw .usage(UsageError("-o csv is for 'octopods history'; use table, json or ndjson here", path: path))
         }
     }
 
@@ -79,7 +86,10 @@ extension Context {
     /// The API client for this run: settings resolved (or the embedded sandbox's), the
     /// transport made with the run's timeout, the trace on stderr with --verbose.
     package func apiClient() throws(OctopodsError) -> APIClient {
-        let settings = try resolvedSettings()
+        try apiClient(resolvedSettings())
+    }
+
+    package func apiClient(_ settings: Settings) -> APIClient {
         let stderr = self.stderr
         var trace: (@Sendable (String) -> Void)?
         if globals.verbose { trace = { @Sendable text in stderr.write(text) } }

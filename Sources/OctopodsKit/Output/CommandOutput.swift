@@ -24,20 +24,20 @@ package struct CommandOutput: Sendable {
 }
 
 package enum OutputFormat: String, Sendable, CaseIterable {
-    case table, json, ndjson
+    case table, json, ndjson, csv
 
     /// --output/--json > OCTOPODS_OUTPUT > table on a terminal, json otherwise.
     package static func resolve(_ ctx: Context) throws(OctopodsError) -> OutputFormat {
         if let flag = ctx.globals.output {
             guard let format = OutputFormat(rawValue: flag) else {
-                throw .usage(UsageError("invalid value for '--output': '\(flag)' is not one of: table, json, ndjson"))
+                throw .usage(UsageError("invalid value for '--output': '\(flag)' is not one of: table, json, ndjson, csv"))
             }
             return format
         }
         if let env = ctx.environment[EnvironmentVariable.output.rawValue], !env.isEmpty {
             guard let format = OutputFormat(rawValue: env) else {
-                throw .invalidInput("\(EnvironmentVariable.output.rawValue)='\(env)' is not one of: table, json, ndjson",
-                                    hint: "Unset it or set it to table, json or ndjson.")
+                throw .invalidInput("\(EnvironmentVariable.output.rawValue)='\(env)' is not one of: table, json, ndjson, csv",
+                                    hint: "Unset it or set it to table, json, ndjson or csv.")
             }
             return format
         }
@@ -61,6 +61,10 @@ package struct Printer: Sendable {
             } else if let json = output.json {
                 ctx.stdout.write(json.serialized() + "\n")
             }
+        case .csv:
+            // Lists only (the Runner refuses csv for other commands): the keys of the first item are the header.
+            guard let items = output.items, let keys = items.first?.objectValue?.map(\.0) else { return }
+            ctx.stdout.write(CSVText.row(keys) + items.map { item in CSVText.row(keys.map { CSVText.cell(item[$0]) }) }.joined())
         case .table:
             if let table = output.table {
                 if table.rows.isEmpty, let message = output.emptyMessage {

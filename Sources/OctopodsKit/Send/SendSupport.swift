@@ -7,6 +7,7 @@ package struct SendOptions: Sendable, Equatable {
     package var wait = false
     package var until = "delivered"
     package var maxWait: Double?
+    package var noLedger = false
 
     package static func specs(canWait: Bool) -> [OptionSpec] {
         var specs: [OptionSpec] = [
@@ -15,6 +16,7 @@ package struct SendOptions: Sendable, Equatable {
         if canWait { specs += waitSpecs }
         specs.append(.value("max-wait", "DURATION", .duration,
                             help: "If rate limited (429), wait up to this long for the cool-down to end and retry once."))
+        specs.append(.flag("no-ledger", help: "Do not record this send in the local history (see 'octopods history'; or set 'ledger = off')."))
         return specs
     }
 
@@ -28,6 +30,7 @@ package struct SendOptions: Sendable, Equatable {
         wait = arguments.flag("wait")
         until = arguments.string("until") ?? "delivered"
         maxWait = arguments.seconds("max-wait")
+        noLedger = arguments.flag("no-ledger")
         if arguments.has("until"), !wait {
             throw .usage(UsageError("--until needs --wait", path: arguments.path))
         }
@@ -101,7 +104,16 @@ extension Context {
         if options.dryRun { return try dryRun(plan, client: client) }
         if globals.verbose { for note in plan.notes { stderr.write("* \(note)\n") } }
 
-        let response = try await sendOnce(plan.endpoint, client: client, maxWait: options.maxWait)
+        let recorder = historyRecorder(disabled: options.noLedger)
+        defer { recorder?.close() }
+        let response: APIResponse<SendResult>
+        do {
+            response = try await sendOnce(plan.endpoint, client: client, maxWait: options.maxWait)
+        } catch {
+            recorder?.sent(plan.endpoint, to: plan.recipient, result: .failure(error))
+            throw error
+        }
+        recorder?.sent(plan.endpoint, to: plan.recipient, result: .success(response))
         let sent = response.value
         let phone = sent.phone ?? plan.recipient
         guard options.wait, let channel = plan.statusChannel else {
@@ -109,6 +121,7 @@ extension Context {
                                  table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS"], rows: [[sent.messageID, phone, "accepted"]]))
         }
         let outcome = try await waitForStatus(channel: channel, id: sent.messageID, until: options.until)
+        recorder?.learned(outcome.status, channel: channel, messageID: sent.messageID)
         let json: JSONValue = ["send": response.raw, "status": outcome.raw]
         var output = CommandOutput(json: json, table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS", "FAILURE"],
                                                            rows: [[sent.messageID, phone, outcome.status.status, outcome.status.failure ?? ""]]))

@@ -1,0 +1,189 @@
+import Foundation
+import CLISupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `octopods history`: the matching sends as a table, or streamed as JSON, NDJSON or CSV.
+struct HistoryListing {
+    let ctx: Context
+    let url: URL
+
+    /// Every output has the same fields, null when unknown, in this order (the CSV header).
+    static let fields = ["time", "profile", "channel", "kind", "template_id", "to", "message_id", "request_id",
+                         "outcome", "error", "status", "status_time", "failure", "source"]
+
+    static func json(_ entry: HistoryEntry) -> JSONValue {
+        let s = entry.send
+        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        return .object([
+            ("time", .string(LedgerTime.format(s.time))), ("profile", .string(s.profile)), ("channel", .string(s.channel.rawValue)),
+            ("kind", text(s.kind)), ("template_id", text(s.templateID)), ("to", text(s.to)), ("message_id", text(s.messageID)),
+            ("request_id", text(s.requestID)), ("outcome", text(s.outcome)), ("error", text(s.error)), ("status", text(entry.status)),
+            ("status_time", text(entry.statusTime.map(LedgerTime.format))), ("failure", text(entry.failure)), ("source", text(s.source)),
+        ])
+    }
+
+    func run(_ query: HistoryQuery) throws(OctopodsError) -> CommandOutput {
+        let format = try OutputFormat.resolve(ctx)
+        let result: HistoryQuery.Result
+        var shown = 0
+        if format == .table {
+            var entries: [HistoryEntry] = []
+            result = try query.run(url) { entries.append($0) }
+            shown = entries.count
+            report(result, shown: shown, query: query)
+            return CommandOutput(table: Self.table(entries), emptyMessage: emptyMessage)
+        }
+        // Streamed: a million records never sit in memory at once.
+        var buffer = ""
+        func flush(_ force: Bool) {
+            if force || buffer.utf8.count >= 1 << 16 { ctx.stdout.write(buffer); buffer = "" }
+        }
+        switch format {
+        case .json: buffer = "["
+        case .csv: buffer = CSVText.row(Self.fields)
+        default: break
+        }
+        result = try query.run(url) { entry in
+            let json = Self.json(entry)
+            switch format {
+            case .json: buffer += (shown == 0 ? "\n" : ",\n") + json.serialized()
+            case .ndjson: buffer += json.serialized() + "\n"
+            default: buffer += CSVText.row(Self.fields.map { CSVText.cell(json[$0]) })
+            }
+            shown += 1
+            flush(false)
+        }
+        if format == .json { buffer += shown == 0 ? "]\n" : "\n]\n" }
+        flush(true)
+        report(result, shown: shown, query: query)
+        if shown == 0 { ctx.notice(emptyMessage) }
+        return .none
+    }
+
+    var emptyMessage: String {
+        FileManager.default.fileExists(atPath: url.path) ? "No sends in the history match." : "Nothing recorded yet in \(url.path)."
+    }
+
+    func report(_ result: HistoryQuery.Result, shown: Int, query: HistoryQuery) {
+        if result.unreadable > 0 {
+            ctx.warn("\(NumberText.grouped(result.unreadable)) lines of \(url.path) are not history records and were skipped")
+        }
+        if result.matched > shown {
+            ctx.notice("Showing the latest \(NumberText.grouped(shown)) of \(NumberText.grouped(result.matched)) matching sends; --limit 0 shows all.")
+        }
+    }
+
+    static func table(_ entries: [HistoryEntry]) -> Table {
+        let profiles = Set(entries.map(\.send.profile))
+        var headers = ["TIME", "CHANNEL", "TO", "WHAT", "MESSAGE ID", "STATUS", "DETAIL"]
+        if profiles.count > 1 { headers.insert("PROFILE", at: 1) }
+        let rows = entries.map { entry -> [String] in
+            let s = entry.send
+            let what = s.templateID.map { "template \($0)" } ?? s.kind ?? ""
+            var row = [localTime(s.time), s.channel.rawValue, s.to ?? "", what, s.messageID ?? "",
+                       entry.state, entry.failure ?? s.error ?? (s.source ?? "")]
+            if profiles.count > 1 { row.insert(s.profile, at: 1) }
+            return row
+        }
+        return Table(headers: headers, rows: rows, flexibleColumn: headers.count - 1)
+    }
+
+    /// `2026-11-22 06:47:09` in the local time zone.
+    static func localTime(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+    }
+}
+
+/// `octopods history refresh`: the current status of matching messages not final yet.
+struct HistoryRefresh {
+    let ctx: Context
+    let url: URL
+    let rate: Pacer.Rate?
+
+    func run(_ query: HistoryQuery) async throws(OctopodsError) -> CommandOutput {
+        var query = query
+        let settings = try ctx.resolvedSettings()
+        query.profile = settings.profile.value
+        var pending: [HistoryEntry] = []
+        var viber = 0, final = 0
+        _ = try query.run(url) { entry in
+            guard entry.send.messageID != nil, entry.send.outcome == "accepted" else { return }
+            if entry.send.channel == .vbm { viber += 1 } else if entry.isFinal { final += 1 } else { pending.append(entry) }
+        }
+        if viber > 0 { ctx.notice("Skipping \(NumberText.grouped(viber)) Viber messages: Viber has no status endpoint.") }
+        let headers = ["MESSAGE ID", "CHANNEL", "TO", "SENT", "BEFORE", "STATUS", "DETAIL"]
+        guard !pending.isEmpty else {
+            return CommandOutput(items: [], table: Table(headers: headers, rows: []),
+                                 emptyMessage: "No messages of profile '\(query.profile ?? "")' to refresh: \(final > 0 ? "\(NumberText.grouped(final)) matching ones are final" : "none match").")
+        }
+        let client = ctx.apiClient(settings)
+        let recorder = HistoryRecorder(ledger: Ledger(url: url), profile: settings.profile.value, ctx: ctx)
+        defer { recorder.close() }
+        let pacer = Pacer(rate: rate, now: ctx.now, sleep: ctx.sleep)
+        let reporter = ErrorReporter(now: ctx.now)
+        var items: [JSONValue] = [], rows: [[String]] = []
+        var changed = 0, failed = 0
+        var code = ExitCode.success
+        ctx.notice("Checking \(NumberText.grouped(pending.count)) messages…")
+        entries: for entry in pending {
+            guard let id = entry.send.messageID else { continue }
+            var item: JSONValue = ["message_id": .string(id), "channel": .string(entry.send.channel.rawValue),
+                                   "to": entry.send.to.map(JSONValue.string) ?? .null,
+                                   "time": .string(LedgerTime.format(entry.send.time)),
+                                   "before": .string(entry.state)]
+            var detail = ""
+            while true {
+                let ticket: Int
+                do { ticket = try await pacer.acquire() } catch {
+                    code = .interrupted
+                    break entries
+                }
+                let result: Result<APIResponse<MessageStatus>, OctopodsError>
+                do { result = .success(try await client.send(API.messageStatus(channel: entry.send.channel, id: id))) } catch {
+                    result = .failure(error)
+                }
+                await pacer.finished(ticket)
+                switch result {
+                case .success(let response):
+                    let status = response.value
+                    item.set("status", .string(status.status))
+                    item.set("changed", .bool(status.status != entry.status))
+                    if status.status != entry.status {
+                        changed += 1
+                        recorder.learned(status, channel: entry.send.channel, messageID: id)
+                    }
+                    detail = status.failure ?? ""
+                    item.set("failure", status.failure.map(JSONValue.string) ?? .null)
+                case .failure(let error):
+                    if case .api(let api) = error, api.status == 429 {
+                        await pacer.pause(until: api.retryAt ?? ctx.now().addingTimeInterval(300))
+                        ctx.notice("Rate limited (429): pausing until \(api.retryAt.map(ErrorReporter.utc) ?? "the cool-down ends").")
+                        continue
+                    }
+                    let report = reporter.report(error)
+                    // Every later request would fail the same way.
+                    if report.code == .auth { throw error }
+                    failed += 1
+                    if code == .success || report.code == .retryable { code = report.code == .retryable ? .retryable : .rejected }
+                    detail = report.message
+                    item.set("status", .null)
+                    item.set("error", .string(report.message))
+                }
+                break
+            }
+            rows.append([id, entry.send.channel.rawValue, entry.send.to ?? "", HistoryListing.localTime(entry.send.time), entry.state,
+                         item["status"]?.stringValue ?? "?", detail])
+            items.append(item)
+        }
+        ctx.notice("Checked \(NumberText.grouped(items.count)) of \(NumberText.grouped(pending.count)) messages: \(NumberText.grouped(changed)) changed"
+                   + (failed > 0 ? ", \(NumberText.grouped(failed)) could not be checked" : "") + ".")
+        if code == .interrupted { ctx.stderr.write("Interrupted: what was learned so far is recorded.\n") }
+        return CommandOutput(items: items, table: Table(headers: headers, rows: rows, flexibleColumn: 6), exitCode: code)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Synchronization
+import CLISupport
+
+/// Records a run's sends, and the statuses it learns, in the history ledger. A ledger that
+/// cannot be written never fails a send that went out: it is said once on stderr.
+package final class HistoryRecorder: Sendable {
+    let ledger: Ledger
+    let profile: String
+    let ctx: Context
+    private let warned = Mutex(false)
+
+    init(ledger: Ledger, profile: String, ctx: Context) {
+        self.ledger = ledger; self.profile = profile; self.ctx = ctx
+    }
+
+    /// What a send's result means for the ledger: nil when the request was certainly not
+    /// processed (usage, auth, a 429, no connection), which is not a send.
+    static func outcome(_ error: OctopodsError, reporter: ErrorReporter) -> (outcome: String, report: ErrorReporter.Report)? {
+        let report = reporter.report(error)
+        switch report.code {
+        case .rejected: return ("rejected", report)
+        case .unknownOutcome, .interrupted: return ("unknown", report)
+        default: return nil
+        }
+    }
+
+    package func sent(_ endpoint: Endpoint<SendResult>, to: String, result: Result<APIResponse<SendResult>, OctopodsError>,
+                      source: String? = nil) {
+        let kind: String
+        switch endpoint.family {
+        case .whatsappInteractive: kind = "interactive"
+        case .sms: kind = "sms"
+        case .whatsappTemplates, .vbm: kind = "template"
+        }
+        var record = LedgerRecord(time: ctx.now(), type: .send, profile: profile, channel: endpoint.channel, kind: kind,
+                                  templateID: endpoint.templateID, to: to, source: source)
+        switch result {
+        case .success(let response):
+            record.outcome = "accepted"
+            record.messageID = response.value.messageID
+            record.requestID = response.value.requestID
+        case .failure(let error):
+            guard let (outcome, report) = Self.outcome(error, reporter: ErrorReporter(now: ctx.now)) else { return }
+            record.outcome = outcome
+            record.error = ([report.message] + report.details.filter { !$0.hasPrefix("request_id:") }).joined(separator: "; ")
+            record.requestID = report.requestID
+        }
+        append(record)
+    }
+
+    package func learned(_ status: MessageStatus, channel: Channel, messageID: String) {
+        guard status.status != "unknown" else { return }
+        append(LedgerRecord(time: ctx.now(), type: .status, profile: profile, channel: channel, messageID: messageID,
+                            status: status.status, failure: status.failure))
+    }
+
+    func append(_ record: LedgerRecord) {
+        do {
+            try ledger.append([record])
+        } catch {
+            let first = warned.withLock { warned in
+                defer { warned = true }
+                return !warned
+            }
+            if first {
+                ctx.warn("\(ErrorReporter(now: ctx.now).report(error).message); sends of this run are not recorded in the history")
+            }
+        }
+    }
+
+    package func close() { ledger.close() }
+}
+
+extension Context {
+    /// The recorder for a send run; nil with --no-ledger or the profile's `ledger = off`.
+    func historyRecorder(disabled: Bool) -> HistoryRecorder? {
+        guard !disabled else { return nil }
+        let profile: String
+        if sandbox != nil {
+            profile = "sandbox"
+        } else {
+            guard let settings = try? Settings.resolve(self), settings.ledger else { return nil }
+            profile = settings.profile.value
+        }
+        return HistoryRecorder(ledger: Ledger(url: Ledger.location(self)), profile: profile, ctx: self)
+    }
+}

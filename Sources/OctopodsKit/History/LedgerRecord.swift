@@ -1,0 +1,119 @@
+import Foundation
+import CLISupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One line of the history ledger: a send (what went out and what the API answered) or a later
+/// status (what a --wait or `history refresh` learned). Serialised as one JSON object per line,
+/// `time` first and `type` second, so a reader can filter by time and kind from fixed byte
+/// offsets without parsing the line.
+package struct LedgerRecord: Sendable, Equatable {
+    package enum Kind: String, Sendable { case send, status }
+
+    package var time: Date
+    package var type: Kind
+    package var profile: String
+    package var channel: Channel
+    package var messageID: String?
+    // Sends
+    /// `template`, `interactive` or `sms`.
+    package var kind: String?
+    package var templateID: String?
+    package var to: String?
+    package var requestID: String?
+    /// `accepted`, `rejected` (the API refused it) or `unknown` (it went out; no answer came).
+    package var outcome: String?
+    package var error: String?
+    /// For bulk runs, `FILE:LINE` of the row.
+    package var source: String?
+    // Statuses
+    package var status: String?
+    package var failure: String?
+
+    package init(time: Date, type: Kind, profile: String, channel: Channel, messageID: String? = nil, kind: String? = nil,
+                 templateID: String? = nil, to: String? = nil, requestID: String? = nil, outcome: String? = nil,
+                 error: String? = nil, source: String? = nil, status: String? = nil, failure: String? = nil) {
+        self.time = time; self.type = type; self.profile = profile; self.channel = channel; self.messageID = messageID
+        self.kind = kind; self.templateID = templateID; self.to = to; self.requestID = requestID; self.outcome = outcome
+        self.error = error; self.source = source; self.status = status; self.failure = failure
+    }
+
+    /// Where a status belongs: the same message id means the same message only within one
+    /// profile's account and channel.
+    package var messageKey: String? {
+        messageID.map { "\(profile)\u{0}\(channel.rawValue)\u{0}\($0)" }
+    }
+
+    /// The line, without its newline. Absent fields are left out.
+    package var line: String {
+        var pairs: [(String, JSONValue)] = [("time", .string(LedgerTime.format(time))), ("type", .string(type.rawValue)),
+                                            ("profile", .string(profile)), ("channel", .string(channel.rawValue))]
+        func add(_ key: String, _ value: String?) { if let value { pairs.append((key, .string(value))) } }
+        add("kind", kind); add("template_id", templateID); add("to", to); add("message_id", messageID)
+        add("request_id", requestID); add("outcome", outcome); add("error", error); add("source", source)
+        add("status", status); add("failure", failure)
+        return JSONValue.object(pairs).serialized()
+    }
+
+    /// A ledger line back to a record; nil for anything that is not one (a torn or foreign line).
+    package static func decode(_ bytes: UnsafeRawBufferPointer) -> LedgerRecord? {
+        guard let json = try? JSONValue.parse(Data(bytes)), json.objectValue != nil,
+              let timeText = json["time"]?.stringValue, let time = LedgerTime.parse(timeText),
+              let type = json["type"]?.stringValue.flatMap(Kind.init(rawValue:)),
+              let channel = json["channel"]?.stringValue.flatMap(Channel.init(rawValue:)) else { return nil }
+        func text(_ key: String) -> String? { json[key]?.stringValue }
+        return LedgerRecord(time: time, type: type, profile: text("profile") ?? "default", channel: channel,
+                            messageID: text("message_id"), kind: text("kind"), templateID: text("template_id"),
+                            to: text("to"), requestID: text("request_id"), outcome: text("outcome"), error: text("error"),
+                            source: text("source"), status: text("status"), failure: text("failure"))
+    }
+}
+
+/// The ledger's timestamps: UTC, milliseconds, always 24 bytes (`2026-11-22T05:47:09.509Z`), so
+/// comparing the bytes compares the times.
+package enum LedgerTime {
+    package static let width = 24
+
+    package static func format(_ date: Date) -> String {
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = time_t(ms >= 0 ? ms / 1000 : (ms - 999) / 1000)
+        let millis = Int((ms % 1000 + 1000) % 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let year = Int(parts.tm_year) + 1900
+        let yearText = year < 0 ? "0000" : String(String(year).suffix(4)).leftPadded(to: 4)
+        let milliText = String(millis).leftPadded(to: 3)
+        return "\(yearText)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(milliText)Z"
+    }
+
+    /// Exactly the format above; anything else is nil.
+    package static func parse(_ text: String) -> Date? {
+        let b = Array(text.utf8)
+        guard b.count == width, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A, b[19] == 0x2E,
+              b[23] == 0x5A else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var n = 0
+            for i in range {
+                guard (0x30...0x39).contains(b[i]) else { return nil }
+                n = n * 10 + Int(b[i] - 0x30)
+            }
+            return n
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+              let minute = number(14..<16), let second = number(17..<19), let millis = number(20..<23),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900); parts.tm_mon = Int32(month - 1); parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour); parts.tm_min = Int32(minute); parts.tm_sec = Int32(second)
+        let seconds = timegm(&parts)
+        return Date(timeIntervalSince1970: Double(seconds) + Double(millis) / 1000)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
