@@ -74,7 +74,7 @@ package struct History: Command {
         query.channels = Set(arguments.strings("channel").compactMap(Channel.init(rawValue:)))
         query.statuses = Set(arguments.strings("status"))
         query.templateID = arguments.string("template")
-        if let to = arguments.string("to") { query.to = try PhoneNumber.validate(to) }
+        if let to = arguments.string("to") { query.to = try PhoneNumber.normalize(to, field: "--to") }
         query.limit = arguments.integer("limit") ?? (action == .refresh ? 0 : 100)
 
         func only(_ flags: [String], for action: Action) throws(OctopodsError) {

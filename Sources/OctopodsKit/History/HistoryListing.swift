@@ -119,8 +119,10 @@ struct HistoryRefresh {
         if viber > 0 { ctx.notice("Skipping \(NumberText.grouped(viber)) Viber messages: Viber has no status endpoint.") }
         let headers = ["MESSAGE ID", "CHANNEL", "TO", "SENT", "BEFORE", "STATUS", "DETAIL"]
         guard !pending.isEmpty else {
-            return CommandOutput(items: [], table: Table(headers: headers, rows: []),
-                                 emptyMessage: "No messages of profile '\(query.profile ?? "")' to refresh: \(final > 0 ? "\(NumberText.grouped(final)) matching ones are final" : "none match").")
+            let message = "No messages of profile '\(query.profile ?? "")' to refresh: "
+                + (final > 0 ? "\(NumberText.grouped(final)) matching ones are final." : "none match.")
+            if try OutputFormat.resolve(ctx) != .table { ctx.notice(message) }
+            return CommandOutput(items: [], table: Table(headers: headers, rows: []), emptyMessage: message)
         }
         let client = ctx.apiClient(settings)
         let recorder = HistoryRecorder(ledger: Ledger(url: url), profile: settings.profile.value, ctx: ctx)

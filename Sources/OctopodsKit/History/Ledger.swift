@@ -90,7 +90,8 @@ package final class Ledger: Sendable {
         do { try AtomicFile.makeDirectory(directory) } catch {
             return "cannot create \(directory.path): \(error.localizedDescription)"
         }
-        let fd = Glibc.open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        // Read access too: pread checks the last byte is a newline.
+        let fd = Glibc.open(url.path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return String(cString: strerror(errno)) }
         state.fd = fd
         return nil

@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+import CLISupport
+@testable import OctopodsKit
+
+@Suite struct LedgerTests {
+    func tempLedger() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("octopods-ledger-\(UUID().uuidString)")
+            .appendingPathComponent("octopods/history.ndjson")
+    }
+
+    func send(_ seconds: Double, to: String = "+14155552671", id: String? = nil, channel: Channel = .sms,
+              outcome: String = "accepted") -> LedgerRecord {
+        LedgerRecord(time: Date(timeIntervalSince1970: seconds), type: .send, profile: "default", channel: channel,
+                     messageID: id, kind: "sms", to: to, outcome: outcome)
+    }
+
+    func lines(_ url: URL) throws -> [String] {
+        var lines: [String] = []
+        try Ledger.forEachLine(url) { lines.append(String(decoding: $0, as: UTF8.self)) }
+        return lines
+    }
+
+    @Test func timesAreFixedWidthAndSortAsBytes() throws {
+        let times = [0, 1.5, 999_999_999.999, 1_795_000_000.123, 4_102_444_799.999]
+        let texts = times.map { LedgerTime.format(Date(timeIntervalSince1970: $0)) }
+        #expect(texts[0] == "1970-01-01T00:00:00.000Z")
+        #expect(texts[3] == "2026-11-18T11:06:40.123Z")
+        #expect(texts.allSatisfy { $0.utf8.count == LedgerTime.width })
+        #expect(texts == texts.sorted())
+        for (t, text) in zip(times, texts) {
+            #expect(abs((LedgerTime.parse(text)?.timeIntervalSince1970 ?? -1) - t) < 0.001)
+        }
+        #expect(LedgerTime.parse("2026-13-01T00:00:00.000Z") == nil)
+        #expect(LedgerTime.parse("2026-11-01 00:00:00.000Z") == nil)
+    }
+
+    @Test func recordsRoundTripAndLeadWithTimeAndType() throws {
+        var record = send(1_795_000_000, id: "100001")
+        record.error = "line\nbreak \u{1B}[31m"
+        let line = record.line
+        #expect(line.hasPrefix(#"{"time":"2026-11-18T11:06:40.000Z","type":"send","profile":"default","channel":"sms""#))
+        #expect(!line.contains("\n"))
+        let decoded = Array(line.utf8).withUnsafeBytes { LedgerRecord.decode($0) }
+        #expect(decoded == record)
+        Array(line.utf8).withUnsafeBytes { bytes in
+            #expect(LedgerLine.type(bytes) == .send)
+            #expect(LedgerLine.time(bytes).map { String(decoding: $0, as: UTF8.self) } == "2026-11-18T11:06:40.000Z")
+        }
+    }
+
+    @Test func concurrentWritersNeverInterleave() async throws {
+        let url = tempLedger()
+        await withTaskGroup(of: Void.self) { group in
+            for writer in 0..<4 {
+                group.addTask {
+                    let ledger = Ledger(url: url)  // each its own descriptor, as separate processes would have
+                    for i in 0..<250 { try? ledger.append([self.send(Double(i), to: "+1415555\(writer)\(String(format: "%03d", i))")]) }
+                    ledger.close()
+                }
+            }
+        }
+        let all = try lines(url)
+        #expect(all.count == 1000)
+        #expect(all.allSatisfy { line in Array(line.utf8).withUnsafeBytes { LedgerRecord.decode($0) } != nil })
+        #expect(AtomicFile.mode(of: url) == 0o600)
+        #expect(AtomicFile.mode(of: url.deletingLastPathComponent()) == 0o700)
+    }
+
+    @Test func aTornLastLineIsSkippedAndTheNextRecordStartsOnItsOwnLine() throws {
+        let url = tempLedger()
+        let ledger = Ledger(url: url)
+        try ledger.append([send(1)])
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(#"{"time":"1970-01-01T00:00:02.000Z","type":"se"#.utf8))
+        try handle.close()
+        try ledger.append([send(3)])
+        let all = try lines(url)
+        #expect(all.count == 3)
+        var query = HistoryQuery()
+        query.limit = 0
+        var seen: [Double] = []
+        let result = try query.run(url) { seen.append($0.send.time.timeIntervalSince1970) }
+        #expect(seen == [1, 3])
+        #expect(result.unreadable == 1)
+    }
+
+    @Test func pruneReplacesTheFileAndOpenWritersFollow() throws {
+        let url = tempLedger()
+        let writer = Ledger(url: url)
+        try writer.append([send(100), send(200), send(300)])
+        let counted = try Ledger.prune(url, before: Date(timeIntervalSince1970: 250), dryRun: true)
+        #expect(counted.removed == 2 && counted.kept == 1)
+        #expect(try lines(url).count == 3)
+        let pruned = try Ledger.prune(url, before: Date(timeIntervalSince1970: 250), dryRun: false)
+        #expect(pruned.removed == 2 && pruned.kept == 1)
+        try writer.append([send(400)])  // its descriptor is of the replaced file: it must reopen
+        let times = try lines(url).compactMap { line in Array(line.utf8).withUnsafeBytes { LedgerRecord.decode($0) }?.time.timeIntervalSince1970 }
+        #expect(times == [300, 400])
+        #expect(AtomicFile.mode(of: url) == 0o600)
+    }
+
+    @Test func queriesMergeTheLatestStatusAndKeepTheMostRecentMatches() throws {
+        let url = tempLedger()
+        let ledger = Ledger(url: url)
+        for i in 0..<10 { try ledger.append([send(Double(i * 10), to: "+1415555000\(i)", id: "\(i)")]) }
+        func status(_ at: Double, _ id: String, _ status: String) -> LedgerRecord {
+            LedgerRecord(time: Date(timeIntervalSince1970: at), type: .status, profile: "default", channel: .sms, messageID: id, status: status)
+        }
+        try ledger.append([status(200, "3", "delivered"), status(150, "3", "sent"), status(210, "4", "failed"),
+                           LedgerRecord(time: Date(timeIntervalSince1970: 220), type: .status, profile: "other", channel: .sms,
+                                        messageID: "5", status: "failed")])
+        func ids(_ configure: (inout HistoryQuery) -> Void) throws -> [String] {
+            var query = HistoryQuery()
+            query.limit = 0
+            configure(&query)
+            var out: [String] = []
+            _ = try query.run(url) { out.append(($0.send.messageID ?? "") + ($0.status.map { ":" + $0 } ?? "")) }
+            return out
+        }
+        #expect(try ids { _ in } == ["0", "1", "2", "3:delivered", "4:failed", "5", "6", "7", "8", "9"])
+        #expect(try ids { $0.limit = 3 } == ["7", "8", "9"])
+        #expect(try ids { $0.since = Date(timeIntervalSince1970: 30); $0.until = Date(timeIntervalSince1970: 60) } == ["3:delivered", "4:failed", "5"])
+        #expect(try ids { $0.statuses = ["failed", "delivered"] } == ["3:delivered", "4:failed"])
+        #expect(try ids { $0.to = "+14155550002" } == ["2"])
+        #expect(try ids { $0.channels = [.whatsapp] }.isEmpty)
+        #expect(try ids { $0.profile = "other" }.isEmpty)
+    }
+}
+
+@Suite struct HistoryTimeTests {
+    let now = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18T11:06:40Z
+    let utc = TimeZone(identifier: "UTC") ?? .current
+
+    static let cases: [(String, Double)] = [
+        ("24h", 1_795_000_000 - 86_400.0), ("7d", 1_795_000_000 - 604_800.0), ("90m", 1_795_000_000 - 5_400.0),
+        ("today", 1_794_960_000), ("yesterday", 1_794_873_600), ("2026-11-01", 1_793_491_200),
+        ("2026-11-01T09:30", 1_793_525_400), ("2026-11-01 09:30:15", 1_793_525_415), ("2026-11-01T09:30Z", 1_793_525_400),
+        ("2026-11-01T09:30+02:00", 1_793_518_200), ("2026-11-01T09:30:00.250-0130", 1_793_530_800),
+    ]
+
+    @Test(arguments: cases)
+    func parses(_ text: String, _ expected: Double) {
+        #expect(HistoryTime.parse(text, now: now, timeZone: utc)?.timeIntervalSince1970 == expected)
+    }
+
+    @Test(arguments: ["", "30", "last tuesday", "2026-02-30", "2026-11-01T25:00", "2026-1-1", "7 days"])
+    func rejects(_ text: String) {
+        #expect(HistoryTime.parse(text, now: now, timeZone: utc) == nil)
+    }
+}
+
+@Suite struct CSVTextTests {
+    static let cases: [(String, String)] = [
+        ("+14155552671", "+14155552671"), ("-12.5", "-12.5"), ("plain", "plain"), ("a,b", "\"a,b\""),
+        ("say \"hi\"", "\"say \"\"hi\"\"\""), ("two\nlines", "\"two\nlines\""), ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
+        ("@SUM(A1)", "'@SUM(A1)"), ("+cmd", "'+cmd"), ("-2+3", "'-2+3"), ("", ""),
+    ]
+
+    @Test(arguments: cases)
+    func fields(_ raw: String, _ expected: String) {
+        #expect(CSVText.field(raw) == expected)
+    }
+}
+
+@Suite struct HistoryCommandTests {
+    static let cases: [([String], String)] = [
+        (["history", "prune"], "error: 'history prune' needs --before WHEN (e.g. --before 90d)"),
+        (["history", "--before", "90d"], "error: --before applies to 'history prune'"),
+        (["history", "--yes"], "error: --yes applies to 'history prune'"),
+        (["history", "prune", "--before", "90d", "--since", "1d"], "error: 'history prune' removes records by age only; --since does not apply"),
+        (["history", "list"], "error: invalid value for <action>: 'list' is not one of: refresh, prune"),
+        (["history", "--rate", "5/1s"], "error: --rate applies to 'history refresh'"),
+        (["history", "refresh", "--rate", "fast"], "error: invalid value for '--rate': 'fast' is not N/DURATION"),
+        (["history", "--to", "12"], "error: --to '12' is not an E.164 phone number"),
+        (["history", "--until", "soon"], "error: invalid value for '--until': 'soon' is not a time"),
+        (["history", "prune", "--before", "90d"], "error: 'history prune' deletes"),
+    ]
+
+    @Test(arguments: cases)
+    func usageErrors(_ argv: [String], _ prefix: String) async throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("octopods-hist-\(UUID().uuidString)")
+        let ledger = home.appendingPathComponent(".local/state/octopods/history.ndjson")
+        try FileManager.default.createDirectory(at: ledger.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(#"{"time":"2020-01-01T00:00:00.000Z","type":"send","profile":"default","channel":"sms","to":"+14155550000","outcome":"accepted"}"#.utf8 + [0x0A])
+            .write(to: ledger)
+        let r = await run(argv, environment: ["XDG_STATE_HOME": home.appendingPathComponent(".local/state").path])
+        #expect(r.code == .usage)
+        #expect(r.stderr.hasPrefix(prefix), "\(r.stderr)")
+        #expect(try Data(contentsOf: ledger).count > 0)
+    }
+}
