@@ -23,6 +23,7 @@ package enum FuzzTargets {
         Target(name: "responses", run: responses),
         Target(name: "interactive", run: interactive),
         Target(name: "http-request", run: httpRequest),
+        Target(name: "ledger", run: ledger),
     ]
 
     package static func target(named name: String) -> Target? { all.first { $0.name == name } }
@@ -118,6 +119,23 @@ package enum FuzzTargets {
             check(again == consumed, "the request alone consumed \(again), not \(consumed)")
         }
         _ = HTTPRequestParser.parseHead(data, limits: limits)
+    }
+
+    /// A history ledger line (the file may be torn or edited by hand): the fast reader of the
+    /// ledger's own flat shape must agree with the general JSON parser whenever both accept it,
+    /// and a record read back must write the same line again.
+    package static func ledger(_ data: [UInt8]) {
+        data.withUnsafeBytes { bytes in
+            if let flat = FlatJSON.parse(bytes), let general = (try? JSONValue.parse(Data(data)))?.objectValue {
+                let strings = general.compactMap { key, value in value.stringValue.map { (key, $0) } }
+                check(flat.map(\.0) == strings.map(\.0) && flat.map(\.1) == strings.map(\.1), "FlatJSON and JSONValue disagree")
+            }
+            guard let record = LedgerRecord.decode(bytes) else { return }
+            _ = LedgerLine.time(bytes)
+            _ = LedgerLine.type(bytes)
+            let again = Array(record.line.utf8).withUnsafeBytes { LedgerRecord.decode($0) }
+            check(again == record, "a record does not survive a round trip through its line")
+        }
     }
 
     // MARK: Checks

@@ -49,6 +49,21 @@ import CLISupport
         }
     }
 
+    @Test func theFastLineReaderAgreesWithTheJSONParser() throws {
+        let lines = [#"{"a":"1","b":null,"c":"x\"y\\z\n\t/"}"#, #" { "a" : "é" } "#, #"{}"#]
+        for line in lines {
+            let flat = Array(line.utf8).withUnsafeBytes { FlatJSON.parse($0) }
+            let general = try JSONValue.parse(line).objectValue?.compactMap { k, v in v.stringValue.map { (k, $0) } }
+            #expect(flat?.map(\.0) == general?.map(\.0) && flat?.map(\.1) == general?.map(\.1), "\(line)")
+        }
+        // Left to the general parser: \u escapes, numbers, nesting, trailing bytes.
+        for line in [#"{"a":"\u001b"}"#, #"{"a":1}"#, #"{"a":{"b":"c"}}"#, #"{"a":"b"} x"#, #"{"a":"b""#] {
+            #expect(Array(line.utf8).withUnsafeBytes { FlatJSON.parse($0) } == nil, "\(line)")
+        }
+        let escaped = #"{"time":"2026-11-18T11:06:40.000Z","type":"send","channel":"sms","error":"\u001b[31m"}"#
+        #expect(Array(escaped.utf8).withUnsafeBytes { LedgerRecord.decode($0) }?.error == "\u{1B}[31m")
+    }
+
     @Test func concurrentWritersNeverInterleave() async throws {
         let url = tempLedger()
         await withTaskGroup(of: Void.self) { group in

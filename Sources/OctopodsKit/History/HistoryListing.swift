@@ -13,15 +13,15 @@ struct HistoryListing {
     static let fields = ["time", "profile", "channel", "kind", "template_id", "to", "message_id", "request_id",
                          "outcome", "error", "status", "status_time", "failure", "source"]
 
-    static func json(_ entry: HistoryEntry) -> JSONValue {
+    /// The values of `fields`, in order.
+    static func values(_ entry: HistoryEntry) -> [String?] {
         let s = entry.send
-        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
-        return .object([
-            ("time", .string(LedgerTime.format(s.time))), ("profile", .string(s.profile)), ("channel", .string(s.channel.rawValue)),
-            ("kind", text(s.kind)), ("template_id", text(s.templateID)), ("to", text(s.to)), ("message_id", text(s.messageID)),
-            ("request_id", text(s.requestID)), ("outcome", text(s.outcome)), ("error", text(s.error)), ("status", text(entry.status)),
-            ("status_time", text(entry.statusTime.map(LedgerTime.format))), ("failure", text(entry.failure)), ("source", text(s.source)),
-        ])
+        return [LedgerTime.format(s.time), s.profile, s.channel.rawValue, s.kind, s.templateID, s.to, s.messageID, s.requestID,
+                s.outcome, s.error, entry.status, entry.statusTime.map(LedgerTime.format), entry.failure, s.source]
+    }
+
+    static func json(_ entry: HistoryEntry) -> JSONValue {
+        .object(zip(fields, values(entry)).map { ($0, $1.map(JSONValue.string) ?? .null) })
     }
 
     func run(_ query: HistoryQuery) throws(OctopodsError) -> CommandOutput {
@@ -46,11 +46,10 @@ struct HistoryListing {
         default: break
         }
         result = try query.run(url) { entry in
-            let json = Self.json(entry)
             switch format {
-            case .json: buffer += (shown == 0 ? "\n" : ",\n") + json.serialized()
-            case .ndjson: buffer += json.serialized() + "\n"
-            default: buffer += CSVText.row(Self.fields.map { CSVText.cell(json[$0]) })
+            case .json: buffer += (shown == 0 ? "\n" : ",\n") + Self.json(entry).serialized()
+            case .ndjson: buffer += Self.json(entry).serialized() + "\n"
+            default: buffer += CSVText.row(Self.values(entry).map { $0 ?? "" })
             }
             shown += 1
             flush(false)
@@ -140,44 +139,40 @@ struct HistoryRefresh {
                                    "time": .string(LedgerTime.format(entry.send.time)),
                                    "before": .string(entry.state)]
             var detail = ""
-            while true {
-                let ticket: Int
-                do { ticket = try await pacer.acquire() } catch {
-                    code = .interrupted
-                    break entries
+            let ticket: Int
+            do { ticket = try await pacer.acquire() } catch {
+                code = .interrupted
+                break entries
+            }
+            let result: Result<APIResponse<MessageStatus>, OctopodsError>
+            do { result = .success(try await client.send(API.messageStatus(channel: entry.send.channel, id: id))) } catch {
+                result = .failure(error)
+            }
+            await pacer.finished(ticket)
+            switch result {
+            case .success(let response):
+                let status = response.value
+                item.set("status", .string(status.status))
+                item.set("changed", .bool(status.status != entry.status))
+                if status.status != entry.status {
+                    changed += 1
+                    recorder.learned(status, channel: entry.send.channel, messageID: id)
                 }
-                let result: Result<APIResponse<MessageStatus>, OctopodsError>
-                do { result = .success(try await client.send(API.messageStatus(channel: entry.send.channel, id: id))) } catch {
-                    result = .failure(error)
+                detail = status.failure ?? ""
+                item.set("failure", status.failure.map(JSONValue.string) ?? .null)
+            case .failure(let error):
+                let report = reporter.report(error)
+                // Only a refusal about this message (an id the API does not know) lets the others go on;
+                // anything else (network, server, auth, rate limit) would fail them all alike.
+                guard report.code == .rejected else {
+                    ctx.notice("Stopped after checking \(NumberText.grouped(items.count)) of \(NumberText.grouped(pending.count)) messages; what was learned is recorded.")
+                    throw error
                 }
-                await pacer.finished(ticket)
-                switch result {
-                case .success(let response):
-                    let status = response.value
-                    item.set("status", .string(status.status))
-                    item.set("changed", .bool(status.status != entry.status))
-                    if status.status != entry.status {
-                        changed += 1
-                        recorder.learned(status, channel: entry.send.channel, messageID: id)
-                    }
-                    detail = status.failure ?? ""
-                    item.set("failure", status.failure.map(JSONValue.string) ?? .null)
-                case .failure(let error):
-                    if case .api(let api) = error, api.status == 429 {
-                        await pacer.pause(until: api.retryAt ?? ctx.now().addingTimeInterval(300))
-                        ctx.notice("Rate limited (429): pausing until \(api.retryAt.map(ErrorReporter.utc) ?? "the cool-down ends").")
-                        continue
-                    }
-                    let report = reporter.report(error)
-                    // Every later request would fail the same way.
-                    if report.code == .auth { throw error }
-                    failed += 1
-                    if code == .success || report.code == .retryable { code = report.code == .retryable ? .retryable : .rejected }
-                    detail = report.message
-                    item.set("status", .null)
-                    item.set("error", .string(report.message))
-                }
-                break
+                failed += 1
+                code = .rejected
+                detail = report.message
+                item.set("status", .null)
+                item.set("error", .string(report.message))
             }
             rows.append([id, entry.send.channel.rawValue, entry.send.to ?? "", HistoryListing.localTime(entry.send.time), entry.state,
                          item["status"]?.stringValue ?? "?", detail])

@@ -58,15 +58,111 @@ package struct LedgerRecord: Sendable, Equatable {
 
     /// A ledger line back to a record; nil for anything that is not one (a torn or foreign line).
     package static func decode(_ bytes: UnsafeRawBufferPointer) -> LedgerRecord? {
-        guard let json = try? JSONValue.parse(Data(bytes)), json.objectValue != nil,
-              let timeText = json["time"]?.stringValue, let time = LedgerTime.parse(timeText),
-              let type = json["type"]?.stringValue.flatMap(Kind.init(rawValue:)),
-              let channel = json["channel"]?.stringValue.flatMap(Channel.init(rawValue:)) else { return nil }
-        func text(_ key: String) -> String? { json[key]?.stringValue }
-        return LedgerRecord(time: time, type: type, profile: text("profile") ?? "default", channel: channel,
-                            messageID: text("message_id"), kind: text("kind"), templateID: text("template_id"),
-                            to: text("to"), requestID: text("request_id"), outcome: text("outcome"), error: text("error"),
-                            source: text("source"), status: text("status"), failure: text("failure"))
+        // This runs for every line a query selects: the ledger's own flat shape is read directly,
+        // anything else (\u escapes, nesting, a line from elsewhere) by the general JSON parser.
+        let pairs: [(String, String)]
+        if let flat = FlatJSON.parse(bytes) {
+            pairs = flat
+        } else {
+            guard let object = (try? JSONValue.parse(Data(bytes)))?.objectValue else { return nil }
+            pairs = object.compactMap { key, value in value.stringValue.map { (key, $0) } }
+        }
+        var time: Date?, type: Kind?, channel: Channel?
+        var record = LedgerRecord(time: Date(timeIntervalSince1970: 0), type: .send, profile: "default", channel: .whatsapp)
+        for (key, text) in pairs {
+            switch key {
+            case "time": time = LedgerTime.parse(text)
+            case "type": type = Kind(rawValue: text)
+            case "channel": channel = Channel(rawValue: text)
+            case "profile": record.profile = text
+            case "message_id": record.messageID = text
+            case "kind": record.kind = text
+            case "template_id": record.templateID = text
+            case "to": record.to = text
+            case "request_id": record.requestID = text
+            case "outcome": record.outcome = text
+            case "error": record.error = text
+            case "source": record.source = text
+            case "status": record.status = text
+            case "failure": record.failure = text
+            default: break
+            }
+        }
+        guard let time, let type, let channel else { return nil }
+        record.time = time; record.type = type; record.channel = channel
+        return record
+    }
+}
+
+/// A one-level JSON object whose values are strings or null, with no `\u` escapes: the shape the
+/// ledger writes. Anything else is nil, for the general parser to judge.
+package enum FlatJSON {
+    package static func parse(_ b: UnsafeRawBufferPointer) -> [(String, String)]? {
+        var i = 0
+        let n = b.count
+        func skipSpace() { while i < n, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0D { i += 1 } }
+        /// At an opening quote: the string, unescaped.
+        func string() -> String? {
+            guard i < n, b[i] == 0x22 else { return nil }
+            i += 1
+            let start = i
+            while i < n, b[i] != 0x22, b[i] != 0x5C { i += 1 }
+            guard i < n else { return nil }
+            if b[i] == 0x22 {
+                defer { i += 1 }
+                return String(decoding: UnsafeRawBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
+            }
+            var out = Array(UnsafeRawBufferPointer(rebasing: b[start..<i]))
+            while i < n, b[i] != 0x22 {
+                if b[i] == 0x5C {
+                    guard i + 1 < n else { return nil }
+                    switch b[i + 1] {
+                    case 0x22, 0x5C, 0x2F: out.append(b[i + 1])
+                    case UInt8(ascii: "n"): out.append(0x0A)
+                    case UInt8(ascii: "r"): out.append(0x0D)
+                    case UInt8(ascii: "t"): out.append(0x09)
+                    case UInt8(ascii: "b"): out.append(0x08)
+                    case UInt8(ascii: "f"): out.append(0x0C)
+                    default: return nil
+                    }
+                    i += 2
+                } else {
+                    out.append(b[i])
+                    i += 1
+                }
+            }
+            guard i < n else { return nil }
+            i += 1
+            return String(decoding: out, as: UTF8.self)
+        }
+        skipSpace()
+        guard i < n, b[i] == UInt8(ascii: "{") else { return nil }
+        i += 1
+        var pairs: [(String, String)] = []
+        pairs.reserveCapacity(12)
+        skipSpace()
+        if i < n, b[i] == UInt8(ascii: "}") { i += 1; skipSpace(); return i == n ? pairs : nil }
+        while true {
+            skipSpace()
+            guard let key = string() else { return nil }
+            skipSpace()
+            guard i < n, b[i] == UInt8(ascii: ":") else { return nil }
+            i += 1
+            skipSpace()
+            if i + 4 <= n, b[i] == UInt8(ascii: "n"), b[i + 1] == UInt8(ascii: "u"), b[i + 2] == UInt8(ascii: "l"), b[i + 3] == UInt8(ascii: "l") {
+                i += 4
+            } else {
+                guard let value = string() else { return nil }
+                pairs.append((key, value))
+            }
+            skipSpace()
+            guard i < n else { return nil }
+            if b[i] == UInt8(ascii: ",") { i += 1; continue }
+            guard b[i] == UInt8(ascii: "}") else { return nil }
+            i += 1
+            skipSpace()
+            return i == n ? pairs : nil
+        }
     }
 }
 
@@ -76,7 +172,7 @@ package enum LedgerTime {
     package static let width = 24
 
     package static func format(_ date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
         var seconds = time_t(ms >= 0 ? ms / 1000 : (ms - 999) / 1000)
         let millis = Int((ms % 1000 + 1000) % 1000)
         var parts = tm()

@@ -10,15 +10,22 @@ package enum CSVText {
     }
 
     package static func field(_ raw: String) -> String {
+        let bytes = raw.utf8
+        guard let first = bytes.first else { return raw }
         var text = raw
-        if let first = text.unicodeScalars.first {
-            let rest = text.unicodeScalars.dropFirst()
-            let numeric = !rest.isEmpty && rest.allSatisfy { ("0"..."9").contains($0) || $0 == "." }
-            if "=@\t\r".unicodeScalars.contains(first) || ("+-".unicodeScalars.contains(first) && !numeric) {
-                text = "'" + text
-            }
+        let formula: Bool
+        switch first {
+        case UInt8(ascii: "="), UInt8(ascii: "@"), 0x09, 0x0D: formula = true
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            let rest = bytes.dropFirst()
+            formula = rest.isEmpty || !rest.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: ".") }
+        default: formula = false
         }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+        if formula { text = "'" + text }
+        // Bytes suffice: a comma, quote, CR or LF never occurs inside a multi-byte UTF-8 sequence.
+        guard bytes.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }) else {
+            return text
+        }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 

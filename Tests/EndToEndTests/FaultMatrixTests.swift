@@ -1,0 +1,233 @@
+import Foundation
+import Testing
+import Synchronization
+import OctopodsSandbox
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every way the API (or the network) can misbehave, against every GET and every POST command
+/// of the real binary: the contract's exit code, a clear message, no crash, no automatic resend
+/// of a POST after an ambiguous failure, and the key in no output and in no request to another
+/// origin. The misbehaving server is a loopback server of the test's own.
+@Suite struct FaultMatrixTests {
+    enum Fault: String, CaseIterable, Sendable {
+        case http500, html502, unreadableJSON, emptyBody, slowerThanTimeout, resetBeforeRequest, resetAfterRequest,
+             redirectElsewhere, rateLimited, unauthorized, forbidden, refused
+    }
+
+    struct Command: Sendable, CustomStringConvertible {
+        var arguments: [String]
+        var isPost: Bool
+        var description: String { arguments.prefix(2).joined(separator: " ") }
+    }
+
+    static let gets = [
+        Command(arguments: ["templates", "list"], isPost: false),
+        Command(arguments: ["templates", "get", "1001", "--channel", "vbm"], isPost: false),
+        Command(arguments: ["status", "100001", "--channel", "sms"], isPost: false),
+        Command(arguments: ["messages", "list"], isPost: false),
+    ]
+    static let posts = [
+        Command(arguments: ["send", "template", "1001", "--no-verify", "--to", "+14155552671", "--var", "1=a"], isPost: true),
+        Command(arguments: ["send", "interactive", "--to", "+14155552671", "--body", "Pick", "--button", "y:Yes"], isPost: true),
+        Command(arguments: ["sms", "send", "--to", "+14155552671", "--body", "hello"], isPost: true),
+        Command(arguments: ["vbm", "send", "2002", "--no-verify", "--to", "+14155552671", "--var", "1=a"], isPost: true),
+    ]
+
+    /// The exit code the contract gives, and words the message must contain.
+    static func expected(_ fault: Fault, post: Bool) -> (codes: Set<Int32>, says: String) {
+        let ambiguous: Int32 = post ? 5 : 4
+        switch fault {
+        case .http500: return ([ambiguous], "HTTP 500")
+        case .html502: return ([ambiguous], "HTTP 502")
+        case .unreadableJSON: return ([ambiguous], "could not be read")
+        case .emptyBody: return ([ambiguous], "the body is empty")
+        case .slowerThanTimeout: return ([ambiguous], "no response from http://127.0.0.1")
+        // Reset at accept: whether the request bytes had left is a race, so a POST may be either.
+        case .resetBeforeRequest: return (post ? [4, 5] : [4], "connect")
+        case .resetAfterRequest: return ([ambiguous], "connection to http://127.0.0.1")
+        case .redirectElsewhere: return ([3], "redirect")
+        case .rateLimited: return ([4], "rate limited until")
+        case .unauthorized: return ([3], "unauthorized")
+        case .forbidden: return ([3], "forbidden (403)")
+        case .refused: return ([4], "could not connect to http://127.0.0.1")
+        }
+    }
+
+    static let key = "not-a-real-key-but-secret-0001"
+
+    @Test(arguments: Fault.allCases, gets + posts)
+    func fault(_ fault: Fault, _ command: Command) async throws {
+        let elsewhere = try Counting { _ in SandboxResponse(status: 200, body: Data("{}".utf8)) }
+        let api = try FaultyAPI(fault, redirectTo: "http://127.0.0.1:\(elsewhere.server.port)/steal")
+        defer { api.stop(); elsewhere.stop() }
+        let environment = ["OCTOPODS_BASE_URL": api.url, "OCTOPODS_API_KEY": Self.key]
+        let r = try await octopods(command.arguments + ["--timeout", "1s"], environment: environment)
+        let (codes, says) = Self.expected(fault, post: command.isPost)
+        #expect(codes.contains(r.status), "\(fault) \(command): exit \(r.status)\n\(r.stderr)")
+        #expect(r.stderr.hasPrefix("error: "), "\(r.stderr)")
+        #expect(r.stderr.contains(says), "\(fault) \(command): \(r.stderr)")
+        #expect(r.stdout.isEmpty || r.stdout.hasPrefix("{\"error\"") == false)
+        #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Backtrace"))
+        if command.isPost, fault != .refused {
+            #expect(api.requests == 1, "\(fault) \(command): a POST went out \(api.requests) times")
+        }
+        #expect(elsewhere.requests == 0, "nothing, and so no key, reaches another origin")
+        if [.http500, .unreadableJSON, .emptyBody, .slowerThanTimeout, .resetAfterRequest].contains(fault), command.isPost {
+            #expect(r.stderr.contains("may have been processed"), "\(r.stderr)")
+        }
+    }
+
+    /// `history refresh` is a GET command too: any failure that is not about one message stops it
+    /// with the contract's code, and what it learned before stays recorded.
+    @Test(arguments: Fault.allCases)
+    func historyRefresh(_ fault: Fault) async throws {
+        let elsewhere = try Counting { _ in SandboxResponse(status: 200, body: Data("{}".utf8)) }
+        let api = try FaultyAPI(fault, redirectTo: "http://127.0.0.1:\(elsewhere.server.port)/steal")
+        defer { api.stop(); elsewhere.stop() }
+        let home = scratchDirectory()
+        let ledger = home.appendingPathComponent(".local/state/octopods/history.ndjson")
+        try FileManager.default.createDirectory(at: ledger.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let time = Date().addingTimeInterval(-60).formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)
+            .dateSeparator(.dash).timeSeparator(.colon))
+        let record = #"{"time":"\#(time)Z","type":"send","profile":"default","channel":"sms","kind":"sms","to":"+14155552671","message_id":"100001","outcome":"accepted"}"#
+        try Data((record + "\n").utf8).write(to: ledger)
+        let r = try await octopods(["history", "refresh", "--timeout", "1s"], environment: ["OCTOPODS_BASE_URL": api.url, "OCTOPODS_API_KEY": Self.key],
+                                   home: home)
+        let (codes, says) = Self.expected(fault, post: false)
+        #expect(codes.contains(r.status), "\(fault): exit \(r.status)\n\(r.stderr)")
+        #expect(r.stderr.contains("error: ") && r.stderr.contains(says), "\(fault): \(r.stderr)")
+        #expect(elsewhere.requests == 0)
+        #expect(try String(contentsOf: ledger, encoding: .utf8) == record + "\n", "nothing learned, nothing recorded")
+    }
+
+    /// The sandbox's own fault numbers, end to end, must agree with the loopback server's matrix.
+    @Test(arguments: [("+15550100500", 5), ("+15550100502", 5), ("+15550100200", 5), ("+15550100201", 5),
+                      ("+15550100104", 5), ("+15550100408", 5), ("+15550100429", 4)])
+    func sandboxFaultNumbers(_ phone: String, _ code: Int32) async throws {
+        let sandbox = try TestSandbox(slowResponseDelay: 3)
+        let r = try await octopods(["sms", "send", "--to", phone, "--body", "x", "--timeout", "1s"], environment: sandbox.environment)
+        #expect(r.status == code, "\(phone): \(r.stderr)")
+        #expect(sandbox.posts.count == 1, "never resent")
+    }
+}
+
+/// A count shared with a server's threads.
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
+    let stopped = Atomic<Bool>(false)
+    func add() { value.add(1, ordering: .relaxed) }
+    var count: Int { value.load(ordering: .relaxed) }
+}
+
+/// A server that counts what reaches it.
+final class Counting: Sendable {
+    let server: SandboxServer
+    let counter = Counter()
+
+    init(_ handler: @escaping @Sendable (SandboxRequest) -> SandboxResponse) throws {
+        let counter = self.counter
+        server = try SandboxServer(port: 0, handler: { request in
+            counter.add()
+            return handler(request)
+        })
+        server.start()
+    }
+
+    var requests: Int { counter.count }
+    func stop() { server.stop() }
+}
+
+/// The misbehaving API: one fault for every request.
+final class FaultyAPI: Sendable {
+    let counting: Counting?
+    let resetter: ResetAtAccept?
+    let port: UInt16
+
+    init(_ fault: FaultMatrixTests.Fault, redirectTo: String) throws {
+        switch fault {
+        case .resetBeforeRequest:
+            let resetter = try ResetAtAccept()
+            self.resetter = resetter; counting = nil; port = resetter.port
+        case .refused:
+            resetter = nil; counting = nil; port = try closedPort()
+        default:
+            let counting = try Counting { request in FaultyAPI.respond(fault, to: request, redirectTo: redirectTo) }
+            self.counting = counting; resetter = nil; port = counting.server.port
+        }
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+    var requests: Int { counting?.requests ?? resetter?.accepted ?? 0 }
+    func stop() { counting?.stop(); resetter?.stop() }
+
+    static func respond(_ fault: FaultMatrixTests.Fault, to request: SandboxRequest, redirectTo: String) -> SandboxResponse {
+        let ok = request.method == "POST" ? 201 : 200
+        let json = [HTTPField("Content-Type", "application/json")]
+        switch fault {
+        case .http500: return SandboxResponse(status: 500, headers: [HTTPField("Content-Type", "text/plain")], body: Data("Internal Server Error".utf8))
+        case .html502:
+            return SandboxResponse(status: 502, headers: [HTTPField("Content-Type", "text/html")],
+                                   body: Data("<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>".utf8))
+        case .unreadableJSON: return SandboxResponse(status: ok, headers: json, body: Data(#"{"message_id": 123, "phone_number": "+1415"#.utf8))
+        case .emptyBody: return SandboxResponse(status: ok, headers: json)
+        case .slowerThanTimeout: return SandboxResponse(status: ok, headers: json, body: Data("{}".utf8), fault: .delay(5))
+        case .resetAfterRequest: return SandboxResponse(status: ok, fault: .reset)
+        case .redirectElsewhere: return SandboxResponse(status: 302, headers: [HTTPField("Location", redirectTo)])
+        case .rateLimited:
+            // The documented body (octopods-api.md §3.4), five minutes ahead.
+            let at = Date().addingTimeInterval(300).formatted(Date.ISO8601FormatStyle(dateSeparator: .dash, dateTimeSeparator: .space,
+                                                                                       timeZone: TimeZone(identifier: "UTC") ?? .current))
+            return SandboxResponse(status: 429, headers: json,
+                                   body: Data(#"{"message": "You have fired too many requests. Please try after \#(at.dropLast()) UTC."}"#.utf8))
+        case .unauthorized: return SandboxResponse(status: 401, headers: json, body: Data(#"{"error": "Unauthorized"}"#.utf8))
+        case .forbidden: return SandboxResponse(status: 403, headers: json, body: Data(#"{"error": "Forbidden"}"#.utf8))
+        case .resetBeforeRequest, .refused: return SandboxResponse(status: 500)
+        }
+    }
+}
+
+/// Accepts each connection and resets it at once (SO_LINGER 0), before reading a byte.
+final class ResetAtAccept: Sendable {
+    let fd: Int32
+    let port: UInt16
+    let counter = Counter()
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 16) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        port = UInt16(bigEndian: address.sin_port)
+        let counter = self.counter
+        Thread.detachNewThread {
+            while !counter.stopped.load(ordering: .relaxed) {
+                let client = accept(fd, nil, nil)
+                if client < 0 { if counter.stopped.load(ordering: .relaxed) { return }; continue }
+                counter.add()
+                var option = linger(l_onoff: 1, l_linger: 0)
+                _ = setsockopt(client, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+                close(client)
+            }
+        }
+    }
+
+    var accepted: Int { counter.count }
+
+    func stop() {
+        counter.stopped.store(true, ordering: .relaxed)
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+    }
+}
