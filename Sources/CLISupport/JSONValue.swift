@@ -367,8 +367,8 @@ package indirect enum JSONValue: Sendable, Equatable {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// JSON string escaping; control characters (and DEL, and the C1 range) always escaped,
-    /// so JSON output is as safe on a terminal as a table.
+    /// JSON string escaping; control characters (and DEL, the C1 range and the bidirectional
+    /// controls) always escaped, so JSON output is as safe on a terminal as a table.
     package static func quote(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
         for scalar in s.unicodeScalars {
@@ -386,6 +386,10 @@ package indirect enum JSONValue: Sendable, Equatable {
                                         hexDigits[Int(v >> 4) & 0xF], hexDigits[Int(v) & 0xF]])
             case 0x20..<0x7F:
                 out.append(UInt8(v))
+            case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069:
+                // Bidirectional controls would reorder what a terminal shows; escaped, they stay the same JSON.
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), hexDigits[Int(v >> 12) & 0xF], hexDigits[Int(v >> 8) & 0xF],
+                                        hexDigits[Int(v >> 4) & 0xF], hexDigits[Int(v) & 0xF]])
             default:
                 out.append(contentsOf: String(scalar).utf8)
             }

@@ -55,13 +55,16 @@ package struct APIClient: Sendable {
         let request = try self.request(for: endpoint, key: key)
         let started = Date()
         trace?(Self.describe(request, key: key))
-        let response: HTTPResponse
+        var response: HTTPResponse
         do {
             response = try await transport.send(request)
         } catch {
             trace?("* \(error)\n")
             throw .transport(error, method: endpoint.method, url: Self.origin(request.url))
         }
+        // A server that echoes the key back (in an error text, a request id, any field) must not
+        // get it printed, stored in the history or cached: it is cut out before anything reads the body.
+        response.body = Self.redact(response.body, key: key)
         let elapsed = Int(Date().timeIntervalSince(started) * 1000)
         trace?(Self.describe(response, key: key, milliseconds: elapsed))
 
@@ -122,6 +125,22 @@ package struct APIClient: Sendable {
     }
 
     /// Defence in depth: even a server that echoes the key back never gets it printed.
+    package static func redact(_ body: Data, key: String) -> Data {
+        let needle = Data(key.utf8)
+        guard needle.count >= 4, var found = body.range(of: needle) else { return body }
+        var out = Data()
+        var start = body.startIndex
+        while true {
+            out.append(body[start..<found.lowerBound])
+            out.append(contentsOf: redacted.utf8)
+            start = found.upperBound
+            guard let next = body.range(of: needle, in: start..<body.endIndex) else { break }
+            found = next
+        }
+        out.append(body[start..<body.endIndex])
+        return out
+    }
+
     package static func redact(_ text: String, key: String) -> String {
         guard key.count >= 4 else { return text }
         return text.replacingOccurrences(of: key, with: redacted)
