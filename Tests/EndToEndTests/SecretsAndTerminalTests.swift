@@ -35,20 +35,27 @@ import OctopodsSandbox
     }
 
     @Test func theKeyIsNeverInTheProcessArguments() async throws {
-        let slow = try Counting { _ in SandboxResponse(status: 200, body: Data("[]".utf8), fault: .delay(5)) }
+        let slow = try Counting { _ in SandboxResponse(status: 200, body: Data("[]".utf8), fault: .delay(120)) }
         defer { slow.stop() }
         let process = Process()
         process.executableURL = octopodsBinary
-        process.arguments = ["templates", "list", "--timeout", "10s"]
+        process.arguments = ["templates", "list", "--timeout", "300s"]
         process.environment = ["HOME": scratchDirectory().path, "OCTOPODS_BASE_URL": "http://127.0.0.1:\(slow.server.port)",
                                "OCTOPODS_API_KEY": Self.key, "SWIFT_BACKTRACE": "enable=no"]
+        let errors = Pipe()
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = errors
         try process.run()
-        defer { process.terminate(); process.waitUntilExit() }
-        for _ in 0..<50 where slow.requests == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        defer { if process.isRunning { process.terminate() }; process.waitUntilExit() }
+        for _ in 0..<400 where slow.requests == 0 { try await Task.sleep(for: .milliseconds(50)) }
         #expect(slow.requests == 1, "the request is in flight")
-        let cmdline = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(process.processIdentifier)/cmdline"))
+        guard process.isRunning else {
+            process.waitUntilExit()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            Issue.record("octopods ended early (\(process.terminationStatus)): \(text)")
+            return
+        }
+        let cmdline = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/\(process.processIdentifier)/cmdline")).readToEnd() ?? Data()
         let shown = String(decoding: cmdline, as: UTF8.self).replacingOccurrences(of: "\0", with: " ")
         #expect(shown.contains("templates list"))
         #expect(!shown.contains(Self.key), "what ps shows: \(shown)")
