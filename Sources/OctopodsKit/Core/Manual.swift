@@ -17,6 +17,9 @@ package enum Manual {
                               "Fetched templates, kept for \(Int(TemplateCache.lifetime / 60)) minutes so repeated sends check a template once."),
                 ManPage.Entry("${XDG_CACHE_HOME:-~/.cache}/octopods/template-lists/",
                               "The template ids and names the last 'templates list' saw, for shell completion."),
+                ManPage.Entry("${XDG_STATE_HOME:-~/.local/state}/octopods/history.ndjson",
+                              "The history ledger: one JSON line per send and per status learned (mode 0600; no key, no message text). "
+                                  + "sandbox-history.ndjson beside it for --sandbox runs. See 'octopods history'."),
                 ManPage.Entry("${XDG_STATE_HOME:-~/.local/state}/octopods/sandbox.json",
                               "The state of 'octopods sandbox' (messages, statuses, rate-limit history)."),
             ],
