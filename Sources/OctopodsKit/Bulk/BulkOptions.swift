@@ -48,16 +48,7 @@ package struct BulkOptions: Sendable, Equatable {
             throw .usage(UsageError("--max-wait is for single sends; a bulk run always waits out a 429 and sends the row again", path: path))
         }
         journal = arguments.string("journal")
-        if let text = arguments.string("rate") {
-            if text == "off" {
-                rate = nil
-            } else {
-                guard let parsed = Pacer.Rate.parse(text) else {
-                    throw .usage(UsageError("invalid value for '--rate': '\(text)' is not N/DURATION (e.g. 55/10s) or off", path: path))
-                }
-                rate = parsed
-            }
-        }
+        if let text = arguments.string("rate") { rate = try Pacer.Rate.option(text, path: path) }
         concurrency = arguments.integer("concurrency") ?? 4
         skipInvalid = arguments.flag("skip-invalid")
         resendUnknown = arguments.flag("resend-unknown")

@@ -23,6 +23,15 @@ package actor Pacer {
             return Rate(count: count, window: window)
         }
 
+        /// A `--rate` flag's value: nil for `off`.
+        package static func option(_ text: String, path: [String]) throws(OctopodsError) -> Rate? {
+            if text == "off" { return nil }
+            guard let rate = parse(text) else {
+                throw .usage(UsageError("invalid value for '--rate': '\(text)' is not N/DURATION (e.g. 55/10s) or off", path: path))
+            }
+            return rate
+        }
+
         /// Requests arrive a little later than they leave, and not all equally late; spacing
         /// the window out by 1% (at most 100 ms) keeps the server's count under the limit.
         var spacing: Double { window + min(window * 0.01, 0.1) }

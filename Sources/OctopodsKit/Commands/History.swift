@@ -90,16 +90,7 @@ package struct History: Command {
             }
             if before == nil { throw .usage(UsageError("'history prune' needs --before WHEN (e.g. --before 90d)", path: path)) }
         }
-        if let text = arguments.string("rate") {
-            if text == "off" {
-                rate = nil
-            } else {
-                guard let parsed = Pacer.Rate.parse(text) else {
-                    throw .usage(UsageError("invalid value for '--rate': '\(text)' is not N/DURATION (e.g. 55/10s) or off", path: path))
-                }
-                rate = parsed
-            }
-        }
+        if let text = arguments.string("rate") { rate = try Pacer.Rate.option(text, path: path) }
     }
 
     static func time(_ text: String, flag: String, ctx: Context) throws(OctopodsError) -> Date {

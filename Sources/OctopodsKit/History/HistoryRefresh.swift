@@ -1,0 +1,88 @@
+import Foundation
+import CLISupport
+
+/// `octopods history refresh`: the current status of matching messages not final yet.
+struct HistoryRefresh {
+    let ctx: Context
+    let url: URL
+    let rate: Pacer.Rate?
+
+    func run(_ query: HistoryQuery) async throws(OctopodsError) -> CommandOutput {
+        var query = query
+        let settings = try ctx.resolvedSettings()
+        query.profile = settings.profile.value
+        var pending: [HistoryEntry] = []
+        var viber = 0, final = 0
+        _ = try query.run(url) { entry in
+            guard entry.send.messageID != nil, entry.send.outcome == "accepted" else { return }
+            if entry.send.channel == .vbm { viber += 1 } else if entry.isFinal { final += 1 } else { pending.append(entry) }
+        }
+        if viber > 0 { ctx.notice("Skipping \(NumberText.grouped(viber)) Viber messages: Viber has no status endpoint.") }
+        let headers = ["MESSAGE ID", "CHANNEL", "TO", "SENT", "BEFORE", "STATUS", "DETAIL"]
+        guard !pending.isEmpty else {
+            let message = "No messages of profile '\(query.profile ?? "")' to refresh: "
+                + (final > 0 ? "\(NumberText.grouped(final)) matching ones are final." : "none match.")
+            if try OutputFormat.resolve(ctx) != .table { ctx.notice(message) }
+            return CommandOutput(items: [], table: Table(headers: headers, rows: []), emptyMessage: message)
+        }
+        let client = ctx.apiClient(settings)
+        let recorder = HistoryRecorder(ledger: Ledger(url: url), profile: settings.profile.value, ctx: ctx)
+        defer { recorder.close() }
+        let pacer = Pacer(rate: rate, now: ctx.now, sleep: ctx.sleep)
+        let reporter = ErrorReporter(now: ctx.now)
+        var items: [JSONValue] = [], rows: [[String]] = []
+        var changed = 0, failed = 0
+        var code = ExitCode.success
+        ctx.notice("Checking \(NumberText.grouped(pending.count)) messages…")
+        entries: for entry in pending {
+            guard let id = entry.send.messageID else { continue }
+            var item: JSONValue = ["message_id": .string(id), "channel": .string(entry.send.channel.rawValue),
+                                   "to": entry.send.to.map(JSONValue.string) ?? .null,
+                                   "time": .string(LedgerTime.format(entry.send.time)),
+                                   "before": .string(entry.state)]
+            var detail = ""
+            let ticket: Int
+            do { ticket = try await pacer.acquire() } catch {
+                code = .interrupted
+                break entries
+            }
+            let result: Result<APIResponse<MessageStatus>, OctopodsError>
+            do { result = .success(try await client.send(API.messageStatus(channel: entry.send.channel, id: id))) } catch {
+                result = .failure(error)
+            }
+            await pacer.finished(ticket)
+            switch result {
+            case .success(let response):
+                let status = response.value
+                item.set("status", .string(status.status))
+                item.set("changed", .bool(status.status != entry.status))
+                if status.status != entry.status {
+                    changed += 1
+                    recorder.learned(status, channel: entry.send.channel, messageID: id)
+                }
+                detail = status.failure ?? ""
+                item.set("failure", status.failure.map(JSONValue.string) ?? .null)
+            case .failure(let error):
+                let report = reporter.report(error)
+                // Only a refusal about this message (an id the API does not know) lets the others go on;
+                // anything else (network, server, auth, rate limit) would fail them all alike.
+                guard report.code == .rejected else {
+                    ctx.notice("Stopped after checking \(NumberText.grouped(items.count)) of \(NumberText.grouped(pending.count)) messages; what was learned is recorded.")
+                    throw error
+                }
+                failed += 1
+                code = .rejected
+                detail = report.message
+                item.set("status", .null)
+                item.set("error", .string(report.message))
+            }
+            rows.append([id, entry.send.channel.rawValue, entry.send.to ?? "", HistoryListing.localTime(entry.send.time), entry.state,
+                         item["status"]?.stringValue ?? "?", detail])
+            items.append(item)
+        }
+        ctx.notice("Checked \(NumberText.grouped(items.count)) of \(NumberText.grouped(pending.count)) messages: \(NumberText.grouped(changed)) changed"
+                   + (failed > 0 ? ", \(NumberText.grouped(failed)) could not be checked" : "") + ".")
+        if code == .interrupted { ctx.stderr.write("Interrupted: what was learned so far is recorded.\n") }
+        return CommandOutput(items: items, table: Table(headers: headers, rows: rows, flexibleColumn: 6), exitCode: code)
+    }
+}
