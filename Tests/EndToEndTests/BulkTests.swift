@@ -39,16 +39,8 @@ import OctopodsSandbox
         var runs = 0
         while !finished && runs < 40 {
             runs += 1
-            let process = Process()
-            process.executableURL = octopodsBinary
-            process.arguments = ["send", "template", "1001", "--from", file.path, "--rate", "off", "--concurrency", "4"]
-            var env = sandbox.environment
-            env["HOME"] = dir.path
-            env["NO_PROXY"] = "127.0.0.1"
-            process.environment = env
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try startOctopods(["send", "template", "1001", "--from", file.path, "--rate", "off", "--concurrency", "4"],
+                                            environment: sandbox.environment, home: dir)
             let delay = UInt64.random(in: 30_000_000...250_000_000, using: &generator)
             try await Task.sleep(nanoseconds: delay)
             if process.isRunning {
@@ -119,17 +111,9 @@ import OctopodsSandbox
         let sandbox = try TestSandbox()
         let dir = scratchDirectory()
         let file = csv(120, in: dir)
-        let process = Process()
-        process.executableURL = octopodsBinary
-        process.arguments = ["send", "template", "1001", "--from", file.path, "--rate", "30/1s", "--concurrency", "2"]
-        var env = sandbox.environment
-        env["HOME"] = dir.path
-        env["NO_PROXY"] = "127.0.0.1"
-        process.environment = env
         let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
+        let process = try startOctopods(["send", "template", "1001", "--from", file.path, "--rate", "30/1s", "--concurrency", "2"],
+                                        environment: sandbox.environment, home: dir, stderr: errors)
         // Interrupt once it is demonstrably sending. Watched from a GCD thread: a test task
         // sleeping on the cooperative pool can be starved past the end of the run under load.
         let pid = process.processIdentifier

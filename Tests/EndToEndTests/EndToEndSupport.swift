@@ -39,13 +39,7 @@ func octopods(_ arguments: [String], environment: [String: String] = [:], stdin:
 
 private func runBlocking(_ arguments: [String], environment: [String: String], stdin: String, home: URL,
                          timeout: Double) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = octopodsBinary
-    process.arguments = arguments
-    var env = ["PATH": "/usr/bin:/bin", "HOME": home.path, "NO_PROXY": "127.0.0.1,localhost",
-               "SWIFT_BACKTRACE": "enable=no"]
-    env.merge(environment) { _, new in new }
-    process.environment = env
+    let process = octopodsProcess(arguments, environment: environment, home: home)
     let input = Pipe(), output = Pipe(), errors = Pipe()
     process.standardInput = input
     process.standardOutput = output
@@ -65,6 +59,28 @@ private func runBlocking(_ arguments: [String], environment: [String: String], s
     killer.cancel()
     return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// The binary as `octopods(...)` runs it (a clean environment, a private HOME), not yet started.
+func octopodsProcess(_ arguments: [String], environment: [String: String], home: URL) -> Process {
+    let process = Process()
+    process.executableURL = octopodsBinary
+    process.arguments = arguments
+    var env = ["PATH": "/usr/bin:/bin", "HOME": home.path, "NO_PROXY": "127.0.0.1,localhost",
+               "SWIFT_BACKTRACE": "enable=no"]
+    env.merge(environment) { _, new in new }
+    process.environment = env
+    return process
+}
+
+/// Started, not waited for: for tests that signal it or look at it while it runs. stdout is
+/// discarded; stderr too unless a pipe is given.
+func startOctopods(_ arguments: [String], environment: [String: String], home: URL, stderr: Pipe? = nil) throws -> Process {
+    let process = octopodsProcess(arguments, environment: environment, home: home)
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = stderr ?? FileHandle.nullDevice
+    try process.run()
+    return process
 }
 
 func scratchDirectory() -> URL {

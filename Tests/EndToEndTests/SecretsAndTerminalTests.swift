@@ -37,15 +37,10 @@ import OctopodsSandbox
     @Test func theKeyIsNeverInTheProcessArguments() async throws {
         let slow = try Counting { _ in SandboxResponse(status: 200, body: Data("[]".utf8), fault: .delay(120)) }
         defer { slow.stop() }
-        let process = Process()
-        process.executableURL = octopodsBinary
-        process.arguments = ["templates", "list", "--timeout", "300s"]
-        process.environment = ["HOME": scratchDirectory().path, "OCTOPODS_BASE_URL": "http://127.0.0.1:\(slow.server.port)",
-                               "OCTOPODS_API_KEY": Self.key, "SWIFT_BACKTRACE": "enable=no"]
         let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
+        let process = try startOctopods(["templates", "list", "--timeout", "300s"],
+                                        environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(slow.server.port)", "OCTOPODS_API_KEY": Self.key],
+                                        home: scratchDirectory(), stderr: errors)
         defer { if process.isRunning { process.terminate() }; process.waitUntilExit() }
         for _ in 0..<400 where slow.requests == 0 { try await Task.sleep(for: .milliseconds(50)) }
         #expect(slow.requests == 1, "the request is in flight")

@@ -118,11 +118,12 @@ package struct BulkRun: Sendable {
         let journal = try Journal(url: journalURL, command: plan.command)
         let tally = Tally()
         let output = OutputLines(ctx.stdout)
-        let client = try ctx.apiClient()
+        let settings = try ctx.resolvedSettings()
+        let client = ctx.apiClient(settings)
         let queue = try RowQueue(url: input.url, plan: plan, earlier: earlier, resendUnknown: options.resendUnknown,
                                  output: output, tally: tally)
         let progress = Progress(ctx: ctx, total: check.toSend, tally: tally)
-        let history = ctx.historyRecorder(disabled: send.noLedger)
+        let history = ctx.historyRecorder(settings, disabled: send.noLedger)
         defer { history?.close() }
         ctx.takeOverInterrupts()
         let sendStarted = ctx.now()

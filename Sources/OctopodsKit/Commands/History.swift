@@ -125,27 +125,29 @@ package struct History: Command {
 
     func prune(_ ctx: Context, url: URL, before: Date) throws(OctopodsError) -> CommandOutput {
         let shown = HistoryListing.localTime(before)
+        func result(_ counts: (removed: Int, kept: Int)) -> CommandOutput {
+            let done = !dryRun && counts.removed > 0
+            let kept = "\(NumberText.grouped(counts.kept)) kept in \(url.path)."
+            if done {
+                ctx.notice("Removed \(NumberText.grouped(counts.removed)) records older than \(shown); " + kept)
+            } else {
+                ctx.notice("\(counts.removed == 0 ? "Nothing to remove" : "Would remove \(NumberText.grouped(counts.removed)) records")"
+                           + " older than \(shown); " + kept)
+            }
+            return CommandOutput(json: ["file": .string(url.path), "before": .string(LedgerTime.format(before)), "dry_run": .bool(!done),
+                                        "removed": .int(counts.removed), "kept": .int(counts.kept)])
+        }
+        // With --yes there is nothing to ask, so no counting pass first.
+        if yes, !dryRun { return result(try Ledger.prune(url, before: before, dryRun: false)) }
         let counted = try Ledger.prune(url, before: before, dryRun: true)
-        func result(_ counts: (removed: Int, kept: Int), done: Bool) -> CommandOutput {
-            CommandOutput(json: ["file": .string(url.path), "before": .string(LedgerTime.format(before)), "dry_run": .bool(!done),
-                                 "removed": .int(counts.removed), "kept": .int(counts.kept)])
+        if dryRun || counted.removed == 0 { return result(counted) }
+        guard ctx.stdinIsTTY else {
+            throw .usage(UsageError("'history prune' deletes \(NumberText.grouped(counted.removed)) records; pass --yes to confirm when not at a terminal",
+                                    path: ["history"]))
         }
-        if dryRun || counted.removed == 0 {
-            ctx.notice("\(counted.removed == 0 ? "Nothing to remove" : "Would remove \(NumberText.grouped(counted.removed)) records")"
-                       + " older than \(shown); \(NumberText.grouped(counted.kept)) kept in \(url.path).")
-            return result(counted, done: false)
+        guard ctx.confirm("Delete \(NumberText.grouped(counted.removed)) history records older than \(shown)?") else {
+            throw .failed("not confirmed; nothing was deleted")
         }
-        if !yes {
-            guard ctx.stdinIsTTY else {
-                throw .usage(UsageError("'history prune' deletes \(NumberText.grouped(counted.removed)) records; pass --yes to confirm when not at a terminal",
-                                        path: ["history"]))
-            }
-            guard ctx.confirm("Delete \(NumberText.grouped(counted.removed)) history records older than \(shown)?") else {
-                throw .failed("not confirmed; nothing was deleted")
-            }
-        }
-        let counts = try Ledger.prune(url, before: before, dryRun: false)
-        ctx.notice("Removed \(NumberText.grouped(counts.removed)) records older than \(shown); \(NumberText.grouped(counts.kept)) kept in \(url.path).")
-        return result(counts, done: true)
+        return result(try Ledger.prune(url, before: before, dryRun: false))
     }
 }

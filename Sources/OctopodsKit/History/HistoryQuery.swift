@@ -52,18 +52,15 @@ package struct HistoryQuery: Sendable, Equatable {
         let since = self.since.map { Array(LedgerTime.format($0).utf8) }
         let until = self.until.map { Array(LedgerTime.format($0).utf8) }
         var result = Result()
-        func inRange(_ line: UnsafeRawBufferPointer) -> Bool? {
-            guard let time = LedgerLine.time(line) else { return nil }
-            if let since, LedgerLine.compare(time, since) < 0 { return false }
-            return true
-        }
+        func beforeSince(_ time: UnsafeRawBufferPointer) -> Bool { since.map { LedgerLine.compare(time, $0) < 0 } ?? false }
+        func atOrAfterUntil(_ time: UnsafeRawBufferPointer) -> Bool { until.map { LedgerLine.compare(time, $0) >= 0 } ?? false }
 
         // Pass 1: statuses. A status always comes after its send, so one older than --since
         // belongs to a send that is filtered out anyway; --until does not bound it (a send
         // inside the range may have been delivered after it).
         var learned: [String: (status: String, time: Date, failure: String?)] = [:]
         try Ledger.forEachLine(url) { line in
-            guard inRange(line) == true, LedgerLine.type(line) == .status,
+            guard let time = LedgerLine.time(line), !beforeSince(time), LedgerLine.type(line) == .status,
                   let record = LedgerRecord.decode(line), let key = record.messageKey, let status = record.status else { return }
             if let known = learned[key], known.time > record.time { return }
             learned[key] = (status, record.time, record.failure)
@@ -78,12 +75,11 @@ package struct HistoryQuery: Sendable, Equatable {
         var ring: [HistoryEntry] = []
         var next = 0
         try Ledger.forEachLine(url) { line in
-            guard let range = inRange(line) else {
+            guard let time = LedgerLine.time(line) else {
                 if !line.isEmpty { result.unreadable += 1 }
                 return
             }
-            guard range, LedgerLine.type(line) == .send else { return }
-            if let until, let time = LedgerLine.time(line), LedgerLine.compare(time, until) >= 0 { return }
+            guard !beforeSince(time), !atOrAfterUntil(time), LedgerLine.type(line) == .send else { return }
             for needle in needles where !LedgerLine.contains(line, needle) { return }
             guard let record = LedgerRecord.decode(line) else { result.unreadable += 1; return }
             var entry = HistoryEntry(send: record)

@@ -73,16 +73,10 @@ package final class HistoryRecorder: Sendable {
 }
 
 extension Context {
-    /// The recorder for a send run; nil with --no-ledger or the profile's `ledger = off`.
-    func historyRecorder(disabled: Bool) -> HistoryRecorder? {
-        guard !disabled else { return nil }
-        let profile: String
-        if sandbox != nil {
-            profile = "sandbox"
-        } else {
-            guard let settings = try? Settings.resolve(self), settings.ledger else { return nil }
-            profile = settings.profile.value
-        }
-        return HistoryRecorder(ledger: Ledger(url: Ledger.location(self)), profile: profile, ctx: self)
+    /// The recorder for a send run, from the settings its client was made with (--sandbox runs
+    /// are profile "sandbox"); nil with --no-ledger or the profile's `ledger = off`.
+    func historyRecorder(_ settings: Settings, disabled: Bool) -> HistoryRecorder? {
+        guard !disabled, settings.ledger else { return nil }
+        return HistoryRecorder(ledger: Ledger(url: Ledger.location(self)), profile: settings.profile.value, ctx: self)
     }
 }

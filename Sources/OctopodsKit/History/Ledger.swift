@@ -123,6 +123,11 @@ package final class Ledger: Sendable {
             throw .failed("cannot read the history ledger \(url.path): \(String(cString: strerror(errno)))")
         }
         defer { Glibc.close(fd) }
+        try forEachLine(fd, url, body)
+    }
+
+    /// The same, from an open descriptor (`url` names it in errors).
+    static func forEachLine(_ fd: Int32, _ url: URL, _ body: (UnsafeRawBufferPointer) -> Void) throws(OctopodsError) {
         let chunk = 1 << 20
         var buffer = [UInt8](repeating: 0, count: chunk)
         var end = 0
@@ -164,46 +169,53 @@ package final class Ledger: Sendable {
     // MARK: Pruning
 
     /// Rewrites the ledger without the records older than `before`, holding the writers' lock
-    /// throughout; with `dryRun` only counts. Lines that are not records are dropped too.
+    /// throughout; with `dryRun` only counts. Lines that are not records are dropped too. When
+    /// nothing is to go, the file is left as it is.
     package static func prune(_ url: URL, before: Date, dryRun: Bool) throws(OctopodsError) -> (removed: Int, kept: Int) {
-        let cutoff = Array(LedgerTime.format(before).utf8)
-        var removed = 0, kept = 0
-        guard FileManager.default.fileExists(atPath: url.path) else { return (0, 0) }
-        let fd = Glibc.open(url.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .failed("cannot open the history ledger \(url.path): \(String(cString: strerror(errno)))") }
-        defer { Glibc.close(fd) }
-        if !dryRun, flock(fd, LOCK_EX) != 0 {
-            throw .failed("cannot lock the history ledger \(url.path): \(String(cString: strerror(errno)))")
+        func failure(_ what: String) -> OctopodsError {
+            .failed("cannot \(what) the history ledger \(url.path): \(String(cString: strerror(errno)))")
         }
-        var output: [UInt8] = []
+        let fd = Glibc.open(url.path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return (0, 0) }
+            throw failure("open")
+        }
+        defer { Glibc.close(fd) }
+        if !dryRun, flock(fd, LOCK_EX) != 0 { throw failure("lock") }
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).prune-\(getpid())")
         var out: Int32 = -1
         if !dryRun {
             out = Glibc.open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            guard out >= 0 else { throw .failed("cannot write \(temp.path): \(String(cString: strerror(errno)))") }
+            guard out >= 0 else { throw failure("write a new copy of") }
         }
-        var writeFailure: String?
-        try forEachLine(url) { line in
-            guard let time = LedgerLine.time(line) else { removed += 1; return }
-            if LedgerLine.compare(time, cutoff) < 0 { removed += 1; return }
+        var replaced = false
+        defer {
+            if out >= 0 { Glibc.close(out) }
+            if !dryRun, !replaced { unlink(temp.path) }
+        }
+        let cutoff = Array(LedgerTime.format(before).utf8)
+        var removed = 0, kept = 0
+        // Kept lines are written out a megabyte at a time; with `dryRun` only counted.
+        var output: [UInt8] = []
+        var problem: String?
+        func flush() {
+            if problem == nil { problem = writeAll(out, output) }
+            output.removeAll(keepingCapacity: true)
+        }
+        try forEachLine(fd, url) { line in
+            guard let time = LedgerLine.time(line), LedgerLine.compare(time, cutoff) >= 0 else { removed += 1; return }
             kept += 1
             guard !dryRun else { return }
             output.append(contentsOf: line)
             output.append(0x0A)
-            if output.count >= 1 << 20, writeFailure == nil {
-                writeFailure = writeAll(out, output)
-                output.removeAll(keepingCapacity: true)
-            }
+            if output.count >= 1 << 20 { flush() }
         }
-        guard !dryRun else { return (removed, kept) }
-        if writeFailure == nil { writeFailure = writeAll(out, output) }
-        if writeFailure == nil, fsync(out) != 0 { writeFailure = String(cString: strerror(errno)) }
-        Glibc.close(out)
-        if writeFailure == nil, rename(temp.path, url.path) != 0 { writeFailure = String(cString: strerror(errno)) }
-        if let writeFailure {
-            unlink(temp.path)
-            throw .failed("cannot rewrite the history ledger \(url.path): \(writeFailure); it is unchanged")
-        }
+        guard !dryRun, removed > 0 else { return (removed, kept) }
+        flush()
+        if problem == nil, fsync(out) != 0 { problem = String(cString: strerror(errno)) }
+        if problem == nil, rename(temp.path, url.path) != 0 { problem = String(cString: strerror(errno)) }
+        if let problem { throw .failed("cannot rewrite the history ledger \(url.path): \(problem); it is unchanged") }
+        replaced = true
         let directory = Glibc.open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directory >= 0 { fsync(directory); Glibc.close(directory) }
         return (removed, kept)

@@ -573,24 +573,10 @@ struct InteractiveValidator {
         try text(label, buttonPath, max: Self.listButtonMax)
 
         let path = actionPath.key("sections")
-        let sections = try array(action["sections"], path, missing: "a list needs 1 to 10 sections of rows")
-        if sections.isEmpty {
-            throw fail("\(name(path)) is empty; a list needs at least 1 section with rows",
-                       hint: "Add {\"title\": \"…\", \"rows\": [{\"id\": \"…\", \"title\": \"…\"}]}.")
-        }
-        if sections.count > Self.sectionsMax {
-            throw fail("\(count(path, sections.count, "sections", builderFlag: Flag.section)); WhatsApp allows at most 10 sections",
-                       hint: "Merge sections; a list holds at most 10 rows in all.")
-        }
-        var rowsBySection: [[JSONValue]] = []
-        for (s, section) in sections.enumerated() {
-            let sectionPath = path.index(s)
-            _ = try object(section, sectionPath, missing: "")
-            let rowsPath = sectionPath.key("rows")
-            let rows = try array(section["rows"], rowsPath, missing: "each section needs at least 1 row")
-            if rows.isEmpty { throw fail("\(name(rowsPath)) is empty; each section needs at least 1 row", hint: nil) }
-            rowsBySection.append(rows)
-        }
+        let (sections, rowsBySection) = try self.sections(
+            action, path, itemsKey: "rows", missing: "a list needs 1 to 10 sections of rows",
+            empty: "a list needs at least 1 section with rows", emptyHint: "Add {\"title\": \"…\", \"rows\": [{\"id\": \"…\", \"title\": \"…\"}]}.",
+            overHint: "Merge sections; a list holds at most 10 rows in all.", itemsNeeded: "each section needs at least 1 row")
         let total = rowsBySection.reduce(0) { $0 + $1.count }
         if total > Self.rowsMax {
             let over = total - Self.rowsMax
@@ -633,6 +619,31 @@ struct InteractiveValidator {
         }
     }
 
+    /// `action.sections` of a list or product_list: 1 to 10 objects, each checked by `check`
+    /// first, then holding a non-empty array under `itemsKey`. Returns the sections and their items.
+    private func sections(_ action: JSONValue, _ path: Path, itemsKey: String, missing: String, empty: String, emptyHint: String,
+                          overHint: String, itemsNeeded: String,
+                          check: (JSONValue, Path) throws(OctopodsError) -> Void = { _, _ in }
+    ) throws(OctopodsError) -> ([JSONValue], [[JSONValue]]) {
+        let sections = try array(action["sections"], path, missing: missing)
+        if sections.isEmpty { throw fail("\(name(path)) is empty; \(empty)", hint: emptyHint) }
+        if sections.count > Self.sectionsMax {
+            throw fail("\(count(path, sections.count, "sections", builderFlag: Flag.section)); WhatsApp allows at most 10 sections",
+                       hint: overHint)
+        }
+        var itemsBySection: [[JSONValue]] = []
+        for (s, section) in sections.enumerated() {
+            let sectionPath = path.index(s)
+            _ = try object(section, sectionPath, missing: "")
+            try check(section, sectionPath)
+            let itemsPath = sectionPath.key(itemsKey)
+            let items = try array(section[itemsKey], itemsPath, missing: itemsNeeded)
+            if items.isEmpty { throw fail("\(name(itemsPath)) is empty; \(itemsNeeded)", hint: nil) }
+            itemsBySection.append(items)
+        }
+        return (sections, itemsBySection)
+    }
+
     private func product(_ action: JSONValue, _ actionPath: Path) throws(OctopodsError) {
         for key in ["catalog_id", "product_retailer_id"] {
             let path = actionPath.key(key)
@@ -647,26 +658,15 @@ struct InteractiveValidator {
         if catalog.allSatisfy(\.isWhitespace) { throw fail("\(name(catalogPath)) is empty", hint: nil) }
 
         let path = actionPath.key("sections")
-        let sections = try array(action["sections"], path, missing: "a product_list message needs 1 to 10 sections of products")
-        if sections.isEmpty {
-            throw fail("\(name(path)) is empty; a product_list message needs at least 1 section",
-                       hint: "Add {\"title\": \"…\", \"product_items\": [{\"product_retailer_id\": \"…\"}]}.")
-        }
-        if sections.count > Self.sectionsMax {
-            throw fail("\(count(path, sections.count, "sections", builderFlag: Flag.section)); WhatsApp allows at most 10 sections",
-                       hint: "Merge sections.")
-        }
-        var itemsBySection: [[JSONValue]] = []
-        for (s, section) in sections.enumerated() {
-            let sectionPath = path.index(s)
-            _ = try object(section, sectionPath, missing: "")
+        let (_, itemsBySection) = try sections(
+            action, path, itemsKey: "product_items", missing: "a product_list message needs 1 to 10 sections of products",
+            empty: "a product_list message needs at least 1 section",
+            emptyHint: "Add {\"title\": \"…\", \"product_items\": [{\"product_retailer_id\": \"…\"}]}.",
+            overHint: "Merge sections.", itemsNeeded: "every section needs at least 1 product"
+        ) { section, sectionPath throws(OctopodsError) in
             let titlePath = sectionPath.key("title")
             let title = try string(section["title"], titlePath, missing: "every product_list section needs a title")
             try text(title, titlePath, max: Self.sectionTitleMax, quoted: true)
-            let itemsPath = sectionPath.key("product_items")
-            let items = try array(section["product_items"], itemsPath, missing: "every section needs at least 1 product")
-            if items.isEmpty { throw fail("\(name(itemsPath)) is empty; every section needs at least 1 product", hint: nil) }
-            itemsBySection.append(items)
         }
         let total = itemsBySection.reduce(0) { $0 + $1.count }
         if total > Self.productItemsMax {

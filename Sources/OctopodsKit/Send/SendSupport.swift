@@ -100,11 +100,12 @@ extension Context {
         if options.wait, options.until == "read", plan.statusChannel == .sms {
             throw .usage(UsageError("SMS has no read receipts; use --until delivered"))
         }
-        let client = try apiClient()
+        let settings = try resolvedSettings()
+        let client = apiClient(settings)
         if options.dryRun { return try dryRun(plan, client: client) }
         if globals.verbose { for note in plan.notes { stderr.write("* \(note)\n") } }
 
-        let recorder = historyRecorder(disabled: options.noLedger)
+        let recorder = historyRecorder(settings, disabled: options.noLedger)
         defer { recorder?.close() }
         let response: APIResponse<SendResult>
         do {
