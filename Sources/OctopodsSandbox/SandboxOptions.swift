@@ -1,4 +1,5 @@
 import Foundation
+import CLISupport
 
 /// How a `SandboxAPI` behaves: where it keeps state, how fast time moves, how strict the limits are.
 package struct SandboxOptions: Sendable {
@@ -34,16 +35,7 @@ package struct SandboxOptions: Sendable {
     /// `${XDG_STATE_HOME:-$HOME/.local/state}/octopods/sandbox.json`. A relative or empty
     /// `XDG_STATE_HOME` is ignored, as the XDG spec asks.
     package static func defaultStateFile(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        let base: URL
-        if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") {
-            base = URL(fileURLWithPath: xdg, isDirectory: true)
-        } else {
-            let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
-                ?? FileManager.default.homeDirectoryForCurrentUser.path
-            base = URL(fileURLWithPath: home, isDirectory: true)
-                .appendingPathComponent(".local", isDirectory: true)
-                .appendingPathComponent("state", isDirectory: true)
-        }
-        return base.appendingPathComponent("octopods", isDirectory: true).appendingPathComponent("sandbox.json")
+        XDGDirectory.state.octopods(environment: environment, home: XDGDirectory.home(environment: environment))
+            .appendingPathComponent("sandbox.json")
     }
 }

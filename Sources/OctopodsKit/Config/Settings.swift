@@ -33,9 +33,7 @@ package struct Settings: Sendable {
         if let env = ctx.environment[EnvironmentVariable.config.rawValue], !env.isEmpty {
             return (URL(fileURLWithPath: env), EnvironmentVariable.config.rawValue)
         }
-        let base = ctx.environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? ctx.homeDirectory.appendingPathComponent(".config")
-        return (base.appendingPathComponent("octopods").appendingPathComponent("config"), "default")
+        return (ctx.directory(.config).appendingPathComponent("config"), "default")
     }
 
     /// Reads the config file; nil when it does not exist.

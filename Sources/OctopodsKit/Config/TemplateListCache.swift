@@ -18,9 +18,7 @@ package struct TemplateListCache: Sendable {
 
     package init(_ ctx: Context) {
         // The same root as TemplateCache.
-        let base = ctx.environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : nil }
-            ?? ctx.homeDirectory.appendingPathComponent(".cache")
-        directory = base.appendingPathComponent("octopods").appendingPathComponent("template-lists")
+        directory = ctx.directory(.cache).appendingPathComponent("template-lists")
     }
 
     func file(baseURL: String, channel: Channel, key: String) -> URL {

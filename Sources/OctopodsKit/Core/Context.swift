@@ -66,6 +66,12 @@ package struct Context: Sendable {
             && environment["TERM"] != "dumb"
     }
 
+    /// `$XDG_…_HOME/octopods`, or its default under the home directory; a relative or empty
+    /// XDG variable is ignored (one rule for every lookup: `XDGDirectory`).
+    package func directory(_ kind: XDGDirectory) -> URL {
+        kind.octopods(environment: environment, home: homeDirectory)
+    }
+
     /// A warning or hint on stderr (suppressed by --quiet).
     package func notice(_ text: String) {
         guard !globals.quiet else { return }

@@ -1,4 +1,5 @@
 import Foundation
+import CLISupport
 import Dispatch
 import Synchronization
 #if canImport(Glibc)
@@ -169,8 +170,7 @@ extension Context {
             stdinIsTTY: isatty(STDIN_FILENO) == 1,
             terminalWidth: stdoutIsTTY ? terminalColumns() : nil,
             environment: environment,
-            homeDirectory: environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-                ?? FileManager.default.homeDirectoryForCurrentUser,
+            homeDirectory: XDGDirectory.home(environment: environment),
             now: { Date() },
             sleep: { seconds in try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000)) },
             makeTransport: { CurlTransport(timeout: $0) },

@@ -28,10 +28,7 @@ package final class Ledger: Sendable {
     /// `history.ndjson`, or `sandbox-history.ndjson` for --sandbox runs so that practice sends
     /// never mix with real ones. A relative or empty XDG_STATE_HOME is ignored, as the XDG spec asks.
     package static func location(_ ctx: Context) -> URL {
-        let base = ctx.environment["XDG_STATE_HOME"].flatMap { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : nil }
-            ?? ctx.homeDirectory.appendingPathComponent(".local/state")
-        return base.appendingPathComponent("octopods")
-            .appendingPathComponent(ctx.globals.sandbox ? "sandbox-history.ndjson" : "history.ndjson")
+        return ctx.directory(.state).appendingPathComponent(ctx.globals.sandbox ? "sandbox-history.ndjson" : "history.ndjson")
     }
 
     /// Appends the records as whole lines, after a newline if a killed writer left the file

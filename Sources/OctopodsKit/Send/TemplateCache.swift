@@ -12,9 +12,7 @@ package struct TemplateCache: Sendable {
     let now: @Sendable () -> Date
 
     package init(_ ctx: Context) {
-        let base = ctx.environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : nil }
-            ?? ctx.homeDirectory.appendingPathComponent(".cache")
-        directory = base.appendingPathComponent("octopods").appendingPathComponent("templates")
+        directory = ctx.directory(.cache).appendingPathComponent("templates")
         now = ctx.now
     }
 
