@@ -192,7 +192,8 @@ package struct ArgumentParser: Sendable {
                     continue
                 }
                 guard let next = spec.subcommand(named: token) else {
-                    throw unknownCommand(token, in: spec, path: result.path)
+                    let following = argv[(index + 1)...].first { !$0.hasPrefix("-") }
+                    throw unknownCommand(token, in: spec, path: result.path, following: following)
                 }
                 spec = next
                 result.path.append(token)
@@ -209,12 +210,31 @@ package struct ArgumentParser: Sendable {
         return result
     }
 
-    private func unknownCommand(_ word: String, in spec: CommandSpec, path: [String]) -> UsageError {
+    private func unknownCommand(_ word: String, in spec: CommandSpec, path: [String], following: String? = nil) -> UsageError {
+        let parent = ([program.name] + path).joined(separator: " ")
+        if let swapped = swappedNounAndVerb(word, path: path, following: following) {
+            return UsageError("unknown command '\(word)' for '\(parent)'",
+                              suggestion: "Did you mean '\(([program.name] + swapped).joined(separator: " "))'?", path: path)
+        }
         let names = spec.subcommands.filter { !$0.hidden }.map(\.name)
         let guess = Suggestions.closest(to: word, among: names)
-        let parent = ([program.name] + path).joined(separator: " ")
         return UsageError("unknown command '\(word)' for '\(parent)'",
                           suggestion: guess.map { "Did you mean '\($0)'?" }, path: path)
+    }
+
+    /// `send sms` for `sms send`, `list templates` for `templates list`: the two words of a
+    /// command typed in the other order.
+    private func swappedNounAndVerb(_ word: String, path: [String], following: String?) -> [String]? {
+        let root = program.root
+        if path.count == 1, let verb = path.first,
+           let group = root.subcommand(named: word), group.isGroup, group.subcommand(named: verb) != nil {
+            return [word, verb]
+        }
+        if path.isEmpty, let noun = following,
+           let group = root.subcommand(named: noun), group.isGroup, group.subcommand(named: word) != nil {
+            return [noun, word]
+        }
+        return nil
     }
 
     private func checkPositionals(_ result: ParsedArguments, _ spec: CommandSpec) throws(UsageError) {

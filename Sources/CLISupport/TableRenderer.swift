@@ -27,16 +27,13 @@ package struct TableRenderer: Sendable {
             max(TerminalText.width(table.headers[c]), cells.map { TerminalText.width($0[c]) }.max() ?? 0)
         }
         if let width, columns > 0 {
-            let total = widths.reduce(0, +) + 2 * (columns - 1)
-            if total > width {
-                let flex = table.flexibleColumn ?? (widths.indices.max { widths[$0] < widths[$1] } ?? 0)
-                let others = total - widths[flex]
-                widths[flex] = max(TerminalText.width(table.headers[flex]), width - others, 8)
-            }
+            widths = Self.fit(widths, headers: table.headers.map(TerminalText.width), into: width,
+                              flexible: table.flexibleColumn)
         }
         var lines: [String] = []
         let header = (0..<columns).map { c -> String in
-            let text = TerminalText.pad(table.headers[c], to: c == columns - 1 ? 0 : widths[c])
+            let cut = TerminalText.truncate(table.headers[c], to: widths[c])
+            let text = TerminalText.pad(cut, to: c == columns - 1 ? 0 : widths[c])
             return color ? "\u{1B}[1m\(text)\u{1B}[0m" : text
         }
         lines.append(header.joined(separator: "  "))
@@ -50,6 +47,42 @@ package struct TableRenderer: Sendable {
             lines.append(rendered.joined(separator: "  "))
         }
         return lines.map { $0.replacingTrailingSpaces() }.joined(separator: "\n") + "\n"
+    }
+
+    /// Column widths that fit `width` terminal columns (two spaces between columns). The
+    /// flexible column gives up width first, down to its header or 10 columns; then the widest
+    /// columns shrink together ("water filling": every column wider than a common cap is cut to
+    /// it, narrow ones keep their width), down to 3 columns each (1 on a very narrow terminal). A table whose columns cannot
+    /// fit even then is as narrow as it can be; cells are cut with one "…" either way.
+    package static func fit(_ natural: [Int], headers: [Int], into width: Int, flexible: Int?) -> [Int] {
+        var widths = natural
+        let separators = 2 * max(0, widths.count - 1)
+        func total() -> Int { widths.reduce(0, +) + separators }
+        guard total() > width else { return widths }
+        if let flexible, widths.indices.contains(flexible) {
+            let floor = min(widths[flexible], max(headers[flexible], 10))
+            widths[flexible] = max(floor, widths[flexible] - (total() - width))
+        }
+        guard total() > width else { return widths }
+        let budget = width - separators
+        // Three columns each ("ab…"), or one on a terminal too narrow even for that.
+        var floors = widths.map { min($0, 3) }
+        if floors.reduce(0, +) > budget { floors = widths.map { min($0, 1) } }
+        // The largest cap at which the capped widths fit the budget.
+        var low = 0, high = widths.max() ?? 0
+        while low < high {
+            let cap = (low + high + 1) / 2
+            let used = widths.indices.reduce(0) { $0 + max(floors[$1], min(widths[$1], cap)) }
+            if used <= budget { low = cap } else { high = cap - 1 }
+        }
+        widths = widths.indices.map { max(floors[$0], min(widths[$0], low)) }
+        // Integer caps leave a remainder: hand it back, one column each, to the columns that were cut.
+        var spare = budget - widths.reduce(0, +)
+        for i in widths.indices where spare > 0 && widths[i] < natural[i] {
+            widths[i] += 1
+            spare -= 1
+        }
+        return widths
     }
 }
 

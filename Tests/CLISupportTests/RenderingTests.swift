@@ -93,6 +93,30 @@ import Testing
         #expect(out.contains("7     a_rather_long…  Rejected"))
     }
 
+    @Test(arguments: [120, 80, 60, 40, 20])
+    func neverWiderThanTheTerminal(_ width: Int) {
+        let wide = Table(headers: ["ID", "NAME", "LANG", "STATUS", "VARIABLES"],
+                         rows: [["1001", "appointment_reminder_with_a_long_name", "en_US", "Accepted",
+                                 "body: 3 (name, date, time); header: 1 (image url); buttons: 2 (url suffix, payload)"],
+                                ["7", "otp", "en", "Rejected", "body: 1"]],
+                         flexibleColumn: 1)
+        let out = TableRenderer(width: width, color: false).render(wide)
+        for line in out.split(separator: "\n") {
+            #expect(TerminalText.width(String(line)) <= width, "\(width): \(line)")
+        }
+        // Narrow columns keep their width while the wide ones give it up.
+        if width >= 60 { #expect(out.contains("1001  ") && out.contains("en_US")) }
+        // One ellipsis style: a cut cell ends with a single "…".
+        #expect(!out.contains("……"))
+    }
+
+    @Test func fitSharesTheCutAmongTheWidestColumns() {
+        // 10 + 40 + 40 + 4 separators = 94 → 60: both wide columns shrink to the same width.
+        let widths = TableRenderer.fit([10, 40, 40], headers: [2, 4, 4], into: 60, flexible: nil)
+        #expect(widths == [10, 23, 23])
+        #expect(widths.reduce(0, +) + 4 <= 60)
+    }
+
     @Test func colourOnlyWhenAsked() {
         let plain = TableRenderer(width: 80, color: false).render(table) { _, _ in "31" }
         #expect(!plain.contains("\u{1B}"))

@@ -200,6 +200,16 @@ let templatesJSON = """
         #expect(json.stderr.hasSuffix(#""retryable":false,"exit_code":2}}"# + "\n"))
     }
 
+    @Test(arguments: [(["send", "sms", "--to", "+14155552671"], "octopods sms send"),
+                      (["list", "templates"], "octopods templates list"),
+                      (["get", "templates", "1001"], "octopods templates get"),
+                      (["send", "vbm"], "octopods vbm send")])
+    func swappedNounAndVerbSuggestsTheCommand(_ argv: [String], _ command: String) async {
+        let r = await run(argv)
+        #expect(r.code == .usage)
+        #expect(r.stderr.contains("Did you mean '\(command)'?"), "\(r.stderr)")
+    }
+
     @Test func httpBaseURLRefused() async {
         let r = await run(["--base-url", "http://app.octopods.io", "templates", "list"])
         #expect(r.code == .usage)

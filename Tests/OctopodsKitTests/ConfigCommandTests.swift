@@ -77,6 +77,23 @@ import CLISupport
         #expect(xdg.stdout == "/tmp/xdg/octopods/config\n")
     }
 
+    @Test func getAndPathPrintBareValuesWhenPiped() async {
+        // Not a terminal and no -o: the bare value, so $(octopods config path) is a path.
+        let path = await run(["config", "path"], environment: ["OCTOPODS_CONFIG": "/tmp/x/octo.ini"])
+        #expect(path.stdout == "/tmp/x/octo.ini\n")
+        let get = await run(["config", "get", "base_url"], environment: [:])
+        #expect(get.stdout == "https://app.octopods.io\n")
+        // JSON only when asked for.
+        let json = await run(["config", "path", "-o", "json"], environment: ["OCTOPODS_CONFIG": "/tmp/x/octo.ini"])
+        #expect(json.stdout == #"{"path":"/tmp/x/octo.ini"}"# + "\n")
+    }
+
+    @Test func listShowsTheConfigPathWhole() async {
+        let long = "/tmp/" + String(repeating: "deeply/nested/", count: 8) + "config"
+        let r = await run(["config", "list", "-o", "table"], environment: ["OCTOPODS_CONFIG": long])
+        #expect(r.stdout.contains("\n  \(long)\n"))
+    }
+
     @Test func masking() {
         #expect(ConfigCommand.mask("abcdefghijklmnop") == "****mnop")
         #expect(ConfigCommand.mask("short") == "****")

@@ -127,8 +127,10 @@ package enum ConfigCommand {
                 throw .configuration("\(key) is not set for profile '\(settings.profile.value)'",
                                      hint: "Set it with: octopods config set \(key)")
             }
-            return CommandOutput(json: ["key": .string(key), "value": .string(value), "source": .string(entry.source)],
-                                 text: value + "\n")
+            var output = CommandOutput(json: ["key": .string(key), "value": .string(value), "source": .string(entry.source)],
+                                       text: value + "\n")
+            output.bare = true
+            return output
         }
     }
 
@@ -188,8 +190,9 @@ package enum ConfigCommand {
             ]
             var table = Table(headers: ["SETTING", "VALUE", "SOURCE"], rows: rows.map { [$0.key, $0.value ?? "-", $0.source] })
             table.rows.append(["profile", settings.profile.value, settings.profile.source])
-            table.rows.append(["config file", settings.configURL.path, settings.configSource])
-            return CommandOutput(json: json, table: table)
+            // The path on a line of its own, never cut to fit a table column.
+            let footer = "\nConfig file (\(settings.configSource)):\n  \(settings.configURL.path)\n"
+            return CommandOutput(json: json, table: table, text: footer)
         }
     }
 
@@ -202,7 +205,9 @@ package enum ConfigCommand {
 
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
             let (url, _) = Settings.configLocation(ctx)
-            return CommandOutput(json: ["path": .string(url.path)], text: url.path + "\n")
+            var output = CommandOutput(json: ["path": .string(url.path)], text: url.path + "\n")
+            output.bare = true
+            return output
         }
     }
 }

@@ -8,8 +8,12 @@ package struct CommandOutput: Sendable {
     /// For lists: what `-o ndjson` prints, one per line.
     package var items: [JSONValue]?
     package var table: Table?
-    /// Human text for table mode when the result is not a table (a template's detail).
+    /// Human text for table mode when the result is not a table (a template's detail); after
+    /// a table, lines that belong under it (where the settings came from).
     package var text: String?
+    /// A single value for scripts (`config get`, `config path`): printed bare even when
+    /// stdout is not a terminal, like `git config`; JSON only when `-o json` asks for it.
+    package var bare = false
     /// Said on stderr in table mode when a list is empty ("No templates match.").
     package var emptyMessage: String?
     package var exitCode: ExitCode = .success
@@ -51,6 +55,10 @@ package struct Printer: Sendable {
     package var ctx: Context
 
     package func print(_ output: CommandOutput) {
+        if output.bare, ctx.globals.output == nil, let text = output.text {
+            ctx.stdout.write(TerminalText.sanitize(text, keepNewlines: true))
+            return
+        }
         switch format {
         case .json:
             guard let json = output.json ?? output.items.map(JSONValue.array) else { return }
@@ -76,6 +84,7 @@ package struct Printer: Sendable {
                 ctx.stdout.write(renderer.render(table) { column, cell in
                     column == statusColumn ? Self.statusColor(cell) : nil
                 })
+                if let text = output.text { ctx.stdout.write(TerminalText.sanitize(text, keepNewlines: true)) }
             } else if let text = output.text {
                 ctx.stdout.write(TerminalText.sanitize(text, keepNewlines: true))
             } else if let json = output.json ?? output.items.map(JSONValue.array) {
