@@ -38,10 +38,39 @@ import CLISupport
 }
 
 @Suite struct JournalTests {
+    let now = fixedNow
+
+    func input(_ content: String, at path: String = "/data/orders.csv") -> JournalInput {
+        JournalInput(identity: path, size: content.utf8.count, sha256: SHA256.hex(content))
+    }
+
+    func open(_ url: URL, _ input: JournalInput, command: String = "send template 1", newRun: Bool = false,
+              resendUnknown: Bool = false) async throws(OctopodsError) -> Journal {
+        try await Journal.open(url, input: input, command: command, newRun: newRun, resendUnknown: resendUnknown, now: now)
+    }
+
+    /// The message and hint a refused open prints, or nil when it opened.
+    func refusal(_ url: URL, _ input: JournalInput, command: String = "send template 1", newRun: Bool = false,
+                 resendUnknown: Bool = false) async -> (code: ExitCode, text: String)? {
+        do {
+            _ = try await open(url, input, command: command, newRun: newRun, resendUnknown: resendUnknown)
+            return nil
+        } catch {
+            let report = ErrorReporter(now: { fixedNow }).report(error)
+            return (report.code, report.message + "\n" + (report.hint ?? ""))
+        }
+    }
+
+    func states(_ url: URL) throws -> [Int: Journal.Entry] {
+        try Journal.peek(url)?.summary.states ?? [:]
+    }
+
     @Test func recordsReopensAndSurvivesATornLine() async throws {
         let url = temporaryDirectory().appendingPathComponent("run.journal")
+        let orders = input("a,b\n")
         do {
-            let journal = try Journal(url: url, command: "send template 1")
+            let journal = try await open(url, orders)
+            #expect(journal.decision == .fresh)
             try await journal.record(.init(line: 2, hash: "a", state: .sending))
             try await journal.record(.init(line: 2, hash: "a", state: .accepted, messageID: "42"))
             try await journal.record(.init(line: 3, hash: "b", state: .sending))
@@ -52,25 +81,142 @@ import CLISupport
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(#"{"line":4,"ha"#.utf8))
         try handle.close()
-        let states = try Journal.peek(url)
+        let states = try states(url)
         #expect(states[2]?.state == .accepted)
         #expect(states[2]?.messageID == "42")
         #expect(states[3]?.state == .sending)
         #expect(states[4] == nil)
-        let reopened = try Journal(url: url, command: "send template 1")
-        #expect(await reopened.tornLines == 1)
+        let reopened = try await open(url, orders)
+        #expect(reopened.decision == .resume)
+        #expect(reopened.previous.tornLines == 1)
+        #expect(reopened.previous.lastStart == Journal.Run(at: fixedNow, pid: Int(getpid())))
         try await reopened.record(.init(line: 4, hash: "c", state: .accepted, messageID: "43"))
-        #expect(try Journal.peek(url)[4]?.messageID == "43")  // not glued onto the torn line
-        #expect(throws: OctopodsError.self) { try Journal(url: url, command: "sms send") }
+        #expect(try self.states(url)[4]?.messageID == "43")  // not glued onto the torn line
     }
 
     @Test func concurrentRecordsAllLand() async throws {
         let url = temporaryDirectory().appendingPathComponent("many.journal")
-        let journal = try Journal(url: url, command: "x")
+        let journal = try await open(url, input("x"))
         await withTaskGroup(of: Void.self) { group in
             for i in 0..<200 { group.addTask { try? await journal.record(.init(line: i, hash: "h", state: .accepted)) } }
         }
-        #expect(try Journal.peek(url).count == 200)
+        #expect(try states(url).count == 200)
+    }
+
+    /// Two runs of one journal: the second is refused at once, naming the first.
+    @Test func aSecondOpenIsRefusedWhileTheFirstHoldsIt() async throws {
+        let url = temporaryDirectory().appendingPathComponent("busy.journal")
+        let orders = input("rows")
+        var first: Journal? = try await open(url, orders)
+        let refused = await refusal(url, orders)
+        #expect(refused?.code == .usage)
+        #expect(refused?.text.hasPrefix("the journal \(url.path) is in use by another octopods run (pid \(getpid()), started 2026-09-21 14:13:20 UTC); nothing was sent") == true,
+                "\(refused?.text ?? "opened")")
+        #expect(try Journal.peek(url)?.inUse == true)
+        _ = first
+        first = nil
+        #expect(try Journal.peek(url)?.inUse == false)
+        let second = try await open(url, orders)
+        #expect(second.decision == .resume)
+    }
+
+    /// The four cases of the lifecycle, and --new-run.
+    @Test func lifecycle() async throws {
+        let dir = temporaryDirectory()
+        let url = dir.appendingPathComponent("orders.journal")
+        let v1 = input("version one"), v2 = input("version two")
+        do {
+            let journal = try await open(url, v1)
+            try await journal.record(.init(line: 2, hash: "a", state: .accepted, messageID: "1"))
+            try await journal.record(.init(line: 3, hash: "b", state: .unknown))
+        }
+        // Unfinished, different content: refused, saying what the old run sent.
+        let changed = await refusal(url, v2)
+        #expect(changed?.code == .usage)
+        #expect(changed?.text.contains("/data/orders.csv changed since its run began: the unfinished run in the journal \(url.path), last started 2026-09-21 14:13:20 UTC, sent 2 rows (1 with no recorded answer) from the earlier version; nothing was sent") == true, "\(changed?.text ?? "")")
+        #expect(changed?.text.contains("start over with this version with --new-run") == true)
+        // Unfinished, same content: resumed.
+        do {
+            let journal = try await open(url, v1)
+            #expect(journal.decision == .resume)
+            #expect(await journal.states.count == 2)
+            try await journal.finish(at: fixedNow.addingTimeInterval(60))
+        }
+        // Finished, same content: refused, naming the journal, when, and --new-run.
+        let again = await refusal(url, v1)
+        #expect(again?.code == .usage)
+        #expect(again?.text.hasPrefix("/data/orders.csv was sent already: the run in the journal \(url.path) finished at 2026-09-21 14:14:20 UTC (1 accepted, 0 rejected, 1 unknown); nothing was sent\nTo send it again, add --new-run") == true,
+                "\(again?.text ?? "")")
+        #expect(again?.text.contains("To resend only the 1 rows with no recorded answer, add --resend-unknown") == true)
+        // …unless the rows with no answer are to be resent.
+        do {
+            let journal = try await open(url, v1, resendUnknown: true)
+            #expect(journal.decision == .resume)
+            try await journal.record(.init(line: 3, hash: "b", state: .accepted, messageID: "2"))
+            try await journal.finish(at: fixedNow.addingTimeInterval(120))
+        }
+        #expect(await refusal(url, v1, resendUnknown: true) != nil)  // nothing left to resend
+        // Finished, different content: a new run; the old journal is kept with its finish time.
+        do {
+            let journal = try await open(url, v2)
+            #expect(journal.decision == .replace(newRun: false))
+            #expect(journal.archived?.lastPathComponent == "orders.finished-20260921T141520Z.journal")
+            #expect(await journal.states.isEmpty)
+            #expect(journal.previous.finish?.accepted == 2)
+        }
+        let kept = dir.appendingPathComponent("orders.finished-20260921T141520Z.journal")
+        #expect(try Journal.peek(kept)?.summary.input == v1)
+        #expect(try Journal.peek(url)?.summary.input == v2)
+        // --new-run on an unfinished run: kept with its start time, a number added when taken.
+        do {
+            let journal = try await open(url, v2, newRun: true)
+            #expect(journal.decision == .replace(newRun: true))
+            #expect(journal.archived?.lastPathComponent == "orders.stopped-20260921T141320Z.journal")
+        }
+        do {
+            let journal = try await open(url, v2, newRun: true)
+            #expect(journal.archived?.lastPathComponent == "orders.stopped-20260921T141320Z-2.journal")
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(names == ["orders.finished-20260921T141520Z.journal", "orders.journal", "orders.stopped-20260921T141320Z-2.journal",
+                          "orders.stopped-20260921T141320Z.journal"])
+    }
+
+    @Test func anotherCommandIsAUsageErrorNamingNewRun() async throws {
+        let url = temporaryDirectory().appendingPathComponent("shared.journal")
+        _ = try await open(url, input("rows"), command: "send template 1001")
+        let other = await refusal(url, input("rows"), command: "send template 1002")
+        #expect(other?.code == .usage)
+        #expect(other?.text.hasPrefix("the journal \(url.path) belongs to 'send template 1001', not 'send template 1002'; nothing was sent") == true)
+        #expect(other?.text.contains("--new-run") == true)
+    }
+
+    /// A journal for another input (planted, or a mistaken --journal) is refused; so are files
+    /// octopods did not write: a symlink, one others can write, one without a header.
+    @Test func journalsThatAreNotThisInputsAreRefused() async throws {
+        let dir = temporaryDirectory()
+        let url = dir.appendingPathComponent("planted.journal")
+        let planted = #"{"journal":"octopods bulk send","version":2,"command":"send template 1","input":"/elsewhere/other.csv","size":3,"sha256":"00"}"#
+            + "\n" + #"{"line":2,"hash":"a","state":"accepted"}"# + "\n"
+        try Data(planted.utf8).write(to: url)
+        let other = await refusal(url, input("rows"))
+        #expect(other?.text.hasPrefix("the journal \(url.path) belongs to another input (/elsewhere/other.csv, 3 bytes), not /data/orders.csv; nothing was sent") == true, "\(other?.text ?? "")")
+
+        let headless = dir.appendingPathComponent("headless.journal")
+        try Data(#"{"line":2,"hash":"a","state":"accepted"}"#.utf8).write(to: headless)
+        #expect(await refusal(headless, input("rows"))?.text.contains("has no header octopods can read") == true)
+
+        chmod(url.path, 0o666)
+        let writable = await refusal(url, input("rows"))
+        #expect(writable?.text.contains("is writable by other users") == true, "\(writable?.text ?? "")")
+
+        let victim = dir.appendingPathComponent("bashrc")
+        try Data("export A=1\n".utf8).write(to: victim)
+        let link = dir.appendingPathComponent("link.journal")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: victim)
+        let linked = await refusal(link, input("rows"))
+        #expect(linked?.text.contains("is a symbolic link") == true, "\(linked?.text ?? "")")
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "export A=1\n")
     }
 }
 
@@ -102,10 +248,11 @@ final class BulkFake: Sendable {
         return url
     }
 
-    func send(_ file: URL, _ extra: [String] = [], fake: BulkFake, clock: TestClock = TestClock(),
+    /// A run on `file`; runs on one file share a HOME (and so their journals).
+    func send(_ file: URL, _ extra: [String] = [], fake: BulkFake, clock: TestClock = TestClock(), stdinIsTTY: Bool = false,
               configure: (inout Context) -> Void = { _ in }) async -> TestRun {
-        await run(["send", "template", "1001", "--from", file.path, "--rate", "off"] + extra, transport: fake.transport, clock: clock,
-                  configure: configure)
+        await run(["send", "template", "1001", "--from", file.path, "--rate", "off"] + extra, stdinIsTTY: stdinIsTTY,
+                  transport: fake.transport, home: file.deletingLastPathComponent(), clock: clock, configure: configure)
     }
 
     @Test func sendsEveryRowOnceWithNDJSONAndJournal() async {
@@ -119,10 +266,98 @@ final class BulkFake: Sendable {
         #expect(lines.allSatisfy { $0.contains(#""status":"accepted""#) })
         #expect(r.stderr.contains("Checked 25 rows"))
         #expect(r.stderr.contains("25 accepted, 0 rejected, 0 unknown"))
+        #expect(r.stderr.contains("Journal: \(file.deletingLastPathComponent().path)/.local/state/octopods/journals/rows.csv."))
+        // The same file again: every row is in the finished journal, so nothing is sent.
         let again = await send(file, fake: fake)
-        #expect(again.code == .success)
-        #expect(fake.count == 25)  // resumed: nothing resent
-        #expect(again.stdout.split(separator: "\n").allSatisfy { $0.contains("sent by an earlier run") })
+        #expect(again.code == .usage)
+        #expect(fake.count == 25)
+        #expect(again.stdout.isEmpty)
+        #expect(again.stderr.hasPrefix("error: \(file.path) was sent already: the run in the journal "), "\(again.stderr)")
+        #expect(again.stderr.contains("finished at 2026-09-21 14:13:20 UTC (25 accepted, 0 rejected); nothing was sent"))
+        #expect(again.stderr.contains("To send it again, add --new-run"))
+        // --dry-run counts the rows the journal holds and says what a real run would do.
+        let dry = await send(file, ["--dry-run"], fake: fake)
+        #expect(dry.code == .usage)
+        #expect(dry.stdout.hasPrefix(#"{"rows":25,"valid":25,"invalid":0,"to_send":0,"in_journal":25,"journal":"#))
+        #expect(dry.stderr.contains("already holds 25 of these rows"))
+        #expect(dry.stderr.contains("A real run would stop here: \(file.path) was sent already"))
+        // --new-run sends it again, keeping the old journal.
+        let newRun = await send(file, ["--new-run"], fake: fake)
+        #expect(newRun.code == .success)
+        #expect(fake.count == 50)
+        #expect(newRun.stderr.contains("Starting a new run (--new-run); its journal is kept as "))
+        #expect(newRun.stderr.contains(".finished-20260921T141320Z.journal"))
+    }
+
+    /// The file regenerated at the same path after its run finished (a daily export): a new run.
+    @Test func aChangedFileAfterAFinishedRunIsANewRun() async throws {
+        let fake = BulkFake()
+        let file = csv(5)
+        #expect(await send(file, fake: fake).code == .success)
+        try Data("phone,name,1,2\n+14155559001,X,a,b\n".utf8).write(to: file)
+        let next = await send(file, fake: fake)
+        #expect(next.code == .success, "\(next.stderr)")
+        #expect(fake.count == 6)
+        #expect(next.stderr.contains("\(file.path) changed since the run that finished at 2026-09-21 14:13:20 UTC: this is a new run; its journal is kept as "))
+    }
+
+    /// The file changed while its run was unfinished: refused, saying what the old run sent.
+    @Test func aChangedFileMidCampaignIsRefused() async throws {
+        let fake = BulkFake()
+        let file = csv(10)
+        let stopped = await send(file, ["--concurrency", "1"], fake: fake) { ctx in ctx.isInterrupted = { fake.count >= 3 } }
+        #expect(stopped.code == .interrupted)
+        let sent = fake.count
+        try Data("phone,name,1,2\n+14155559001,X,a,b\n".utf8).write(to: file)
+        let r = await send(file, fake: fake)
+        #expect(r.code == .usage)
+        #expect(fake.count == sent)
+        #expect(r.stderr.contains("\(file.path) changed since its run began: the unfinished run in the journal "))
+        #expect(r.stderr.contains(" sent \(sent) rows from the earlier version; nothing was sent"), "\(r.stderr)")
+        #expect(r.stderr.contains("start over with this version with --new-run"))
+        let over = await send(file, ["--new-run"], fake: fake)
+        #expect(over.code == .success)
+        #expect(fake.count == sent + 1)
+    }
+
+    /// The same file with another message (another --body) on an unfinished journal: refused.
+    @Test func otherOptionsMidCampaignAreRefused() async throws {
+        let fake = BulkFake()
+        let dir = temporaryDirectory()
+        let file = dir.appendingPathComponent("sms.csv")
+        try Data("phone\n+14155550001\n+14155550002\n+14155550003\n".utf8).write(to: file)
+        func sms(_ body: String, configure: (inout Context) -> Void = { _ in }) async -> TestRun {
+            await run(["sms", "send", "--from", file.path, "--body", body, "--rate", "off", "--concurrency", "1"],
+                      transport: fake.transport, home: dir, configure: configure)
+        }
+        #expect(await sms("Sale today") { ctx in ctx.isInterrupted = { fake.count >= 1 } }.code == .interrupted)
+        let other = await sms("Last day")
+        #expect(other.code == .usage)
+        #expect(other.stderr.contains("1 rows would make another message than the unfinished run in the journal"), "\(other.stderr)")
+        #expect(fake.count == 1)
+        #expect(await sms("Sale today").code == .success)
+        #expect(fake.count == 3)
+    }
+
+    /// Rows appended while the confirmation waits are not sent: only the checked bytes are read.
+    @Test func rowsAppendedWhileConfirmingAreNotSent() async throws {
+        let fake = BulkFake()
+        let file = csv(150)
+        let r = await send(file, fake: fake, stdinIsTTY: true) { ctx in
+            ctx.confirm = { _ in
+                let more = (0..<500).map { "+1415666\(String(format: "%04d", $0)),M,a,b\n" }.joined()
+                if let handle = try? FileHandle(forWritingTo: file) {
+                    _ = try? handle.seekToEnd()
+                    try? handle.write(contentsOf: Data(more.utf8))
+                    try? handle.close()
+                }
+                return true
+            }
+        }
+        #expect(r.code == .success, "\(r.stderr)")
+        #expect(fake.count == 150)
+        #expect(r.stdout.split(separator: "\n").count == 150)
+        #expect(r.stderr.contains("Sent 150 of 150"))
     }
 
     @Test func aStray429PausesAndResendsTheRow() async {
@@ -150,11 +385,13 @@ final class BulkFake: Sendable {
         #expect(r.stdout.contains(#""line":3,"phone":"+14155550001","error":"the API rejected the request (HTTP 400)","error_code":5,"status":"rejected""#))
         #expect(r.stdout.contains(#""phone":"+14155550002","error":"the API failed with HTTP 502","status":"unknown""#))
         #expect(r.stderr.contains("warning: 1 rows went out with no recorded answer"))
-        // Run again: neither the rejected nor the unknown row is resent…
+        // Run again: the run finished, so nothing is resent; the refusal names --resend-unknown…
         let again = await send(file, fake: fake)
         #expect(fake.count == 4)
-        #expect(again.code == .unknownOutcome)
-        // …until asked to.
+        #expect(again.code == .usage)
+        #expect(again.stderr.contains("(2 accepted, 1 rejected, 1 unknown); nothing was sent"))
+        #expect(again.stderr.contains("To resend only the 1 rows with no recorded answer, add --resend-unknown"))
+        // …which resends only that row.
         let resend = await send(file, ["--resend-unknown"], fake: fake)
         #expect(fake.count == 5)
         #expect(resend.code == .unknownOutcome)  // the 502 again
@@ -209,10 +446,21 @@ final class BulkFake: Sendable {
         #expect(r.stderr.hasPrefix(prefix), "\(r.stderr)")
     }
 
-    @Test func stdinNeedsAJournal() async {
-        let r = await run(["send", "template", "1001", "--from", "-"], stdin: "phone,1,2\n+14155552671,a,b\n", transport: BulkFake().transport)
-        #expect(r.code == .usage)
-        #expect(r.stderr.hasPrefix("error: reading recipients from stdin: name a journal with --journal FILE"))
+    /// stdin has no path: its journal is named for its content, so the same rows piped again
+    /// are recognised, and other rows are another run.
+    @Test func stdinIsJournaledByItsContent() async {
+        let fake = BulkFake()
+        let home = temporaryDirectory()
+        func pipe(_ text: String) async -> TestRun {
+            await run(["send", "template", "1001", "--from", "-", "--rate", "off"], stdin: text, transport: fake.transport, home: home)
+        }
+        let rows = "phone,1,2\n+14155552671,a,b\n"
+        #expect(await pipe(rows).code == .success)
+        let again = await pipe(rows)
+        #expect(again.code == .usage)
+        #expect(again.stderr.hasPrefix("error: stdin was sent already: the run in the journal \(home.path)/.local/state/octopods/journals/stdin."))
+        #expect(await pipe("phone,1,2\n+14155552672,a,b\n").code == .success)
+        #expect(fake.count == 2)
     }
 }
 

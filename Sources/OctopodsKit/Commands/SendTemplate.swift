@@ -75,7 +75,7 @@ struct TemplateSend: Sendable {
     func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
         if bulk.isBulk {
             let send = self
-            return try await BulkRun(ctx: ctx, options: bulk, send: options) { pacer throws(OctopodsError) in
+            return try await BulkRun(ctx: ctx, command: command, options: bulk, send: options) { pacer throws(OctopodsError) in
                 try await send.bulkPlan(ctx, pacer: pacer)
             }.run()
         }
@@ -105,7 +105,7 @@ struct TemplateSend: Sendable {
         let send = self
         let channel = self.channel, mediaColumn = self.mediaColumn
         return BulkPlan(
-            command: command, statusChannel: channel == .vbm ? nil : .whatsapp,
+            statusChannel: channel == .vbm ? nil : .whatsapp,
             knows: { column in
                 if ["phone", "name", mediaColumn].contains(column) { return true }
                 guard let (section, _) = BulkColumns.placeholder(column) else { return false }
