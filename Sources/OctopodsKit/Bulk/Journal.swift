@@ -45,7 +45,7 @@ package struct JournalInput: Sendable, Equatable {
 /// a `started` line (time, pid) for each run that opened it, the rows' entries, and a
 /// `finished` line when a run went through every row. A run holds an exclusive `flock` on it
 /// from opening to exit, so a second run on the same journal refuses at once instead of
-/// sending the same rows again.
+/// sending the same rows again (the lock's semantics: docs/linux-notes.md, "flock").
 package actor Journal {
     package struct Entry: Sendable, Equatable {
         package var line: Int
