@@ -87,7 +87,7 @@ import Glibc
         let api = try FaultyAPI(fault, redirectTo: "http://127.0.0.1:\(elsewhere.server.port)/steal")
         defer { api.stop(); elsewhere.stop() }
         let home = scratchDirectory()
-        let ledger = home.appendingPathComponent(".local/state/octopods/history.ndjson")
+        let ledger = home.appendingPathComponent(".local/state/octopods/sandbox-history.ndjson")
         try FileManager.default.createDirectory(at: ledger.deletingLastPathComponent(), withIntermediateDirectories: true)
         let time = Date().addingTimeInterval(-60).formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)
             .dateSeparator(.dash).timeSeparator(.colon))
