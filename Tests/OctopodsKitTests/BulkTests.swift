@@ -53,7 +53,7 @@ import CLISupport
     func refusal(_ url: URL, _ input: JournalInput, command: String = "send template 1", newRun: Bool = false,
                  resendUnknown: Bool = false) async -> (code: ExitCode, text: String)? {
         do {
-            _ = try await open(url, input, command: command, newRun: newRun, resendUnknown: resendUnknown)
+            await (try await open(url, input, command: command, newRun: newRun, resendUnknown: resendUnknown)).close()
             return nil
         } catch {
             let report = ErrorReporter(now: { fixedNow }).report(error)
@@ -74,6 +74,7 @@ import CLISupport
             try await journal.record(.init(line: 2, hash: "a", state: .sending))
             try await journal.record(.init(line: 2, hash: "a", state: .accepted, messageID: "42"))
             try await journal.record(.init(line: 3, hash: "b", state: .sending))
+            await journal.close()
         }
         #expect(AtomicFile.mode(of: url) == 0o600)
         // A kill mid-write leaves half a line.
@@ -107,14 +108,14 @@ import CLISupport
     @Test func aSecondOpenIsRefusedWhileTheFirstHoldsIt() async throws {
         let url = temporaryDirectory().appendingPathComponent("busy.journal")
         let orders = input("rows")
-        var first: Journal? = try await open(url, orders)
+        let first = try await open(url, orders)
+        try await first.record(.init(line: 2, hash: "a", state: .accepted, messageID: "1"))
         let refused = await refusal(url, orders)
         #expect(refused?.code == .usage)
         #expect(refused?.text.hasPrefix("the journal \(url.path) is in use by another octopods run (pid \(getpid()), started 2026-09-21 14:13:20 UTC); nothing was sent") == true,
                 "\(refused?.text ?? "opened")")
         #expect(try Journal.peek(url)?.inUse == true)
-        _ = first
-        first = nil
+        await first.close()
         #expect(try Journal.peek(url)?.inUse == false)
         let second = try await open(url, orders)
         #expect(second.decision == .resume)
@@ -129,6 +130,7 @@ import CLISupport
             let journal = try await open(url, v1)
             try await journal.record(.init(line: 2, hash: "a", state: .accepted, messageID: "1"))
             try await journal.record(.init(line: 3, hash: "b", state: .unknown))
+            await journal.close()
         }
         // Unfinished, different content: refused, saying what the old run sent.
         let changed = await refusal(url, v2)
@@ -141,6 +143,7 @@ import CLISupport
             #expect(journal.decision == .resume)
             #expect(await journal.states.count == 2)
             try await journal.finish(at: fixedNow.addingTimeInterval(60))
+            await journal.close()
         }
         // Finished, same content: refused, naming the journal, when, and --new-run.
         let again = await refusal(url, v1)
@@ -154,6 +157,7 @@ import CLISupport
             #expect(journal.decision == .resume)
             try await journal.record(.init(line: 3, hash: "b", state: .accepted, messageID: "2"))
             try await journal.finish(at: fixedNow.addingTimeInterval(120))
+            await journal.close()
         }
         #expect(await refusal(url, v1, resendUnknown: true) != nil)  // nothing left to resend
         // Finished, different content: a new run; the old journal is kept with its finish time.
@@ -163,6 +167,8 @@ import CLISupport
             #expect(journal.archived?.lastPathComponent == "orders.finished-20260921T141520Z.journal")
             #expect(await journal.states.isEmpty)
             #expect(journal.previous.finish?.accepted == 2)
+            try await journal.record(.init(line: 2, hash: "c", state: .accepted, messageID: "3"))
+            await journal.close()
         }
         let kept = dir.appendingPathComponent("orders.finished-20260921T141520Z.journal")
         #expect(try Journal.peek(kept)?.summary.input == v1)
@@ -172,10 +178,13 @@ import CLISupport
             let journal = try await open(url, v2, newRun: true)
             #expect(journal.decision == .replace(newRun: true))
             #expect(journal.archived?.lastPathComponent == "orders.stopped-20260921T141320Z.journal")
+            try await journal.record(.init(line: 2, hash: "c", state: .sending))
+            await journal.close()
         }
         do {
             let journal = try await open(url, v2, newRun: true)
             #expect(journal.archived?.lastPathComponent == "orders.stopped-20260921T141320Z-2.journal")
+            await journal.close()
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         #expect(names == ["orders.finished-20260921T141520Z.journal", "orders.journal", "orders.stopped-20260921T141320Z-2.journal",
@@ -184,11 +193,32 @@ import CLISupport
 
     @Test func anotherCommandIsAUsageErrorNamingNewRun() async throws {
         let url = temporaryDirectory().appendingPathComponent("shared.journal")
-        _ = try await open(url, input("rows"), command: "send template 1001")
+        do {
+            let journal = try await open(url, input("rows"), command: "send template 1001")
+            try await journal.record(.init(line: 2, hash: "a", state: .accepted, messageID: "1"))
+            await journal.close()
+        }
         let other = await refusal(url, input("rows"), command: "send template 1002")
         #expect(other?.code == .usage)
         #expect(other?.text.hasPrefix("the journal \(url.path) belongs to 'send template 1001', not 'send template 1002'; nothing was sent") == true)
         #expect(other?.text.contains("--new-run") == true)
+    }
+
+    /// A journal whose runs never recorded a row (a wrong template id, a declined confirmation)
+    /// protects nothing: any run starts it again. A file that is not a journal is left alone.
+    @Test func aJournalWithoutRowsIsStartedAgain() async throws {
+        let dir = temporaryDirectory()
+        let url = dir.appendingPathComponent("empty.journal")
+        await (try await open(url, input("rows"), command: "send template 9999")).close()
+        let journal = try await open(url, input("other rows"), command: "send template 1001")
+        #expect(journal.decision == .fresh)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        #expect(text.split(separator: "\n").count == 2)  // one header, one start
+        #expect(text.contains(#""command":"send template 1001""#))
+        let notes = dir.appendingPathComponent("notes.txt")
+        try Data("my notes\n".utf8).write(to: notes)
+        #expect(await refusal(notes, input("rows"))?.text.contains("has no header octopods can read") == true)
+        #expect(try String(contentsOf: notes, encoding: .utf8) == "my notes\n")
     }
 
     /// A journal for another input (planted, or a mistaken --journal) is refused; so are files

@@ -216,6 +216,19 @@ package struct BulkRun: Sendable {
         let journal = try await Journal.open(journalURL, input: input.identity, command: command, newRun: options.newRun,
                                              resendUnknown: options.resendUnknown, now: ctx.now())
         announce(journal, input: input)
+        do {
+            let output = try await run(input, journal: journal)
+            await journal.close()
+            return output
+        } catch {
+            await journal.close()
+            throw error
+        }
+    }
+
+    /// The run, once its journal is open and locked: check, confirm, send, wait.
+    func run(_ input: Input, journal: Journal) async throws(OctopodsError) -> CommandOutput {
+        let journalURL = journal.url
         let earlier = await journal.states
         let (plan, pacer, check) = try await checkEveryRow(input, earlier: earlier)
         if check.invalid > 0 && !options.skipInvalid {
@@ -262,7 +275,7 @@ package struct BulkRun: Sendable {
         if !ctx.isInterrupted(), tally.stopped == nil {
             // Every row went through: a later run of the same content is refused.
             do { try await journal.finish(at: ctx.now()) } catch {
-                ctx.warn("\(error) (a later run of this file would resume it rather than refuse)")
+                ctx.warn("\(Self.describe(error)) (a later run of this file would resume it rather than refuse)")
             }
         }
         let counts = tally.snapshot
@@ -333,9 +346,14 @@ package struct BulkRun: Sendable {
         var refusal: OctopodsError?
         if let (previous, busy) = try Journal.peek(journalURL) {
             do {
-                if try Journal.decide(previous, input: input.identity, command: command, journal: journalURL, newRun: options.newRun,
-                                      resendUnknown: options.resendUnknown) == .resume {
-                    earlier = previous.states
+                switch try Journal.decide(previous, input: input.identity, command: command, journal: journalURL,
+                                          newRun: options.newRun, resendUnknown: options.resendUnknown) {
+                case .resume: earlier = previous.states
+                case .fresh: break
+                case .replace(let newRun):
+                    let when = previous.finish?.at.map { " at \(JournalTime.display($0))" } ?? ""
+                    ctx.notice(newRun ? "A real run would start over (--new-run), keeping the journal \(journalURL.path) renamed."
+                                      : "\(input.name) changed since the run that finished\(when): a real run would be a new run.")
                 }
             } catch {
                 refusal = error

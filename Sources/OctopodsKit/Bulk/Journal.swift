@@ -83,7 +83,12 @@ package actor Journal {
         package var lastStart: Run?
         /// The last `finished` line, when no run started after it.
         package var finish: Finish?
-        package var isEmpty: Bool { !hasHeader && states.isEmpty && lastStart == nil }
+        /// Nothing at all, or a header and runs that never recorded a row (a run that stopped
+        /// before sending: a wrong template id, invalid rows, a declined confirmation). Such a
+        /// journal holds nothing to protect, so it is simply started again.
+        package var isEmpty: Bool {
+            tornLines == 0 && states.isEmpty && finish == nil && (hasHeader || lastStart == nil)
+        }
 
         /// Rows whose request went out (accepted, or no recorded answer).
         package var sent: Int { states.values.filter { $0.state.wentOut }.count }
@@ -103,7 +108,7 @@ package actor Journal {
     }
 
     package let url: URL
-    private let fd: Int32
+    private var fd: Int32
     private let queue: DispatchQueue
     private var pending: [UInt8] = []
     private var waiters: [CheckedContinuation<Void, any Error>] = []
@@ -122,7 +127,13 @@ package actor Journal {
         states = decision == .resume ? previous.states : [:]
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { Glibc.close(fd) } }
+
+    /// Closes the journal, releasing its lock for the next run (the process's exit does too).
+    package func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
 
     // MARK: Opening
 
@@ -147,12 +158,12 @@ package actor Journal {
                                      resendUnknown: Bool, now: Date) throws(OctopodsError) -> Journal {
         var fd = try lockedDescriptor(url)
         let previous: Summary
-        do { previous = try summary(fd, path: url.path) } catch { close(fd); throw error }
+        do { previous = try summary(fd, path: url.path) } catch { Glibc.close(fd); throw error }
         let decision: Decision
         do {
             decision = try decide(previous, input: input, command: command, journal: url, newRun: newRun,
                                   resendUnknown: resendUnknown)
-        } catch { close(fd); throw error }
+        } catch { Glibc.close(fd); throw error }
         var archived: URL?
         if case .replace = decision {
             // Keep the old journal under a name with its finish (or last start) time, then start a
@@ -162,16 +173,21 @@ package actor Journal {
             let kept = archiveURL(url, previous: previous)
             guard rename(url.path, kept.path) == 0 else {
                 let reason = String(cString: strerror(errno))
-                close(fd)
+                Glibc.close(fd)
                 throw .invalidInput("cannot keep the old journal \(url.path) as \(kept.lastPathComponent): \(reason); nothing was sent",
                                     hint: "Move it away yourself, or choose another journal with --journal FILE.")
             }
             archived = kept
             let old = fd
-            defer { close(old) }
+            defer { Glibc.close(old) }
             fd = try lockedDescriptor(url)
         }
         var bytes: [UInt8] = []
+        if decision == .fresh, ftruncate(fd, 0) != 0 {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw .invalidInput("cannot start the journal \(url.path) again: \(reason); nothing was sent")
+        }
         if decision == .resume {
             // A run killed mid-write leaves a torn last line; start after it, not on it.
             if previous.endsMidLine { bytes.append(UInt8(ascii: "\n")) }
@@ -183,7 +199,7 @@ package actor Journal {
         let start: JSONValue = ["started": .string(LedgerTime.format(now)), "pid": .int(Int(getpid()))]
         bytes += Array((start.serialized() + "\n").utf8)
         if let failure = write(bytes, to: fd, path: url.path) {
-            close(fd)
+            Glibc.close(fd)
             throw .invalidInput("\(failure); nothing was sent", hint: "Choose where it goes with --journal FILE.")
         }
         SystemFile.syncDirectory(url.deletingLastPathComponent())
@@ -206,7 +222,7 @@ package actor Journal {
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
                 let code = errno
                 let holder = (try? summary(fd, path: url.path))?.lastStart
-                close(fd)
+                Glibc.close(fd)
                 guard code == EWOULDBLOCK else {
                     throw .invalidInput("cannot lock the journal \(url.path): \(String(cString: strerror(code))); nothing was sent")
                 }
@@ -218,7 +234,7 @@ package actor Journal {
             if fstat(fd, &own) == 0, lstat(url.path, &current) == 0, own.st_ino == current.st_ino, own.st_dev == current.st_dev {
                 return fd
             }
-            close(fd)
+            Glibc.close(fd)
         }
         throw .invalidInput("the journal \(url.path) keeps being replaced by another run; nothing was sent")
     }
@@ -247,7 +263,7 @@ package actor Journal {
             throw .invalidInput("cannot use the journal \(error.description)",
                                 hint: "Remove or fix that file, or choose another journal with --journal FILE.")
         }
-        defer { close(fd) }
+        defer { Glibc.close(fd) }
         let busy = flock(fd, LOCK_SH | LOCK_NB) != 0
         if !busy { flock(fd, LOCK_UN) }
         return (try summary(fd, path: url.path), busy)
@@ -386,7 +402,7 @@ package actor Journal {
 
     /// Records that this run went through every row: a later run of the same content is then
     /// refused (or, for changed content, starts a new journal).
-    package func finish(at date: Date) async throws {
+    package func finish(at date: Date) async throws(OctopodsError) {
         var accepted = 0, rejected = 0, unknown = 0
         for entry in states.values {
             switch entry.state {
@@ -396,8 +412,14 @@ package actor Journal {
             case .notSent: break
             }
         }
-        try await append(["finished": .string(LedgerTime.format(date)), "pid": .int(Int(getpid())),
-                          "accepted": .int(accepted), "rejected": .int(rejected), "unknown": .int(unknown)])
+        do {
+            try await append(["finished": .string(LedgerTime.format(date)), "pid": .int(Int(getpid())),
+                              "accepted": .int(accepted), "rejected": .int(rejected), "unknown": .int(unknown)])
+        } catch let error as OctopodsError {
+            throw error
+        } catch {
+            throw .failed("cannot write the journal \(url.path): \(error)")
+        }
     }
 
     private func append(_ json: JSONValue) async throws {
