@@ -369,6 +369,24 @@ final class BulkFake: Sendable {
         #expect(fake.count == 3)
     }
 
+    /// A pipe (`--from <(…)`) can be read only once: it is kept for the send pass.
+    @Test func aPipeIsReadOnceAndSentWhole() async throws {
+        let fake = BulkFake()
+        let dir = temporaryDirectory()
+        let fifo = dir.appendingPathComponent("rows.fifo")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        let path = fifo.path
+        Thread.detachNewThread {
+            let fd = open(path, O_WRONLY)
+            let text = Array("phone,1,2\n+14155550001,a,b\n+14155550002,c,d\n".utf8)
+            _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        let r = await run(["send", "template", "1001", "--from", path, "--rate", "off"], transport: fake.transport, home: dir)
+        #expect(r.code == .success, "\(r.stderr)")
+        #expect(fake.count == 2)
+    }
+
     /// Rows appended while the confirmation waits are not sent: only the checked bytes are read.
     @Test func rowsAppendedWhileConfirmingAreNotSent() async throws {
         let fake = BulkFake()
