@@ -296,7 +296,12 @@ final class BulkFake: Sendable {
         #expect(lines.allSatisfy { $0.contains(#""status":"accepted""#) })
         #expect(r.stderr.contains("Checked 25 rows"))
         #expect(r.stderr.contains("25 accepted, 0 rejected, 0 unknown"))
-        #expect(r.stderr.contains("Journal: \(file.deletingLastPathComponent().path)/.local/state/octopods/journals/rows.csv."))
+        let journals = file.deletingLastPathComponent().appendingPathComponent(".local/state/octopods/journals")
+        #expect(r.stderr.contains("Journal: \(journals.path)/rows.csv."))
+        #expect(AtomicFile.mode(of: journals) == 0o700)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: journals.path)) ?? []
+        #expect(names.count == 1)
+        #expect(names.allSatisfy { AtomicFile.mode(of: journals.appendingPathComponent($0)) == 0o600 })
         // The same file again: every row is in the finished journal, so nothing is sent.
         let again = await send(file, fake: fake)
         #expect(again.code == .usage)
