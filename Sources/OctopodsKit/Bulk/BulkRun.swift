@@ -183,7 +183,7 @@ package struct BulkRun: Sendable {
         let journalURL = try journalURL(input, create: false)
         var earlier: [Int: Journal.Entry] = [:]
         var refusal: OctopodsError?
-        if let (previous, busy) = try Journal.peek(journalURL) {
+        if let previous = try Journal.peek(journalURL) {
             do {
                 switch try Journal.decide(previous, input: input.identity, command: command, journal: journalURL,
                                           newRun: options.newRun, resendUnknown: options.resendUnknown) {
@@ -199,7 +199,6 @@ package struct BulkRun: Sendable {
                 // Count what the journal holds for this command: the rows a real run would not send.
                 if previous.command == command { earlier = previous.states }
             }
-            if busy { refusal = Journal.inUse(journalURL, by: previous.lastStart) }
         }
         let (_, _, check) = try await checkEveryRow(input, earlier: earlier)
         refusal = refusal ?? Self.changedSinceEarlier(check, journal: journalURL)

@@ -252,9 +252,9 @@ package actor Journal {
     }
 
     /// The states, header and runs an existing journal records, without opening it for writing
-    /// or locking it (for `--dry-run`); nil when there is none. `inUse` tells whether another
-    /// run holds it now.
-    package static func peek(_ url: URL) throws(OctopodsError) -> (summary: Summary, inUse: Bool)? {
+    /// or locking it (for `--dry-run`: even a shared lock, held for a moment, would make a real
+    /// run starting then refuse); nil when there is none.
+    package static func peek(_ url: URL) throws(OctopodsError) -> Summary? {
         let fd: Int32
         do {
             guard let opened = try SystemFile.openOwned(url, flags: O_RDONLY) else { return nil }
@@ -264,9 +264,7 @@ package actor Journal {
                                 hint: "Remove or fix that file, or choose another journal with --journal FILE.")
         }
         defer { Glibc.close(fd) }
-        let busy = flock(fd, LOCK_SH | LOCK_NB) != 0
-        if !busy { flock(fd, LOCK_UN) }
-        return (try summary(fd, path: url.path), busy)
+        return try summary(fd, path: url.path)
     }
 
     /// Reads a journal from the start of `fd`.
