@@ -69,7 +69,7 @@ import OctopodsSandbox
 
     /// The last state of each line in the one journal under `home`'s state directory.
     func journalStates(home: URL) throws -> [Int: String] {
-        let directory = home.appendingPathComponent(".local/state/octopods/journals")
+        let directory = home.appendingPathComponent(".local/state/octopods/journals/sandbox")
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".journal") }
         let name = try #require(names.count == 1 ? names.first : nil, "\(names)")
         var states: [Int: String] = [:]

@@ -92,7 +92,7 @@ import Glibc
         let file = phoneList(6, in: dir)
         let send = ["sms", "send", "--from", file.path, "--body", "Hello", "--rate", "off"]
         let journal = try await journalPath(send, sandbox: sandbox, home: dir)
-        #expect(journal.hasPrefix(dir.path + "/.local/state/octopods/journals/phones.csv."))
+        #expect(journal.hasPrefix(dir.path + "/.local/state/octopods/journals/sandbox/phones.csv."))
 
         // Unfinished: killed after its first row.
         let stopped = try startHeldRun(file, sandbox: sandbox, home: dir)

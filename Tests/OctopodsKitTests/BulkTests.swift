@@ -275,12 +275,14 @@ func whileHeldByAChildOfOurs<T>(_ body: () async throws(OctopodsError) -> T) asy
 }
 
 /// `run` for a bulk send that may open a journal an earlier run of this test closed.
-func runBulk(_ argv: [String], stdin: String = "", stdinIsTTY: Bool = false, transport: (any HTTPTransport)? = nil,
-             home: URL? = nil, clock: TestClock = TestClock(), configure: (inout Context) -> Void = { _ in }) async -> TestRun {
+func runBulk(_ argv: [String], environment: [String: String] = ["OCTOPODS_API_KEY": testKey], stdin: String = "",
+             stdinIsTTY: Bool = false, transport: (any HTTPTransport)? = nil, home: URL? = nil, clock: TestClock = TestClock(),
+             configure: (inout Context) -> Void = { _ in }) async -> TestRun {
     let ours = "is in use by another octopods run (pid \(getpid()),"
     var attempts = 0
     while true {
-        let r = await run(argv, stdin: stdin, stdinIsTTY: stdinIsTTY, transport: transport, home: home, clock: clock, configure: configure)
+        let r = await run(argv, environment: environment, stdin: stdin, stdinIsTTY: stdinIsTTY, transport: transport, home: home,
+                          clock: clock, configure: configure)
         attempts += 1
         guard r.code == .usage, r.stderr.contains(ours), attempts < 1_000 else { return r }
         try? await Task.sleep(nanoseconds: 5_000_000)
@@ -409,6 +411,22 @@ final class BulkFake: Sendable {
         #expect(fake.count == 1)
         #expect(await sms("Sale today").code == .success)
         #expect(fake.count == 3)
+    }
+
+    /// A file tried on a sandbox, then sent for real: practice journals are kept apart, so the
+    /// real run is not refused as "sent already".
+    @Test func practiceRunsKeepTheirOwnJournals() async {
+        let fake = BulkFake()
+        let file = csv(3)
+        let home = file.deletingLastPathComponent()
+        let argv = ["send", "template", "1001", "--from", file.path, "--rate", "off"]
+        let practice = await runBulk(argv, environment: ["OCTOPODS_API_KEY": testKey, "OCTOPODS_BASE_URL": "http://127.0.0.1:9"],
+                                     transport: fake.transport, home: home)
+        #expect(practice.code == .success, "\(practice.stderr)")
+        #expect(practice.stderr.contains("Journal: \(home.path)/.local/state/octopods/journals/sandbox/rows.csv."))
+        let real = await runBulk(argv, transport: fake.transport, home: home)
+        #expect(real.code == .success, "\(real.stderr)")
+        #expect(fake.count == 6)
     }
 
     /// A pipe (`--from <(…)`) can be read only once: it is kept for the send pass.

@@ -48,15 +48,16 @@ package struct BulkRun: Sendable {
 
     package func run() async throws(OctopodsError) -> CommandOutput {
         let input = try openInput()
-        if send.dryRun { return try await dryRun(input) }
+        let settings = try ctx.resolvedSettings()
+        if send.dryRun { return try await dryRun(input, settings: settings) }
         // The journal before anything else: a second run of this input refuses here, and so
         // does a journal of another command or input, or of a run this one must not repeat.
-        let journalURL = try journalURL(input, create: true)
+        let journalURL = try journalURL(input, settings: settings, create: true)
         let journal = try await Journal.open(journalURL, input: input.identity, command: command, newRun: options.newRun,
                                              resendUnknown: options.resendUnknown, now: ctx.now())
         announce(journal, input: input)
         do {
-            let output = try await run(input, journal: journal)
+            let output = try await run(input, journal: journal, settings: settings)
             await journal.close()
             return output
         } catch {
@@ -66,7 +67,7 @@ package struct BulkRun: Sendable {
     }
 
     /// The run, once its journal is open and locked: check, confirm, send, wait.
-    func run(_ input: Input, journal: Journal) async throws(OctopodsError) -> CommandOutput {
+    func run(_ input: Input, journal: Journal, settings: Settings) async throws(OctopodsError) -> CommandOutput {
         let journalURL = journal.url
         let earlier = await journal.states
         let (plan, pacer, check) = try await checkEveryRow(input, earlier: earlier)
@@ -89,7 +90,6 @@ package struct BulkRun: Sendable {
         // Pass 2: send exactly the rows checked, never more than counted.
         let tally = Tally()
         let output = OutputLines(ctx.stdout)
-        let settings = try ctx.resolvedSettings()
         let client = ctx.apiClient(settings)
         let queue = try RowQueue(input: input, plan: plan, earlier: earlier, checked: check.checked, invalidLines: check.invalidLines,
                                  limit: min(check.toSend, options.maxMessages ?? Int.max), resendUnknown: options.resendUnknown,
@@ -179,8 +179,8 @@ package struct BulkRun: Sendable {
 
     /// `--dry-run`: checks every row and counts those the journal already holds, without
     /// creating, locking or changing the journal; says what a real run would refuse.
-    func dryRun(_ input: Input) async throws(OctopodsError) -> CommandOutput {
-        let journalURL = try journalURL(input, create: false)
+    func dryRun(_ input: Input, settings: Settings) async throws(OctopodsError) -> CommandOutput {
+        let journalURL = try journalURL(input, settings: settings, create: false)
         var earlier: [Int: Journal.Entry] = [:]
         var refusal: OctopodsError?
         if let previous = try Journal.peek(journalURL) {

@@ -150,9 +150,14 @@ extension BulkRun {
 
     /// The journal: `--journal FILE`, else one per input and command under the state directory
     /// (named by a hash of the input's absolute path and the command; of its content for stdin).
-    func journalURL(_ input: Input, create: Bool) throws(OctopodsError) -> URL {
+    /// Practice runs (against a sandbox) keep theirs in `journals/sandbox/`, so that trying a
+    /// file on the sandbox never makes its real run look finished.
+    func journalURL(_ input: Input, settings: Settings, create: Bool) throws(OctopodsError) -> URL {
         if let path = options.journal { return URL(fileURLWithPath: path).standardizedFileURL }
-        let directory = ctx.directory(.state).appendingPathComponent("journals", isDirectory: true)
+        var directory = ctx.directory(.state).appendingPathComponent("journals", isDirectory: true)
+        if Ledger.isPractice(ctx, baseURL: settings.baseURL.value) {
+            directory.appendPathComponent("sandbox", isDirectory: true)
+        }
         if create {
             do { try SystemFile.makePrivateDirectory(directory) } catch {
                 throw .invalidInput("cannot use the journal directory \(error.description); nothing was sent",
