@@ -34,7 +34,18 @@ import Synchronization
         ("+1 (415) 555-2671", "--to '+1 (415) 555-2671' is not an E.164 phone number; did you mean +14155552671?"),
         ("+44 20-7946-0958", "--to '+44 20-7946-0958' is not an E.164 phone number; did you mean +442079460958?"),
         ("0044 20 7946 0958", "--to '0044 20 7946 0958' is not an E.164 phone number; did you mean +442079460958?"),
-        ("14155552671", "--to '14155552671' is not an E.164 phone number: it needs a leading '+' and the country code; did you mean +14155552671?"),
+        // No country code is ever guessed (4155552671 is not +41…, Switzerland).
+        ("14155552671", "--to '14155552671' has no country code: a number must start with '+' and its country code"),
+        ("4155552671", "--to '4155552671' has no country code: a number must start with '+' and its country code"),
+        ("07700 900123", "--to '07700 900123' has no country code: a number must start with '+' and its country code"),
+        // A national trunk 0 is dropped only after an explicit country code (not Italy's, which keeps it).
+        ("+44 07700 900123", "--to '+44 07700 900123' is not an E.164 phone number; did you mean +447700900123?"),
+        ("+44 (0)20 7946 0958", "--to '+44 (0)20 7946 0958' is not an E.164 phone number; did you mean +442079460958?"),
+        ("0044 07700 900123", "--to '0044 07700 900123' is not an E.164 phone number; did you mean +447700900123?"),
+        ("+39 06 1234 5678", "--to '+39 06 1234 5678' is not an E.164 phone number; did you mean +390612345678?"),
+        // Invisible characters are shown escaped.
+        ("+1415\u{200B}5552671", "--to '+1415\\u{200B}5552671' is not an E.164 phone number; did you mean +14155552671?"),
+        ("+14155552671\u{00A0}", "--to '+14155552671\\u{00A0}' is not an E.164 phone number; did you mean +14155552671?"),
         ("+0123456789", "--to '+0123456789' is not an E.164 phone number"),
         ("+1234", "--to '+1234' is not an E.164 phone number"),
         ("+1415555267１", "--to '+1415555267１' is not an E.164 phone number"),

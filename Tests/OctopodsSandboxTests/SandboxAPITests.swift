@@ -627,7 +627,7 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
 
 @Suite struct SandboxAPIMagicNumberTests {
     @Test func everyMagicNumberIsListed() {
-        #expect(SandboxAPI.magicNumbers.count == 12)
+        #expect(SandboxAPI.magicNumbers.count == 17)
         #expect(SandboxAPI.magicNumbers.allSatisfy { SandboxPayload.isE164($0.phone) && !$0.behaviour.isEmpty })
     }
 
