@@ -11,10 +11,11 @@ package struct ErrorReporter: Sendable {
         /// Further lines: the API's own text, its error name and code, the request id.
         package var details: [String]
         package var hint: String?
-        package var code: ExitCode
+        /// Set from the error (`OctopodsError.exitCode`, `.retryable`, `.disposition`), never by the wording.
+        package var code: ExitCode = .rejected
         package var errorCode: Int?
         package var requestID: String?
-        package var retryable: Bool
+        package var retryable = false
         package var disposition: Disposition = .notSent
     }
 
@@ -47,17 +48,13 @@ package struct ErrorReporter: Sendable {
         let maybeSent = error.disposition.maybeSent
         switch error {
         case .usage(let usage):
-            return Report(kind: "usage", message: usage.message, details: [], hint: usage.suggestion, code: .usage,
-                          retryable: false)
+            return Report(kind: "usage", message: usage.message, details: [], hint: usage.suggestion)
         case .invalidInput(let message, let hint):
-            return Report(kind: "invalid_input", message: message, details: [], hint: hint, code: .usage,
-                          retryable: false)
+            return Report(kind: "invalid_input", message: message, details: [], hint: hint)
         case .configuration(let message, let hint):
-            return Report(kind: "configuration", message: message, details: [], hint: hint, code: .auth,
-                          retryable: false)
+            return Report(kind: "configuration", message: message, details: [], hint: hint)
         case .failed(let message, let hint):
-            return Report(kind: "failed", message: message, details: [], hint: hint, code: .rejected,
-                          retryable: false)
+            return Report(kind: "failed", message: message, details: [], hint: hint)
         case .interrupted:
             return Self.interrupted(inFlight: false)
         case .unconfirmed(let unconfirmed):
@@ -66,8 +63,7 @@ package struct ErrorReporter: Sendable {
             return Report(kind: "unreadable_response",
                           message: "the API answered \(status) with a body that could not be read: \(detail)",
                           details: requestID.map { ["request_id: \($0)"] } ?? [],
-                          hint: maybeSent ? Self.unknownOutcomeHint : "Try again; if it persists, run with --verbose to see the response.",
-                          code: .rejected, requestID: requestID, retryable: false)
+                          hint: maybeSent ? Self.unknownOutcomeHint : "Try again; if it persists, run with --verbose to see the response.", requestID: requestID)
         case .transport(let failure, _, let url):
             return transport(failure, url: url, maybeSent: maybeSent)
         case .api(let api):
@@ -80,12 +76,11 @@ package struct ErrorReporter: Sendable {
 
     static func interrupted(inFlight: Bool) -> Report {
         guard inFlight else {
-            return Report(kind: "interrupted", message: "interrupted", details: [], hint: nil, code: .interrupted, retryable: false)
+            return Report(kind: "interrupted", message: "interrupted", details: [], hint: nil)
         }
         return Report(kind: "interrupted", message: "interrupted while the request was in flight: the message may have been sent",
                       details: [],
-                      hint: "Check with 'octopods status <message-id>', 'octopods messages list' or 'octopods history' before sending again.",
-                      code: .interrupted, retryable: false)
+                      hint: "Check with 'octopods status <message-id>', 'octopods messages list' or 'octopods history' before sending again.")
     }
 
     private func unconfirmed(_ u: Unconfirmed) -> Report {
@@ -105,8 +100,8 @@ package struct ErrorReporter: Sendable {
         } else {
             hint = "Do not send it again. Find it with 'octopods messages list' or 'octopods history'."
         }
-        return Report(kind: "unconfirmed", message: "\(what), but \(u.reason)", details: details, hint: hint, code: .unconfirmed,
-                      errorCode: errorCode, requestID: requestID, retryable: false)
+        return Report(kind: "unconfirmed", message: "\(what), but \(u.reason)", details: details, hint: hint,
+                      errorCode: errorCode, requestID: requestID)
     }
 
     private func transport(_ failure: TransportError, url: String, maybeSent: Bool) -> Report {
@@ -137,7 +132,7 @@ package struct ErrorReporter: Sendable {
             hint = maybeSent ? Self.unknownOutcomeHint : nil
         }
         return Report(kind: maybeSent ? "unknown_outcome" : "network", message: message, details: [],
-                      hint: hint, code: .rejected, retryable: false)
+                      hint: hint)
     }
 
     private func api(_ error: APIError, maybeSent: Bool) -> Report {
@@ -148,8 +143,8 @@ package struct ErrorReporter: Sendable {
         }
         if let snippet = error.bodySnippet { details.append("response: \(String(snippet.prefix(200)))") }
         if let id = error.requestID { details.append("request_id: \(id)") }
-        var report = Report(kind: "api", message: "", details: details, hint: nil, code: .rejected,
-                            errorCode: error.errorCode, requestID: error.requestID, retryable: false)
+        var report = Report(kind: "api", message: "", details: details, hint: nil,
+                            errorCode: error.errorCode, requestID: error.requestID)
         let channel = error.family.channel
         switch error.status {
         case 429:

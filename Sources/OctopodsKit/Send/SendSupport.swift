@@ -137,8 +137,10 @@ extension Context {
         do {
             outcome = try await waitForStatus(channel: channel, id: id, until: options.until)
         } catch {
-            if case .interrupted = error {
-                accepted.failure = error
+            if case .interrupted = error.disposition {
+                // Ctrl-C is still exit 130, but the message is sent: say so (an error line, not silenced by --quiet).
+                stderr.write("Message \(id) was sent; stopped waiting for its status. Check it with: octopods status \(id)\(channel == .sms ? " --channel sms" : "")\n")
+                accepted.failure = .interrupted
             } else {
                 accepted.failure = .unconfirmed(Unconfirmed(messageID: id, channel: channel,
                                                             reason: "its delivery could not be confirmed: the status check failed", cause: error))
