@@ -8,8 +8,9 @@ import Glibc
 /// What a script reads from octopods never invites a duplicate send (the contract's amendments):
 /// each case against the sandbox's documented answer, through the real binary.
 @Suite struct TruthfulOutcomesTests {
+    /// The history of sends to a loopback base URL (the sandbox): practice, kept apart.
     func ledger(_ home: URL) -> String {
-        (try? String(contentsOf: home.appendingPathComponent(".local/state/octopods/history.ndjson"), encoding: .utf8)) ?? ""
+        (try? String(contentsOf: home.appendingPathComponent(".local/state/octopods/sandbox-history.ndjson"), encoding: .utf8)) ?? ""
     }
 
     func object(_ text: String) -> [String: Any]? {

@@ -33,7 +33,7 @@ package struct Status: Command {
 
     package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
         let settings = try ctx.resolvedSettings()
-        let recorded = channel == nil ? Self.recordedChannel(of: id, profile: settings.profile.value, ctx: ctx) : nil
+        let recorded = channel == nil ? Self.recordedChannel(of: id, settings: settings, ctx: ctx) : nil
         let channel = self.channel ?? recorded ?? .whatsapp
         if wait.wait, wait.until == "read", channel == .sms {
             throw .usage(UsageError("message \(id) is an SMS (from the history), and SMS has no read receipts; use --until delivered",
@@ -58,10 +58,11 @@ package struct Status: Command {
 
     /// The channel the history ledger records for a send with this id (this profile's sends);
     /// nil when it has none, or records it on more than one channel.
-    static func recordedChannel(of id: String, profile: String, ctx: Context) -> Channel? {
+    static func recordedChannel(of id: String, settings: Settings, ctx: Context) -> Channel? {
+        let profile = settings.profile.value
         let needle = HistoryQuery.needle("message_id", id)
         var channels = Set<Channel>()
-        try? Ledger.forEachLine(Ledger.location(ctx)) { line in
+        try? Ledger.forEachLine(Ledger.location(ctx, baseURL: settings.baseURL.value)) { line in
             guard LedgerLine.type(line) == .send, LedgerLine.contains(line, needle), let record = LedgerRecord.decode(line),
                   record.messageID == id, record.profile == profile else { return }
             channels.insert(record.channel)
