@@ -45,6 +45,34 @@ let errorCases: [ErrorCase] = [
 @Suite struct ErrorMappingTests {
     let reporter = ErrorReporter(now: { fixedNow })
 
+    /// The disposition of each API answer: only a refusal about the request itself is "refused";
+    /// access problems and 429 are "not sent"; a 5xx to a send is "outcome unknown".
+    @Test(arguments: [
+        (400, false, #"{"error_code":5,"error":"Invalid Phone number"}"#, Disposition.refused),
+        (404, false, #"{"error_code":5,"error":"Invalid Phone number"}"#, .refused),
+        (400, true, #"{"error_code":1,"error":"Message not found."}"#, .refused),
+        (400, false, #"{"error_code":6,"error":"Deprecated"}"#, .notSent),
+        (401, false, "", .notSent),
+        (403, false, "", .notSent),
+        (302, false, "", .notSent),
+        (429, false, #"{"message":"Please try after 2026-09-21 14:17:32 UTC."}"#, .notSent),
+        (500, false, "x", .outcomeUnknown),
+        (502, true, "x", .notSent),
+    ])
+    func apiDispositions(_ status: Int, _ readOnly: Bool, _ body: String, _ disposition: Disposition) {
+        let error = OctopodsError.api(APIError.from(HTTPResponse(status: status, body: Data(body.utf8)), family: .whatsappTemplates,
+                                                    readOnly: readOnly))
+        #expect(error.disposition == disposition)
+        #expect(reporter.report(error).disposition == disposition)
+        #expect(reporter.json(reporter.report(error)).contains(#""disposition":"\#(disposition.name)""#))
+    }
+
+    @Test func localErrorsSendNothing() {
+        for error in [OctopodsError.usage(UsageError("x")), .invalidInput("x"), .configuration("x"), .failed("x"), .interrupted] {
+            #expect(!error.disposition.maybeSent, "\(error)")
+        }
+    }
+
     @Test(arguments: errorCases)
     func mapsStatus(_ c: ErrorCase) {
         let response = HTTPResponse(status: c.status, body: Data(c.body.utf8))
