@@ -26,8 +26,10 @@ import Glibc
         let home = scratchDirectory()
         let r = try await octopods(send + ["--wait", "-o", "json"], environment: sandbox.environment, home: home)
         #expect(r.status == 6, "\(r.stderr)")
-        let id = object(r.stdout)?["message_id"] as? Int
+        // The same shape as a --wait that ends: {"send": …, "status": …}, status null here.
+        let id = (object(r.stdout)?["send"] as? [String: Any])?["message_id"] as? Int
         #expect(id != nil, "the send's result is on stdout: \(r.stdout)")
+        #expect(object(r.stdout)?["status"] is NSNull)
         #expect(r.stderr.contains("error: message \(id ?? 0) was sent, but its delivery could not be confirmed"))
         #expect(r.stderr.contains("Message not found."))
         #expect(r.stderr.contains("hint: Do not send it again."))

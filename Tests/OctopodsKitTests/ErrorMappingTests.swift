@@ -167,6 +167,17 @@ let errorCases: [ErrorCase] = [
         #expect(reporter.report(CancellationError()).code == .interrupted)
     }
 
+    @Test(arguments: [(45.0, "45s"), (1.5, "1.5s"), (0.25, "0.3s"), (60, "1m"), (252, "4m 12s"), (7200, "2h"), (3900, "1h 5m"),
+                      (-3, "0s"), (.nan, "0s")])
+    func durations(_ seconds: Double, _ text: String) {
+        #expect(DurationText.format(seconds: seconds) == text)
+    }
+
+    @Test func hugeDurationsDoNotTrap() {
+        #expect(DurationText.format(seconds: .infinity).hasSuffix("h"))
+        #expect(DurationText.format(seconds: 1e300).hasSuffix("h"))
+    }
+
     @Test func exitCodesAreTheContract() {
         #expect(ExitCode.allCases.map(\.rawValue) == [0, 1, 2, 3, 4, 5, 6, 130])
     }

@@ -128,6 +128,8 @@ extension Context {
         var accepted = CommandOutput(json: response.raw,
                                      table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS"], rows: [[sent.messageID ?? "(unknown)", phone, "accepted"]]))
         guard options.wait, let channel = plan.statusChannel else { return accepted }
+        // With --wait the JSON is always {"send": …, "status": …}; status null when not learned.
+        accepted.json = ["send": response.raw, "status": .null]
         guard let id = sent.messageID else {
             accepted.failure = .unconfirmed(Unconfirmed(messageID: nil, channel: nil,
                                                         reason: "the API returned no message_id, so --wait cannot follow it"))
