@@ -65,8 +65,8 @@ private func runBlocking(_ arguments: [String], environment: [String: String], s
 }
 
 /// Everything until end of file, retrying reads a signal interrupted. FileHandle's own
-/// `readDataToEndOfFile` traps on EINTR, which the SIGCHLDs of the many children the tests
-/// start can cause in a busy run.
+/// `readDataToEndOfFile` traps on EINTR (a `try!` inside Foundation), which took down whole
+/// runs of the suite while many children were being started (docs/linux-notes.md).
 func readToEnd(_ handle: FileHandle) -> Data {
     var data = Data()
     var buffer = [UInt8](repeating: 0, count: 65_536)
