@@ -113,6 +113,10 @@ import Glibc
             }
         }
         #expect(signalled, "the request never arrived")
+        // Only so that a broken cancel fails the test instead of hanging it; nothing is timed.
+        let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: killer)
+        defer { killer.cancel() }
         let stderr = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 let data = readToEnd(errors.fileHandleForReading)
