@@ -279,7 +279,7 @@ import Glibc
         try process.run()
         terminal.closeReplica()
         let screen = terminal.startReading()
-        DispatchQueue.global().async { _ = output.fileHandleForReading.readDataToEndOfFile() }  // drained, not waited for
+        DispatchQueue.global().async { _ = readToEnd(output.fileHandleForReading) }  // drained, not waited for
         #expect(await waitUntil { screen.text.contains("[y/N]") }, "no prompt: \(screen.text)")
         let more = (0..<500).map { "+1415558\(fourDigits($0)),M,a,b\n" }.joined()
         let handle = try FileHandle(forWritingTo: file)
