@@ -110,8 +110,10 @@ final class BulkFake: Sendable {
         #expect(r.code == .success)
         #expect(fake.count == 6)
         #expect(r.stdout.split(separator: "\n").count == 5)
-        #expect(clock.sleeps.contains(300))  // paused until the retry time
-        #expect(r.stderr.contains("1 rate-limited and resent"))
+        // Paused until the retry time (14:18:20) plus the safety second, then resumed.
+        #expect(clock.now >= fixedNow.addingTimeInterval(301))
+        #expect(r.stderr.contains("Rate limited (HTTP 429): every octopods process using this key waits until 2026-09-21 14:18:21 UTC (5m 1s)."))
+        #expect(r.stderr.contains("; 1 rate-limited (429) and resent; 1 pause for the rate limit."))
     }
 
     @Test func rejectedAndUnknownRows() async {

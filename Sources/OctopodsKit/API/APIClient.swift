@@ -137,7 +137,7 @@ package struct APIClient: Sendable {
         if let pacer = reservation.pacer, let slot = reservation.slot {
             if response.status == 429 {
                 let retry = APIError.from(response, family: endpoint.family, method: endpoint.method).retryAt
-                pacer.finish(slot, .rateLimited(retryWall: retry?.timeIntervalSince1970, rate: slot.rate))
+                pacer.finish(slot, .rateLimited(retryWall: retry?.timeIntervalSince1970, rate: slot.rate), announce: patience != .none)
             } else {
                 pacer.finish(slot, .answered)
             }

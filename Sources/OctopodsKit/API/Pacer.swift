@@ -236,14 +236,15 @@ package final class Pacer: Sendable {
         }
     }
 
-    /// The request of `slot` is over; `answer` is what it got.
-    package func finish(_ slot: Slot, _ answer: RateBudget.Answer) {
+    /// The request of `slot` is over; `answer` is what it got. `announce`: say when the
+    /// key's rate was cut (not when the command is about to fail with the 429 anyway).
+    package func finish(_ slot: Slot, _ answer: RateBudget.Answer, announce: Bool = true) {
         let now = clock.monotonic(), wall = clock.wall().timeIntervalSince1970
         let event = update(keep: slot.rate?.spacing ?? 0) { budget in
             budget.finish(id: slot.id, granted: slot.granted, now: now, wallNow: wall, answer: answer)
         }
         if case .rateLimited = answer { local.withLock { $0.stats.rateLimited += 1 } }
-        guard let event else { return }
+        guard let event, announce else { return }
         if let cut = event.cutTo, let from = event.from {
             notice("This key allows fewer requests than \(from): pacing at \(cut) from now on (remembered for later runs; it grows back after quiet).")
         }
