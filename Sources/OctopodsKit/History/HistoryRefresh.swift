@@ -27,7 +27,8 @@ struct HistoryRefresh {
         }
         var client = ctx.apiClient(settings)
         client.rate = Pacer.RateFlag.resolve(rate, profile: settings.rate)
-        client.patience = .unlimited
+        // Paced in the key's shared window; a 429 (or a pause another process recorded) stops it
+        // with exit 4, like any failure not about one message.
         client.notice = nil
         let recorder = HistoryRecorder(ledger: Ledger(url: url), profile: settings.profile.value, ctx: ctx)
         defer { recorder.close() }
