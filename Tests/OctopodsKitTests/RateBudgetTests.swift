@@ -292,3 +292,66 @@ final class Notices: Sendable {
         #expect(throws: SystemFile.Failure.self) { try RateBudgetFile(url: url).update { _ in () } }
     }
 }
+
+/// Single sends draw on the same budget; --max-wait covers every request of the command.
+@Suite struct SingleSendBudgetTests {
+    let tooMany = #"{"message":"You have fired too many requests. Please try after 2026-09-21 14:14:00 UTC."}"#
+    let args = ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b"]
+
+    @Test func a429OnTheTemplateCheckIsWaitedOutWithinMaxWait() async {
+        let clock = TestClock()
+        let counter = Counter()
+        let fake = FakeTransport { request in
+            if request.method == "GET" {
+                return counter.next() == 1 ? .success(HTTPResponse(status: 429, body: Data(tooMany.utf8)))
+                                           : .success(HTTPResponse(status: 200, body: Data(orderTemplate.utf8)))
+            }
+            return .success(HTTPResponse(status: 201, body: Data(sent.utf8)))
+        }
+        let r = await run(args + ["--max-wait", "2m"], transport: fake, clock: clock)
+        #expect(r.code == .success, "\(r.stderr)")
+        #expect(fake.requests.map(\.method) == ["GET", "GET", "POST"])
+        // 14:14:00 plus the safety second, then the send spaced after the check (a trickle).
+        #expect(clock.now >= fixedNow.addingTimeInterval(41) && clock.now < fixedNow.addingTimeInterval(42))
+        // Without --max-wait the 429 on the check fails the command at once.
+        let counter2 = Counter()
+        let refused = FakeTransport { _ in
+            _ = counter2.next()
+            return .success(HTTPResponse(status: 429, body: Data(tooMany.utf8)))
+        }
+        let short = await run(args, transport: refused)
+        #expect(short.code == .retryable)
+        #expect(refused.requests.count == 1)
+    }
+
+    @Test func maxWaitCountsFromTheStartOfTheCommand() async {
+        // The pause (41 s) is longer than what is left of --max-wait 30s: no second request.
+        let fake = FakeTransport { request in
+            if request.method == "GET" { return .success(HTTPResponse(status: 200, body: Data(orderTemplate.utf8))) }
+            return .success(HTTPResponse(status: 429, body: Data(tooMany.utf8)))
+        }
+        let r = await run(args + ["--max-wait", "30s"], transport: fake)
+        #expect(r.code == .retryable)
+        #expect(fake.requests.filter { $0.method == "POST" }.count == 1)
+        #expect(r.stderr.contains("error: rate limited until 2026-09-21 14:14:01 UTC"), "\(r.stderr)")
+    }
+
+    @Test func aRefusedConnectionIsRetriedWithinMaxWaitAndAPauseRecordedEarlierHoldsTheNextCommand() async {
+        let clock = TestClock()
+        let home = temporaryDirectory()
+        let counter = Counter()
+        let flaky = FakeTransport { request in
+            if request.method == "GET" { return .success(HTTPResponse(status: 200, body: Data(orderTemplate.utf8))) }
+            return counter.next() == 1 ? .failure(.cannotConnect("refused")) : .success(HTTPResponse(status: 201, body: Data(sent.utf8)))
+        }
+        let r = await run(args + ["--max-wait", "1m"], transport: flaky, home: home, clock: clock)
+        #expect(r.code == .success, "\(r.stderr)")
+        #expect(flaky.requests.filter { $0.method == "POST" }.count == 2)
+        // A 429 to one command is recorded for the key: the next command sends nothing.
+        let limited = await run(["templates", "list"], transport: FakeTransport(status: 429, json: tooMany), home: home, clock: clock)
+        #expect(limited.code == .retryable)
+        let next = await run(["status", "3851834"], transport: NoNetwork(), home: home, clock: clock)
+        #expect(next.code == .retryable)
+        #expect(next.stderr.hasPrefix("error: rate limited until 2026-09-21 14:14:01 UTC"), "\(next.stderr)")
+    }
+}

@@ -195,7 +195,8 @@ package final class Pacer: Sendable {
                 return (budget.acquire(id: id, pid: clock.pid, now: now, rate: rate), summary)
             }
             if let trace, local.withLock({ l in defer { l.traced = true }; return !l.traced }) {
-                trace("* rate budget: \(summary)\n")
+                let path = local.withLock { $0.store.path }
+                trace("* rate budget: \(summary)" + (path.map { " (\($0))" } ?? " (this process only)") + "\n")
             }
             guard let wait else { return Slot(id: id, rate: rate, granted: now) }
             let seconds = max(0, wait.until - now)
