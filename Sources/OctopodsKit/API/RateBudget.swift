@@ -6,7 +6,7 @@ import Foundation
 /// Times in it are seconds on the machine's monotonic clock (the same for every process, never
 /// moved by NTP or by hand), except `pauseWall`, the wall-clock end of a pause, which is what
 /// the API's 429 says and what messages show. A reboot restarts the monotonic clock: `boot`
-/// tells, and the pause is then re-derived from its wall-clock end.
+/// tells, and the pause is then re-derived from its wall-clock end (docs/linux-notes.md).
 ///
 /// Nothing read from the file is trusted to be sane: `sanitize` bounds every time by `now`, so
 /// stale or corrupt state, a crashed holder or a jumping clock delays requests by at most one

@@ -24,7 +24,7 @@ package final class MemoryRateBudget: RateBudgetStore {
 }
 
 /// The budget file, `$XDG_STATE_HOME/octopods/rate/<hash>`: read, changed and written back
-/// under an exclusive `flock`, held only for that (microseconds). The kernel drops the lock of
+/// under an exclusive `flock` (docs/linux-notes.md), held only for that (microseconds). The kernel drops the lock of
 /// a process that dies, so a crashed holder never blocks the others; a holder that hangs with
 /// it (stopped, say) is waited for `lockTimeout`, then this process paces alone (the caller
 /// falls back to `MemoryRateBudget`). A file deleted or replaced (to reset the budget) is
