@@ -172,7 +172,10 @@ package final class Pacer: Sendable {
                 defer { l.warned = true; l.store = memory }
                 return !l.warned
             }
-            if first { notice("warning: the rate budget shared with other octopods processes cannot be used (\(error)); this process paces by itself") }
+            if first {
+                notice("warning: the rate budget shared with other octopods processes cannot be used (\(error)); "
+                       + "this process paces by itself")
+            }
             do { return try memory.update(body) } catch {
                 var fresh = RateBudget()
                 return change(&fresh)
@@ -221,7 +224,8 @@ package final class Pacer: Sendable {
             case .window:
                 if announceWaits, seconds >= 2, let rate,
                    local.withLock({ l in defer { l.announcedWindow = true }; return !l.announcedWindow }) {
-                    notice("Waiting \(ErrorReporter.format(seconds: seconds.rounded(.up))) for the rate limit (\(rate) per key, shared by every octopods process using the key).")
+                    notice("Waiting \(ErrorReporter.format(seconds: seconds.rounded(.up))) for the rate limit "
+                           + "(\(rate) per key, shared by every octopods process using the key).")
                 }
             case .probe:
                 break
@@ -247,7 +251,8 @@ package final class Pacer: Sendable {
         if case .rateLimited = answer { local.withLock { $0.stats.rateLimited += 1 } }
         guard let event, announce else { return }
         if let cut = event.cutTo, let from = event.from {
-            notice("This key allows fewer requests than \(from): pacing at \(cut) from now on (remembered for later runs; it grows back after quiet).")
+            notice("This key allows fewer requests than \(from): pacing at \(cut) from now on "
+                   + "(remembered for later runs; it grows back after quiet).")
         }
     }
 
