@@ -354,4 +354,16 @@ final class Notices: Sendable {
         #expect(next.code == .retryable)
         #expect(next.stderr.hasPrefix("error: rate limited until 2026-09-21 14:14:01 UTC"), "\(next.stderr)")
     }
+
+    @Test func verboseShowsTheBudgetAndWhereItLives() async {
+        let home = temporaryDirectory()
+        let list = FakeTransport(status: 200, json: "[]")
+        let r = await run(["-v", "templates", "list"], transport: list, home: home)
+        #expect(r.code == .success)
+        let rateDir = home.appendingPathComponent(".local/state/octopods/rate").path
+        #expect(r.stderr.hasPrefix("* rate budget: 0 of 55 requests in the last 10s taken (\(rateDir)/"), "\(r.stderr)")
+        #expect(!r.stderr.contains(testKey))
+        let again = await run(["-v", "templates", "list"], transport: list, home: home)
+        #expect(again.stderr.hasPrefix("* rate budget: 1 of 55 requests in the last 10s taken"), "\(again.stderr)")
+    }
 }
