@@ -111,8 +111,8 @@ final class TestSandbox: Sendable {
     let api: SandboxAPI
     let server: SandboxServer
 
-    init(rateLimit: SandboxRateLimit? = nil, stageInterval: Double = 2, slowResponseDelay: Double = 40) throws {
-        api = try SandboxAPI(options: SandboxOptions(rateLimit: rateLimit, stageInterval: stageInterval,
+    init(rateLimit: SandboxRateLimit? = nil, cooldown: Double = 300, stageInterval: Double = 2, slowResponseDelay: Double = 40) throws {
+        api = try SandboxAPI(options: SandboxOptions(rateLimit: rateLimit, cooldown: cooldown, stageInterval: stageInterval,
                                                      slowResponseDelay: slowResponseDelay))
         let api = self.api
         server = try SandboxServer(port: 0, handler: { api.handle($0) })

@@ -13,14 +13,14 @@ package struct BulkRun: Sendable {
     /// Identifies the command in the journal (`send template 1001`), so a journal is only
     /// resumed by the same command.
     let command: String
-    let makePlan: @Sendable (Pacer) async throws(OctopodsError) -> BulkPlan
+    let makePlan: @Sendable (APIClient) async throws(OctopodsError) -> BulkPlan
     let options: BulkOptions
     let send: SendOptions
 
-    /// `plan` is made once the run's pacer exists: a template fetch is a request of the same
-    /// key and must count against the same limit.
+    /// `plan` is made with the run's client: a template fetch is a request of the same key and
+    /// is paced with the same budget.
     package init(ctx: Context, command: String, options: BulkOptions, send: SendOptions,
-                 plan: @escaping @Sendable (Pacer) async throws(OctopodsError) -> BulkPlan) {
+                 plan: @escaping @Sendable (APIClient) async throws(OctopodsError) -> BulkPlan) {
         self.ctx = ctx; self.command = command; self.makePlan = plan; self.options = options; self.send = send
     }
 
@@ -70,7 +70,7 @@ package struct BulkRun: Sendable {
     func run(_ input: Input, journal: Journal, settings: Settings) async throws(OctopodsError) -> CommandOutput {
         let journalURL = journal.url
         let earlier = await journal.states
-        let (plan, pacer, check) = try await checkEveryRow(input, earlier: earlier)
+        let (plan, paced, check) = try await checkEveryRow(input, earlier: earlier, settings: settings)
         if check.invalid > 0 && !options.skipInvalid {
             throw .invalidInput("\(NumberText.grouped(check.invalid)) of \(NumberText.grouped(check.rows)) rows are invalid (listed above); nothing was sent",
                                 hint: "Fix them and run again, or send only the valid rows with --skip-invalid.")
@@ -90,7 +90,6 @@ package struct BulkRun: Sendable {
         // Pass 2: send exactly the rows checked, never more than counted.
         let tally = Tally()
         let output = OutputLines(ctx.stdout)
-        let client = ctx.apiClient(settings)
         let queue = try RowQueue(input: input, plan: plan, earlier: earlier, checked: check.checked, invalidLines: check.invalidLines,
                                  limit: min(check.toSend, options.maxMessages ?? Int.max), resendUnknown: options.resendUnknown,
                                  output: output, tally: tally)
@@ -103,7 +102,7 @@ package struct BulkRun: Sendable {
             for _ in 0..<options.concurrency {
                 group.addTask {
                     while !ctx.isInterrupted(), tally.stopped == nil, let row = await queue.next() {
-                        await self.send(row, plan: plan, client: client, journal: journal, pacer: pacer, output: output,
+                        await self.send(row, plan: plan, client: paced, journal: journal, output: output,
                                         tally: tally, history: history, source: input.name)
                         progress.update()
                     }
@@ -123,7 +122,9 @@ package struct BulkRun: Sendable {
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         var line = "Sent \(NumberText.grouped(done)) of \(NumberText.grouped(check.toSend)) in " + String(format: "%.1fs (%.1f/s): ", elapsed, rate)
         line += "\(NumberText.grouped(counts.accepted)) accepted, \(NumberText.grouped(counts.rejected)) rejected, \(NumberText.grouped(counts.unknown)) unknown"
-        if counts.rateLimited > 0 { line += "; \(counts.rateLimited) rate-limited and resent" }
+        if counts.rateLimited > 0 { line += "; \(counts.rateLimited) rate-limited (429) and resent" }
+        let pauses = ctx.rateBudgets.stats.pauses
+        if pauses > 0 { line += "; \(pauses) pause\(pauses == 1 ? "" : "s") for the rate limit" }
         if counts.skipped > 0 { line += "; \(NumberText.grouped(counts.skipped)) skipped (earlier runs)" }
         ctx.notice(line + ". Journal: \(journalURL.path)")
         if counts.unknown + counts.earlierUnknown > 0 {
@@ -139,7 +140,7 @@ package struct BulkRun: Sendable {
         if counts.rejected > 0 { code = .rejected }
         if counts.unknown + counts.earlierUnknown > 0 { code = .unknownOutcome }
         if send.wait, let channel = plan.statusChannel {
-            let waited = await waitForAll(channel: channel, sent: tally.sent.withLock { $0 }, pacer: pacer, client: client,
+            let waited = await waitForAll(channel: channel, sent: tally.sent.withLock { $0 }, client: paced,
                                           output: output, history: history)
             if code == .success { code = waited }
         }
@@ -147,14 +148,20 @@ package struct BulkRun: Sendable {
     }
 
     /// Makes the plan (fetching the template) and checks every row, before anything is sent.
-    func checkEveryRow(_ input: Input, earlier: [Int: Journal.Entry]) async throws(OctopodsError) -> (BulkPlan, Pacer, Check) {
-        let pacer = Pacer(rate: options.rate, now: ctx.now, sleep: ctx.sleep)
-        let plan = try await makePlan(pacer)
+    /// Returns the client the run sends with: every request waits its turn in the key's shared
+    /// budget, through any 429 pause.
+    func checkEveryRow(_ input: Input, earlier: [Int: Journal.Entry], settings: Settings) async throws(OctopodsError)
+        -> (BulkPlan, APIClient, Check) {
+        var client = ctx.apiClient(settings)
+        client.rate = Pacer.RateFlag.resolve(options.rate, profile: settings.rate)
+        client.patience = .unlimited
+        client.notice = nil
+        let plan = try await makePlan(client)
         let started = ctx.now()
         let check = try validate(input, plan: plan, earlier: earlier)
         let checkedIn = ctx.now().timeIntervalSince(started)
         ctx.notice("Checked \(NumberText.grouped(check.rows)) rows in \(String(format: "%.1f", checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid.")
-        return (plan, pacer, check)
+        return (plan, client, check)
     }
 
     /// Rows that make another message than the unfinished run recorded for them (the same file
@@ -200,7 +207,7 @@ package struct BulkRun: Sendable {
                 if previous.command == command { earlier = previous.states }
             }
         }
-        let (_, _, check) = try await checkEveryRow(input, earlier: earlier)
+        let (_, _, check) = try await checkEveryRow(input, earlier: earlier, settings: settings)
         refusal = refusal ?? Self.changedSinceEarlier(check, journal: journalURL)
         let summary: JSONValue = ["rows": .int(check.rows), "valid": .int(check.valid), "invalid": .int(check.invalid),
                                   "to_send": .int(check.toSend), "in_journal": .int(check.earlierSkips), "journal": .string(journalURL.path)]
@@ -298,19 +305,19 @@ package struct BulkRun: Sendable {
 
     // MARK: Pass 2
 
-    func send(_ row: Prepared, plan: BulkPlan, client: APIClient, journal: Journal, pacer: Pacer, output: OutputLines, tally: Tally,
+    func send(_ row: Prepared, plan: BulkPlan, client: APIClient, journal: Journal, output: OutputLines, tally: Tally,
               history: HistoryRecorder?, source: String) async {
         let base: JSONValue = ["line": .int(row.line), "phone": .string(row.phone)]
         let endpoint = plan.endpoint(row.body)
         while true {
             // Wait for a slot first: only a row whose request is about to go out is "sending".
-            let ticket: Int
+            let slot: APIClient.Reservation
             do {
-                ticket = try await pacer.acquire()
+                slot = try await client.reserve(endpoint)
             } catch {
                 return
             }
-            if ctx.isInterrupted() { await pacer.finished(ticket); return }
+            if ctx.isInterrupted() { client.release(slot); return }
             do {
                 try await journal.record(Journal.Entry(line: row.line, hash: row.hash, state: .sending))
             } catch {
@@ -318,8 +325,7 @@ package struct BulkRun: Sendable {
                 return
             }
             let result: Result<APIResponse<SendResult>, OctopodsError>
-            do { result = .success(try await client.send(endpoint)) } catch { result = .failure(error) }
-            await pacer.finished(ticket)
+            do { result = .success(try await client.send(endpoint, in: slot)) } catch { result = .failure(error) }
             // A 429 (resent below) is not recorded: it was not processed.
             history?.sent(endpoint, to: row.phone, result: result, source: "\(source):\(row.line)")
             var entry = Journal.Entry(line: row.line, hash: row.hash, state: .accepted)
@@ -334,10 +340,9 @@ package struct BulkRun: Sendable {
             case .failure(let error):
                 let report = ErrorReporter(now: ctx.now).report(error)
                 if case .api(let api) = error, api.status == 429 {
-                    // Not processed: everyone waits out the cool-down, then this row goes again.
-                    await pacer.pause(until: api.retryAt ?? ctx.now().addingTimeInterval(300))
+                    // Not processed: the budget pauses every process for the cool-down (and says
+                    // so once), then this row goes again.
                     tally.add { $0.rateLimited += 1 }
-                    ctx.notice("Rate limited (429): pausing every request until \(api.retryAt.map(ErrorReporter.utc) ?? "the cool-down ends").")
                     continue
                 }
                 line.set("error", .string(report.message))
@@ -371,7 +376,7 @@ package struct BulkRun: Sendable {
     }
 
     /// --wait after a bulk run: follows every accepted message to a final state, paced.
-    func waitForAll(channel: Channel, sent: [(line: Int, id: String)], pacer: Pacer, client: APIClient,
+    func waitForAll(channel: Channel, sent: [(line: Int, id: String)], client: APIClient,
                     output: OutputLines, history: HistoryRecorder?) async -> ExitCode {
         let deadline = ctx.now().addingTimeInterval(ctx.globals.timeout ?? 120)
         var pending = sent
@@ -382,13 +387,7 @@ package struct BulkRun: Sendable {
             for item in pending {
                 if ctx.isInterrupted() { return .interrupted }
                 do {
-                    let ticket = try await pacer.acquire()
-                    let response: Result<APIResponse<MessageStatus>, OctopodsError>
-                    do { response = .success(try await client.send(API.messageStatus(channel: channel, id: item.id))) } catch {
-                        response = .failure(error)
-                    }
-                    await pacer.finished(ticket)
-                    let status = try response.get().value
+                    let status = try await client.send(API.messageStatus(channel: channel, id: item.id)).value
                     if let outcome = MessageStatus.outcome(status.status, until: send.until) {
                         history?.learned(status, channel: channel, messageID: item.id)
                         var line: JSONValue = ["line": .int(item.line), "message_id": .string(item.id), "final_status": .string(status.status)]
@@ -397,12 +396,8 @@ package struct BulkRun: Sendable {
                         if outcome == .rejected { failed = true }
                         continue
                     }
-                } catch let error as OctopodsError {
-                    if case .api(let api) = error, api.status == 429 {
-                        await pacer.pause(until: api.retryAt ?? ctx.now().addingTimeInterval(300))
-                    }
                 } catch {
-                    // The pacer's sleep was cancelled: ask again next round.
+                    // Asked again next round (a 429's pause is waited out by the budget).
                 }
                 next.append(item)
             }
