@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The template endpoints (§2.1, 2.2, 2.10, 2.11).
 extension SandboxCall {
@@ -21,7 +25,7 @@ extension SandboxCall {
             }
             templates.removeAll { $0.active != flag }
         }
-        if let language = query("lang"), !language.trimmingCharacters(in: .whitespaces).isEmpty {
+        if let language = query("lang"), !language.trimmingSpaces().isEmpty {
             templates.removeAll { !$0.matches(language: language) }
         }
         return ok(.array(templates.map(\.json)))

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The endpoint families. `error_code` numbers are scoped per family (§3.1): the same
 /// number means different things in different families.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// How a message's delivery will play out; chosen at send time from the recipient number.
 enum SandboxDeliveryPlan: String, Codable, Sendable {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The documented endpoints (§2.1–2.12), all under `/api/v1`.
 enum SandboxRoute: Equatable, Sendable {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Checks `message_variables` against a template, in all three documented shapes (§7 item 3):
 /// the sectioned object `{header, body, footer, buttons}`, the plain array (body-only

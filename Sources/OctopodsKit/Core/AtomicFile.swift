@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import CLISupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -57,7 +62,6 @@ package enum AtomicFile {
     }
 
     static func posixError(_ code: Int32, _ url: URL) -> Error {
-        NSError(domain: NSPOSIXErrorDomain, code: Int(code),
-                userInfo: [NSLocalizedDescriptionKey: "\(url.path): \(String(cString: strerror(code)))"])
+        SystemFile.Failure(path: url.path, errno: code)
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
 /// The one place that maps an error to its message, hint, machine-readable form and exit code.
@@ -184,15 +188,13 @@ package struct ErrorReporter: Sendable {
     }
 
     static func utc(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC") ?? .current)
-            .year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
-            .timeSeparator(.colon).dateTimeSeparator(.space)) + " UTC"
+        CivilTime.text(date, in: .utc) + " UTC"
     }
 
     /// `45s`, `4m 12s`, `1.5s`.
     package static func format(seconds: Double) -> String {
         if seconds < 60 {
-            return seconds == seconds.rounded() ? "\(Int(seconds))s" : String(format: "%.1fs", seconds)
+            return seconds == seconds.rounded() ? "\(Int(seconds))s" : NumberText.decimal(seconds) + "s"
         }
         let total = Int(seconds.rounded())
         let (h, m, s) = (total / 3600, (total % 3600) / 60, total % 60)

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 import Dispatch
 import Synchronization
@@ -27,7 +31,18 @@ struct FileDescriptorSink: TextSink {
 
 struct StandardInput: InputSource {
     func readAll() throws -> Data {
-        try FileHandle.standardInput.readToEnd() ?? Data()
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            if n > 0 {
+                data.append(contentsOf: buffer[..<n])
+            } else if n == 0 {
+                return data
+            } else if errno != EINTR {
+                throw SystemFile.Failure(path: "standard input", errno: errno)
+            }
+        }
     }
 }
 
@@ -71,7 +86,7 @@ package final class InterruptHub: Sendable {
                 _ = write(signalPipe.write, &byte, 1)
             }
         }
-        Thread.detachNewThread { [self] in
+        DetachedThread.run { [self] in
             var byte: UInt8 = 0
             while true {
                 let n = read(readEnd, &byte, 1)
@@ -127,7 +142,7 @@ package final class InterruptHub: Sendable {
 func confirmOnTerminal(_ question: String) -> Bool {
     guard isatty(STDIN_FILENO) == 1, isatty(STDERR_FILENO) == 1 else { return false }
     FileDescriptorSink(fd: STDERR_FILENO).write(question + " [y/N] ")
-    guard let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
+    guard let answer = readLine(strippingNewline: true)?.trimmingSpaces().lowercased() else { return false }
     return answer == "y" || answer == "yes"
 }
 

@@ -1,6 +1,18 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 import CCurlShim
+import CLISupport
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The live transport: the system's libcurl, loaded only when the first request is made
 /// (see Sources/CCurlShim for why not URLSession). Redirects are never followed; the
@@ -41,7 +53,7 @@ package final class CurlTransport: HTTPTransport {
         let outcome: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 // libcurl blocks; keep it off Swift's cooperative threads.
-                Thread.detachNewThread {
+                DetachedThread.run {
                     continuation.resume(returning: Self.perform(request, handle: handle, timeoutMilliseconds: timeoutMilliseconds,
                                                                 cancel: cancel, seconds: self.timeout))
                 }
@@ -100,8 +112,8 @@ package final class CurlTransport: HTTPTransport {
             if line.hasPrefix("HTTP/") {
                 headers = [:]
             } else if let colon = line.firstIndex(of: ":") {
-                let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                let name = line[..<colon].trimmingSpaces().lowercased()
+                let value = line[line.index(after: colon)...].trimmingSpaces()
                 headers[name] = headers[name].map { "\($0), \(value)" } ?? value
             }
         }

@@ -1,5 +1,9 @@
 import CLISupport
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Builds a `waba_interactive_message` (reply buttons or a list) from the `send interactive`
 /// builder flags, then validates it with the same rules as a `--file` payload, naming the flags
@@ -185,7 +189,7 @@ package struct InteractiveBuilder: Sendable, Equatable {
         return Row(id: parts[0], title: parts[1], description: description)
     }
 
-    private static func trimmed(_ part: Substring) -> String { part.trimmingCharacters(in: .whitespaces) }
+    private static func trimmed(_ part: Substring) -> String { part.trimmingSpaces() }
 }
 
 /// A `waba_interactive_message` given as JSON (`--file`).
