@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The send, status and list endpoints (§2.3–2.9, 2.12).
+/// The send, status and list endpoints (docs/api-notes.md).
 extension SandboxCall {
     /// What a validated send creates.
     struct Draft {

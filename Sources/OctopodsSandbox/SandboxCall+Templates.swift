@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The template endpoints (§2.1, 2.2, 2.10, 2.11).
+/// The template endpoints (docs/api-notes.md, "Templates").
 extension SandboxCall {
     func listTemplates(channel: SandboxChannel) throws(SandboxError) -> Outcome {
         var templates = SandboxTemplate.seeds.filter { $0.channel == channel }

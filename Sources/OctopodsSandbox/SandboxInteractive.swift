@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Checks a `waba_interactive_message` (§4.3): Meta's interactive format, as an object or as a
+/// Checks a `waba_interactive_message` (docs/api-notes.md, "Interactive messages"): Meta's interactive format, as an object or as a
 /// JSON string of one.
 enum SandboxInteractive {
     static let types = ["button", "list", "product", "product_list", "flow", "catalog_message"]

@@ -94,7 +94,7 @@ extension SandboxMessage {
         return status
     }
 
-    /// The failure text or object, in the documented variants (§7 item 12).
+    /// The failure text or object, in the documented variants (docs/api-notes.md, "Message status").
     private var failureReason: SandboxJSON {
         switch (plan, channel) {
         case (.notOnChannel, .sms): "Not a valid mobile subscriber."

@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The documented endpoints (§2.1–2.12), all under `/api/v1`.
+/// The documented endpoints (docs/api-notes.md), all under `/api/v1`.
 enum SandboxRoute: Equatable, Sendable {
     case whatsappTemplates
     case whatsappTemplate(String)

@@ -131,7 +131,7 @@ package struct SandboxTemplate: Sendable, Equatable {
         return format
     }
 
-    /// The template object of §2.1 (WhatsApp) or §2.10 (VBM: no `template_status`, body a string).
+    /// The template object (docs/api-notes.md, "Templates") of WhatsApp or VBM (VBM: no `template_status`, body a string).
     package var json: SandboxJSON {
         var object: [String: SandboxJSON] = [
             "created_at": .string(createdAt),

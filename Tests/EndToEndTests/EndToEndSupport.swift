@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import OctopodsSandbox
 
-/// The built `octopods` binary, beside the test bundle (swift-on-linux.md §9).
+/// The built `octopods` binary, beside the test bundle (docs/linux-notes.md, "Tests that run the binary").
 let octopodsBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     .deletingLastPathComponent().appendingPathComponent("octopods")
 

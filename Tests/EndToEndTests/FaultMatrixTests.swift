@@ -176,7 +176,7 @@ final class FaultyAPI: Sendable {
         case .resetAfterRequest: return SandboxResponse(status: ok, fault: .reset)
         case .redirectElsewhere: return SandboxResponse(status: 302, headers: [HTTPField("Location", redirectTo)])
         case .rateLimited:
-            // The documented body (octopods-api.md §3.4), five minutes ahead.
+            // The documented body (docs/api-notes.md, "Rate limit"), five minutes ahead.
             let at = Date().addingTimeInterval(300).formatted(Date.ISO8601FormatStyle(dateSeparator: .dash, dateTimeSeparator: .space,
                                                                                        timeZone: TimeZone(identifier: "UTC") ?? .current))
             return SandboxResponse(status: 429, headers: json,

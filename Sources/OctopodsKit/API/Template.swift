@@ -41,7 +41,7 @@ package struct TemplateComponent: Sendable, Equatable {
     }
 }
 
-/// A WhatsApp or VBM template, decoded tolerantly from every documented variant (§2.1, §2.10:
+/// A WhatsApp or VBM template, decoded tolerantly from every documented variant (docs/api-notes.md, "Templates":
 /// integer or string ids, `template_body` as a string or `{type, text}`, status present or not).
 package struct Template: Sendable, Equatable {
     package var id: String

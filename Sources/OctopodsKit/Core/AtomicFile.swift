@@ -11,7 +11,7 @@ import Glibc
 /// Writes files so that a reader sees the old content or the new, never half of either,
 /// with the permissions we choose. `Data.write(options: .atomic)` is not enough on Linux: it
 /// creates the file 0666 & ~umask (a 0600 secret became 0644) and replaces a symlink instead
-/// of writing through it (swift-on-linux.md §6).
+/// of writing through it (docs/linux-notes.md, "Atomic, private file writes").
 package enum AtomicFile {
     /// Creates the directory (and parents) with `mode` when missing.
     package static func makeDirectory(_ url: URL, mode: Int = 0o700) throws {

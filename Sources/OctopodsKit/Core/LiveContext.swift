@@ -11,7 +11,7 @@ import Glibc
 #endif
 
 /// Writes straight to a file descriptor with write(2): no stdio buffering, so stdout and
-/// stderr come out in the order they were written even when piped (swift-on-linux.md §6).
+/// stderr come out in the order they were written even when piped (docs/linux-notes.md, "Output ordering").
 struct FileDescriptorSink: TextSink {
     let fd: Int32
 
@@ -165,7 +165,7 @@ extension Context {
     /// The real world: the process's standard streams, environment and clock, libcurl.
     package static func live(interrupts: InterruptHub) -> Context {
         var environment = ProcessInfo.processInfo.environment
-        // libcurl proxies loopback too unless told not to (swift-on-linux.md §5); the sandbox
+        // libcurl proxies loopback too unless told not to (docs/linux-notes.md, "Proxies and loopback"); the sandbox
         // and tests live on loopback, so never send that traffic through a proxy.
         for name in ["no_proxy", "NO_PROXY"] {
             let current = environment[name] ?? ""

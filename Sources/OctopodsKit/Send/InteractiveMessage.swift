@@ -234,7 +234,7 @@ package enum InteractiveMessage {
         }
     }
 
-    /// Every rule of octopods-api.md §4.3 plus WhatsApp's published limits; the first violation
+    /// Every rule of the Octopods docs (docs/api-notes.md, "Interactive messages") plus WhatsApp's published limits; the first violation
     /// throws, naming the JSON path and the limit.
     package static func validate(_ payload: JSONValue) throws(OctopodsError) {
         try InteractiveValidator(origin: .file).validate(payload)

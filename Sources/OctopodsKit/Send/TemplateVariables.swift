@@ -5,7 +5,7 @@ import Foundation
 #endif
 import CLISupport
 
-/// The three documented `message_variables` shapes (octopods-api.md §2.3, §7.3).
+/// The three documented `message_variables` shapes (docs/api-notes.md, "`message_variables`: three shapes").
 package enum VariablesFormat: String, Sendable, CaseIterable {
     /// `{"header":[…],"body":[…],"buttons":[…]}` (VBM: header, body, footer): the newest, the default.
     case sectioned
