@@ -49,7 +49,7 @@ package final class CurlTransport: HTTPTransport {
             throw .other("cannot create a libcurl handle")
         }
         let cancel = CancelFlag()
-        let timeoutMilliseconds = Int(max(1, (timeout * 1000).rounded(.up)))
+        let timeoutMilliseconds = Self.milliseconds(timeout)
         let outcome: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 // libcurl blocks; keep it off Swift's cooperative threads.
@@ -65,12 +65,18 @@ package final class CurlTransport: HTTPTransport {
         return try outcome.get()
     }
 
+    /// What libcurl is given: whole milliseconds, rounded up, at least 1 (URLSession truncated
+    /// timeouts to whole seconds, so 0.5 s timed out at once; docs/linux-notes.md).
+    static func milliseconds(_ seconds: Double) -> Int {
+        Int(max(1, (seconds * 1000).rounded(.up)))
+    }
+
     /// One blocking transfer on a fresh handle, on the calling thread (for tests that time
     /// libcurl itself, free of task-scheduling delays).
     static func performBlocking(_ request: HTTPRequest, timeout: Double) -> Result<HTTPResponse, TransportError> {
         guard octo_curl_load() == nil, let raw = octo_handle_new() else { return .failure(.other("libcurl unavailable")) }
         defer { octo_handle_free(raw) }
-        return perform(request, handle: Handle(raw: raw), timeoutMilliseconds: Int((timeout * 1000).rounded(.up)),
+        return perform(request, handle: Handle(raw: raw), timeoutMilliseconds: milliseconds(timeout),
                        cancel: CancelFlag(), seconds: timeout)
     }
 
