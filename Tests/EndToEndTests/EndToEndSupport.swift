@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Synchronization
 import OctopodsSandbox
 
 /// The built `octopods` binary, beside the test bundle (docs/linux-notes.md, "Tests that run the binary").
@@ -89,14 +90,26 @@ func scratchDirectory() -> URL {
     return url
 }
 
+/// A clock the test moves: the sandbox's statuses advance when the test says, not when a
+/// sleep guesses enough time has passed.
+final class TestClock: Sendable {
+    private let current = Mutex(Date())
+    var now: Date { current.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
 /// A sandbox on an ephemeral loopback port, in this process, for the binary to talk to.
 final class TestSandbox: Sendable {
     let api: SandboxAPI
     let server: SandboxServer
 
-    init(rateLimit: SandboxRateLimit? = nil, stageInterval: Double = 2, slowResponseDelay: Double = 40) throws {
+    /// `clock`: the sandbox's time; the real one when nil.
+    init(rateLimit: SandboxRateLimit? = nil, stageInterval: Double = 2, slowResponseDelay: Double = 40,
+         clock: TestClock? = nil) throws {
+        var now: @Sendable () -> Date = { Date() }
+        if let clock { now = { clock.now } }
         api = try SandboxAPI(options: SandboxOptions(rateLimit: rateLimit, stageInterval: stageInterval,
-                                                     slowResponseDelay: slowResponseDelay))
+                                                     slowResponseDelay: slowResponseDelay, now: now))
         let api = self.api
         server = try SandboxServer(port: 0, handler: { api.handle($0) })
         server.start()
