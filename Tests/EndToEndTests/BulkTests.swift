@@ -125,7 +125,9 @@ import OctopodsSandbox
         let pid = process.processIdentifier
         let interrupted = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                for _ in 0..<400 where sandbox.posts.count < 10 { usleep(20_000) }
+                // Until 10 rows are sent (4 s at the earliest, at 30/s), however slow the machine;
+                // the limit only stops a run that died from hanging the suite.
+                for _ in 0..<3_000 where sandbox.posts.count < 10 && process.isRunning { usleep(20_000) }
                 continuation.resume(returning: kill(pid, SIGINT) == 0)
             }
         }
