@@ -216,7 +216,7 @@ complete -c octopods -n '__octopods_at "send template"' -l open-conversation -d 
 complete -c octopods -n '__octopods_at "send template"' -l teammate -x -d 'Intercom teammate shown as the sender (default: the channel\'s default sender).'
 complete -c octopods -n '__octopods_at "send template"' -l no-verify -d 'Skip fetching the template to check status, variables and header before sending.'
 complete -c octopods -n '__octopods_at "send template"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
-complete -c octopods -n '__octopods_at "send template"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out.'
+complete -c octopods -n '__octopods_at "send template"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
 complete -c octopods -n '__octopods_at "send template"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
 complete -c octopods -n '__octopods_at "send template"' -l max-wait -x -d 'If rate limited (429), wait up to this long for the cool-down to end and retry once.'
 complete -c octopods -n '__octopods_at "send template"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
@@ -246,7 +246,7 @@ complete -c octopods -n '__octopods_at "send interactive"' -l row -x -d 'A list 
 complete -c octopods -n '__octopods_at "send interactive"' -l open-conversation -d 'Open a conversation in Intercom or HubSpot for this message.'
 complete -c octopods -n '__octopods_at "send interactive"' -l teammate -x -d 'Intercom teammate shown as the sender.'
 complete -c octopods -n '__octopods_at "send interactive"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
-complete -c octopods -n '__octopods_at "send interactive"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out.'
+complete -c octopods -n '__octopods_at "send interactive"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
 complete -c octopods -n '__octopods_at "send interactive"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
 complete -c octopods -n '__octopods_at "send interactive"' -l max-wait -x -d 'If rate limited (429), wait up to this long for the cool-down to end and retry once.'
 complete -c octopods -n '__octopods_at "send interactive"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
@@ -270,7 +270,7 @@ complete -c octopods -n '__octopods_at "sms send"' -l name -x -d 'Display name f
 complete -c octopods -n '__octopods_at "sms send"' -l open-conversation -d 'Open a conversation in Intercom or HubSpot for this message.'
 complete -c octopods -n '__octopods_at "sms send"' -l teammate -x -d 'Intercom teammate shown as the sender (ignored on HubSpot).'
 complete -c octopods -n '__octopods_at "sms send"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
-complete -c octopods -n '__octopods_at "sms send"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out.'
+complete -c octopods -n '__octopods_at "sms send"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
 complete -c octopods -n '__octopods_at "sms send"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
 complete -c octopods -n '__octopods_at "sms send"' -l max-wait -x -d 'If rate limited (429), wait up to this long for the cool-down to end and retry once.'
 complete -c octopods -n '__octopods_at "sms send"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
@@ -310,8 +310,8 @@ complete -c octopods -n '__octopods_at "vbm send"' -l max-messages -x -d 'Bulk: 
 complete -c octopods -n '__octopods_at "vbm send"' -s y -l yes -d 'Bulk: do not ask for confirmation before sending more than 100 messages.'
 
 # octopods status
-complete -c octopods -n '__octopods_at status' -l channel -x -a 'whatsapp sms' -d 'The channel it was sent on: whatsapp (default) or sms.'
-complete -c octopods -n '__octopods_at status' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out.'
+complete -c octopods -n '__octopods_at status' -l channel -x -a 'whatsapp sms' -d 'The channel it was sent on: whatsapp or sms (default: the channel the history records for this id, else whatsapp).'
+complete -c octopods -n '__octopods_at status' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
 complete -c octopods -n '__octopods_at status' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
 
 # octopods messages

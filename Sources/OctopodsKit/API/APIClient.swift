@@ -10,6 +10,9 @@ package struct APIResponse<Value: Sendable>: Sendable {
     package var value: Value
     package var raw: JSONValue
     package var status: Int
+    /// Said on stderr by the command: what was odd about an answer that still counts (a 201
+    /// whose body could not be read).
+    package var warning: String?
 }
 
 /// The single gateway to the API: the only code that adds `X-Octopods-Auth` and the other
@@ -64,7 +67,7 @@ package struct APIClient: Sendable {
             response = try await transport.send(request)
         } catch {
             trace?("* \(error)\n")
-            throw .transport(error, method: endpoint.method, url: Self.origin(request.url))
+            throw .transport(error, readOnly: endpoint.isReadOnly, url: Self.origin(request.url))
         }
         // A server that echoes the key back (in an error text, a request id, any field) must not
         // get it printed, stored in the history or cached: it is cut out before anything reads the body.
@@ -73,22 +76,28 @@ package struct APIClient: Sendable {
         trace?(Self.describe(response, key: key, milliseconds: elapsed))
 
         guard (200..<300).contains(response.status) else {
-            var error = APIError.from(response, family: endpoint.family, method: endpoint.method)
+            var error = APIError.from(response, family: endpoint.family, readOnly: endpoint.isReadOnly)
             error.message = error.message.map { Self.redact($0, key: key) }
             error.bodySnippet = error.bodySnippet.map { Self.redact($0, key: key) }
             throw .api(error)
         }
         let raw: JSONValue
+        var warning: String?
         do {
             raw = try JSONValue.parse(response.body)
         } catch {
             let detail = response.body.isEmpty ? "the body is empty" : "not JSON (\(error.message) at byte \(error.offset))"
-            throw .unreadableResponse(status: response.status, detail: detail, method: endpoint.method, requestID: nil)
+            // HTTP 201 means created, whatever the body (docs/api-notes.md, "201 Created").
+            guard response.status == 201, !endpoint.isReadOnly else {
+                throw .unreadableResponse(status: response.status, detail: detail, readOnly: endpoint.isReadOnly, requestID: nil)
+            }
+            raw = CreatedBody.read(response.body)
+            if raw == .object([]) { warning = "the API answered 201 Created with a body that could not be read: \(detail)" }
         }
         do {
-            return APIResponse(value: try endpoint.decode(raw), raw: raw, status: response.status)
+            return APIResponse(value: try endpoint.decode(raw), raw: raw, status: response.status, warning: warning)
         } catch {
-            throw .unreadableResponse(status: response.status, detail: error.message, method: endpoint.method,
+            throw .unreadableResponse(status: response.status, detail: error.message, readOnly: endpoint.isReadOnly,
                                       requestID: raw["request_id"]?.scalarText)
         }
     }

@@ -287,9 +287,9 @@ package struct BulkRun: Sendable {
             case .success(let response):
                 entry.messageID = response.value.messageID
                 line.set("status", "accepted")
-                line.set("message_id", .string(response.value.messageID))
+                line.set("message_id", response.value.messageID.map(JSONValue.string) ?? .null)
                 tally.add { $0.accepted += 1 }
-                tally.sent.withLock { $0.append((row.line, response.value.messageID)) }
+                if let id = response.value.messageID { tally.sent.withLock { $0.append((row.line, id)) } }
             case .failure(let error):
                 let report = ErrorReporter(now: ctx.now).report(error)
                 if case .api(let api) = error, api.status == 429 {
@@ -301,22 +301,22 @@ package struct BulkRun: Sendable {
                 }
                 line.set("error", .string(report.message))
                 if let code = report.errorCode { line.set("error_code", .int(code)) }
-                switch report.code {
-                case .rejected:
+                switch error.disposition {
+                case .refused:
                     entry.state = .rejected
                     entry.error = report.message
                     line.set("status", "rejected")
                     tally.add { $0.rejected += 1 }
-                case .auth, .retryable:
+                case .notSent, .interrupted(requestInFlight: false):
                     // Every later row would fail the same way: stop, resume when fixed.
                     entry.state = .notSent
                     line.set("status", "not_sent")
                     tally.stop(error)
-                case .interrupted:
+                case .interrupted(requestInFlight: true):
                     entry.state = .unknown
                     line.set("status", "unknown")
                     tally.add { $0.unknown += 1 }
-                default:
+                case .outcomeUnknown, .sentUnconfirmed:
                     entry.state = .unknown
                     entry.error = report.message
                     line.set("status", "unknown")
@@ -370,7 +370,7 @@ package struct BulkRun: Sendable {
             let remaining = deadline.timeIntervalSince(ctx.now())
             if remaining <= 0 {
                 ctx.stderr.write("error: \(pending.count) messages had no final status before the --timeout deadline\n")
-                return .waitTimeout
+                return .unconfirmed
             }
             try? await ctx.sleep(min(delay, remaining))
             delay = min(delay * 2, 15)
@@ -486,7 +486,7 @@ final class Progress: Sendable {
         let done = c.accepted + c.rejected + c.unknown
         let elapsed = max(0.001, now.timeIntervalSince(started))
         let rate = Double(done) / elapsed
-        let eta = rate > 0 ? ErrorReporter.format(seconds: (Double(total - done) / rate).rounded()) : "?"
+        let eta = rate > 0 ? DurationText.format(seconds: (Double(total - done) / rate).rounded()) : "?"
         let width = 24
         let filled = total > 0 ? min(width, width * done / total) : width
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)

@@ -38,7 +38,7 @@ struct TemplateSend: Sendable {
     init(channel: Channel, _ arguments: ParsedArguments) throws(OctopodsError) {
         self.channel = channel
         self.arguments = arguments
-        templateID = arguments.positionals.first ?? ""
+        templateID = try IDArgument.check(arguments.positionals.first ?? "", name: "template-id", path: arguments.path)
         bulk = try BulkOptions(arguments)
         to = bulk.isBulk ? nil : try PhoneNumber.validate(arguments.string("to") ?? "")
         mediaURL = arguments.string(channel == .vbm ? "header-image" : "header-url")
@@ -48,6 +48,7 @@ struct TemplateSend: Sendable {
         teammate = arguments.string("teammate")
         verify = !arguments.flag("no-verify")
         options = try SendOptions(arguments)
+        if channel == .vbm, options.wait { throw SendOptions.viberCannotWait(arguments.path) }
         if let name, name.contains(where: \.isNewline) { throw .invalidInput("--name must be one line") }
     }
 

@@ -38,7 +38,11 @@ package enum Runner {
             let command = try type.init(arguments)
             let output = try await command.run(ctx)
             Printer(format: format, ctx: ctx).print(output)
-            return output.exitCode
+            guard let failure = output.failure else { return output.exitCode }
+            let report = reporter.report(failure)
+            ctx.stderr.write(reporter.text(report))
+            if format == .json || format == .ndjson { ctx.stderr.write(reporter.json(report)) }
+            return report.code
         } catch {
             if !type.reportsFailures { return .success }
             let report = reporter.report(error)

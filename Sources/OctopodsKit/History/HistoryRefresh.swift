@@ -67,13 +67,13 @@ struct HistoryRefresh {
                 detail = status.failure ?? ""
                 item.set("failure", status.failure.map(JSONValue.string) ?? .null)
             case .failure(let error):
-                let report = reporter.report(error)
                 // Only a refusal about this message (an id the API does not know) lets the others go on;
                 // anything else (network, server, auth, rate limit) would fail them all alike.
-                guard report.code == .rejected else {
+                guard error.disposition == .refused else {
                     ctx.notice("Stopped after checking \(NumberText.grouped(items.count)) of \(NumberText.grouped(pending.count)) messages; what was learned is recorded.")
                     throw error
                 }
+                let report = reporter.report(error)
                 failed += 1
                 code = .rejected
                 detail = report.message

@@ -21,11 +21,14 @@ package struct CommandOutput: Sendable {
     /// Written to stdout exactly as it is, whatever the output format: text for another program
     /// (a completion script, completion candidates), not a result to render.
     package var verbatim: String?
+    /// A failure that came after the result (a send accepted, then --wait could not confirm it):
+    /// the result is printed, then the failure is reported on stderr and decides the exit code.
+    package var failure: OctopodsError?
 
     package init(json: JSONValue? = nil, items: [JSONValue]? = nil, table: Table? = nil, text: String? = nil,
-                 emptyMessage: String? = nil, exitCode: ExitCode = .success) {
+                 emptyMessage: String? = nil, exitCode: ExitCode = .success, failure: OctopodsError? = nil) {
         self.json = json; self.items = items; self.table = table; self.text = text
-        self.emptyMessage = emptyMessage; self.exitCode = exitCode
+        self.emptyMessage = emptyMessage; self.exitCode = exitCode; self.failure = failure
     }
 
     package static let none = CommandOutput()

@@ -17,7 +17,8 @@ package struct SendOptions: Sendable, Equatable {
         var specs: [OptionSpec] = [
             .flag("dry-run", help: "Check everything and print the exact request (key redacted) and a preview; send nothing."),
         ]
-        if canWait { specs += waitSpecs }
+        // Viber: --wait is declared hidden so that it gets the reason, not "unknown option".
+        specs += canWait ? waitSpecs : [.flag("wait", hidden: true, help: "Viber messages have no status endpoint.")]
         specs.append(.value("max-wait", "DURATION", .duration,
                             help: "If rate limited (429), wait up to this long for the cool-down to end and retry once."))
         specs.append(.flag("no-ledger", help: "Do not record this send in the local history (see 'octopods history'; or set 'ledger = off')."))
@@ -25,7 +26,7 @@ package struct SendOptions: Sendable, Equatable {
     }
 
     package static let waitSpecs: [OptionSpec] = [
-        .flag("wait", help: "Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out."),
+        .flag("wait", help: "Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed."),
         .value("until", "STATE", .choice(["delivered", "read"]), help: "With --wait: the state that counts as done (default delivered)."),
     ]
 
@@ -44,6 +45,11 @@ package struct SendOptions: Sendable, Equatable {
     }
 
     package init() {}
+
+    package static func viberCannotWait(_ path: [String]) -> OctopodsError {
+        .usage(UsageError("Viber messages have no status endpoint, so --wait cannot follow them",
+                          suggestion: "Send without --wait; 'octopods history' records the send.", path: path))
+    }
 }
 
 /// A checked send, ready to go: the endpoint and what to show about it.
@@ -98,9 +104,7 @@ extension Context {
 
     /// Dry run, or send (waiting out one 429 with --max-wait), then follow with --wait.
     package func execute(_ plan: SendPlan, _ options: SendOptions) async throws(OctopodsError) -> CommandOutput {
-        if options.wait, plan.statusChannel == nil {
-            throw .usage(UsageError("Viber messages have no status endpoint, so --wait cannot follow them"))
-        }
+        if options.wait, plan.statusChannel == nil { throw SendOptions.viberCannotWait([]) }
         if options.wait, options.until == "read", plan.statusChannel == .sms {
             throw .usage(UsageError("SMS has no read receipts; use --until delivered"))
         }
@@ -119,18 +123,42 @@ extension Context {
             throw error
         }
         recorder?.sent(plan.endpoint, to: plan.recipient, result: .success(response))
+        // From here on the send is accepted: whatever fails later, the result goes to stdout and
+        // the exit is never 1-4 (a later failure is `.unconfirmed`, exit 6).
+        if let warning = response.warning { warn(warning) }
         let sent = response.value
+        if sent.messageID == nil { warn(SendResult.unknownIDWarning) }
         let phone = sent.phone ?? plan.recipient
-        guard options.wait, let channel = plan.statusChannel else {
-            return CommandOutput(json: response.raw,
-                                 table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS"], rows: [[sent.messageID, phone, "accepted"]]))
+        var accepted = CommandOutput(json: response.raw,
+                                     table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS"], rows: [[sent.messageID ?? "(unknown)", phone, "accepted"]]))
+        guard options.wait, let channel = plan.statusChannel else { return accepted }
+        // With --wait the JSON is always {"send": …, "status": …}; status null when not learned.
+        accepted.json = ["send": response.raw, "status": .null]
+        guard let id = sent.messageID else {
+            accepted.failure = .unconfirmed(Unconfirmed(messageID: nil, channel: nil,
+                                                        reason: "the API returned no message_id, so --wait cannot follow it"))
+            return accepted
         }
-        let outcome = try await waitForStatus(channel: channel, id: sent.messageID, until: options.until)
-        recorder?.learned(outcome.status, channel: channel, messageID: sent.messageID)
+        let outcome: WaitOutcome
+        do {
+            outcome = try await waitForStatus(channel: channel, id: id, until: options.until)
+        } catch {
+            if case .interrupted = error.disposition {
+                // Ctrl-C is still exit 130, but the message is sent: say so (an error line, not silenced by --quiet).
+                stderr.write("Message \(id) was sent; stopped waiting for its status. Check it with: octopods status \(id)\(channel == .sms ? " --channel sms" : "")\n")
+                accepted.failure = .interrupted
+            } else {
+                accepted.failure = .unconfirmed(Unconfirmed(messageID: id, channel: channel,
+                                                            reason: "its delivery could not be confirmed: the status check failed", cause: error))
+            }
+            return accepted
+        }
+        recorder?.learned(outcome.status, channel: channel, messageID: id)
         let json: JSONValue = ["send": response.raw, "status": outcome.raw]
         var output = CommandOutput(json: json, table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS", "FAILURE"],
-                                                           rows: [[sent.messageID, phone, outcome.status.status, outcome.status.failure ?? ""]]))
+                                                           rows: [[id, phone, outcome.status.status, outcome.status.failure ?? ""]]))
         output.exitCode = outcome.code
+        output.failure = outcome.unconfirmed.map(OctopodsError.unconfirmed)
         return output
     }
 
@@ -142,10 +170,10 @@ extension Context {
             guard case .api(let api) = error, api.status == 429, let maxWait else { throw error }
             let wait = (api.retryAt.map { $0.timeIntervalSince(now()) } ?? 300) + 1
             guard wait <= maxWait else {
-                notice("Rate limited for another \(ErrorReporter.format(seconds: wait.rounded(.up))), longer than --max-wait \(ErrorReporter.format(seconds: maxWait)).")
+                notice("Rate limited for another \(DurationText.format(seconds: wait.rounded(.up))), longer than --max-wait \(DurationText.format(seconds: maxWait)).")
                 throw error
             }
-            notice("Rate limited; waiting \(ErrorReporter.format(seconds: max(0, wait).rounded(.up))) for the cool-down, then retrying once.")
+            notice("Rate limited; waiting \(DurationText.format(seconds: max(0, wait).rounded(.up))) for the cool-down, then retrying once.")
             do { try await sleep(max(0, wait)) } catch { throw .interrupted }
             return try await client.send(endpoint)
         }
@@ -181,8 +209,9 @@ extension Context {
     }
 
     /// Polls a message's status with backoff until it is final (per `until`) or the deadline
-    /// (--timeout, default 2 minutes) passes. Read-only, so transient failures are retried.
-    package func waitForStatus(channel: Channel, id: String, until: String) async throws(OctopodsError) -> (status: MessageStatus, raw: JSONValue, code: ExitCode) {
+    /// (--timeout, default 2 minutes) passes. Read-only, so transient failures are retried; any
+    /// other failure of the status check is thrown (the caller knows whether a send preceded it).
+    package func waitForStatus(channel: Channel, id: String, until: String) async throws(OctopodsError) -> WaitOutcome {
         let total = globals.timeout ?? 120
         let deadline = now().addingTimeInterval(total)
         var context = self
@@ -197,10 +226,12 @@ extension Context {
                 last = (response.value, response.raw)
                 let status = response.value.status
                 if status != shown { notice("Message \(id): \(status)"); shown = status }
-                if let outcome = MessageStatus.outcome(status, until: until) { return (response.value, response.raw, outcome) }
+                if let outcome = MessageStatus.outcome(status, until: until) {
+                    return WaitOutcome(status: response.value, raw: response.raw, code: outcome)
+                }
             } catch {
+                guard error.retryable else { throw error }
                 let report = ErrorReporter(now: now).report(error)
-                guard report.retryable else { throw error }
                 if case .api(let api) = error, let retryAt = api.retryAt {
                     delay = max(delay, retryAt.timeIntervalSince(now()) + 1)
                 }
@@ -209,13 +240,23 @@ extension Context {
             let remaining = deadline.timeIntervalSince(now())
             if remaining <= 0 {
                 let state = last?.0.status ?? "unknown"
-                // An error, so not silenced by --quiet.
-                stderr.write("error: message \(id) is still \(state) after \(ErrorReporter.format(seconds: total)); gave up waiting (--timeout)\n")
                 let fallback = MessageStatus(messageID: id, status: state)
-                return (last?.0 ?? fallback, last?.1 ?? ["message_id": .string(id), "status": .string(state)], .waitTimeout)
+                let unconfirmed = Unconfirmed(messageID: id, channel: channel,
+                                              reason: "it is still \(state) after \(DurationText.format(seconds: total)); gave up waiting (--timeout)")
+                return WaitOutcome(status: last?.0 ?? fallback, raw: last?.1 ?? ["message_id": .string(id), "status": .string(state)],
+                                   code: .unconfirmed, unconfirmed: unconfirmed)
             }
             do { try await sleep(min(delay, remaining)) } catch { throw .interrupted }
             delay = min(delay * 2, 15)
         }
     }
+}
+
+/// Where `--wait` left a message: a final status (exit 0 or 1), or the deadline passed (exit 6).
+package struct WaitOutcome: Sendable {
+    package var status: MessageStatus
+    package var raw: JSONValue
+    package var code: ExitCode
+    /// Set when the deadline passed before a final status.
+    package var unconfirmed: Unconfirmed?
 }
