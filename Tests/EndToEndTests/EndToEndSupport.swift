@@ -143,11 +143,11 @@ final class TestSandbox: Sendable {
     let server: SandboxServer
 
     /// `clock`: the sandbox's time; the real one when nil.
-    init(rateLimit: SandboxRateLimit? = nil, stageInterval: Double = 2, slowResponseDelay: Double = 40,
+    init(rateLimit: SandboxRateLimit? = nil, cooldown: Double = 300, stageInterval: Double = 2, slowResponseDelay: Double = 40,
          clock: TestClock? = nil) throws {
         var now: @Sendable () -> Date = { Date() }
         if let clock { now = { clock.now } }
-        api = try SandboxAPI(options: SandboxOptions(rateLimit: rateLimit, stageInterval: stageInterval,
+        api = try SandboxAPI(options: SandboxOptions(rateLimit: rateLimit, cooldown: cooldown, stageInterval: stageInterval,
                                                      slowResponseDelay: slowResponseDelay, now: now))
         let api = self.api
         server = try SandboxServer(port: 0, handler: { api.handle($0) })

@@ -200,8 +200,9 @@ import Synchronization
                           transport: fake, clock: clock)
         #expect(r.code == .success)
         #expect(fake.requests.filter { $0.method == "POST" }.count == 2)
-        #expect(clock.sleeps == [253])
-        #expect(r.stderr.contains("Rate limited; waiting 4m 13s for the cool-down, then retrying once."))
+        #expect(clock.now == fixedNow.addingTimeInterval(253))  // the retry time plus the safety second
+        #expect(r.stderr.contains("Rate limited (HTTP 429): every octopods process using this key waits until 2026-09-21 14:17:33 UTC (4m 13s)."),
+                "\(r.stderr)")
         let short = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--max-wait", "1m"],
                               transport: scripted { _, _ in (429, #"{"message":"Please try after 2026-09-21 14:17:32 UTC."}"#) })
         #expect(short.code == .retryable)

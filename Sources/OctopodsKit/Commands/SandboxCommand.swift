@@ -131,6 +131,11 @@ package final class EmbeddedSandbox: Sendable {
         configLocation = Settings.configLocation(ctx)
     }
 
+    /// What names the shared rate budget of its keys: its state file, which outlives the port.
+    package var budgetIdentity: String {
+        "sandbox " + SandboxOptions.defaultStateFile(environment: environment).path
+    }
+
     package static func launch(options: SandboxOptions, port: Int, reset: Bool) throws(OctopodsError) -> RunningSandbox {
         do {
             if reset, let file = options.stateFile { try SandboxAPI.reset(stateFile: file) }

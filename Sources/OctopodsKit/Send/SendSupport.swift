@@ -20,7 +20,7 @@ package struct SendOptions: Sendable, Equatable {
         // Viber: --wait is declared hidden so that it gets the reason, not "unknown option".
         specs += canWait ? waitSpecs : [.flag("wait", hidden: true, help: "Viber messages have no status endpoint.")]
         specs.append(.value("max-wait", "DURATION", .duration,
-                            help: "If rate limited (429), wait up to this long for the cool-down to end and retry once."))
+                            help: "If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command)."))
         specs.append(.flag("no-ledger", help: "Do not record this send in the local history (see 'octopods history'; or set 'ledger = off')."))
         return specs
     }
@@ -50,6 +50,11 @@ package struct SendOptions: Sendable, Equatable {
         .usage(UsageError("Viber messages have no status endpoint, so --wait cannot follow them",
                           suggestion: "Send without --wait; 'octopods history' records the send.", path: path))
     }
+
+    /// How long this command's requests may wait for a 429's pause: --max-wait from the run's start.
+    package func patience(_ ctx: Context) -> Pacer.Patience {
+        maxWait.map { .until(ctx.startedAt.addingTimeInterval($0)) } ?? .none
+    }
 }
 
 /// A checked send, ready to go: the endpoint and what to show about it.
@@ -65,8 +70,7 @@ package struct SendPlan: Sendable {
 
 extension Context {
     /// The template, from the cache when fetched in the last few minutes.
-    /// With a `pacer` (bulk runs) the fetch counts against the key's rate limit like every request.
-    package func fetchTemplate(channel: Channel, id: String, client: APIClient, pacer: Pacer? = nil) async throws(OctopodsError) -> Template {
+    package func fetchTemplate(channel: Channel, id: String, client: APIClient) async throws(OctopodsError) -> Template {
         let cache = TemplateCache(self)
         let key = try client.key(channel)
         if let cached = cache.load(baseURL: client.baseURL, channel: channel, key: key, id: id),
@@ -74,13 +78,9 @@ extension Context {
             return template
         }
         let response: APIResponse<Template>
-        let ticket: Int?
-        do { ticket = try await pacer?.acquire() } catch { throw .interrupted }
         do {
             response = try await client.send(API.getTemplate(channel: channel, id: id))
-            if let ticket { await pacer?.finished(ticket) }
         } catch {
-            if let ticket { await pacer?.finished(ticket) }
             if case .api(let api) = error, api.name == "TEMPLATE_NOT_EXIST" || api.status == 404 {
                 throw .invalidInput("template \(id) does not exist for this \(channel.displayName) key",
                                     hint: "List the templates you can send: octopods templates list\(channel == .vbm ? " --channel vbm" : "") --status accepted")
@@ -102,14 +102,15 @@ extension Context {
         }
     }
 
-    /// Dry run, or send (waiting out one 429 with --max-wait), then follow with --wait.
+    /// Dry run, or send (waiting out 429s within --max-wait), then follow with --wait.
     package func execute(_ plan: SendPlan, _ options: SendOptions) async throws(OctopodsError) -> CommandOutput {
         if options.wait, plan.statusChannel == nil { throw SendOptions.viberCannotWait([]) }
         if options.wait, options.until == "read", plan.statusChannel == .sms {
             throw .usage(UsageError("SMS has no read receipts; use --until delivered"))
         }
         let settings = try resolvedSettings()
-        let client = apiClient(settings)
+        var client = apiClient(settings)
+        client.patience = options.patience(self)
         if options.dryRun { return try dryRun(plan, client: client) }
         if globals.verbose { for note in plan.notes { stderr.write("* \(note)\n") } }
 
@@ -117,7 +118,7 @@ extension Context {
         defer { recorder?.close() }
         let response: APIResponse<SendResult>
         do {
-            response = try await sendOnce(plan.endpoint, client: client, maxWait: options.maxWait)
+            response = try await client.send(plan.endpoint)
         } catch {
             recorder?.sent(plan.endpoint, to: plan.recipient, result: .failure(error))
             throw error
@@ -160,23 +161,6 @@ extension Context {
         output.exitCode = outcome.code
         output.failure = outcome.unconfirmed.map(OctopodsError.unconfirmed)
         return output
-    }
-
-    func sendOnce(_ endpoint: Endpoint<SendResult>, client: APIClient, maxWait: Double?) async throws(OctopodsError) -> APIResponse<SendResult> {
-        do {
-            return try await client.send(endpoint)
-        } catch {
-            // A 429 was not processed, so one retry after the cool-down cannot send twice.
-            guard case .api(let api) = error, api.status == 429, let maxWait else { throw error }
-            let wait = (api.retryAt.map { $0.timeIntervalSince(now()) } ?? 300) + 1
-            guard wait <= maxWait else {
-                notice("Rate limited for another \(DurationText.format(seconds: wait.rounded(.up))), longer than --max-wait \(DurationText.format(seconds: maxWait)).")
-                throw error
-            }
-            notice("Rate limited; waiting \(DurationText.format(seconds: max(0, wait).rounded(.up))) for the cool-down, then retrying once.")
-            do { try await sleep(max(0, wait)) } catch { throw .interrupted }
-            return try await client.send(endpoint)
-        }
     }
 
     func dryRun(_ plan: SendPlan, client: APIClient) throws(OctopodsError) -> CommandOutput {
