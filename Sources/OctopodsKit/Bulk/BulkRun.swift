@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 import CLISupport
 #if canImport(Glibc)
@@ -120,7 +124,7 @@ package struct BulkRun: Sendable {
         let elapsed = ctx.now().timeIntervalSince(sendStarted)
         let done = counts.accepted + counts.rejected + counts.unknown
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        var line = "Sent \(NumberText.grouped(done)) of \(NumberText.grouped(check.toSend)) in " + String(format: "%.1fs (%.1f/s): ", elapsed, rate)
+        var line = "Sent \(NumberText.grouped(done)) of \(NumberText.grouped(check.toSend)) in " + "\(NumberText.decimal(elapsed))s (\(NumberText.decimal(rate))/s): "
         line += "\(NumberText.grouped(counts.accepted)) accepted, \(NumberText.grouped(counts.rejected)) rejected, \(NumberText.grouped(counts.unknown)) unknown"
         if counts.rateLimited > 0 { line += "; \(counts.rateLimited) rate-limited (429) and resent" }
         let pauses = ctx.rateBudgets.stats.pauses
@@ -160,7 +164,7 @@ package struct BulkRun: Sendable {
         let started = ctx.now()
         let check = try validate(input, plan: plan, earlier: earlier)
         let checkedIn = ctx.now().timeIntervalSince(started)
-        ctx.notice("Checked \(NumberText.grouped(check.rows)) rows in \(String(format: "%.1f", checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid.")
+        ctx.notice("Checked \(NumberText.grouped(check.rows)) rows in \(NumberText.decimal(checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid.")
         return (plan, client, check)
     }
 
@@ -559,7 +563,7 @@ final class Progress: Sendable {
         let filled = total > 0 ? min(width, width * done / total) : width
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         ctx.stderr.write("\r\u{1B}[K\(bar) \(done)/\(total)  ok \(c.accepted)  failed \(c.rejected + c.unknown)  "
-                         + String(format: "%.1f/s", rate) + "  ETA \(eta)")
+                         + NumberText.decimal(rate) + "/s" + "  ETA \(eta)")
     }
 
     func finish() {

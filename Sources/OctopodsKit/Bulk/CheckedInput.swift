@@ -48,7 +48,7 @@ extension BulkRun {
         if from == "-" {
             let data: Data
             do { data = try ctx.stdin.readAll() } catch {
-                throw .invalidInput("cannot read --from - (stdin): \(error.localizedDescription)")
+                throw .invalidInput("cannot read --from - (stdin): \(PlainText.describe(error))")
             }
             let (fd, size, sha) = try Self.snapshot(name: "stdin", of: .data(data))
             return Input(name: "stdin", identity: JournalInput(identity: "-", size: size, sha256: sha), stablePath: false,
