@@ -187,8 +187,9 @@ final class BulkFake: Sendable {
         let declined = await run(["send", "template", "1001", "--from", csv(101).path], stdinIsTTY: true, transport: fake.transport) { ctx in
             ctx.confirm = { question in asked.withLock { $0 = question }; return false }
         }
-        #expect(declined.code == .rejected)
-        #expect(asked.withLock { $0 } == "Send 101 messages?")
+        #expect(declined.code == .usage)
+        #expect(asked.withLock { $0 } == #"Send template 1001 "order_update" on whatsapp to 101 recipients with profile default? About 18 s at 55/10s."#)
+        #expect(declined.stderr.contains("not confirmed; nothing was sent"))
         #expect(fake.count == 0)
         let yes = await run(["send", "template", "1001", "--from", csv(101).path, "--yes", "--rate", "off"], stdinIsTTY: true,
                             transport: fake.transport)

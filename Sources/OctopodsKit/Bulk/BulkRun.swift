@@ -27,11 +27,13 @@ package struct BulkRun: Sendable {
         var phone: String
         var body: JSONValue
         var hash: String
+        /// The row as read, for `--rejected`.
+        var row = InputRow(line: 0, fields: [:])
     }
 
     /// Counts of the run, shared by the workers.
     final class Tally: Sendable {
-        struct Counts { var accepted = 0, rejected = 0, unknown = 0, skipped = 0, earlierUnknown = 0, rateLimited = 0 }
+        struct Counts { var accepted = 0, rejected = 0, unknown = 0, skipped = 0, earlierUnknown = 0, rateLimited = 0, excluded = 0 }
         let counts = Mutex(Counts())
         let fatal = Mutex<OctopodsError?>(nil)
         let sent = Mutex<[(line: Int, id: String)]>([])
@@ -39,6 +41,16 @@ package struct BulkRun: Sendable {
         var snapshot: Counts { counts.withLock { $0 } }
         func stop(_ error: OctopodsError) { fatal.withLock { if $0 == nil { $0 = error } } }
         var stopped: OctopodsError? { fatal.withLock { $0 } }
+        /// Who hears of rejected rows and pauses (the progress line, the --rejected file).
+        let reporters = Mutex<(progress: Progress?, rejected: RejectedFile?)>((nil, nil))
+        func rejectedRow(_ row: Prepared, reason: String) {
+            let (progress, file) = reporters.withLock { $0 }
+            progress?.rejected(line: row.line, phone: row.phone, reason: reason)
+            file?.write(row.row, reason: reason)
+        }
+        func paused(_ reason: String) {
+            reporters.withLock { $0.progress }?.pause(reason)
+        }
     }
 
     // MARK: Input
@@ -87,42 +99,49 @@ package struct BulkRun: Sendable {
         let earlier = send.dryRun ? [:] : try Journal.peek(journalURL)
         let pacer = Pacer(rate: options.rate, now: ctx.now, sleep: ctx.sleep)
         let plan = try await makePlan(pacer)
+        let exclude = try options.exclude.map { path throws(OctopodsError) in try ExcludeList(path: path, phoneColumn: options.phoneColumn) }
 
         // Pass 1: every row, before anything is sent.
         let started = ctx.now()
-        let check = try validate(input, plan: plan, earlier: earlier)
+        let check = try validate(input, plan: plan, earlier: earlier, exclude: exclude)
         let checkedIn = ctx.now().timeIntervalSince(started)
-        ctx.notice("Checked \(NumberText.grouped(check.rows)) rows in \(String(format: "%.1f", checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid.")
-        let summary: JSONValue = ["rows": .int(check.rows), "valid": .int(check.valid), "invalid": .int(check.invalid),
+        ctx.notice("Checked \(NumberText.counted(check.rows, "row")) in \(NumberText.oneDecimal(checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid"
+                   + (check.excluded > 0 ? ", \(NumberText.grouped(check.excluded)) excluded (--exclude)" : "") + ".")
+        if let file = check.rejectedFile, check.invalid > 0 {
+            ctx.notice("Invalid rows written to \(file.path) with a reason column: fix them there and send that file.")
+        }
+        var summary: JSONValue = ["rows": .int(check.rows), "valid": .int(check.valid), "invalid": .int(check.invalid),
                                   "to_send": .int(check.toSend)]
+        if exclude != nil { summary.set("excluded", .int(check.excluded)) }
         if send.dryRun {
             ctx.notice("Dry run: nothing was sent.")
             return CommandOutput(json: summary, exitCode: check.invalid > 0 ? .usage : .success)
         }
         if check.invalid > 0 && !options.skipInvalid {
-            throw .invalidInput("\(NumberText.grouped(check.invalid)) of \(NumberText.grouped(check.rows)) rows are invalid (listed above); nothing was sent",
+            throw .invalidInput("\(NumberText.grouped(check.invalid)) of \(NumberText.counted(check.rows, "row")) \(check.invalid == 1 ? "is" : "are") invalid (listed above); nothing was sent",
                                 hint: "Fix them and run again, or send only the valid rows with --skip-invalid.")
         }
         if check.earlierSkips > 0 {
-            ctx.notice("Resuming \(journalURL.path): \(NumberText.grouped(check.earlierSkips)) rows already handled by an earlier run are skipped.")
+            ctx.notice("Resuming \(journalURL.path): \(NumberText.counted(check.earlierSkips, "row")) already handled by an earlier run \(check.earlierSkips == 1 ? "is" : "are") skipped.")
         }
         if let max = options.maxMessages, check.toSend > max {
-            throw .invalidInput("this run would send \(NumberText.grouped(check.toSend)) messages, more than --max-messages \(NumberText.grouped(max)); nothing was sent")
+            throw .invalidInput("this run would send \(NumberText.counted(check.toSend, "message")), more than --max-messages \(NumberText.grouped(max)); nothing was sent")
         }
+        let settings = try ctx.resolvedSettings()
         if check.toSend > 100, !options.yes, ctx.stdinIsTTY,
-           !ctx.confirm("Send \(NumberText.grouped(check.toSend)) messages?") {
-            throw .failed("not confirmed; nothing was sent", hint: "Pass --yes to skip the question.")
+           !ctx.confirm(Progress.question(plan: plan, recipients: check.toSend, profile: settings.profile.value, rate: options.rate)) {
+            throw .invalidInput("not confirmed; nothing was sent", hint: "Pass --yes to skip the question.")
         }
 
         // Pass 2: send.
         let journal = try Journal(url: journalURL, command: plan.command)
         let tally = Tally()
-        let output = OutputLines(ctx.stdout)
-        let settings = try ctx.resolvedSettings()
+        let output = OutputLines(ctx.stdout, mode: OutputLines.mode(ctx))
         let client = ctx.apiClient(settings)
-        let queue = try RowQueue(url: input.url, plan: plan, earlier: earlier, resendUnknown: options.resendUnknown,
-                                 output: output, tally: tally)
+        let queue = try RowQueue(url: input.url, delimiter: options.delimiter, phoneColumn: check.phoneColumn, plan: plan, earlier: earlier,
+                                 resendUnknown: options.resendUnknown, exclude: exclude, output: output, tally: tally)
         let progress = Progress(ctx: ctx, total: check.toSend, tally: tally)
+        tally.reporters.withLock { $0 = (progress, check.rejectedFile) }
         let history = ctx.historyRecorder(settings, disabled: send.noLedger)
         defer { history?.close() }
         ctx.takeOverInterrupts()
@@ -141,15 +160,10 @@ package struct BulkRun: Sendable {
         progress.finish()
         let counts = tally.snapshot
         let elapsed = ctx.now().timeIntervalSince(sendStarted)
-        let done = counts.accepted + counts.rejected + counts.unknown
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        var line = "Sent \(NumberText.grouped(done)) of \(NumberText.grouped(check.toSend)) in " + String(format: "%.1fs (%.1f/s): ", elapsed, rate)
-        line += "\(NumberText.grouped(counts.accepted)) accepted, \(NumberText.grouped(counts.rejected)) rejected, \(NumberText.grouped(counts.unknown)) unknown"
-        if counts.rateLimited > 0 { line += "; \(counts.rateLimited) rate-limited and resent" }
-        if counts.skipped > 0 { line += "; \(NumberText.grouped(counts.skipped)) skipped (earlier runs)" }
-        ctx.notice(line + ". Journal: \(journalURL.path)")
+        progress.summary(counts, elapsed: elapsed, journal: journalURL.path, rejectedFile: check.rejectedFile)
         if counts.unknown + counts.earlierUnknown > 0 {
-            ctx.stderr.write("warning: \(counts.unknown + counts.earlierUnknown) rows went out with no recorded answer (status \"unknown\"); they may have been delivered. Check 'octopods messages list' before resending them with --resend-unknown.\n")
+            let n = counts.unknown + counts.earlierUnknown
+            ctx.stderr.write("warning: \(NumberText.counted(n, "row")) went out with no recorded answer (status \"unknown\"); \(n == 1 ? "it" : "they") may have been delivered. Check 'octopods messages list' before resending \(n == 1 ? "it" : "them") with --resend-unknown.\n")
         }
 
         var code: ExitCode = .success
@@ -165,30 +179,25 @@ package struct BulkRun: Sendable {
                                           output: output, history: history)
             if code == .success { code = waited }
         }
-        return CommandOutput(exitCode: code)
+        return CommandOutput(table: output.table(), exitCode: code)
     }
 
     // MARK: Pass 1
 
     struct Check {
-        var rows = 0, valid = 0, invalid = 0, toSend = 0, earlierSkips = 0
+        var rows = 0, valid = 0, invalid = 0, toSend = 0, earlierSkips = 0, excluded = 0
+        var phoneColumn: String?
+        var rejectedFile: RejectedFile?
     }
 
-    func validate(_ input: Input, plan: BulkPlan, earlier: [Int: Journal.Entry]) throws(OctopodsError) -> Check {
-        let reader = try RowReader(url: input.url)
-        if reader.format == .csv {
-            let unknown = reader.columns.filter { !plan.knows($0) }
-            if !unknown.isEmpty {
-                let shown = unknown.prefix(5).map { "'\(String($0.prefix(40)))'" }.joined(separator: ", ")
-                    + (unknown.count > 5 ? " and \(unknown.count - 5) more" : "")
-                throw .invalidInput("\(input.name): unknown column\(unknown.count == 1 ? "" : "s") \(shown)",
-                                    hint: "Columns are phone, name, 1, 2, … (body), header.1, footer.1, button.1, header_url, and body for SMS.")
-            }
-            if !reader.columns.contains("phone") {
-                throw .invalidInput("\(input.name): the header has no 'phone' column")
-            }
-        }
+    func validate(_ input: Input, plan: BulkPlan, earlier: [Int: Journal.Entry], exclude: ExcludeList? = nil) throws(OctopodsError) -> Check {
+        let reader = try RowReader(url: input.url, delimiter: options.delimiter)
         var check = Check()
+        check.phoneColumn = try checkHeader(reader, plan: plan, name: input.name)
+        if let phone = check.phoneColumn { reader.copyColumn(phone, to: "phone") }
+        if let path = options.rejected {
+            check.rejectedFile = try RejectedFile(path: path, format: reader.format, columns: reader.columns, dialect: reader.dialect)
+        }
         var seen = Set<UInt64>()
         // Sized once from an estimate: letting the set double as it fills costs its old and
         // new tables at once (24 MB at a million rows), a third of the memory budget.
@@ -197,7 +206,11 @@ package struct BulkRun: Sendable {
             check.rows += 1
             do {
                 if let problem = row.problem { throw OctopodsError.invalidInput(problem) }
-                let (_, body) = try plan.prepare(row)
+                let (phone, body) = try plan.prepare(row)
+                if let exclude, exclude.contains(phone) {
+                    check.excluded += 1
+                    continue
+                }
                 guard seen.insert(body.fingerprint()).inserted else {
                     throw OctopodsError.invalidInput("the same phone and content as an earlier row (a duplicate)")
                 }
@@ -209,7 +222,9 @@ package struct BulkRun: Sendable {
                 check.toSend += 1
             } catch let error as OctopodsError {
                 check.invalid += 1
-                ctx.stderr.write("line \(row.line): \(Self.describe(error))\n")
+                let reason = Self.describe(error)
+                ctx.stderr.write("line \(row.line): \(reason)\n")
+                check.rejectedFile?.write(row, reason: reason)
             } catch {
                 check.invalid += 1
             }
@@ -288,7 +303,7 @@ package struct BulkRun: Sendable {
                     // Not processed: everyone waits out the cool-down, then this row goes again.
                     await pacer.pause(until: api.retryAt ?? ctx.now().addingTimeInterval(300))
                     tally.add { $0.rateLimited += 1 }
-                    ctx.notice("Rate limited (429): pausing every request until \(api.retryAt.map(ErrorReporter.utc) ?? "the cool-down ends").")
+                    tally.paused("paused: rate limited (429) until \(api.retryAt.map(ErrorReporter.utc) ?? "the cool-down ends")")
                     continue
                 }
                 line.set("error", .string(report.message))
@@ -299,6 +314,7 @@ package struct BulkRun: Sendable {
                     entry.error = report.message
                     line.set("status", "rejected")
                     tally.add { $0.rejected += 1 }
+                    tally.rejectedRow(row, reason: report.message)
                 case .auth, .retryable:
                     // Every later row would fail the same way: stop, resume when fixed.
                     entry.state = .notSent
@@ -361,7 +377,7 @@ package struct BulkRun: Sendable {
             if pending.isEmpty { break }
             let remaining = deadline.timeIntervalSince(ctx.now())
             if remaining <= 0 {
-                ctx.stderr.write("error: \(pending.count) messages had no final status before the --timeout deadline\n")
+                ctx.stderr.write("error: \(NumberText.counted(pending.count, "message")) had no final status before the --timeout deadline\n")
                 return .waitTimeout
             }
             try? await ctx.sleep(min(delay, remaining))

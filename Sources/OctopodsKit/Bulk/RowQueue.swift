@@ -10,14 +10,16 @@ actor RowQueue {
     let plan: BulkPlan
     let earlier: [Int: Journal.Entry]
     let resendUnknown: Bool
+    let exclude: ExcludeList?
     let output: OutputLines
     let tally: BulkRun.Tally
     var seen = Set<UInt64>()
 
-    init(url: URL, plan: BulkPlan, earlier: [Int: Journal.Entry], resendUnknown: Bool, output: OutputLines,
-         tally: BulkRun.Tally) throws(OctopodsError) {
-        reader = try RowReader(url: url)
-        self.plan = plan; self.earlier = earlier; self.resendUnknown = resendUnknown; self.output = output; self.tally = tally
+    init(url: URL, delimiter: UInt8?, phoneColumn: String?, plan: BulkPlan, earlier: [Int: Journal.Entry], resendUnknown: Bool,
+         exclude: ExcludeList?, output: OutputLines, tally: BulkRun.Tally) throws(OctopodsError) {
+        reader = try BulkRun.reader(url, delimiter: delimiter, phoneColumn: phoneColumn)
+        self.plan = plan; self.earlier = earlier; self.resendUnknown = resendUnknown; self.exclude = exclude
+        self.output = output; self.tally = tally
     }
 
     func next() -> BulkRun.Prepared? {
@@ -26,6 +28,11 @@ actor RowQueue {
             do { row = try reader.next() } catch { return nil }
             guard let row else { return nil }
             guard row.problem == nil, let (phone, body) = try? plan.prepare(row) else { continue }
+            if let exclude, exclude.contains(phone) {
+                output.write(["line": .int(row.line), "phone": .string(phone), "status": "excluded", "note": "on the --exclude list; not sent"])
+                tally.add { $0.excluded += 1 }
+                continue
+            }
             let fingerprint = body.fingerprint()
             guard seen.insert(fingerprint).inserted else { continue }
             let hash = String(fingerprint, radix: 16)
@@ -51,6 +58,7 @@ actor RowQueue {
                     line.set("error", .string(entry.error ?? "rejected in an earlier run"))
                     output.write(line)
                     tally.add { $0.skipped += 1 }
+                    tally.reporters.withLock { $0.rejected }?.write(row, reason: entry.error ?? "rejected in an earlier run")
                     continue
                 case .sending, .unknown:
                     if !resendUnknown {
@@ -64,7 +72,7 @@ actor RowQueue {
                     break
                 }
             }
-            return BulkRun.Prepared(line: row.line, phone: phone, body: body, hash: hash)
+            return BulkRun.Prepared(line: row.line, phone: phone, body: body, hash: hash, row: row)
         }
     }
 }

@@ -119,7 +119,7 @@ extension Send {
             }
             if bulk.isBulk {
                 let send = self, message = payload
-                let plan = BulkPlan(
+                var plan = BulkPlan(
                     command: "send interactive", statusChannel: .whatsapp,
                     knows: { $0 == "phone" || $0 == "name" },  // name: documented for every send; unused here
                     endpoint: { API.sendInteractive(body: $0) },
@@ -127,7 +127,9 @@ extension Send {
                         let phone = try BulkColumns.phone(row)
                         return (phone, send.body(to: phone, payload: message))
                     })
-                return try await BulkRun(ctx: ctx, options: bulk, send: options) { _ in plan }.run()
+                plan.describe = "an interactive message"
+                let finished = plan
+                return try await BulkRun(ctx: ctx, options: bulk, send: options) { _ in finished }.run()
             }
             let to = self.to ?? ""
             let plan = SendPlan(endpoint: API.sendInteractive(body: body(to: to, payload: payload)), statusChannel: .whatsapp,

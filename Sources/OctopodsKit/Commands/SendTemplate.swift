@@ -99,12 +99,17 @@ struct TemplateSend: Sendable {
             throw .usage(UsageError("--variables cannot be combined with --from: give per-row variables as columns 1, 2, header.1, …",
                                     path: arguments.path))
         }
-        let defaults = try TemplateVariables.parse(arguments, ctx: ctx)
+        let defaults = try VariableTemplates(try TemplateVariables.parse(arguments, ctx: ctx))
         let template = try await self.template(ctx, pacer: pacer)
         let needs = template?.requirements
         let send = self
         let channel = self.channel, mediaColumn = self.mediaColumn
-        return BulkPlan(
+        var describe = "template \(templateID)"
+        if let template {
+            describe += " \"\(TerminalText.sanitize(String(template.name.prefix(60))))\""
+            if let language = template.language { describe += " (\(TerminalText.sanitize(language)))" }
+        }
+        var plan = BulkPlan(
             command: command, statusChannel: channel == .vbm ? nil : .whatsapp,
             knows: { column in
                 if ["phone", "name", mediaColumn].contains(column) { return true }
@@ -114,7 +119,7 @@ struct TemplateSend: Sendable {
             endpoint: { API.sendTemplate(channel: channel, templateID: send.templateID, body: $0) },
             prepare: { row throws(OctopodsError) in
                 let phone = try BulkColumns.phone(row)
-                let variables = try defaults.merging(row)
+                let variables = try defaults.resolve(row)
                 let media = BulkColumns.value(row, mediaColumn) ?? send.mediaURL
                 if let media { try URLCheck.checkMedia(media, field: "column '\(mediaColumn)'") }
                 if let template {
@@ -123,6 +128,10 @@ struct TemplateSend: Sendable {
                 return (phone, send.body(to: phone, variables: variables, needs: needs, mediaURL: media,
                                          name: BulkColumns.value(row, "name") ?? send.name))
             })
+        plan.references = defaults.references
+        plan.describe = describe
+        plan.channel = channel
+        return plan
     }
 }
 

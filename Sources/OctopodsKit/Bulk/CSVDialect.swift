@@ -1,0 +1,85 @@
+/// How a CSV file is written: what spreadsheets export varies by program and locale
+/// (docs/csv-dialects.md). Found from the file's first bytes, so rows can be read, and written
+/// back (`--rejected`), the way they came.
+package struct CSVDialect: Sendable, Equatable {
+    /// `,` `;` TAB or `|`.
+    package var delimiter: UInt8 = UInt8(ascii: ",")
+    /// `\r\n` or `\n`: what ends the header line.
+    package var lineBreak = "\n"
+    /// The file starts with a UTF-8 byte-order mark (Excel's "CSV UTF-8").
+    package var byteOrderMark = false
+
+    package init() {}
+
+    /// The delimiters sniffed, in the order that breaks a tie.
+    package static let candidates: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), 0x09, UInt8(ascii: "|")]
+
+    /// `--delimiter` values: the character itself, or its name.
+    package static func option(_ text: String) -> UInt8? {
+        switch text.lowercased() {
+        case ",", "comma": return UInt8(ascii: ",")
+        case ";", "semicolon": return UInt8(ascii: ";")
+        case "\t", "\\t", "tab": return 0x09
+        case "|", "pipe": return UInt8(ascii: "|")
+        default: return nil
+        }
+    }
+
+    package var delimiterName: String {
+        switch delimiter {
+        case UInt8(ascii: ";"): return "semicolon"
+        case 0x09: return "tab"
+        case UInt8(ascii: "|"): return "'|'"
+        default: return "comma"
+        }
+    }
+
+    /// The delimiter that splits the header line into the most fields (counted outside quotes);
+    /// a comma when none of them appears.
+    package static func sniff<Bytes: Collection<UInt8>>(_ line: Bytes) -> UInt8 {
+        var counts = [Int](repeating: 0, count: candidates.count)
+        var quoted = false
+        for b in line {
+            if b == UInt8(ascii: "\"") { quoted.toggle(); continue }
+            if quoted { continue }
+            if b == 0x0A || b == 0x0D { break }
+            if let k = candidates.firstIndex(of: b) { counts[k] += 1 }
+        }
+        var best = 0
+        for k in counts.indices where counts[k] > counts[best] { best = k }
+        return candidates[best]
+    }
+
+    /// The first non-blank line of `bytes` (after a byte-order mark), once it is complete (its
+    /// line break seen, outside quotes for a CSV); nil while more bytes are needed.
+    static func firstLine(_ bytes: ArraySlice<UInt8>, csv: Bool) -> (line: ArraySlice<UInt8>, crlf: Bool)? {
+        var i = bytes.startIndex
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { i += 3 }
+        while i < bytes.endIndex, [0x0A, 0x0D, 0x20, 0x09].contains(bytes[i]) { i += 1 }
+        let start = i
+        var quoted = false
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            if csv, b == UInt8(ascii: "\"") { quoted.toggle() }
+            if !quoted, b == 0x0A || b == 0x0D {
+                if b == 0x0D, i + 1 == bytes.endIndex { return nil }  // is an LF next?
+                return (bytes[start..<i], b == 0x0D && bytes[i + 1] == 0x0A)
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    static func firstLine(_ bytes: [UInt8], csv: Bool) -> (line: ArraySlice<UInt8>, crlf: Bool)? {
+        firstLine(bytes[...], csv: csv)
+    }
+
+    /// "UTF-16" or "UTF-32" when the first bytes say the file is in one of them: a byte-order mark,
+    /// or NUL bytes, which UTF-8 text never has but UTF-16 has in every other byte of ASCII.
+    static func foreignEncoding(_ bytes: [UInt8]) -> String? {
+        if bytes.starts(with: [0xFF, 0xFE, 0, 0]) || bytes.starts(with: [0, 0, 0xFE, 0xFF]) { return "UTF-32" }
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) { return "UTF-16" }
+        if bytes.prefix(256).contains(0) { return "UTF-16" }
+        return nil
+    }
+}

@@ -1,0 +1,23 @@
+extension NumberText {
+    /// "1 row", "2 rows", "1,500 recipients"; `plural` for nouns that do not take an "s".
+    package static func counted(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
+        "\(grouped(n)) \(n == 1 ? singular : plural ?? singular + "s")"
+    }
+
+    /// One digit after the point, without locale or `String(format:)`: 5.4, 12.0.
+    package static func oneDecimal(_ x: Double) -> String {
+        guard x.isFinite else { return "0.0" }
+        let tenths = Int((abs(x) * 10).rounded())
+        return (x < 0 && tenths > 0 ? "-" : "") + "\(tenths / 10).\(tenths % 10)"
+    }
+
+    /// A duration people read: "45 s", "4 min 33 s", "2 h 5 min".
+    package static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
+        let total = Int(max(0, seconds).rounded())
+        let (h, m, s) = (total / 3600, (total % 3600) / 60, total % 60)
+        if h > 0 { return m > 0 ? "\(h) h \(m) min" : "\(h) h" }
+        if m > 0 { return s > 0 ? "\(m) min \(s) s" : "\(m) min" }
+        return "\(s) s"
+    }
+}
