@@ -149,7 +149,7 @@ final class BulkFake: Sendable {
         #expect(r.code == .unknownOutcome)
         #expect(r.stdout.contains(#""line":3,"phone":"+14155550001","error":"the API rejected the request (HTTP 400)","error_code":5,"status":"rejected""#))
         #expect(r.stdout.contains(#""phone":"+14155550002","error":"the API failed with HTTP 502","status":"unknown""#))
-        #expect(r.stderr.contains("warning: 1 rows went out with no recorded answer"))
+        #expect(r.stderr.contains("warning: 1 row went out with no recorded answer"))
         // Run again: neither the rejected nor the unknown row is resent…
         let again = await send(file, fake: fake)
         #expect(fake.count == 4)
