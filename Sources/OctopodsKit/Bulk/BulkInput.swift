@@ -39,13 +39,14 @@ extension BulkRun {
     }
 
     /// A column name that is probably meant as a placeholder or a known column, mistyped: a
-    /// number, a section name with something after it, or a near miss of a known name.
+    /// number, a section name with something after it, or a near miss of header_url. (`Name` or `Body` are not
+    /// the `name` and `body` columns, and are said to be unused.)
     static func looksLikeAPlaceholder(_ column: String) -> Bool {
         let lower = column.lowercased()
         if Int(lower) != nil || BulkColumns.placeholder(lower) != nil { return true }
         for section in ["header", "body", "footer", "button"] where lower.hasPrefix(section) && lower != section {
             return true
         }
-        return ["name", "header_url", "header_image", "body"].contains { Suggestions.distance(lower, $0) <= ($0.count > 5 ? 2 : 1) }
+        return ["header_url", "header_image"].contains { Suggestions.distance(lower, $0) <= 2 }
     }
 }
