@@ -24,6 +24,11 @@ package enum BulkColumns {
     /// `1`, `header.2`, `button.1`, `body_1` (as `templates csv` names them)…: a placeholder column of a section,
     /// and its number.
     package static func placeholder(_ column: String) -> (section: String, number: Int)? {
+        // Every row asks this of every column: most are not placeholders, and say so by their first byte.
+        switch column.utf8.first ?? 0 {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "h"): break
+        default: return nil
+        }
         if let n = Int(column) { return (1...100).contains(n) ? ("body", n) : nil }
         guard let dot = column.firstIndex(where: { $0 == "." || $0 == "_" }) else { return nil }
         let section = String(column[..<dot])

@@ -12,6 +12,15 @@ package struct CellTemplate: Sendable, Equatable {
     package var parts: [Part]
     /// Where the value came from, for messages: `--var 1`, `--header-var #2`, `--body`.
     package var field: String
+    /// `--var 1 (column 'Order')`: the field and its columns, made once for the row errors.
+    package var described: String
+
+    package init(parts: [Part], field: String) {
+        self.parts = parts
+        self.field = field
+        let columns = parts.compactMap { if case .column(let name) = $0 { return "column '\(name)'" } else { return nil } }
+        described = columns.isEmpty ? field : field + " (" + columns.joined(separator: ", ") + ")"
+    }
 
     /// The columns named, in order.
     package var columns: [String] {
@@ -136,7 +145,7 @@ package struct VariableTemplates: Sendable {
             func fill(_ templates: [CellTemplate], _ values: inout [String]) throws(OctopodsError) {
                 for (i, t) in templates.enumerated() where !t.isLiteral {
                     let value = try t.render(row)
-                    try TemplateVariables.checkValue(value, t.field + " (" + t.columns.map { "column '\($0)'" }.joined(separator: ", ") + ")")
+                    try TemplateVariables.checkValue(value, t.described)
                     values[i] = value
                 }
             }
