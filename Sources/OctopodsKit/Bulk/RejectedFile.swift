@@ -74,14 +74,5 @@ final class RejectedFile: Sendable {
     /// Whether every row reached the file.
     var complete: Bool { state.withLock { !$0.failed } }
 
-    /// A CSV record in the input's dialect: a field is quoted when it holds the delimiter, a
-    /// quote, a line break, or spaces at either end (which readers trim).
-    private func line(_ fields: [String]) -> String {
-        let delimiter = String(UnicodeScalar(dialect.delimiter))
-        return fields.map { field -> String in
-            let needs = field.utf8.contains { $0 == dialect.delimiter || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
-                || field.first?.isWhitespace == true || field.last?.isWhitespace == true
-            return needs ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
-        }.joined(separator: delimiter) + dialect.lineBreak
-    }
+    private func line(_ fields: [String]) -> String { dialect.record(fields) }
 }
