@@ -127,6 +127,22 @@ import CLISupport
         #expect(throws: OctopodsError.self) { try Settings.resolve(context([:], config: file, globals: globals)) }
     }
 
+    @Test func explicitProfileWinsOverTheEnvironment() throws {
+        var globals = GlobalOptions()
+        globals.profile = "default"
+        let env = ["OCTOPODS_SMS_API_KEY": "sms-env", "OCTOPODS_API_KEY": "fallback", "OCTOPODS_BASE_URL": "https://env.example.com"]
+        let s = try Settings.resolve(context(env, config: file, globals: globals))
+        #expect(s.keys[.sms] == SourcedValue(value: "sms-file-key-000000", source: "config [default]"))
+        #expect(s.baseURL == SourcedValue(value: "https://file.example.com", source: "config [default]"))
+        // What the profile does not set still comes from the environment.
+        #expect(s.keys[.vbm] == SourcedValue(value: "fallback", source: "OCTOPODS_API_KEY"))
+        #expect(s.warnings == ["--profile default wins over the environment: ignoring OCTOPODS_BASE_URL, OCTOPODS_SMS_API_KEY, OCTOPODS_API_KEY (for whatsapp)"])
+        // Without --profile the environment wins, silently.
+        let plain = try Settings.resolve(context(env, config: file))
+        #expect(plain.keys[.sms]?.source == "OCTOPODS_SMS_API_KEY")
+        #expect(plain.warnings.isEmpty)
+    }
+
     @Test func missingKeyNamesTheFix() throws {
         let s = try Settings.resolve(context([:], config: file))
         do {

@@ -8,7 +8,8 @@ package struct SourcedValue: Sendable, Equatable {
 }
 
 /// Settings after precedence: command-line flag > environment > config file profile >
-/// built-in default. API keys have no flag (it would show in `ps` and shell history).
+/// built-in default; but an explicit --profile makes what that profile sets win over the
+/// environment. API keys have no flag (it would show in `ps` and shell history).
 package struct Settings: Sendable {
     package var profile: SourcedValue
     package var configURL: URL
@@ -90,10 +91,22 @@ package struct Settings: Sendable {
                                                      : "Profiles there: \(known.joined(separator: ", ")).")
         }
         let fileSource = "config [\(profile.value)]"
+        // An explicit --profile is the user's choice for this run: what that profile sets wins
+        // over OCTOPODS_* variables (as the AWS CLI does), and each variable so ignored is named.
+        let profileWins = profile.source == "--profile"
+        var ignored: [String] = []
+        var fallbackIgnored: [String] = []
+        func fromProfile(_ setting: String) -> String? {
+            guard profileWins, let value = config?.value(setting, profile: profile.value), !value.isEmpty else { return nil }
+            return value
+        }
 
         var baseURL = SourcedValue(value: Defaults.baseURL, source: "default")
         if let flag = ctx.globals.baseURL {
             baseURL = SourcedValue(value: flag, source: "--base-url")
+        } else if let value = fromProfile("base_url") {
+            baseURL = SourcedValue(value: value, source: fileSource)
+            if env[EnvironmentVariable.baseURL.rawValue]?.isEmpty == false { ignored.append(EnvironmentVariable.baseURL.rawValue) }
         } else if let value = env[EnvironmentVariable.baseURL.rawValue], !value.isEmpty {
             baseURL = SourcedValue(value: value, source: EnvironmentVariable.baseURL.rawValue)
         } else if let value = config?.value("base_url", profile: profile.value), !value.isEmpty {
@@ -108,7 +121,14 @@ package struct Settings: Sendable {
         var keys: [Channel: SourcedValue] = [:]
         for channel in Channel.allCases {
             let own = channel.environmentVariable.rawValue
-            if let value = env[own], !value.isEmpty {
+            if let value = fromProfile(channel.keySetting) {
+                keys[channel] = SourcedValue(value: value, source: fileSource)
+                if env[own]?.isEmpty == false {
+                    ignored.append(own)
+                } else if env[EnvironmentVariable.fallbackKey.rawValue]?.isEmpty == false {
+                    fallbackIgnored.append(channel.rawValue)
+                }
+            } else if let value = env[own], !value.isEmpty {
                 keys[channel] = SourcedValue(value: value, source: own)
             } else if let value = env[EnvironmentVariable.fallbackKey.rawValue], !value.isEmpty {
                 keys[channel] = SourcedValue(value: value, source: EnvironmentVariable.fallbackKey.rawValue)
@@ -118,6 +138,12 @@ package struct Settings: Sendable {
         }
         var settings = Settings(profile: profile, configURL: configURL, configSource: configSource, config: config,
                                 baseURL: baseURL, keys: keys, warnings: warnings)
+        if !fallbackIgnored.isEmpty {
+            ignored.append("\(EnvironmentVariable.fallbackKey.rawValue) (for \(fallbackIgnored.joined(separator: ", ")))")
+        }
+        if !ignored.isEmpty {
+            settings.warnings.append("--profile \(profile.value) wins over the environment: ignoring \(ignored.joined(separator: ", "))")
+        }
         if let value = config?.value("ledger", profile: profile.value) {
             if let on = Self.switchValue(value) {
                 settings.ledger = on
