@@ -239,3 +239,26 @@ import CLISupport
         #expect(example == ["+14155552671", "https://example.com/header.jpg", "body 1", "body 2", "example-1"])
     }
 }
+
+@Suite struct BulkRejectedRunTests {
+    @Test func rowsTheAPIRefusesGoToTheRejectedFileAndStayThereOnResume() async throws {
+        let dir = temporaryDirectory()
+        let input = dir.appendingPathComponent("in.csv")
+        try Data("Mobile|First|Order\r\n+14155550001|Ana|A-1\r\n+14155550002|Bo|A-2\r\n".utf8).write(to: input)
+        let fake = BulkFake { body, n in
+            body.contains("+14155550001") ? (400, #"{"error_code":5,"error":"Invalid Phone number"}"#) : (201, #"{"message_id":\#(1000 + n)}"#)
+        }
+        let rejected = dir.appendingPathComponent("fix.csv")
+        let argv = ["send", "template", "1001", "--from", input.path, "--rate", "off", "--var", "1={First}", "--var", "2={Order}",
+                    "--rejected", rejected.path]
+        let r = await run(argv, transport: fake.transport)
+        #expect(r.code == .rejected)
+        let expected = "Mobile|First|Order|reason\r\n+14155550001|Ana|A-1|the API rejected the request (HTTP 400): Invalid Phone number, PHONE_INVALID (5)\r\n"
+        #expect(try String(contentsOf: rejected, encoding: .utf8) == expected)
+        // Run again: nothing is resent, and the file still lists the row.
+        let again = await run(argv, transport: fake.transport)
+        #expect(again.code == .success || again.code == .rejected)
+        #expect(fake.count == 2)
+        #expect(try String(contentsOf: rejected, encoding: .utf8).hasPrefix("Mobile|First|Order|reason\r\n+14155550001|Ana|A-1|the API rejected"))
+    }
+}

@@ -314,7 +314,7 @@ package struct BulkRun: Sendable {
                     entry.error = report.message
                     line.set("status", "rejected")
                     tally.add { $0.rejected += 1 }
-                    tally.rejectedRow(row, reason: report.message)
+                    tally.rejectedRow(row, reason: RejectedFile.reason(report))
                 case .auth, .retryable:
                     // Every later row would fail the same way: stop, resume when fixed.
                     entry.state = .notSent

@@ -44,6 +44,13 @@ final class RejectedFile: Sendable {
 
     deinit { close(fd) }
 
+    /// Why the API refused a row, in one line: "the API rejected the request (HTTP 400): Invalid
+    /// Phone number, PHONE_INVALID (5)" (request ids and raw bodies left out).
+    static func reason(_ report: ErrorReporter.Report) -> String {
+        let facts = report.details.filter { !$0.hasPrefix("request_id:") && !$0.hasPrefix("response:") }
+        return facts.isEmpty ? report.message : report.message + ": " + facts.joined(separator: ", ")
+    }
+
     /// How many rows were written.
     var count: Int { state.withLock { $0.count } }
 
