@@ -30,6 +30,13 @@ import CLISupport
         #expect(CSVDialect.option("x") == nil)
     }
 
+    @Test func excelsSepLineNamesTheDelimiter() throws {
+        let (reader, rows) = try rows("sep=;\r\nphone,x;name\r\n+1,2;Ana\r\n", bom: true)
+        #expect(reader.columns == ["phone,x", "name"])
+        #expect(reader.dialect.separatorLine && reader.dialect.delimiter == UInt8(ascii: ";"))
+        #expect(rows == [InputRow(line: 3, fields: ["phone,x": "+1,2", "name": "Ana"])])
+    }
+
     @Test func anExplicitDelimiterWins() throws {
         let (reader, rows) = try rows("phone;a,b\n+1;x,y\n", delimiter: UInt8(ascii: ";"))
         #expect(reader.columns == ["phone", "a,b"])

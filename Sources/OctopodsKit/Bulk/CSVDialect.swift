@@ -8,6 +8,8 @@ package struct CSVDialect: Sendable, Equatable {
     package var lineBreak = "\n"
     /// The file starts with a UTF-8 byte-order mark (Excel's "CSV UTF-8").
     package var byteOrderMark = false
+    /// The file starts with Excel's `sep=;` line, which names the delimiter.
+    package var separatorLine = false
 
     package init() {}
 
@@ -87,6 +89,20 @@ package struct CSVDialect: Sendable, Equatable {
 
     static func firstLine(_ bytes: [UInt8], csv: Bool) -> (line: ArraySlice<UInt8>, crlf: Bool)? {
         firstLine(bytes[...], csv: csv)
+    }
+
+    /// Excel's `sep=X` first line: the delimiter it names and the bytes the line takes (its line
+    /// break included); nil when the bytes do not start with one.
+    static func separatorLine(_ bytes: ArraySlice<UInt8>) -> (delimiter: UInt8, length: Int)? {
+        let start = bytes.startIndex
+        guard bytes.count >= 5, bytes[start..<start + 4].map({ $0 | 0x20 }) == Array("sep=".utf8) else { return nil }
+        let delimiter = bytes[start + 4]
+        guard candidates.contains(delimiter) else { return nil }
+        var length = 5
+        if start + length < bytes.endIndex, bytes[start + length] == 0x0D { length += 1 }
+        if start + length < bytes.endIndex, bytes[start + length] == 0x0A { length += 1 }
+        guard length > 5 || start + length == bytes.endIndex else { return nil }
+        return (delimiter, length)
     }
 
     /// "UTF-16" or "UTF-32" when the first bytes say the file is in one of them: a byte-order mark,

@@ -37,6 +37,7 @@ final class RejectedFile: Sendable {
         }
         if format == .csv {
             var header = dialect.byteOrderMark ? "\u{FEFF}" : ""
+            if dialect.separatorLine { header += "sep=\(String(UnicodeScalar(dialect.delimiter)))" + dialect.lineBreak }
             header += line(self.columns + ["reason"])
             append(header)
         }

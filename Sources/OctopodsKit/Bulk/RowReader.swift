@@ -228,8 +228,16 @@ private struct RowParser: ~Copyable {
             self.format = first == UInt8(ascii: "{") ? .ndjson : .csv
         }
         if self.format == .csv {
+            var named: UInt8?
+            if let sep = CSVDialect.separatorLine(pending[pendingOffset...]) {
+                // Excel's `sep=;` line: it names the delimiter; the header is the next line.
+                named = sep.delimiter
+                pendingOffset += sep.length
+                line = 2
+                dialect.separatorLine = true
+            }
             let header = CSVDialect.firstLine(pending[pendingOffset...], csv: true)
-            dialect.delimiter = delimiter ?? CSVDialect.sniff(header?.line ?? pending[pendingOffset...])
+            dialect.delimiter = delimiter ?? named ?? CSVDialect.sniff(header?.line ?? pending[pendingOffset...])
             dialect.lineBreak = header?.crlf == true ? "\r\n" : "\n"
             self.delimiter = dialect.delimiter
             try readHeader()
