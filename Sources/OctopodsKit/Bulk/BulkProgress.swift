@@ -48,10 +48,17 @@ final class Progress: Sendable {
         }
     }
 
-    /// Why nothing moves (a 429 cool-down), shown instead of the ETA until the next row is done.
-    func pause(_ reason: String) {
-        state.withLock { $0.paused = reason }
-        if enabled { draw(force: true) } else { ctx.notice(reason + ".") }
+    /// Why nothing moves (a 429 cool-down), shown instead of the ETA until the next row is done:
+    /// on the bar "paused (429) until 14:18:20 UTC"; off a terminal a line with the date.
+    func pause(until: Date?) {
+        let full = until.map(ErrorReporter.utc)
+        if !enabled {
+            ctx.notice("Rate limited (429): pausing every request until \(full ?? "the cool-down ends").")
+            return
+        }
+        let time = full.map { $0.split(separator: " ").dropFirst().joined(separator: " ") }
+        state.withLock { $0.paused = "paused (429) until " + (time ?? "the cool-down ends") }
+        draw(force: true)
     }
 
     /// A line said while the bar is up: the bar is cleared, the line written, the bar redrawn.
@@ -92,11 +99,8 @@ final class Progress: Sendable {
 
     func render(_ c: BulkRun.Tally.Counts, now: Date, samples: [(time: Date, done: Int)], paused: String?) -> String {
         let done = Self.done(c)
-        let width = 20
-        let filled = total > 0 ? min(width, width * done / total) : width
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         let rate = Self.rate(samples: samples, started: started, now: now, done: done)
-        var parts = ["\(bar) \(NumberText.grouped(done))/\(NumberText.grouped(total))",
+        var parts = ["\(NumberText.grouped(done))/\(NumberText.grouped(total))",
                      "accepted \(NumberText.grouped(c.accepted))", "rejected \(NumberText.grouped(c.rejected))",
                      "unknown \(NumberText.grouped(c.unknown))"]
         if let paused {
@@ -105,8 +109,16 @@ final class Progress: Sendable {
             parts.append("\(NumberText.oneDecimal(rate))/s")
             parts.append("ETA " + (rate > 0 ? NumberText.duration(Double(total - done) / rate) : "?"))
         }
-        let text = parts.joined(separator: " · ")
+        var text = parts.joined(separator: " · ")
+        // The bar takes the room the words leave at their widest (so it does not jump), up to 20 cells.
         let columns = (ctx.terminalWidth ?? 80) - 1
+        let widest = "\(NumberText.grouped(total))/\(NumberText.grouped(total)) · accepted \(NumberText.grouped(total)) · rejected "
+            + "\(NumberText.grouped(total)) · unknown \(NumberText.grouped(total)) · 999.9/s · ETA 59 min 59 s"
+        let width = min(20, columns - max(TerminalText.width(text), widest.count) - 1)
+        if width >= 5 {
+            let filled = total > 0 ? min(width, width * done / total) : width
+            text = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled) + " " + text
+        }
         return TerminalText.width(text) > columns ? TerminalText.truncate(text, to: columns) : text
     }
 
@@ -118,7 +130,7 @@ final class Progress: Sendable {
     // MARK: Summary
 
     /// After the run: at a terminal a small table and the first rejected rows; otherwise one line.
-    func summary(_ c: BulkRun.Tally.Counts, elapsed: Double, journal: String, rejectedFile: RejectedFile?) {
+    func summary(_ c: BulkRun.Tally.Counts, elapsed: Double, journal: String, rejectedFile: RejectedFile?, invalid: Int = 0) {
         guard !ctx.globals.quiet else { return }
         let done = Self.done(c)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
@@ -132,8 +144,9 @@ final class Progress: Sendable {
             return
         }
         var rows: [[String]] = [["accepted", NumberText.grouped(c.accepted), ""],
-                                ["rejected", NumberText.grouped(c.rejected), rejectedFile.map { "written to \($0.path)" } ?? ""],
+                                ["rejected", NumberText.grouped(c.rejected), ""],
                                 ["unknown", NumberText.grouped(c.unknown), c.unknown > 0 ? "may have been delivered: check before resending" : ""]]
+        if invalid > 0 { rows.append(["invalid", NumberText.grouped(invalid), "not sent (--skip-invalid)"]) }
         if c.skipped > 0 { rows.append(["skipped", NumberText.grouped(c.skipped), "handled by an earlier run"]) }
         if c.excluded > 0 { rows.append(["excluded", NumberText.grouped(c.excluded), "on the --exclude list"]) }
         if c.rateLimited > 0 { rows.append(["rate-limited", NumberText.grouped(c.rateLimited), "paused, then resent"]) }
@@ -152,6 +165,9 @@ final class Progress: Sendable {
             for r in first {
                 text += "  line \(r.line)  \(r.phone)  \(TerminalText.sanitize(String(r.reason.prefix(120))))\n"
             }
+        }
+        if let file = rejectedFile, file.count > 0 {
+            text += "\(NumberText.counted(file.count, "row")) to fix and send again: \(file.path)\n"
         }
         text += "Journal: \(journal)\n"
         ctx.stderr.write(text)

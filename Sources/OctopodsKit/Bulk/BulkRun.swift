@@ -48,8 +48,8 @@ package struct BulkRun: Sendable {
             progress?.rejected(line: row.line, phone: row.phone, reason: reason)
             file?.write(row.row, reason: reason)
         }
-        func paused(_ reason: String) {
-            reporters.withLock { $0.progress }?.pause(reason)
+        func paused(until: Date?) {
+            reporters.withLock { $0.progress }?.pause(until: until)
         }
     }
 
@@ -160,7 +160,7 @@ package struct BulkRun: Sendable {
         progress.finish()
         let counts = tally.snapshot
         let elapsed = ctx.now().timeIntervalSince(sendStarted)
-        progress.summary(counts, elapsed: elapsed, journal: journalURL.path, rejectedFile: check.rejectedFile)
+        progress.summary(counts, elapsed: elapsed, journal: journalURL.path, rejectedFile: check.rejectedFile, invalid: check.invalid)
         if counts.unknown + counts.earlierUnknown > 0 {
             let n = counts.unknown + counts.earlierUnknown
             ctx.stderr.write("warning: \(NumberText.counted(n, "row")) went out with no recorded answer (status \"unknown\"); \(n == 1 ? "it" : "they") may have been delivered. Check 'octopods messages list' before resending \(n == 1 ? "it" : "them") with --resend-unknown.\n")
@@ -303,7 +303,7 @@ package struct BulkRun: Sendable {
                     // Not processed: everyone waits out the cool-down, then this row goes again.
                     await pacer.pause(until: api.retryAt ?? ctx.now().addingTimeInterval(300))
                     tally.add { $0.rateLimited += 1 }
-                    tally.paused("paused: rate limited (429) until \(api.retryAt.map(ErrorReporter.utc) ?? "the cool-down ends")")
+                    tally.paused(until: api.retryAt)
                     continue
                 }
                 line.set("error", .string(report.message))
