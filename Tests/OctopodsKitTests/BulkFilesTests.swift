@@ -269,3 +269,20 @@ import CLISupport
         #expect(try String(contentsOf: rejected, encoding: .utf8).hasPrefix("Mobile|First|Order|reason\r\n+14155550001|Ana|A-1|the API rejected"))
     }
 }
+
+@Suite struct BulkNDJSONReferenceTests {
+    @Test func ndjsonRowsUseReferencesByKeyAndAPhoneKey() async throws {
+        let dir = temporaryDirectory()
+        let input = dir.appendingPathComponent("in.ndjson")
+        try Data((#"{"cell":"+14155550001","who":"Ana","order":7}"# + "\n" + #"{"cell":"+14155550002","who":"Bo"}"# + "\n").utf8).write(to: input)
+        let fake = BulkFake()
+        let r = await run(["send", "template", "1001", "--from", input.path, "--rate", "off", "--phone-column", "cell",
+                           "--var", "1={who}", "--var", "2=#{order}"], transport: fake.transport)
+        #expect(r.code == .usage)  // line 2 has no order
+        #expect(r.stderr.contains("line 2: column 'order' is empty (--var 2 uses it)"), "\(r.stderr)")
+        let ok = await run(["send", "template", "1001", "--from", input.path, "--rate", "off", "--phone-column", "cell",
+                            "--var", "1={who}", "--var", "2=#{order}", "--skip-invalid"], transport: fake.transport)
+        #expect(ok.code == .success, "\(ok.stderr)")
+        #expect(fake.posts.withLock { $0 }.first?.contains(##""body":["Ana","#7"]"##) == true)
+    }
+}
