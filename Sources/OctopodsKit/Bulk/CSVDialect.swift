@@ -37,14 +37,16 @@ package struct CSVDialect: Sendable, Equatable {
     }
 
     /// A record in this dialect, line break included: a field is quoted when it holds the
-    /// delimiter, a quote, a line break, or white space at either end; a record of one empty
-    /// field is `""`, since a blank line would be skipped.
+    /// delimiter, a quote, a line break, white space at either end, or starts with U+FEFF; a
+    /// record of one empty field is `""`, since a blank line would be skipped.
     package func record(_ fields: [String]) -> String {
         if fields.count == 1, fields[0].isEmpty { return "\"\"" + lineBreak }
         let separator = String(UnicodeScalar(delimiter))
         return fields.map { field -> String in
+            // U+FEFF first would read back as a byte-order mark at the start of the file.
             let needs = field.utf8.contains { $0 == delimiter || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
                 || field.unicodeScalars.first.map(Self.isSpace) == true || field.unicodeScalars.last.map(Self.isSpace) == true
+                || field.unicodeScalars.first == "\u{FEFF}"
             return needs ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
         }.joined(separator: separator) + lineBreak
     }
