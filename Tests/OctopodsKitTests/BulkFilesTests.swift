@@ -195,7 +195,7 @@ import CLISupport
         }
         #expect(screen.contains("5/10 · accepted 3 · rejected 1 · unknown 1"))
         #expect(screen.contains("paused (429) until \(ErrorReporter.utc(Date(timeIntervalSince1970: 1_790_000_300)).split(separator: " ").dropFirst().joined(separator: " "))"), "\(screen)")
-        #expect(screen.contains("Sent 5 of 10 rows in 12 s (0.4/s)"))
+        #expect(screen.contains("Sent 5 of 10 rows in 12.0 s (0.4/s)"))
         #expect(screen.contains("Rejected row:\n  line 4  +14155550001  the API rejected the request (HTTP 400)"))
     }
 }
@@ -284,5 +284,15 @@ import CLISupport
                             "--var", "1={who}", "--var", "2=#{order}", "--skip-invalid"], transport: fake.transport)
         #expect(ok.code == .success, "\(ok.stderr)")
         #expect(fake.posts.withLock { $0 }.first?.contains(##""body":["Ana","#7"]"##) == true)
+    }
+}
+
+@Suite struct CSVQuotingTests {
+    @Test func aQuoteBeforeACombiningMarkIsDoubled() throws {
+        let value = "\"\u{05AC}na"
+        #expect(CSVDialect().record(["a", value]) == "a,\"\"\"\u{05AC}na\"\n")
+        #expect(CSVText.field(value) == "\"\"\"\u{05AC}na\"")
+        let reader = try RowReader(bytes: Array(("x,y\n" + CSVDialect().record(["a", value])).utf8), format: .csv)
+        #expect(try reader.next()?.fields["y"] == value)
     }
 }

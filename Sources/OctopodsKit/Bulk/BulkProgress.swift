@@ -134,7 +134,8 @@ final class Progress: Sendable {
         guard !ctx.globals.quiet else { return }
         let done = Self.done(c)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        let head = "Sent \(NumberText.grouped(done)) of \(NumberText.counted(total, "row")) in \(NumberText.duration(elapsed)) (\(NumberText.oneDecimal(rate))/s)"
+        let took = elapsed < 60 ? NumberText.oneDecimal(elapsed) + " s" : NumberText.duration(elapsed)
+        let head = "Sent \(NumberText.grouped(done)) of \(NumberText.counted(total, "row")) in \(took) (\(NumberText.oneDecimal(rate))/s)"
         guard enabled else {
             var line = head + ": \(NumberText.grouped(c.accepted)) accepted, \(NumberText.grouped(c.rejected)) rejected, \(NumberText.grouped(c.unknown)) unknown"
             if c.rateLimited > 0 { line += "; \(NumberText.grouped(c.rateLimited)) rate-limited and resent" }

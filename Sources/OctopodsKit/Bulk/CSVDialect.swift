@@ -47,7 +47,17 @@ package struct CSVDialect: Sendable, Equatable {
             let needs = field.utf8.contains { $0 == delimiter || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
                 || field.unicodeScalars.first.map(Self.isSpace) == true || field.unicodeScalars.last.map(Self.isSpace) == true
                 || field.unicodeScalars.first == "\u{FEFF}"
-            return needs ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+            guard needs else { return field }
+            // Doubled scalar by scalar: a quote followed by a combining mark is one Character,
+            // which a Character-level replace would not find.
+            var quoted = String.UnicodeScalarView()
+            quoted.append("\"")
+            for scalar in field.unicodeScalars {
+                quoted.append(scalar)
+                if scalar == "\"" { quoted.append(scalar) }
+            }
+            quoted.append("\"")
+            return String(quoted)
         }.joined(separator: separator) + lineBreak
     }
 
