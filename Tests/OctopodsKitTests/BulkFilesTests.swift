@@ -186,7 +186,7 @@ import CLISupport
         let progress = Progress(ctx: ctx, total: 10, tally: tally)
         progress.update()
         progress.rejected(line: 4, phone: "+14155550001", reason: "the API rejected the request (HTTP 400)")
-        progress.pause(until: Date(timeIntervalSince1970: 1_790_000_300))
+        progress.note("Rate limited (HTTP 429): every octopods process using this key waits until later.\n", to: err)
         progress.finish()
         progress.summary(tally.snapshot, elapsed: 12, journal: "j", rejectedFile: nil)
         let screen = err.text
@@ -194,7 +194,8 @@ import CLISupport
             #expect(screen.contains("\(word) "), "\(word)")
         }
         #expect(screen.contains("5/10 · accepted 3 · rejected 1 · unknown 1"))
-        #expect(screen.contains("paused (429) until \(ErrorReporter.utc(Date(timeIntervalSince1970: 1_790_000_300)).split(separator: " ").dropFirst().joined(separator: " "))"), "\(screen)")
+        #expect(screen.contains("\r\u{1B}[KRate limited (HTTP 429): every octopods process using this key waits until later.\n"), "\(screen)")
+        #expect(screen.contains("unknown 1 · paused: rate limited (429), see above"), "\(screen)")
         #expect(screen.contains("Sent 5 of 10 rows in 12.0 s (0.4/s)"))
         #expect(screen.contains("Rejected row:\n  line 4  +14155550001  the API rejected the request (HTTP 400)"))
     }

@@ -48,25 +48,23 @@ final class Progress: Sendable {
         }
     }
 
-    /// Why nothing moves (a 429 cool-down), shown instead of the ETA until the next row is done:
-    /// on the bar "paused (429) until 14:18:20 UTC"; off a terminal a line with the date.
-    func pause(until: Date?) {
-        let full = until.map(ErrorReporter.utc)
-        if !enabled {
-            ctx.notice("Rate limited (429): pausing every request until \(full ?? "the cool-down ends").")
-            return
-        }
-        let time = full.map { $0.split(separator: " ").dropFirst().joined(separator: " ") }
-        state.withLock { $0.paused = "paused (429) until " + (time ?? "the cool-down ends") }
+    /// Why nothing moves (a 429 cool-down), shown instead of the ETA until the next row is done.
+    func pause(_ reason: String) {
+        state.withLock { $0.paused = reason }
         draw(force: true)
     }
 
-    /// A line said while the bar is up: the bar is cleared, the line written, the bar redrawn.
-    func note(_ text: String) {
-        guard enabled else { ctx.notice(text); return }
+    /// Text said on stderr while the bar is up (`ProgressNotices`): the bar is cleared, the text
+    /// written, the bar redrawn. The rate budget's pause notice also pauses the bar.
+    func note(_ text: String, to sink: any TextSink) {
+        guard enabled else { sink.write(text); return }
         let wasDrawn = state.withLock { s -> Bool in let d = s.drawn; s.drawn = false; return d }
-        ctx.stderr.write((wasDrawn ? "\r\u{1B}[K" : "") + TerminalText.sanitize(text, keepNewlines: true) + "\n")
-        draw(force: true)
+        sink.write((wasDrawn ? "\r\u{1B}[K" : "") + text)
+        if text.hasPrefix("Rate limited") {
+            pause("paused: rate limited (429), see above")
+        } else if wasDrawn {
+            draw(force: true)
+        }
     }
 
     private func draw(force: Bool) {
@@ -130,7 +128,8 @@ final class Progress: Sendable {
     // MARK: Summary
 
     /// After the run: at a terminal a small table and the first rejected rows; otherwise one line.
-    func summary(_ c: BulkRun.Tally.Counts, elapsed: Double, journal: String, rejectedFile: RejectedFile?, invalid: Int = 0) {
+    func summary(_ c: BulkRun.Tally.Counts, elapsed: Double, journal: String, rejectedFile: RejectedFile?, invalid: Int = 0,
+                 pauses: Int = 0) {
         guard !ctx.globals.quiet else { return }
         let done = Self.done(c)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
@@ -138,7 +137,8 @@ final class Progress: Sendable {
         let head = "Sent \(NumberText.grouped(done)) of \(NumberText.counted(total, "row")) in \(took) (\(NumberText.oneDecimal(rate))/s)"
         guard enabled else {
             var line = head + ": \(NumberText.grouped(c.accepted)) accepted, \(NumberText.grouped(c.rejected)) rejected, \(NumberText.grouped(c.unknown)) unknown"
-            if c.rateLimited > 0 { line += "; \(NumberText.grouped(c.rateLimited)) rate-limited and resent" }
+            if c.rateLimited > 0 { line += "; \(NumberText.grouped(c.rateLimited)) rate-limited (429) and resent" }
+            if pauses > 0 { line += "; \(NumberText.counted(pauses, "pause")) for the rate limit" }
             if c.skipped > 0 { line += "; \(NumberText.grouped(c.skipped)) skipped (earlier runs)" }
             if c.excluded > 0 { line += "; \(NumberText.grouped(c.excluded)) excluded (--exclude)" }
             ctx.stderr.write(line + ". Journal: \(journal)\n")
@@ -150,7 +150,8 @@ final class Progress: Sendable {
         if invalid > 0 { rows.append(["invalid", NumberText.grouped(invalid), "not sent (--skip-invalid)"]) }
         if c.skipped > 0 { rows.append(["skipped", NumberText.grouped(c.skipped), "handled by an earlier run"]) }
         if c.excluded > 0 { rows.append(["excluded", NumberText.grouped(c.excluded), "on the --exclude list"]) }
-        if c.rateLimited > 0 { rows.append(["rate-limited", NumberText.grouped(c.rateLimited), "paused, then resent"]) }
+        if c.rateLimited > 0 { rows.append(["rate-limited", NumberText.grouped(c.rateLimited), "(429) paused, then resent"]) }
+        if pauses > 0 { rows.append(["pauses", NumberText.grouped(pauses), "for the rate limit"]) }
         rows.append(["elapsed", NumberText.duration(elapsed), ""])
         rows.append(["rate", NumberText.oneDecimal(rate) + "/s", ""])
         let width = rows.map { TerminalText.width($0[0]) }.max() ?? 0
@@ -191,5 +192,20 @@ final class Progress: Sendable {
     static func rateText(_ rate: Pacer.Rate) -> String {
         let window = rate.window == rate.window.rounded() ? "\(Int(rate.window))s" : NumberText.oneDecimal(rate.window) + "s"
         return "\(rate.count)/\(window)"
+    }
+}
+
+/// stderr for a bulk run's API client: once a progress line is attached, what is said (the rate
+/// budget's pause notice) goes above the line instead of through it.
+final class ProgressNotices: TextSink {
+    let sink: any TextSink
+    private let progress = Mutex<Progress?>(nil)
+
+    init(_ sink: any TextSink) { self.sink = sink }
+
+    func attach(_ progress: Progress?) { self.progress.withLock { $0 = progress } }
+
+    func write(_ text: String) {
+        if let progress = progress.withLock({ $0 }) { progress.note(text, to: sink) } else { sink.write(text) }
     }
 }

@@ -10,14 +10,14 @@ import Glibc
 /// run killed at any point resumes without messaging anyone twice.
 package struct BulkRun: Sendable {
     let ctx: Context
-    let makePlan: @Sendable (Pacer) async throws(OctopodsError) -> BulkPlan
+    let makePlan: @Sendable (APIClient) async throws(OctopodsError) -> BulkPlan
     let options: BulkOptions
     let send: SendOptions
 
-    /// `plan` is made once the run's pacer exists: a template fetch is a request of the same
-    /// key and must count against the same limit.
+    /// `plan` is made with the run's client: a template fetch is a request of the same key and
+    /// is paced with the same budget.
     package init(ctx: Context, options: BulkOptions, send: SendOptions,
-                 plan: @escaping @Sendable (Pacer) async throws(OctopodsError) -> BulkPlan) {
+                 plan: @escaping @Sendable (APIClient) async throws(OctopodsError) -> BulkPlan) {
         self.ctx = ctx; self.makePlan = plan; self.options = options; self.send = send
     }
 
@@ -47,9 +47,6 @@ package struct BulkRun: Sendable {
             let (progress, file) = reporters.withLock { $0 }
             progress?.rejected(line: row.line, phone: row.phone, reason: reason)
             file?.write(row.row, reason: reason)
-        }
-        func paused(until: Date?) {
-            reporters.withLock { $0.progress }?.pause(until: until)
         }
     }
 
@@ -97,8 +94,18 @@ package struct BulkRun: Sendable {
             journalURL = URL(fileURLWithPath: input.url.path + ".journal")
         }
         let earlier = send.dryRun ? [:] : try Journal.peek(journalURL)
-        let pacer = Pacer(rate: options.rate, now: ctx.now, sleep: ctx.sleep)
-        let plan = try await makePlan(pacer)
+        let settings = try ctx.resolvedSettings()
+        // Notices said while the progress line is up (a 429 pause) go above it, not through it.
+        let notices = ProgressNotices(ctx.stderr)
+        var noticeContext = ctx
+        noticeContext.stderr = notices
+        var client = noticeContext.apiClient(settings)
+        // Every request waits its turn in the key's shared budget, through any 429 pause.
+        client.rate = Pacer.RateFlag.resolve(options.rate, profile: settings.rate)
+        client.patience = .unlimited
+        client.notice = nil
+        let plan = try await makePlan(client)
+        let paced = client
         let exclude = try options.exclude.map { path throws(OctopodsError) in try ExcludeList(path: path, phoneColumn: options.phoneColumn) }
 
         // Pass 1: every row, before anything is sent.
@@ -127,9 +134,8 @@ package struct BulkRun: Sendable {
         if let max = options.maxMessages, check.toSend > max {
             throw .invalidInput("this run would send \(NumberText.counted(check.toSend, "message")), more than --max-messages \(NumberText.grouped(max)); nothing was sent")
         }
-        let settings = try ctx.resolvedSettings()
         if check.toSend > 100, !options.yes, ctx.stdinIsTTY,
-           !ctx.confirm(Progress.question(plan: plan, recipients: check.toSend, profile: settings.profile.value, rate: options.rate)) {
+           !ctx.confirm(Progress.question(plan: plan, recipients: check.toSend, profile: settings.profile.value, rate: paced.rate)) {
             throw .invalidInput("not confirmed; nothing was sent", hint: "Pass --yes to skip the question.")
         }
 
@@ -137,11 +143,12 @@ package struct BulkRun: Sendable {
         let journal = try Journal(url: journalURL, command: plan.command)
         let tally = Tally()
         let output = OutputLines(ctx.stdout, mode: OutputLines.mode(ctx))
-        let client = ctx.apiClient(settings)
         let queue = try RowQueue(url: input.url, delimiter: options.delimiter, phoneColumn: check.phoneColumn, plan: plan, earlier: earlier,
                                  resendUnknown: options.resendUnknown, exclude: exclude, output: output, tally: tally)
         let progress = Progress(ctx: ctx, total: check.toSend, tally: tally)
         tally.reporters.withLock { $0 = (progress, check.rejectedFile) }
+        notices.attach(progress)
+        defer { notices.attach(nil) }
         let history = ctx.historyRecorder(settings, disabled: send.noLedger)
         defer { history?.close() }
         ctx.takeOverInterrupts()
@@ -150,7 +157,7 @@ package struct BulkRun: Sendable {
             for _ in 0..<options.concurrency {
                 group.addTask {
                     while !ctx.isInterrupted(), tally.stopped == nil, let row = await queue.next() {
-                        await self.send(row, plan: plan, client: client, journal: journal, pacer: pacer, output: output,
+                        await self.send(row, plan: plan, client: paced, journal: journal, output: output,
                                         tally: tally, history: history, source: input.name)
                         progress.update()
                     }
@@ -160,7 +167,8 @@ package struct BulkRun: Sendable {
         progress.finish()
         let counts = tally.snapshot
         let elapsed = ctx.now().timeIntervalSince(sendStarted)
-        progress.summary(counts, elapsed: elapsed, journal: journalURL.path, rejectedFile: check.rejectedFile, invalid: check.invalid)
+        progress.summary(counts, elapsed: elapsed, journal: journalURL.path, rejectedFile: check.rejectedFile, invalid: check.invalid,
+                         pauses: ctx.rateBudgets.stats.pauses)
         if counts.unknown + counts.earlierUnknown > 0 {
             let n = counts.unknown + counts.earlierUnknown
             ctx.stderr.write("warning: \(NumberText.counted(n, "row")) went out with no recorded answer (status \"unknown\"); \(n == 1 ? "it" : "they") may have been delivered. Check 'octopods messages list' before resending \(n == 1 ? "it" : "them") with --resend-unknown.\n")
@@ -175,7 +183,7 @@ package struct BulkRun: Sendable {
         if counts.rejected > 0 { code = .rejected }
         if counts.unknown + counts.earlierUnknown > 0 { code = .unknownOutcome }
         if send.wait, let channel = plan.statusChannel {
-            let waited = await waitForAll(channel: channel, sent: tally.sent.withLock { $0 }, pacer: pacer, client: client,
+            let waited = await waitForAll(channel: channel, sent: tally.sent.withLock { $0 }, client: paced,
                                           output: output, history: history)
             if code == .success { code = waited }
         }
@@ -264,19 +272,19 @@ package struct BulkRun: Sendable {
 
     // MARK: Pass 2
 
-    func send(_ row: Prepared, plan: BulkPlan, client: APIClient, journal: Journal, pacer: Pacer, output: OutputLines, tally: Tally,
+    func send(_ row: Prepared, plan: BulkPlan, client: APIClient, journal: Journal, output: OutputLines, tally: Tally,
               history: HistoryRecorder?, source: String) async {
         let base: JSONValue = ["line": .int(row.line), "phone": .string(row.phone)]
         let endpoint = plan.endpoint(row.body)
         while true {
             // Wait for a slot first: only a row whose request is about to go out is "sending".
-            let ticket: Int
+            let slot: APIClient.Reservation
             do {
-                ticket = try await pacer.acquire()
+                slot = try await client.reserve(endpoint)
             } catch {
                 return
             }
-            if ctx.isInterrupted() { await pacer.finished(ticket); return }
+            if ctx.isInterrupted() { client.release(slot); return }
             do {
                 try await journal.record(Journal.Entry(line: row.line, hash: row.hash, state: .sending))
             } catch {
@@ -284,8 +292,7 @@ package struct BulkRun: Sendable {
                 return
             }
             let result: Result<APIResponse<SendResult>, OctopodsError>
-            do { result = .success(try await client.send(endpoint)) } catch { result = .failure(error) }
-            await pacer.finished(ticket)
+            do { result = .success(try await client.send(endpoint, in: slot)) } catch { result = .failure(error) }
             // A 429 (resent below) is not recorded: it was not processed.
             history?.sent(endpoint, to: row.phone, result: result, source: "\(source):\(row.line)")
             var entry = Journal.Entry(line: row.line, hash: row.hash, state: .accepted)
@@ -294,37 +301,36 @@ package struct BulkRun: Sendable {
             case .success(let response):
                 entry.messageID = response.value.messageID
                 line.set("status", "accepted")
-                line.set("message_id", .string(response.value.messageID))
+                line.set("message_id", response.value.messageID.map(JSONValue.string) ?? .null)
                 tally.add { $0.accepted += 1 }
-                tally.sent.withLock { $0.append((row.line, response.value.messageID)) }
+                if let id = response.value.messageID { tally.sent.withLock { $0.append((row.line, id)) } }
             case .failure(let error):
                 let report = ErrorReporter(now: ctx.now).report(error)
                 if case .api(let api) = error, api.status == 429 {
-                    // Not processed: everyone waits out the cool-down, then this row goes again.
-                    await pacer.pause(until: api.retryAt ?? ctx.now().addingTimeInterval(300))
+                    // Not processed: the budget pauses every process for the cool-down (and says
+                    // so once), then this row goes again.
                     tally.add { $0.rateLimited += 1 }
-                    tally.paused(until: api.retryAt)
                     continue
                 }
                 line.set("error", .string(report.message))
                 if let code = report.errorCode { line.set("error_code", .int(code)) }
-                switch report.code {
-                case .rejected:
+                switch error.disposition {
+                case .refused:
                     entry.state = .rejected
                     entry.error = report.message
                     line.set("status", "rejected")
                     tally.add { $0.rejected += 1 }
                     tally.rejectedRow(row, reason: RejectedFile.reason(report))
-                case .auth, .retryable:
+                case .notSent, .interrupted(requestInFlight: false):
                     // Every later row would fail the same way: stop, resume when fixed.
                     entry.state = .notSent
                     line.set("status", "not_sent")
                     tally.stop(error)
-                case .interrupted:
+                case .interrupted(requestInFlight: true):
                     entry.state = .unknown
                     line.set("status", "unknown")
                     tally.add { $0.unknown += 1 }
-                default:
+                case .outcomeUnknown, .sentUnconfirmed:
                     entry.state = .unknown
                     entry.error = report.message
                     line.set("status", "unknown")
@@ -338,7 +344,7 @@ package struct BulkRun: Sendable {
     }
 
     /// --wait after a bulk run: follows every accepted message to a final state, paced.
-    func waitForAll(channel: Channel, sent: [(line: Int, id: String)], pacer: Pacer, client: APIClient,
+    func waitForAll(channel: Channel, sent: [(line: Int, id: String)], client: APIClient,
                     output: OutputLines, history: HistoryRecorder?) async -> ExitCode {
         let deadline = ctx.now().addingTimeInterval(ctx.globals.timeout ?? 120)
         var pending = sent
@@ -349,13 +355,7 @@ package struct BulkRun: Sendable {
             for item in pending {
                 if ctx.isInterrupted() { return .interrupted }
                 do {
-                    let ticket = try await pacer.acquire()
-                    let response: Result<APIResponse<MessageStatus>, OctopodsError>
-                    do { response = .success(try await client.send(API.messageStatus(channel: channel, id: item.id))) } catch {
-                        response = .failure(error)
-                    }
-                    await pacer.finished(ticket)
-                    let status = try response.get().value
+                    let status = try await client.send(API.messageStatus(channel: channel, id: item.id)).value
                     if let outcome = MessageStatus.outcome(status.status, until: send.until) {
                         history?.learned(status, channel: channel, messageID: item.id)
                         var line: JSONValue = ["line": .int(item.line), "message_id": .string(item.id), "final_status": .string(status.status)]
@@ -364,12 +364,8 @@ package struct BulkRun: Sendable {
                         if outcome == .rejected { failed = true }
                         continue
                     }
-                } catch let error as OctopodsError {
-                    if case .api(let api) = error, api.status == 429 {
-                        await pacer.pause(until: api.retryAt ?? ctx.now().addingTimeInterval(300))
-                    }
                 } catch {
-                    // The pacer's sleep was cancelled: ask again next round.
+                    // Asked again next round (a 429's pause is waited out by the budget).
                 }
                 next.append(item)
             }
@@ -378,7 +374,7 @@ package struct BulkRun: Sendable {
             let remaining = deadline.timeIntervalSince(ctx.now())
             if remaining <= 0 {
                 ctx.stderr.write("error: \(NumberText.counted(pending.count, "message")) had no final status before the --timeout deadline\n")
-                return .waitTimeout
+                return .unconfirmed
             }
             try? await ctx.sleep(min(delay, remaining))
             delay = min(delay * 2, 15)
