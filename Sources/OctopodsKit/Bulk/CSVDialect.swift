@@ -118,11 +118,13 @@ package struct CSVDialect: Sendable, Equatable {
     }
 
     /// "UTF-16" or "UTF-32" when the first bytes say the file is in one of them: a byte-order mark,
-    /// or NUL bytes, which UTF-8 text never has but UTF-16 has in every other byte of ASCII.
+    /// or a NUL byte in the first line, which UTF-8 text never has but UTF-16 has in every other
+    /// byte of ASCII. (Only the first line: a NUL in a later row is that row's business, wherever
+    /// the row is written back.)
     static func foreignEncoding(_ bytes: [UInt8]) -> String? {
         if bytes.starts(with: [0xFF, 0xFE, 0, 0]) || bytes.starts(with: [0, 0, 0xFE, 0xFF]) { return "UTF-32" }
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) { return "UTF-16" }
-        if bytes.prefix(256).contains(0) { return "UTF-16" }
+        if (firstLine(bytes, csv: true)?.line ?? bytes[...]).contains(0) { return "UTF-16" }
         return nil
     }
 }
