@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
 /// Opening a bulk input: its dialect, its phone column, and the columns the run uses.

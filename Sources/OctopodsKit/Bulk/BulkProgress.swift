@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 import CLISupport
 
@@ -104,7 +108,7 @@ final class Progress: Sendable {
         if let paused {
             parts.append(paused)
         } else {
-            parts.append("\(NumberText.oneDecimal(rate))/s")
+            parts.append("\(NumberText.decimal(rate))/s")
             parts.append("ETA " + (rate > 0 ? NumberText.duration(Double(total - done) / rate) : "?"))
         }
         var text = parts.joined(separator: " · ")
@@ -133,8 +137,8 @@ final class Progress: Sendable {
         guard !ctx.globals.quiet else { return }
         let done = Self.done(c)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        let took = elapsed < 60 ? NumberText.oneDecimal(elapsed) + " s" : NumberText.duration(elapsed)
-        let head = "Sent \(NumberText.grouped(done)) of \(NumberText.counted(total, "row")) in \(took) (\(NumberText.oneDecimal(rate))/s)"
+        let took = elapsed < 60 ? NumberText.decimal(elapsed) + " s" : NumberText.duration(elapsed)
+        let head = "Sent \(NumberText.grouped(done)) of \(NumberText.counted(total, "row")) in \(took) (\(NumberText.decimal(rate))/s)"
         guard enabled else {
             var line = head + ": \(NumberText.grouped(c.accepted)) accepted, \(NumberText.grouped(c.rejected)) rejected, \(NumberText.grouped(c.unknown)) unknown"
             if c.rateLimited > 0 { line += "; \(NumberText.grouped(c.rateLimited)) rate-limited (429) and resent" }
@@ -153,7 +157,7 @@ final class Progress: Sendable {
         if c.rateLimited > 0 { rows.append(["rate-limited", NumberText.grouped(c.rateLimited), "(429) paused, then resent"]) }
         if pauses > 0 { rows.append(["pauses", NumberText.grouped(pauses), "for the rate limit"]) }
         rows.append(["elapsed", NumberText.duration(elapsed), ""])
-        rows.append(["rate", NumberText.oneDecimal(rate) + "/s", ""])
+        rows.append(["rate", NumberText.decimal(rate) + "/s", ""])
         let width = rows.map { TerminalText.width($0[0]) }.max() ?? 0
         let numbers = rows.map { TerminalText.width($0[1]) }.max() ?? 0
         var text = head + "\n"
@@ -190,7 +194,7 @@ final class Progress: Sendable {
     }
 
     static func rateText(_ rate: Pacer.Rate) -> String {
-        let window = rate.window == rate.window.rounded() ? "\(Int(rate.window))s" : NumberText.oneDecimal(rate.window) + "s"
+        let window = rate.window == rate.window.rounded() ? "\(Int(rate.window))s" : NumberText.decimal(rate.window) + "s"
         return "\(rate.count)/\(window)"
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 import CLISupport
 #if canImport(Glibc)
@@ -72,7 +76,7 @@ package struct BulkRun: Sendable {
         do {
             try AtomicFile.write(try ctx.stdin.readAll(), to: temp)
         } catch {
-            throw .invalidInput("cannot read --from - (stdin): \(error.localizedDescription)")
+            throw .invalidInput("cannot read --from - (stdin): \(PlainText.describe(error))")
         }
         return Input(url: temp, name: "stdin", isStdin: true)
     }
@@ -112,7 +116,7 @@ package struct BulkRun: Sendable {
         let started = ctx.now()
         let check = try validate(input, plan: plan, earlier: earlier, exclude: exclude)
         let checkedIn = ctx.now().timeIntervalSince(started)
-        ctx.notice("Checked \(NumberText.counted(check.rows, "row")) in \(NumberText.oneDecimal(checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid"
+        ctx.notice("Checked \(NumberText.counted(check.rows, "row")) in \(NumberText.decimal(checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid"
                    + (check.excluded > 0 ? ", \(NumberText.grouped(check.excluded)) excluded (--exclude)" : "") + ".")
         if let file = check.rejectedFile, check.invalid > 0 {
             ctx.notice("Invalid rows written to \(file.path) with a reason column: fix them there and send that file.")
@@ -243,10 +247,14 @@ package struct BulkRun: Sendable {
 
     /// Rows in a file, estimated from its size and the line length of its first 64 KiB.
     static func estimatedRows(_ url: URL) -> Int {
-        guard let handle = try? FileHandle(forReadingFrom: url) else { return 0 }
-        defer { try? handle.close() }
-        let sample = (try? handle.read(upToCount: 65_536)) ?? Data()
-        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? sample.count
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        let sample = buffer.prefix(max(0, count))
+        var info = stat()
+        let size = fstat(fd, &info) == 0 ? Int(info.st_size) : sample.count
         let lines = sample.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         guard lines > 0, !sample.isEmpty else { return 0 }
         let estimate = Double(size) / (Double(sample.count) / Double(lines)) * 1.05

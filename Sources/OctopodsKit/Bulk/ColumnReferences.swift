@@ -52,7 +52,7 @@ package struct CellTemplate: Sendable, Equatable {
                     throw .usage(UsageError("\(field): '{' starts a column reference that is never closed with '}'",
                                             suggestion: "Write {{ for a literal brace, or {Column Name} for a column's value."))
                 }
-                let name = String(String.UnicodeScalarView(scalars[..<close])).trimmingCharacters(in: .whitespaces)
+                let name = String(String.UnicodeScalarView(scalars[..<close])).trimmingSpaces()
                 if name.isEmpty {
                     throw .usage(UsageError("\(field): '{}' names no column",
                                             suggestion: "Write {Column Name} for a column's value, or {{}} for literal braces."))

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
 /// `--exclude FILE`: numbers never to send to (opt-outs), one a line or a CSV with a phone
@@ -22,7 +26,7 @@ package struct ExcludeList: Sendable {
         }
         while let row = try reader.next() {
             if let problem = row.problem, reader.columns.count > 1 { throw .invalidInput("\(at(row.line)): \(problem)") }
-            guard let raw = row.fields[column]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { continue }
+            guard let raw = row.fields[column]?.trimmingSpaces(), !raw.isEmpty else { continue }
             do {
                 numbers.insert(try PhoneNumber.normalize(raw, field: "'\(raw)'"))
             } catch {

@@ -4,13 +4,6 @@ extension NumberText {
         "\(grouped(n)) \(n == 1 ? singular : plural ?? singular + "s")"
     }
 
-    /// One digit after the point, without locale or `String(format:)`: 5.4, 12.0.
-    package static func oneDecimal(_ x: Double) -> String {
-        guard x.isFinite else { return "0.0" }
-        let tenths = Int((abs(x) * 10).rounded())
-        return (x < 0 && tenths > 0 ? "-" : "") + "\(tenths / 10).\(tenths % 10)"
-    }
-
     /// A duration people read: "45 s", "4 min 33 s", "2 h 5 min".
     package static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "?" }

@@ -26,16 +26,7 @@ package enum CSVText {
         guard bytes.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }) else {
             return text
         }
-        // Scalar by scalar: a quote followed by a combining mark is one Character, which a
-        // Character-level replace would miss (found by the rows fuzz target, docs/csv-dialects.md).
-        var quoted = String.UnicodeScalarView()
-        quoted.append("\"")
-        for scalar in text.unicodeScalars {
-            quoted.append(scalar)
-            if scalar == "\"" { quoted.append(scalar) }
-        }
-        quoted.append("\"")
-        return String(quoted)
+        return "\"" + text.replacingAll("\"", with: "\"\"") + "\""
     }
 
     /// A JSON scalar as a cell: strings as they are, null empty, numbers and booleans as text.
