@@ -41,6 +41,7 @@ package enum Program {
         .command(Status.self),
         .group(Messages.spec, [.command(Messages.List.self)]),
         .command(History.self),
+        .command(APICommand.self),
         .group(ConfigCommand.spec, [
             .command(ConfigCommand.Set.self), .command(ConfigCommand.Get.self), .command(ConfigCommand.Unset.self),
             .command(ConfigCommand.List.self), .command(ConfigCommand.Path.self),

@@ -14,6 +14,9 @@ package struct CommandOutput: Sendable {
     /// A single value for scripts (`config get`, `config path`): printed bare even when
     /// stdout is not a terminal, like `git config`; JSON only when `-o json` asks for it.
     package var bare = false
+    /// Written to stdout exactly as it is, whatever the format (`octopods api`: the response
+    /// body as the API sent it; the command makes it terminal-safe when stdout is a terminal).
+    package var raw: String?
     /// Said on stderr in table mode when a list is empty ("No templates match.").
     package var emptyMessage: String?
     package var exitCode: ExitCode = .success
@@ -55,6 +58,10 @@ package struct Printer: Sendable {
     package var ctx: Context
 
     package func print(_ output: CommandOutput) {
+        if let raw = output.raw {
+            ctx.stdout.write(raw)
+            return
+        }
         if output.bare, ctx.globals.output == nil, let text = output.text {
             ctx.stdout.write(TerminalText.sanitize(text, keepNewlines: true))
             return
