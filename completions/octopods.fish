@@ -46,7 +46,7 @@ function __octopods_takes_value --argument-names path option
             return 0
         case 'messages list:--limit'
             return 0
-        case history:--since history:--until history:--channel history:--status history:--to history:--template history:--limit history:--rate history:--before
+        case history:--since history:--until history:--channel history:--status history:--to history:--template history:--limit history:--rate history:--by history:--before
             return 0
         case api:-X api:--method api:-f api:--raw-field api:-F api:--field api:--input api:-H api:--header api:--channel
             return 0
@@ -169,7 +169,7 @@ complete -c octopods -n '__octopods_word ""' -a sms -d 'Send SMS through the SMS
 complete -c octopods -n '__octopods_word ""' -a vbm -d 'Send Viber Business Messages (templates).'
 complete -c octopods -n '__octopods_word ""' -a status -d 'Show a sent message\'s delivery status.'
 complete -c octopods -n '__octopods_word ""' -a messages -d 'List recently sent WhatsApp messages.'
-complete -c octopods -n '__octopods_word ""' -a history -d 'List what this tool sent, from the local ledger; refresh statuses; prune old records.'
+complete -c octopods -n '__octopods_word ""' -a history -d 'List what this tool sent, from the local ledger; refresh statuses; summarise; prune old records.'
 complete -c octopods -n '__octopods_word ""' -a api -d 'Make any request to the Octopods API with the right key and print the response.'
 complete -c octopods -n '__octopods_word ""' -a config -d 'Read and write the config file (API keys, base URL) per profile.'
 complete -c octopods -n '__octopods_word ""' -a completion -d 'Print the shell completion script for bash, zsh or fish.'
@@ -332,10 +332,12 @@ complete -c octopods -n '__octopods_at history' -l to -x -d 'Only sends to this 
 complete -c octopods -n '__octopods_at history' -l template -x -d 'Only sends of this template.'
 complete -c octopods -n '__octopods_at history' -l limit -x -d 'Show the most recent N matches (default 100; 0 for all).'
 complete -c octopods -n '__octopods_at history' -l rate -x -d 'refresh: at most N status requests in any DURATION (default 55/10s).'
+complete -c octopods -n '__octopods_at history' -l by -x -a 'day hour template channel status' -d 'stats: one row per day (default), hour, template, channel or status.'
+complete -c octopods -n '__octopods_at history' -l refresh -d 'stats: run \'history refresh\' over the same sends first (paced).'
 complete -c octopods -n '__octopods_at history' -l before -x -d 'prune: delete records older than WHEN (e.g. 90d, 2026-01-01).'
 complete -c octopods -n '__octopods_at history' -l dry-run -d 'prune: count what would be deleted; delete nothing.'
 complete -c octopods -n '__octopods_at history' -s y -l yes -d 'prune: do not ask for confirmation (needed when not at a terminal).'
-complete -c octopods -n '__octopods_argument history 0' -a 'refresh prune' -d action
+complete -c octopods -n '__octopods_argument history 0' -a 'refresh prune stats' -d action
 
 # octopods api
 complete -c octopods -n '__octopods_at api' -s X -l method -x -d 'HTTP method (default GET, or POST when there is a body).'

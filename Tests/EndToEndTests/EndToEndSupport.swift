@@ -94,9 +94,11 @@ final class TestSandbox: Sendable {
     let api: SandboxAPI
     let server: SandboxServer
 
-    init(rateLimit: SandboxRateLimit? = nil, stageInterval: Double = 2, slowResponseDelay: Double = 40) throws {
-        api = try SandboxAPI(options: SandboxOptions(rateLimit: rateLimit, stageInterval: stageInterval,
-                                                     slowResponseDelay: slowResponseDelay))
+    init(rateLimit: SandboxRateLimit? = nil, stageInterval: Double = 2, slowResponseDelay: Double = 40,
+         now: (@Sendable () -> Date)? = nil) throws {
+        var options = SandboxOptions(rateLimit: rateLimit, stageInterval: stageInterval, slowResponseDelay: slowResponseDelay)
+        if let now { options.now = now }
+        api = try SandboxAPI(options: options)
         let api = self.api
         server = try SandboxServer(port: 0, handler: { api.handle($0) })
         server.start()
