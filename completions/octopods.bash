@@ -38,7 +38,7 @@ _octopods_options() {
         sandbox) reply=(--port --state --reset --log --rate-limit --cooldown --no-rate-limit --stage-interval) ;;
         *) reply=() ;;
     esac
-    reply+=(-o --output --json --profile --config --base-url --timeout --sandbox -v --verbose -q --quiet --no-color -h --help --version)
+    reply+=(-o --output --json --profile --config --base-url --timeout --sandbox -v --verbose -q --quiet --no-color --no-input -h --help --version)
 }
 
 # What an option of a command path takes: sets kind to none, files, choices (the words

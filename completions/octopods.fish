@@ -159,6 +159,7 @@ complete -c octopods -l sandbox -d 'Run against a local sandbox API started for 
 complete -c octopods -s v -l verbose -d 'Trace each HTTP request and response on stderr (the key redacted).'
 complete -c octopods -s q -l quiet -d 'Print no hints, warnings or progress on stderr; errors still are.'
 complete -c octopods -l no-color -d 'No colour (also NO_COLOR).'
+complete -c octopods -l no-input -d 'Never prompt for what is missing, even at a terminal (also OCTOPODS_NO_INPUT); a missing argument is then a usage error.'
 complete -c octopods -s h -l help -d 'Show help for the command.'
 complete -c octopods -l version -d 'Print the version.'
 

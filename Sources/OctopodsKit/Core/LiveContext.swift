@@ -67,6 +67,8 @@ package final class InterruptHub: Sendable {
         let readEnd = signalPipe.read
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber) { received in
+                // A prompt may have the terminal in raw mode: give the user's shell its mode back first.
+                RawTerminal.restoreFromSignal()
                 var byte = UInt8(truncatingIfNeeded: received)
                 _ = write(signalPipe.write, &byte, 1)
             }
@@ -179,6 +181,10 @@ extension Context {
         context.isInterrupted = { interrupts.interrupted }
         context.takeOverInterrupts = { interrupts.takeOver() }
         context.confirm = { confirmOnTerminal($0) }
+        context.openTerminal = { dumb in
+            if dumb { return LineTerminal().map { PromptTerminal.lines($0) } }
+            return RawTerminal().map { PromptTerminal.raw($0) }
+        }
         return context
     }
 

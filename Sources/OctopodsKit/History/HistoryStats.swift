@@ -36,6 +36,15 @@ struct HistoryStats {
     /// What a status line says about a message, for counting.
     enum Final: UInt8 { case none = 0, delivered, read, failed }
 
+    static let finals: [([UInt8], Final)] = [("delivered", Final.delivered), ("deleted", .delivered), ("read", .read),
+                                               ("failed", .failed), ("undelivered", .failed)].map { (Array($0.0.utf8), $0.1) }
+
+    static func final(_ fields: FlatFields, _ line: UnsafeRawBufferPointer) -> Final {
+        for (word, final) in finals where fields.has(.status, word, line) { return final }
+        // Statuses are lower-case as recorded; anything else the slow way.
+        return fields.text(.status, line).map(Self.final) ?? .none
+    }
+
     static func final(_ status: Substring) -> Final {
         switch status.lowercased() {
         case "delivered", "deleted": return .delivered
@@ -46,6 +55,9 @@ struct HistoryStats {
     }
 
     // MARK: Summarising
+
+    static let channels = Channel.allCases.map { (channel: $0, bytes: Array($0.rawValue.utf8)) }
+    static let accepted = Array("accepted".utf8), rejected = Array("rejected".utf8)
 
     /// Counts the sends `query` selects (its status and limit are ignored), grouped `by`.
     /// `utcOffset` gives the local time's offset from UTC, in seconds, at an instant.
@@ -58,13 +70,13 @@ struct HistoryStats {
 
         // Pass 1: the latest status learned per message (by its own time), as a hash of the
         // message's key (profile, channel, id) and one byte: a few bytes a message.
-        var learned: [UInt64: (time: Int64, final: Final)] = [:]
+        // The value packs the status's time (ms) above its 2-bit `Final`: 16 bytes an entry.
+        var learned: [UInt64: Int64] = [:]
         try Ledger.forEachLine(url) { line in
             guard let time = LedgerLine.time(line), !beforeSince(time), LedgerLine.type(line) == .status,
-                  let fields = FlatFields(line), let key = fields.messageHash(line), let status = fields.text(.status, line),
-                  let millis = Self.millis(time) else { return }
-            if let known = learned[key], known.time > millis { return }
-            learned[key] = (millis, Self.final(status))
+                  let fields = FlatFields(line), let key = fields.messageHash(line), let millis = Self.millis(time) else { return }
+            if let known = learned[key], known >> 2 > millis { return }
+            learned[key] = millis << 2 | Int64(Self.final(fields, line).rawValue)
         }
 
         // Pass 2: the sends, counted into their groups.
@@ -72,7 +84,6 @@ struct HistoryStats {
         if let to = query.to { needles.append(HistoryQuery.needle("to", to)) }
         if let template = query.templateID { needles.append(HistoryQuery.needle("template_id", template)) }
         if let profile = query.profile { needles.append(HistoryQuery.needle("profile", profile)) }
-        let channelNames = Set(query.channels.map(\.rawValue))
         var byNumber: [Int64: Counts] = [:]
         var byName: [String: Counts] = [:]
         var summary = Summary()
@@ -84,17 +95,18 @@ struct HistoryStats {
             }
             guard !beforeSince(time), !atOrAfterUntil(time), LedgerLine.type(line) == .send else { return }
             for needle in needles where !LedgerLine.contains(line, needle) { return }
-            guard let fields = FlatFields(line), let channel = fields.text(.channel, line), let millis = Self.millis(time) else {
+            guard let fields = FlatFields(line), let channel = Self.channels.first(where: { fields.has(.channel, $0.bytes, line) })?.channel,
+                  let millis = Self.millis(time) else {
                 summary.unreadable += 1
                 return
             }
-            if !channelNames.isEmpty, !channelNames.contains(String(channel)) { return }
+            if !query.channels.isEmpty, !query.channels.contains(channel) { return }
             var counts = Counts()
             var state = "unknown"
-            switch fields.text(.outcome, line) {
+            switch fields.has(.outcome, Self.accepted, line) ? "accepted" : fields.has(.outcome, Self.rejected, line) ? "rejected" : "" {
             case "accepted":
                 counts.sent = 1
-                let final = fields.messageHash(line).flatMap { learned[$0]?.final } ?? Final.none
+                let final = fields.messageHash(line).flatMap { learned[$0] }.flatMap { Final(rawValue: UInt8($0 & 3)) } ?? Final.none
                 switch final {
                 case .read: counts.delivered = 1; counts.read = 1; state = "read"
                 case .delivered: counts.delivered = 1; state = "delivered"
@@ -114,10 +126,10 @@ struct HistoryStats {
                 byNumber[local >= 0 ? local / unit : (local - unit + 1) / unit, default: Counts()].add(counts)
             case .template:
                 let label = fields.text(.templateID, line).map { String($0) }
-                    ?? "(\(fields.text(.kind, line).map { String($0) } ?? String(channel)))"
+                    ?? "(\(fields.text(.kind, line).map { String($0) } ?? channel.rawValue))"
                 byName[label, default: Counts()].add(counts)
             case .channel:
-                byName[String(channel), default: Counts()].add(counts)
+                byName[channel.rawValue, default: Counts()].add(counts)
             case .status:
                 byName[state, default: Counts()].add(counts)
             }
@@ -284,7 +296,35 @@ struct FlatFields {
 
     private static let names: [[UInt8]] = ["profile", "channel", "message_id", "outcome", "template_id", "kind", "status"].map { Array($0.utf8) }
 
-    private var ranges = [Range<Int>?](repeating: nil, count: Field.allCases.count)
+    /// Where each field's value is (no array: this runs for every line of the ledger).
+    private struct Ranges {
+        var r0, r1, r2, r3, r4, r5, r6: Range<Int>?
+        subscript(_ i: Int) -> Range<Int>? {
+            get {
+                switch i {
+                case 0: return r0
+                case 1: return r1
+                case 2: return r2
+                case 3: return r3
+                case 4: return r4
+                case 5: return r5
+                default: return r6
+                }
+            }
+            set {
+                switch i {
+                case 0: r0 = newValue
+                case 1: r1 = newValue
+                case 2: r2 = newValue
+                case 3: r3 = newValue
+                case 4: r4 = newValue
+                case 5: r5 = newValue
+                default: r6 = newValue
+                }
+            }
+        }
+    }
+    private var ranges = Ranges()
     /// Set when a value this reader needs has a backslash escape: the line read by `LedgerRecord.decode`.
     private var decoded: [String?]?
 
@@ -356,17 +396,37 @@ struct FlatFields {
         return Substring(String(decoding: UnsafeRawBufferPointer(rebasing: b[range]), as: UTF8.self))
     }
 
-    /// FNV-1a of profile, channel and message id (as `LedgerRecord.messageKey`), or nil without an id.
+    /// Whether a field is exactly `literal`, compared as bytes.
+    func has(_ field: Field, _ literal: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
+        if let decoded { return decoded[field.rawValue].map { Array($0.utf8) == literal } ?? false }
+        guard let range = ranges[field.rawValue], range.count == literal.count else { return false }
+        for (i, byte) in literal.enumerated() where b[range.lowerBound + i] != byte { return false }
+        return true
+    }
+
+    func isPresent(_ field: Field) -> Bool {
+        if let decoded { return decoded[field.rawValue] != nil }
+        return ranges[field.rawValue] != nil
+    }
+
+    /// FNV-1a of profile, channel and message id (as `LedgerRecord.messageKey`), or nil without
+    /// an id; hashed from the line's bytes, building no string.
     func messageHash(_ b: UnsafeRawBufferPointer) -> UInt64? {
-        guard let id = text(.messageID, b) else { return nil }
+        guard isPresent(.messageID) else { return nil }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func feed(_ text: Substring) {
-            for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        func feed(_ field: Field, default fallback: String = "") {
+            if let decoded {
+                for byte in (decoded[field.rawValue] ?? fallback).utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            } else if let range = ranges[field.rawValue] {
+                for i in range { hash = (hash ^ UInt64(b[i])) &* 0x100_0000_01b3 }
+            } else {
+                for byte in fallback.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            }
             hash = hash &* 0x100_0000_01b3
         }
-        feed(text(.profile, b) ?? "default")
-        feed(text(.channel, b) ?? "")
-        feed(id)
+        feed(.profile, default: "default")
+        feed(.channel)
+        feed(.messageID)
         return hash
     }
 }
