@@ -165,18 +165,20 @@ final class Counting: Sendable {
 final class FaultyAPI: Sendable {
     let counting: Counting?
     let resetter: ResetAtAccept?
+    let refusing: RefusingPort?
     let port: UInt16
 
     init(_ fault: FaultMatrixTests.Fault, redirectTo: String) throws {
         switch fault {
         case .resetBeforeRequest:
             let resetter = try ResetAtAccept()
-            self.resetter = resetter; counting = nil; port = resetter.port
+            self.resetter = resetter; counting = nil; refusing = nil; port = resetter.port
         case .refused:
-            resetter = nil; counting = nil; port = try closedPort()
+            let refusing = try RefusingPort()
+            self.refusing = refusing; resetter = nil; counting = nil; port = refusing.port
         default:
             let counting = try Counting { request in FaultyAPI.respond(fault, to: request, redirectTo: redirectTo) }
-            self.counting = counting; resetter = nil; port = counting.server.port
+            self.counting = counting; resetter = nil; refusing = nil; port = counting.server.port
         }
     }
 

@@ -119,7 +119,9 @@ import OctopodsSandbox
     }
 
     @Test func connectionRefused() async throws {
-        let port = try closedPort()
+        let refusing = try RefusingPort()
+        let port = refusing.port
+        defer { withExtendedLifetime(refusing) {} }
         let r = try await octopods(["templates", "list", "-o", "table"],
                              environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(port)", "OCTOPODS_API_KEY": "not-a-real-key-but-secret-0001"])
         #expect(r.status == 4)
