@@ -80,7 +80,9 @@ import OctopodsSandbox
         #expect(reset.status == 5, "\(reset.stderr)")
         #expect(sandbox.posts.count == 2, "each POST went out once")
         // The same fault on a GET is safe to retry: 4.
-        let get = try await octopods(["api", "sms/messages/1", "--timeout", "1s", "--base-url", "http://127.0.0.1:\(try closedPort())"],
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let get = try await octopods(["api", "sms/messages/1", "--timeout", "1s", "--base-url", "http://127.0.0.1:\(refusing.port)"],
                                      environment: sandbox.environment)
         #expect(get.status == 4, "\(get.stderr)")
     }
