@@ -51,6 +51,8 @@ import OctopodsSandbox
         if "expect" in step and not read_until(step["expect"]): ok = False; break
         if "send" in step: os.write(fd, step["send"].encode())
         if "signal" in step: os.kill(pid, step["signal"])
+    if not ok:
+        os.kill(pid, 9)  # an expected prompt never came: report what was shown, do not wait
     canonical = None
     while True:
         try:
@@ -60,8 +62,6 @@ import OctopodsSandbox
             if not chunk: break
             out += chunk
         except OSError: break
-        if canonical is None:
-            pass
     try: canonical = bool(termios.tcgetattr(fd)[3] & termios.ICANON)
     except termios.error: canonical = None
     _, status = os.waitpid(pid, 0)
@@ -86,18 +86,8 @@ import OctopodsSandbox
         let data: Data = try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-                    process.arguments = ["-c", driver]
-                    let input = Pipe(), output = Pipe()
-                    process.standardInput = input
-                    process.standardOutput = output
-                    try process.run()
-                    input.fileHandleForWriting.write(Data(spec.serialized().utf8))
-                    try input.fileHandleForWriting.close()
-                    let data = output.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    return data
+                    try spawnAndWait("/usr/bin/python3", ["-c", driver], environment: ["PATH": "/usr/bin:/bin"],
+                                     input: Data(spec.serialized().utf8), timeout: 120).stdout
                 })
             }
         }
@@ -190,6 +180,39 @@ import OctopodsSandbox
         #expect(piped.status == 2 && piped.stderr.contains("give the recipient"), "\(piped.stderr)")
         let noVariables = try await octopods(["send", "template", "1001", "--to", "+14155552671"], environment: sandbox.environment)
         #expect(noVariables.status == 2 && noVariables.stderr.contains("needs 2 body variables"), "\(noVariables.stderr)")
+        #expect(sandbox.posts.isEmpty)
+    }
+}
+
+extension PromptEndToEndTests {
+    /// `send interactive` with no payload: an example is written to a draft, "edited" by an
+    /// EDITOR that is a sed command, checked, and sent after the recipient and a confirmation.
+    @Test func interactiveStartsFromAnEditedExample() async throws {
+        let sandbox = try TestSandbox()
+        let env = sandbox.environment.merging(["EDITOR": "sed -i 's/Confirm/Please confirm/'"]) { _, b in b }
+        let t = try await drive(["send", "interactive"], environment: env, steps: [
+            .expect("Filter: "), .send("button\r"),
+            .expect("To (E.164"), .send("+14155552671\r"),
+            .expect("Please confirm your booking for Friday at 10:00?"),
+            .expect("octopods send interactive --to +14155552671 --file "),
+            .expect("Send it? [y/N]"), .send("y"),
+        ])
+        #expect(t.ok && t.status == 0, "\(t.output)")
+        #expect(sandbox.posts.count == 1)
+        #expect(body(sandbox.posts.first).contains(#""text":"Please confirm your booking for Friday at 10:00?""#))
+        #expect(t.canonical)
+    }
+
+    /// A draft that does not validate is shown with its problem; declining to edit again sends nothing.
+    @Test func anInvalidDraftIsRefused() async throws {
+        let sandbox = try TestSandbox()
+        let env = sandbox.environment.merging(["EDITOR": #"sed -i s/\"reply\",/\"call\",/"#]) { _, b in b }
+        let t = try await drive(["send", "interactive", "--to", "+14155552671"], environment: env, steps: [
+            .expect("Filter: "), .send("button\r"),
+            .expect("Edit it again? [y/N]"), .send("n"),
+        ])
+        #expect(t.status == 2, "\(t.output)")
+        #expect(t.output.contains("only \"reply\" buttons can be sent"), "\(t.output)")
         #expect(sandbox.posts.isEmpty)
     }
 }

@@ -44,6 +44,8 @@ package struct Context: Sendable {
     /// Opens the terminal for prompting (raw mode, or lines when `dumb`); nil when stdin and
     /// stderr are not both a terminal.
     package var openTerminal: @Sendable (_ dumb: Bool) -> PromptTerminal? = { _ in nil }
+    /// Runs an editor command (`$VISUAL`/`$EDITOR`, through sh) on a file, on this terminal; its exit status.
+    package var edit: @Sendable (_ editor: String, _ path: String) -> Int32 = { _, _ in 127 }
     /// Options accepted before or after any command (filled in by the runner).
     package var globals = GlobalOptions()
     /// The sandbox started for this run by --sandbox.

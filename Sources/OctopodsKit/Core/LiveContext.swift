@@ -181,6 +181,15 @@ extension Context {
         context.isInterrupted = { interrupts.interrupted }
         context.takeOverInterrupts = { interrupts.takeOver() }
         context.confirm = { confirmOnTerminal($0) }
+        context.edit = { editor, path in
+            // Through sh, so that EDITOR='code --wait' works; the file is "$1", never spliced in.
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", editor + " \"$1\"", "sh", path]
+            do { try process.run() } catch { return 127 }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
         context.openTerminal = { dumb in
             if dumb { return LineTerminal().map { PromptTerminal.lines($0) } }
             return RawTerminal().map { PromptTerminal.raw($0) }
