@@ -49,7 +49,8 @@ package final class RawTerminal {
         }
         rawSaved = saved
         rawFD = input
-        guard tcsetattr(input, TCSAFLUSH, &raw) == 0 else { rawFD = -1; return nil }
+        // TCSANOW, not TCSAFLUSH: keys typed ahead are read, not thrown away.
+        guard tcsetattr(input, TCSANOW, &raw) == 0 else { rawFD = -1; return nil }
         active = true
     }
 
@@ -59,7 +60,7 @@ package final class RawTerminal {
     package func restore() {
         guard active else { return }
         active = false
-        tcsetattr(input, TCSAFLUSH, &saved)
+        tcsetattr(input, TCSANOW, &saved)
         rawFD = -1
     }
 

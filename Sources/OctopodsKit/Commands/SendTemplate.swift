@@ -81,7 +81,12 @@ struct TemplateSend: Sendable {
                 try await send.bulkPlan(ctx, pacer: pacer)
             }.run()
         }
-        if !missing.isEmpty || (!variablesGiven && verify) {
+        var ask = !missing.isEmpty
+        if !ask, !variablesGiven, verify, Prompter.allowed(ctx), let template = try await self.template(ctx) {
+            // Only a template with variables to fill is worth a question (fetched once: it is cached).
+            ask = template.requirements.total > 0 || (template.requirements.headerMedia != nil && mediaURL == nil)
+        }
+        if ask {
             if let prompter = Prompter.open(ctx) {
                 defer { prompter.close() }
                 if let completed = try await prompted(ctx, prompter) { return try await completed.run(ctx) }

@@ -24,10 +24,14 @@ final class Prompter {
     /// Prompting is possible: stdin and stderr are a terminal, and neither --no-input nor
     /// OCTOPODS_NO_INPUT says otherwise.
     static func open(_ ctx: Context) -> Prompter? {
-        guard ctx.stdinIsTTY, ctx.stderrIsTTY, !ctx.globals.noInput,
-              (ctx.environment[EnvironmentVariable.noInput.rawValue] ?? "").isEmpty,
-              let terminal = ctx.openTerminal(ctx.environment["TERM"] == "dumb") else { return nil }
+        guard allowed(ctx), let terminal = ctx.openTerminal(ctx.environment["TERM"] == "dumb") else { return nil }
         return Prompter(terminal, stop: ctx.isInterrupted)
+    }
+
+    /// Whether `open` may ask at all (without touching the terminal's mode).
+    static func allowed(_ ctx: Context) -> Bool {
+        ctx.stdinIsTTY && ctx.stderrIsTTY && !ctx.globals.noInput
+            && (ctx.environment[EnvironmentVariable.noInput.rawValue] ?? "").isEmpty
     }
 
     init(_ terminal: PromptTerminal, stop: @escaping () -> Bool) {
