@@ -99,9 +99,9 @@ _octopods_argument() {
         'send template:0') kind=dynamic reply=(templates) ;;
         history:0) kind=choices reply=(refresh prune stats) ;;
         api:0) kind=choices reply=(whatsapp/templates whatsapp/templates/TEMPLATE_ID whatsapp/templates/TEMPLATE_ID/messages whatsapp/messages whatsapp/messages/MESSAGE_ID whatsapp/interactive sms/messages sms/messages/MESSAGE_ID vbm/templates vbm/templates/TEMPLATE_ID vbm/templates/TEMPLATE_ID/messages) ;;
-        'config set:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger) ;;
-        'config get:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger) ;;
-        'config unset:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger) ;;
+        'config set:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate) ;;
+        'config get:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate) ;;
+        'config unset:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate) ;;
         completion:0) kind=choices reply=(bash zsh fish) ;;
     esac
 }

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 import OctopodsSandbox
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The built `octopods` binary, beside the test bundle (swift-on-linux.md §9).
 let octopodsBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -53,6 +56,20 @@ func octopodsEnvironment(_ environment: [String: String], home: URL) -> [String:
     return env
 }
 
+/// Everything until end of file, retrying reads a signal interrupted. FileHandle's own
+/// `readDataToEndOfFile` traps on EINTR (a `try!` inside Foundation), which took down whole
+/// runs of the suite while many children were being started (docs/linux-notes.md).
+func readToEnd(_ handle: FileHandle) -> Data {
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+        if n > 0 { data.append(contentsOf: buffer[0..<n]); continue }
+        if n < 0, errno == EINTR { continue }
+        return data
+    }
+}
+
 /// The binary as `octopods(...)` runs it (a clean environment, a private HOME), not yet started.
 func octopodsProcess(_ arguments: [String], environment: [String: String], home: URL) -> Process {
     let process = Process()
@@ -83,9 +100,10 @@ final class TestSandbox: Sendable {
     let api: SandboxAPI
     let server: SandboxServer
 
-    init(rateLimit: SandboxRateLimit? = nil, stageInterval: Double = 2, slowResponseDelay: Double = 40,
+    init(rateLimit: SandboxRateLimit? = nil, cooldown: Double = 300, stageInterval: Double = 2, slowResponseDelay: Double = 40,
          now: (@Sendable () -> Date)? = nil) throws {
-        var options = SandboxOptions(rateLimit: rateLimit, stageInterval: stageInterval, slowResponseDelay: slowResponseDelay)
+        var options = SandboxOptions(rateLimit: rateLimit, cooldown: cooldown, stageInterval: stageInterval,
+                                     slowResponseDelay: slowResponseDelay)
         if let now { options.now = now }
         api = try SandboxAPI(options: options)
         let api = self.api

@@ -201,7 +201,7 @@ import OctopodsSandbox
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        let banner = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let banner = String(decoding: readToEnd(errors.fileHandleForReading), as: UTF8.self)
         #expect(banner.contains("export OCTOPODS_WHATSAPP_API_KEY=sandbox-whatsapp-key"))
         #expect(banner.contains("Sandbox stopped; state saved"))
         #expect(banner.contains("Rate limit: 2 requests per 1m per key"))

@@ -5,8 +5,8 @@ import Glibc
 
 /// Runs a program with posix_spawn, its stdin fed from `input` and its stdout and stderr
 /// collected. Not Foundation's `Process`: on Linux its `run()` crashes now and then by reading
-/// past a buffer while listing /proc/self/fd (swift-corelibs-foundation PR #5472, in Swift
-/// 6.3.1), which a suite that starts hundreds of children meets in about one run in two.
+/// past a buffer while listing /proc/self/fd (docs/linux-notes.md, "Process.run over-reads
+/// /proc/self/fd"), which a suite that starts hundreds of children meets in about one run in two.
 /// The child gets the default signal dispositions and an empty signal mask (the test process
 /// ignores SIGPIPE), and no descriptor of the test process but its three pipes.
 func spawnAndWait(_ path: String, _ arguments: [String], environment: [String: String], input: Data,

@@ -208,7 +208,7 @@ package struct APICommand: Command {
             // The body stays on stdout for scripts (as `gh api` does); the error, decoded as by
             // every command, goes to stderr and decides the exit status.
             let reporter = ErrorReporter(now: ctx.now)
-            let report = reporter.report(OctopodsError.api(APIError.from(response, family: endpoint.family, method: endpoint.method)))
+            let report = reporter.report(OctopodsError.api(APIError.from(response, family: endpoint.family, readOnly: endpoint.isReadOnly)))
             ctx.stderr.write(reporter.text(report))
             if (try? OutputFormat.resolve(ctx)).map({ $0 == .json || $0 == .ndjson }) == true {
                 ctx.stderr.write(reporter.json(report))

@@ -38,9 +38,10 @@ struct TemplateSend: Sendable {
     init(channel: Channel, _ arguments: ParsedArguments) throws(OctopodsError) {
         self.channel = channel
         self.arguments = arguments
-        templateID = arguments.positionals.first ?? ""
+        // A missing template (or --to) is asked for at a terminal, else refused in `run`.
+        let id = arguments.positionals.first ?? ""
+        templateID = id.isEmpty ? "" : try IDArgument.check(id, name: "template-id", path: arguments.path)
         bulk = try BulkOptions(arguments, recipientAsked: true)
-        // A missing --to (or template) is asked for at a terminal, else refused in `run`.
         to = try arguments.string("to").map { phone throws(OctopodsError) in try PhoneNumber.validate(phone) }
         mediaURL = arguments.string(channel == .vbm ? "header-image" : "header-url")
         if let mediaURL { try URLCheck.checkMedia(mediaURL, field: "--\(channel == .vbm ? "header-image" : "header-url")") }
@@ -49,6 +50,7 @@ struct TemplateSend: Sendable {
         teammate = arguments.string("teammate")
         verify = !arguments.flag("no-verify")
         options = try SendOptions(arguments)
+        if channel == .vbm, options.wait { throw SendOptions.viberCannotWait(arguments.path) }
         if let name, name.contains(where: \.isNewline) { throw .invalidInput("--name must be one line") }
     }
 
@@ -56,9 +58,13 @@ struct TemplateSend: Sendable {
     var mediaColumn: String { channel == .vbm ? "header_image" : "header_url" }
 
     /// The template, fetched (or from the cache) and checked sendable; nil with --no-verify.
-    func template(_ ctx: Context, pacer: Pacer? = nil) async throws(OctopodsError) -> Template? {
+    /// `client`: a bulk run's; a single send's has its --max-wait.
+    func template(_ ctx: Context, client: APIClient? = nil) async throws(OctopodsError) -> Template? {
         guard verify else { return nil }
-        let template = try await ctx.fetchTemplate(channel: channel, id: templateID, client: ctx.apiClient(), pacer: pacer)
+        var fetcher: APIClient
+        if let client { fetcher = client } else { fetcher = try ctx.apiClient() }
+        if fetcher.patience == .none { fetcher.patience = options.patience(ctx) }
+        let template = try await ctx.fetchTemplate(channel: channel, id: templateID, client: fetcher)
         try ctx.checkSendable(template)
         return template
     }
@@ -77,8 +83,8 @@ struct TemplateSend: Sendable {
         if templateID.isEmpty, bulk.isBulk { throw missingError(ctx) }
         if bulk.isBulk {
             let send = self
-            return try await BulkRun(ctx: ctx, options: bulk, send: options) { pacer throws(OctopodsError) in
-                try await send.bulkPlan(ctx, pacer: pacer)
+            return try await BulkRun(ctx: ctx, options: bulk, send: options) { client throws(OctopodsError) in
+                try await send.bulkPlan(ctx, client: client)
             }.run()
         }
         var ask = !missing.isEmpty
@@ -109,13 +115,13 @@ struct TemplateSend: Sendable {
         return try await ctx.execute(plan, options)
     }
 
-    func bulkPlan(_ ctx: Context, pacer: Pacer) async throws(OctopodsError) -> BulkPlan {
+    func bulkPlan(_ ctx: Context, client: APIClient) async throws(OctopodsError) -> BulkPlan {
         if arguments.has("variables") {
             throw .usage(UsageError("--variables cannot be combined with --from: give per-row variables as columns 1, 2, header.1, …",
                                     path: arguments.path))
         }
         let defaults = try TemplateVariables.parse(arguments, ctx: ctx)
-        let template = try await self.template(ctx, pacer: pacer)
+        let template = try await self.template(ctx, client: client)
         let needs = template?.requirements
         let send = self
         let channel = self.channel, mediaColumn = self.mediaColumn

@@ -194,6 +194,8 @@ extension Context {
             if dumb { return LineTerminal().map { PromptTerminal.lines($0) } }
             return RawTerminal().map { PromptTerminal.raw($0) }
         }
+        context.monotonic = { Pacer.Clock.systemMonotonic() }
+        context.bootID = Pacer.Clock.systemBootID()
         return context
     }
 
