@@ -39,8 +39,9 @@ struct TemplateSend: Sendable {
         self.channel = channel
         self.arguments = arguments
         // A missing template (or --to) is asked for at a terminal, else refused in `run`.
-        let id = arguments.positionals.first ?? ""
-        templateID = id.isEmpty ? "" : try IDArgument.check(id, name: "template-id", path: arguments.path)
+        templateID = try arguments.positionals.first.map { id throws(OctopodsError) in
+            try IDArgument.check(id, name: "template-id", path: arguments.path)
+        } ?? ""
         bulk = try BulkOptions(arguments, recipientAsked: true)
         to = try arguments.string("to").map { phone throws(OctopodsError) in try PhoneNumber.validate(phone) }
         mediaURL = arguments.string(channel == .vbm ? "header-image" : "header-url")
