@@ -19,7 +19,12 @@ package struct History: Command {
         --since says otherwise), paced under the rate limit, and records what it learns. 'prune' deletes the records \
         older than --before.
 
-        'stats' counts the matching sends per --by group (day by default; hour; template; channel; or status): sent         (accepted by the API), rejected, unknown, and of the sent ones delivered (read included), read, failed         (failed or undelivered) and pending (no final state yet), with the delivery rate (delivered of sent) and the         read rate (read of delivered). On a terminal each group gets a bar: read, delivered, pending and failed in         four shades of block, scaled to the largest group. Days and hours are local time. --refresh runs 'refresh'         over the same sends first.
+        'stats' counts the matching sends per --by group (day by default; hour; template; channel; or status): sent \
+        (accepted by the API), rejected, unknown, and of the sent ones delivered (read included), read, failed \
+        (failed or undelivered) and pending (no final state yet), with the delivery rate (delivered of sent) and the \
+        read rate (read of delivered). On a terminal each group gets a bar: read, delivered, pending and failed in \
+        four shades of block, scaled to the largest group. Days and hours are local time. --refresh runs 'refresh' \
+        over the same sends first.
 
         WHEN is a duration back from now (30m, 24h, 7d), today, yesterday, a date (2026-11-01, local midnight) or a \
         date and time (2026-11-01T09:30, local unless it ends in Z or an offset).
