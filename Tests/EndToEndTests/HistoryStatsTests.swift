@@ -7,20 +7,14 @@ import OctopodsSandbox
 /// `history stats` through the real binary: sends of known fates made against the sandbox
 /// (its clock moved by the test, so every status is final without waiting), then counted.
 @Suite struct HistoryStatsEndToEndTests {
-    final class Clock: Sendable {
-        let offset = Mutex(0.0)
-        func advance(_ seconds: Double) { offset.withLock { $0 += seconds } }
-        var now: Date { Date().addingTimeInterval(offset.withLock { $0 }) }
-    }
-
     struct Expected {
         var group: String
         var sent = 0, rejected = 0, unknown = 0, delivered = 0, read = 0, failed = 0, pending = 0
     }
 
     @Test func countsMatchTheKnownFatesInEveryFormat() async throws {
-        let clock = Clock()
-        let sandbox = try TestSandbox(stageInterval: 1, now: { clock.now })
+        let clock = TestClock()
+        let sandbox = try TestSandbox(stageInterval: 1, clock: clock)
         let home = scratchDirectory()
         func run(_ arguments: [String]) async throws -> ProcessResult {
             try await octopods(arguments, environment: sandbox.environment, home: home)

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLISupport
 
 /// `octopods api`: any request to the API, with the key of the path's channel: the escape
@@ -83,8 +90,8 @@ package struct APICommand: Command {
         if let mark = text.firstIndex(of: "?") {
             for pair in text[text.index(after: mark)...].split(separator: "&") where !pair.isEmpty {
                 let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                let name = String(parts[0]).removingPercentEncoding ?? String(parts[0])
-                let value = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
+                let name = PlainText.percentDecoded(parts[0]) ?? String(parts[0])
+                let value = parts.count > 1 ? (PlainText.percentDecoded(parts[1]) ?? String(parts[1])) : ""
                 query.append((name, value))
             }
             text = String(text[..<mark])
@@ -95,7 +102,7 @@ package struct APICommand: Command {
         for segment in segments where segment == "." || segment == ".." {
             throw usage("PATH may not contain '\(segment)' segments: it stays below /api/v1")
         }
-        path = "/api/v1/" + segments.map { URLEncoding.component($0.removingPercentEncoding ?? $0) }.joined(separator: "/")
+        path = "/api/v1/" + segments.map { URLEncoding.component(PlainText.percentDecoded($0) ?? $0) }.joined(separator: "/")
 
         if let name = arguments.string("channel") {
             guard let chosen = Channel(rawValue: name) else { throw usage("invalid value for '--channel': '\(name)'") }
@@ -131,16 +138,16 @@ package struct APICommand: Command {
             guard let colon = line.firstIndex(of: ":") else {
                 throw usage("invalid value for '-H': '\(line)' is not 'NAME: VALUE'")
             }
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces)
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            let token = CharacterSet(charactersIn: "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+            let name = line[..<colon].trimmingSpaces()
+            let value = line[line.index(after: colon)...].trimmingSpaces()
+            let token = Set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".unicodeScalars)
             guard !name.isEmpty, name.unicodeScalars.allSatisfy(token.contains) else {
                 throw usage("invalid value for '-H': '\(name)' is not a header name")
             }
             guard !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
                 throw usage("invalid value for '-H \(name)': a header value cannot contain line breaks")
             }
-            if name.caseInsensitiveCompare(APIClient.authHeader) == .orderedSame {
+            if PlainText.sameIgnoringCase(name, APIClient.authHeader) {
                 throw usage("the key is never given on the command line (it would show in ps and shell history); "
                             + "octopods adds \(APIClient.authHeader) from \(channel.environmentVariable.rawValue) or the config file")
             }
@@ -203,7 +210,7 @@ package struct APICommand: Command {
         text += Self.body(response.body, terminal: ctx.stdoutIsTTY)
         if ctx.stdoutIsTTY { text = TerminalText.sanitize(text, keepNewlines: true) }
         var output = CommandOutput()
-        output.raw = text
+        output.verbatim = text
         guard (200..<300).contains(response.status) else {
             // The body stays on stdout for scripts (as `gh api` does); the error, decoded as by
             // every command, goes to stderr and decides the exit status.
@@ -238,7 +245,7 @@ package struct APICommand: Command {
         }
         let request = try client.request(for: endpoint, key: key)
         let headers = request.headers.map { name, value in
-            (name, name.caseInsensitiveCompare(APIClient.authHeader) == .orderedSame ? APIClient.redacted : APIClient.redact(value, key: key))
+            (name, PlainText.sameIgnoringCase(name, APIClient.authHeader) ? APIClient.redacted : APIClient.redact(value, key: key))
         }
         let bodyText = request.body.map { APIClient.redact(String(decoding: $0, as: UTF8.self), key: key) }
         var text = "\(request.method) \(request.url.absoluteString)\n"

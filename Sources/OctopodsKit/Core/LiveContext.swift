@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 import Dispatch
 import Synchronization
@@ -7,7 +11,7 @@ import Glibc
 #endif
 
 /// Writes straight to a file descriptor with write(2): no stdio buffering, so stdout and
-/// stderr come out in the order they were written even when piped (swift-on-linux.md §6).
+/// stderr come out in the order they were written even when piped (docs/linux-notes.md, "Output ordering").
 struct FileDescriptorSink: TextSink {
     let fd: Int32
 
@@ -27,7 +31,18 @@ struct FileDescriptorSink: TextSink {
 
 struct StandardInput: InputSource {
     func readAll() throws -> Data {
-        try FileHandle.standardInput.readToEnd() ?? Data()
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            if n > 0 {
+                data.append(contentsOf: buffer[..<n])
+            } else if n == 0 {
+                return data
+            } else if errno != EINTR {
+                throw SystemFile.Failure(path: "standard input", errno: errno)
+            }
+        }
     }
 }
 
@@ -73,7 +88,7 @@ package final class InterruptHub: Sendable {
                 _ = write(signalPipe.write, &byte, 1)
             }
         }
-        Thread.detachNewThread { [self] in
+        DetachedThread.run { [self] in
             var byte: UInt8 = 0
             while true {
                 let n = read(readEnd, &byte, 1)
@@ -129,7 +144,7 @@ package final class InterruptHub: Sendable {
 func confirmOnTerminal(_ question: String) -> Bool {
     guard isatty(STDIN_FILENO) == 1, isatty(STDERR_FILENO) == 1 else { return false }
     FileDescriptorSink(fd: STDERR_FILENO).write(question + " [y/N] ")
-    guard let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
+    guard let answer = readLine(strippingNewline: true)?.trimmingSpaces().lowercased() else { return false }
     return answer == "y" || answer == "yes"
 }
 
@@ -152,7 +167,7 @@ extension Context {
     /// The real world: the process's standard streams, environment and clock, libcurl.
     package static func live(interrupts: InterruptHub) -> Context {
         var environment = ProcessInfo.processInfo.environment
-        // libcurl proxies loopback too unless told not to (swift-on-linux.md §5); the sandbox
+        // libcurl proxies loopback too unless told not to (docs/linux-notes.md, "Proxies and loopback"); the sandbox
         // and tests live on loopback, so never send that traffic through a proxy.
         for name in ["no_proxy", "NO_PROXY"] {
             let current = environment[name] ?? ""
@@ -183,12 +198,15 @@ extension Context {
         context.confirm = { confirmOnTerminal($0) }
         context.edit = { editor, path in
             // Through sh, so that EDITOR='code --wait' works; the file is "$1", never spliced in.
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", editor + " \"$1\"", "sh", path]
-            do { try process.run() } catch { return 127 }
-            process.waitUntilExit()
-            return process.terminationStatus
+            // posix_spawn: the lean build has no Foundation Process.
+            let words: [String] = ["/bin/sh", "-c", editor + " \"$1\"", "sh", path]
+            let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+            defer { for p in argv { free(p) } }
+            var pid = pid_t()
+            guard posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ) == 0 else { return 127 }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+            return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         }
         context.openTerminal = { dumb in
             if dumb { return LineTerminal().map { PromptTerminal.lines($0) } }

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLISupport
 
 /// `send interactive` at a terminal with no payload: start from an example of the chosen type,
@@ -74,7 +81,7 @@ extension Send.Interactive {
             do {
                 try Data((example.payload.serialized(pretty: true) + "\n").utf8).write(to: file, options: .atomic)
             } catch {
-                throw .failed("cannot write the draft \(file.path): \(error.localizedDescription)")
+                throw .failed("cannot write the draft \(file.path): \(String(describing: error))")
             }
             let editor = [ctx.environment["VISUAL"], ctx.environment["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
             while true {

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLISupport
 
 /// The terminal prompts are drawn on: raw mode with keys, or plain lines on `TERM=dumb`.
@@ -150,7 +157,7 @@ final class Prompter {
             }
             write("Number, or words to filter by: ")
             guard case .lines(let lines) = terminal, let answer = lines.readLine(stop: stop) else { throw cancelled() }
-            let text = answer.trimmingCharacters(in: .whitespaces)
+            let text = answer.trimmingSpaces()
             if let n = Int(text), n >= 1, n <= visible.count {
                 if choices[visible[n - 1]].selectable { return visible[n - 1] }
                 write("That one cannot be sent.\n")
@@ -223,7 +230,7 @@ final class Prompter {
         case .lines(let lines):
             write(question + " [y/N] ")
             guard let answer = lines.readLine(stop: stop) else { throw cancelled() }
-            return ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
+            return ["y", "yes"].contains(answer.trimmingSpaces().lowercased())
         }
     }
 }
@@ -231,8 +238,8 @@ final class Prompter {
 /// A word as a POSIX shell reads it back: bare when safe, else in single quotes.
 enum ShellWord {
     static func quote(_ word: String) -> String {
-        let safe = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+=:,./@%-")
+        let safe = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+=:,./@%-".unicodeScalars)
         if !word.isEmpty, word.unicodeScalars.allSatisfy(safe.contains) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+        return "'" + word.replacingAll("'", with: #"'\''"#) + "'"
     }
 }
