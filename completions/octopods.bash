@@ -10,7 +10,7 @@
 # The visible subcommands of a command path, in reply.
 _octopods_commands() {
     case $1 in
-        '') reply=(templates send sms vbm status messages history config completion sandbox) ;;
+        '') reply=(templates send sms vbm status messages history api config completion sandbox) ;;
         templates) reply=(list get render csv) ;;
         send) reply=(template interactive) ;;
         sms) reply=(send) ;;
@@ -34,11 +34,12 @@ _octopods_options() {
         'vbm send') reply=(--to --var --header-var --footer-var --variables --variables-format --header-image --open-conversation --teammate --no-verify --dry-run --max-wait --no-ledger --from --phone-column --delimiter --exclude --rejected --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
         status) reply=(--channel --wait --until) ;;
         'messages list') reply=(--limit) ;;
-        history) reply=(--since --until --channel --status --to --template --limit --rate --before --dry-run -y --yes) ;;
+        history) reply=(--since --until --channel --status --to --template --limit --rate --by --refresh --before --dry-run -y --yes) ;;
+        api) reply=(-X --method -f --raw-field -F --field --input -H --header --channel -i --include --dry-run) ;;
         sandbox) reply=(--port --state --reset --log --rate-limit --cooldown --no-rate-limit --stage-interval) ;;
         *) reply=() ;;
     esac
-    reply+=(-o --output --json --profile --config --base-url --timeout --sandbox -v --verbose -q --quiet --no-color -h --help --version)
+    reply+=(-o --output --json --profile --config --base-url --timeout --sandbox -v --verbose -q --quiet --no-color --no-input -h --help --version)
 }
 
 # What an option of a command path takes: sets kind to none, files, choices (the words
@@ -76,6 +77,10 @@ _octopods_option() {
         history:--since|history:--until|history:--to|history:--template|history:--limit|history:--rate|history:--before) kind=none ;;
         history:--channel) kind=choices reply=(whatsapp sms vbm) ;;
         history:--status) kind=choices reply=(accepted rejected unknown queued sent delivered read failed undelivered deleted) ;;
+        history:--by) kind=choices reply=(day hour template channel status) ;;
+        api:-X|api:--method|api:-f|api:--raw-field|api:-F|api:--field|api:-H|api:--header) kind=none ;;
+        api:--input) kind=files ;;
+        api:--channel) kind=choices reply=(whatsapp sms vbm) ;;
         sandbox:--port|sandbox:--rate-limit|sandbox:--cooldown|sandbox:--stage-interval|sandbox:--slow-delay) kind=none ;;
         sandbox:--state|sandbox:--log) kind=files ;;
         *:-o|*:--output) kind=choices reply=(table json ndjson csv) ;;
@@ -95,7 +100,8 @@ _octopods_argument() {
         'templates render:0') kind=dynamic reply=(templates) ;;
         'templates csv:0') kind=dynamic reply=(templates) ;;
         'send template:0') kind=dynamic reply=(templates) ;;
-        history:0) kind=choices reply=(refresh prune) ;;
+        history:0) kind=choices reply=(refresh prune stats) ;;
+        api:0) kind=choices reply=(whatsapp/templates whatsapp/templates/TEMPLATE_ID whatsapp/templates/TEMPLATE_ID/messages whatsapp/messages whatsapp/messages/MESSAGE_ID whatsapp/interactive sms/messages sms/messages/MESSAGE_ID vbm/templates vbm/templates/TEMPLATE_ID vbm/templates/TEMPLATE_ID/messages) ;;
         'config set:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate) ;;
         'config get:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate) ;;
         'config unset:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate) ;;

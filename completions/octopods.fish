@@ -9,7 +9,7 @@
 function __octopods_commands --argument-names path
     switch $path
         case ''
-            printf '%s\n' templates send sms vbm status messages history config completion sandbox
+            printf '%s\n' templates send sms vbm status messages history api config completion sandbox
         case templates
             printf '%s\n' list get render csv
         case send
@@ -48,7 +48,9 @@ function __octopods_takes_value --argument-names path option
             return 0
         case 'messages list:--limit'
             return 0
-        case history:--since history:--until history:--channel history:--status history:--to history:--template history:--limit history:--rate history:--before
+        case history:--since history:--until history:--channel history:--status history:--to history:--template history:--limit history:--rate history:--by history:--before
+            return 0
+        case api:-X api:--method api:-f api:--raw-field api:-F api:--field api:--input api:-H api:--header api:--channel
             return 0
         case sandbox:--port sandbox:--state sandbox:--log sandbox:--rate-limit sandbox:--cooldown sandbox:--stage-interval sandbox:--slow-delay
             return 0
@@ -159,6 +161,7 @@ complete -c octopods -l sandbox -d 'Run against a local sandbox API started for 
 complete -c octopods -s v -l verbose -d 'Trace each HTTP request and response on stderr (the key redacted).'
 complete -c octopods -s q -l quiet -d 'Print no hints, warnings or progress on stderr; errors still are.'
 complete -c octopods -l no-color -d 'No colour (also NO_COLOR).'
+complete -c octopods -l no-input -d 'Never prompt for what is missing, even at a terminal (also OCTOPODS_NO_INPUT); a missing argument is then a usage error.'
 complete -c octopods -s h -l help -d 'Show help for the command.'
 complete -c octopods -l version -d 'Print the version.'
 
@@ -169,7 +172,8 @@ complete -c octopods -n '__octopods_word ""' -a sms -d 'Send SMS through the SMS
 complete -c octopods -n '__octopods_word ""' -a vbm -d 'Send Viber Business Messages (templates).'
 complete -c octopods -n '__octopods_word ""' -a status -d 'Show a sent message\'s delivery status.'
 complete -c octopods -n '__octopods_word ""' -a messages -d 'List recently sent WhatsApp messages.'
-complete -c octopods -n '__octopods_word ""' -a history -d 'List what this tool sent, from the local ledger; refresh statuses; prune old records.'
+complete -c octopods -n '__octopods_word ""' -a history -d 'List what this tool sent, from the local ledger; refresh statuses; summarise; prune old records.'
+complete -c octopods -n '__octopods_word ""' -a api -d 'Make any request to the Octopods API with the right key and print the response.'
 complete -c octopods -n '__octopods_word ""' -a config -d 'Read and write the config file (API keys, base URL) per profile.'
 complete -c octopods -n '__octopods_word ""' -a completion -d 'Print the shell completion script for bash, zsh or fish.'
 complete -c octopods -n '__octopods_word ""' -a sandbox -d 'Serve a local fake of the Octopods API on 127.0.0.1 until Ctrl-C.'
@@ -356,10 +360,23 @@ complete -c octopods -n '__octopods_at history' -l to -x -d 'Only sends to this 
 complete -c octopods -n '__octopods_at history' -l template -x -d 'Only sends of this template.'
 complete -c octopods -n '__octopods_at history' -l limit -x -d 'Show the most recent N matches (default 100; 0 for all).'
 complete -c octopods -n '__octopods_at history' -l rate -x -d 'refresh: at most N status requests in any DURATION (default: the profile\'s rate, 55/10s).'
+complete -c octopods -n '__octopods_at history' -l by -x -a 'day hour template channel status' -d 'stats: one row per day (default), hour, template, channel or status.'
+complete -c octopods -n '__octopods_at history' -l refresh -d 'stats: run \'history refresh\' over the same sends first (paced).'
 complete -c octopods -n '__octopods_at history' -l before -x -d 'prune: delete records older than WHEN (e.g. 90d, 2026-01-01).'
 complete -c octopods -n '__octopods_at history' -l dry-run -d 'prune: count what would be deleted; delete nothing.'
 complete -c octopods -n '__octopods_at history' -s y -l yes -d 'prune: do not ask for confirmation (needed when not at a terminal).'
-complete -c octopods -n '__octopods_argument history 0' -a 'refresh prune' -d action
+complete -c octopods -n '__octopods_argument history 0' -a 'refresh prune stats' -d action
+
+# octopods api
+complete -c octopods -n '__octopods_at api' -s X -l method -x -d 'HTTP method (default GET, or POST when there is a body).'
+complete -c octopods -n '__octopods_at api' -s f -l raw-field -x -d 'Add a string field to the JSON body (or the query with -X GET).'
+complete -c octopods -n '__octopods_at api' -s F -l field -x -d 'Add a typed field: true, false, null, a number or JSON as such; @FILE or @- reads the value from a file or stdin.'
+complete -c octopods -n '__octopods_at api' -l input -r -F -d 'Send this file (- for standard input) as the body, as it is; fields then go to the query.'
+complete -c octopods -n '__octopods_at api' -s H -l header -x -d 'Add a request header (not the key\'s header).'
+complete -c octopods -n '__octopods_at api' -l channel -x -a 'whatsapp sms vbm' -d 'Whose key to use: whatsapp, sms or vbm (default: PATH\'s first segment).'
+complete -c octopods -n '__octopods_at api' -s i -l include -d 'Print the response status and headers before the body.'
+complete -c octopods -n '__octopods_at api' -l dry-run -d 'Print the request that would be made (key redacted); send nothing.'
+complete -c octopods -n '__octopods_argument api 0' -a 'whatsapp/templates whatsapp/templates/TEMPLATE_ID whatsapp/templates/TEMPLATE_ID/messages whatsapp/messages whatsapp/messages/MESSAGE_ID whatsapp/interactive sms/messages sms/messages/MESSAGE_ID vbm/templates vbm/templates/TEMPLATE_ID vbm/templates/TEMPLATE_ID/messages' -d path
 
 # octopods config
 complete -c octopods -n '__octopods_word config' -a set -d 'Store a setting in the config file; API keys are read from stdin or a hidden prompt.'

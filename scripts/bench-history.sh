@@ -5,6 +5,8 @@
 #   1. history --since 24h --limit 0 -o ndjson   the target: ≤ 2 s, ≤ 50 MB on 1,000,000 records
 #   2. history --since 24h                       the default: latest 100, as a table
 #   3. history --limit 0 -o csv                  everything (worst case: every line parsed and written)
+#   4. history stats -o json                     every send counted per day: ≤ 2 s, ≤ 50 MB on 1,000,000 sends
+#   5. history stats --by template -o table      the same, per template
 #
 # Not a test: it prints numbers for humans. Usage:
 #   scripts/bench-history.sh                      # 1,000,000 records over 100 days
@@ -56,6 +58,8 @@ commands=(
     "$BIN history --since 24h --limit 0 -o ndjson"
     "$BIN history --since 24h -o table"
     "$BIN history --limit 0 -o csv"
+    "$BIN history stats -o json"
+    "$BIN history stats --by template -o table"
 )
 hyperfine -N --warmup 1 --runs "${RUNS:-5}" --output=null "${commands[@]}"
 for command in "${commands[@]}"; do

@@ -43,26 +43,19 @@ func octopods(_ arguments: [String], environment: [String: String] = [:], stdin:
 
 private func runBlocking(_ arguments: [String], environment: [String: String], stdin: String, home: URL,
                          timeout: Double) throws -> ProcessResult {
-    let process = octopodsProcess(arguments, environment: environment, home: home)
-    let input = Pipe(), output = Pipe(), errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
-    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-    input.fileHandleForWriting.write(Data(stdin.utf8))
-    try input.fileHandleForWriting.close()
-    // Drain both pipes before waiting, or a full pipe buffer deadlocks the child.
-    let group = DispatchGroup()
-    nonisolated(unsafe) var errData = Data()
-    DispatchQueue.global().async(group: group) { errData = readToEnd(errors.fileHandleForReading) }
-    let outData = readToEnd(output.fileHandleForReading)
-    group.wait()
-    process.waitUntilExit()
-    killer.cancel()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    // posix_spawn, not Foundation's Process (docs/linux-notes.md, "Process.run over-reads /proc/self/fd").
+    let result = try spawnAndWait(octopodsBinary.path, arguments, environment: octopodsEnvironment(environment, home: home),
+                                  input: Data(stdin.utf8), timeout: timeout)
+    return ProcessResult(status: result.status, stdout: String(decoding: result.stdout, as: UTF8.self),
+                         stderr: String(decoding: result.stderr, as: UTF8.self))
+}
+
+/// The clean environment every run gets (no proxies, a private HOME), plus `environment`.
+func octopodsEnvironment(_ environment: [String: String], home: URL) -> [String: String] {
+    var env = ["PATH": "/usr/bin:/bin", "HOME": home.path, "NO_PROXY": "127.0.0.1,localhost",
+               "SWIFT_BACKTRACE": "enable=no"]
+    env.merge(environment) { _, new in new }
+    return env
 }
 
 /// Everything until end of file, retrying reads a signal interrupted. FileHandle's own
@@ -84,10 +77,7 @@ func octopodsProcess(_ arguments: [String], environment: [String: String], home:
     let process = Process()
     process.executableURL = octopodsBinary
     process.arguments = arguments
-    var env = ["PATH": "/usr/bin:/bin", "HOME": home.path, "NO_PROXY": "127.0.0.1,localhost",
-               "SWIFT_BACKTRACE": "enable=no"]
-    env.merge(environment) { _, new in new }
-    process.environment = env
+    process.environment = octopodsEnvironment(environment, home: home)
     return process
 }
 

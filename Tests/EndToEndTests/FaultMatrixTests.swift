@@ -112,6 +112,28 @@ import Glibc
         }
     }
 
+    /// `octopods api` follows the same contract, GET and POST; a 2xx it passes through as it
+    /// came (an unreadable or empty body is the API's answer, printed as is, exit 0).
+    @Test(arguments: Fault.allCases, [false, true])
+    func apiCommand(_ fault: Fault, _ post: Bool) async throws {
+        let elsewhere = try Counting { _ in SandboxResponse(status: 200, body: Data("{}".utf8)) }
+        let api = try FaultyAPI(fault, redirectTo: "http://127.0.0.1:\(elsewhere.server.port)/steal")
+        defer { api.stop(); elsewhere.stop() }
+        let environment = ["OCTOPODS_BASE_URL": api.url, "OCTOPODS_API_KEY": Self.key]
+        let arguments = post ? ["api", "sms/messages", "-f", "destination_phone=+14155552671", "-f", "body=x"] : ["api", "sms/messages/100001"]
+        let r = try await octopods(arguments + ["--timeout", "1s"], environment: environment)
+        #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Backtrace"))
+        #expect(elsewhere.requests == 0, "nothing, and so no key, reaches another origin")
+        if post, fault != .refused { #expect(api.requests == 1, "\(fault): a POST went out \(api.requests) times") }
+        if [.unreadableJSON, .emptyBody, .unreadableJSON200, .emptyBody200].contains(fault) {
+            #expect(r.status == 0, "\(fault): \(r.stderr)")
+            return
+        }
+        let (codes, says) = Self.expected(fault, post: post)
+        #expect(codes.contains(r.status), "\(fault) post=\(post): exit \(r.status)\n\(r.stderr)")
+        #expect(r.stderr.hasPrefix("error: ") && r.stderr.contains(says), "\(fault) post=\(post): \(r.stderr)")
+    }
+
     /// `history refresh` is a GET command too: any failure that is not about one message stops it
     /// with the contract's code, and what it learned before stays recorded.
     @Test(arguments: Fault.allCases)

@@ -19,7 +19,8 @@ import OctopodsSandbox
     /// sorted. Files are offered from a directory holding notes.txt, state.json and sub/.
     static let probes: [(line: String, offers: [String])] = [
         ("octopods tem", ["templates"]),
-        ("octopods ", ["completion", "config", "history", "messages", "sandbox", "send", "sms", "status", "templates", "vbm"]),
+        ("octopods ", ["api", "completion", "config", "history", "messages", "sandbox", "send", "sms", "status", "templates", "vbm"]),
+        ("octopods api sms/", ["sms/messages", "sms/messages/MESSAGE_ID"]),
         ("octopods templates ", ["csv", "get", "list", "render"]),
         ("octopods templates list --status ", statuses),
         ("octopods templates list --status=acc", ["accepted"]),

@@ -64,6 +64,14 @@ package struct APIClient: Sendable {
             headers.append(("Content-Type", "application/json"))
             body = Data(json.serialized().utf8)
         }
+        if let raw = endpoint.rawBody {
+            headers.append(("Content-Type", "application/json"))
+            body = raw
+        }
+        for (name, value) in endpoint.extraHeaders where !PlainText.sameIgnoringCase(name, Self.authHeader) {
+            headers.removeAll { PlainText.sameIgnoringCase($0.0, name) }
+            headers.append((name, value))
+        }
         return HTTPRequest(method: endpoint.method, url: url, headers: headers, body: body)
     }
 
@@ -154,6 +162,9 @@ package struct APIClient: Sendable {
         response.body = Self.redact(response.body, key: key)
         let elapsed = Int(Date().timeIntervalSince(started) * 1000)
         trace?(Self.describe(response, key: key, milliseconds: elapsed))
+        if let passThrough = endpoint.passThrough {
+            return APIResponse(value: passThrough(response), raw: .null, status: response.status)
+        }
 
         guard (200..<300).contains(response.status) else {
             var error = APIError.from(response, family: endpoint.family, readOnly: endpoint.isReadOnly)
@@ -180,6 +191,19 @@ package struct APIClient: Sendable {
             throw .unreadableResponse(status: response.status, detail: error.message, readOnly: endpoint.isReadOnly,
                                       requestID: raw["request_id"]?.scalarText)
         }
+    }
+
+    /// `octopods api`: any method, path, query, body and extra headers, answered with the status,
+    /// headers and body as they came (the key cut out). It runs through `send`, so the rules of
+    /// every request hold: the key's header added here only, no redirects followed, loopback-only
+    /// plain http, the key redacted in the trace and the body.
+    package func exchange(_ endpoint: Endpoint<HTTPResponse>) async throws(OctopodsError) -> HTTPResponse {
+        var endpoint = endpoint
+        endpoint.passThrough = { $0 }
+        var response = try await send(endpoint).value
+        let key = try self.key(endpoint.channel)
+        response.headers = response.headers.mapValues { Self.redact($0, key: key) }
+        return response
     }
 
     /// `scheme://host:port` only: error messages never repeat a full URL with its query.

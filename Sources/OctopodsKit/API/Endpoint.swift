@@ -22,6 +22,13 @@ package struct Endpoint<Response: Sendable>: Sendable {
     package var decode: @Sendable (JSONValue) throws(DecodingProblem) -> Response
     /// The template a send uses (for the history ledger).
     package var templateID: String?
+    /// `octopods api`: headers the user added (never the key's header), and a body sent as
+    /// given instead of `body` serialised.
+    package var extraHeaders: [(String, String)] = []
+    package var rawBody: Data?
+    /// `octopods api`: hand back every answer, whatever its status or body, instead of mapping
+    /// errors and decoding (the request still goes through the whole of `APIClient.send`).
+    package var passThrough: (@Sendable (HTTPResponse) -> Response)?
 
     package init(method: String, path: String, query: [(String, String)] = [], body: JSONValue? = nil,
                  family: ErrorFamily, decode: @escaping @Sendable (JSONValue) throws(DecodingProblem) -> Response) {

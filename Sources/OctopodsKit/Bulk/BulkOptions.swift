@@ -42,14 +42,16 @@ package struct BulkOptions: Sendable, Equatable {
     package init() {}
 
     /// Reads the flags; `--to` and `--from` exclude each other and one is required.
-    package init(_ arguments: ParsedArguments) throws(OctopodsError) {
+    /// `recipientAsked`: a missing --to is not an error here; the command asks for it at a
+    /// terminal (template sends) or refuses then.
+    package init(_ arguments: ParsedArguments, recipientAsked: Bool = false) throws(OctopodsError) {
         from = arguments.string("from")
         let path = arguments.path
         if from == nil {
             if let flag = Self.bulkOnly.first(where: arguments.has) {
                 throw .usage(UsageError("--\(flag) applies to bulk sends; give the recipients with --from FILE", path: path))
             }
-            if !arguments.has("to") {
+            if !arguments.has("to"), !recipientAsked {
                 throw .usage(UsageError("give the recipient with --to PHONE, or many with --from FILE", path: path))
             }
             return

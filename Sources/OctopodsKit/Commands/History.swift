@@ -5,11 +5,11 @@ import Foundation
 #endif
 import CLISupport
 
-/// `octopods history [refresh|prune]`: the local ledger of everything sent.
+/// `octopods history [refresh|prune|stats]`: the local ledger of everything sent.
 package struct History: Command {
     package static let spec = CommandSpec(
         name: "history",
-        abstract: "List what this tool sent, from the local ledger; refresh statuses; prune old records.",
+        abstract: "List what this tool sent, from the local ledger; refresh statuses; summarise; prune old records.",
         discussion: """
         Every send (single or bulk, every channel) is recorded in ${XDG_STATE_HOME:-~/.local/state}/octopods/history.ndjson \
         (sandbox-history.ndjson with --sandbox or a loopback base URL): time, profile, channel, template, recipient, message id, request id, \
@@ -23,11 +23,18 @@ package struct History: Command {
         --since says otherwise), paced under the rate limit, and records what it learns. 'prune' deletes the records \
         older than --before.
 
+        'stats' counts the matching sends per --by group (day by default; hour; template; channel; or status): sent \
+        (accepted by the API), rejected, unknown, and of the sent ones delivered (read included), read, failed \
+        (failed or undelivered) and pending (no final state yet), with the delivery rate (delivered of sent) and the \
+        read rate (read of delivered). On a terminal each group gets a bar: read, delivered, pending and failed in \
+        four shades of block, scaled to the largest group. Days and hours are local time. --refresh runs 'refresh' \
+        over the same sends first.
+
         WHEN is a duration back from now (30m, 24h, 7d), today, yesterday, a date (2026-11-01, local midnight) or a \
         date and time (2026-11-01T09:30, local unless it ends in Z or an offset).
         """,
-        arguments: [ArgumentSpec("action", .choice(["refresh", "prune"]), optional: true,
-                                 help: "refresh: update statuses from the API; prune: delete old records. Default: list.")],
+        arguments: [ArgumentSpec("action", .choice(["refresh", "prune", "stats"]), optional: true,
+                                 help: "refresh: update statuses from the API; prune: delete old records; stats: counts and rates per group. Default: list.")],
         options: [
             .value("since", "WHEN", help: "Sends at or after WHEN (e.g. 24h, 2026-11-01)."),
             .value("until", "WHEN", help: "Sends before WHEN."),
@@ -39,6 +46,9 @@ package struct History: Command {
             .value("template", "ID", help: "Only sends of this template."),
             .value("limit", "N", .integer(0...Int(Int32.max)), help: "Show the most recent N matches (default 100; 0 for all)."),
             .value("rate", "N/DURATION", help: "refresh: at most N status requests in any DURATION (default: the profile's rate, 55/10s)."),
+            .value("by", "GROUP", .choice(HistoryStats.Grouping.allCases.map(\.rawValue)),
+                   help: "stats: one row per day (default), hour, template, channel or status."),
+            .flag("refresh", help: "stats: run 'history refresh' over the same sends first (paced)."),
             .value("before", "WHEN", help: "prune: delete records older than WHEN (e.g. 90d, 2026-01-01)."),
             .flag("dry-run", help: "prune: count what would be deleted; delete nothing."),
             .flag("yes", short: "y", help: "prune: do not ask for confirmation (needed when not at a terminal)."),
@@ -49,12 +59,14 @@ package struct History: Command {
             Example("octopods history --since yesterday --status rejected --status failed --status undelivered", "Which sends failed since yesterday."),
             Example("octopods history --since 7d --limit 0 -o csv", "A week of sends as CSV, for a spreadsheet."),
             Example("octopods history refresh --since 24h", "Ask the API for the statuses of yesterday's sends."),
+            Example("octopods history stats --since 7d", "Delivery and read rates per day for the last week."),
+            Example("octopods history stats --by template --since 30d --refresh -o csv", "Per template, statuses refreshed first, as CSV."),
             Example("octopods history prune --before 90d --yes", "Keep three months (e.g. from cron)."),
         ])
 
     package static var csvOutput: Bool { true }
 
-    enum Action: String { case list, refresh, prune }
+    enum Action: String { case list, refresh, prune, stats }
 
     var action: Action
     var query = HistoryQuery()
@@ -65,6 +77,8 @@ package struct History: Command {
     var dryRun: Bool
     var yes: Bool
     var limitGiven: Bool
+    var grouping = HistoryStats.Grouping.day
+    var refreshFirst = false
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {
         let path = arguments.path
@@ -87,7 +101,20 @@ package struct History: Command {
             }
         }
         try only(["before", "dry-run", "yes"], for: .prune)
-        try only(["rate"], for: .refresh)
+        if action != .refresh, action != .stats, arguments.has("rate") {
+            throw .usage(UsageError("--rate applies to 'history refresh' (and 'history stats --refresh')", path: path))
+        }
+        try only(["by", "refresh"], for: .stats)
+        if action == .stats {
+            if let flag = ["status", "limit"].first(where: arguments.has) {
+                throw .usage(UsageError("'history stats' counts every matching send in every state; --\(flag) does not apply (try --by status)", path: path))
+            }
+            if arguments.has("rate"), !arguments.flag("refresh") {
+                throw .usage(UsageError("--rate paces --refresh; add --refresh or leave --rate out", path: path))
+            }
+            grouping = arguments.string("by").flatMap(HistoryStats.Grouping.init(rawValue:)) ?? .day
+            refreshFirst = arguments.flag("refresh")
+        }
         if action == .prune {
             if let flag = ["since", "until", "channel", "status", "to", "template", "limit"].first(where: arguments.has) {
                 throw .usage(UsageError("'history prune' removes records by age only; --\(flag) does not apply (use --before)", path: path))
@@ -120,12 +147,37 @@ package struct History: Command {
                 query.profile = settings.profile.value
             }
             return try HistoryListing(ctx: ctx, url: url).run(query)
+        case .stats:
+            if refreshFirst {
+                var window = query
+                if window.since == nil { window.since = ctx.now().addingTimeInterval(-7 * 86400) }
+                window.limit = 0
+                _ = try await HistoryRefresh(ctx: ctx, url: url, rate: rate).run(window)
+            }
+            if ctx.globals.profile != nil || !(ctx.environment[EnvironmentVariable.profile.rawValue] ?? "").isEmpty {
+                query.profile = settings.profile.value
+            }
+            return try stats(ctx, url: url, query: query)
         case .refresh:
             if query.since == nil { query.since = ctx.now().addingTimeInterval(-7 * 86400) }
             return try await HistoryRefresh(ctx: ctx, url: url, rate: rate).run(query)
         case .prune:
             return try prune(ctx, url: url, before: try Self.time(before ?? "", flag: "before", ctx: ctx))
         }
+    }
+
+    func stats(_ ctx: Context, url: URL, query: HistoryQuery) throws(OctopodsError) -> CommandOutput {
+        let summary = try HistoryStats.summarise(url, query: query, by: grouping)
+        if summary.unreadable > 0 {
+            ctx.warn("\(NumberText.grouped(summary.unreadable)) lines of \(url.path) are not history records and were skipped")
+        }
+        let items = summary.groups.map { JSONValue.object(HistoryStats.values($0.label, $0.counts)) }
+        let (table, showsBar) = HistoryStats.table(summary, by: grouping, width: ctx.stdoutIsTTY ? ctx.terminalWidth ?? 80 : nil)
+        let empty = FileManager.default.fileExists(atPath: url.path) ? "No sends in the history match." : "Nothing recorded yet in \(url.path)."
+        var output = CommandOutput(json: .array(items), items: items, table: table, emptyMessage: empty)
+        if showsBar, !summary.groups.isEmpty { output.text = HistoryStats.legend + "\n" }
+        if items.isEmpty, try OutputFormat.resolve(ctx) != .table { ctx.notice(empty) }
+        return output
     }
 
     func prune(_ ctx: Context, url: URL, before: Date) throws(OctopodsError) -> CommandOutput {

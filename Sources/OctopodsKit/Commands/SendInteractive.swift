@@ -17,7 +17,10 @@ extension Send {
             reply buttons; or --list-button LABEL with --section TITLE and --row ID:TITLE[:DESCRIPTION] (rows belong \
             to the --section before them) for a list. It is checked against WhatsApp's limits before sending: 3 reply \
             buttons, titles of 20, 10 list rows in all, row titles of 24 and descriptions of 72, body 1,024, header \
-            and footer 60, unique ids.
+            and footer 60, unique ids. At a terminal with neither, octopods offers an example of each interactive type, \
+            written to a draft under the state directory and opened in $VISUAL or $EDITOR; it is checked when the editor \
+            exits (edit again until it is valid), then the recipient is asked if --to is missing, and the message and the \
+            equivalent command line are shown before you confirm.
             """,
             options: [
                 .value("to", "PHONE", help: "Recipient, E.164: +14155552671 (or many with --from: the same message to each)."),
@@ -51,13 +54,18 @@ extension Send {
         var teammate: String?
         var options: SendOptions
         var bulk: BulkOptions
+        var arguments: ParsedArguments
+        /// No --file and no builder flags: at a terminal, an example is edited instead.
+        var askPayload = false
 
         static let builderFlags = ["body", "footer", "header-text", "header-image", "header-video", "header-document",
                                    "button", "list-button", "section", "row"]
 
         package init(_ arguments: ParsedArguments) throws(OctopodsError) {
-            bulk = try BulkOptions(arguments)
-            to = bulk.isBulk ? nil : try PhoneNumber.validate(arguments.string("to") ?? "")
+            self.arguments = arguments
+            bulk = try BulkOptions(arguments, recipientAsked: true)
+            // A missing --to or payload is asked for at a terminal, else refused in `run`.
+            to = try arguments.string("to").map { phone throws(OctopodsError) in try PhoneNumber.validate(phone) }
             file = arguments.string("file")
             if bulk.from == "-", file == "-" {
                 throw .usage(UsageError("--from - and --file - cannot both read stdin", path: ["send", "interactive"]))
@@ -73,8 +81,8 @@ extension Send {
                 return
             }
             guard !usedBuilder.isEmpty else {
-                throw .usage(UsageError("give the payload with --file FILE, or build it with --body and --button or --row",
-                                        path: ["send", "interactive"]))
+                askPayload = true
+                return
             }
             built = try Self.builder(arguments).build()
         }
@@ -112,6 +120,16 @@ extension Send {
         }
 
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+            if bulk.isBulk, askPayload { throw missingPayload() }
+            if !bulk.isBulk, askPayload || to == nil {
+                guard let prompter = Prompter.open(ctx) else {
+                    if askPayload { throw missingPayload() }
+                    throw .usage(UsageError("give the recipient with --to PHONE, or many with --from FILE",
+                                            suggestion: "Or run at a terminal (without --no-input) to be asked for it.", path: ["send", "interactive"]))
+                }
+                defer { prompter.close() }
+                return try await prompted(ctx, prompter).run(ctx)
+            }
             var payload: JSONValue
             if let built {
                 payload = built

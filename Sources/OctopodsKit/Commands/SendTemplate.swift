@@ -38,9 +38,12 @@ struct TemplateSend: Sendable {
     init(channel: Channel, _ arguments: ParsedArguments) throws(OctopodsError) {
         self.channel = channel
         self.arguments = arguments
-        templateID = try IDArgument.check(arguments.positionals.first ?? "", name: "template-id", path: arguments.path)
-        bulk = try BulkOptions(arguments)
-        to = bulk.isBulk ? nil : try PhoneNumber.validate(arguments.string("to") ?? "")
+        // A missing template (or --to) is asked for at a terminal, else refused in `run`.
+        templateID = try arguments.positionals.first.map { id throws(OctopodsError) in
+            try IDArgument.check(id, name: "template-id", path: arguments.path)
+        } ?? ""
+        bulk = try BulkOptions(arguments, recipientAsked: true)
+        to = try arguments.string("to").map { phone throws(OctopodsError) in try PhoneNumber.validate(phone) }
         mediaURL = arguments.string(channel == .vbm ? "header-image" : "header-url")
         if let mediaURL { try URLCheck.checkMedia(mediaURL, field: "--\(channel == .vbm ? "header-image" : "header-url")") }
         name = arguments.string("name")
@@ -78,11 +81,25 @@ struct TemplateSend: Sendable {
     }
 
     func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+        if templateID.isEmpty, bulk.isBulk { throw missingError(ctx) }
         if bulk.isBulk {
             let send = self
             return try await BulkRun(ctx: ctx, command: command, options: bulk, send: options) { client throws(OctopodsError) in
                 try await send.bulkPlan(ctx, client: client)
             }.run()
+        }
+        var ask = !missing.isEmpty
+        if !ask, !variablesGiven, verify, Prompter.allowed(ctx), let template = try await self.template(ctx) {
+            // Only a template with variables to fill is worth a question (fetched once: it is cached).
+            ask = template.requirements.total > 0 || (template.requirements.headerMedia != nil && mediaURL == nil)
+        }
+        if ask {
+            if let prompter = Prompter.open(ctx) {
+                defer { prompter.close() }
+                if let completed = try await prompted(ctx, prompter) { return try await completed.run(ctx) }
+            } else if !missing.isEmpty {
+                throw missingError(ctx)
+            }
         }
         let to = self.to ?? ""
         let variables = try TemplateVariables.parse(arguments, ctx: ctx)
@@ -177,10 +194,15 @@ package enum Send {
             The template is fetched first (cached for 5 minutes) to check that it is accepted and that every section \
             gets exactly the variables it needs: --var for the body, --header-var, --footer-var and --button-var in \
             order, or the whole message_variables value with --variables. 'octopods templates get <id>' shows what a \
-            template needs. A 429 exits 4 and says when to retry; a failure after the request went out exits 5 and is \
+            template needs. At a terminal, what the command line leaves out (the template, --to, the variables) is \
+            asked for: the template picked from the list (type to filter), each variable with the message previewed, \
+            the number checked as typed, then the message and the equivalent command line are shown before you \
+            confirm. Never with --no-input, OCTOPODS_NO_INPUT, --from, or when stdin or stderr is not a terminal: a \
+            missing argument is then a usage error (exit 2). Esc or Ctrl-C at a prompt sends nothing (exit 130). A 429 exits 4 and says when to retry; a failure after the request went out exits 5 and is \
             never retried, since the API has no idempotency key.
             """,
-            arguments: [ArgumentSpec("template-id", completion: .dynamic("templates"), help: "The template to send (see 'octopods templates list').")],
+            arguments: [ArgumentSpec("template-id", optional: true, completion: .dynamic("templates"),
+                                     help: "The template to send (see 'octopods templates list'); at a terminal, picked from a list when left out.")],
             options: TemplateSend.options(.whatsapp),
             examples: [
                 Example("octopods send template 1001 --to +14155552671 --var 1=Jane --var 2=A-1042", "Send an order update."),
@@ -216,7 +238,8 @@ package enum VBM {
             name: "send",
             abstract: "Send a Viber template message.",
             discussion: "Checked like 'send template': the template must be accepted and get exactly the header, body and footer variables it needs; an image header needs --header-image.",
-            arguments: [ArgumentSpec("template-id", help: "The Viber template to send (see 'octopods templates list --channel vbm').")],
+            arguments: [ArgumentSpec("template-id", optional: true,
+                                     help: "The Viber template to send (see 'octopods templates list --channel vbm'); at a terminal, picked from a list when left out.")],
             options: TemplateSend.options(.vbm),
             examples: [
                 Example("octopods vbm send 2001 --to +14155552671 --header-image https://example.com/banner.jpg --var 1=Alex",

@@ -45,6 +45,11 @@ package struct Context: Sendable {
     package var takeOverInterrupts: @Sendable () -> Void = {}
     /// Asks a yes/no question on the terminal; false when there is no terminal to ask on.
     package var confirm: @Sendable (_ question: String) -> Bool = { _ in false }
+    /// Opens the terminal for prompting (raw mode, or lines when `dumb`); nil when stdin and
+    /// stderr are not both a terminal.
+    package var openTerminal: @Sendable (_ dumb: Bool) -> PromptTerminal? = { _ in nil }
+    /// Runs an editor command (`$VISUAL`/`$EDITOR`, through sh) on a file, on this terminal; its exit status.
+    package var edit: @Sendable (_ editor: String, _ path: String) -> Int32 = { _, _ in 127 }
     /// Options accepted before or after any command (filled in by the runner).
     package var globals = GlobalOptions()
     /// The sandbox started for this run by --sandbox.
@@ -118,6 +123,8 @@ package struct GlobalOptions: Sendable, Equatable {
     package var verbose = false
     package var quiet = false
     package var noColor = false
+    /// Never prompt, even at a terminal (also OCTOPODS_NO_INPUT).
+    package var noInput = false
 
     package init() {}
 }

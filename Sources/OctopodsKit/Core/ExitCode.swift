@@ -36,6 +36,7 @@ package enum EnvironmentVariable: String, CaseIterable, Sendable {
     case profile = "OCTOPODS_PROFILE"
     case config = "OCTOPODS_CONFIG"
     case output = "OCTOPODS_OUTPUT"
+    case noInput = "OCTOPODS_NO_INPUT"
     case noColor = "NO_COLOR"
 
     package var meaning: String {
@@ -48,6 +49,7 @@ package enum EnvironmentVariable: String, CaseIterable, Sendable {
         case .profile: return "Config profile, default 'default'."
         case .config: return "Config file path, default ${XDG_CONFIG_HOME:-~/.config}/octopods/config."
         case .output: return "Default output format: table, json or ndjson."
+        case .noInput: return "When set (to anything), never prompt for what is missing, as --no-input."
         case .noColor: return "When set (to anything), no colour, whatever the terminal."
         }
     }

@@ -82,6 +82,8 @@ package final class InterruptHub: Sendable {
         let readEnd = signalPipe.read
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber) { received in
+                // A prompt may have the terminal in raw mode: give the user's shell its mode back first.
+                RawTerminal.restoreFromSignal()
                 var byte = UInt8(truncatingIfNeeded: received)
                 _ = write(signalPipe.write, &byte, 1)
             }
@@ -194,6 +196,22 @@ extension Context {
         context.isInterrupted = { interrupts.interrupted }
         context.takeOverInterrupts = { interrupts.takeOver() }
         context.confirm = { confirmOnTerminal($0) }
+        context.edit = { editor, path in
+            // Through sh, so that EDITOR='code --wait' works; the file is "$1", never spliced in.
+            // posix_spawn: the lean build has no Foundation Process.
+            let words: [String] = ["/bin/sh", "-c", editor + " \"$1\"", "sh", path]
+            let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+            defer { for p in argv { free(p) } }
+            var pid = pid_t()
+            guard posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ) == 0 else { return 127 }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+            return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        }
+        context.openTerminal = { dumb in
+            if dumb { return LineTerminal().map { PromptTerminal.lines($0) } }
+            return RawTerminal().map { PromptTerminal.raw($0) }
+        }
         context.monotonic = { Pacer.Clock.systemMonotonic() }
         context.bootID = Pacer.Clock.systemBootID()
         return context

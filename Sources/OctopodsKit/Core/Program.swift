@@ -15,6 +15,7 @@ package enum Program {
         .flag("verbose", short: "v", help: "Trace each HTTP request and response on stderr (the key redacted)."),
         .flag("quiet", short: "q", help: "Print no hints, warnings or progress on stderr; errors still are."),
         .flag("no-color", help: "No colour (also NO_COLOR)."),
+        .flag("no-input", help: "Never prompt for what is missing, even at a terminal (also OCTOPODS_NO_INPUT); a missing argument is then a usage error."),
         .flag("help", short: "h", help: "Show help for the command."),
         .flag("version", help: "Print the version."),
     ]
@@ -41,6 +42,7 @@ package enum Program {
         .command(Status.self),
         .group(Messages.spec, [.command(Messages.List.self)]),
         .command(History.self),
+        .command(APICommand.self),
         .group(ConfigCommand.spec, [
             .command(ConfigCommand.Set.self), .command(ConfigCommand.Get.self), .command(ConfigCommand.Unset.self),
             .command(ConfigCommand.List.self), .command(ConfigCommand.Path.self),

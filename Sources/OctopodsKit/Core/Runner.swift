@@ -73,6 +73,7 @@ package enum Runner {
         g.verbose = arguments.flag("verbose")
         g.quiet = arguments.flag("quiet")
         g.noColor = arguments.flag("no-color")
+        g.noInput = arguments.flag("no-input")
         return g
     }
 
