@@ -35,11 +35,6 @@ package struct ParsedArguments: Sendable, Equatable {
         self.path = path; self.values = values; self.positionals = positionals
     }
 
-    package static func == (a: ParsedArguments, b: ParsedArguments) -> Bool {
-        a.path == b.path && a.values == b.values && a.positionals == b.positionals
-            && a.helpRequested == b.helpRequested && a.versionRequested == b.versionRequested
-    }
-
     package func has(_ long: String) -> Bool { values[long] != nil }
     package func flag(_ long: String) -> Bool { values[long] != nil }
     /// The last value given (a repeated single-value option: the last one wins).
