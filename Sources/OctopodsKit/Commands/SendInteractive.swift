@@ -56,7 +56,7 @@ extension Send {
             to = bulk.isBulk ? nil : try PhoneNumber.validate(arguments.string("to") ?? "")
             file = arguments.string("file")
             if bulk.from == "-", file == "-" {
-                throw .usage(UsageError("--from - and --file - cannot both read stdin", path: ["send", "interactive"]))
+                throw .usage(UsageError("--from - and --file - cannot both read stdin", path: arguments.path))
             }
             openConversation = arguments.flag("open-conversation")
             teammate = arguments.string("teammate")
@@ -64,13 +64,13 @@ extension Send {
             let usedBuilder = Self.builderFlags.filter(arguments.has)
             if file != nil {
                 if let first = usedBuilder.first {
-                    throw .usage(UsageError("--file gives the whole payload; it cannot be combined with --\(first)", path: ["send", "interactive"]))
+                    throw .usage(UsageError("--file gives the whole payload; it cannot be combined with --\(first)", path: arguments.path))
                 }
                 return
             }
             guard !usedBuilder.isEmpty else {
                 throw .usage(UsageError("give the payload with --file FILE, or build it with --body and --button or --row",
-                                        path: ["send", "interactive"]))
+                                        path: arguments.path))
             }
             built = try Self.builder(arguments).build()
         }
@@ -85,7 +85,7 @@ extension Send {
             ]
             let given = headers.filter { arguments.has($0.0) }
             if given.count > 1 {
-                throw .usage(UsageError("give one header: " + given.map { "--\($0.0)" }.joined(separator: " or "), path: ["send", "interactive"]))
+                throw .usage(UsageError("give one header: " + given.map { "--\($0.0)" }.joined(separator: " or "), path: arguments.path))
             }
             if let (flag, make) = given.first, let value = arguments.string(flag) { builder.header = make(value) }
             for text in arguments.strings("button") {
@@ -132,7 +132,7 @@ extension Send {
             let to = self.to ?? ""
             let plan = SendPlan(endpoint: API.sendInteractive(body: body(to: to, payload: payload)), statusChannel: .whatsapp,
                                 recipient: to, preview: Self.preview(payload))
-            return try await ctx.execute(plan, options)
+            return try await Sender(ctx).execute(plan, options)
         }
 
         func body(to: String, payload: JSONValue) -> JSONValue {
