@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A bad command line: what is wrong, a suggestion where one helps, and the command it
 /// concerns (for the usage line and the pointer to its help).

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 import CLISupport
 #if canImport(Glibc)
@@ -29,8 +33,13 @@ package final class Ledger: Sendable {
     /// base URL on a loopback host (an `octopods sandbox` reached through OCTOPODS_BASE_URL) —
     /// so that practice sends never mix with real ones (the real API is never on loopback).
     package static func location(_ ctx: Context, baseURL: String) -> URL {
-        let practice = ctx.globals.sandbox || URL(string: baseURL)?.host.map(BaseURL.isLoopback) == true
-        return ctx.directory(.state).appendingPathComponent(practice ? "sandbox-history.ndjson" : "history.ndjson")
+        ctx.directory(.state).appendingPathComponent(isPractice(ctx, baseURL: baseURL) ? "sandbox-history.ndjson" : "history.ndjson")
+    }
+
+    /// Whether sends go to a sandbox (`--sandbox`, or any base URL on a loopback host): their
+    /// history and bulk journals are kept apart from real ones.
+    package static func isPractice(_ ctx: Context, baseURL: String) -> Bool {
+        ctx.globals.sandbox || URL(string: baseURL)?.host.map(BaseURL.isLoopback) == true
     }
 
     /// Appends the records as whole lines, after a newline if a killed writer left the file
@@ -87,7 +96,7 @@ package final class Ledger: Sendable {
     private func open(_ state: inout State) -> String? {
         let directory = url.deletingLastPathComponent()
         do { try AtomicFile.makeDirectory(directory) } catch {
-            return "cannot create \(directory.path): \(error.localizedDescription)"
+            return "cannot create \(directory.path): \(PlainText.describe(error))"
         }
         // Read access too: pread checks the last byte is a newline.
         let fd = Glibc.open(url.path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// How every `--wait` polls statuses (`send … --wait`, `status --wait`, a bulk run's `--wait`):
 /// the first check at once, then after 1 s, doubling up to 15 s between rounds, until the
