@@ -11,7 +11,7 @@
 _octopods_commands() {
     case $1 in
         '') reply=(templates send sms vbm status messages history config completion sandbox) ;;
-        templates) reply=(list get render) ;;
+        templates) reply=(list get render csv) ;;
         send) reply=(template interactive) ;;
         sms) reply=(send) ;;
         vbm) reply=(send) ;;
@@ -27,10 +27,11 @@ _octopods_options() {
         'templates list') reply=(--channel --status --active --lang) ;;
         'templates get') reply=(--channel) ;;
         'templates render') reply=(--channel --var --header-var --footer-var --button-var --variables --variables-format --header-url) ;;
-        'send template') reply=(--to --var --header-var --footer-var --button-var --variables --variables-format --header-url --name --open-conversation --teammate --no-verify --dry-run --wait --until --max-wait --no-ledger --from --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
-        'send interactive') reply=(--to --file --body --footer --header-text --header-image --header-video --header-document --button --list-button --section --row --open-conversation --teammate --dry-run --wait --until --max-wait --no-ledger --from --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
-        'sms send') reply=(--to --body --body-file --name --open-conversation --teammate --dry-run --wait --until --max-wait --no-ledger --from --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
-        'vbm send') reply=(--to --var --header-var --footer-var --variables --variables-format --header-image --open-conversation --teammate --no-verify --dry-run --max-wait --no-ledger --from --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'templates csv') reply=(--channel) ;;
+        'send template') reply=(--to --var --header-var --footer-var --button-var --variables --variables-format --header-url --name --open-conversation --teammate --no-verify --dry-run --wait --until --max-wait --no-ledger --from --phone-column --delimiter --exclude --rejected --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'send interactive') reply=(--to --file --body --footer --header-text --header-image --header-video --header-document --button --list-button --section --row --open-conversation --teammate --dry-run --wait --until --max-wait --no-ledger --from --phone-column --delimiter --exclude --rejected --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'sms send') reply=(--to --body --body-file --name --open-conversation --teammate --dry-run --wait --until --max-wait --no-ledger --from --phone-column --delimiter --exclude --rejected --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'vbm send') reply=(--to --var --header-var --footer-var --variables --variables-format --header-image --open-conversation --teammate --no-verify --dry-run --max-wait --no-ledger --from --phone-column --delimiter --exclude --rejected --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
         status) reply=(--channel --wait --until) ;;
         'messages list') reply=(--limit) ;;
         history) reply=(--since --until --channel --status --to --template --limit --rate --before --dry-run -y --yes) ;;
@@ -55,19 +56,20 @@ _octopods_option() {
         'templates render:--channel') kind=choices reply=(whatsapp vbm) ;;
         'templates render:--var'|'templates render:--header-var'|'templates render:--footer-var'|'templates render:--button-var'|'templates render:--variables'|'templates render:--header-url') kind=none ;;
         'templates render:--variables-format') kind=choices reply=(sectioned array keyed) ;;
-        'send template:--to'|'send template:--var'|'send template:--header-var'|'send template:--footer-var'|'send template:--button-var'|'send template:--variables'|'send template:--header-url'|'send template:--name'|'send template:--teammate'|'send template:--max-wait'|'send template:--rate'|'send template:--concurrency'|'send template:--max-messages') kind=none ;;
+        'templates csv:--channel') kind=choices reply=(whatsapp vbm) ;;
+        'send template:--to'|'send template:--var'|'send template:--header-var'|'send template:--footer-var'|'send template:--button-var'|'send template:--variables'|'send template:--header-url'|'send template:--name'|'send template:--teammate'|'send template:--max-wait'|'send template:--phone-column'|'send template:--delimiter'|'send template:--rate'|'send template:--concurrency'|'send template:--max-messages') kind=none ;;
         'send template:--variables-format') kind=choices reply=(sectioned array keyed) ;;
         'send template:--until') kind=choices reply=(delivered read) ;;
-        'send template:--from'|'send template:--journal') kind=files ;;
-        'send interactive:--to'|'send interactive:--body'|'send interactive:--footer'|'send interactive:--header-text'|'send interactive:--header-image'|'send interactive:--header-video'|'send interactive:--header-document'|'send interactive:--button'|'send interactive:--list-button'|'send interactive:--section'|'send interactive:--row'|'send interactive:--teammate'|'send interactive:--max-wait'|'send interactive:--rate'|'send interactive:--concurrency'|'send interactive:--max-messages') kind=none ;;
-        'send interactive:--file'|'send interactive:--from'|'send interactive:--journal') kind=files ;;
+        'send template:--from'|'send template:--exclude'|'send template:--rejected'|'send template:--journal') kind=files ;;
+        'send interactive:--to'|'send interactive:--body'|'send interactive:--footer'|'send interactive:--header-text'|'send interactive:--header-image'|'send interactive:--header-video'|'send interactive:--header-document'|'send interactive:--button'|'send interactive:--list-button'|'send interactive:--section'|'send interactive:--row'|'send interactive:--teammate'|'send interactive:--max-wait'|'send interactive:--phone-column'|'send interactive:--delimiter'|'send interactive:--rate'|'send interactive:--concurrency'|'send interactive:--max-messages') kind=none ;;
+        'send interactive:--file'|'send interactive:--from'|'send interactive:--exclude'|'send interactive:--rejected'|'send interactive:--journal') kind=files ;;
         'send interactive:--until') kind=choices reply=(delivered read) ;;
-        'sms send:--to'|'sms send:--body'|'sms send:--name'|'sms send:--teammate'|'sms send:--max-wait'|'sms send:--rate'|'sms send:--concurrency'|'sms send:--max-messages') kind=none ;;
-        'sms send:--body-file'|'sms send:--from'|'sms send:--journal') kind=files ;;
+        'sms send:--to'|'sms send:--body'|'sms send:--name'|'sms send:--teammate'|'sms send:--max-wait'|'sms send:--phone-column'|'sms send:--delimiter'|'sms send:--rate'|'sms send:--concurrency'|'sms send:--max-messages') kind=none ;;
+        'sms send:--body-file'|'sms send:--from'|'sms send:--exclude'|'sms send:--rejected'|'sms send:--journal') kind=files ;;
         'sms send:--until') kind=choices reply=(delivered read) ;;
-        'vbm send:--to'|'vbm send:--var'|'vbm send:--header-var'|'vbm send:--footer-var'|'vbm send:--variables'|'vbm send:--header-image'|'vbm send:--teammate'|'vbm send:--max-wait'|'vbm send:--rate'|'vbm send:--concurrency'|'vbm send:--max-messages') kind=none ;;
+        'vbm send:--to'|'vbm send:--var'|'vbm send:--header-var'|'vbm send:--footer-var'|'vbm send:--variables'|'vbm send:--header-image'|'vbm send:--teammate'|'vbm send:--max-wait'|'vbm send:--phone-column'|'vbm send:--delimiter'|'vbm send:--rate'|'vbm send:--concurrency'|'vbm send:--max-messages') kind=none ;;
         'vbm send:--variables-format') kind=choices reply=(sectioned array keyed) ;;
-        'vbm send:--from'|'vbm send:--journal') kind=files ;;
+        'vbm send:--from'|'vbm send:--exclude'|'vbm send:--rejected'|'vbm send:--journal') kind=files ;;
         status:--channel) kind=choices reply=(whatsapp sms) ;;
         status:--until) kind=choices reply=(delivered read) ;;
         'messages list:--limit') kind=none ;;
@@ -91,6 +93,7 @@ _octopods_argument() {
     case $1:$2 in
         'templates get:0') kind=dynamic reply=(templates) ;;
         'templates render:0') kind=dynamic reply=(templates) ;;
+        'templates csv:0') kind=dynamic reply=(templates) ;;
         'send template:0') kind=dynamic reply=(templates) ;;
         history:0) kind=choices reply=(refresh prune) ;;
         'config set:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate) ;;

@@ -11,7 +11,7 @@ function __octopods_commands --argument-names path
         case ''
             printf '%s\n' templates send sms vbm status messages history config completion sandbox
         case templates
-            printf '%s\n' list get render
+            printf '%s\n' list get render csv
         case send
             printf '%s\n' template interactive
         case sms
@@ -34,13 +34,15 @@ function __octopods_takes_value --argument-names path option
             return 0
         case 'templates render:--channel' 'templates render:--var' 'templates render:--header-var' 'templates render:--footer-var' 'templates render:--button-var' 'templates render:--variables' 'templates render:--variables-format' 'templates render:--header-url'
             return 0
-        case 'send template:--to' 'send template:--var' 'send template:--header-var' 'send template:--footer-var' 'send template:--button-var' 'send template:--variables' 'send template:--variables-format' 'send template:--header-url' 'send template:--name' 'send template:--teammate' 'send template:--until' 'send template:--max-wait' 'send template:--from' 'send template:--journal' 'send template:--rate' 'send template:--concurrency' 'send template:--max-messages'
+        case 'templates csv:--channel'
             return 0
-        case 'send interactive:--to' 'send interactive:--file' 'send interactive:--body' 'send interactive:--footer' 'send interactive:--header-text' 'send interactive:--header-image' 'send interactive:--header-video' 'send interactive:--header-document' 'send interactive:--button' 'send interactive:--list-button' 'send interactive:--section' 'send interactive:--row' 'send interactive:--teammate' 'send interactive:--until' 'send interactive:--max-wait' 'send interactive:--from' 'send interactive:--journal' 'send interactive:--rate' 'send interactive:--concurrency' 'send interactive:--max-messages'
+        case 'send template:--to' 'send template:--var' 'send template:--header-var' 'send template:--footer-var' 'send template:--button-var' 'send template:--variables' 'send template:--variables-format' 'send template:--header-url' 'send template:--name' 'send template:--teammate' 'send template:--until' 'send template:--max-wait' 'send template:--from' 'send template:--phone-column' 'send template:--delimiter' 'send template:--exclude' 'send template:--rejected' 'send template:--journal' 'send template:--rate' 'send template:--concurrency' 'send template:--max-messages'
             return 0
-        case 'sms send:--to' 'sms send:--body' 'sms send:--body-file' 'sms send:--name' 'sms send:--teammate' 'sms send:--until' 'sms send:--max-wait' 'sms send:--from' 'sms send:--journal' 'sms send:--rate' 'sms send:--concurrency' 'sms send:--max-messages'
+        case 'send interactive:--to' 'send interactive:--file' 'send interactive:--body' 'send interactive:--footer' 'send interactive:--header-text' 'send interactive:--header-image' 'send interactive:--header-video' 'send interactive:--header-document' 'send interactive:--button' 'send interactive:--list-button' 'send interactive:--section' 'send interactive:--row' 'send interactive:--teammate' 'send interactive:--until' 'send interactive:--max-wait' 'send interactive:--from' 'send interactive:--phone-column' 'send interactive:--delimiter' 'send interactive:--exclude' 'send interactive:--rejected' 'send interactive:--journal' 'send interactive:--rate' 'send interactive:--concurrency' 'send interactive:--max-messages'
             return 0
-        case 'vbm send:--to' 'vbm send:--var' 'vbm send:--header-var' 'vbm send:--footer-var' 'vbm send:--variables' 'vbm send:--variables-format' 'vbm send:--header-image' 'vbm send:--teammate' 'vbm send:--max-wait' 'vbm send:--from' 'vbm send:--journal' 'vbm send:--rate' 'vbm send:--concurrency' 'vbm send:--max-messages'
+        case 'sms send:--to' 'sms send:--body' 'sms send:--body-file' 'sms send:--name' 'sms send:--teammate' 'sms send:--until' 'sms send:--max-wait' 'sms send:--from' 'sms send:--phone-column' 'sms send:--delimiter' 'sms send:--exclude' 'sms send:--rejected' 'sms send:--journal' 'sms send:--rate' 'sms send:--concurrency' 'sms send:--max-messages'
+            return 0
+        case 'vbm send:--to' 'vbm send:--var' 'vbm send:--header-var' 'vbm send:--footer-var' 'vbm send:--variables' 'vbm send:--variables-format' 'vbm send:--header-image' 'vbm send:--teammate' 'vbm send:--max-wait' 'vbm send:--from' 'vbm send:--phone-column' 'vbm send:--delimiter' 'vbm send:--exclude' 'vbm send:--rejected' 'vbm send:--journal' 'vbm send:--rate' 'vbm send:--concurrency' 'vbm send:--max-messages'
             return 0
         case status:--channel status:--until
             return 0
@@ -176,6 +178,7 @@ complete -c octopods -n '__octopods_word ""' -a sandbox -d 'Serve a local fake o
 complete -c octopods -n '__octopods_word templates' -a list -d 'List templates with their status, language and the variables they need.'
 complete -c octopods -n '__octopods_word templates' -a get -d 'Show one template: its components and the variables each section needs.'
 complete -c octopods -n '__octopods_word templates' -a render -d 'Print a template filled in with variables, as the recipient would see it; sends nothing.'
+complete -c octopods -n '__octopods_word templates' -a csv -d 'Print a CSV header for a bulk send of a template (phone and one column per placeholder) and an example row.'
 
 # octopods templates list
 complete -c octopods -n '__octopods_at "templates list"' -l channel -x -a 'whatsapp vbm' -d 'Whose templates: whatsapp (default) or vbm.'
@@ -197,6 +200,10 @@ complete -c octopods -n '__octopods_at "templates render"' -l variables -x -d 'T
 complete -c octopods -n '__octopods_at "templates render"' -l variables-format -x -a 'sectioned array keyed' -d 'Shape of message_variables: sectioned (default), array or keyed (both body-only).'
 complete -c octopods -n '__octopods_at "templates render"' -l header-url -x -d 'Media header URL to show in the preview.'
 complete -c octopods -n '__octopods_argument "templates render" 0' -a '(__octopods_dynamic templates)' -d template-id
+
+# octopods templates csv
+complete -c octopods -n '__octopods_at "templates csv"' -l channel -x -a 'whatsapp vbm' -d 'Whose templates: whatsapp (default) or vbm.'
+complete -c octopods -n '__octopods_argument "templates csv" 0' -a '(__octopods_dynamic templates)' -d template-id
 
 # octopods send
 complete -c octopods -n '__octopods_word send' -a template -d 'Send a WhatsApp template message.'
@@ -220,7 +227,11 @@ complete -c octopods -n '__octopods_at "send template"' -l wait -d 'Poll the sta
 complete -c octopods -n '__octopods_at "send template"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
 complete -c octopods -n '__octopods_at "send template"' -l max-wait -x -d 'If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command).'
 complete -c octopods -n '__octopods_at "send template"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
-complete -c octopods -n '__octopods_at "send template"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
+complete -c octopods -n '__octopods_at "send template"' -l from -r -F -d 'Send to every row of a CSV (a header row naming the columns; comma, semicolon, tab or | between fields) or NDJSON file; - for stdin.'
+complete -c octopods -n '__octopods_at "send template"' -l phone-column -x -d 'Bulk: the column that holds the phone number (default: the one named phone, phone number, mobile, msisdn, to, number or whatsapp).'
+complete -c octopods -n '__octopods_at "send template"' -l delimiter -x -d 'Bulk: the CSV field delimiter: , ; tab or | (default: found from the header line).'
+complete -c octopods -n '__octopods_at "send template"' -l exclude -r -F -d 'Bulk: skip the numbers in FILE (one a line, or a CSV with a phone column): opt-outs.'
+complete -c octopods -n '__octopods_at "send template"' -l rejected -r -F -d 'Bulk: write the rows that were not sent because they are invalid or the API rejected them to FILE, in the input\'s format with a reason column, to fix and send again.'
 complete -c octopods -n '__octopods_at "send template"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: one per input and command under $XDG_STATE_HOME/octopods/journals/). Run the same command again to resume.'
 complete -c octopods -n '__octopods_at "send template"' -l new-run -d 'Bulk: send the input again as a new run, though its journal records a finished or changed one (the old journal is kept, renamed with its time).'
 complete -c octopods -n '__octopods_at "send template"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default: the profile\'s rate, 55/10s, the API\'s limit; \'off\' for none).'
@@ -251,7 +262,11 @@ complete -c octopods -n '__octopods_at "send interactive"' -l wait -d 'Poll the 
 complete -c octopods -n '__octopods_at "send interactive"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
 complete -c octopods -n '__octopods_at "send interactive"' -l max-wait -x -d 'If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command).'
 complete -c octopods -n '__octopods_at "send interactive"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
-complete -c octopods -n '__octopods_at "send interactive"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
+complete -c octopods -n '__octopods_at "send interactive"' -l from -r -F -d 'Send to every row of a CSV (a header row naming the columns; comma, semicolon, tab or | between fields) or NDJSON file; - for stdin.'
+complete -c octopods -n '__octopods_at "send interactive"' -l phone-column -x -d 'Bulk: the column that holds the phone number (default: the one named phone, phone number, mobile, msisdn, to, number or whatsapp).'
+complete -c octopods -n '__octopods_at "send interactive"' -l delimiter -x -d 'Bulk: the CSV field delimiter: , ; tab or | (default: found from the header line).'
+complete -c octopods -n '__octopods_at "send interactive"' -l exclude -r -F -d 'Bulk: skip the numbers in FILE (one a line, or a CSV with a phone column): opt-outs.'
+complete -c octopods -n '__octopods_at "send interactive"' -l rejected -r -F -d 'Bulk: write the rows that were not sent because they are invalid or the API rejected them to FILE, in the input\'s format with a reason column, to fix and send again.'
 complete -c octopods -n '__octopods_at "send interactive"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: one per input and command under $XDG_STATE_HOME/octopods/journals/). Run the same command again to resume.'
 complete -c octopods -n '__octopods_at "send interactive"' -l new-run -d 'Bulk: send the input again as a new run, though its journal records a finished or changed one (the old journal is kept, renamed with its time).'
 complete -c octopods -n '__octopods_at "send interactive"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default: the profile\'s rate, 55/10s, the API\'s limit; \'off\' for none).'
@@ -276,7 +291,11 @@ complete -c octopods -n '__octopods_at "sms send"' -l wait -d 'Poll the status u
 complete -c octopods -n '__octopods_at "sms send"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
 complete -c octopods -n '__octopods_at "sms send"' -l max-wait -x -d 'If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command).'
 complete -c octopods -n '__octopods_at "sms send"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
-complete -c octopods -n '__octopods_at "sms send"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
+complete -c octopods -n '__octopods_at "sms send"' -l from -r -F -d 'Send to every row of a CSV (a header row naming the columns; comma, semicolon, tab or | between fields) or NDJSON file; - for stdin.'
+complete -c octopods -n '__octopods_at "sms send"' -l phone-column -x -d 'Bulk: the column that holds the phone number (default: the one named phone, phone number, mobile, msisdn, to, number or whatsapp).'
+complete -c octopods -n '__octopods_at "sms send"' -l delimiter -x -d 'Bulk: the CSV field delimiter: , ; tab or | (default: found from the header line).'
+complete -c octopods -n '__octopods_at "sms send"' -l exclude -r -F -d 'Bulk: skip the numbers in FILE (one a line, or a CSV with a phone column): opt-outs.'
+complete -c octopods -n '__octopods_at "sms send"' -l rejected -r -F -d 'Bulk: write the rows that were not sent because they are invalid or the API rejected them to FILE, in the input\'s format with a reason column, to fix and send again.'
 complete -c octopods -n '__octopods_at "sms send"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: one per input and command under $XDG_STATE_HOME/octopods/journals/). Run the same command again to resume.'
 complete -c octopods -n '__octopods_at "sms send"' -l new-run -d 'Bulk: send the input again as a new run, though its journal records a finished or changed one (the old journal is kept, renamed with its time).'
 complete -c octopods -n '__octopods_at "sms send"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default: the profile\'s rate, 55/10s, the API\'s limit; \'off\' for none).'
@@ -303,7 +322,11 @@ complete -c octopods -n '__octopods_at "vbm send"' -l no-verify -d 'Skip fetchin
 complete -c octopods -n '__octopods_at "vbm send"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
 complete -c octopods -n '__octopods_at "vbm send"' -l max-wait -x -d 'If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command).'
 complete -c octopods -n '__octopods_at "vbm send"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
-complete -c octopods -n '__octopods_at "vbm send"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
+complete -c octopods -n '__octopods_at "vbm send"' -l from -r -F -d 'Send to every row of a CSV (a header row naming the columns; comma, semicolon, tab or | between fields) or NDJSON file; - for stdin.'
+complete -c octopods -n '__octopods_at "vbm send"' -l phone-column -x -d 'Bulk: the column that holds the phone number (default: the one named phone, phone number, mobile, msisdn, to, number or whatsapp).'
+complete -c octopods -n '__octopods_at "vbm send"' -l delimiter -x -d 'Bulk: the CSV field delimiter: , ; tab or | (default: found from the header line).'
+complete -c octopods -n '__octopods_at "vbm send"' -l exclude -r -F -d 'Bulk: skip the numbers in FILE (one a line, or a CSV with a phone column): opt-outs.'
+complete -c octopods -n '__octopods_at "vbm send"' -l rejected -r -F -d 'Bulk: write the rows that were not sent because they are invalid or the API rejected them to FILE, in the input\'s format with a reason column, to fix and send again.'
 complete -c octopods -n '__octopods_at "vbm send"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: one per input and command under $XDG_STATE_HOME/octopods/journals/). Run the same command again to resume.'
 complete -c octopods -n '__octopods_at "vbm send"' -l new-run -d 'Bulk: send the input again as a new run, though its journal records a finished or changed one (the old journal is kept, renamed with its time).'
 complete -c octopods -n '__octopods_at "vbm send"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default: the profile\'s rate, 55/10s, the API\'s limit; \'off\' for none).'

@@ -45,20 +45,40 @@ package enum FuzzTargets {
         }
     }
 
-    /// Bulk input: the first byte picks CSV, NDJSON or sniffing and the chunk size, so records
-    /// straddle chunk boundaries; the rest is the file. Every row must carry its line number.
+    /// Bulk input: the first byte picks CSV, NDJSON or sniffing, the CSV delimiter (sniffed, or one of
+    /// `,` `;` TAB `|`) and the chunk size, so records straddle chunks; the rest is the file. Every row
+    /// must carry its line number; a CSV's delimiter is one of the four (the one given, if given); and
+    /// a good CSV row written back in the file's own dialect (what `--rejected` does) reads back the same.
     package static func rows(_ data: [UInt8]) {
         guard let first = data.first else { return }
         let format: InputFormat? = [InputFormat.csv, .ndjson, nil][Int(first % 3)]
+        let delimiter: UInt8? = [nil, UInt8(ascii: ","), UInt8(ascii: ";"), 0x09, UInt8(ascii: "|")][Int(first / 3) % 5]
         let chunk = 1 + Int(first >> 2)
         let bytes = Array(data.dropFirst())
-        guard let reader = try? RowReader(bytes: bytes, name: "fuzz.csv", format: format, chunkSize: chunk,
+        guard let reader = try? RowReader(bytes: bytes, name: "fuzz.csv", format: format, delimiter: delimiter, chunkSize: chunk,
                                           maxRecordBytes: 4096) else { return }
+        if reader.format == .csv {
+            check(CSVDialect.candidates.contains(reader.dialect.delimiter), "the delimiter is one of , ; TAB |")
+            if let delimiter { check(reader.dialect.delimiter == delimiter, "--delimiter is used as given") }
+        }
         var last = 0
         while let row = try? reader.next() {
             check(row.line > last, "row line numbers go forward (\(last) then \(row.line))")
             last = row.line
+            if reader.format == .csv, row.problem == nil { roundTrip(row, columns: reader.columns, dialect: reader.dialect) }
         }
+    }
+
+    static func roundTrip(_ row: InputRow, columns: [String], dialect: CSVDialect) {
+        let values = columns.map { row.fields[$0] ?? "" }
+        let text = dialect.record(columns) + dialect.record(values)
+        guard let again = try? RowReader(bytes: Array(text.utf8), name: "again.csv", format: .csv, delimiter: dialect.delimiter) else {
+            preconditionFailure("a header written back does not read: \(columns)")
+        }
+        check(again.columns == columns, "the header reads back the same (\(columns) then \(again.columns))")
+        let back = try? again.next()
+        check(back?.problem == nil, "a row written back reads without a problem: \(back?.problem ?? "")")
+        check(back.map { r in columns.map { r.fields[$0] ?? "" } } == values, "a row reads back the same (\(values))")
     }
 
     /// The config file: parse, then every read and edit a `config` command can make; an edited

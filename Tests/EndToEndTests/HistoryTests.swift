@@ -122,7 +122,7 @@ import OctopodsSandbox
         clock.advance(1.5)  // past every stage
         let r = try await user.run(["history", "refresh", "-o", "json"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("Skipping 1 Viber messages"))
+        #expect(r.stderr.contains("Skipping 1 Viber message:"))
         #expect(r.stderr.contains("Checked 2 of 2 messages: 2 changed."))
         let records = try await user.history()
         #expect(records.map { $0["status"]?.stringValue } == ["delivered", "failed", nil])
@@ -206,7 +206,7 @@ import OctopodsSandbox
         let refused = try await user.run(["history", "prune", "--before", "2021-01-01"])
         #expect(refused.status == 2, "not at a terminal: needs --yes")
         let dry = try await user.run(["history", "prune", "--before", "2021-01-01", "--dry-run"])
-        #expect(dry.stderr.contains("Would remove 1 records"))
+        #expect(dry.stderr.contains("Would remove 1 record older"))
         #expect(try await user.history().count == 2)
         let pruned = try await user.run(["history", "prune", "--before", "2021-01-01", "--yes", "-o", "json"])
         #expect(pruned.status == 0)

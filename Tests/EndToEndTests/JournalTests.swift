@@ -101,7 +101,7 @@ import Glibc
         await waitForExit(stopped)
         let resumed = try await octopods(send, environment: sandbox.environment, home: dir)
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(resumed.stderr.contains("Resuming \(journal): 1 rows already handled by an earlier run are skipped."))
+        #expect(resumed.stderr.contains("Resuming \(journal): 1 row already handled by an earlier run is skipped."))
         #expect(sandbox.posts.count == 6)
 
         // Finished, the same file: nothing sent, exit 2, naming the journal, when, and --new-run.

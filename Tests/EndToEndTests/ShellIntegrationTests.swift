@@ -20,7 +20,7 @@ import OctopodsSandbox
     static let probes: [(line: String, offers: [String])] = [
         ("octopods tem", ["templates"]),
         ("octopods ", ["completion", "config", "history", "messages", "sandbox", "send", "sms", "status", "templates", "vbm"]),
-        ("octopods templates ", ["get", "list", "render"]),
+        ("octopods templates ", ["csv", "get", "list", "render"]),
         ("octopods templates list --status ", statuses),
         ("octopods templates list --status=acc", ["accepted"]),
         ("octopods templates list --active ", ["false", "true"]),

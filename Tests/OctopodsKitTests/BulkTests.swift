@@ -134,7 +134,7 @@ import CLISupport
         #expect(again?.code == .usage)
         #expect(again?.text.hasPrefix("/data/orders.csv was sent already: the run in the journal \(url.path) finished at 2026-09-21 14:14:20 UTC (1 accepted, 0 rejected, 1 unknown); nothing was sent\nTo send it again, add --new-run") == true,
                 "\(again?.text ?? "")")
-        #expect(again?.text.contains("To resend only the 1 rows with no recorded answer, add --resend-unknown") == true)
+        #expect(again?.text.contains("To resend only the 1 row with no recorded answer, add --resend-unknown") == true)
         // …unless the rows with no answer are to be resent.
         do {
             let journal = try await open(url, v1, resendUnknown: true)
@@ -470,13 +470,13 @@ final class BulkFake: Sendable {
         #expect(r.code == .unknownOutcome)
         #expect(r.stdout.contains(#""line":3,"phone":"+14155550001","error":"the API rejected the request (HTTP 400)","error_code":5,"status":"rejected""#))
         #expect(r.stdout.contains(#""phone":"+14155550002","error":"the API failed with HTTP 502","status":"unknown""#))
-        #expect(r.stderr.contains("warning: 1 rows went out with no recorded answer"))
+        #expect(r.stderr.contains("warning: 1 row went out with no recorded answer"))
         // Run again: the run finished, so nothing is resent; the refusal names --resend-unknown…
         let again = await send(file, fake: fake)
         #expect(fake.count == 4)
         #expect(again.code == .usage)
         #expect(again.stderr.contains("(2 accepted, 1 rejected, 1 unknown); nothing was sent"))
-        #expect(again.stderr.contains("To resend only the 1 rows with no recorded answer, add --resend-unknown"))
+        #expect(again.stderr.contains("To resend only the 1 row with no recorded answer, add --resend-unknown"))
         // …which resends only that row.
         let resend = await send(file, ["--resend-unknown"], fake: fake)
         #expect(fake.count == 5)
@@ -510,8 +510,9 @@ final class BulkFake: Sendable {
         let declined = await run(["send", "template", "1001", "--from", csv(101).path], stdinIsTTY: true, transport: fake.transport) { ctx in
             ctx.confirm = { question in asked.withLock { $0 = question }; return false }
         }
-        #expect(declined.code == .rejected)
-        #expect(asked.withLock { $0 } == "Send 101 messages?")
+        #expect(declined.code == .usage)
+        #expect(asked.withLock { $0 } == #"Send template 1001 "order_update" on whatsapp to 101 recipients with profile default? About 18 s at 55/10s."#)
+        #expect(declined.stderr.contains("not confirmed; nothing was sent"))
         #expect(fake.count == 0)
         let yes = await run(["send", "template", "1001", "--from", csv(101).path, "--yes", "--rate", "off"], stdinIsTTY: true,
                             transport: fake.transport)

@@ -12,11 +12,20 @@ package struct BulkOptions: Sendable, Equatable {
     package var resendUnknown = false
     package var maxMessages: Int?
     package var yes = false
+    package var phoneColumn: String?
+    /// `--delimiter`: nil sniffs it from the header line.
+    package var delimiter: UInt8?
+    package var exclude: String?
+    package var rejected: String?
 
     package var isBulk: Bool { from != nil }
 
     package static let specs: [OptionSpec] = [
-        .value("from", "FILE", .file, help: "Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin."),
+        .value("from", "FILE", .file, help: "Send to every row of a CSV (a header row naming the columns; comma, semicolon, tab or | between fields) or NDJSON file; - for stdin."),
+        .value("phone-column", "NAME", help: "Bulk: the column that holds the phone number (default: the one named phone, phone number, mobile, msisdn, to, number or whatsapp)."),
+        .value("delimiter", "CHAR", help: "Bulk: the CSV field delimiter: , ; tab or | (default: found from the header line)."),
+        .value("exclude", "FILE", .file, help: "Bulk: skip the numbers in FILE (one a line, or a CSV with a phone column): opt-outs."),
+        .value("rejected", "FILE", .file, help: "Bulk: write the rows that were not sent because they are invalid or the API rejected them to FILE, in the input's format with a reason column, to fix and send again."),
         .value("journal", "FILE", .file, help: "Bulk: where the run records each row's state (default: one per input and command under $XDG_STATE_HOME/octopods/journals/). Run the same command again to resume."),
         .flag("new-run", help: "Bulk: send the input again as a new run, though its journal records a finished or changed one (the old journal is kept, renamed with its time)."),
         .value("rate", "N/DURATION", help: "Bulk: at most N requests in any DURATION (default: the profile's rate, 55/10s, the API's limit; 'off' for none)."),
@@ -27,7 +36,8 @@ package struct BulkOptions: Sendable, Equatable {
         .flag("yes", short: "y", help: "Bulk: do not ask for confirmation before sending more than 100 messages."),
     ]
 
-    static let bulkOnly = ["journal", "new-run", "rate", "concurrency", "skip-invalid", "resend-unknown", "max-messages", "yes"]
+    static let bulkOnly = ["journal", "new-run", "rate", "concurrency", "skip-invalid", "resend-unknown", "max-messages", "yes",
+                           "phone-column", "delimiter", "exclude", "rejected"]
 
     package init() {}
 
@@ -58,5 +68,17 @@ package struct BulkOptions: Sendable, Equatable {
         resendUnknown = arguments.flag("resend-unknown")
         maxMessages = arguments.integer("max-messages")
         yes = arguments.flag("yes")
+        phoneColumn = arguments.string("phone-column")
+        if let text = arguments.string("delimiter") {
+            guard let byte = CSVDialect.option(text) else {
+                throw .usage(UsageError("invalid value for '--delimiter': '\(text)' is not one of , ; tab |", path: path))
+            }
+            delimiter = byte
+        }
+        exclude = arguments.string("exclude")
+        rejected = arguments.string("rejected")
+        if let rejected, rejected == from || rejected == exclude {
+            throw .usage(UsageError("--rejected \(rejected) would overwrite an input; name another file", path: path))
+        }
     }
 }

@@ -34,11 +34,13 @@ package struct BulkRun: Sendable {
         var phone: String
         var body: JSONValue
         var hash: String
+        /// The row as read, for `--rejected`.
+        var row = InputRow(line: 0, fields: [:])
     }
 
     /// Counts of the run, shared by the workers.
     final class Tally: Sendable {
-        struct Counts { var accepted = 0, rejected = 0, unknown = 0, skipped = 0, earlierUnknown = 0, rateLimited = 0 }
+        struct Counts { var accepted = 0, rejected = 0, unknown = 0, skipped = 0, earlierUnknown = 0, rateLimited = 0, excluded = 0 }
         let counts = Mutex(Counts())
         let fatal = Mutex<OctopodsError?>(nil)
         let sent = Mutex<[(line: Int, id: String)]>([])
@@ -46,6 +48,13 @@ package struct BulkRun: Sendable {
         var snapshot: Counts { counts.withLock { $0 } }
         func stop(_ error: OctopodsError) { fatal.withLock { if $0 == nil { $0 = error } } }
         var stopped: OctopodsError? { fatal.withLock { $0 } }
+        /// Who hears of rejected rows and pauses (the progress line, the --rejected file).
+        let reporters = Mutex<(progress: Progress?, rejected: RejectedFile?)>((nil, nil))
+        func rejectedRow(_ row: Prepared, reason: String) {
+            let (progress, file) = reporters.withLock { $0 }
+            progress?.rejected(line: row.line, phone: row.phone, reason: reason)
+            file?.write(row.row, reason: reason)
+        }
     }
 
     // MARK: Run
@@ -74,30 +83,34 @@ package struct BulkRun: Sendable {
     func run(_ input: Input, journal: Journal, settings: Settings) async throws(OctopodsError) -> CommandOutput {
         let journalURL = journal.url
         let earlier = await journal.states
-        let (plan, paced, check) = try await checkEveryRow(input, earlier: earlier, settings: settings)
+        let (plan, paced, check, exclude, notices) = try await checkEveryRow(input, earlier: earlier, settings: settings)
         if check.invalid > 0 && !options.skipInvalid {
-            throw .invalidInput("\(NumberText.grouped(check.invalid)) of \(NumberText.grouped(check.rows)) rows are invalid (listed above); nothing was sent",
+            throw .invalidInput("\(NumberText.grouped(check.invalid)) of \(NumberText.counted(check.rows, "row")) \(check.invalid == 1 ? "is" : "are") invalid (listed above); nothing was sent",
                                 hint: "Fix them and run again, or send only the valid rows with --skip-invalid.")
         }
         if let changed = Self.changedSinceEarlier(check, journal: journalURL) { throw changed }
         if check.earlierSkips > 0 {
-            ctx.notice("Resuming \(journalURL.path): \(NumberText.grouped(check.earlierSkips)) rows already handled by an earlier run are skipped.")
+            ctx.notice("Resuming \(journalURL.path): \(NumberText.counted(check.earlierSkips, "row")) already handled by an earlier run \(check.earlierSkips == 1 ? "is" : "are") skipped.")
         }
         if let max = options.maxMessages, check.toSend > max {
-            throw .invalidInput("this run would send \(NumberText.grouped(check.toSend)) messages, more than --max-messages \(NumberText.grouped(max)); nothing was sent")
+            throw .invalidInput("this run would send \(NumberText.counted(check.toSend, "message")), more than --max-messages \(NumberText.grouped(max)); nothing was sent")
         }
         if check.toSend > 100, !options.yes, ctx.stdinIsTTY,
-           !ctx.confirm("Send \(NumberText.grouped(check.toSend)) messages?") {
-            throw .failed("not confirmed; nothing was sent", hint: "Pass --yes to skip the question.")
+           !ctx.confirm(Progress.question(plan: plan, recipients: check.toSend, profile: settings.profile.value, rate: paced.rate)) {
+            throw .invalidInput("not confirmed; nothing was sent", hint: "Pass --yes to skip the question.")
         }
 
         // Pass 2: send exactly the rows checked, never more than counted.
         let tally = Tally()
-        let output = OutputLines(ctx.stdout)
-        let queue = try RowQueue(input: input, plan: plan, earlier: earlier, checked: check.checked, invalidLines: check.invalidLines,
+        let output = OutputLines(ctx.stdout, mode: OutputLines.mode(ctx))
+        let queue = try RowQueue(input: input, delimiter: options.delimiter, phoneColumn: check.phoneColumn, plan: plan,
+                                 earlier: earlier, checked: check.checked, invalidLines: check.invalidLines,
                                  limit: min(check.toSend, options.maxMessages ?? Int.max), resendUnknown: options.resendUnknown,
-                                 output: output, tally: tally)
+                                 exclude: exclude, output: output, tally: tally)
         let progress = Progress(ctx: ctx, total: check.toSend, tally: tally)
+        tally.reporters.withLock { $0 = (progress, check.rejectedFile) }
+        notices.attach(progress)
+        defer { notices.attach(nil) }
         let history = ctx.historyRecorder(settings, disabled: send.noLedger)
         defer { history?.close() }
         ctx.takeOverInterrupts()
@@ -122,17 +135,11 @@ package struct BulkRun: Sendable {
         }
         let counts = tally.snapshot
         let elapsed = ctx.now().timeIntervalSince(sendStarted)
-        let done = counts.accepted + counts.rejected + counts.unknown
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        var line = "Sent \(NumberText.grouped(done)) of \(NumberText.grouped(check.toSend)) in " + "\(NumberText.decimal(elapsed))s (\(NumberText.decimal(rate))/s): "
-        line += "\(NumberText.grouped(counts.accepted)) accepted, \(NumberText.grouped(counts.rejected)) rejected, \(NumberText.grouped(counts.unknown)) unknown"
-        if counts.rateLimited > 0 { line += "; \(counts.rateLimited) rate-limited (429) and resent" }
-        let pauses = ctx.rateBudgets.stats.pauses
-        if pauses > 0 { line += "; \(pauses) pause\(pauses == 1 ? "" : "s") for the rate limit" }
-        if counts.skipped > 0 { line += "; \(NumberText.grouped(counts.skipped)) skipped (earlier runs)" }
-        ctx.notice(line + ". Journal: \(journalURL.path)")
+        progress.summary(counts, elapsed: elapsed, journal: journalURL.path, rejectedFile: check.rejectedFile, invalid: check.invalid,
+                         pauses: ctx.rateBudgets.stats.pauses)
         if counts.unknown + counts.earlierUnknown > 0 {
-            ctx.stderr.write("warning: \(counts.unknown + counts.earlierUnknown) rows went out with no recorded answer (status \"unknown\"); they may have been delivered. Check 'octopods messages list' before resending them with --resend-unknown.\n")
+            let n = counts.unknown + counts.earlierUnknown
+            ctx.stderr.write("warning: \(NumberText.counted(n, "row")) went out with no recorded answer (status \"unknown\"); \(n == 1 ? "it" : "they") may have been delivered. Check 'octopods messages list' before resending \(n == 1 ? "it" : "them") with --resend-unknown.\n")
         }
 
         var code: ExitCode = .success
@@ -148,24 +155,33 @@ package struct BulkRun: Sendable {
                                           output: output, history: history)
             if code == .success { code = waited }
         }
-        return CommandOutput(exitCode: code)
+        return CommandOutput(table: output.table(), exitCode: code)
     }
 
     /// Makes the plan (fetching the template) and checks every row, before anything is sent.
     /// Returns the client the run sends with: every request waits its turn in the key's shared
     /// budget, through any 429 pause.
     func checkEveryRow(_ input: Input, earlier: [Int: Journal.Entry], settings: Settings) async throws(OctopodsError)
-        -> (BulkPlan, APIClient, Check) {
-        var client = ctx.apiClient(settings)
+        -> (plan: BulkPlan, client: APIClient, check: Check, exclude: ExcludeList?, notices: ProgressNotices) {
+        // Notices said while the progress line is up (a 429 pause) go above it, not through it.
+        let notices = ProgressNotices(ctx.stderr)
+        var noticeContext = ctx
+        noticeContext.stderr = notices
+        var client = noticeContext.apiClient(settings)
         client.rate = Pacer.RateFlag.resolve(options.rate, profile: settings.rate)
         client.patience = .unlimited
         client.notice = nil
         let plan = try await makePlan(client)
+        let exclude = try options.exclude.map { path throws(OctopodsError) in try ExcludeList(path: path, phoneColumn: options.phoneColumn) }
         let started = ctx.now()
-        let check = try validate(input, plan: plan, earlier: earlier)
+        let check = try validate(input, plan: plan, earlier: earlier, exclude: exclude)
         let checkedIn = ctx.now().timeIntervalSince(started)
-        ctx.notice("Checked \(NumberText.grouped(check.rows)) rows in \(NumberText.decimal(checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid.")
-        return (plan, client, check)
+        ctx.notice("Checked \(NumberText.counted(check.rows, "row")) in \(NumberText.decimal(checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid"
+                   + (check.excluded > 0 ? ", \(NumberText.grouped(check.excluded)) excluded (--exclude)" : "") + ".")
+        if let file = check.rejectedFile, check.invalid > 0 {
+            ctx.notice("Invalid rows written to \(file.path) with a reason column: fix them there and send that file.")
+        }
+        return (plan, client, check, exclude, notices)
     }
 
     /// Rows that make another message than the unfinished run recorded for them (the same file
@@ -211,10 +227,11 @@ package struct BulkRun: Sendable {
                 if previous.command == command { earlier = previous.states }
             }
         }
-        let (_, _, check) = try await checkEveryRow(input, earlier: earlier, settings: settings)
+        let (_, _, check, exclude, _) = try await checkEveryRow(input, earlier: earlier, settings: settings)
         refusal = refusal ?? Self.changedSinceEarlier(check, journal: journalURL)
-        let summary: JSONValue = ["rows": .int(check.rows), "valid": .int(check.valid), "invalid": .int(check.invalid),
+        var summary: JSONValue = ["rows": .int(check.rows), "valid": .int(check.valid), "invalid": .int(check.invalid),
                                   "to_send": .int(check.toSend), "in_journal": .int(check.earlierSkips), "journal": .string(journalURL.path)]
+        if exclude != nil { summary.set("excluded", .int(check.excluded)) }
         ctx.notice("Dry run: nothing was sent.")
         if check.earlierSkips > 0 {
             ctx.notice("The journal \(journalURL.path) already holds \(NumberText.grouped(check.earlierSkips)) of these rows.")
@@ -229,30 +246,25 @@ package struct BulkRun: Sendable {
     // MARK: Pass 1
 
     struct Check {
-        var rows = 0, valid = 0, invalid = 0, toSend = 0, earlierSkips = 0
+        var rows = 0, valid = 0, invalid = 0, toSend = 0, earlierSkips = 0, excluded = 0
         /// Rows whose message differs from what the journal recorded for their line.
         var changed = 0
         /// The fingerprint of every valid row: the send pass sends only rows found here.
         var checked = Set<UInt64>()
         /// The lines of the invalid rows, reported here and skipped quietly by the send pass.
         var invalidLines = Set<Int>()
+        var phoneColumn: String?
+        var rejectedFile: RejectedFile?
     }
 
-    func validate(_ input: Input, plan: BulkPlan, earlier: [Int: Journal.Entry]) throws(OctopodsError) -> Check {
-        let reader = try input.reader()
-        if reader.format == .csv {
-            let unknown = reader.columns.filter { !plan.knows($0) }
-            if !unknown.isEmpty {
-                let shown = unknown.prefix(5).map { "'\(String($0.prefix(40)))'" }.joined(separator: ", ")
-                    + (unknown.count > 5 ? " and \(unknown.count - 5) more" : "")
-                throw .invalidInput("\(input.name): unknown column\(unknown.count == 1 ? "" : "s") \(shown)",
-                                    hint: "Columns are phone, name, 1, 2, … (body), header.1, footer.1, button.1, header_url, and body for SMS.")
-            }
-            if !reader.columns.contains("phone") {
-                throw .invalidInput("\(input.name): the header has no 'phone' column")
-            }
-        }
+    func validate(_ input: Input, plan: BulkPlan, earlier: [Int: Journal.Entry], exclude: ExcludeList? = nil) throws(OctopodsError) -> Check {
+        let reader = try input.reader(delimiter: options.delimiter)
         var check = Check()
+        check.phoneColumn = try checkHeader(reader, plan: plan, name: input.name)
+        if let phone = check.phoneColumn { reader.copyColumn(phone, to: "phone") }
+        if let path = options.rejected {
+            check.rejectedFile = try RejectedFile(path: path, format: reader.format, columns: reader.columns, dialect: reader.dialect)
+        }
         // Sized once from an estimate: letting the set double as it fills costs its old and
         // new tables at once (24 MB at a million rows), a third of the memory budget.
         check.checked.reserveCapacity(Self.estimatedRows(input))
@@ -260,7 +272,11 @@ package struct BulkRun: Sendable {
             check.rows += 1
             do {
                 if let problem = row.problem { throw OctopodsError.invalidInput(problem) }
-                let (_, body) = try plan.prepare(row)
+                let (phone, body) = try plan.prepare(row)
+                if let exclude, exclude.contains(phone) {
+                    check.excluded += 1
+                    continue
+                }
                 let fingerprint = body.fingerprint()
                 guard check.checked.insert(fingerprint).inserted else {
                     throw OctopodsError.invalidInput("the same phone and content as an earlier row (a duplicate)")
@@ -280,7 +296,9 @@ package struct BulkRun: Sendable {
             } catch let error as OctopodsError {
                 check.invalid += 1
                 check.invalidLines.insert(row.line)
-                ctx.stderr.write("line \(row.line): \(Self.describe(error))\n")
+                let reason = Self.describe(error)
+                ctx.stderr.write("line \(row.line): \(reason)\n")
+                check.rejectedFile?.write(row, reason: reason)
             } catch {
                 check.invalid += 1
                 check.invalidLines.insert(row.line)
@@ -357,6 +375,7 @@ package struct BulkRun: Sendable {
                     entry.error = report.message
                     line.set("status", "rejected")
                     tally.add { $0.rejected += 1 }
+                    tally.rejectedRow(row, reason: RejectedFile.reason(report))
                 case .notSent, .interrupted(requestInFlight: false):
                     // Every later row would fail the same way: stop, resume when fixed.
                     entry.state = .notSent
@@ -407,163 +426,12 @@ package struct BulkRun: Sendable {
             pending = next
             if pending.isEmpty { break }
             guard let pause = schedule.nextPause(now: ctx.now()) else {
-                ctx.stderr.write("error: \(pending.count) messages had no final status before the --timeout deadline\n")
+                ctx.stderr.write("error: \(NumberText.counted(pending.count, "message")) had no final status before the --timeout deadline\n")
                 return .unconfirmed
             }
             try? await ctx.sleep(pause)
         }
         if ctx.isInterrupted() { return .interrupted }
         return failed ? .rejected : .success
-    }
-}
-
-/// One JSON object per line on stdout; each line is written whole.
-final class OutputLines: Sendable {
-    let sink: any TextSink
-    let lock = Mutex(())
-    init(_ sink: any TextSink) { self.sink = sink }
-    func write(_ json: JSONValue) {
-        let text = json.serialized() + "\n"
-        lock.withLock { _ in sink.write(text) }
-    }
-}
-
-/// The rows of the send pass, handed out one at a time to the workers: re-read from the input
-/// (nothing is kept in memory but the checked rows' fingerprints), only the bytes the check
-/// read, and only rows the check passed — at most `limit` of them; rows finished by earlier runs
-/// are skipped (and reported).
-actor RowQueue {
-    let input: BulkRun.Input
-    let reader: RowReader
-    let plan: BulkPlan
-    let earlier: [Int: Journal.Entry]
-    /// Fingerprints of the rows the check passed; each leaves the set when its row is taken, so a
-    /// duplicate (or a row that changed after the check) is never sent.
-    var checked: Set<UInt64>
-    let invalidLines: Set<Int>
-    /// Rows still to hand out: what the check counted (and --max-messages allows).
-    var remaining: Int
-    let resendUnknown: Bool
-    let output: OutputLines
-    let tally: BulkRun.Tally
-
-    init(input: BulkRun.Input, plan: BulkPlan, earlier: [Int: Journal.Entry], checked: Set<UInt64>, invalidLines: Set<Int>,
-         limit: Int, resendUnknown: Bool, output: OutputLines, tally: BulkRun.Tally) throws(OctopodsError) {
-        self.input = input
-        reader = try input.reader()
-        self.plan = plan; self.earlier = earlier; self.checked = checked; self.invalidLines = invalidLines
-        remaining = limit
-        self.resendUnknown = resendUnknown; self.output = output; self.tally = tally
-    }
-
-    /// A row that is not what the check passed (the file was changed in place meanwhile): reported, not sent.
-    private func notChecked(_ row: InputRow, phone: String?, _ why: String) {
-        var line: JSONValue = ["line": .int(row.line)]
-        if let phone { line.set("phone", .string(phone)) }
-        line.set("status", "not_sent")
-        line.set("error", .string(why))
-        output.write(line)
-        tally.add { $0.skipped += 1 }
-    }
-
-    func next() -> BulkRun.Prepared? {
-        while true {
-            let row: InputRow?
-            do { row = try reader.next() } catch { return nil }
-            guard let row else { return nil }
-            if invalidLines.contains(row.line) { continue }  // listed by the check
-            guard row.problem == nil, let (phone, body) = try? plan.prepare(row) else {
-                notChecked(row, phone: nil, "the row changed after the check and is no longer valid; not sent")
-                continue
-            }
-            let fingerprint = body.fingerprint()
-            guard checked.remove(fingerprint) != nil else {
-                notChecked(row, phone: phone, "the row changed after the check; not sent (run again to check and send it)")
-                continue
-            }
-            let hash = String(fingerprint, radix: 16)
-            if let entry = earlier[row.line] {
-                var line: JSONValue = ["line": .int(row.line), "phone": .string(phone)]
-                if entry.hash != hash {
-                    line.set("status", "changed")
-                    line.set("error", "the row changed since an earlier run recorded it; not sent (--new-run sends the file as it is now)")
-                    output.write(line)
-                    tally.add { $0.skipped += 1 }
-                    continue
-                }
-                switch entry.state {
-                case .accepted:
-                    line.set("status", "accepted")
-                    if let id = entry.messageID { line.set("message_id", .string(id)) }
-                    line.set("note", "sent by an earlier run")
-                    output.write(line)
-                    tally.add { $0.skipped += 1 }
-                    continue
-                case .rejected:
-                    line.set("status", "rejected")
-                    line.set("error", .string(entry.error ?? "rejected in an earlier run"))
-                    output.write(line)
-                    tally.add { $0.skipped += 1 }
-                    continue
-                case .sending, .unknown:
-                    if !resendUnknown {
-                        line.set("status", "unknown")
-                        line.set("error", "an earlier run sent this row and recorded no answer; not resent (check, then use --resend-unknown)")
-                        output.write(line)
-                        tally.add { $0.skipped += 1; $0.earlierUnknown += 1 }
-                        continue
-                    }
-                case .notSent:
-                    break
-                }
-            }
-            guard remaining > 0 else {
-                notChecked(row, phone: phone, "more rows to send than were checked (the file changed after the check); not sent")
-                continue
-            }
-            remaining -= 1
-            return BulkRun.Prepared(line: row.line, phone: phone, body: body, hash: hash)
-        }
-    }
-}
-
-/// A progress line on stderr, only when it is a terminal: done / failed / rate / ETA.
-final class Progress: Sendable {
-    let ctx: Context
-    let total: Int
-    let tally: BulkRun.Tally
-    let enabled: Bool
-    let started: Date
-    let last = Mutex<Date?>(nil)
-
-    init(ctx: Context, total: Int, tally: BulkRun.Tally) {
-        self.ctx = ctx; self.total = total; self.tally = tally
-        enabled = ctx.stderrIsTTY && !ctx.globals.quiet
-        started = ctx.now()
-    }
-
-    func update() {
-        guard enabled else { return }
-        let now = ctx.now()
-        let due = last.withLock { previous -> Bool in
-            if let previous, now.timeIntervalSince(previous) < 0.1 { return false }
-            previous = now
-            return true
-        }
-        guard due else { return }
-        let c = tally.snapshot
-        let done = c.accepted + c.rejected + c.unknown
-        let elapsed = max(0.001, now.timeIntervalSince(started))
-        let rate = Double(done) / elapsed
-        let eta = rate > 0 ? DurationText.format(seconds: (Double(total - done) / rate).rounded()) : "?"
-        let width = 24
-        let filled = total > 0 ? min(width, width * done / total) : width
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        ctx.stderr.write("\r\u{1B}[K\(bar) \(done)/\(total)  ok \(c.accepted)  failed \(c.rejected + c.unknown)  "
-                         + NumberText.decimal(rate) + "/s" + "  ETA \(eta)")
-    }
-
-    func finish() {
-        if enabled { ctx.stderr.write("\r\u{1B}[K") }
     }
 }

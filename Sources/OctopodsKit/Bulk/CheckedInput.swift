@@ -33,11 +33,14 @@ extension BulkRun {
         deinit { close(fd) }
 
         /// A reader from the start of the input, of the checked bytes only.
-        func reader() throws(OctopodsError) -> RowReader {
+        /// A reader from the start of the checked bytes; `phoneColumn` is also read as `phone`.
+        func reader(delimiter: UInt8?, phoneColumn: String? = nil) throws(OctopodsError) -> RowReader {
             guard lseek(fd, 0, SEEK_SET) == 0 else {
                 throw .failed("cannot read \(name) again: \(String(cString: strerror(errno)))")
             }
-            return try RowReader(fileDescriptor: fd, name: name, format: format, byteLimit: identity.size)
+            let reader = try RowReader(fileDescriptor: fd, name: name, format: format, delimiter: delimiter, byteLimit: identity.size)
+            if let phoneColumn { reader.copyColumn(phoneColumn, to: "phone") }
+            return reader
         }
     }
 

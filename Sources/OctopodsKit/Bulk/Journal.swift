@@ -352,7 +352,7 @@ package actor Journal {
             if finish.unknown > 0 { counts += ", \(NumberText.grouped(finish.unknown)) unknown" }
             var hint = "To send it again, add --new-run (the old journal is kept, renamed with its time)."
             if previous.unanswered > 0 {
-                hint += " To resend only the \(NumberText.grouped(previous.unanswered)) rows with no recorded answer, add --resend-unknown (they may be delivered twice)."
+                hint += " To resend only the \(NumberText.counted(previous.unanswered, "row")) with no recorded answer, add --resend-unknown (they may be delivered twice)."
             }
             let when = finish.at.map { " at \(JournalTime.display($0))" } ?? ""
             throw .invalidInput("\(name) was sent already: the run in the journal \(path) finished\(when) (\(counts)); nothing was sent",

@@ -40,9 +40,10 @@ package struct InputRow: Sendable, Equatable {
 /// whatever the file size. The whole file is never read at once and past records are never kept; a single record is
 /// limited to 1 MiB (a longer one is reported as a problem and skipped to its end).
 ///
-/// CSV follows RFC 4180: `,` between fields; CRLF, LF or a lone CR between records; a field starting with `"` is quoted
-/// (`""` inside it is one `"`, and it may hold commas and line breaks); a UTF-8 byte-order mark at the start is skipped;
-/// blank lines are skipped. The first non-blank record is the header. A `"` inside an unquoted field is kept as text.
+/// CSV follows RFC 4180 with the dialects spreadsheets write (docs/csv-dialects.md): one delimiter between fields,
+/// `,` `;` TAB or `|`, sniffed from the header line unless given; CRLF, LF or a lone CR between records; a field
+/// starting with `"` is quoted (`""` inside it is one `"`, and it may hold delimiters and line breaks); a UTF-8
+/// byte-order mark at the start is skipped, a UTF-16 or UTF-32 file is refused with an error; blank lines are skipped. The first non-blank record is the header. A `"` inside an unquoted field is kept as text.
 /// NDJSON: one JSON object per line (LF, CRLF or CR), values strings, numbers, booleans or null; blank lines skipped.
 ///
 /// Not `Sendable`: one consumer reads it. Create it where it is read, or hand a fresh one over with `sending`.
@@ -54,21 +55,31 @@ package final class RowReader {
     package let format: InputFormat
     /// CSV: the header's column names in order (trimmed); NDJSON: empty.
     package private(set) var columns: [String]
+    /// The dialect the file is written in, for writing rows back the way they came (`--rejected`).
+    package let dialect: CSVDialect
     private var parser: RowParser
+
+    /// Stores the values of column (CSV) or key (NDJSON) `name` under `key` too: the phone column, whatever its header
+    /// says, is also `phone`. A CSV column already named `key` is then stored as `key (column N)`.
+    package func copyColumn(_ name: String, to key: String) {
+        guard name != key else { return }
+        parser.copyColumn(name, to: key)
+    }
 
     /// `format`: nil picks by extension (.csv; .ndjson/.jsonl/.json) and otherwise by sniffing the first non-blank byte
     /// (`{` → ndjson, anything else → csv). Throws `OctopodsError.invalidInput`, naming the file, when the file cannot
     /// be opened or is a directory, or when a CSV has no header row, or a header with an empty or duplicated name.
-    package convenience init(url: URL, format: InputFormat? = nil) throws(OctopodsError) {
-        try self.init(url: url, format: format, chunkSize: Self.defaultChunkSize)
+    package convenience init(url: URL, format: InputFormat? = nil, delimiter: UInt8? = nil) throws(OctopodsError) {
+        try self.init(url: url, format: format, delimiter: delimiter, chunkSize: Self.defaultChunkSize)
     }
 
     /// Reads from an open descriptor (stdin for `-`), which stays open: the caller owns it. `name` is used in messages.
     /// `format`: nil sniffs the first non-blank byte (`{` → ndjson, anything else → csv). `byteLimit`: read no more
     /// than this many bytes (a bulk run reads exactly the bytes it checked, even if the file grows meanwhile).
-    package convenience init(fileDescriptor: Int32, name: String, format: InputFormat? = nil, byteLimit: Int? = nil) throws(OctopodsError) {
-        try self.init(fileDescriptor: fileDescriptor, name: name, format: format, chunkSize: Self.defaultChunkSize,
-                      byteLimit: byteLimit)
+    package convenience init(fileDescriptor: Int32, name: String, format: InputFormat? = nil, delimiter: UInt8? = nil,
+                             byteLimit: Int? = nil) throws(OctopodsError) {
+        try self.init(fileDescriptor: fileDescriptor, name: name, format: format, delimiter: delimiter,
+                      chunkSize: Self.defaultChunkSize, byteLimit: byteLimit)
     }
 
     /// The next record, nil at the end. Throws only for what ends reading altogether: an I/O error (`.failed`), or a
@@ -79,7 +90,7 @@ package final class RowReader {
 
     // MARK: Internal initialisers (tests choose the chunk size and the record limit)
 
-    convenience init(url: URL, format: InputFormat?, chunkSize: Int,
+    convenience init(url: URL, format: InputFormat?, delimiter: UInt8? = nil, chunkSize: Int,
                      maxRecordBytes: Int = RowReader.defaultMaxRecordBytes) throws(OctopodsError) {
         let name = url.isFileURL ? url.relativePath : url.absoluteString
         let fd = url.withUnsafeFileSystemRepresentation { path in
@@ -96,28 +107,30 @@ package final class RowReader {
         }
         let chosen = format ?? Self.format(forExtension: url.pathExtension)
         let parser = try RowParser(descriptor: fd, ownsDescriptor: true, bytes: [], name: name, format: chosen,
-                                   chunkSize: chunkSize, maxRecordBytes: maxRecordBytes)
+                                   delimiter: delimiter, chunkSize: chunkSize, maxRecordBytes: maxRecordBytes)
         self.init(parser: parser)
     }
 
-    convenience init(fileDescriptor: Int32, name: String, format: InputFormat?, chunkSize: Int,
+    convenience init(fileDescriptor: Int32, name: String, format: InputFormat?, delimiter: UInt8? = nil, chunkSize: Int,
                      maxRecordBytes: Int = RowReader.defaultMaxRecordBytes, byteLimit: Int? = nil) throws(OctopodsError) {
         let parser = try RowParser(descriptor: fileDescriptor, ownsDescriptor: false, bytes: [], name: name, format: format,
-                                   chunkSize: chunkSize, maxRecordBytes: maxRecordBytes, byteLimit: byteLimit)
+                                   delimiter: delimiter, chunkSize: chunkSize, maxRecordBytes: maxRecordBytes, byteLimit: byteLimit)
         self.init(parser: parser)
     }
 
     /// Reads from memory, served `chunkSize` bytes at a time as a file would be.
-    package convenience init(bytes: [UInt8], name: String = "input", format: InputFormat?, chunkSize: Int = RowReader.defaultChunkSize,
-                     maxRecordBytes: Int = RowReader.defaultMaxRecordBytes) throws(OctopodsError) {
+    package convenience init(bytes: [UInt8], name: String = "input", format: InputFormat?, delimiter: UInt8? = nil,
+                             chunkSize: Int = RowReader.defaultChunkSize,
+                             maxRecordBytes: Int = RowReader.defaultMaxRecordBytes) throws(OctopodsError) {
         let parser = try RowParser(descriptor: -1, ownsDescriptor: false, bytes: bytes, name: name, format: format,
-                                   chunkSize: chunkSize, maxRecordBytes: maxRecordBytes)
+                                   delimiter: delimiter, chunkSize: chunkSize, maxRecordBytes: maxRecordBytes)
         self.init(parser: parser)
     }
 
     private init(parser: consuming RowParser) {
         format = parser.format
         columns = parser.columns
+        dialect = parser.dialect
         self.parser = parser
     }
 
@@ -134,7 +147,6 @@ package final class RowReader {
 
 private let lf: UInt8 = 0x0A
 private let cr: UInt8 = 0x0D
-private let comma: UInt8 = 0x2C
 private let quote: UInt8 = 0x22
 
 private enum CSVState {
@@ -146,6 +158,15 @@ private enum CSVState {
 private struct RowParser: ~Copyable {
     private(set) var format: InputFormat
     private(set) var columns: [String] = []
+    /// The key each column's value is stored under (the header's names, unless one is renamed by `copyColumn`).
+    private var keys: [String] = []
+    /// `copyColumn`: CSV, the column whose value is stored twice; NDJSON, the key.
+    private var copyIndex = -1
+    private var copyName: String?
+    private var copyKey = ""
+    private(set) var dialect = CSVDialect()
+    /// The field delimiter (`dialect.delimiter`), read in the hot loop.
+    private var delimiter: UInt8 = 0x2C
     private let name: String
     private let chunkSize: Int
     private let maxRecordBytes: Int
@@ -182,7 +203,7 @@ private struct RowParser: ~Copyable {
     private var headerValues: [String] = []
     private var fields: [String: String] = [:]
 
-    init(descriptor: Int32, ownsDescriptor: Bool, bytes: [UInt8], name: String, format: InputFormat?,
+    init(descriptor: Int32, ownsDescriptor: Bool, bytes: [UInt8], name: String, format: InputFormat?, delimiter: UInt8?,
          chunkSize: Int, maxRecordBytes: Int, byteLimit: Int? = nil) throws(OctopodsError) {
         fd = descriptor
         self.ownsDescriptor = ownsDescriptor
@@ -197,24 +218,40 @@ private struct RowParser: ~Copyable {
         self.format = .csv  // replaced below, once the first bytes are known
         scratch.reserveCapacity(256)
 
-        // Read ahead enough to see a byte-order mark and, when sniffing, the first non-blank byte (within 64 KiB).
+        // Read ahead enough to see a byte-order mark, the first non-blank byte (the format) and, for a CSV, the
+        // whole first line (the delimiter), within 64 KiB.
         while !eof {
-            let bom = pending.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-            if pending.count >= 3, format != nil || pending.count >= RowReader.defaultChunkSize
-                || pending.dropFirst(bom).contains(where: { !Self.isBlank($0) }) {
-                break
-            }
+            if pending.count >= RowReader.defaultChunkSize { break }
+            if pending.count >= 4, CSVDialect.firstLine(pending, csv: format != .ndjson) != nil { break }
             let n = try readDescriptor()
             if n == 0 { eof = true } else { pending.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<n])) }
         }
-        if pending.starts(with: [0xEF, 0xBB, 0xBF]) { pendingOffset = 3 }
+        if let encoding = CSVDialect.foreignEncoding(pending) {
+            throw .invalidInput("\(name), line 1: the file is \(encoding) text, not UTF-8",
+                                hint: "Save it as UTF-8 (in Excel: CSV UTF-8; in LibreOffice: Unicode (UTF-8)).")
+        }
+        if pending.starts(with: [0xEF, 0xBB, 0xBF]) { pendingOffset = 3; dialect.byteOrderMark = true }
         if let format {
             self.format = format
         } else {
             let first = pending.dropFirst(pendingOffset).first { !Self.isBlank($0) }
             self.format = first == UInt8(ascii: "{") ? .ndjson : .csv
         }
-        if self.format == .csv { try readHeader() }
+        if self.format == .csv {
+            var named: UInt8?
+            if let sep = CSVDialect.separatorLine(pending[pendingOffset...]) {
+                // Excel's `sep=;` line: it names the delimiter; the header is the next line.
+                named = sep.delimiter
+                pendingOffset += sep.length
+                line = 2
+                dialect.separatorLine = true
+            }
+            let header = CSVDialect.firstLine(pending[pendingOffset...], csv: true)
+            dialect.delimiter = delimiter ?? named ?? CSVDialect.sniff(header?.line ?? pending[pendingOffset...])
+            dialect.lineBreak = header?.crlf == true ? "\r\n" : "\n"
+            self.delimiter = dialect.delimiter
+            try readHeader()
+        }
     }
 
     deinit {
@@ -224,6 +261,14 @@ private struct RowParser: ~Copyable {
 
     private static func isBlank(_ b: UInt8) -> Bool {
         b == 0x20 || b == 0x09 || b == lf || b == cr
+    }
+
+    mutating func copyColumn(_ name: String, to key: String) {
+        copyKey = key
+        if format == .ndjson { copyName = name; return }
+        guard let index = columns.firstIndex(of: name) else { return }
+        copyIndex = index
+        for i in keys.indices where keys[i] == key { keys[i] = "\(key) (column \(i + 1))" }
     }
 
     mutating func next() throws(OctopodsError) -> InputRow? {
@@ -372,6 +417,7 @@ private struct RowParser: ~Copyable {
         }
         headerValues = []
         columns = names
+        keys = names
     }
 
     private func columnName(_ k: Int) -> String {
@@ -387,9 +433,9 @@ private struct RowParser: ~Copyable {
             let has = "has \(fieldIndex) \(fieldIndex == 1 ? "field" : "fields"); the header has \(columns.count)"
             if fieldIndex < columns.count {
                 let missing = columns[fieldIndex...].map { "\"\($0)\"" }.joined(separator: ", ")
-                return "\(has) (no value for \(missing); an empty value still needs its comma)"
+                return "\(has) (no value for \(missing); an empty value still needs its \(dialect.delimiterName))"
             }
-            return "\(has) (a value containing a comma must be in double quotes)"
+            return "\(has) (a value containing a \(dialect.delimiterName) must be in double quotes)"
         }
         if let k = badUTF8Field { return "\(columnName(k)) is not valid UTF-8 text (save the file as UTF-8)" }
         return nil
@@ -408,9 +454,10 @@ private struct RowParser: ~Copyable {
                 if badUTF8Field == nil { badUTF8Field = fieldIndex }
                 headerValues.append("")
             }
-        } else if fieldIndex < columns.count {
+        } else if fieldIndex < keys.count {
             if let value = text(from, to) {
-                fields[columns[fieldIndex]] = value
+                fields[keys[fieldIndex]] = value
+                if fieldIndex == copyIndex { fields[copyKey] = value }
             } else if badUTF8Field == nil {
                 badUTF8Field = fieldIndex
             }
@@ -466,16 +513,17 @@ private struct RowParser: ~Copyable {
                 }
             case .unquoted:
                 var p = pos
+                let delimiter = self.delimiter
                 while p < end {
                     let c = buf[p]
-                    if c == comma || c == lf || c == cr { break }
+                    if c == delimiter || c == lf || c == cr { break }
                     p += 1
                 }
                 if p == end { pos = p; continue }
                 let c = buf[p]
                 finishField(segStart, p)
                 pos = p + 1
-                if c == comma { state = .fieldStart; continue }
+                if c == delimiter { state = .fieldStart; continue }
                 endLine(c)
                 return true
             case .quoted:
@@ -510,7 +558,7 @@ private struct RowParser: ~Copyable {
                     segStart = pos
                     pos += 1
                     state = .quoted
-                } else if c == comma {
+                } else if c == delimiter {
                     finishField(pos, pos)
                     pos += 1
                     state = .fieldStart
@@ -597,6 +645,7 @@ private struct RowParser: ~Copyable {
             }
             if fields.updateValue(text, forKey: key) != nil { return row("key \"\(key)\" appears twice") }
         }
+        if let copyName, let value = fields[copyName] { fields[copyKey] = value }
         return row(nil)
     }
 }

@@ -134,9 +134,9 @@ package struct History: Command {
             let done = !dryRun && counts.removed > 0
             let kept = "\(NumberText.grouped(counts.kept)) kept in \(url.path)."
             if done {
-                ctx.notice("Removed \(NumberText.grouped(counts.removed)) records older than \(shown); " + kept)
+                ctx.notice("Removed \(NumberText.counted(counts.removed, "record")) older than \(shown); " + kept)
             } else {
-                ctx.notice("\(counts.removed == 0 ? "Nothing to remove" : "Would remove \(NumberText.grouped(counts.removed)) records")"
+                ctx.notice("\(counts.removed == 0 ? "Nothing to remove" : "Would remove \(NumberText.counted(counts.removed, "record"))")"
                            + " older than \(shown); " + kept)
             }
             return CommandOutput(json: ["file": .string(url.path), "before": .string(LedgerTime.format(before)), "dry_run": .bool(!done),
@@ -147,7 +147,7 @@ package struct History: Command {
         let counted = try Ledger.prune(url, before: before, dryRun: true)
         if dryRun || counted.removed == 0 { return result(counted) }
         guard ctx.stdinIsTTY else {
-            throw .usage(UsageError("'history prune' deletes \(NumberText.grouped(counted.removed)) records; pass --yes to confirm when not at a terminal",
+            throw .usage(UsageError("'history prune' deletes \(NumberText.counted(counted.removed, "record")); pass --yes to confirm when not at a terminal",
                                     path: ["history"]))
         }
         guard ctx.confirm("Delete \(NumberText.grouped(counted.removed)) history records older than \(shown)?") else {

@@ -77,21 +77,29 @@ package enum SMS {
             var message = text
             if let file { message = try Self.read(file, ctx: ctx) }
             if bulk.isBulk {
-                let send = self, fallback = message
-                let plan = BulkPlan(
+                let send = self
+                let fallback = try message.map { text throws(OctopodsError) in
+                    try CellTemplate.parse(text, field: self.text == nil ? "--body-file" : "--body")
+                }
+                var plan = BulkPlan(
                     statusChannel: .sms,
                     knows: { ["phone", "name", "body"].contains($0) },
                     endpoint: { API.sendSMS(body: $0) },
                     prepare: { row throws(OctopodsError) in
                         let phone = try BulkColumns.phone(row)
                         let column = BulkColumns.value(row, "body")
-                        guard let text = column ?? fallback else {
+                        let text: String
+                        if let column { text = column } else if let fallback { text = try fallback.render(row) } else {
                             throw .invalidInput("no body: give a body column or --body")
                         }
-                        _ = try SMSText.validate(text, field: column == nil ? "--body" : "column 'body'")
+                        _ = try SMSText.validate(text, field: column == nil ? fallback?.field ?? "--body" : "column 'body'")
                         return (phone, send.body(to: phone, text: text, name: BulkColumns.value(row, "name") ?? send.name))
                     })
-                return try await BulkRun(ctx: ctx, command: "sms send", options: bulk, send: options) { _ in plan }.run()
+                plan.references = fallback.map { t in t.columns.map { ColumnReference(column: $0, field: t.field) } } ?? []
+                plan.describe = "an SMS"
+                plan.channel = .sms
+                let finished = plan
+                return try await BulkRun(ctx: ctx, command: "sms send", options: bulk, send: options) { _ in finished }.run()
             }
             let to = self.to ?? "", text = message ?? ""
             let analysis = try SMSText.validate(text, field: self.text == nil ? "--body-file" : "--body")

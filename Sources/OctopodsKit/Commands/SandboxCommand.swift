@@ -91,7 +91,7 @@ package struct SandboxCommand: Command {
         lines.append("")
         lines.append("State: \(options.stateFile?.path ?? "memory only")" + (options.logFile.map { "  Log: \($0.path)" } ?? ""))
         if let rate = options.rateLimit {
-            lines.append("Rate limit: \(rate.count) requests per \(DurationText.format(seconds: rate.window)) per key, then \(DurationText.format(seconds: options.cooldown)) of 429s.")
+            lines.append("Rate limit: \(NumberText.counted(rate.count, "request")) per \(DurationText.format(seconds: rate.window)) per key, then \(DurationText.format(seconds: options.cooldown)) of 429s.")
         } else {
             lines.append("Rate limit: off.")
         }

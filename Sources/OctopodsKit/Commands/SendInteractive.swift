@@ -123,7 +123,7 @@ extension Send {
             }
             if bulk.isBulk {
                 let send = self, message = payload
-                let plan = BulkPlan(
+                var plan = BulkPlan(
                     statusChannel: .whatsapp,
                     knows: { $0 == "phone" || $0 == "name" },  // name: documented for every send; unused here
                     endpoint: { API.sendInteractive(body: $0) },
@@ -131,7 +131,9 @@ extension Send {
                         let phone = try BulkColumns.phone(row)
                         return (phone, send.body(to: phone, payload: message))
                     })
-                return try await BulkRun(ctx: ctx, command: "send interactive", options: bulk, send: options) { _ in plan }.run()
+                plan.describe = "an interactive message"
+                let finished = plan
+                return try await BulkRun(ctx: ctx, command: "send interactive", options: bulk, send: options) { _ in finished }.run()
             }
             let to = self.to ?? ""
             let plan = SendPlan(endpoint: API.sendInteractive(body: body(to: to, payload: payload)), statusChannel: .whatsapp,

@@ -108,12 +108,17 @@ struct TemplateSend: Sendable {
             throw .usage(UsageError("--variables cannot be combined with --from: give per-row variables as columns 1, 2, header.1, …",
                                     path: arguments.path))
         }
-        let defaults = try TemplateVariables.parse(arguments, ctx: ctx)
+        let defaults = try VariableTemplates(try TemplateVariables.parse(arguments, ctx: ctx))
         let template = try await self.template(ctx, client: client)
         let needs = template?.requirements
         let send = self
         let channel = self.channel, mediaColumn = self.mediaColumn
-        return BulkPlan(
+        var describe = "template \(templateID)"
+        if let template {
+            describe += " \"\(TerminalText.sanitize(String(template.name.prefix(60))))\""
+            if let language = template.language { describe += " (\(TerminalText.sanitize(language)))" }
+        }
+        var plan = BulkPlan(
             statusChannel: channel == .vbm ? nil : .whatsapp,
             knows: { column in
                 if ["phone", "name", mediaColumn].contains(column) { return true }
@@ -123,7 +128,7 @@ struct TemplateSend: Sendable {
             endpoint: { API.sendTemplate(channel: channel, templateID: send.templateID, body: $0) },
             prepare: { row throws(OctopodsError) in
                 let phone = try BulkColumns.phone(row)
-                let variables = try defaults.merging(row)
+                let variables = try defaults.resolve(row)
                 let media = BulkColumns.value(row, mediaColumn) ?? send.mediaURL
                 if let media { try URLCheck.checkMedia(media, field: "column '\(mediaColumn)'") }
                 if let template {
@@ -132,6 +137,10 @@ struct TemplateSend: Sendable {
                 return (phone, send.body(to: phone, variables: variables, needs: needs, mediaURL: media,
                                          name: BulkColumns.value(row, "name") ?? send.name))
             })
+        plan.references = defaults.references
+        plan.describe = describe
+        plan.channel = channel
+        return plan
     }
 }
 
@@ -143,17 +152,24 @@ package enum Send {
         Every send is checked before it leaves (phone, template, variables, media, limits); --dry-run shows the exact \
         request, and --wait follows the message until it is delivered or fails.
 
-        BULK SENDS: --from FILE (any send command) reads recipients from a CSV with a header row (columns: phone, \
-        name, 1, 2, … for body variables, header.1, footer.1, button.1, header_url, and body for SMS) or NDJSON with \
-        the same keys; - reads stdin. Every row is checked before anything is sent, and every bad row is listed with \
-        its line number (--dry-run stops there; --skip-invalid sends the valid ones). Requests are paced to at most \
-        --rate (default 55/10s, the API's limit) with --concurrency in flight. Each row's state goes to a journal \
-        (one per input file and command under $XDG_STATE_HOME/octopods/journals/, or --journal) before its request \
-        leaves and after its answer; one run at a time holds it. Run the same command again to resume an unfinished \
-        run; rows sent with no recorded answer are reported as unknown and not resent without --resend-unknown. A \
-        file whose run finished is not sent again (exit 2) unless --new-run; a file that changed after its run \
-        finished is a new run; one that changed mid-run is refused. Ctrl-C lets in-flight requests finish, writes \
-        the journal and exits 130. Each row's outcome is one JSON line on stdout; a summary goes to stderr.
+        BULK SENDS: --from FILE (any send command) reads recipients from a CSV with a header row, as spreadsheets \
+        export it (comma, semicolon, tab or | between fields, found from the header; a UTF-8 byte-order mark and CRLF \
+        are fine), or NDJSON; - reads stdin. The phone column is the one named phone, phone number, mobile, msisdn, \
+        to, number or whatsapp (any case), or --phone-column NAME. Flag values take any column's value with \
+        {Column Name}: --var 1={First Name} --var 2="Order {Order} ships today" ({{ is a literal brace); columns \
+        named 1, 2, … or body_1, header_1, footer_1, button_1, header_url (see 'octopods templates csv ID') map by \
+        themselves, and name and body (SMS) are read too. Every row is checked before anything is sent, and every bad \
+        row is listed with its line number (--dry-run stops there; --skip-invalid sends the valid ones; --rejected \
+        FILE writes them, in the input's format with a reason column, to fix and send again). --exclude FILE skips \
+        opted-out numbers. Requests are paced to at most --rate (default 55/10s, the API's limit) with --concurrency \
+        in flight. Each row's state goes to a journal (one per input file and command under \
+        $XDG_STATE_HOME/octopods/journals/, or --journal) before its request leaves and after its answer; one run at \
+        a time holds it. Run the same command again to resume an unfinished run; rows sent with no recorded answer \
+        are reported as unknown and not resent without --resend-unknown. A file whose run finished is not sent again \
+        (exit 2) unless --new-run; a file that changed after its run finished is a new run; one that changed mid-run \
+        is refused. Ctrl-C lets in-flight requests finish, writes the journal and exits 130. At a terminal a progress \
+        line and a summary show the run; piped (or with -o ndjson) each row's outcome is one JSON line on stdout; \
+        -o table prints a table of the rows after the run.
         """)
 
     package struct Template: Command {
@@ -180,6 +196,8 @@ package enum Send {
                         "Send the legacy plain-array form."),
                 Example("octopods send template 1001 --from customers.csv --dry-run",
                         "Check every row of a CSV (columns phone, 1, 2) without sending."),
+                Example("octopods send template 1001 --from export.csv --var 1='{First Name}' --var 2='{Order}' --rejected fix.csv",
+                        "Send a spreadsheet export, taking the variables from its columns; rows not sent go to fix.csv."),
                 Example("octopods send template 1001 --from customers.csv --yes",
                         "Send to every row, paced under the rate limit; run it again to resume after a failure."),
             ],

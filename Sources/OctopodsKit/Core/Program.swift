@@ -34,7 +34,7 @@ package enum Program {
         ])
 
     package static let tree = CommandNode.group(rootSpec, [
-        .group(Templates.spec, [.command(Templates.List.self), .command(Templates.Get.self), .command(Templates.Render.self)]),
+        .group(Templates.spec, [.command(Templates.List.self), .command(Templates.Get.self), .command(Templates.Render.self), .command(Templates.CSV.self)]),
         .group(Send.spec, [.command(Send.Template.self), .command(Send.Interactive.self)]),
         .group(SMS.spec, [.command(SMS.Send.self)]),
         .group(VBM.spec, [.command(VBM.Send.self)]),

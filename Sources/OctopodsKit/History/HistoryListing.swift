@@ -71,7 +71,7 @@ struct HistoryListing {
 
     func report(_ result: HistoryQuery.Result, shown: Int, query: HistoryQuery) {
         if result.unreadable > 0 {
-            ctx.warn("\(NumberText.grouped(result.unreadable)) lines of \(url.path) are not history records and were skipped")
+            ctx.warn("\(NumberText.counted(result.unreadable, "line")) of \(url.path) \(result.unreadable == 1 ? "is not a history record and was" : "are not history records and were") skipped")
         }
         if result.matched > shown {
             ctx.notice("Showing the latest \(NumberText.grouped(shown)) of \(NumberText.grouped(result.matched)) matching sends; --limit 0 shows all.")

@@ -21,7 +21,7 @@ struct HistoryRefresh {
             guard entry.send.messageID != nil, entry.send.outcome == "accepted" else { return }
             if entry.send.channel == .vbm { viber += 1 } else if entry.isFinal { final += 1 } else { pending.append(entry) }
         }
-        if viber > 0 { ctx.notice("Skipping \(NumberText.grouped(viber)) Viber messages: Viber has no status endpoint.") }
+        if viber > 0 { ctx.notice("Skipping \(NumberText.counted(viber, "Viber message")): Viber has no status endpoint.") }
         let headers = ["MESSAGE ID", "CHANNEL", "TO", "SENT", "BEFORE", "STATUS", "DETAIL"]
         guard !pending.isEmpty else {
             let message = "No messages of profile '\(query.profile ?? "")' to refresh: "
@@ -40,7 +40,7 @@ struct HistoryRefresh {
         var items: [JSONValue] = [], rows: [[String]] = []
         var changed = 0, failed = 0
         var code = ExitCode.success
-        ctx.notice("Checking \(NumberText.grouped(pending.count)) messages…")
+        ctx.notice("Checking \(NumberText.counted(pending.count, "message"))…")
         entries: for entry in pending {
             guard let id = entry.send.messageID else { continue }
             var item: JSONValue = ["message_id": .string(id), "channel": .string(entry.send.channel.rawValue),
@@ -71,7 +71,7 @@ struct HistoryRefresh {
                 // Only a refusal about this message (an id the API does not know) lets the others go on;
                 // anything else (network, server, auth, rate limit) would fail them all alike.
                 guard error.disposition == .refused else {
-                    ctx.notice("Stopped after checking \(NumberText.grouped(items.count)) of \(NumberText.grouped(pending.count)) messages; what was learned is recorded.")
+                    ctx.notice("Stopped after checking \(NumberText.grouped(items.count)) of \(NumberText.counted(pending.count, "message")); what was learned is recorded.")
                     throw error
                 }
                 let report = reporter.report(error)
@@ -85,7 +85,7 @@ struct HistoryRefresh {
                          item["status"]?.stringValue ?? "?", detail])
             items.append(item)
         }
-        ctx.notice("Checked \(NumberText.grouped(items.count)) of \(NumberText.grouped(pending.count)) messages: \(NumberText.grouped(changed)) changed"
+        ctx.notice("Checked \(NumberText.grouped(items.count)) of \(NumberText.counted(pending.count, "message")): \(NumberText.grouped(changed)) changed"
                    + (failed > 0 ? ", \(NumberText.grouped(failed)) could not be checked" : "") + ".")
         if code == .interrupted { ctx.stderr.write("Interrupted: what was learned so far is recorded.\n") }
         return CommandOutput(items: items, table: Table(headers: headers, rows: rows, flexibleColumn: 6), exitCode: code)
