@@ -34,16 +34,30 @@ package struct ParsedArguments: Sendable, Equatable {
     package var positionals: [String] = []
     package var helpRequested = false
     package var versionRequested = false
+    /// The long names this command line could carry: its command's options and the global
+    /// ones (the parser fills it in; nil for a value built by hand). Looking up a name that is
+    /// not among them is a typo in the command's code: a debug build stops on it, and a test
+    /// builds every command from every help example.
+    package var declared: Set<String>?
 
-    package init(path: [String] = [], values: [String: [String]] = [:], positionals: [String] = []) {
-        self.path = path; self.values = values; self.positionals = positionals
+    package init(path: [String] = [], values: [String: [String]] = [:], positionals: [String] = [],
+                 declared: Set<String>? = nil) {
+        self.path = path; self.values = values; self.positionals = positionals; self.declared = declared
     }
 
-    package func has(_ long: String) -> Bool { values[long] != nil }
-    package func flag(_ long: String) -> Bool { values[long] != nil }
+    /// Whether `long` is an option of this command line's spec (always true when built by hand).
+    package func isDeclared(_ long: String) -> Bool { declared?.contains(long) ?? true }
+
+    private func checked(_ long: String) -> String {
+        assert(isDeclared(long), "option '--\(long)' is not declared by '\(path.joined(separator: " "))' or the global options")
+        return long
+    }
+
+    package func has(_ long: String) -> Bool { values[checked(long)] != nil }
+    package func flag(_ long: String) -> Bool { values[checked(long)] != nil }
     /// The last value given (a repeated single-value option: the last one wins).
-    package func string(_ long: String) -> String? { values[long]?.last }
-    package func strings(_ long: String) -> [String] { values[long] ?? [] }
+    package func string(_ long: String) -> String? { values[checked(long)]?.last }
+    package func strings(_ long: String) -> [String] { values[checked(long)] ?? [] }
     package func integer(_ long: String) -> Int? { string(long).flatMap { Int($0) } }
     package func seconds(_ long: String) -> Double? { string(long).flatMap { DurationParser.seconds($0) } }
     package func bool(_ long: String) -> Bool? { string(long).map { $0 == "true" } }
@@ -201,6 +215,7 @@ package struct ArgumentParser: Sendable {
             result.positionals.append(token)
         }
 
+        result.declared = Set((spec.options + program.globalOptions).map(\.long))
         if result.helpRequested || result.versionRequested || spec.isGroup { return result }
         try checkPositionals(result, spec)
         for option in spec.options where option.required && result.values[option.long] == nil {

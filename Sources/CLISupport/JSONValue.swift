@@ -297,15 +297,15 @@ package indirect enum JSONValue: Sendable, Equatable {
     /// building its text (a bulk run fingerprints every row). Equal values (with keys in the
     /// same order) have equal fingerprints.
     package func fingerprint() -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hash = FNV1a()
         feed(into: &hash)
-        return hash
+        return hash.value
     }
 
-    private func feed(into hash: inout UInt64) {
-        @inline(__always) func byte(_ b: UInt8) { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+    private func feed(into hash: inout FNV1a) {
+        @inline(__always) func byte(_ b: UInt8) { hash.add(b) }
         // 0xFF never occurs in UTF-8, so it ends a text unambiguously.
-        func text(_ s: String) { for b in s.utf8 { byte(b) }; byte(0xFF) }
+        func text(_ s: String) { hash.add(s); byte(0xFF) }
         switch self {
         case .null: byte(0)
         case .bool(let b): byte(b ? 1 : 2)

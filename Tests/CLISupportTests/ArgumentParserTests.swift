@@ -35,7 +35,9 @@ struct ParseCase: Sendable, CustomTestStringConvertible {
 /// `order`: every option value as `name=value`, in command-line order (flags have none).
 func parsed(_ path: [String], _ values: [String: [String]] = [:], _ positionals: [String] = [],
             order: [String] = []) -> Result<ParsedArguments, UsageError> {
-    var arguments = ParsedArguments(path: path, values: values, positionals: positionals)
+    let spec = testProgram.root.descendant(at: path)
+    let declared = Set(((spec?.options ?? []) + testProgram.globalOptions).map(\.long))
+    var arguments = ParsedArguments(path: path, values: values, positionals: positionals, declared: declared)
     arguments.occurrences = order.map { item in
         let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         return ParsedArguments.Occurrence(parts[0], parts.count > 1 ? parts[1] : "")

@@ -133,6 +133,31 @@ import CLISupport
             #expect(throws: Never.self, "\(example)") { try ArgumentParser(Program.spec).parse(Array(words.dropFirst())) }
         }
     }
+
+    /// Every example in every spec builds its command: the options it reads are declared (an
+    /// undeclared name stops a debug build), and its own checks accept what the help shows.
+    @Test func examplesBuildTheirCommands() throws {
+        var examples: [String] = []
+        func walk(_ spec: CommandSpec) {
+            examples += spec.examples.map(\.command)
+            spec.subcommands.forEach(walk)
+        }
+        walk(Program.spec.root)
+        var built = 0
+        for example in examples {
+            let segment = example.components(separatedBy: " | ").first { $0.hasPrefix("octopods") } ?? example
+            let words = ShellWords.split(segment)
+            guard let arguments = try? ArgumentParser(Program.spec).parse(Array(words.dropFirst())),
+                  !arguments.helpRequested, !arguments.versionRequested else { continue }
+            guard let type = Program.tree.command(at: arguments.path) else {
+                Issue.record("\(example): no command at \(arguments.path)")
+                continue
+            }
+            #expect(throws: Never.self, "\(example)") { _ = try type.init(arguments) }
+            built += 1
+        }
+        #expect(built > 10)
+    }
 }
 
 /// Just enough shell word splitting for our examples: quotes and `$VAR` kept as text.

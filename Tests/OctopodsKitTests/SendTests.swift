@@ -251,6 +251,27 @@ import Synchronization
         #expect(r.stderr == "Message 3851834: sent\nMessage 3851834: delivered\n")
     }
 
+    /// Settings are resolved once per run: a `send template --wait` (template check, send,
+    /// status polls) reads the config file once, so its warnings are said once.
+    @Test func settingsResolvedOncePerRun() async throws {
+        let clock = TestClock()
+        let home = temporaryDirectory()
+        let directory = home.appendingPathComponent(".config/octopods")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = directory.appendingPathComponent("config")
+        try Data("[default]\nwhatsapp_api_key = \(testKey)\ncolour = blue\n".utf8).write(to: config)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: config.path)
+        let statuses = ["sent", "sent", "delivered"]
+        let fake = scripted { request, n in
+            if request.method == "POST" { return (201, sent) }
+            return (200, #"{"message_id":3851834,"status":"\#(statuses[min(n - 2, 2)])"}"#)
+        }
+        let r = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--wait"],
+                          environment: [:], transport: fake, home: home, clock: clock)
+        #expect(r.code == .success)
+        #expect(r.stderr.components(separatedBy: "unknown setting 'colour'").count == 2, "said once: \(r.stderr)")
+    }
+
     @Test func waitTimesOutWithExit6() async {
         let clock = TestClock()
         let fake = scripted { request, _ in

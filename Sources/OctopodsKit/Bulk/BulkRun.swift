@@ -401,10 +401,9 @@ package struct BulkRun: Sendable {
     /// --wait after a bulk run: follows every accepted message to a final state, paced.
     func waitForAll(channel: Channel, sent: [(line: Int, id: String)], client: APIClient,
                     output: OutputLines, history: HistoryRecorder?) async -> ExitCode {
-        let deadline = ctx.now().addingTimeInterval(ctx.globals.timeout ?? 120)
+        var schedule = PollSchedule(timeout: ctx.globals.timeout, now: ctx.now())
         var pending = sent
         var failed = false
-        var delay = 1.0
         while !pending.isEmpty, !ctx.isInterrupted() {
             var next: [(line: Int, id: String)] = []
             for item in pending {
@@ -426,13 +425,11 @@ package struct BulkRun: Sendable {
             }
             pending = next
             if pending.isEmpty { break }
-            let remaining = deadline.timeIntervalSince(ctx.now())
-            if remaining <= 0 {
+            guard let pause = schedule.nextPause(now: ctx.now()) else {
                 ctx.stderr.write("error: \(NumberText.counted(pending.count, "message")) had no final status before the --timeout deadline\n")
                 return .unconfirmed
             }
-            try? await ctx.sleep(min(delay, remaining))
-            delay = min(delay * 2, 15)
+            try? await ctx.sleep(pause)
         }
         if ctx.isInterrupted() { return .interrupted }
         return failed ? .rejected : .success

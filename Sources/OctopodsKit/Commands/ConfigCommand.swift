@@ -61,7 +61,7 @@ package enum ConfigCommand {
             if value != nil, ConfigDocument.secretKeys.contains(key) {
                 throw .usage(UsageError(
                     "an API key is never accepted on the command line (it would show in ps and the shell history)",
-                    suggestion: "Pipe it in instead: printf %s \"$KEY\" | octopods config set \(key)", path: ["config", "set"]))
+                    suggestion: "Pipe it in instead: printf %s \"$KEY\" | octopods config set \(key)", path: arguments.path))
             }
         }
 

@@ -53,9 +53,9 @@ package enum SMS {
             file = arguments.string("body-file")
             switch (text, file) {
             case (nil, nil) where !bulk.isBulk:
-                throw .usage(UsageError("give the message with --body TEXT or --body-file FILE (- for stdin)", path: ["sms", "send"]))
+                throw .usage(UsageError("give the message with --body TEXT or --body-file FILE (- for stdin)", path: arguments.path))
             case (.some, .some):
-                throw .usage(UsageError("--body and --body-file cannot be used together", path: ["sms", "send"]))
+                throw .usage(UsageError("--body and --body-file cannot be used together", path: arguments.path))
             default: break
             }
             if let text { _ = try SMSText.validate(text, field: "--body") }
@@ -105,7 +105,7 @@ package enum SMS {
             let analysis = try SMSText.validate(text, field: self.text == nil ? "--body-file" : "--body")
             let plan = SendPlan(endpoint: API.sendSMS(body: body(to: to, text: text, name: name)), statusChannel: .sms,
                                 recipient: to, preview: text, notes: ["SMS: " + analysis.summary])
-            return try await ctx.execute(plan, options)
+            return try await Sender(ctx).execute(plan, options)
         }
 
         /// The file's text (or stdin's) without one trailing newline, which editors add.

@@ -49,26 +49,23 @@ package struct SandboxCommand: Command {
         options.logFile = arguments.string("log").map { URL(fileURLWithPath: $0) }
         if arguments.flag("no-rate-limit") {
             if arguments.has("rate-limit") {
-                throw .usage(UsageError("--rate-limit and --no-rate-limit cannot be used together", path: ["sandbox"]))
+                throw .usage(UsageError("--rate-limit and --no-rate-limit cannot be used together", path: arguments.path))
             }
             options.rateLimit = nil
         } else if let text = arguments.string("rate-limit") {
-            options.rateLimit = try Self.parseRate(text)
+            options.rateLimit = try Self.parseRate(text, path: arguments.path)
         }
         if let cooldown = arguments.seconds("cooldown") { options.cooldown = cooldown }
         if let interval = arguments.seconds("stage-interval") { options.stageInterval = interval }
         if let delay = arguments.seconds("slow-delay") { options.slowResponseDelay = delay }
     }
 
-    /// `55/10` or `55/10s`: N requests per window.
-    static func parseRate(_ text: String) throws(OctopodsError) -> SandboxRateLimit {
-        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let count = Int(parts[0]), count > 0,
-              let window = DurationParser.seconds(parts[1]), window > 0 else {
-            throw .usage(UsageError("invalid value for '--rate-limit': '\(text)' is not N/SECONDS (e.g. 55/10)",
-                                    path: ["sandbox"]))
+    /// `55/10` or `55/10s`: N requests per window (read as the client's `rate` is).
+    static func parseRate(_ text: String, path: [String] = []) throws(OctopodsError) -> SandboxRateLimit {
+        guard let rate = Pacer.Rate.parse(text) else {
+            throw .usage(UsageError("invalid value for '--rate-limit': '\(text)' is not N/SECONDS (e.g. 55/10)", path: path))
         }
-        return SandboxRateLimit(count: count, window: window)
+        return SandboxRateLimit(count: rate.count, window: rate.window)
     }
 
     package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {

@@ -68,7 +68,7 @@ extension Send {
             to = try arguments.string("to").map { phone throws(OctopodsError) in try PhoneNumber.validate(phone) }
             file = arguments.string("file")
             if bulk.from == "-", file == "-" {
-                throw .usage(UsageError("--from - and --file - cannot both read stdin", path: ["send", "interactive"]))
+                throw .usage(UsageError("--from - and --file - cannot both read stdin", path: arguments.path))
             }
             openConversation = arguments.flag("open-conversation")
             teammate = arguments.string("teammate")
@@ -76,7 +76,7 @@ extension Send {
             let usedBuilder = Self.builderFlags.filter(arguments.has)
             if file != nil {
                 if let first = usedBuilder.first {
-                    throw .usage(UsageError("--file gives the whole payload; it cannot be combined with --\(first)", path: ["send", "interactive"]))
+                    throw .usage(UsageError("--file gives the whole payload; it cannot be combined with --\(first)", path: arguments.path))
                 }
                 return
             }
@@ -97,7 +97,7 @@ extension Send {
             ]
             let given = headers.filter { arguments.has($0.0) }
             if given.count > 1 {
-                throw .usage(UsageError("give one header: " + given.map { "--\($0.0)" }.joined(separator: " or "), path: ["send", "interactive"]))
+                throw .usage(UsageError("give one header: " + given.map { "--\($0.0)" }.joined(separator: " or "), path: arguments.path))
             }
             if let (flag, make) = given.first, let value = arguments.string(flag) { builder.header = make(value) }
             for text in arguments.strings("button") {
@@ -156,7 +156,7 @@ extension Send {
             let to = self.to ?? ""
             let plan = SendPlan(endpoint: API.sendInteractive(body: body(to: to, payload: payload)), statusChannel: .whatsapp,
                                 recipient: to, preview: Self.preview(payload))
-            return try await ctx.execute(plan, options)
+            return try await Sender(ctx).execute(plan, options)
         }
 
         func body(to: String, payload: JSONValue) -> JSONValue {

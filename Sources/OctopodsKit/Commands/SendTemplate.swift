@@ -46,7 +46,7 @@ struct TemplateSend: Sendable {
         to = try arguments.string("to").map { phone throws(OctopodsError) in try PhoneNumber.validate(phone) }
         mediaURL = arguments.string(channel == .vbm ? "header-image" : "header-url")
         if let mediaURL { try URLCheck.checkMedia(mediaURL, field: "--\(channel == .vbm ? "header-image" : "header-url")") }
-        name = arguments.string("name")
+        name = channel == .vbm ? nil : arguments.string("name")
         openConversation = arguments.flag("open-conversation")
         teammate = arguments.string("teammate")
         verify = !arguments.flag("no-verify")
@@ -59,14 +59,13 @@ struct TemplateSend: Sendable {
     var mediaColumn: String { channel == .vbm ? "header_image" : "header_url" }
 
     /// The template, fetched (or from the cache) and checked sendable; nil with --no-verify.
-    /// `client`: a bulk run's; a single send's has its --max-wait.
-    func template(_ ctx: Context, client: APIClient? = nil) async throws(OctopodsError) -> Template? {
+    /// `client`: a bulk run's, or a single send's `Sender`'s (given its --max-wait here).
+    func template(_ ctx: Context, client: APIClient) async throws(OctopodsError) -> Template? {
         guard verify else { return nil }
-        var fetcher: APIClient
-        if let client { fetcher = client } else { fetcher = try ctx.apiClient() }
+        var fetcher = client
         if fetcher.patience == .none { fetcher.patience = options.patience(ctx) }
-        let template = try await ctx.fetchTemplate(channel: channel, id: templateID, client: fetcher)
-        try ctx.checkSendable(template)
+        let template = try await TemplateCache(ctx).template(channel: channel, id: templateID, client: fetcher)
+        try template.checkSendable()
         return template
     }
 
@@ -89,7 +88,7 @@ struct TemplateSend: Sendable {
             }.run()
         }
         var ask = !missing.isEmpty
-        if !ask, !variablesGiven, verify, Prompter.allowed(ctx), let template = try await self.template(ctx) {
+        if !ask, !variablesGiven, verify, Prompter.allowed(ctx), let template = try await self.template(ctx, client: ctx.apiClient()) {
             // Only a template with variables to fill is worth a question (fetched once: it is cached).
             ask = template.requirements.total > 0 || (template.requirements.headerMedia != nil && mediaURL == nil)
         }
@@ -104,7 +103,12 @@ struct TemplateSend: Sendable {
         let to = self.to ?? ""
         let variables = try TemplateVariables.parse(arguments, ctx: ctx)
         var preview = "(template not fetched: --no-verify)"
-        let template = try await self.template(ctx)
+        let sender = try Sender(ctx)
+        // The check gets a client (and so a transport) of its own: the send must not go out on a
+        // keep-alive connection the check left open, because libcurl sends a request again when a
+        // reused connection dies before any answer, and a send's outcome is then unknown, not unsent
+        // (docs/linux-notes.md).
+        let template = try await self.template(ctx, client: ctx.apiClient(sender.settings))
         if let template {
             try variables.check(against: template, channel: channel, mediaURL: mediaURL)
             preview = variables.preview(template, mediaURL: mediaURL)
@@ -113,7 +117,7 @@ struct TemplateSend: Sendable {
                                                        body: body(to: to, variables: variables, needs: template?.requirements,
                                                                   mediaURL: mediaURL, name: name)),
                             statusChannel: channel == .vbm ? nil : .whatsapp, recipient: to, preview: preview)
-        return try await ctx.execute(plan, options)
+        return try await sender.execute(plan, options)
     }
 
     func bulkPlan(_ ctx: Context, client: APIClient) async throws(OctopodsError) -> BulkPlan {

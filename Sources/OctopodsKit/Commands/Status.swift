@@ -24,16 +24,16 @@ package struct Status: Command {
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {
         channel = arguments.string("channel").flatMap(Channel.init(rawValue:))
-        id = try IDArgument.check(arguments.positionals.first ?? "", name: "message-id", path: ["status"])
-        wait = try SendOptions(arguments)
+        id = try IDArgument.check(arguments.positionals.first ?? "", name: "message-id", path: arguments.path)
+        wait = try SendOptions(waiting: arguments)
         if wait.wait, wait.until == "read", channel == .sms {
-            throw .usage(UsageError("SMS has no read receipts; use --until delivered", path: ["status"]))
+            throw .usage(UsageError("SMS has no read receipts; use --until delivered", path: arguments.path))
         }
     }
 
     package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
-        let settings = try ctx.resolvedSettings()
-        let recorded = channel == nil ? Self.recordedChannel(of: id, settings: settings, ctx: ctx) : nil
+        let sender = try Sender(ctx)
+        let recorded = channel == nil ? Self.recordedChannel(of: id, settings: sender.settings, ctx: ctx) : nil
         let channel = self.channel ?? recorded ?? .whatsapp
         if wait.wait, wait.until == "read", channel == .sms {
             throw .usage(UsageError("message \(id) is an SMS (from the history), and SMS has no read receipts; use --until delivered",
@@ -41,15 +41,15 @@ package struct Status: Command {
         }
         do {
             if wait.wait {
-                let outcome = try await ctx.waitForStatus(channel: channel, id: id, until: wait.until)
-                if let recorder = ctx.historyRecorder(settings, disabled: false) {
+                let outcome = try await sender.waitForStatus(channel: channel, id: id, until: wait.until)
+                if let recorder = sender.recorder(disabled: false) {
                     recorder.learned(outcome.status, channel: channel, messageID: id)
                     recorder.close()
                 }
                 return CommandOutput(json: outcome.raw, text: Self.describe(outcome.status, fallbackID: id), exitCode: outcome.code,
                                      failure: outcome.unconfirmed.map(OctopodsError.unconfirmed))
             }
-            let response = try await ctx.apiClient(settings).send(API.messageStatus(channel: channel, id: id))
+            let response = try await sender.client.send(API.messageStatus(channel: channel, id: id))
             return CommandOutput(json: response.raw, text: Self.describe(response.value, fallbackID: id))
         } catch {
             throw Self.explainNotFound(error, id: id, channel: channel, guessed: self.channel == nil && recorded == nil)

@@ -44,7 +44,7 @@ package enum Templates {
             lang = arguments.string("lang")
             if channel == .vbm, status != nil {
                 throw .usage(UsageError("--status applies to WhatsApp templates only (Viber lists accepted templates only)",
-                                        path: ["templates", "list"]))
+                                        path: arguments.path))
             }
         }
 
@@ -170,13 +170,13 @@ extension Templates {
             id = try IDArgument.check(arguments.positionals.first ?? "", name: "template-id", path: arguments.path)
             self.arguments = arguments
             if channel == .vbm, arguments.has("button-var") {
-                throw .usage(UsageError("Viber templates have no button variables", path: ["templates", "render"]))
+                throw .usage(UsageError("Viber templates have no button variables", path: arguments.path))
             }
         }
 
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
             let variables = try TemplateVariables.parse(arguments, ctx: ctx)
-            let template = try await ctx.fetchTemplate(channel: channel, id: id, client: ctx.apiClient())
+            let template = try await TemplateCache(ctx).template(channel: channel, id: id, client: ctx.apiClient())
             let mediaURL = arguments.string("header-url")
             let text = variables.preview(template, mediaURL: mediaURL)
             do {

@@ -24,7 +24,7 @@ extension Templates {
         }
 
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
-            let template = try await ctx.fetchTemplate(channel: channel, id: id, client: ctx.apiClient())
+            let template = try await TemplateCache(ctx).template(channel: channel, id: id, client: ctx.apiClient())
             let (columns, example) = Self.columns(template, channel: channel)
             let text = [columns, example].map { $0.map(CSVText.field).joined(separator: ",") + "\n" }.joined()
             var output = CommandOutput(json: ["template_id": .string(template.id), "columns": .array(columns.map(JSONValue.string)),

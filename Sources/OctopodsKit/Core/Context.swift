@@ -61,6 +61,8 @@ package struct Context: Sendable {
     package var bootID = ""
     /// This run's side of the shared rate budgets, one per key (`Pacer`).
     package var rateBudgets = RateBudgets()
+    /// This run's settings, resolved on first use (`resolvedSettings`).
+    package var settingsOnce = SettingsOnce()
     /// When this run started: `--max-wait` counts from here.
     package var startedAt: Date
 

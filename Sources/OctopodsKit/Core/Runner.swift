@@ -9,6 +9,7 @@ import CLISupport
 package enum Runner {
     package static func run(_ argv: [String], _ base: Context) async -> ExitCode {
         var ctx = base
+        ctx.settingsOnce = SettingsOnce()
         let help = HelpRenderer(Program.spec, width: base.stdoutIsTTY ? base.terminalWidth ?? 80 : 80)
         let reporter = ErrorReporter(now: base.now)
         let arguments: ParsedArguments
@@ -129,7 +130,8 @@ extension Context {
         return Pacer.Clock(wall: now, monotonic: monotonic ?? { now().timeIntervalSince1970 }, sleep: sleep, boot: bootID)
     }
 
-    /// Settings after precedence, with config warnings said once.
+    /// Settings after precedence, with config warnings said once: resolved on the run's first
+    /// call, the same value after (`SettingsOnce`).
     package func resolvedSettings() throws(OctopodsError) -> Settings {
         if let sandbox {
             if globals.baseURL != nil {
@@ -137,8 +139,12 @@ extension Context {
             }
             return try sandbox.settings()
         }
-        let settings = try Settings.resolve(self)
-        for warning in settings.warnings { warn(warning) }
-        return settings
+        let inputs = SettingsOnce.Inputs(profile: globals.profile, configPath: globals.configPath, baseURL: globals.baseURL,
+                                         environment: environment, home: homeDirectory)
+        return try settingsOnce.get(inputs) { () throws(OctopodsError) -> Settings in
+            let settings = try Settings.resolve(self)
+            for warning in settings.warnings { warn(warning) }
+            return settings
+        }
     }
 }

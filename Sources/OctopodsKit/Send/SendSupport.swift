@@ -31,16 +31,22 @@ package struct SendOptions: Sendable, Equatable {
     ]
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {
+        try self.init(waiting: arguments)
         dryRun = arguments.flag("dry-run")
-        wait = arguments.flag("wait")
-        until = arguments.string("until") ?? "delivered"
         maxWait = arguments.seconds("max-wait")
         noLedger = arguments.flag("no-ledger")
-        if arguments.has("until"), !wait {
-            throw .usage(UsageError("--until needs --wait", path: arguments.path))
-        }
         if dryRun, wait {
             throw .usage(UsageError("--dry-run sends nothing, so there is nothing to --wait for", path: arguments.path))
+        }
+    }
+
+    /// Only --wait and --until (from `waitSpecs`; Viber declares a hidden --wait and no --until).
+    package init(waiting arguments: ParsedArguments) throws(OctopodsError) {
+        wait = arguments.flag("wait")
+        let untilGiven = arguments.isDeclared("until") && arguments.has("until")
+        until = untilGiven ? arguments.string("until") ?? "delivered" : "delivered"
+        if untilGiven, !wait {
+            throw .usage(UsageError("--until needs --wait", path: arguments.path))
         }
     }
 
@@ -68,53 +74,19 @@ package struct SendPlan: Sendable {
     package var notes: [String] = []
 }
 
-extension Context {
-    /// The template, from the cache when fetched in the last few minutes.
-    package func fetchTemplate(channel: Channel, id: String, client: APIClient) async throws(OctopodsError) -> Template {
-        let cache = TemplateCache(self)
-        let key = try client.key(channel)
-        if let cached = cache.load(baseURL: client.baseURL, channel: channel, key: key, id: id),
-           let template = try? Template.decode(cached) {
-            return template
-        }
-        let response: APIResponse<Template>
-        do {
-            response = try await client.send(API.getTemplate(channel: channel, id: id))
-        } catch {
-            if case .api(let api) = error, api.name == "TEMPLATE_NOT_EXIST" || api.status == 404 {
-                throw .invalidInput("template \(id) does not exist for this \(channel.displayName) key",
-                                    hint: "List the templates you can send: octopods templates list\(channel == .vbm ? " --channel vbm" : "") --status accepted")
-            }
-            throw error
-        }
-        cache.store(response.raw, baseURL: client.baseURL, channel: channel, key: key, id: id)
-        return response.value
-    }
-
-    /// Checks the template can be sent at all: accepted and active.
-    package func checkSendable(_ template: Template) throws(OctopodsError) {
-        let name = "template \(template.id) (\(TerminalText.sanitize(String(template.name.prefix(60)))))"
-        if let status = template.status, status.lowercased() != "accepted" {
-            throw .invalidInput("\(name) is \(TerminalText.sanitize(status)); only accepted templates can be sent")
-        }
-        if template.active == false {
-            throw .invalidInput("\(name) is inactive in Octopods; activate it before sending")
-        }
-    }
-
+extension Sender {
     /// Dry run, or send (waiting out 429s within --max-wait), then follow with --wait.
     package func execute(_ plan: SendPlan, _ options: SendOptions) async throws(OctopodsError) -> CommandOutput {
         if options.wait, plan.statusChannel == nil { throw SendOptions.viberCannotWait([]) }
         if options.wait, options.until == "read", plan.statusChannel == .sms {
             throw .usage(UsageError("SMS has no read receipts; use --until delivered"))
         }
-        let settings = try resolvedSettings()
-        var client = apiClient(settings)
-        client.patience = options.patience(self)
+        var client = self.client
+        client.patience = options.patience(ctx)
         if options.dryRun { return try dryRun(plan, client: client) }
-        if globals.verbose { for note in plan.notes { stderr.write("* \(note)\n") } }
+        if ctx.globals.verbose { for note in plan.notes { ctx.stderr.write("* \(note)\n") } }
 
-        let recorder = historyRecorder(settings, disabled: options.noLedger)
+        let recorder = recorder(disabled: options.noLedger)
         defer { recorder?.close() }
         let response: APIResponse<SendResult>
         do {
@@ -126,9 +98,9 @@ extension Context {
         recorder?.sent(plan.endpoint, to: plan.recipient, result: .success(response))
         // From here on the send is accepted: whatever fails later, the result goes to stdout and
         // the exit is never 1-4 (a later failure is `.unconfirmed`, exit 6).
-        if let warning = response.warning { warn(warning) }
+        if let warning = response.warning { ctx.warn(warning) }
         let sent = response.value
-        if sent.messageID == nil { warn(SendResult.unknownIDWarning) }
+        if sent.messageID == nil { ctx.warn(SendResult.unknownIDWarning) }
         let phone = sent.phone ?? plan.recipient
         var accepted = CommandOutput(json: response.raw,
                                      table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS"], rows: [[sent.messageID ?? "(unknown)", phone, "accepted"]]))
@@ -146,7 +118,7 @@ extension Context {
         } catch {
             if case .interrupted = error.disposition {
                 // Ctrl-C is still exit 130, but the message is sent: say so (an error line, not silenced by --quiet).
-                stderr.write("Message \(id) was sent; stopped waiting for its status. Check it with: octopods status \(id)\(channel == .sms ? " --channel sms" : "")\n")
+                ctx.stderr.write("Message \(id) was sent; stopped waiting for its status. Check it with: octopods status \(id)\(channel == .sms ? " --channel sms" : "")\n")
                 accepted.failure = .interrupted
             } else {
                 accepted.failure = .unconfirmed(Unconfirmed(messageID: id, channel: channel,
@@ -168,7 +140,7 @@ extension Context {
         do {
             key = try client.key(plan.endpoint.channel)
         } catch {
-            warn("no \(plan.endpoint.channel.displayName) key is set, so a real send would fail (exit 3)")
+            ctx.warn("no \(plan.endpoint.channel.displayName) key is set, so a real send would fail (exit 3)")
             key = ""
         }
         let request = try client.request(for: plan.endpoint, key: key)
@@ -181,7 +153,7 @@ extension Context {
         text += "\n" + body.serialized(pretty: true) + "\n"
         text += "\nPreview (to \(plan.recipient)):\n" + plan.preview.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
         for note in plan.notes { text += note + "\n" }
-        notice("Dry run: the request is valid; nothing was sent.")
+        ctx.notice("Dry run: the request is valid; nothing was sent.")
         var json: JSONValue = [
             "dry_run": true,
             "request": ["method": .string(request.method), "url": .string(request.url.absoluteString),
@@ -196,12 +168,13 @@ extension Context {
     /// (--timeout, default 2 minutes) passes. Read-only, so transient failures are retried; any
     /// other failure of the status check is thrown (the caller knows whether a send preceded it).
     package func waitForStatus(channel: Channel, id: String, until: String) async throws(OctopodsError) -> WaitOutcome {
-        let total = globals.timeout ?? 120
-        let deadline = now().addingTimeInterval(total)
-        var context = self
+        let now = ctx.now
+        var schedule = PollSchedule(timeout: ctx.globals.timeout, now: now())
+        let total = schedule.total
+        // Each status request gets at most 30 s; the whole wait gets --timeout.
+        var context = ctx
         context.globals.timeout = min(30, total)
-        let client = try context.apiClient()
-        var delay = 1.0
+        let client = context.apiClient(settings)
         var last: (MessageStatus, JSONValue)?
         var shown: String?
         while true {
@@ -209,7 +182,7 @@ extension Context {
                 let response = try await client.send(API.messageStatus(channel: channel, id: id))
                 last = (response.value, response.raw)
                 let status = response.value.status
-                if status != shown { notice("Message \(id): \(status)"); shown = status }
+                if status != shown { ctx.notice("Message \(id): \(status)"); shown = status }
                 if let outcome = MessageStatus.outcome(status, until: until) {
                     return WaitOutcome(status: response.value, raw: response.raw, code: outcome)
                 }
@@ -217,12 +190,11 @@ extension Context {
                 guard error.retryable else { throw error }
                 let report = ErrorReporter(now: now).report(error)
                 if case .api(let api) = error, let retryAt = api.retryAt {
-                    delay = max(delay, retryAt.timeIntervalSince(now()) + 1)
+                    schedule.pauseAtLeast(retryAt.timeIntervalSince(now()) + 1)
                 }
-                notice("Status check failed (\(report.message)); retrying.")
+                ctx.notice("Status check failed (\(report.message)); retrying.")
             }
-            let remaining = deadline.timeIntervalSince(now())
-            if remaining <= 0 {
+            guard let pause = schedule.nextPause(now: now()) else {
                 let state = last?.0.status ?? "unknown"
                 let fallback = MessageStatus(messageID: id, status: state)
                 let unconfirmed = Unconfirmed(messageID: id, channel: channel,
@@ -230,8 +202,7 @@ extension Context {
                 return WaitOutcome(status: last?.0 ?? fallback, raw: last?.1 ?? ["message_id": .string(id), "status": .string(state)],
                                    code: .unconfirmed, unconfirmed: unconfirmed)
             }
-            do { try await sleep(min(delay, remaining)) } catch { throw .interrupted }
-            delay = min(delay * 2, 15)
+            do { try await ctx.sleep(pause) } catch { throw .interrupted }
         }
     }
 }

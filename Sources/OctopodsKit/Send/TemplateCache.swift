@@ -40,14 +40,45 @@ package struct TemplateCache: Sendable {
         try? AtomicFile.write(Data(entry.serialized().utf8), to: file(baseURL: baseURL, channel: channel, key: key, id: id))
     }
 
-    /// 64-bit FNV-1a: a stable file name, not a security measure (the key stays out of it
-    /// either way; the file holds only the template).
-    static func fnv1a(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
+    /// A stable file name (`FNV1a`), not a security measure: the key stays out of it either
+    /// way, and the file holds only the template.
+    static func fnv1a(_ text: String) -> UInt64 { FNV1a.hash(text) }
+}
+
+extension TemplateCache {
+    /// The template, from the cache when fetched in the last few minutes.
+    package func template(channel: Channel, id: String, client: APIClient) async throws(OctopodsError) -> Template {
+        let cache = self
+        let key = try client.key(channel)
+        if let cached = cache.load(baseURL: client.baseURL, channel: channel, key: key, id: id),
+           let template = try? Template.decode(cached) {
+            return template
         }
-        return hash
+        let response: APIResponse<Template>
+        do {
+            response = try await client.send(API.getTemplate(channel: channel, id: id))
+        } catch {
+            if case .api(let api) = error, api.name == "TEMPLATE_NOT_EXIST" || api.status == 404 {
+                throw .invalidInput("template \(id) does not exist for this \(channel.displayName) key",
+                                    hint: "List the templates you can send: octopods templates list\(channel == .vbm ? " --channel vbm" : "") --status accepted")
+            }
+            throw error
+        }
+        cache.store(response.raw, baseURL: client.baseURL, channel: channel, key: key, id: id)
+        return response.value
+    }
+}
+
+extension Template {
+    /// Checks the template can be sent at all: accepted and active.
+    package func checkSendable() throws(OctopodsError) {
+        let template = self
+        let name = "template \(template.id) (\(TerminalText.sanitize(String(template.name.prefix(60)))))"
+        if let status = template.status, status.lowercased() != "accepted" {
+            throw .invalidInput("\(name) is \(TerminalText.sanitize(status)); only accepted templates can be sent")
+        }
+        if template.active == false {
+            throw .invalidInput("\(name) is inactive in Octopods; activate it before sending")
+        }
     }
 }

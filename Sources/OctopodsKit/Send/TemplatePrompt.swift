@@ -63,8 +63,8 @@ extension TemplateSend {
             arguments.positionals = [templateID]
             asked = true
         }
-        let template = try await ctx.fetchTemplate(channel: channel, id: templateID, client: client)
-        try ctx.checkSendable(template)
+        let template = try await TemplateCache(ctx).template(channel: channel, id: templateID, client: client)
+        try template.checkSendable()
         let needs = template.requirements
 
         if !variablesGiven, needs.total > 0 || (needs.headerMedia != nil && mediaURL == nil) {

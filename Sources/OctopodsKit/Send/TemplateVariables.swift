@@ -67,7 +67,8 @@ package struct TemplateVariables: Sendable, Equatable {
         }
         v.header = arguments.strings("header-var")
         v.footer = arguments.strings("footer-var")
-        v.buttons = arguments.strings("button-var")
+        // Viber templates have no buttons, so `vbm send` declares no --button-var.
+        v.buttons = arguments.isDeclared("button-var") ? arguments.strings("button-var") : []
         for (flag, values) in [("--var", v.body), ("--header-var", v.header), ("--footer-var", v.footer), ("--button-var", v.buttons)] {
             for (i, value) in values.enumerated() { try checkValue(value, "\(flag) #\(i + 1)") }
         }
