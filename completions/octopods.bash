@@ -24,16 +24,16 @@ _octopods_commands() {
 # The options offered for a command path (its own and the global ones), in reply.
 _octopods_options() {
     case $1 in
-        'templates list') reply=(--channel --status --active --lang) ;;
+        'templates list') reply=(--channel --status --active --lang --fields) ;;
         'templates get') reply=(--channel) ;;
         'templates render') reply=(--channel --var --header-var --footer-var --button-var --variables --variables-format --header-url) ;;
-        'send template') reply=(--to --var --header-var --footer-var --button-var --variables --variables-format --header-url --name --open-conversation --teammate --no-verify --dry-run --wait --until --max-wait --no-ledger --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
-        'send interactive') reply=(--to --file --body --footer --header-text --header-image --header-video --header-document --button --list-button --section --row --open-conversation --teammate --dry-run --wait --until --max-wait --no-ledger --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
-        'sms send') reply=(--to --body --body-file --name --open-conversation --teammate --dry-run --wait --until --max-wait --no-ledger --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'send template') reply=(--to --var --header-var --footer-var --button-var --variables --variables-format --header-url --name --open-conversation --teammate --no-verify --dry-run --wait --until --wait-timeout --max-wait --no-ledger --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'send interactive') reply=(--to --file --body --footer --header-text --header-image --header-video --header-document --button --list-button --section --row --open-conversation --teammate --dry-run --wait --until --wait-timeout --max-wait --no-ledger --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'sms send') reply=(--to --body --body-file --name --open-conversation --teammate --dry-run --wait --until --wait-timeout --max-wait --no-ledger --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
         'vbm send') reply=(--to --var --header-var --footer-var --variables --variables-format --header-image --open-conversation --teammate --no-verify --dry-run --max-wait --no-ledger --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
-        status) reply=(--channel --wait --until) ;;
-        'messages list') reply=(--limit) ;;
-        history) reply=(--since --until --channel --status --to --template --limit --rate --before --dry-run -y --yes) ;;
+        status) reply=(--channel --fields --wait --until --wait-timeout) ;;
+        'messages list') reply=(--limit --fields) ;;
+        history) reply=(--since --until --channel --status --to --template --limit --rate --before --dry-run -y --yes --fields) ;;
         sandbox) reply=(--port --state --reset --log --rate-limit --cooldown --no-rate-limit --stage-interval) ;;
         *) reply=() ;;
     esac
@@ -50,28 +50,29 @@ _octopods_option() {
         'templates list:--channel') kind=choices reply=(whatsapp vbm) ;;
         'templates list:--status') kind=choices reply=(pending under_review needs_modification rejected accepted deleted) ;;
         'templates list:--active') kind=choices reply=(true false) ;;
-        'templates list:--lang') kind=none ;;
+        'templates list:--lang'|'templates list:--fields') kind=none ;;
         'templates get:--channel') kind=choices reply=(whatsapp vbm) ;;
         'templates render:--channel') kind=choices reply=(whatsapp vbm) ;;
         'templates render:--var'|'templates render:--header-var'|'templates render:--footer-var'|'templates render:--button-var'|'templates render:--variables'|'templates render:--header-url') kind=none ;;
         'templates render:--variables-format') kind=choices reply=(sectioned array keyed) ;;
-        'send template:--to'|'send template:--var'|'send template:--header-var'|'send template:--footer-var'|'send template:--button-var'|'send template:--variables'|'send template:--header-url'|'send template:--name'|'send template:--teammate'|'send template:--max-wait'|'send template:--rate'|'send template:--concurrency'|'send template:--max-messages') kind=none ;;
+        'send template:--to'|'send template:--var'|'send template:--header-var'|'send template:--footer-var'|'send template:--button-var'|'send template:--variables'|'send template:--header-url'|'send template:--name'|'send template:--teammate'|'send template:--wait-timeout'|'send template:--max-wait'|'send template:--rate'|'send template:--concurrency'|'send template:--max-messages') kind=none ;;
         'send template:--variables-format') kind=choices reply=(sectioned array keyed) ;;
         'send template:--until') kind=choices reply=(delivered read) ;;
         'send template:--from'|'send template:--journal') kind=files ;;
-        'send interactive:--to'|'send interactive:--body'|'send interactive:--footer'|'send interactive:--header-text'|'send interactive:--header-image'|'send interactive:--header-video'|'send interactive:--header-document'|'send interactive:--button'|'send interactive:--list-button'|'send interactive:--section'|'send interactive:--row'|'send interactive:--teammate'|'send interactive:--max-wait'|'send interactive:--rate'|'send interactive:--concurrency'|'send interactive:--max-messages') kind=none ;;
+        'send interactive:--to'|'send interactive:--body'|'send interactive:--footer'|'send interactive:--header-text'|'send interactive:--header-image'|'send interactive:--header-video'|'send interactive:--header-document'|'send interactive:--button'|'send interactive:--list-button'|'send interactive:--section'|'send interactive:--row'|'send interactive:--teammate'|'send interactive:--wait-timeout'|'send interactive:--max-wait'|'send interactive:--rate'|'send interactive:--concurrency'|'send interactive:--max-messages') kind=none ;;
         'send interactive:--file'|'send interactive:--from'|'send interactive:--journal') kind=files ;;
         'send interactive:--until') kind=choices reply=(delivered read) ;;
-        'sms send:--to'|'sms send:--body'|'sms send:--name'|'sms send:--teammate'|'sms send:--max-wait'|'sms send:--rate'|'sms send:--concurrency'|'sms send:--max-messages') kind=none ;;
+        'sms send:--to'|'sms send:--body'|'sms send:--name'|'sms send:--teammate'|'sms send:--wait-timeout'|'sms send:--max-wait'|'sms send:--rate'|'sms send:--concurrency'|'sms send:--max-messages') kind=none ;;
         'sms send:--body-file'|'sms send:--from'|'sms send:--journal') kind=files ;;
         'sms send:--until') kind=choices reply=(delivered read) ;;
         'vbm send:--to'|'vbm send:--var'|'vbm send:--header-var'|'vbm send:--footer-var'|'vbm send:--variables'|'vbm send:--header-image'|'vbm send:--teammate'|'vbm send:--max-wait'|'vbm send:--rate'|'vbm send:--concurrency'|'vbm send:--max-messages') kind=none ;;
         'vbm send:--variables-format') kind=choices reply=(sectioned array keyed) ;;
         'vbm send:--from'|'vbm send:--journal') kind=files ;;
         status:--channel) kind=choices reply=(whatsapp sms) ;;
+        status:--fields|status:--wait-timeout) kind=none ;;
         status:--until) kind=choices reply=(delivered read) ;;
-        'messages list:--limit') kind=none ;;
-        history:--since|history:--until|history:--to|history:--template|history:--limit|history:--rate|history:--before) kind=none ;;
+        'messages list:--limit'|'messages list:--fields') kind=none ;;
+        history:--since|history:--until|history:--to|history:--template|history:--limit|history:--rate|history:--before|history:--fields) kind=none ;;
         history:--channel) kind=choices reply=(whatsapp sms vbm) ;;
         history:--status) kind=choices reply=(accepted rejected unknown queued sent delivered read failed undelivered deleted) ;;
         sandbox:--port|sandbox:--rate-limit|sandbox:--cooldown|sandbox:--stage-interval|sandbox:--slow-delay) kind=none ;;

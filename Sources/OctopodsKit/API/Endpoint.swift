@@ -18,6 +18,8 @@ package struct Endpoint<Response: Sendable>: Sendable {
     package var decode: @Sendable (JSONValue) throws(DecodingProblem) -> Response
     /// The template a send uses (for the history ledger).
     package var templateID: String?
+    /// The template's name, when known (a send checked against the fetched template): recorded beside the id.
+    package var templateName: String?
 
     package init(method: String, path: String, query: [(String, String)] = [], body: JSONValue? = nil,
                  family: ErrorFamily, decode: @escaping @Sendable (JSONValue) throws(DecodingProblem) -> Response) {

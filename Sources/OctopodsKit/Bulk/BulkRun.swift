@@ -328,7 +328,7 @@ package struct BulkRun: Sendable {
     /// --wait after a bulk run: follows every accepted message to a final state, paced.
     func waitForAll(channel: Channel, sent: [(line: Int, id: String)], client: APIClient,
                     output: OutputLines, history: HistoryRecorder?) async -> ExitCode {
-        let deadline = ctx.now().addingTimeInterval(ctx.globals.timeout ?? 120)
+        let deadline = ctx.now().addingTimeInterval(ctx.waitLimits().total)
         var pending = sent
         var failed = false
         var delay = 1.0
@@ -355,7 +355,7 @@ package struct BulkRun: Sendable {
             if pending.isEmpty { break }
             let remaining = deadline.timeIntervalSince(ctx.now())
             if remaining <= 0 {
-                ctx.stderr.write("error: \(pending.count) messages had no final status before the --timeout deadline\n")
+                ctx.stderr.write("error: \(pending.count) messages had no final status before the --wait-timeout deadline\n")
                 return .unconfirmed
             }
             try? await ctx.sleep(min(delay, remaining))

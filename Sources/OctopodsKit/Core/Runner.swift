@@ -33,8 +33,11 @@ package enum Runner {
             format = try OutputFormat.resolve(ctx)
             guard let type else { return .usage }
             try checkFormat(format, type, path: arguments.path)
+            let fields = type.fields.isEmpty ? nil : try FieldSelection.parse(arguments, valid: type.fields)
             let command = try type.init(arguments)
-            let output = try await command.run(ctx)
+            var output = try await command.run(ctx)
+            if !output.rawJSON { output.json = output.json.map(Vocabulary.normalizingIDs); output.items = output.items?.map(Vocabulary.normalizingIDs) }
+            output = output.selecting(fields)
             Printer(format: format, ctx: ctx).print(output)
             guard let failure = output.failure else { return output.exitCode }
             let report = reporter.report(failure)
@@ -67,6 +70,7 @@ package enum Runner {
         g.configPath = arguments.string("config")
         g.baseURL = arguments.string("base-url")
         g.timeout = arguments.seconds("timeout")
+        g.waitTimeout = arguments.seconds("wait-timeout")
         g.sandbox = arguments.flag("sandbox")
         g.verbose = arguments.flag("verbose")
         g.quiet = arguments.flag("quiet")

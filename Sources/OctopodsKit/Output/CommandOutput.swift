@@ -17,6 +17,8 @@ package struct CommandOutput: Sendable {
     /// Said on stderr in table mode when a list is empty ("No templates match.").
     package var emptyMessage: String?
     package var exitCode: ExitCode = .success
+    /// The JSON exactly as the API sent it (`octopods api`): ids are not normalised to strings.
+    package var rawJSON = false
     /// A failure that came after the result (a send accepted, then --wait could not confirm it):
     /// the result is printed, then the failure is reported on stderr and decides the exit code.
     package var failure: OctopodsError?

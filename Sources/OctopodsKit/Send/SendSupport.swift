@@ -22,8 +22,9 @@ package struct SendOptions: Sendable, Equatable {
     }
 
     package static let waitSpecs: [OptionSpec] = [
-        .flag("wait", help: "Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed."),
+        .flag("wait", help: "Poll the status until it is final or --wait-timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed."),
         .value("until", "STATE", .choice(["delivered", "read"]), help: "With --wait: the state that counts as done (default delivered)."),
+        .value("wait-timeout", "DURATION", .duration, help: "With --wait: give up waiting after this long in all (default 2m); --timeout is each request's."),
     ]
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {
@@ -34,6 +35,9 @@ package struct SendOptions: Sendable, Equatable {
         noLedger = arguments.flag("no-ledger")
         if arguments.has("until"), !wait {
             throw .usage(UsageError("--until needs --wait", path: arguments.path))
+        }
+        if arguments.has("wait-timeout"), !wait {
+            throw .usage(UsageError("--wait-timeout needs --wait", path: arguments.path))
         }
         if dryRun, wait {
             throw .usage(UsageError("--dry-run sends nothing, so there is nothing to --wait for", path: arguments.path))
@@ -188,14 +192,27 @@ extension Context {
         return CommandOutput(json: json, text: text)
     }
 
+    /// How long a --wait may take in all, and each of its status requests. `--timeout` used to
+    /// mean the whole wait when --wait was given; that meaning is kept for one release, with a
+    /// warning, when --wait-timeout is not given (README "Sending").
+    package func waitLimits() -> (total: Double, perRequest: Double) {
+        if let total = globals.waitTimeout { return (total, min(globals.timeout ?? Defaults.timeout, total)) }
+        if let old = globals.timeout {
+            warn("--timeout with --wait is taken as the whole wait (--wait-timeout) for this release only; "
+                 + "from the next one it is each request's timeout, as everywhere else: use --wait-timeout \(DurationText.format(seconds: old))")
+            return (old, min(Defaults.timeout, old))
+        }
+        return (120, Defaults.timeout)
+    }
+
     /// Polls a message's status with backoff until it is final (per `until`) or the deadline
-    /// (--timeout, default 2 minutes) passes. Read-only, so transient failures are retried; any
+    /// (--wait-timeout, default 2 minutes) passes. Read-only, so transient failures are retried; any
     /// other failure of the status check is thrown (the caller knows whether a send preceded it).
     package func waitForStatus(channel: Channel, id: String, until: String) async throws(OctopodsError) -> WaitOutcome {
-        let total = globals.timeout ?? 120
+        let (total, perRequest) = waitLimits()
         let deadline = now().addingTimeInterval(total)
         var context = self
-        context.globals.timeout = min(30, total)
+        context.globals.timeout = perRequest
         let client = try context.apiClient()
         var delay = 1.0
         var last: (MessageStatus, JSONValue)?
@@ -222,7 +239,7 @@ extension Context {
                 let state = last?.0.status ?? "unknown"
                 let fallback = MessageStatus(messageID: id, status: state)
                 let unconfirmed = Unconfirmed(messageID: id, channel: channel,
-                                              reason: "it is still \(state) after \(DurationText.format(seconds: total)); gave up waiting (--timeout)")
+                                              reason: "it is still \(state) after \(DurationText.format(seconds: total)); gave up waiting (--wait-timeout)")
                 return WaitOutcome(status: last?.0 ?? fallback, raw: last?.1 ?? ["message_id": .string(id), "status": .string(state)],
                                    code: .unconfirmed, unconfirmed: unconfirmed)
             }
