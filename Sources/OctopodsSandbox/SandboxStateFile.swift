@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import CLISupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,7 +24,7 @@ struct SandboxStateFile: Sendable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw SandboxFileError(file: url, reason: "cannot read the sandbox state file (\(error.localizedDescription))", hint: Self.resetHint)
+            throw SandboxFileError(file: url, reason: "cannot read the sandbox state file (\(PlainText.describe(error)))", hint: Self.resetHint)
         }
         var state: SandboxState
         do {
@@ -72,7 +77,7 @@ struct SandboxStateFile: Sendable {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         } catch {
-            throw SandboxFileError(file: file, reason: "cannot create directory \(directory.path) (\(error.localizedDescription))", hint: nil)
+            throw SandboxFileError(file: file, reason: "cannot create directory \(directory.path) (\(PlainText.describe(error)))", hint: nil)
         }
     }
 

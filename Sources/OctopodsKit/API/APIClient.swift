@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
 /// A decoded response together with the JSON the API actually sent.
@@ -191,7 +195,7 @@ package struct APIClient: Sendable {
     package static func describe(_ request: HTTPRequest, key: String) -> String {
         var lines = ["> \(request.method) \(request.url.absoluteString)"]
         for (name, value) in request.headers {
-            lines.append("> \(name): \(name.caseInsensitiveCompare(authHeader) == .orderedSame ? redacted : value)")
+            lines.append("> \(name): \(PlainText.sameIgnoringCase(name, authHeader) ? redacted : value)")
         }
         if let body = request.body, !body.isEmpty {
             lines.append(">")
@@ -215,23 +219,12 @@ package struct APIClient: Sendable {
 
     /// Defence in depth: even a server that echoes the key back never gets it printed.
     package static func redact(_ body: Data, key: String) -> Data {
-        let needle = Data(key.utf8)
-        guard needle.count >= 4, var found = body.range(of: needle) else { return body }
-        var out = Data()
-        var start = body.startIndex
-        while true {
-            out.append(body[start..<found.lowerBound])
-            out.append(contentsOf: redacted.utf8)
-            start = found.upperBound
-            guard let next = body.range(of: needle, in: start..<body.endIndex) else { break }
-            found = next
-        }
-        out.append(body[start..<body.endIndex])
-        return out
+        guard key.utf8.count >= 4 else { return body }
+        return Data(PlainText.replacingAll(Array(body), Array(key.utf8), with: Array(redacted.utf8)))
     }
 
     package static func redact(_ text: String, key: String) -> String {
         guard key.count >= 4 else { return text }
-        return text.replacingOccurrences(of: key, with: redacted)
+        return text.replacingAll(key, with: redacted)
     }
 }

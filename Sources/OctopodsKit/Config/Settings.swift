@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
 /// A resolved value and where it came from (`config list` shows the source).
@@ -49,7 +53,7 @@ package struct Settings: Sendable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw .configuration("cannot read the config file \(url.path): \(error.localizedDescription)")
+            throw .configuration("cannot read the config file \(url.path): \(PlainText.describe(error))")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw .configuration("the config file \(url.path) is not UTF-8 text")
@@ -193,7 +197,7 @@ package enum BaseURL {
     }
 
     package static func isLoopback(_ host: String) -> Bool {
-        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let h = host.lowercased().trimming(where: { $0 == "[" || $0 == "]" })
         if h == "localhost" || h == "::1" { return true }
         let parts = h.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 import CLISupport
 #if canImport(Glibc)
@@ -87,7 +91,7 @@ package final class Ledger: Sendable {
     private func open(_ state: inout State) -> String? {
         let directory = url.deletingLastPathComponent()
         do { try AtomicFile.makeDirectory(directory) } catch {
-            return "cannot create \(directory.path): \(error.localizedDescription)"
+            return "cannot create \(directory.path): \(PlainText.describe(error))"
         }
         // Read access too: pread checks the last byte is a newline.
         let fd = Glibc.open(url.path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)

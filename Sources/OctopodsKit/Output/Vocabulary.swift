@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 #if canImport(Glibc)
 import Glibc
@@ -66,7 +70,7 @@ package enum FieldSelection {
 
     package static func parse(_ arguments: ParsedArguments, valid: [String]) throws(OctopodsError) -> [String]? {
         guard let raw = arguments.string("fields") else { return nil }
-        let names = raw.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = raw.split(separator: ",", omittingEmptySubsequences: false).map { String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }
         let unknown = names.filter { !valid.contains($0) }
         guard unknown.isEmpty, !names.isEmpty else {
             let what = unknown.isEmpty || unknown == [""] ? "an empty field name" : "unknown field\(unknown.count > 1 ? "s" : "") "
@@ -78,7 +82,7 @@ package enum FieldSelection {
 
     /// A table column's header for a field: `message_id` → `MESSAGE ID`.
     package static func header(_ field: String) -> String {
-        field.uppercased().replacingOccurrences(of: "_", with: " ")
+        String(field.uppercased().map { $0 == "_" ? " " : $0 })
     }
 
     /// A field's value as a table cell: times local with their zone, objects as compact JSON.
