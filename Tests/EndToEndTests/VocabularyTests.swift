@@ -170,4 +170,17 @@ import OctopodsSandbox
         let dry = try await user.json(["history", "prune", "--before", "90d", "--dry-run"])
         #expect(dry["dry_run"] == true)
     }
+
+    /// README's `--journal /var/lib/app/…` example on a machine without that directory: exit 2,
+    /// nothing sent, and a hint that does not just repeat the flag.
+    @Test func aJournalInAMissingDirectorySaysSo() async throws {
+        let user = User(sandbox: try TestSandbox())
+        let file = user.home.appendingPathComponent("rows.ndjson")
+        try Data(#"{"phone":"+14155552671","body":"hi"}"#.utf8).write(to: file)
+        let missing = user.home.appendingPathComponent("no/such/dir").path
+        let r = try await user.run(["sms", "send", "--from", file.path, "--journal", missing + "/x.journal", "--yes"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("hint: The directory \(missing) does not exist: create it (mkdir -p \(missing))"), "\(r.stderr)")
+        #expect(user.sandbox.posts.isEmpty)
+    }
 }
