@@ -28,7 +28,7 @@ end
 # Succeeds when an option of a command path takes a value.
 function __octopods_takes_value --argument-names path option
     switch "$path:$option"
-        case 'templates list:--channel' 'templates list:--status' 'templates list:--active' 'templates list:--lang'
+        case 'templates list:--channel' 'templates list:--status' 'templates list:--active' 'templates list:--lang' 'templates list:--fields'
             return 0
         case 'templates get:--channel'
             return 0
@@ -36,19 +36,19 @@ function __octopods_takes_value --argument-names path option
             return 0
         case 'templates csv:--channel'
             return 0
-        case 'send template:--to' 'send template:--var' 'send template:--header-var' 'send template:--footer-var' 'send template:--button-var' 'send template:--variables' 'send template:--variables-format' 'send template:--header-url' 'send template:--name' 'send template:--teammate' 'send template:--until' 'send template:--max-wait' 'send template:--from' 'send template:--phone-column' 'send template:--delimiter' 'send template:--exclude' 'send template:--rejected' 'send template:--journal' 'send template:--rate' 'send template:--concurrency' 'send template:--max-messages'
+        case 'send template:--to' 'send template:--var' 'send template:--header-var' 'send template:--footer-var' 'send template:--button-var' 'send template:--variables' 'send template:--variables-format' 'send template:--header-url' 'send template:--name' 'send template:--teammate' 'send template:--until' 'send template:--wait-timeout' 'send template:--max-wait' 'send template:--from' 'send template:--phone-column' 'send template:--delimiter' 'send template:--exclude' 'send template:--rejected' 'send template:--journal' 'send template:--rate' 'send template:--concurrency' 'send template:--max-messages'
             return 0
-        case 'send interactive:--to' 'send interactive:--file' 'send interactive:--body' 'send interactive:--footer' 'send interactive:--header-text' 'send interactive:--header-image' 'send interactive:--header-video' 'send interactive:--header-document' 'send interactive:--button' 'send interactive:--list-button' 'send interactive:--section' 'send interactive:--row' 'send interactive:--teammate' 'send interactive:--until' 'send interactive:--max-wait' 'send interactive:--from' 'send interactive:--phone-column' 'send interactive:--delimiter' 'send interactive:--exclude' 'send interactive:--rejected' 'send interactive:--journal' 'send interactive:--rate' 'send interactive:--concurrency' 'send interactive:--max-messages'
+        case 'send interactive:--to' 'send interactive:--file' 'send interactive:--body' 'send interactive:--footer' 'send interactive:--header-text' 'send interactive:--header-image' 'send interactive:--header-video' 'send interactive:--header-document' 'send interactive:--button' 'send interactive:--list-button' 'send interactive:--section' 'send interactive:--row' 'send interactive:--teammate' 'send interactive:--until' 'send interactive:--wait-timeout' 'send interactive:--max-wait' 'send interactive:--from' 'send interactive:--phone-column' 'send interactive:--delimiter' 'send interactive:--exclude' 'send interactive:--rejected' 'send interactive:--journal' 'send interactive:--rate' 'send interactive:--concurrency' 'send interactive:--max-messages'
             return 0
-        case 'sms send:--to' 'sms send:--body' 'sms send:--body-file' 'sms send:--name' 'sms send:--teammate' 'sms send:--until' 'sms send:--max-wait' 'sms send:--from' 'sms send:--phone-column' 'sms send:--delimiter' 'sms send:--exclude' 'sms send:--rejected' 'sms send:--journal' 'sms send:--rate' 'sms send:--concurrency' 'sms send:--max-messages'
+        case 'sms send:--to' 'sms send:--body' 'sms send:--body-file' 'sms send:--name' 'sms send:--teammate' 'sms send:--until' 'sms send:--wait-timeout' 'sms send:--max-wait' 'sms send:--from' 'sms send:--phone-column' 'sms send:--delimiter' 'sms send:--exclude' 'sms send:--rejected' 'sms send:--journal' 'sms send:--rate' 'sms send:--concurrency' 'sms send:--max-messages'
             return 0
         case 'vbm send:--to' 'vbm send:--var' 'vbm send:--header-var' 'vbm send:--footer-var' 'vbm send:--variables' 'vbm send:--variables-format' 'vbm send:--header-image' 'vbm send:--teammate' 'vbm send:--max-wait' 'vbm send:--from' 'vbm send:--phone-column' 'vbm send:--delimiter' 'vbm send:--exclude' 'vbm send:--rejected' 'vbm send:--journal' 'vbm send:--rate' 'vbm send:--concurrency' 'vbm send:--max-messages'
             return 0
-        case status:--channel status:--until
+        case status:--channel status:--fields status:--until status:--wait-timeout
             return 0
-        case 'messages list:--limit'
+        case 'messages list:--limit' 'messages list:--fields'
             return 0
-        case history:--since history:--until history:--channel history:--status history:--to history:--template history:--limit history:--rate history:--by history:--before
+        case history:--since history:--until history:--channel history:--status history:--to history:--template history:--limit history:--rate history:--by history:--before history:--fields
             return 0
         case api:-X api:--method api:-f api:--raw-field api:-F api:--field api:--input api:-H api:--header api:--channel
             return 0
@@ -156,7 +156,7 @@ complete -c octopods -l json -d 'Same as --output json.'
 complete -c octopods -l profile -x -d 'Config profile to use (default: OCTOPODS_PROFILE or \'default\').'
 complete -c octopods -l config -r -F -d 'Config file (default: OCTOPODS_CONFIG or ~/.config/octopods/config).'
 complete -c octopods -l base-url -x -d 'API root (default: OCTOPODS_BASE_URL, the profile\'s base_url, or https://app.octopods.io).'
-complete -c octopods -l timeout -x -d 'Give up on a request after this long (default 30s); with --wait, on the whole wait (default 2m).'
+complete -c octopods -l timeout -x -d 'Give up on each request after this long (default 30s). The whole of a --wait is --wait-timeout.'
 complete -c octopods -l sandbox -d 'Run against a local sandbox API started for this command, with its own keys; nothing leaves the machine.'
 complete -c octopods -s v -l verbose -d 'Trace each HTTP request and response on stderr (the key redacted).'
 complete -c octopods -s q -l quiet -d 'Print no hints, warnings or progress on stderr; errors still are.'
@@ -189,6 +189,7 @@ complete -c octopods -n '__octopods_at "templates list"' -l channel -x -a 'whats
 complete -c octopods -n '__octopods_at "templates list"' -l status -x -a 'pending under_review needs_modification rejected accepted deleted' -d 'Only templates in this review state (WhatsApp).'
 complete -c octopods -n '__octopods_at "templates list"' -l active -x -a 'true false' -d 'Only templates that are active (true) or inactive (false) in Octopods.'
 complete -c octopods -n '__octopods_at "templates list"' -l lang -x -d 'Only templates in this language (en, en_US, pt_BR, ...).'
+complete -c octopods -n '__octopods_at "templates list"' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): template_id, template_name, template_status, language, active, created_at, template_body, template_components, account_phone_number.'
 
 # octopods templates get
 complete -c octopods -n '__octopods_at "templates get"' -l channel -x -a 'whatsapp vbm' -d 'Whose templates: whatsapp (default) or vbm.'
@@ -227,8 +228,9 @@ complete -c octopods -n '__octopods_at "send template"' -l open-conversation -d 
 complete -c octopods -n '__octopods_at "send template"' -l teammate -x -d 'Intercom teammate shown as the sender (default: the channel\'s default sender).'
 complete -c octopods -n '__octopods_at "send template"' -l no-verify -d 'Skip fetching the template to check status, variables and header before sending.'
 complete -c octopods -n '__octopods_at "send template"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
-complete -c octopods -n '__octopods_at "send template"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
+complete -c octopods -n '__octopods_at "send template"' -l wait -d 'Poll the status until it is final or --wait-timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
 complete -c octopods -n '__octopods_at "send template"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
+complete -c octopods -n '__octopods_at "send template"' -l wait-timeout -x -d 'With --wait: give up waiting after this long in all (default 2m); --timeout is each request\'s.'
 complete -c octopods -n '__octopods_at "send template"' -l max-wait -x -d 'If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command).'
 complete -c octopods -n '__octopods_at "send template"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
 complete -c octopods -n '__octopods_at "send template"' -l from -r -F -d 'Send to every row of a CSV (a header row naming the columns; comma, semicolon, tab or | between fields) or NDJSON file; - for stdin.'
@@ -262,8 +264,9 @@ complete -c octopods -n '__octopods_at "send interactive"' -l row -x -d 'A list 
 complete -c octopods -n '__octopods_at "send interactive"' -l open-conversation -d 'Open a conversation in Intercom or HubSpot for this message.'
 complete -c octopods -n '__octopods_at "send interactive"' -l teammate -x -d 'Intercom teammate shown as the sender.'
 complete -c octopods -n '__octopods_at "send interactive"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
-complete -c octopods -n '__octopods_at "send interactive"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
+complete -c octopods -n '__octopods_at "send interactive"' -l wait -d 'Poll the status until it is final or --wait-timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
 complete -c octopods -n '__octopods_at "send interactive"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
+complete -c octopods -n '__octopods_at "send interactive"' -l wait-timeout -x -d 'With --wait: give up waiting after this long in all (default 2m); --timeout is each request\'s.'
 complete -c octopods -n '__octopods_at "send interactive"' -l max-wait -x -d 'If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command).'
 complete -c octopods -n '__octopods_at "send interactive"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
 complete -c octopods -n '__octopods_at "send interactive"' -l from -r -F -d 'Send to every row of a CSV (a header row naming the columns; comma, semicolon, tab or | between fields) or NDJSON file; - for stdin.'
@@ -291,8 +294,9 @@ complete -c octopods -n '__octopods_at "sms send"' -l name -x -d 'Display name f
 complete -c octopods -n '__octopods_at "sms send"' -l open-conversation -d 'Open a conversation in Intercom or HubSpot for this message.'
 complete -c octopods -n '__octopods_at "sms send"' -l teammate -x -d 'Intercom teammate shown as the sender (ignored on HubSpot).'
 complete -c octopods -n '__octopods_at "sms send"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
-complete -c octopods -n '__octopods_at "sms send"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
+complete -c octopods -n '__octopods_at "sms send"' -l wait -d 'Poll the status until it is final or --wait-timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
 complete -c octopods -n '__octopods_at "sms send"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
+complete -c octopods -n '__octopods_at "sms send"' -l wait-timeout -x -d 'With --wait: give up waiting after this long in all (default 2m); --timeout is each request\'s.'
 complete -c octopods -n '__octopods_at "sms send"' -l max-wait -x -d 'If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command).'
 complete -c octopods -n '__octopods_at "sms send"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
 complete -c octopods -n '__octopods_at "sms send"' -l from -r -F -d 'Send to every row of a CSV (a header row naming the columns; comma, semicolon, tab or | between fields) or NDJSON file; - for stdin.'
@@ -342,14 +346,17 @@ complete -c octopods -n '__octopods_at "vbm send"' -s y -l yes -d 'Bulk: do not 
 
 # octopods status
 complete -c octopods -n '__octopods_at status' -l channel -x -a 'whatsapp sms' -d 'The channel it was sent on: whatsapp or sms (default: the channel the history records for this id, else whatsapp).'
-complete -c octopods -n '__octopods_at status' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
+complete -c octopods -n '__octopods_at status' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): message_id, status, status_message, phone_number, channel_message_id, sent_at, delivered_at, read_at, last_updated, failure_reason, request_id.'
+complete -c octopods -n '__octopods_at status' -l wait -d 'Poll the status until it is final or --wait-timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
 complete -c octopods -n '__octopods_at status' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
+complete -c octopods -n '__octopods_at status' -l wait-timeout -x -d 'With --wait: give up waiting after this long in all (default 2m); --timeout is each request\'s.'
 
 # octopods messages
 complete -c octopods -n '__octopods_word messages' -a list -d 'List the most recent WhatsApp messages sent with this key, newest first.'
 
 # octopods messages list
 complete -c octopods -n '__octopods_at "messages list"' -l limit -x -d 'How many (1–100; the API\'s default and maximum is 100).'
+complete -c octopods -n '__octopods_at "messages list"' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): message_id, phone_number, status, sent_at, failure_reason, message_content, raw.'
 
 # octopods history
 complete -c octopods -n '__octopods_at history' -l since -x -d 'Sends at or after WHEN (e.g. 24h, 2026-11-01).'
@@ -365,6 +372,7 @@ complete -c octopods -n '__octopods_at history' -l refresh -d 'stats: run \'hist
 complete -c octopods -n '__octopods_at history' -l before -x -d 'prune: delete records older than WHEN (e.g. 90d, 2026-01-01).'
 complete -c octopods -n '__octopods_at history' -l dry-run -d 'prune: count what would be deleted; delete nothing.'
 complete -c octopods -n '__octopods_at history' -s y -l yes -d 'prune: do not ask for confirmation (needed when not at a terminal).'
+complete -c octopods -n '__octopods_at history' -l fields -x -d 'Only these fields, in this order, as table columns and JSON/CSV keys (comma-separated). The list: time, profile, channel, kind, template_id, template_name, to, message_id, request_id, outcome, error, status, status_time, failure, source. refresh: message_id, channel, to, time, before, status, changed, failure, error.'
 complete -c octopods -n '__octopods_argument history 0' -a 'refresh prune stats' -d action
 
 # octopods api

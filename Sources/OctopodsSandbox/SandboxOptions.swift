@@ -21,6 +21,9 @@ package struct SandboxOptions: Sendable {
     package var slowResponseDelay: TimeInterval
     /// The clock. Statuses and rate limits are computed from it, so tests can drive time.
     package var now: @Sendable () -> Date
+    /// Whether the README's example messages exist (`SandboxMessage.seeds`: 3851834 on WhatsApp,
+    /// 4829174 on SMS, …), so that every command the README shows works against a fresh sandbox.
+    package var seedMessages: Bool
 
     package init(
         stateFile: URL? = nil,
@@ -29,8 +32,10 @@ package struct SandboxOptions: Sendable {
         cooldown: TimeInterval = 300,
         stageInterval: TimeInterval = 2,
         slowResponseDelay: TimeInterval = 40,
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() },
+        seedMessages: Bool = true
     ) {
+        self.seedMessages = seedMessages
         self.stateFile = stateFile; self.logFile = logFile; self.rateLimit = rateLimit
         self.cooldown = cooldown; self.stageInterval = stageInterval
         self.slowResponseDelay = slowResponseDelay; self.now = now

@@ -64,7 +64,7 @@ import OctopodsSandbox
         }
         #expect(field(4, "error")?.contains("error code 4") == true, "\(records[4])")
         #expect(field(5, "error")?.contains("HTTP 500") == true)
-        #expect(records.allSatisfy { $0.objectValue?.count == 14 }, "every record has every field")
+        #expect(records.allSatisfy { $0.objectValue?.count == 15 }, "every record has every field")
 
         // The ledger is private and holds no key.
         let attributes = try FileManager.default.attributesOfItem(atPath: user.ledger.path)
@@ -76,7 +76,7 @@ import OctopodsSandbox
         #expect(table.stdout.hasPrefix("TIME "))
         #expect(table.stdout.contains("template 1001"))
         let csv = try await user.run(["history", "-o", "csv", "--channel", "vbm"])
-        #expect(csv.stdout.hasPrefix("time,profile,channel,kind,template_id,to,message_id,request_id,outcome,error,status,status_time,failure,source\r\n"))
+        #expect(csv.stdout.hasPrefix("time,profile,channel,kind,template_id,template_name,to,message_id,request_id,outcome,error,status,status_time,failure,source\r\n"))
         #expect(csv.stdout.split(separator: "\r\n").count == 2)
     }
 

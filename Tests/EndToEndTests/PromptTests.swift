@@ -116,7 +116,7 @@ import OctopodsSandbox
         ])
         #expect(t.ok && t.status == 0, "\(t.output)")
         #expect(t.output.contains("Olá Jane, seu pedido A-1042 foi enviado."))
-        #expect(t.output.contains(#""message_id": 100001"#))
+        #expect(t.output.contains(#""message_id": "100001""#))
         #expect(sandbox.posts.count == 1)
         #expect(sandbox.posts.first?.path == "/api/v1/whatsapp/templates/1006/messages")
         #expect(body(sandbox.posts.first) == #"{"destination_phone":"+14155552671","message_variables":{"body":["Jane","A-1042"],"buttons":[],"header":[]}}"#)

@@ -85,7 +85,7 @@ import OctopodsSandbox
         let list = try await octopods(["messages", "list", "--limit", "5", "-o", "ndjson"], environment: sandbox.environment)
         #expect(list.status == 0)
         #expect(list.stdout.split(separator: "\n").count == 1)
-        #expect(list.stdout.contains(#""message_id":\#(id)"#))
+        #expect(list.stdout.contains(#""message_id":"\#(id)""#))
 
         let smsID = try #require(sandbox.sendDirectly(path: "/api/v1/sms/messages", key: SandboxKeys.sms,
                                                       body: #"{"destination_phone":"+14155552671","body":"hi"}"#))

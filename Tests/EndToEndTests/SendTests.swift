@@ -119,10 +119,10 @@ import OctopodsSandbox
         let failed = try await octopods(["send", "template", "1007", "--to", "+15550100001", "--wait", "-o", "table"], environment: sandbox.environment)
         #expect(failed.status == 1)
         #expect(failed.stdout.contains("Recipient is not a WhatsApp user."))
-        let timeout = try await octopods(["--timeout", "2s", "send", "template", "1007", "--to", "+15550100005", "--wait", "-o", "table"],
+        let timeout = try await octopods(["send", "template", "1007", "--to", "+15550100005", "--wait", "--wait-timeout", "2s", "-o", "table"],
                                    environment: sandbox.environment)
         #expect(timeout.status == 6)
-        #expect(timeout.stderr.contains("is still sent after 2s; gave up waiting (--timeout)"))
+        #expect(timeout.stderr.contains("is still sent after 2s; gave up waiting (--wait-timeout)"))
     }
 
     @Test func rateLimitedSendExits4() async throws {

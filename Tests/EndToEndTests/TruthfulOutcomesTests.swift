@@ -27,10 +27,10 @@ import Glibc
         let r = try await octopods(send + ["--wait", "-o", "json"], environment: sandbox.environment, home: home)
         #expect(r.status == 6, "\(r.stderr)")
         // The same shape as a --wait that ends: {"send": …, "status": …}, status null here.
-        let id = (object(r.stdout)?["send"] as? [String: Any])?["message_id"] as? Int
+        let id = (object(r.stdout)?["send"] as? [String: Any])?["message_id"] as? String
         #expect(id != nil, "the send's result is on stdout: \(r.stdout)")
         #expect(object(r.stdout)?["status"] is NSNull)
-        #expect(r.stderr.contains("error: message \(id ?? 0) was sent, but its delivery could not be confirmed"))
+        #expect(r.stderr.contains("error: message \(id ?? "?") was sent, but its delivery could not be confirmed"))
         #expect(r.stderr.contains("Message not found."))
         #expect(r.stderr.contains("hint: Do not send it again."))
         #expect(r.stderr.contains(#""disposition":"sent_unconfirmed""#))
@@ -73,7 +73,7 @@ import Glibc
         let sent = try await octopods(["send", "template", "1001", "--to", "+15550100006", "--var", "1=a", "--var", "2=b"],
                                       environment: sandbox.environment, home: home)
         #expect(sent.status == 0, "\(sent.stderr)")
-        let id = try #require(object(sent.stdout)?["message_id"] as? Int)
+        let id = try #require(object(sent.stdout)?["message_id"] as? String)
         // --until read: delivered is not enough, so only DELETED ends the wait.
         let r = try await octopods(["status", "\(id)", "--wait", "--until", "read", "-o", "table"], environment: sandbox.environment, home: home)
         #expect(r.status == 0, "\(r.stderr)")
@@ -149,7 +149,7 @@ import Glibc
         let sandbox = try TestSandbox()
         let home = scratchDirectory()
         let sent = try await octopods(["sms", "send", "--to", "+14155552671", "--body", "hi"], environment: sandbox.environment, home: home)
-        let id = try #require(object(sent.stdout)?["message_id"] as? Int)
+        let id = try #require(object(sent.stdout)?["message_id"] as? String)
         let known = try await octopods(["status", "\(id)"], environment: sandbox.environment, home: home)
         #expect(known.status == 0, "\(known.stderr)")
         #expect(sandbox.api.recordedRequests().last?.path == "/api/v1/sms/messages/\(id)")

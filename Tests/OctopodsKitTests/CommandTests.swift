@@ -37,7 +37,9 @@ let templatesJSON = """
         let r = await run(["templates", "list"], transport: FakeTransport(status: 200, json: templatesJSON))
         #expect(r.code == .success)
         let parsed = try? JSONValue.parse(r.stdout)
-        #expect(parsed == (try? JSONValue.parse(templatesJSON)))
+        // The API's list, template_id as a string (README "Output": one type per field).
+        #expect(parsed == (try? JSONValue.parse(templatesJSON)).map(Vocabulary.normalizingIDs))
+        #expect(r.stdout.contains(#""template_id":"1001""#))
         #expect(r.stdout.hasSuffix("}]\n"))
         #expect(!r.stdout.contains("\n ")) // compact off a terminal
         #expect(r.stdout.contains(#""template_name":"promo\u001b[2J""#))
@@ -115,7 +117,7 @@ let templatesJSON = """
         Message 42: failed
           Phone:         +15551234567
           Failure:       63003: Channel could not find To address
-          Sent:          2026-01-01T00:00:00Z
+          Sent:          \(Vocabulary.localTime(iso: "2026-01-01T00:00:00Z") ?? "?")
 
         """)
         #expect(fake.requests.first?.url.path == "/api/v1/sms/messages/42")
@@ -131,6 +133,10 @@ let templatesJSON = """
                                       with: "\u{1B}[1mMESSAGE ID\u{1B}[0m  \u{1B}[1mPHONE\u{1B}[0m  \u{1B}[1mSTATUS   \u{1B}[0m  \u{1B}[1mSENT\u{1B}[0m  \u{1B}[1mFAILURE\u{1B}[0m"))
             let nd = await run(["messages", "list", "-o", "ndjson"], transport: FakeTransport(status: 200, json: body))
             #expect(nd.stdout.split(separator: "\n").count == 1)
+            // Whatever the shape, the item has its status at the top, the id a string, the API's item under raw.
+            let item = try? JSONValue.parse(String(nd.stdout.split(separator: "\n").first ?? ""))
+            #expect(item?["status"] == "delivered" && item?["message_id"] == "1" && item?["phone_number"] == "+1555", "\(nd.stdout)")
+            #expect(item?["raw"]?["message_status"] != nil || item?["raw"]?["status"] != nil)
         }
         let limit = await run(["messages", "list", "--limit", "101"])
         #expect(limit.code == .usage)

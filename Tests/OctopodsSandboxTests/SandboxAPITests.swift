@@ -36,9 +36,28 @@ private struct Reply {
 }
 
 private func makeAPI(_ clock: TestClock = TestClock(), rateLimit: SandboxRateLimit? = nil, stateFile: URL? = nil,
-             logFile: URL? = nil) throws -> SandboxAPI {
+             logFile: URL? = nil, seedMessages: Bool = false) throws -> SandboxAPI {
     try SandboxAPI(options: SandboxOptions(stateFile: stateFile, logFile: logFile, rateLimit: rateLimit,
-                                           stageInterval: 2, slowResponseDelay: 40, now: { clock.now }))
+                                           stageInterval: 2, slowResponseDelay: 40, now: { clock.now }, seedMessages: seedMessages))
+}
+
+/// The README's example messages exist in every sandbox, for their own key only.
+@Suite struct SandboxSeededMessagesTests {
+    @Test func theReadmesIdsAnswer() throws {
+        let api = try makeAPI(seedMessages: true)
+        let read = api.call("GET", "/api/v1/whatsapp/messages/3851834")
+        #expect(read.status == 200)
+        #expect(read.json?["status"]?.stringValue?.lowercased() == "read")
+        let sms = api.call("GET", "/api/v1/sms/messages/4829174", key: SandboxKeys.sms)
+        #expect(sms.status == 200)
+        #expect(sms.json?["status"]?.stringValue?.lowercased() == "delivered")
+        #expect(api.call("GET", "/api/v1/sms/messages/3851834", key: SandboxKeys.sms).status == 400, "only the key that sent it sees it")
+        let list = api.call("GET", "/api/v1/whatsapp/messages").json?["messages"]?.arrayValue ?? []
+        #expect(list.map { $0["message_id"]?.intValue } == [3851834, 3851828])
+        let sent = api.call("POST", "/api/v1/whatsapp/templates/1007/messages", body: ["destination_phone": "+14155552671"])
+        #expect(sent.messageID == 100001, "new ids start where they always did")
+        #expect(api.call("GET", "/api/v1/whatsapp/messages").json?["messages"]?.arrayValue?.first?["message_id"]?.intValue == 100001)
+    }
 }
 
 private extension SandboxAPI {

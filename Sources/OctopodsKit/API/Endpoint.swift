@@ -29,6 +29,8 @@ package struct Endpoint<Response: Sendable>: Sendable {
     /// `octopods api`: hand back every answer, whatever its status or body, instead of mapping
     /// errors and decoding (the request still goes through the whole of `APIClient.send`).
     package var passThrough: (@Sendable (HTTPResponse) -> Response)?
+    /// The template's name, when known (a send checked against the fetched template): recorded beside the id.
+    package var templateName: String?
 
     package init(method: String, path: String, query: [(String, String)] = [], body: JSONValue? = nil,
                  family: ErrorFamily, decode: @escaping @Sendable (JSONValue) throws(DecodingProblem) -> Response) {

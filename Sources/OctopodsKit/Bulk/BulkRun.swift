@@ -401,7 +401,7 @@ package struct BulkRun: Sendable {
     /// --wait after a bulk run: follows every accepted message to a final state, paced.
     func waitForAll(channel: Channel, sent: [(line: Int, id: String)], client: APIClient,
                     output: OutputLines, history: HistoryRecorder?) async -> ExitCode {
-        var schedule = PollSchedule(timeout: ctx.globals.timeout, now: ctx.now())
+        var schedule = PollSchedule(timeout: ctx.waitLimits().total, now: ctx.now())
         var pending = sent
         var failed = false
         while !pending.isEmpty, !ctx.isInterrupted() {
@@ -426,7 +426,7 @@ package struct BulkRun: Sendable {
             pending = next
             if pending.isEmpty { break }
             guard let pause = schedule.nextPause(now: ctx.now()) else {
-                ctx.stderr.write("error: \(NumberText.counted(pending.count, "message")) had no final status before the --timeout deadline\n")
+                ctx.stderr.write("error: \(NumberText.counted(pending.count, "message")) had no final status before the --wait-timeout deadline\n")
                 return .unconfirmed
             }
             try? await ctx.sleep(pause)

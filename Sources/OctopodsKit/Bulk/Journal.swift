@@ -220,8 +220,12 @@ package actor Journal {
                 guard let opened = try SystemFile.openOwned(url, flags: O_RDWR | O_APPEND, create: true) else { continue }
                 fd = opened
             } catch {
-                throw .invalidInput("cannot use the journal \(error.description); nothing was sent",
-                                    hint: "Remove or fix that file, or choose another journal with --journal FILE.")
+                // A missing directory is not fixed by naming the same path again (README "Bulk sends").
+                let directory = url.deletingLastPathComponent().path
+                let hint = FileManager.default.fileExists(atPath: directory)
+                    ? "Remove or fix that file, or choose another journal with --journal FILE."
+                    : "The directory \(directory) does not exist: create it (mkdir -p \(directory)), or give --journal a file in a directory that exists."
+                throw .invalidInput("cannot use the journal \(error.description); nothing was sent", hint: hint)
             }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
                 let code = errno

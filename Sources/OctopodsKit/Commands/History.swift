@@ -52,12 +52,16 @@ package struct History: Command {
             .value("before", "WHEN", help: "prune: delete records older than WHEN (e.g. 90d, 2026-01-01)."),
             .flag("dry-run", help: "prune: count what would be deleted; delete nothing."),
             .flag("yes", short: "y", help: "prune: do not ask for confirmation (needed when not at a terminal)."),
+            .value("fields", "LIST", help: "Only these fields, in this order, as table columns and JSON/CSV keys (comma-separated). "
+                   + "The list: " + HistoryListing.fields.joined(separator: ", ") + ". refresh: "
+                   + HistoryRefresh.fields.joined(separator: ", ") + "."),
         ],
         examples: [
             Example("octopods history --since 24h", "Everything sent in the last day."),
             Example("octopods history --to +14155552671 --since 2026-11-17", "Did Jane get her reminder this week?"),
             Example("octopods history --since yesterday --status rejected --status failed --status undelivered", "Which sends failed since yesterday."),
             Example("octopods history --since 7d --limit 0 -o csv", "A week of sends as CSV, for a spreadsheet."),
+            Example("octopods history --template order_update --fields time,to,message_id,status", "Sends of a template (by id or name), four columns."),
             Example("octopods history refresh --since 24h", "Ask the API for the statuses of yesterday's sends."),
             Example("octopods history stats --since 7d", "Delivery and read rates per day for the last week."),
             Example("octopods history stats --by template --since 30d --refresh -o csv", "Per template, statuses refreshed first, as CSV."),
@@ -79,6 +83,7 @@ package struct History: Command {
     var limitGiven: Bool
     var grouping = HistoryStats.Grouping.day
     var refreshFirst = false
+    var fields: [String]?
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {
         let path = arguments.path
@@ -122,6 +127,14 @@ package struct History: Command {
             if before == nil { throw .usage(UsageError("'history prune' needs --before WHEN (e.g. --before 90d)", path: path)) }
         }
         if let text = arguments.string("rate") { rate = try Pacer.RateFlag(text, path: path) }
+        switch action {
+        case .list: fields = try FieldSelection.parse(arguments, valid: HistoryListing.fields)
+        case .refresh: fields = try FieldSelection.parse(arguments, valid: HistoryRefresh.fields)
+        case .prune, .stats:
+            if arguments.has("fields") {
+                throw .usage(UsageError("--fields applies to the list and to 'history refresh', not to 'history \(action.rawValue)'", path: path))
+            }
+        }
     }
 
     static func time(_ text: String, flag: String, ctx: Context) throws(OctopodsError) -> Date {
@@ -146,7 +159,7 @@ package struct History: Command {
             if ctx.globals.profile != nil || !(ctx.environment[EnvironmentVariable.profile.rawValue] ?? "").isEmpty {
                 query.profile = settings.profile.value
             }
-            return try HistoryListing(ctx: ctx, url: url).run(query)
+            return try HistoryListing(ctx: ctx, url: url, selected: fields).run(query)
         case .stats:
             if refreshFirst {
                 var window = query
@@ -160,7 +173,7 @@ package struct History: Command {
             return try stats(ctx, url: url, query: query)
         case .refresh:
             if query.since == nil { query.since = ctx.now().addingTimeInterval(-7 * 86400) }
-            return try await HistoryRefresh(ctx: ctx, url: url, rate: rate).run(query)
+            return try await HistoryRefresh(ctx: ctx, url: url, rate: rate).run(query).selecting(fields)
         case .prune:
             return try prune(ctx, url: url, before: try Self.time(before ?? "", flag: "before", ctx: ctx))
         }
@@ -191,7 +204,7 @@ package struct History: Command {
                 ctx.notice("\(counts.removed == 0 ? "Nothing to remove" : "Would remove \(NumberText.counted(counts.removed, "record"))")"
                            + " older than \(shown); " + kept)
             }
-            return CommandOutput(json: ["file": .string(url.path), "before": .string(LedgerTime.format(before)), "dry_run": .bool(!done),
+            return CommandOutput(json: ["file": .string(url.path), "before": .string(LedgerTime.format(before)), "dry_run": .bool(dryRun),
                                         "removed": .int(counts.removed), "kept": .int(counts.kept)])
         }
         // With --yes there is nothing to ask, so no counting pass first.

@@ -10,11 +10,19 @@ package enum Messages {
         package static let spec = CommandSpec(
             name: "list",
             abstract: "List the most recent WhatsApp messages sent with this key, newest first.",
-            options: [.value("limit", "N", .integer(1...100), help: "How many (1–100; the API's default and maximum is 100).")],
+            discussion: "The API lists messages in one of two shapes (a bare array with the status nested in message_status, or "
+                + "{\"messages\": [...]}); JSON output is always a list of the same flat objects, status in 'status': "
+                + fields.joined(separator: ", ") + " ('raw' is the item exactly as the API sent it).",
+            options: [.value("limit", "N", .integer(1...100), help: "How many (1–100; the API's default and maximum is 100)."),
+                      FieldSelection.option(fields)],
             examples: [
                 Example("octopods messages list --limit 10", "The last ten sends."),
-                Example("octopods messages list -o ndjson | grep -c failed", "Count recent failures, one JSON object a line."),
+                Example("octopods messages list -o ndjson | jq -r 'select(.status == \"failed\") | .phone_number'",
+                        "The numbers of recent failures, one JSON object a line."),
+                Example("octopods messages list --fields message_id,status", "Only the id and status of each."),
             ])
+
+        package static let fields = ["message_id", "phone_number", "status", "sent_at", "failure_reason", "message_content", "raw"]
 
         var limit: Int?
 
@@ -34,12 +42,21 @@ package enum Messages {
                                      emptyMessage: "No messages sent with this key yet.")
             }
             let rows = response.value.map { m in
-                [m.messageID ?? "", m.phone ?? "", m.status ?? "", m.time ?? "", m.failure ?? ""]
+                [m.messageID ?? "", m.phone ?? "", m.status ?? "", m.time.map { Vocabulary.localTime(iso: $0) ?? $0 } ?? "", m.failure ?? ""]
             }
-            return CommandOutput(json: response.raw, items: MessageSummary.items(response.raw),
+            let items = zip(response.value, MessageSummary.items(response.raw)).map { Self.normalized($0, raw: $1) }
+            return CommandOutput(json: .array(items), items: items,
                                  table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS", "SENT", "FAILURE"], rows: rows,
                                               flexibleColumn: 4),
                                  emptyMessage: "No messages sent with this key yet.")
+        }
+
+        /// One list item in the one shape of every output, whichever shape the API used.
+        static func normalized(_ m: MessageSummary, raw: JSONValue) -> JSONValue {
+            func text(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
+            return ["message_id": text(m.messageID), "phone_number": text(m.phone), "status": text(m.status),
+                    "sent_at": text(m.time), "failure_reason": text(m.failure), "message_content": text(m.content),
+                    "raw": Vocabulary.normalizingIDs(raw)]
         }
 
         static func isNothingSentYet(_ error: APIError) -> Bool {

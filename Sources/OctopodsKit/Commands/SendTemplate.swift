@@ -69,6 +69,16 @@ struct TemplateSend: Sendable {
         return template
     }
 
+    /// The endpoint as the history records it: the template's own id and its name, whether the
+    /// command line named it by id or by name (the request's path keeps what was given).
+    static func naming(_ endpoint: Endpoint<SendResult>, _ template: Template?) -> Endpoint<SendResult> {
+        guard let template else { return endpoint }
+        var endpoint = endpoint
+        endpoint.templateID = template.id
+        if !template.name.isEmpty { endpoint.templateName = template.name }
+        return endpoint
+    }
+
     func body(to: String, variables: TemplateVariables, needs: VariableRequirements?, mediaURL: String?, name: String?) -> JSONValue {
         var body: JSONValue = ["destination_phone": .string(to)]
         if let values = variables.messageVariables(channel: channel, needs: needs) { body.set("message_variables", values) }
@@ -113,9 +123,9 @@ struct TemplateSend: Sendable {
             try variables.check(against: template, channel: channel, mediaURL: mediaURL)
             preview = variables.preview(template, mediaURL: mediaURL)
         }
-        let plan = SendPlan(endpoint: API.sendTemplate(channel: channel, templateID: templateID,
-                                                       body: body(to: to, variables: variables, needs: template?.requirements,
-                                                                  mediaURL: mediaURL, name: name)),
+        let plan = SendPlan(endpoint: Self.naming(API.sendTemplate(channel: channel, templateID: templateID,
+                                                                   body: body(to: to, variables: variables, needs: template?.requirements,
+                                                                              mediaURL: mediaURL, name: name)), template),
                             statusChannel: channel == .vbm ? nil : .whatsapp, recipient: to, preview: preview)
         return try await sender.execute(plan, options)
     }
@@ -142,7 +152,7 @@ struct TemplateSend: Sendable {
                 guard let (section, _) = BulkColumns.placeholder(column) else { return false }
                 return channel != .vbm || section != "button"
             },
-            endpoint: { API.sendTemplate(channel: channel, templateID: send.templateID, body: $0) },
+            endpoint: { Self.naming(API.sendTemplate(channel: channel, templateID: send.templateID, body: $0), template) },
             prepare: { row throws(OctopodsError) in
                 let phone = try BulkColumns.phone(row)
                 let variables = try defaults.resolve(row)

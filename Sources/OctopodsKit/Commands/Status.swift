@@ -10,12 +10,16 @@ package struct Status: Command {
         options: [
             .value("channel", "CHANNEL", .choice(["whatsapp", "sms"]),
                    help: "The channel it was sent on: whatsapp or sms (default: the channel the history records for this id, else whatsapp)."),
+            FieldSelection.option(fields),
         ] + SendOptions.waitSpecs,
         examples: [
             Example("octopods status 3851834", "Where a WhatsApp message is now."),
             Example("octopods status 4829174 --channel sms --json", "An SMS's status as the API returns it."),
-            Example("octopods status 3851834 --wait --until read --timeout 10m", "Wait up to 10 minutes for the message to be read."),
+            Example("octopods status 3851834 --wait --until read --wait-timeout 10m", "Wait up to 10 minutes for the message to be read."),
         ])
+
+    package static let fields = ["message_id", "status", "status_message", "phone_number", "channel_message_id", "sent_at",
+                                 "delivered_at", "read_at", "last_updated", "failure_reason", "request_id"]
 
     /// Nil when not given: the history decides, else WhatsApp.
     var channel: Channel?
@@ -80,10 +84,11 @@ package struct Status: Command {
     }
 
     static func describe(_ s: MessageStatus, fallbackID: String) -> String {
+        func local(_ text: String?) -> String? { text.map { Vocabulary.localTime(iso: $0) ?? $0 } }
         var lines = ["Message \(s.messageID.isEmpty ? fallbackID : s.messageID): \(s.status)"]
         let facts: [(String, String?)] = [
-            ("Phone", s.phone), ("Detail", s.statusMessage), ("Failure", s.failure), ("Sent", s.sentAt),
-            ("Delivered", s.deliveredAt), ("Read", s.readAt), ("Last updated", s.lastUpdated),
+            ("Phone", s.phone), ("Detail", s.statusMessage), ("Failure", s.failure), ("Sent", local(s.sentAt)),
+            ("Delivered", local(s.deliveredAt)), ("Read", local(s.readAt)), ("Last updated", local(s.lastUpdated)),
             ("Provider id", s.channelMessageID), ("Conversation", s.conversationID),
         ]
         for (label, value) in facts { if let value { lines.append("  \(TerminalText.pad(label + ":", to: 14)) \(value)") } }

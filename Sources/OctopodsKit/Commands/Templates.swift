@@ -25,12 +25,17 @@ package enum Templates {
                 .value("status", "STATUS", .choice(statuses), help: "Only templates in this review state (WhatsApp)."),
                 .value("active", "BOOL", .boolean, help: "Only templates that are active (true) or inactive (false) in Octopods."),
                 .value("lang", "LANG", help: "Only templates in this language (en, en_US, pt_BR, ...)."),
+                FieldSelection.option(fields),
             ],
             examples: [
                 Example("octopods templates list --status accepted", "Templates you can send."),
+                Example("octopods templates list --fields template_id,template_name,language", "Only ids, names and languages."),
                 Example("octopods templates list --channel vbm --lang en", "Viber templates in any English variant."),
                 Example("octopods templates list --json | jq -r '.[].template_name'", "Just the names, for a script."),
             ])
+
+        package static let fields = ["template_id", "template_name", "template_status", "language", "active", "created_at",
+                                     "template_body", "template_components", "account_phone_number"]
 
         var channel: Channel
         var status: String?

@@ -9,6 +9,9 @@ package protocol Command: Sendable {
     static var reportsFailures: Bool { get }
     /// Whether `-o csv` makes sense: lists that end up in spreadsheets (`history`).
     static var csvOutput: Bool { get }
+    /// The record fields `--fields` may choose (README "Output"); empty when the command has no
+    /// `--fields` or handles it itself. The Runner refuses other names before the command runs.
+    static var fields: [String] { get }
     init(_ arguments: ParsedArguments) throws(OctopodsError)
     func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput
 }
@@ -16,6 +19,7 @@ package protocol Command: Sendable {
 extension Command {
     package static var reportsFailures: Bool { true }
     package static var csvOutput: Bool { false }
+    package static var fields: [String] { [] }
 }
 
 /// The command tree as data: groups and the command types at its leaves. The parser, help,

@@ -121,6 +121,8 @@ package struct GlobalOptions: Sendable, Equatable {
     package var configPath: String?
     package var baseURL: String?
     package var timeout: Double?
+    /// `--wait-timeout`: how long a --wait may take in all (the commands that wait declare it).
+    package var waitTimeout: Double?
     package var sandbox = false
     package var verbose = false
     package var quiet = false

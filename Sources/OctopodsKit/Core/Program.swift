@@ -10,7 +10,7 @@ package enum Program {
         .value("config", "PATH", .file, help: "Config file (default: OCTOPODS_CONFIG or ~/.config/octopods/config)."),
         .value("base-url", "URL", help: "API root (default: OCTOPODS_BASE_URL, the profile's base_url, or \(Defaults.baseURL))."),
         .value("timeout", "DURATION", .duration,
-               help: "Give up on a request after this long (default 30s); with --wait, on the whole wait (default 2m)."),
+               help: "Give up on each request after this long (default 30s). The whole of a --wait is --wait-timeout."),
         .flag("sandbox", help: "Run against a local sandbox API started for this command, with its own keys; nothing leaves the machine."),
         .flag("verbose", short: "v", help: "Trace each HTTP request and response on stderr (the key redacted)."),
         .flag("quiet", short: "q", help: "Print no hints, warnings or progress on stderr; errors still are."),

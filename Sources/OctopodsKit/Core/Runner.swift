@@ -36,8 +36,11 @@ package enum Runner {
         do {
             format = try OutputFormat.resolve(ctx)
             try checkFormat(format, type, path: arguments.path)
+            let fields = type.fields.isEmpty ? nil : try FieldSelection.parse(arguments, valid: type.fields)
             let command = try type.init(arguments)
-            let output = try await command.run(ctx)
+            var output = try await command.run(ctx)
+            if !output.rawJSON { output.json = output.json.map(Vocabulary.normalizingIDs); output.items = output.items?.map(Vocabulary.normalizingIDs) }
+            output = output.selecting(fields)
             Printer(format: format, ctx: ctx).print(output)
             guard let failure = output.failure else { return output.exitCode }
             let report = reporter.report(failure)
@@ -70,6 +73,7 @@ package enum Runner {
         g.configPath = arguments.string("config")
         g.baseURL = arguments.string("base-url")
         g.timeout = arguments.seconds("timeout")
+        g.waitTimeout = arguments.isDeclared("wait-timeout") ? arguments.seconds("wait-timeout") : nil
         g.sandbox = arguments.flag("sandbox")
         g.verbose = arguments.flag("verbose")
         g.quiet = arguments.flag("quiet")

@@ -12,20 +12,29 @@ import Glibc
 struct HistoryListing {
     let ctx: Context
     let url: URL
+    /// `--fields`: the chosen fields, in order (all of `fields` when nil).
+    var selected: [String]? = nil
 
     /// Every output has the same fields, null when unknown, in this order (the CSV header).
-    static let fields = ["time", "profile", "channel", "kind", "template_id", "to", "message_id", "request_id",
+    static let fields = ["time", "profile", "channel", "kind", "template_id", "template_name", "to", "message_id", "request_id",
                          "outcome", "error", "status", "status_time", "failure", "source"]
 
     /// The values of `fields`, in order.
     static func values(_ entry: HistoryEntry) -> [String?] {
         let s = entry.send
-        return [LedgerTime.format(s.time), s.profile, s.channel.rawValue, s.kind, s.templateID, s.to, s.messageID, s.requestID,
+        return [LedgerTime.format(s.time), s.profile, s.channel.rawValue, s.kind, s.templateID, s.templateName, s.to, s.messageID, s.requestID,
                 s.outcome, s.error, entry.status, entry.statusTime.map(LedgerTime.format), entry.failure, s.source]
     }
 
     static func json(_ entry: HistoryEntry) -> JSONValue {
         .object(zip(fields, values(entry)).map { ($0, $1.map(JSONValue.string) ?? .null) })
+    }
+
+    /// The chosen fields of an entry, in the chosen order.
+    func chosen(_ entry: HistoryEntry) -> [(String, String?)] {
+        let all = Array(zip(Self.fields, Self.values(entry)))
+        guard let selected else { return all }
+        return selected.map { name in (name, all.first { $0.0 == name }?.1 ?? nil) }
     }
 
     func run(_ query: HistoryQuery) throws(OctopodsError) -> CommandOutput {
@@ -37,6 +46,11 @@ struct HistoryListing {
             result = try query.run(url) { entries.append($0) }
             shown = entries.count
             report(result, shown: shown, query: query)
+            if let selected {
+                let rows = entries.map { entry in chosen(entry).map { FieldSelection.cell($0.0, $0.1.map(JSONValue.string)) } }
+                return CommandOutput(table: Table(headers: selected.map(FieldSelection.header), rows: rows,
+                                                  flexibleColumn: selected.count - 1), emptyMessage: emptyMessage)
+            }
             return CommandOutput(table: Self.table(entries), emptyMessage: emptyMessage)
         }
         // Streamed: a million records never sit in memory at once.
@@ -46,14 +60,14 @@ struct HistoryListing {
         }
         switch format {
         case .json: buffer = "["
-        case .csv: buffer = CSVText.row(Self.fields)
+        case .csv: buffer = CSVText.row(selected ?? Self.fields)
         default: break
         }
         result = try query.run(url) { entry in
             switch format {
-            case .json: buffer += (shown == 0 ? "\n" : ",\n") + Self.json(entry).serialized()
-            case .ndjson: buffer += Self.json(entry).serialized() + "\n"
-            default: buffer += CSVText.row(Self.values(entry).map { $0 ?? "" })
+            case .json: buffer += (shown == 0 ? "\n" : ",\n") + json(entry).serialized()
+            case .ndjson: buffer += json(entry).serialized() + "\n"
+            default: buffer += CSVText.row(chosen(entry).map { $0.1 ?? "" })
             }
             shown += 1
             flush(false)
@@ -93,8 +107,10 @@ struct HistoryListing {
         return Table(headers: headers, rows: rows, flexibleColumn: headers.count - 1)
     }
 
-    /// `2026-11-22 06:47:09` in the local time zone.
-    static func localTime(_ date: Date) -> String {
-        CivilTime.text(date, in: .local)
+    /// `2026-11-22 06:47:09 EST`: local time with its zone (README "Output").
+    static func localTime(_ date: Date) -> String { Vocabulary.localTime(date) }
+
+    func json(_ entry: HistoryEntry) -> JSONValue {
+        .object(chosen(entry).map { ($0, $1.map(JSONValue.string) ?? .null) })
     }
 }

@@ -73,7 +73,12 @@ package struct HistoryQuery: Sendable, Equatable {
         // Pass 2: sends.
         var needles: [[UInt8]] = []
         if let to { needles.append(Self.needle("to", to)) }
-        if let templateID { needles.append(Self.needle("template_id", templateID)) }
+        if let templateID {
+            // The id or the name: either field holds `:"VALUE"`.
+            var bytes: [UInt8] = [UInt8(ascii: ":")]
+            JSONValue.quote(templateID, into: &bytes)
+            needles.append(bytes)
+        }
         if let profile { needles.append(Self.needle("profile", profile)) }
         if channels.count == 1, let channel = channels.first { needles.append(Self.needle("channel", channel.rawValue)) }
         var ring: [HistoryEntry] = []
@@ -109,7 +114,7 @@ package struct HistoryQuery: Sendable, Equatable {
         let send = entry.send
         if !channels.isEmpty, !channels.contains(send.channel) { return false }
         if let to, send.to != to { return false }
-        if let templateID, send.templateID != templateID { return false }
+        if let templateID, send.templateID != templateID, send.templateName != templateID { return false }
         if let profile, send.profile != profile { return false }
         if !statuses.isEmpty {
             let outcome = send.outcome ?? "unknown"

@@ -39,6 +39,7 @@ package final class HistoryRecorder: Sendable {
         }
         var record = LedgerRecord(time: ctx.now(), type: .send, profile: profile, channel: endpoint.channel, kind: kind,
                                   templateID: endpoint.templateID, to: to, source: source)
+        record.templateName = endpoint.templateName
         switch result {
         case .success(let response):
             record.outcome = "accepted"

@@ -11,6 +11,9 @@ struct HistoryRefresh {
     let url: URL
     let rate: Pacer.RateFlag?
 
+    /// Every key an item of its JSON output can have (`--fields`).
+    static let fields = ["message_id", "channel", "to", "time", "before", "status", "changed", "failure", "error"]
+
     func run(_ query: HistoryQuery) async throws(OctopodsError) -> CommandOutput {
         var query = query
         let settings = try ctx.resolvedSettings()

@@ -24,6 +24,8 @@ package struct LedgerRecord: Sendable, Equatable {
     /// `template`, `interactive` or `sms`.
     package var kind: String?
     package var templateID: String?
+    /// The template's name beside its id, for sends checked against the fetched template.
+    package var templateName: String?
     package var to: String?
     package var requestID: String?
     /// `accepted`, `rejected` (the API refused it) or `unknown` (it went out; no answer came).
@@ -54,7 +56,7 @@ package struct LedgerRecord: Sendable, Equatable {
         var pairs: [(String, JSONValue)] = [("time", .string(LedgerTime.format(time))), ("type", .string(type.rawValue)),
                                             ("profile", .string(profile)), ("channel", .string(channel.rawValue))]
         func add(_ key: String, _ value: String?) { if let value { pairs.append((key, .string(value))) } }
-        add("kind", kind); add("template_id", templateID); add("to", to); add("message_id", messageID)
+        add("kind", kind); add("template_id", templateID); add("template_name", templateName); add("to", to); add("message_id", messageID)
         add("request_id", requestID); add("outcome", outcome); add("error", error); add("source", source)
         add("status", status); add("failure", failure)
         return JSONValue.object(pairs).serialized()
@@ -82,6 +84,7 @@ package struct LedgerRecord: Sendable, Equatable {
             case "message_id": record.messageID = text
             case "kind": record.kind = text
             case "template_id": record.templateID = text
+            case "template_name": record.templateName = text
             case "to": record.to = text
             case "request_id": record.requestID = text
             case "outcome": record.outcome = text

@@ -18,6 +18,8 @@ package struct CommandOutput: Sendable {
     /// Said on stderr in table mode when a list is empty ("No templates match.").
     package var emptyMessage: String?
     package var exitCode: ExitCode = .success
+    /// The JSON exactly as the API sent it (`octopods api`): ids are not normalised to strings.
+    package var rawJSON = false
     /// Written to stdout exactly as it is, whatever the output format: text for another program
     /// (a completion script, completion candidates), not a result to render.
     package var verbatim: String?

@@ -26,8 +26,9 @@ package struct SendOptions: Sendable, Equatable {
     }
 
     package static let waitSpecs: [OptionSpec] = [
-        .flag("wait", help: "Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed."),
+        .flag("wait", help: "Poll the status until it is final or --wait-timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed."),
         .value("until", "STATE", .choice(["delivered", "read"]), help: "With --wait: the state that counts as done (default delivered)."),
+        .value("wait-timeout", "DURATION", .duration, help: "With --wait: give up waiting after this long in all (default 2m); --timeout is each request's."),
     ]
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {
@@ -47,6 +48,9 @@ package struct SendOptions: Sendable, Equatable {
         until = untilGiven ? arguments.string("until") ?? "delivered" : "delivered"
         if untilGiven, !wait {
             throw .usage(UsageError("--until needs --wait", path: arguments.path))
+        }
+        if arguments.isDeclared("wait-timeout"), arguments.has("wait-timeout"), !wait {
+            throw .usage(UsageError("--wait-timeout needs --wait", path: arguments.path))
         }
     }
 
@@ -165,15 +169,14 @@ extension Sender {
     }
 
     /// Polls a message's status with backoff until it is final (per `until`) or the deadline
-    /// (--timeout, default 2 minutes) passes. Read-only, so transient failures are retried; any
+    /// (--wait-timeout, default 2 minutes) passes. Read-only, so transient failures are retried; any
     /// other failure of the status check is thrown (the caller knows whether a send preceded it).
     package func waitForStatus(channel: Channel, id: String, until: String) async throws(OctopodsError) -> WaitOutcome {
         let now = ctx.now
-        var schedule = PollSchedule(timeout: ctx.globals.timeout, now: now())
-        let total = schedule.total
-        // Each status request gets at most 30 s; the whole wait gets --timeout.
+        let (total, perRequest) = ctx.waitLimits()
+        var schedule = PollSchedule(timeout: total, now: now())
         var context = ctx
-        context.globals.timeout = min(30, total)
+        context.globals.timeout = perRequest
         let client = context.apiClient(settings)
         var last: (MessageStatus, JSONValue)?
         var shown: String?
@@ -198,7 +201,7 @@ extension Sender {
                 let state = last?.0.status ?? "unknown"
                 let fallback = MessageStatus(messageID: id, status: state)
                 let unconfirmed = Unconfirmed(messageID: id, channel: channel,
-                                              reason: "it is still \(state) after \(DurationText.format(seconds: total)); gave up waiting (--timeout)")
+                                              reason: "it is still \(state) after \(DurationText.format(seconds: total)); gave up waiting (--wait-timeout)")
                 return WaitOutcome(status: last?.0 ?? fallback, raw: last?.1 ?? ["message_id": .string(id), "status": .string(state)],
                                    code: .unconfirmed, unconfirmed: unconfirmed)
             }
@@ -214,4 +217,19 @@ package struct WaitOutcome: Sendable {
     package var code: ExitCode
     /// Set when the deadline passed before a final status.
     package var unconfirmed: Unconfirmed?
+}
+
+extension Context {
+    /// How long a --wait may take in all, and each of its status requests. `--timeout` used to
+    /// mean the whole wait when --wait was given; that meaning is kept for one release, with a
+    /// warning, when --wait-timeout is not given (README "Sending").
+    package func waitLimits() -> (total: Double, perRequest: Double) {
+        if let total = globals.waitTimeout { return (total, min(globals.timeout ?? Defaults.timeout, total)) }
+        if let old = globals.timeout {
+            warn("--timeout with --wait is taken as the whole wait (--wait-timeout) for this release only; "
+                 + "from the next one it is each request's timeout, as everywhere else: use --wait-timeout \(DurationText.format(seconds: old))")
+            return (old, min(Defaults.timeout, old))
+        }
+        return (120, Defaults.timeout)
+    }
 }

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import OctopodsSandbox
+
+/// The README runs: every command (every line that is not a comment) in the README's blocks marked
+/// `<!-- readme-test: runs -->` runs verbatim (through bash, from a directory holding a copy of
+/// `examples/`) against a fresh sandbox with the seeded messages, and exits 0. Lines marked
+/// `# (manual)` are skipped (a real key, a path outside the repository, a server until Ctrl-C).
+/// Any section that adds a marked block is run too.
+@Suite struct ReadmeExamplesTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The commands of the marked blocks, continuation lines joined.
+    static func commands(_ readme: String) -> [String] {
+        var commands: [String] = []
+        var marked = false, inBlock = false
+        var pending = ""
+        for line in readme.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if !inBlock {
+                if line == "<!-- readme-test: runs -->" { marked = true; continue }
+                if line.hasPrefix("```") {
+                    inBlock = marked
+                    marked = false
+                    if !inBlock { // skip an unmarked block whole
+                        inBlock = false
+                    }
+                    continue
+                }
+                if !line.isEmpty { marked = false }
+                continue
+            }
+            if line.hasPrefix("```") { inBlock = false; continue }
+            let trimmed = line.drop { $0 == " " }
+            if pending.isEmpty, trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            if line.hasSuffix("\\") {
+                pending += line.dropLast() + " "
+                continue
+            }
+            let command = pending + line
+            pending = ""
+            if !command.contains("# (manual)") { commands.append(command) }
+        }
+        return commands
+    }
+
+    @Test func everyMarkedExampleRunsAgainstAFreshSandbox() async throws {
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let commands = Self.commands(readme)
+        #expect(commands.count >= 30, "the marked blocks were found: \(commands)")
+        let sandbox = try TestSandbox(stageInterval: 0.01, seedMessages: true)
+        let home = scratchDirectory(), work = scratchDirectory()
+        try FileManager.default.copyItem(at: Self.root.appendingPathComponent("examples"), to: work.appendingPathComponent("examples"))
+        var environment = sandbox.environment
+        environment["PATH"] = octopodsBinary.deletingLastPathComponent().path + ":/usr/bin:/bin"
+        environment["HOME"] = home.path
+        environment["NO_PROXY"] = "127.0.0.1,localhost"
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        for command in commands {
+            let r = try await shell(command, environment: environment, directory: work)
+            #expect(r.status == 0, "README example failed (exit \(r.status)): \(command)\nstdout: \(r.stdout)\nstderr: \(r.stderr)")
+            for key in secretKeys { #expect(!r.stdout.contains(key) && !r.stderr.contains(key), "\(command) leaks a key") }
+        }
+    }
+
+    @Test func onlyMarkedBlocksAndUnmarkedLinesAreCollected() {
+        let text = """
+        ```sh
+        octopods not-marked
+        ```
+
+        <!-- readme-test: runs -->
+        ```sh
+        # a comment
+        octopods one --a \\
+            --b
+        octopods sandbox   # (manual)
+        octopods two | jq .
+        cat x | octopods three
+        ```
+        """
+        #expect(Self.commands(text) == ["octopods one --a      --b", "octopods two | jq .", "cat x | octopods three"])
+    }
+
+    func shell(_ command: String, environment: [String: String], directory: URL) async throws -> ProcessResult {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+                    process.arguments = ["-c", "set -o pipefail; " + command]
+                    process.environment = environment
+                    process.currentDirectoryURL = directory
+                    let input = Pipe(), output = Pipe(), errors = Pipe()
+                    process.standardInput = input
+                    process.standardOutput = output
+                    process.standardError = errors
+                    try process.run()
+                    try input.fileHandleForWriting.close()
+                    let group = DispatchGroup()
+                    nonisolated(unsafe) var errData = Data()
+                    DispatchQueue.global().async(group: group) { errData = readToEnd(errors.fileHandleForReading) }
+                    let outData = readToEnd(output.fileHandleForReading)
+                    group.wait()
+                    process.waitUntilExit()
+                    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                                         stderr: String(decoding: errData, as: UTF8.self))
+                })
+            }
+        }
+    }
+}
