@@ -190,7 +190,9 @@ package struct ErrorReporter: Sendable {
     }
 
     /// `45s`, `4m 12s`, `1.5s`.
-    package static func format(seconds: Double) -> String {
+    package static func format(seconds raw: Double) -> String {
+        let seconds = Clamp.seconds(raw)
+        if seconds >= Clamp.maximumSeconds { return "more than a year" }
         if seconds < 60 {
             return seconds == seconds.rounded() ? "\(Int(seconds))s" : String(format: "%.1fs", seconds)
         }

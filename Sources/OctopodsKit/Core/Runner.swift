@@ -62,7 +62,7 @@ package enum Runner {
         g.profile = arguments.string("profile")
         g.configPath = arguments.string("config")
         g.baseURL = arguments.string("base-url")
-        g.timeout = arguments.seconds("timeout")
+        g.timeout = arguments.seconds("timeout").map(Clamp.seconds)
         g.sandbox = arguments.flag("sandbox")
         g.verbose = arguments.flag("verbose")
         g.quiet = arguments.flag("quiet")

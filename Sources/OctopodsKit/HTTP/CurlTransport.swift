@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import CCurlShim
+import CLISupport
 
 /// The live transport: the system's libcurl, loaded only when the first request is made
 /// (see Sources/CCurlShim for why not URLSession). Redirects are never followed; the
@@ -10,13 +11,17 @@ package final class CurlTransport: HTTPTransport {
     /// An easy handle. Not thread-safe in itself; the pool lends each to one request at a time.
     private struct Handle: @unchecked Sendable { let raw: UnsafeMutableRawPointer }
 
-    /// Set from a cancellation handler while libcurl polls it on the transfer's thread; a
-    /// plain int is what libcurl's progress callback can read (a torn read is impossible).
+    /// Set from a cancellation handler while libcurl polls it on the transfer's thread: a C11
+    /// atomic in the shim, so the store is seen by the other thread and is not a data race.
     private final class CancelFlag: @unchecked Sendable {
-        let pointer = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        init() { pointer.initialize(to: 0) }
-        deinit { pointer.deallocate() }
+        let pointer = octo_cancel_new()
+        func set() { octo_cancel_set(pointer) }
+        deinit { octo_cancel_free(pointer) }
     }
+
+    /// The most a decoded response body may hold: far above any documented response, far
+    /// below what would exhaust memory (a gzip bomb, an endless body).
+    package static let bodyLimit = 32 << 20
 
     private let timeout: Double
     private let idle = Mutex<[Handle]>([])
@@ -37,7 +42,7 @@ package final class CurlTransport: HTTPTransport {
             throw .other("cannot create a libcurl handle")
         }
         let cancel = CancelFlag()
-        let timeoutMilliseconds = Int(max(1, (timeout * 1000).rounded(.up)))
+        let timeoutMilliseconds = max(1, Clamp.milliseconds(timeout))
         let outcome: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 // libcurl blocks; keep it off Swift's cooperative threads.
@@ -47,7 +52,7 @@ package final class CurlTransport: HTTPTransport {
                 }
             }
         } onCancel: {
-            cancel.pointer.pointee = 1
+            cancel.set()
         }
         idle.withLock { $0.append(handle) }
         return try outcome.get()
@@ -58,13 +63,14 @@ package final class CurlTransport: HTTPTransport {
     static func performBlocking(_ request: HTTPRequest, timeout: Double) -> Result<HTTPResponse, TransportError> {
         guard octo_curl_load() == nil, let raw = octo_handle_new() else { return .failure(.other("libcurl unavailable")) }
         defer { octo_handle_free(raw) }
-        return perform(request, handle: Handle(raw: raw), timeoutMilliseconds: Int((timeout * 1000).rounded(.up)),
+        return perform(request, handle: Handle(raw: raw), timeoutMilliseconds: max(1, Clamp.milliseconds(timeout)),
                        cancel: CancelFlag(), seconds: timeout)
     }
 
     private static func perform(_ request: HTTPRequest, handle: Handle, timeoutMilliseconds: Int, cancel: CancelFlag,
                                 seconds: Double) -> Result<HTTPResponse, TransportError> {
         let headerLines = request.headers.map { "\($0.0): \($0.1)" }
+        let noProxy: Int32 = Loopback.isLoopback(host: request.url.host) ? 1 : 0
         var response = octo_response()
         withCStrings(headerLines) { headers in
             if let body = request.body {
@@ -73,16 +79,19 @@ package final class CurlTransport: HTTPTransport {
                 bytes.withUnsafeBytes { raw in
                     octo_perform(handle.raw, request.method, request.url.absoluteString, headers, headerLines.count,
                                  raw.bindMemory(to: UInt8.self).baseAddress, body.count, timeoutMilliseconds,
-                                 cancel.pointer, &response)
+                                 cancel.pointer, noProxy, bodyLimit, &response)
                 }
             } else {
                 octo_perform(handle.raw, request.method, request.url.absoluteString, headers, headerLines.count, nil, 0,
-                             timeoutMilliseconds, cancel.pointer, &response)
+                             timeoutMilliseconds, cancel.pointer, noProxy, bodyLimit, &response)
             }
         }
         defer { octo_response_free(&response) }
         let detail = withUnsafeBytes(of: response.error) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if response.too_large != 0 {
+            return .failure(.other("the response is larger than \(bodyLimit >> 20) MB, far more than the API ever sends; octopods stopped reading it"))
         }
         if response.curl_code != 0 {
             return .failure(map(code: response.curl_code, detail: detail, requestSent: response.request_bytes > 0,
