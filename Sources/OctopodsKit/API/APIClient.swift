@@ -124,25 +124,13 @@ package struct APIClient: Sendable {
         return redact(lines.joined(separator: "\n"), key: key) + "\n"
     }
 
-    /// Defence in depth: even a server that echoes the key back never gets it printed.
+    /// Defence in depth: even a server that echoes the key back never gets it printed, in
+    /// any JSON-escaped spelling either (see Redaction).
     package static func redact(_ body: Data, key: String) -> Data {
-        let needle = Data(key.utf8)
-        guard needle.count >= 4, var found = body.range(of: needle) else { return body }
-        var out = Data()
-        var start = body.startIndex
-        while true {
-            out.append(body[start..<found.lowerBound])
-            out.append(contentsOf: redacted.utf8)
-            start = found.upperBound
-            guard let next = body.range(of: needle, in: start..<body.endIndex) else { break }
-            found = next
-        }
-        out.append(body[start..<body.endIndex])
-        return out
+        Redaction.redact(Array(body), key: key).map { Data($0) } ?? body
     }
 
     package static func redact(_ text: String, key: String) -> String {
-        guard key.count >= 4 else { return text }
-        return text.replacingOccurrences(of: key, with: redacted)
+        Redaction.redact(Array(text.utf8), key: key).map { String(decoding: $0, as: UTF8.self) } ?? text
     }
 }

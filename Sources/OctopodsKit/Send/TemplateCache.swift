@@ -23,7 +23,8 @@ package struct TemplateCache: Sendable {
 
     package func load(baseURL: String, channel: Channel, key: String, id: String) -> JSONValue? {
         let url = file(baseURL: baseURL, channel: channel, key: key, id: id)
-        guard let data = try? Data(contentsOf: url), let entry = try? JSONValue.parse(data),
+        // Only a file of this user's own, never through a link: a planted template would change what is sent.
+        guard let data = try? SystemFile.readOwned(url), let entry = try? JSONValue.parse(data),
               let fetched = entry["fetched_at"].flatMap({ $0.scalarText }).flatMap(Double.init) else { return nil }
         let age = now().timeIntervalSince1970 - fetched
         guard age >= 0, age < Self.lifetime else { return nil }
@@ -32,8 +33,9 @@ package struct TemplateCache: Sendable {
 
     package func store(_ json: JSONValue, baseURL: String, channel: Channel, key: String, id: String) {
         let entry: JSONValue = ["fetched_at": .number(String(Int(now().timeIntervalSince1970))), "template": json]
-        try? AtomicFile.makeDirectory(directory)
-        try? AtomicFile.write(Data(entry.serialized().utf8), to: file(baseURL: baseURL, channel: channel, key: key, id: id))
+        guard (try? SystemFile.makePrivateDirectory(directory)) != nil else { return }
+        try? AtomicFile.write(Data(entry.serialized().utf8), to: file(baseURL: baseURL, channel: channel, key: key, id: id),
+                              followLinks: false)
     }
 
     /// 64-bit FNV-1a: a stable file name, not a security measure (the key stays out of it
