@@ -1,6 +1,10 @@
 import Dispatch
 import Foundation
 import Synchronization
+import CLISupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The simulated Octopods API: a stateful fake of the documented endpoints, for scripts under
 /// development and for end-to-end tests. The HTTP server calls `handle` for every request.
@@ -12,24 +16,23 @@ package final class SandboxAPI: Sendable {
     /// The keys the sandbox accepts.
     package static let keys: [SandboxKey] = SandboxKeys.all
 
-    /// The state file is rewritten at most this often while requests change state.
-    static let saveInterval: TimeInterval = 0.25
     /// How many request records `recordedRequests()` keeps.
     static let recordLimit = 10_000
 
     package let options: SandboxOptions
     private let stateFile: SandboxStateFile?
+    /// The lock file's descriptor (see SandboxStateFile), open for the API's lifetime.
+    private let lockFD: Int32
     private let logFile: SandboxLogFile?
     private let core: Mutex<Core>
-    /// Serialises state-file writes.
-    private let saveQueue = DispatchQueue(label: "octopods.sandbox.state")
 
     private struct Core {
         var state: SandboxState
         var records: [SandboxLoggedRequest] = []
+        /// The file as last loaded or saved: another process changed it when this differs.
+        var stamp: SandboxStateFile.Stamp?
+        /// A change not yet saved (its save failed); `flush` tries again.
         var dirty = false
-        var saveScheduled = false
-        var lastSave: DispatchTime?
         var lastSaveError: String?
     }
 
@@ -37,53 +40,109 @@ package final class SandboxAPI: Sendable {
     /// Throws `SandboxFileError` naming the file when either is unusable.
     package init(options: SandboxOptions) throws {
         self.options = options
-        stateFile = options.stateFile.map { SandboxStateFile(url: $0) }
-        let state = try stateFile?.load() ?? SandboxState()
+        let stateFile = options.stateFile.map { SandboxStateFile(url: $0) }
+        self.stateFile = stateFile
+        var state = SandboxState()
+        var stamp: SandboxStateFile.Stamp?
+        var lockFD: Int32 = -1
+        if let stateFile {
+            lockFD = try stateFile.openLock()
+            do {
+                try SandboxStateFile.withLock(lockFD) {
+                    if let loaded = try stateFile.load() { state = loaded }
+                    if options.randomKeys, state.keys == nil {
+                        state.keys = SandboxKeys.randomValues()
+                        try stateFile.save(state)
+                    }
+                    stamp = stateFile.stamp()
+                }
+            } catch {
+                close(lockFD)
+                throw error
+            }
+        }
+        self.lockFD = lockFD
         logFile = try options.logFile.map { try SandboxLogFile(url: $0) }
-        core = Mutex(Core(state: state))
+        core = Mutex(Core(state: state, stamp: stamp))
+    }
+
+    deinit {
+        if lockFD >= 0 { close(lockFD) }
+    }
+
+    /// The keys this sandbox accepts (its state's own, or the fixed ones).
+    package func keys() -> [SandboxKey] {
+        core.withLock { $0.state.keySet }
     }
 
     /// Answers one request. Never crashes, whatever the input.
     package func handle(_ request: SandboxRequest) -> SandboxResponse {
+        // Only requests addressed to a loopback name: a web page that rebinds its own
+        // domain to 127.0.0.1 sends its own name in Host, and is refused.
+        if let host = request.header("Host"), !Loopback.isLoopback(host: Loopback.hostPart(ofHeader: host)) {
+            return (["error": "Forbidden: the sandbox answers only requests addressed to 127.0.0.1 or localhost"] as SandboxJSON)
+                .response(status: 403)
+        }
         let now = options.now()
         let call = SandboxCall(request: request, options: options, now: now)
-        let persistent = stateFile != nil
         var record = SandboxLoggedRequest(request: request, time: now)
-        let (response, saveDelay) = core.withLock { core -> (SandboxResponse, TimeInterval?) in
-            let outcome = call.answer(state: &core.state)
+        let response = core.withLock { core -> SandboxResponse in
+            let outcome: SandboxCall.Outcome
+            if let stateFile {
+                outcome = answerShared(call, stateFile: stateFile, core: &core)
+            } else {
+                outcome = call.answer(state: &core.state)
+            }
             record.status = outcome.response.status
             record.messageID = outcome.messageID
+            if let value = request.header(SandboxCall.authHeader) {
+                record.key = core.state.key(value)?.role ?? "(other)"
+            }
             core.records.append(record)
             if core.records.count > Self.recordLimit { core.records.removeFirst(core.records.count - Self.recordLimit) }
-            var delay: TimeInterval?
-            if persistent, outcome.stateChanged {
-                core.dirty = true
-                if !core.saveScheduled {
-                    core.saveScheduled = true
-                    let current = DispatchTime.now().uptimeNanoseconds
-                    let elapsed = core.lastSave.map { Double(current - min(current, $0.uptimeNanoseconds)) / 1e9 }
-                    delay = max(0, Self.saveInterval - (elapsed ?? Self.saveInterval))
-                }
-            }
-            return (outcome.response, delay)
-        }
-        if let saveDelay {
-            saveQueue.asyncAfter(deadline: .now() + saveDelay) { [self] in savePending() }
+            return outcome.response
         }
         logFile?.append(record)
         return response
     }
 
-    /// Writes the state file now (a no-op without one).
+    /// Lock, reload what another process saved, answer, save the change, unlock.
+    private func answerShared(_ call: SandboxCall, stateFile: SandboxStateFile, core: inout Core) -> SandboxCall.Outcome {
+        var outcome: SandboxCall.Outcome?
+        do {
+            try SandboxStateFile.withLock(lockFD) {
+                let current = stateFile.stamp()
+                if let current, current != core.stamp, !core.dirty, var loaded = try stateFile.load() {
+                    if loaded.keys == nil { loaded.keys = core.state.keys }
+                    core.state = loaded
+                    core.stamp = current
+                }
+                let answered = call.answer(state: &core.state)
+                outcome = answered
+                if answered.stateChanged || core.dirty {
+                    core.dirty = true
+                    try stateFile.save(core.state)
+                    core.dirty = false
+                    core.stamp = stateFile.stamp()
+                }
+            }
+            core.lastSaveError = nil
+        } catch {
+            core.lastSaveError = "\(error)"
+        }
+        return outcome ?? call.answer(state: &core.state)
+    }
+
+    /// Writes the state file now if a change is not saved yet (a no-op without a file).
     package func flush() throws {
         guard let stateFile else { return }
-        try saveQueue.sync {
-            let snapshot = core.withLock { core -> SandboxState in
+        try core.withLock { core throws in
+            guard core.dirty else { return }
+            try SandboxStateFile.withLock(lockFD) {
+                try stateFile.save(core.state)
                 core.dirty = false
-                core.lastSave = .now()
-                return core.state
+                core.stamp = stateFile.stamp()
             }
-            try stateFile.save(snapshot)
         }
     }
 
@@ -97,24 +156,9 @@ package final class SandboxAPI: Sendable {
         core.withLock { $0.lastSaveError }
     }
 
-    /// Deletes the state file, so the next sandbox starts empty.
+    /// Deletes the state file, so the next sandbox starts empty; only a file that is a
+    /// sandbox state (see SandboxStateFile.reset).
     package static func reset(stateFile: URL) throws {
-        try SandboxStateFile.remove(stateFile)
-    }
-
-    /// Runs on `saveQueue`: writes the state if it changed since the last write.
-    private func savePending() {
-        guard let stateFile else { return }
-        let snapshot = core.withLock { core -> SandboxState? in
-            core.saveScheduled = false
-            guard core.dirty else { return nil }
-            core.dirty = false
-            core.lastSave = .now()
-            return core.state
-        }
-        guard let snapshot else { return }
-        var failure: String?
-        do { try stateFile.save(snapshot) } catch { failure = "\(error)" }
-        core.withLock { $0.lastSaveError = failure }
+        try SandboxStateFile.reset(stateFile)
     }
 }

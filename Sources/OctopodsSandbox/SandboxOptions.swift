@@ -17,6 +17,9 @@ package struct SandboxOptions: Sendable {
     package var slowResponseDelay: TimeInterval
     /// The clock. Statuses and rate limits are computed from it, so tests can drive time.
     package var now: @Sendable () -> Date
+    /// Whether a state file gets keys of its own (random, kept in it) instead of the fixed
+    /// public ones; what `octopods sandbox` and `--sandbox` use.
+    package var randomKeys = false
 
     package init(
         stateFile: URL? = nil,

@@ -33,6 +33,11 @@ package struct APIClient: Sendable {
 
     /// The exact request an endpoint becomes (also what --dry-run prints, with the key redacted).
     package func request<R>(for endpoint: Endpoint<R>, key: String) throws(OctopodsError) -> HTTPRequest {
+        // `.` and `..` as an id would be normalised away by the URL (`send template .` became
+        // a POST to /whatsapp/templates/messages): refused before anything is sent.
+        if let dots = Self.dotSegment(in: endpoint.path) {
+            throw .usage(UsageError("invalid \(dots.what) '\(dots.segment)': '.' and '..' are not ids (they would change the request's path)"))
+        }
         var text = baseURL + endpoint.path
         if !endpoint.query.isEmpty {
             text += "?" + endpoint.query.map { "\(URLEncoding.component($0.0))=\(URLEncoding.component($0.1))" }
@@ -89,6 +94,24 @@ package struct APIClient: Sendable {
         }
     }
 
+    /// The first `.` or `..` segment of a path, and what the segment before it says it is.
+    static func dotSegment(in path: String) -> (segment: String, what: String)? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard let index = segments.firstIndex(where: { $0 == "." || $0 == ".." }) else { return nil }
+        let what = index > 0 && segments[index - 1] == "templates" ? "template id" : "message id"
+        return (segments[index], what)
+    }
+
+    /// A URL for display: any `user:password@` in it replaced (--dry-run, --verbose).
+    package static func display(_ url: URL) -> String {
+        let text = url.absoluteString
+        guard url.user != nil || url.password != nil, let scheme = text.range(of: "://"),
+              let at = text[scheme.upperBound...].firstIndex(of: "@") else { return text }
+        let slash = text[scheme.upperBound...].firstIndex(of: "/") ?? text.endIndex
+        guard at < slash else { return text }
+        return String(text[..<scheme.upperBound]) + redacted + String(text[at...])
+    }
+
     /// `scheme://host:port` only: error messages never repeat a full URL with its query.
     package static func origin(_ url: URL) -> String {
         var s = "\(url.scheme ?? "http")://\(url.host ?? "")"
@@ -100,7 +123,7 @@ package struct APIClient: Sendable {
 
     /// A request as the trace and --dry-run show it: the key replaced wherever it appears.
     package static func describe(_ request: HTTPRequest, key: String) -> String {
-        var lines = ["> \(request.method) \(request.url.absoluteString)"]
+        var lines = ["> \(request.method) \(display(request.url))"]
         for (name, value) in request.headers {
             lines.append("> \(name): \(name.caseInsensitiveCompare(authHeader) == .orderedSame ? redacted : value)")
         }

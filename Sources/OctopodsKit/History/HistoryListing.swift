@@ -49,7 +49,11 @@ struct HistoryListing {
             switch format {
             case .json: buffer += (shown == 0 ? "\n" : ",\n") + Self.json(entry).serialized()
             case .ndjson: buffer += Self.json(entry).serialized() + "\n"
-            default: buffer += CSVText.row(Self.values(entry).map { $0 ?? "" })
+            default:
+                // On a terminal, every path goes through the sanitiser: a field from the API
+                // (an OSC 52 clipboard write, a CSI 2J) must not reach it raw.
+                let cells = Self.values(entry).map { $0 ?? "" }
+                buffer += CSVText.row(ctx.stdoutIsTTY ? cells.map { TerminalText.sanitize($0) } : cells)
             }
             shown += 1
             flush(false)

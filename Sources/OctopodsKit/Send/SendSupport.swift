@@ -160,7 +160,7 @@ extension Context {
             (name, name.caseInsensitiveCompare(APIClient.authHeader) == .orderedSame ? APIClient.redacted : value)
         }
         let body = plan.endpoint.body ?? .null
-        var text = "\(request.method) \(request.url.absoluteString)\n"
+        var text = "\(request.method) \(APIClient.display(request.url))\n"
         text += headers.map { "\($0.0): \($0.1)\n" }.joined()
         text += "\n" + body.serialized(pretty: true) + "\n"
         text += "\nPreview (to \(plan.recipient)):\n" + plan.preview.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
@@ -168,7 +168,7 @@ extension Context {
         notice("Dry run: the request is valid; nothing was sent.")
         var json: JSONValue = [
             "dry_run": true,
-            "request": ["method": .string(request.method), "url": .string(request.url.absoluteString),
+            "request": ["method": .string(request.method), "url": .string(APIClient.display(request.url)),
                         "headers": .object(headers.map { ($0.0, .string($0.1)) }), "body": body],
             "preview": .string(plan.preview),
         ]
@@ -206,7 +206,7 @@ extension Context {
             if remaining <= 0 {
                 let state = last?.0.status ?? "unknown"
                 // An error, so not silenced by --quiet.
-                stderr.write("error: message \(id) is still \(state) after \(ErrorReporter.format(seconds: total)); gave up waiting (--timeout)\n")
+                stderr.write("error: message \(TerminalText.sanitize(id)) is still \(TerminalText.sanitize(state)) after \(ErrorReporter.format(seconds: total)); gave up waiting (--timeout)\n")
                 let fallback = MessageStatus(messageID: id, status: state)
                 return (last?.0 ?? fallback, last?.1 ?? ["message_id": .string(id), "status": .string(state)], .waitTimeout)
             }
