@@ -284,8 +284,9 @@ package struct BulkRun: Sendable {
                 tally.sent.withLock { $0.append((row.line, response.value.messageID)) }
             case .failure(let error):
                 let report = ErrorReporter(now: ctx.now).report(error)
-                if case .api(let api) = error, api.status == 429 {
+                if case .api(let api) = error, api.status == 429, Clamp.plausibleRetry(api.retryAt, now: ctx.now()) {
                     // Not processed: everyone waits out the cool-down, then this row goes again.
+                    // (An absurd retry time falls through: the row is not sent, the run stops, exit 4.)
                     await pacer.pause(until: api.retryAt ?? ctx.now().addingTimeInterval(300))
                     tally.add { $0.rateLimited += 1 }
                     ctx.notice("Rate limited (429): pausing every request until \(api.retryAt.map(ErrorReporter.utc) ?? "the cool-down ends").")
@@ -350,7 +351,8 @@ package struct BulkRun: Sendable {
                     }
                 } catch let error as OctopodsError {
                     if case .api(let api) = error, api.status == 429 {
-                        await pacer.pause(until: api.retryAt ?? ctx.now().addingTimeInterval(300))
+                        let plausible = Clamp.plausibleRetry(api.retryAt, now: ctx.now())
+                        await pacer.pause(until: (plausible ? api.retryAt : nil) ?? ctx.now().addingTimeInterval(300))
                     }
                 } catch {
                     // The pacer's sleep was cancelled: ask again next round.

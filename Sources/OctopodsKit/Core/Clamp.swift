@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every duration that becomes an integer (nanoseconds for a sleep, milliseconds for libcurl,
 /// whole seconds for a message) goes through here first: a value from a server (a 429 "try
 /// after 9999-12-31") or from the command line (`--timeout 9223372036854775807s`) would
@@ -18,5 +20,16 @@ package enum Clamp {
 
     package static func milliseconds(_ seconds: Double) -> Int {
         Int((Self.seconds(seconds) * 1000).rounded(.up))
+    }
+
+    /// The longest 429 cool-down octopods waits out (the documented one is 5 minutes).
+    package static let longestRetryWait: Double = 3600
+
+    /// Whether a server's "retry after" time is one to wait for (nil: the default cool-down).
+    /// A time further away than an hour ("try after 9999-12-31") is treated as "not sent,
+    /// retry later" (exit 4), never slept on.
+    package static func plausibleRetry(_ at: Date?, now: Date) -> Bool {
+        guard let at else { return true }
+        return at.timeIntervalSince(now) <= longestRetryWait
     }
 }

@@ -163,15 +163,16 @@ func restoreTerminal() -> Bool {
 func readHiddenLine(prompt: String) -> String? {
     let fd = STDIN_FILENO
     guard isatty(fd) == 1 else { return nil }
-    FileDescriptorSink(fd: STDERR_FILENO).write(prompt)
     var saved = termios()
     guard tcgetattr(fd, &saved) == 0 else { return nil }
     var quiet = saved
     quiet.c_lflag &= ~tcflag_t(ECHO)
     quiet.c_lflag |= tcflag_t(ECHONL)
+    // Armed before the prompt shows: a Ctrl-C from then on puts the terminal back and ends.
     promptTerminal.withLock { $0 = SavedTerminal(settings: saved) }
     tcsetattr(fd, TCSAFLUSH, &quiet)
     defer { restoreTerminal() }
+    FileDescriptorSink(fd: STDERR_FILENO).write(prompt)
     return readLine(strippingNewline: true)
 }
 
