@@ -126,9 +126,31 @@ final class TestSandbox: Sendable {
 }
 
 /// A port nothing listens on: bind an ephemeral one, then close it.
-func closedPort() throws -> UInt16 {
-    let server = try SandboxServer(port: 0, handler: { _ in SandboxResponse(status: 200) })
-    let port = server.port
-    server.stop()
-    return port
+/// A loopback port that refuses connections for as long as this value lives: a socket bound to
+/// it that never listens. (Closing a server and reusing its number raced with the other servers
+/// of a busy test run, which could be handed the same port.)
+final class RefusingPort: Sendable {
+    let port: UInt16
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard bound == 0, named == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
+        self.fd = fd
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    deinit { close(fd) }
 }

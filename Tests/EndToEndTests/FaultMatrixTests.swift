@@ -87,7 +87,7 @@ import Glibc
         let api = try FaultyAPI(fault, redirectTo: "http://127.0.0.1:\(elsewhere.server.port)/steal")
         defer { api.stop(); elsewhere.stop() }
         let home = scratchDirectory()
-        let ledger = home.appendingPathComponent(".local/state/octopods/history.ndjson")
+        let ledger = home.appendingPathComponent(".local/state/octopods/sandbox-history.ndjson")
         try FileManager.default.createDirectory(at: ledger.deletingLastPathComponent(), withIntermediateDirectories: true)
         let time = Date().addingTimeInterval(-60).formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)
             .dateSeparator(.dash).timeSeparator(.colon))
@@ -143,18 +143,20 @@ final class Counting: Sendable {
 final class FaultyAPI: Sendable {
     let counting: Counting?
     let resetter: ResetAtAccept?
+    let refusing: RefusingPort?
     let port: UInt16
 
     init(_ fault: FaultMatrixTests.Fault, redirectTo: String) throws {
         switch fault {
         case .resetBeforeRequest:
             let resetter = try ResetAtAccept()
-            self.resetter = resetter; counting = nil; port = resetter.port
+            self.resetter = resetter; counting = nil; refusing = nil; port = resetter.port
         case .refused:
-            resetter = nil; counting = nil; port = try closedPort()
+            let refusing = try RefusingPort()
+            self.refusing = refusing; resetter = nil; counting = nil; port = refusing.port
         default:
             let counting = try Counting { request in FaultyAPI.respond(fault, to: request, redirectTo: redirectTo) }
-            self.counting = counting; resetter = nil; port = counting.server.port
+            self.counting = counting; resetter = nil; refusing = nil; port = counting.server.port
         }
     }
 

@@ -11,7 +11,7 @@ import OctopodsSandbox
         let home = scratchDirectory()
         let sandbox: TestSandbox
 
-        var ledger: URL { home.appendingPathComponent(".local/state/octopods/history.ndjson") }
+        var ledger: URL { home.appendingPathComponent(".local/state/octopods/sandbox-history.ndjson") }
 
         @discardableResult
         func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 20,
@@ -43,6 +43,9 @@ import OctopodsSandbox
 
         let records = try await user.history()
         #expect(records.count == 6, "a 401 is not a send: \(records)")
+        // A sandbox reached through OCTOPODS_BASE_URL (loopback) is practice: never the real history.
+        #expect(FileManager.default.fileExists(atPath: user.ledger.path))
+        #expect(!FileManager.default.fileExists(atPath: user.ledger.deletingLastPathComponent().appendingPathComponent("history.ndjson").path))
         func field(_ i: Int, _ key: String) -> String? { records[i][key]?.stringValue }
         let expected: [(channel: String, kind: String, template: String?, to: String, outcome: String)] = [
             ("whatsapp", "template", "1001", "+14155552671", "accepted"), ("whatsapp", "interactive", nil, "+14155552672", "accepted"),

@@ -34,6 +34,29 @@ import OctopodsSandbox
         #expect(json.stdout.hasPrefix(#"{"#))
     }
 
+    @Test func templatesGetNamesTheFooterFlag() async throws {
+        let sandbox = try TestSandbox()
+        let r = try await octopods(["templates", "get", "1002", "-o", "table"], environment: sandbox.environment)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("FOOTER\n  Booking ref {{1}}\n  needs: 1 variable (--footer-var VALUE, in order)\n"))
+    }
+
+    @Test func renderWarnsAboutEveryMissingSection() async throws {
+        let sandbox = try TestSandbox()
+        let r = try await octopods(["templates", "render", "1002", "--var", "1=Jane"], environment: sandbox.environment)
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("needs 1 header variable; got 0 (--header-var), and 3 body variables; got 1 (--var), and 1 footer variable; got 0 (--footer-var)"),
+                "\(r.stderr)")
+    }
+
+    @Test func inactiveTemplateIsNotShownAsPlainAccepted() async throws {
+        let sandbox = try TestSandbox()
+        let r = try await octopods(["templates", "list", "--active", "false", "-o", "table"], environment: sandbox.environment)
+        #expect(r.status == 0)
+        let line = try #require(r.stdout.split(separator: "\n").first { $0.contains("legacy_newsletter") })
+        #expect(line.contains("Accepted (inactive)"))
+    }
+
     @Test func unknownTemplateIsA400WithErrorCode() async throws {
         let sandbox = try TestSandbox()
         let r = try await octopods(["templates", "get", "999999", "-o", "table"], environment: sandbox.environment)
@@ -96,7 +119,9 @@ import OctopodsSandbox
     }
 
     @Test func connectionRefused() async throws {
-        let port = try closedPort()
+        let refusing = try RefusingPort()
+        let port = refusing.port
+        defer { withExtendedLifetime(refusing) {} }
         let r = try await octopods(["templates", "list", "-o", "table"],
                              environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(port)", "OCTOPODS_API_KEY": "not-a-real-key-but-secret-0001"])
         #expect(r.status == 4)

@@ -8,7 +8,7 @@ package struct History: Command {
         abstract: "List what this tool sent, from the local ledger; refresh statuses; prune old records.",
         discussion: """
         Every send (single or bulk, every channel) is recorded in ${XDG_STATE_HOME:-~/.local/state}/octopods/history.ndjson \
-        (sandbox-history.ndjson with --sandbox): time, profile, channel, template, recipient, message id, request id, \
+        (sandbox-history.ndjson with --sandbox or a loopback base URL): time, profile, channel, template, recipient, message id, request id, \
         whether the API accepted it (accepted, rejected with the error, or unknown when no answer came), the bulk \
         file and line, and later each delivery status learned by --wait or 'history refresh'. Message text and \
         variables are not stored. The API lists only a key's last 100 messages; the ledger keeps everything until \
@@ -108,11 +108,12 @@ package struct History: Command {
         if let from = query.since, let to = query.until, from >= to {
             throw .usage(UsageError("--since \(since ?? "") is not before --until \(until ?? "")", path: ["history"]))
         }
-        let url = Ledger.location(ctx)
+        let settings = try ctx.resolvedSettings()
+        let url = Ledger.location(ctx, baseURL: settings.baseURL.value)
         switch action {
         case .list:
             if ctx.globals.profile != nil || !(ctx.environment[EnvironmentVariable.profile.rawValue] ?? "").isEmpty {
-                query.profile = try ctx.resolvedSettings().profile.value
+                query.profile = settings.profile.value
             }
             return try HistoryListing(ctx: ctx, url: url).run(query)
         case .refresh:

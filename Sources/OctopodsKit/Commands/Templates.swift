@@ -67,7 +67,10 @@ package enum Templates {
             if showLanguage { headers.append("LANGUAGE") }
             headers.append("VARIABLES")
             let rows = templates.map { t -> [String] in
-                var row = [t.id, t.name, t.status ?? (channel == .vbm ? "Accepted" : "")]
+                // An inactive template cannot be sent whatever its review says: never a green "Accepted".
+                var status = t.status ?? (channel == .vbm ? "Accepted" : "")
+                if t.active == false { status += status.isEmpty ? "inactive" : " (inactive)" }
+                var row = [t.id, t.name, status]
                 if showLanguage { row.append(t.language ?? "") }
                 row.append(t.requirements.summary)
                 return row
@@ -140,7 +143,7 @@ package enum Templates {
                 return n > 0 ? "\(n) variable\(n == 1 ? "" : "s") (" + (1...n).map { "--var \($0)=…" }.joined(separator: " ") + ")" : nil
             case "FOOTER":
                 let n = Template.placeholderCount(component.text ?? "")
-                return n > 0 ? "\(n) variable\(n == 1 ? "" : "s") (in --variables)" : nil
+                return n > 0 ? "\(n) variable\(n == 1 ? "" : "s") (--footer-var VALUE, in order)" : nil
             case "BUTTONS":
                 let n = component.buttons.reduce(0) { $0 + ($1.type == "COPY_CODE" ? 1 : Template.placeholderCount($1.url ?? "")) }
                 return n > 0 ? "\(n) variable\(n == 1 ? "" : "s") (--button-var VALUE, in order)" : nil

@@ -19,7 +19,7 @@ package enum Manual {
                               "The template ids and names the last 'templates list' saw, for shell completion."),
                 ManPage.Entry("${XDG_STATE_HOME:-~/.local/state}/octopods/history.ndjson",
                               "The history ledger: one JSON line per send and per status learned (mode 0600; no key, no message text). "
-                                  + "sandbox-history.ndjson beside it for --sandbox runs. See 'octopods history'."),
+                                  + "sandbox-history.ndjson beside it for --sandbox runs and loopback base URLs. See 'octopods history'."),
                 ManPage.Entry("${XDG_STATE_HOME:-~/.local/state}/octopods/sandbox.json",
                               "The state of 'octopods sandbox' (messages, statuses, rate-limit history)."),
             ],

@@ -77,6 +77,6 @@ extension Context {
     /// are profile "sandbox"); nil with --no-ledger or the profile's `ledger = off`.
     func historyRecorder(_ settings: Settings, disabled: Bool) -> HistoryRecorder? {
         guard !disabled, settings.ledger else { return nil }
-        return HistoryRecorder(ledger: Ledger(url: Ledger.location(self)), profile: settings.profile.value, ctx: self)
+        return HistoryRecorder(ledger: Ledger(url: Ledger.location(self, baseURL: settings.baseURL.value)), profile: settings.profile.value, ctx: self)
     }
 }

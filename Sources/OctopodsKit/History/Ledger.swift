@@ -25,10 +25,12 @@ package final class Ledger: Sendable {
 
     deinit { close() }
 
-    /// `history.ndjson`, or `sandbox-history.ndjson` for --sandbox runs so that practice sends
-    /// never mix with real ones. A relative or empty XDG_STATE_HOME is ignored, as the XDG spec asks.
-    package static func location(_ ctx: Context) -> URL {
-        return ctx.directory(.state).appendingPathComponent(ctx.globals.sandbox ? "sandbox-history.ndjson" : "history.ndjson")
+    /// `history.ndjson`, or `sandbox-history.ndjson` for practice — `--sandbox` runs and any
+    /// base URL on a loopback host (an `octopods sandbox` reached through OCTOPODS_BASE_URL) —
+    /// so that practice sends never mix with real ones (the real API is never on loopback).
+    package static func location(_ ctx: Context, baseURL: String) -> URL {
+        let practice = ctx.globals.sandbox || URL(string: baseURL)?.host.map(BaseURL.isLoopback) == true
+        return ctx.directory(.state).appendingPathComponent(practice ? "sandbox-history.ndjson" : "history.ndjson")
     }
 
     /// Appends the records as whole lines, after a newline if a killed writer left the file

@@ -96,6 +96,7 @@ package struct Printer: Sendable {
 
     /// ANSI colour codes for statuses: green for good news, red for bad, yellow for waiting.
     static func statusColor(_ status: String) -> String? {
+        if status.hasSuffix("(inactive)") { return "33" }
         switch status.lowercased() {
         case "delivered", "read", "accepted": return "32"
         case "failed", "undelivered", "rejected", "deleted": return "31"

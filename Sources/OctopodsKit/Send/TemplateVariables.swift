@@ -204,16 +204,23 @@ package struct TemplateVariables: Sendable, Equatable {
                 : [("header", "--header-var", header.count, needs.header), ("body", "--var", body.count, needs.body),
                    ("footer", "--footer-var", footer.count, needs.footer), ("buttons", "--button-var", buttons.count, needs.buttons)]
         }
+        // Every section that does not match, in one error: fixing one only to be told of the next wastes a try.
+        var problems: [String] = []
+        var hints: [String] = []
         for s in sections where s.given != s.needed {
             let need = s.needed == 0 ? "no \(s.name) variables" : "\(s.needed) \(s.name) variable\(s.needed == 1 ? "" : "s")"
-            var hint: String?
             if s.given < s.needed, s.flag == "--var" {
-                hint = "Add " + ((s.given + 1)...s.needed).map { "--var \($0)=VALUE" }.joined(separator: " ") + "."
+                hints.append("Add " + ((s.given + 1)...s.needed).map { "--var \($0)=VALUE" }.joined(separator: " ") + ".")
             } else if s.given < s.needed, s.flag.hasPrefix("--"), !s.flag.hasPrefix("--variables") {
-                hint = "Give \(s.flag) once per placeholder, in order."
+                hints.append("Give \(s.flag) once per placeholder, in order.")
             }
-            throw .invalidInput("\(name) needs \(need); got \(s.given) (\(s.flag))",
-                                hint: hint ?? "See what it needs with: octopods templates get \(template.id)\(channel == .vbm ? " --channel vbm" : "")")
+            problems.append("\(need); got \(s.given) (\(s.flag))")
+        }
+        if !problems.isEmpty {
+            if hints.count < problems.count {
+                hints.append("See what it needs with: octopods templates get \(template.id)\(channel == .vbm ? " --channel vbm" : "")")
+            }
+            throw .invalidInput("\(name) needs " + problems.joined(separator: ", and "), hint: hints.joined(separator: " "))
         }
         if raw == nil, needs.buttons > 0 { try checkButtonURLs(template) }
     }
