@@ -23,19 +23,21 @@ import Glibc
         let state = home.appendingPathComponent(".local/state/octopods")
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         // The history ledger as a link to another file: a send must not append to the victim.
-        try FileManager.default.createSymbolicLink(at: state.appendingPathComponent("history.ndjson"), withDestinationURL: victim)
+        // (Sends to a loopback base URL are practice, kept in sandbox-history.ndjson.)
+        let ledger = state.appendingPathComponent("sandbox-history.ndjson")
+        try FileManager.default.createSymbolicLink(at: ledger, withDestinationURL: victim)
         let send = try await octopods(["sms", "send", "--to", "+14155552671", "--body", "hi"], environment: sandbox.environment, home: home)
         #expect(send.status == 0, "\(send.stderr)")
         #expect(send.stderr.contains("symbolic link"), "\(send.stderr)")
-        let history = try await octopods(["history"], home: home)
+        let history = try await octopods(["history"], environment: sandbox.environment, home: home)
         #expect(history.status != 0 && history.stderr.contains("symbolic link"), "\(history.stderr)")
         #expect(try String(contentsOf: victim, encoding: .utf8) == "precious\n")
 
         // A ledger others can write to is not trusted either.
-        try FileManager.default.removeItem(at: state.appendingPathComponent("history.ndjson"))
-        try Data().write(to: state.appendingPathComponent("history.ndjson"))
-        chmod(state.appendingPathComponent("history.ndjson").path, 0o666)
-        let shared = try await octopods(["history"], home: home)
+        try FileManager.default.removeItem(at: ledger)
+        try Data().write(to: ledger)
+        chmod(ledger.path, 0o666)
+        let shared = try await octopods(["history"], environment: sandbox.environment, home: home)
         #expect(shared.status != 0 && shared.stderr.contains("writable by other users"), "\(shared.stderr)")
 
         // The config file as a link: refused with a clear error, nothing read through it.
@@ -158,7 +160,7 @@ import Glibc
             let r = try await octopods(arguments, environment: environment, home: home)
             outputs += [r.stdout, r.stderr]
         }
-        let ledger = home.appendingPathComponent(".local/state/octopods/history.ndjson")
+        let ledger = home.appendingPathComponent(".local/state/octopods/sandbox-history.ndjson")
         outputs.append((try? String(contentsOf: ledger, encoding: .utf8)) ?? "")
         let history = try await octopods(["history", "-o", "json"], environment: environment, home: home)
         outputs += [history.stdout, history.stderr]
@@ -335,7 +337,7 @@ import Glibc
     @Test func concurrentPrunesAndSendsLoseNoRecord() async throws {
         let sandbox = try TestSandbox(rateLimit: nil)
         let home = scratchDirectory()
-        let ledger = home.appendingPathComponent(".local/state/octopods/history.ndjson")
+        let ledger = home.appendingPathComponent(".local/state/octopods/sandbox-history.ndjson")
         try FileManager.default.createDirectory(at: ledger.deletingLastPathComponent(), withIntermediateDirectories: true)
         let old = LedgerTimeForTests.format(Date().addingTimeInterval(-400 * 86_400))
         let lines = (0..<20).map { #"{"time":"\#(old)","type":"send","profile":"default","channel":"sms","kind":"sms","to":"+14155552671","message_id":"9\#($0)","outcome":"accepted"}"# }
@@ -345,7 +347,7 @@ import Glibc
             for index in 0..<16 {
                 group.addTask {
                     if index % 4 == 0 {
-                        return try await octopods(["history", "prune", "--before", "90d", "--yes"], home: home)
+                        return try await octopods(["history", "prune", "--before", "90d", "--yes"], environment: sandbox.environment, home: home)
                     }
                     return try await octopods(["sms", "send", "--to", "+1415555\(String(1000 + index))", "--body", "x"],
                                               environment: sandbox.environment, home: home)
@@ -496,6 +498,33 @@ import Glibc
         let settings = result.output.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == ";" }).map(String.init)
         #expect(settings.contains("echo") && !settings.contains("-echo"), "echo is back on: \(result.output)")
         #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent(".config/octopods/config").path))
+    }
+
+    // MARK: Issue 15 item 7: a second Ctrl-C ends the process at once
+
+    @Test func aSecondInterruptExitsAtOnce() async throws {
+        let slow = try Counting { _ in SandboxResponse(status: 201, headers: Self.json, body: Data(#"{"message_id": 1}"#.utf8), fault: .delay(120)) }
+        defer { slow.stop() }
+        let home = scratchDirectory()
+        let csv = home.appendingPathComponent("list.csv")
+        try Data("phone,1,2\n+14155552671,a,b\n+14155552672,c,d\n".utf8).write(to: csv)
+        let errors = Pipe()
+        let process = try startOctopods(["send", "template", "1001", "--no-verify", "--from", csv.path, "--yes", "--timeout", "300s"],
+                                        environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(slow.server.port)", "OCTOPODS_API_KEY": Self.key],
+                                        home: home, stderr: errors)
+        defer { if process.isRunning { process.terminate() }; process.waitUntilExit() }
+        for _ in 0..<600 where slow.requests == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(slow.requests >= 1, "a request is in flight")
+        // Two signals sent at once may merge into one; keep interrupting until it ends (the
+        // first finishes in-flight requests, which take 120 s here: only a second ends it).
+        for _ in 0..<200 where process.isRunning {
+            kill(process.processIdentifier, SIGINT)
+            for _ in 0..<10 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "\(process.terminationStatus): \(text)")
+        #expect(text.contains("Interrupted again: exiting now."), "\(text)")
     }
 
     // MARK: Point 15: userinfo in the base URL; a world-writable config directory
