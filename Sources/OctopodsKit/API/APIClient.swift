@@ -136,7 +136,9 @@ package struct APIClient: Sendable {
 
     static func describe(_ response: HTTPResponse, key: String, milliseconds: Int) -> String {
         var lines = ["< HTTP \(response.status) (\(milliseconds) ms)"]
-        for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) { lines.append("< \(name): \(value)") }
+        for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) {
+            lines.append("< " + TerminalText.sanitize("\(name): \(value)"))
+        }
         if !response.body.isEmpty {
             let limit = 16_384
             var text = String(decoding: response.body.prefix(limit), as: UTF8.self)
