@@ -334,29 +334,43 @@ import Glibc
         }
     }
 
-    @Test func concurrentPrunesAndSendsLoseNoRecord() async throws {
-        let sandbox = try TestSandbox(rateLimit: nil)
+    /// A prune that waited for the lock while another prune replaced the file must prune the
+    /// file the path names now, or it drops what was appended to the new one. The test holds
+    /// the ledger's lock itself, so the interleaving is certain, not a matter of timing.
+    @Test func aPruneThatWaitedForTheLockPrunesTheCurrentFile() async throws {
         let home = scratchDirectory()
-        let ledger = home.appendingPathComponent(".local/state/octopods/sandbox-history.ndjson")
+        let ledger = home.appendingPathComponent(".local/state/octopods/history.ndjson")
         try FileManager.default.createDirectory(at: ledger.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let old = LedgerTimeForTests.format(Date().addingTimeInterval(-400 * 86_400))
-        let lines = (0..<20).map { #"{"time":"\#(old)","type":"send","profile":"default","channel":"sms","kind":"sms","to":"+14155552671","message_id":"9\#($0)","outcome":"accepted"}"# }
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: ledger)
-        chmod(ledger.path, 0o600)
-        try await withThrowingTaskGroup(of: ProcessResult.self) { group in
-            for index in 0..<16 {
-                group.addTask {
-                    if index % 4 == 0 {
-                        return try await octopods(["history", "prune", "--before", "90d", "--yes"], environment: sandbox.environment, home: home)
-                    }
-                    return try await octopods(["sms", "send", "--to", "+1415555\(String(1000 + index))", "--body", "x"],
-                                              environment: sandbox.environment, home: home)
-                }
-            }
-            for try await r in group { #expect(r.status == 0, "\(r.stderr)") }
+        func record(_ date: Date, _ id: String) -> String {
+            #"{"time":"\#(LedgerTimeForTests.format(date))","type":"send","profile":"default","channel":"sms","kind":"sms","to":"+14155552671","message_id":"\#(id)","outcome":"accepted"}"#
         }
-        let final = try String(contentsOf: ledger, encoding: .utf8).split(separator: "\n")
-        #expect(final.count == 12, "12 sends recorded, every old record pruned: \(final.count) lines")
+        let old = Date().addingTimeInterval(-400 * 86_400), recent = Date().addingTimeInterval(-60)
+        try Data((record(old, "1") + "\n" + record(recent, "2") + "\n").utf8).write(to: ledger)
+        chmod(ledger.path, 0o600)
+        // Hold the writers' lock, as a running prune would.
+        let held = open(ledger.path, O_RDONLY)
+        #expect(flock(held, LOCK_EX) == 0)
+        let process = try startOctopods(["history", "prune", "--before", "90d", "--yes"], environment: [:], home: home)
+        defer { if process.isRunning { process.terminate() }; process.waitUntilExit() }
+        // Wait until the prune is blocked on our lock (/proc/locks lists waiters with "->").
+        let pid = " \(process.processIdentifier) "
+        for _ in 0..<600 {
+            let locks = (try? String(contentsOfFile: "/proc/locks", encoding: .utf8)) ?? ""
+            if locks.split(separator: "\n").contains(where: { $0.contains("->") && $0.contains(pid) }) { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // Meanwhile the other prune replaces the file, and a send appends to the new one.
+        let replacement = ledger.deletingLastPathComponent().appendingPathComponent("replacement")
+        try Data((record(recent, "2") + "\n" + record(Date(), "3") + "\n").utf8).write(to: replacement)
+        chmod(replacement.path, 0o600)
+        #expect(rename(replacement.path, ledger.path) == 0)
+        flock(held, LOCK_UN)
+        close(held)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let final = try String(contentsOf: ledger, encoding: .utf8)
+        #expect(final.contains(#""message_id":"3""#), "the record appended to the new file was lost: \(final)")
+        #expect(final.contains(#""message_id":"2""#) && !final.contains(#""message_id":"1""#))
     }
 
     // MARK: Point 11: `.` and `..` as ids
