@@ -16,6 +16,8 @@ package final class SandboxAPI: Sendable {
     /// The keys the sandbox accepts.
     package static let keys: [SandboxKey] = SandboxKeys.all
 
+    /// The state file is rewritten at most this often while requests change state.
+    static let saveInterval: TimeInterval = 0.25
     /// How many request records `recordedRequests()` keeps.
     static let recordLimit = 10_000
 
@@ -25,14 +27,26 @@ package final class SandboxAPI: Sendable {
     private let lockFD: Int32
     private let logFile: SandboxLogFile?
     private let core: Mutex<Core>
+    /// Serialises state-file writes.
+    private let saveQueue = DispatchQueue(label: "octopods.sandbox.state")
 
+    /// With a state file, several processes may serve the same state. Each holds the file's
+    /// lock from a request until its changes are saved: it reloads what another process saved
+    /// when it takes the lock, and the others wait (at most a save interval) while it holds
+    /// it, so no two processes ever work from stale copies (ids never repeat, no change is
+    /// lost). A lone process keeps the lock between requests while changes are pending, so
+    /// saves are still batched (at most every 0.25 s) as they were before sharing.
     private struct Core {
         var state: SandboxState
         var records: [SandboxLoggedRequest] = []
         /// The file as last loaded or saved: another process changed it when this differs.
         var stamp: SandboxStateFile.Stamp?
-        /// A change not yet saved (its save failed); `flush` tries again.
+        /// Whether this process holds the state file's lock now.
+        var locked = false
+        /// A change not yet saved.
         var dirty = false
+        var saveScheduled = false
+        var lastSave: DispatchTime?
         var lastSaveError: String?
     }
 
@@ -86,13 +100,9 @@ package final class SandboxAPI: Sendable {
         let now = options.now()
         let call = SandboxCall(request: request, options: options, now: now)
         var record = SandboxLoggedRequest(request: request, time: now)
-        let response = core.withLock { core -> SandboxResponse in
-            let outcome: SandboxCall.Outcome
-            if let stateFile {
-                outcome = answerShared(call, stateFile: stateFile, core: &core)
-            } else {
-                outcome = call.answer(state: &core.state)
-            }
+        let (response, saveDelay) = core.withLock { core -> (SandboxResponse, TimeInterval?) in
+            if stateFile != nil { acquire(&core) }
+            let outcome = call.answer(state: &core.state)
             record.status = outcome.response.status
             record.messageID = outcome.messageID
             if let value = request.header(SandboxCall.authHeader) {
@@ -100,49 +110,74 @@ package final class SandboxAPI: Sendable {
             }
             core.records.append(record)
             if core.records.count > Self.recordLimit { core.records.removeFirst(core.records.count - Self.recordLimit) }
-            return outcome.response
+            var delay: TimeInterval?
+            if stateFile != nil {
+                if outcome.stateChanged { core.dirty = true }
+                if core.dirty, !core.saveScheduled {
+                    core.saveScheduled = true
+                    let current = DispatchTime.now().uptimeNanoseconds
+                    let elapsed = core.lastSave.map { Double(current - min(current, $0.uptimeNanoseconds)) / 1e9 }
+                    delay = max(0, Self.saveInterval - (elapsed ?? Self.saveInterval))
+                } else if !core.dirty {
+                    release(&core)
+                }
+            }
+            return (outcome.response, delay)
+        }
+        if let saveDelay {
+            saveQueue.asyncAfter(deadline: .now() + saveDelay) { [self] in savePending() }
         }
         logFile?.append(record)
         return response
     }
 
-    /// Lock, reload what another process saved, answer, save the change, unlock.
-    private func answerShared(_ call: SandboxCall, stateFile: SandboxStateFile, core: inout Core) -> SandboxCall.Outcome {
-        var outcome: SandboxCall.Outcome?
-        do {
-            try SandboxStateFile.withLock(lockFD) {
-                let current = stateFile.stamp()
-                if let current, current != core.stamp, !core.dirty, var loaded = try stateFile.load() {
-                    if loaded.keys == nil { loaded.keys = core.state.keys }
-                    core.state = loaded
-                    core.stamp = current
-                }
-                let answered = call.answer(state: &core.state)
-                outcome = answered
-                if answered.stateChanged || core.dirty {
-                    core.dirty = true
-                    try stateFile.save(core.state)
-                    core.dirty = false
-                    core.stamp = stateFile.stamp()
-                }
+    /// Takes the state file's lock if this process does not hold it, and reloads the state
+    /// when another process saved it since. (Failures leave the state in memory as it is.)
+    private func acquire(_ core: inout Core) {
+        guard let stateFile, !core.locked else { return }
+        while flock(lockFD, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                core.lastSaveError = "cannot lock \(stateFile.lockURL.path): \(String(cString: strerror(errno)))"
+                return
             }
-            core.lastSaveError = nil
+        }
+        core.locked = true
+        let current = stateFile.stamp()
+        guard let current, current != core.stamp, !core.dirty else { return }
+        do {
+            if var loaded = try stateFile.load() {
+                if loaded.keys == nil { loaded.keys = core.state.keys }
+                core.state = loaded
+                core.stamp = current
+            }
         } catch {
             core.lastSaveError = "\(error)"
         }
-        return outcome ?? call.answer(state: &core.state)
+    }
+
+    private func release(_ core: inout Core) {
+        guard core.locked else { return }
+        flock(lockFD, LOCK_UN)
+        core.locked = false
+    }
+
+    /// Saves a pending change (under the lock this process holds), then lets the lock go.
+    private func save(_ core: inout Core) throws {
+        guard let stateFile else { return }
+        defer { release(&core) }
+        guard core.dirty else { return }
+        acquire(&core)
+        core.lastSave = .now()
+        try stateFile.save(core.state)
+        core.dirty = false
+        core.stamp = stateFile.stamp()
     }
 
     /// Writes the state file now if a change is not saved yet (a no-op without a file).
     package func flush() throws {
-        guard let stateFile else { return }
-        try core.withLock { core throws in
-            guard core.dirty else { return }
-            try SandboxStateFile.withLock(lockFD) {
-                try stateFile.save(core.state)
-                core.dirty = false
-                core.stamp = stateFile.stamp()
-            }
+        guard stateFile != nil else { return }
+        try saveQueue.sync {
+            try core.withLock { core throws in try save(&core) }
         }
     }
 
@@ -160,5 +195,18 @@ package final class SandboxAPI: Sendable {
     /// sandbox state (see SandboxStateFile.reset).
     package static func reset(stateFile: URL) throws {
         try SandboxStateFile.reset(stateFile)
+    }
+
+    /// Runs on `saveQueue`: writes the state if it changed since the last write.
+    private func savePending() {
+        core.withLock { core in
+            core.saveScheduled = false
+            do {
+                try save(&core)
+                core.lastSaveError = nil
+            } catch {
+                core.lastSaveError = "\(error)"
+            }
+        }
     }
 }
