@@ -208,7 +208,7 @@ void octo_perform(void *handle, const char *method, const char *url, const char 
         strncpy(out->error, lib.easy_strerror(out->curl_code), sizeof out->error - 1);
     }
     if (data.too_large || head.too_large) {
-        out->too_large = 1;
+        out->too_large = data.too_large ? 1 : 2;
     } else if (data.failed || head.failed) {
         out->curl_code = out->curl_code ? out->curl_code : 27;  // CURLE_OUT_OF_MEMORY
     }

@@ -12,7 +12,7 @@ typedef struct octo_response {
     size_t headers_len;
     int curl_code;               ///< CURLcode; 0 = OK
     long request_bytes;          ///< bytes of the request written to the connection (0 = nothing sent)
-    int too_large;               ///< the body (or headers) passed the limit; the transfer was stopped
+    int too_large;               ///< 1: the body passed its limit, 2: the headers passed 1 MB; the transfer was stopped
     char error[256];             ///< libcurl's error text
 } octo_response;
 

@@ -91,7 +91,8 @@ package final class CurlTransport: HTTPTransport {
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
         if response.too_large != 0 {
-            return .failure(.other("the response is larger than \(bodyLimit >> 20) MB, far more than the API ever sends; octopods stopped reading it"))
+            let what = response.too_large == 1 ? "the response is larger than \(bodyLimit >> 20) MB" : "the response headers are larger than 1 MB"
+            return .failure(.other(what + ", far more than the API ever sends; octopods stopped reading it"))
         }
         if response.curl_code != 0 {
             return .failure(map(code: response.curl_code, detail: detail, requestSent: response.request_bytes > 0,
