@@ -56,7 +56,7 @@ import Glibc
         #expect(try String(contentsOf: victim, encoding: .utf8) == "precious\n")
     }
 
-    @Test func aPlantedTemplateListCacheLinkIsNotFollowed() async throws {
+    @Test func plantedCacheLinksAreNotFollowed() async throws {
         let sandbox = try TestSandbox()
         let home = scratchDirectory()
         let listed = try await octopods(["templates", "list"], environment: sandbox.environment, home: home)
@@ -73,6 +73,20 @@ import Glibc
         #expect(try String(contentsOf: victim, encoding: .utf8) == "precious\n", "the cache replaced the link, not the file")
         let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
         #expect(attributes[.type] as? FileAttributeType == .typeRegular)
+
+        // The fetched-template cache of a send: a planted link is not read (a planted template
+        // would change what is checked and sent), said in a warning, and replaced.
+        let send = ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b"]
+        #expect(try await octopods(send, environment: sandbox.environment, home: home).status == 0)
+        let templates = home.appendingPathComponent(".cache/octopods/templates")
+        let cached = try #require(try FileManager.default.contentsOfDirectory(atPath: templates.path).first.map { templates.appendingPathComponent($0) })
+        try FileManager.default.removeItem(at: cached)
+        try FileManager.default.createSymbolicLink(at: cached, withDestinationURL: victim)
+        let planted = try await octopods(send, environment: sandbox.environment, home: home)
+        #expect(planted.status == 0, "\(planted.stderr)")
+        #expect(planted.stderr.contains("not using the template cache file") && planted.stderr.contains("symbolic link"), "\(planted.stderr)")
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "precious\n")
+        #expect(try FileManager.default.attributesOfItem(atPath: cached.path)[.type] as? FileAttributeType == .typeRegular)
     }
 
     // MARK: Point 12: relative XDG variables

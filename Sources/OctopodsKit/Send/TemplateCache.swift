@@ -4,16 +4,19 @@ import CLISupport
 /// Fetched templates, kept for a few minutes so a script sending many messages checks the
 /// template once, not per send. Keyed by base URL, channel, a fingerprint of the key (never
 /// the key) and the template id; stored 0600 under ${XDG_CACHE_HOME:-~/.cache}/octopods.
-/// A cache that cannot be read or written is simply not used.
+/// A cache that cannot be read or written is simply not used; one that is not safely the
+/// user's own (a link, another user's file, writable by others) is not used, with a warning.
 package struct TemplateCache: Sendable {
     package static let lifetime: TimeInterval = 300
 
     let directory: URL
     let now: @Sendable () -> Date
+    let warn: @Sendable (String) -> Void
 
     package init(_ ctx: Context) {
         directory = ctx.directory(.cache).appendingPathComponent("templates")
         now = ctx.now
+        warn = { [ctx] text in ctx.warn(text) }
     }
 
     func file(baseURL: String, channel: Channel, key: String, id: String) -> URL {
@@ -24,7 +27,12 @@ package struct TemplateCache: Sendable {
     package func load(baseURL: String, channel: Channel, key: String, id: String) -> JSONValue? {
         let url = file(baseURL: baseURL, channel: channel, key: key, id: id)
         // Only a file of this user's own, never through a link: a planted template would change what is sent.
-        guard let data = try? SystemFile.readOwned(url), let entry = try? JSONValue.parse(data),
+        let read: Data?
+        do { read = try SystemFile.readOwned(url) } catch {
+            warn("not using the template cache file \(error); it will be replaced")
+            read = nil
+        }
+        guard let data = read, let entry = try? JSONValue.parse(data),
               let fetched = entry["fetched_at"].flatMap({ $0.scalarText }).flatMap(Double.init) else { return nil }
         let age = now().timeIntervalSince1970 - fetched
         guard age >= 0, age < Self.lifetime else { return nil }
