@@ -8,9 +8,9 @@ import Darwin
 
 /// The JSON state file, replaced atomically (temp file in the same directory, mode 0600,
 /// fsync, rename, fsync of the directory). Several processes may serve one state (`octopods
-/// sandbox` in one shell, `--sandbox` in another): each request takes an exclusive `flock` on
-/// a lock file beside it, reloads the state if another process changed it, and saves its
-/// change before letting go, so message ids never repeat and no change is lost.
+/// sandbox` in one shell, `--sandbox` in another): they take turns holding an exclusive
+/// `flock` on a lock file beside it (see SandboxAPI), reloading the state when another
+/// process saved it, so message ids never repeat and no change is lost.
 struct SandboxStateFile: Sendable {
     let url: URL
 
