@@ -45,6 +45,8 @@ package final class SandboxAPI: Sendable {
         var locked = false
         /// A change not yet saved.
         var dirty = false
+        /// A save is writing the file (outside the mutex, still under the file's lock).
+        var saving = false
         var saveScheduled = false
         var lastSave: DispatchTime?
         var lastSaveError: String?
@@ -118,7 +120,7 @@ package final class SandboxAPI: Sendable {
                     let current = DispatchTime.now().uptimeNanoseconds
                     let elapsed = core.lastSave.map { Double(current - min(current, $0.uptimeNanoseconds)) / 1e9 }
                     delay = max(0, Self.saveInterval - (elapsed ?? Self.saveInterval))
-                } else if !core.dirty {
+                } else if !core.dirty, !core.saving {
                     release(&core)
                 }
             }
@@ -161,24 +163,44 @@ package final class SandboxAPI: Sendable {
         core.locked = false
     }
 
-    /// Saves a pending change (under the lock this process holds), then lets the lock go.
-    private func save(_ core: inout Core) throws {
+    /// Saves a pending change under the lock this process holds, then lets the lock go unless
+    /// more changes came meanwhile. Runs on `saveQueue`. The file is written outside the
+    /// mutex (requests go on meanwhile), but still under the file's lock.
+    private func save() throws {
         guard let stateFile else { return }
-        defer { release(&core) }
-        guard core.dirty else { return }
-        acquire(&core)
-        core.lastSave = .now()
-        try stateFile.save(core.state)
-        core.dirty = false
-        core.stamp = stateFile.stamp()
+        let snapshot = core.withLock { core -> SandboxState? in
+            core.saveScheduled = false
+            guard core.dirty else {
+                if !core.saving { release(&core) }
+                return nil
+            }
+            acquire(&core)
+            core.dirty = false
+            core.saving = true
+            core.lastSave = .now()
+            return core.state
+        }
+        guard let snapshot else { return }
+        var failure: Error?
+        do { try stateFile.save(snapshot) } catch { failure = error }
+        core.withLock { core in
+            core.saving = false
+            if let failure {
+                core.dirty = true
+                core.lastSaveError = "\(failure)"
+            } else {
+                core.stamp = stateFile.stamp()
+                core.lastSaveError = nil
+            }
+            if !core.dirty { release(&core) }
+        }
+        if let failure { throw failure }
     }
 
     /// Writes the state file now if a change is not saved yet (a no-op without a file).
     package func flush() throws {
         guard stateFile != nil else { return }
-        try saveQueue.sync {
-            try core.withLock { core throws in try save(&core) }
-        }
+        try saveQueue.sync { try save() }
     }
 
     /// Every request answered so far (the newest 10,000), oldest first.
@@ -197,16 +219,9 @@ package final class SandboxAPI: Sendable {
         try SandboxStateFile.reset(stateFile)
     }
 
-    /// Runs on `saveQueue`: writes the state if it changed since the last write.
+    /// Runs on `saveQueue`: writes the state if it changed since the last write (a failure is
+    /// kept for `lastSaveError`, and the change stays pending).
     private func savePending() {
-        core.withLock { core in
-            core.saveScheduled = false
-            do {
-                try save(&core)
-                core.lastSaveError = nil
-            } catch {
-                core.lastSaveError = "\(error)"
-            }
-        }
+        try? save()
     }
 }
