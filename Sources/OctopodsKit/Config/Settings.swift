@@ -52,7 +52,7 @@ package struct Settings: Sendable {
             data = read
         } catch {
             throw .configuration("cannot use the config file \(error)",
-                                 hint: "The config file holds API keys: it must be your own regular file, not a link, mode 600.")
+                                 hint: "The config file holds API keys: it must be a regular file of yours (not a link) that no one else can write, e.g. mode 600.")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw .configuration("the config file \(url.path) is not UTF-8 text")
