@@ -93,9 +93,9 @@ _octopods_argument() {
         'templates render:0') kind=dynamic reply=(templates) ;;
         'send template:0') kind=dynamic reply=(templates) ;;
         history:0) kind=choices reply=(refresh prune) ;;
-        'config set:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger) ;;
-        'config get:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger) ;;
-        'config unset:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger) ;;
+        'config set:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate) ;;
+        'config get:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate) ;;
+        'config unset:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate) ;;
         completion:0) kind=choices reply=(bash zsh fish) ;;
     esac
 }

@@ -216,13 +216,13 @@ complete -c octopods -n '__octopods_at "send template"' -l open-conversation -d 
 complete -c octopods -n '__octopods_at "send template"' -l teammate -x -d 'Intercom teammate shown as the sender (default: the channel\'s default sender).'
 complete -c octopods -n '__octopods_at "send template"' -l no-verify -d 'Skip fetching the template to check status, variables and header before sending.'
 complete -c octopods -n '__octopods_at "send template"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
-complete -c octopods -n '__octopods_at "send template"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out.'
+complete -c octopods -n '__octopods_at "send template"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
 complete -c octopods -n '__octopods_at "send template"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
-complete -c octopods -n '__octopods_at "send template"' -l max-wait -x -d 'If rate limited (429), wait up to this long for the cool-down to end and retry once.'
+complete -c octopods -n '__octopods_at "send template"' -l max-wait -x -d 'If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command).'
 complete -c octopods -n '__octopods_at "send template"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
 complete -c octopods -n '__octopods_at "send template"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
 complete -c octopods -n '__octopods_at "send template"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: beside the input, FILE.journal). Run the same command again to resume.'
-complete -c octopods -n '__octopods_at "send template"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default 55/10s, the API\'s limit; \'off\' for none).'
+complete -c octopods -n '__octopods_at "send template"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default: the profile\'s rate, 55/10s, the API\'s limit; \'off\' for none).'
 complete -c octopods -n '__octopods_at "send template"' -l concurrency -x -d 'Bulk: requests in flight at once (default 4).'
 complete -c octopods -n '__octopods_at "send template"' -l skip-invalid -d 'Bulk: send the valid rows even when some are invalid (they are listed, then skipped).'
 complete -c octopods -n '__octopods_at "send template"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
@@ -246,13 +246,13 @@ complete -c octopods -n '__octopods_at "send interactive"' -l row -x -d 'A list 
 complete -c octopods -n '__octopods_at "send interactive"' -l open-conversation -d 'Open a conversation in Intercom or HubSpot for this message.'
 complete -c octopods -n '__octopods_at "send interactive"' -l teammate -x -d 'Intercom teammate shown as the sender.'
 complete -c octopods -n '__octopods_at "send interactive"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
-complete -c octopods -n '__octopods_at "send interactive"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out.'
+complete -c octopods -n '__octopods_at "send interactive"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
 complete -c octopods -n '__octopods_at "send interactive"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
-complete -c octopods -n '__octopods_at "send interactive"' -l max-wait -x -d 'If rate limited (429), wait up to this long for the cool-down to end and retry once.'
+complete -c octopods -n '__octopods_at "send interactive"' -l max-wait -x -d 'If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command).'
 complete -c octopods -n '__octopods_at "send interactive"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
 complete -c octopods -n '__octopods_at "send interactive"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
 complete -c octopods -n '__octopods_at "send interactive"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: beside the input, FILE.journal). Run the same command again to resume.'
-complete -c octopods -n '__octopods_at "send interactive"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default 55/10s, the API\'s limit; \'off\' for none).'
+complete -c octopods -n '__octopods_at "send interactive"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default: the profile\'s rate, 55/10s, the API\'s limit; \'off\' for none).'
 complete -c octopods -n '__octopods_at "send interactive"' -l concurrency -x -d 'Bulk: requests in flight at once (default 4).'
 complete -c octopods -n '__octopods_at "send interactive"' -l skip-invalid -d 'Bulk: send the valid rows even when some are invalid (they are listed, then skipped).'
 complete -c octopods -n '__octopods_at "send interactive"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
@@ -270,13 +270,13 @@ complete -c octopods -n '__octopods_at "sms send"' -l name -x -d 'Display name f
 complete -c octopods -n '__octopods_at "sms send"' -l open-conversation -d 'Open a conversation in Intercom or HubSpot for this message.'
 complete -c octopods -n '__octopods_at "sms send"' -l teammate -x -d 'Intercom teammate shown as the sender (ignored on HubSpot).'
 complete -c octopods -n '__octopods_at "sms send"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
-complete -c octopods -n '__octopods_at "sms send"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out.'
+complete -c octopods -n '__octopods_at "sms send"' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
 complete -c octopods -n '__octopods_at "sms send"' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
-complete -c octopods -n '__octopods_at "sms send"' -l max-wait -x -d 'If rate limited (429), wait up to this long for the cool-down to end and retry once.'
+complete -c octopods -n '__octopods_at "sms send"' -l max-wait -x -d 'If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command).'
 complete -c octopods -n '__octopods_at "sms send"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
 complete -c octopods -n '__octopods_at "sms send"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
 complete -c octopods -n '__octopods_at "sms send"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: beside the input, FILE.journal). Run the same command again to resume.'
-complete -c octopods -n '__octopods_at "sms send"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default 55/10s, the API\'s limit; \'off\' for none).'
+complete -c octopods -n '__octopods_at "sms send"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default: the profile\'s rate, 55/10s, the API\'s limit; \'off\' for none).'
 complete -c octopods -n '__octopods_at "sms send"' -l concurrency -x -d 'Bulk: requests in flight at once (default 4).'
 complete -c octopods -n '__octopods_at "sms send"' -l skip-invalid -d 'Bulk: send the valid rows even when some are invalid (they are listed, then skipped).'
 complete -c octopods -n '__octopods_at "sms send"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
@@ -298,11 +298,11 @@ complete -c octopods -n '__octopods_at "vbm send"' -l open-conversation -d 'Open
 complete -c octopods -n '__octopods_at "vbm send"' -l teammate -x -d 'Intercom teammate shown as the sender (default: the channel\'s default sender).'
 complete -c octopods -n '__octopods_at "vbm send"' -l no-verify -d 'Skip fetching the template to check status, variables and header before sending.'
 complete -c octopods -n '__octopods_at "vbm send"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
-complete -c octopods -n '__octopods_at "vbm send"' -l max-wait -x -d 'If rate limited (429), wait up to this long for the cool-down to end and retry once.'
+complete -c octopods -n '__octopods_at "vbm send"' -l max-wait -x -d 'If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command).'
 complete -c octopods -n '__octopods_at "vbm send"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
 complete -c octopods -n '__octopods_at "vbm send"' -l from -r -F -d 'Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin.'
 complete -c octopods -n '__octopods_at "vbm send"' -l journal -r -F -d 'Bulk: where the run records each row\'s state (default: beside the input, FILE.journal). Run the same command again to resume.'
-complete -c octopods -n '__octopods_at "vbm send"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default 55/10s, the API\'s limit; \'off\' for none).'
+complete -c octopods -n '__octopods_at "vbm send"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default: the profile\'s rate, 55/10s, the API\'s limit; \'off\' for none).'
 complete -c octopods -n '__octopods_at "vbm send"' -l concurrency -x -d 'Bulk: requests in flight at once (default 4).'
 complete -c octopods -n '__octopods_at "vbm send"' -l skip-invalid -d 'Bulk: send the valid rows even when some are invalid (they are listed, then skipped).'
 complete -c octopods -n '__octopods_at "vbm send"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
@@ -310,8 +310,8 @@ complete -c octopods -n '__octopods_at "vbm send"' -l max-messages -x -d 'Bulk: 
 complete -c octopods -n '__octopods_at "vbm send"' -s y -l yes -d 'Bulk: do not ask for confirmation before sending more than 100 messages.'
 
 # octopods status
-complete -c octopods -n '__octopods_at status' -l channel -x -a 'whatsapp sms' -d 'The channel it was sent on: whatsapp (default) or sms.'
-complete -c octopods -n '__octopods_at status' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out.'
+complete -c octopods -n '__octopods_at status' -l channel -x -a 'whatsapp sms' -d 'The channel it was sent on: whatsapp or sms (default: the channel the history records for this id, else whatsapp).'
+complete -c octopods -n '__octopods_at status' -l wait -d 'Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed.'
 complete -c octopods -n '__octopods_at status' -l until -x -a 'delivered read' -d 'With --wait: the state that counts as done (default delivered).'
 
 # octopods messages
@@ -328,7 +328,7 @@ complete -c octopods -n '__octopods_at history' -l status -x -a 'accepted reject
 complete -c octopods -n '__octopods_at history' -l to -x -d 'Only sends to this number (E.164).'
 complete -c octopods -n '__octopods_at history' -l template -x -d 'Only sends of this template.'
 complete -c octopods -n '__octopods_at history' -l limit -x -d 'Show the most recent N matches (default 100; 0 for all).'
-complete -c octopods -n '__octopods_at history' -l rate -x -d 'refresh: at most N status requests in any DURATION (default 55/10s).'
+complete -c octopods -n '__octopods_at history' -l rate -x -d 'refresh: at most N status requests in any DURATION (default: the profile\'s rate, 55/10s).'
 complete -c octopods -n '__octopods_at history' -l before -x -d 'prune: delete records older than WHEN (e.g. 90d, 2026-01-01).'
 complete -c octopods -n '__octopods_at history' -l dry-run -d 'prune: count what would be deleted; delete nothing.'
 complete -c octopods -n '__octopods_at history' -s y -l yes -d 'prune: do not ask for confirmation (needed when not at a terminal).'
@@ -342,13 +342,13 @@ complete -c octopods -n '__octopods_word config' -a list -d 'Show every setting 
 complete -c octopods -n '__octopods_word config' -a path -d 'Print the config file\'s path (whether or not it exists).'
 
 # octopods config set
-complete -c octopods -n '__octopods_argument "config set" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger' -d key
+complete -c octopods -n '__octopods_argument "config set" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate' -d key
 
 # octopods config get
-complete -c octopods -n '__octopods_argument "config get" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger' -d key
+complete -c octopods -n '__octopods_argument "config get" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate' -d key
 
 # octopods config unset
-complete -c octopods -n '__octopods_argument "config unset" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger' -d key
+complete -c octopods -n '__octopods_argument "config unset" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate' -d key
 
 # octopods completion
 complete -c octopods -n '__octopods_argument completion 0' -a 'bash zsh fish' -d shell

@@ -92,7 +92,7 @@ package enum FuzzTargets {
         let reporter = ErrorReporter(now: { Date(timeIntervalSince1970: 1_800_000_000) })
         for family in ErrorFamily.allCases {
             let response = HTTPResponse(status: status, headers: ["content-type": "application/json"], body: body)
-            let report = reporter.report(OctopodsError.api(APIError.from(response, family: family, method: "POST")))
+            let report = reporter.report(OctopodsError.api(APIError.from(response, family: family, readOnly: false)))
             expectTerminalSafe(reporter.text(report), "error text")
             check((try? JSONValue.parse(reporter.json(report))) != nil, "the JSON error line is JSON")
         }

@@ -18,6 +18,10 @@ extension SandboxCall {
         try payload.require("destination_phone")
         let template = try sendableTemplate(reference, channel: channel)
         let phone = try payload.phone()
+        if SandboxMagicNumber.lookup(phone)?.effect == .templateNotApproved {
+            // Doc 14823466's example: code 4, the template named in the text, no request_id.
+            throw SandboxError(.variablesSize, "Template '\(template.name)' is not approved.")
+        }
         try SandboxVariables.check(payload["message_variables"], for: template)
         try payload.checkMediaURL(channel == .vbm ? "header_image_url" : "header_attachment_url", for: template)
         try payload.checkOptionalFields()
@@ -95,6 +99,8 @@ extension SandboxCall {
         case .notOnChannel?: plan = .notOnChannel
         case .undelivered?: plan = draft.channel == .sms ? .undelivered : .reengagementExpired
         case .neverDelivered?: plan = .neverDelivered
+        case .deletedAfterDelivery?: plan = .deleted
+        case .statusRefused?: plan = .statusRefused
         default: break
         }
 
@@ -115,6 +121,11 @@ extension SandboxCall {
         case .emptyBody?: response.body = Data()
         case .slowResponse?: response.fault = .delay(options.slowResponseDelay)
         case .connectionReset?: response.fault = .reset
+        case .idOmitted?: response = (["request_id": .string(requestID)] as SandboxJSON).response(status: 201)
+        case .trailingComma?:
+            // Doc 3989695's example, defect included: phone without '+', a comma before the brace.
+            let text = "{\"message_id\": \(message.id), \"phone_number\": \"\(message.phone.dropFirst())\", \"request_id\": \"\(requestID)\",}"
+            response.body = Data(text.utf8)
         default: break
         }
         return Outcome(response: response, messageID: message.id, stateChanged: true)
@@ -140,6 +151,7 @@ extension SandboxCall {
         guard let id = Int(reference), let message = state.message(id: id, key: key.value) else {
             throw SandboxError(.messageNotFound, "Message \(reference.prefix(64)) does not exist.")
         }
+        if message.plan == .statusRefused { throw SandboxError(.messageNotFound, "Message not found.") }
         return ok(message.statusJSON(at: now, stageInterval: options.stageInterval, requestID: requestID))
     }
 

@@ -28,6 +28,16 @@ package struct SandboxMagicNumber: Sendable, Equatable {
         case connectionReset
         /// HTTP 429 with the documented body (retry one minute later); no cool-down, no message.
         case rateLimited
+        /// 201 whose body is only `{"request_id": …}` (documented for some integrations); the message is created.
+        case idOmitted
+        /// 201 with the body of the documented example, trailing comma included; the message is created.
+        case trailingComma
+        /// Delivered, then deleted by the recipient: the status ends `DELETED` (final).
+        case deletedAfterDelivery
+        /// Accepted (201 with its id), but every status lookup of it is refused: 400 "Message not found."
+        case statusRefused
+        /// Template sends: 400 code 4 "Template '…' is not approved." (the other documented meaning of code 4).
+        case templateNotApproved
     }
 
     package let phone: String
@@ -47,6 +57,11 @@ package struct SandboxMagicNumber: Sendable, Equatable {
         SandboxMagicNumber(phone: "+15550100408", behaviour: "response slower than any client timeout (the message is created)", effect: .slowResponse),
         SandboxMagicNumber(phone: "+15550100104", behaviour: "connection reset after the request is read (the message is created)", effect: .connectionReset),
         SandboxMagicNumber(phone: "+15550100429", behaviour: "HTTP 429 with the documented body, retry one minute later (no cool-down starts)", effect: .rateLimited),
+        SandboxMagicNumber(phone: "+15550100202", behaviour: "201 with only {\"request_id\": …}, no message_id (the message is created)", effect: .idOmitted),
+        SandboxMagicNumber(phone: "+15550100203", behaviour: "201 with the documented example body, trailing comma included (the message is created)", effect: .trailingComma),
+        SandboxMagicNumber(phone: "+15550100006", behaviour: "delivered, then deleted by the recipient: status DELETED (final)", effect: .deletedAfterDelivery),
+        SandboxMagicNumber(phone: "+15550100007", behaviour: "accepted, but every status lookup of it gets 400 \"Message not found.\"", effect: .statusRefused),
+        SandboxMagicNumber(phone: "+15550100008", behaviour: "template sends: 400 code 4 \"Template '…' is not approved.\" (no message created)", effect: .templateNotApproved),
     ]
 
     package static func lookup(_ phone: String) -> SandboxMagicNumber? {

@@ -14,6 +14,10 @@ enum SandboxDeliveryPlan: String, Codable, Sendable {
     case undelivered
     /// Stays sent forever.
     case neverDelivered
+    /// Delivered, then deleted by the recipient: `DELETED` one stage after delivery.
+    case deleted
+    /// Delivered normally, but status lookups are refused (400 "Message not found.").
+    case statusRefused
 }
 
 /// A message the sandbox accepted, as persisted.
@@ -67,6 +71,7 @@ extension SandboxMessage {
             default:
                 status.status = "delivered"
                 status.deliveredAt = time(2)
+                if plan == .deleted, reached(3) { status.status = "DELETED" }
             }
             return status
         }
@@ -74,13 +79,18 @@ extension SandboxMessage {
         var status = SandboxDeliveryStatus(status: "sent", sentAt: createdAt)
         guard reached(1) else { return status }
         switch plan {
-        case .normal:
+        case .normal, .statusRefused:
             status.status = "delivered"
             status.deliveredAt = time(1)
             if reached(2) {
                 status.status = "read"
                 status.readAt = time(2)
             }
+        case .deleted:
+            // The documented upper-case value (14823959): the recipient deleted it after delivery.
+            status.status = "delivered"
+            status.deliveredAt = time(1)
+            if reached(2) { status.status = "DELETED" }
         case .notOnChannel, .reengagementExpired, .providerFailure:
             status.status = "failed"
             status.failureReason = failureReason
@@ -99,7 +109,7 @@ extension SandboxMessage {
         case (.reengagementExpired, _): ["code": 470, "title": "Re-engagement window expired"]
         case (.providerFailure, _): ["code": "63003", "description": "Channel could not find To address"]
         case (.undelivered, _): "Carrier could not deliver the message: the handset was off or out of coverage for too long."
-        case (.normal, _), (.neverDelivered, _): .null
+        case (.normal, _), (.neverDelivered, _), (.deleted, _), (.statusRefused, _): .null
         }
     }
 

@@ -126,7 +126,7 @@ import OctopodsSandbox
         #expect(interrupted, "the run ended before it could be interrupted")
         let stderr = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                let data = errors.fileHandleForReading.readDataToEndOfFile()
+                let data = readToEnd(errors.fileHandleForReading)
                 process.waitUntilExit()
                 continuation.resume(returning: String(decoding: data, as: UTF8.self))
             }

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 import OctopodsSandbox
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The built `octopods` binary, beside the test bundle (swift-on-linux.md §9).
 let octopodsBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -52,13 +55,27 @@ private func runBlocking(_ arguments: [String], environment: [String: String], s
     // Drain both pipes before waiting, or a full pipe buffer deadlocks the child.
     let group = DispatchGroup()
     nonisolated(unsafe) var errData = Data()
-    DispatchQueue.global().async(group: group) { errData = errors.fileHandleForReading.readDataToEndOfFile() }
-    let outData = output.fileHandleForReading.readDataToEndOfFile()
+    DispatchQueue.global().async(group: group) { errData = readToEnd(errors.fileHandleForReading) }
+    let outData = readToEnd(output.fileHandleForReading)
     group.wait()
     process.waitUntilExit()
     killer.cancel()
     return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Everything until end of file, retrying reads a signal interrupted. FileHandle's own
+/// `readDataToEndOfFile` traps on EINTR (a `try!` inside Foundation), which took down whole
+/// runs of the suite while many children were being started (docs/linux-notes.md).
+func readToEnd(_ handle: FileHandle) -> Data {
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+        if n > 0 { data.append(contentsOf: buffer[0..<n]); continue }
+        if n < 0, errno == EINTR { continue }
+        return data
+    }
 }
 
 /// The binary as `octopods(...)` runs it (a clean environment, a private HOME), not yet started.
@@ -94,8 +111,8 @@ final class TestSandbox: Sendable {
     let api: SandboxAPI
     let server: SandboxServer
 
-    init(rateLimit: SandboxRateLimit? = nil, stageInterval: Double = 2, slowResponseDelay: Double = 40) throws {
-        api = try SandboxAPI(options: SandboxOptions(rateLimit: rateLimit, stageInterval: stageInterval,
+    init(rateLimit: SandboxRateLimit? = nil, cooldown: Double = 300, stageInterval: Double = 2, slowResponseDelay: Double = 40) throws {
+        api = try SandboxAPI(options: SandboxOptions(rateLimit: rateLimit, cooldown: cooldown, stageInterval: stageInterval,
                                                      slowResponseDelay: slowResponseDelay))
         let api = self.api
         server = try SandboxServer(port: 0, handler: { api.handle($0) })

@@ -9,11 +9,14 @@ import Glibc
 /// Every way the API (or the network) can misbehave, against every GET and every POST command
 /// of the real binary: the contract's exit code, a clear message, no crash, no automatic resend
 /// of a POST after an ambiguous failure, and the key in no output and in no request to another
-/// origin. The misbehaving server is a loopback server of the test's own.
+/// origin; and the disposition on the JSON error line (-o json) says what the fault means for
+/// the message. The misbehaving server is a loopback server of the test's own.
 @Suite struct FaultMatrixTests {
     enum Fault: String, CaseIterable, Sendable {
-        case http500, html502, unreadableJSON, emptyBody, slowerThanTimeout, resetBeforeRequest, resetAfterRequest,
-             redirectElsewhere, rateLimited, unauthorized, forbidden, refused
+        /// `unreadableJSON` and `emptyBody` answer 201 to a POST (created, whatever the body); the
+        /// `…200` variants answer 200, which says nothing about the outcome.
+        case http500, html502, unreadableJSON, emptyBody, unreadableJSON200, emptyBody200, slowerThanTimeout,
+             resetBeforeRequest, resetAfterRequest, redirectElsewhere, rateLimited, unauthorized, forbidden, refused
     }
 
     struct Command: Sendable, CustomStringConvertible {
@@ -41,8 +44,11 @@ import Glibc
         switch fault {
         case .http500: return ([ambiguous], "HTTP 500")
         case .html502: return ([ambiguous], "HTTP 502")
-        case .unreadableJSON: return ([ambiguous], "could not be read")
-        case .emptyBody: return ([ambiguous], "the body is empty")
+        // A 201 is an accepted send (cli-contract amendment): exit 0, a warning that the id is unknown.
+        case .unreadableJSON: return (post ? [0] : [4], post ? "warning: the API answered 201 Created with a body that could not be read" : "could not be read")
+        case .emptyBody: return (post ? [0] : [4], "the body is empty")
+        case .unreadableJSON200: return ([ambiguous], "could not be read")
+        case .emptyBody200: return ([ambiguous], "the body is empty")
         case .slowerThanTimeout: return ([ambiguous], "no response from http://127.0.0.1")
         // Reset at accept: whether the request bytes had left is a race, so a POST may be either.
         case .resetBeforeRequest: return (post ? [4, 5] : [4], "connect")
@@ -55,6 +61,26 @@ import Glibc
         }
     }
 
+    /// The disposition for an exit code (nil: no error line, the send was accepted).
+    static func disposition(exit: Int32) -> String? {
+        switch exit {
+        case 0: return nil
+        case 1: return "refused"
+        case 5: return "outcome_unknown"
+        case 6: return "sent_unconfirmed"
+        case 130: return "interrupted"
+        default: return "not_sent"
+        }
+    }
+
+    /// The `disposition` of the JSON error line on stderr (-o json), if there is one.
+    static func disposition(inStderr stderr: String) -> String? {
+        guard let line = stderr.split(separator: "\n").last(where: { $0.hasPrefix("{\"error\"") }),
+              let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let error = object["error"] as? [String: Any] else { return nil }
+        return error["disposition"] as? String
+    }
+
     static let key = "not-a-real-key-but-secret-0001"
 
     @Test(arguments: Fault.allCases, gets + posts)
@@ -63,18 +89,23 @@ import Glibc
         let api = try FaultyAPI(fault, redirectTo: "http://127.0.0.1:\(elsewhere.server.port)/steal")
         defer { api.stop(); elsewhere.stop() }
         let environment = ["OCTOPODS_BASE_URL": api.url, "OCTOPODS_API_KEY": Self.key]
-        let r = try await octopods(command.arguments + ["--timeout", "1s"], environment: environment)
+        let r = try await octopods(command.arguments + ["--timeout", "1s", "-o", "json"], environment: environment)
         let (codes, says) = Self.expected(fault, post: command.isPost)
         #expect(codes.contains(r.status), "\(fault) \(command): exit \(r.status)\n\(r.stderr)")
-        #expect(r.stderr.hasPrefix("error: "), "\(r.stderr)")
+        #expect(r.stderr.hasPrefix(r.status == 0 ? "warning: " : "error: "), "\(r.stderr)")
         #expect(r.stderr.contains(says), "\(fault) \(command): \(r.stderr)")
-        #expect(r.stdout.isEmpty || r.stdout.hasPrefix("{\"error\"") == false)
+        #expect(Self.disposition(inStderr: r.stderr) == Self.disposition(exit: r.status), "\(fault) \(command): \(r.stderr)")
+        if !command.isPost {
+            #expect(Self.disposition(inStderr: r.stderr) == "not_sent", "a read-only command sends nothing: \(fault) \(command)")
+        }
+        #expect(r.stdout.isEmpty == (r.status != 0), "stdout carries a result only when the send was accepted: \(r.stdout)")
+        #expect(r.stdout.hasPrefix("{\"error\"") == false)
         #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Backtrace"))
         if command.isPost, fault != .refused {
             #expect(api.requests == 1, "\(fault) \(command): a POST went out \(api.requests) times")
         }
         #expect(elsewhere.requests == 0, "nothing, and so no key, reaches another origin")
-        if [.http500, .unreadableJSON, .emptyBody, .slowerThanTimeout, .resetAfterRequest].contains(fault), command.isPost {
+        if [.http500, .unreadableJSON200, .emptyBody200, .slowerThanTimeout, .resetAfterRequest].contains(fault), command.isPost {
             #expect(r.stderr.contains("may have been processed"), "\(r.stderr)")
         }
     }
@@ -103,8 +134,8 @@ import Glibc
     }
 
     /// The sandbox's own fault numbers, end to end, must agree with the loopback server's matrix.
-    @Test(arguments: [("+15550100500", 5), ("+15550100502", 5), ("+15550100200", 5), ("+15550100201", 5),
-                      ("+15550100104", 5), ("+15550100408", 5), ("+15550100429", 4)])
+    @Test(arguments: [("+15550100500", 5), ("+15550100502", 5), ("+15550100200", 0), ("+15550100201", 0),
+                      ("+15550100202", 0), ("+15550100203", 0), ("+15550100104", 5), ("+15550100408", 5), ("+15550100429", 4)])
     func sandboxFaultNumbers(_ phone: String, _ code: Int32) async throws {
         let sandbox = try TestSandbox(slowResponseDelay: 3)
         let r = try await octopods(["sms", "send", "--to", phone, "--body", "x", "--timeout", "1s"], environment: sandbox.environment)
@@ -174,6 +205,8 @@ final class FaultyAPI: Sendable {
                                    body: Data("<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>".utf8))
         case .unreadableJSON: return SandboxResponse(status: ok, headers: json, body: Data(#"{"message_id": 123, "phone_number": "+1415"#.utf8))
         case .emptyBody: return SandboxResponse(status: ok, headers: json)
+        case .unreadableJSON200: return SandboxResponse(status: 200, headers: json, body: Data(#"{"message_id": 123, "phone_number": "+1415"#.utf8))
+        case .emptyBody200: return SandboxResponse(status: 200, headers: json)
         case .slowerThanTimeout: return SandboxResponse(status: ok, headers: json, body: Data("{}".utf8), fault: .delay(5))
         case .resetAfterRequest: return SandboxResponse(status: ok, fault: .reset)
         case .redirectElsewhere: return SandboxResponse(status: 302, headers: [HTTPField("Location", redirectTo)])

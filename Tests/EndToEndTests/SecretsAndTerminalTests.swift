@@ -46,7 +46,7 @@ import OctopodsSandbox
         #expect(slow.requests == 1, "the request is in flight")
         guard process.isRunning else {
             process.waitUntilExit()
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let text = String(decoding: readToEnd(errors.fileHandleForReading), as: UTF8.self)
             Issue.record("octopods ended early (\(process.terminationStatus)): \(text)")
             return
         }

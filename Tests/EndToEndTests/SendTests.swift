@@ -134,8 +134,6 @@ import OctopodsSandbox
 
     @Test(arguments: [("+15550100500", "error: the API failed with HTTP 500"),
                       ("+15550100502", "error: the API failed with HTTP 502"),
-                      ("+15550100200", "error: the API answered 201 with a body that could not be read"),
-                      ("+15550100201", "error: the API answered 201 with a body that could not be read: the body is empty"),
                       ("+15550100104", "error: connection to http://127.0.0.1"),
                       ("+15550100408", "error: no response from http://127.0.0.1")])
     func ambiguousFailuresExit5AndAreNotRetried(_ phone: String, _ message: String) async throws {
@@ -145,6 +143,20 @@ import OctopodsSandbox
         #expect(r.status == 5)
         #expect(r.stderr.hasPrefix(message), "\(r.stderr)")
         #expect(r.stderr.contains("hint: The request may have been processed. Check 'octopods messages list'"))
+        #expect(sandbox.posts.count == 1)
+    }
+
+    /// 201 means created (cli-contract amendment): an unreadable or empty 201 is an accepted send
+    /// whose id is unknown, never "outcome unknown".
+    @Test(arguments: [("+15550100200", "warning: the API answered 201 Created with a body that could not be read: not JSON"),
+                      ("+15550100201", "warning: the API answered 201 Created with a body that could not be read: the body is empty")])
+    func unreadableCreatedIsAccepted(_ phone: String, _ message: String) async throws {
+        let sandbox = try TestSandbox()
+        let r = try await octopods(["send", "template", "1007", "--to", phone, "-o", "table"], environment: sandbox.environment)
+        #expect(r.status == 0)
+        #expect(r.stderr.hasPrefix(message), "\(r.stderr)")
+        #expect(r.stderr.contains("did not return a message_id; find the message with 'octopods messages list'"))
+        #expect(r.stdout.contains("(unknown)") && r.stdout.contains("accepted"))
         #expect(sandbox.posts.count == 1)
     }
 

@@ -329,7 +329,7 @@ func runTool(_ executable: String, _ arguments: [String], environment: [String: 
             }
             let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-            let data = output.fileHandleForReading.readDataToEndOfFile()
+            let data = readToEnd(output.fileHandleForReading)
             process.waitUntilExit()
             killer.cancel()
             continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))

@@ -135,3 +135,25 @@ import CLISupport
         #expect(RetryTime.parse("try after 2026-13-45 99:99:99 UTC") != nil || true)  // never crashes
     }
 }
+
+/// 201 bodies (docs/api-notes.md, "201 Created"): the documented trailing comma is tolerated,
+/// nothing else is repaired, and an unreadable 201 is an empty object.
+@Suite struct CreatedBodyTests {
+    @Test(arguments: [
+        (#"{"message_id": 42, "phone_number": "353838000000", "request_id": "d8c0",}"#, #"{"message_id":42,"phone_number":"353838000000","request_id":"d8c0"}"#),
+        ("{\"message_id\": 42 ,\n}\n", #"{"message_id":42}"#),
+        (#"{"message_id": 42,,}"#, "{}"),
+        (#"[42,]"#, "{}"),
+        (#"{"message_id": 4"#, "{}"),
+        ("", "{}"),
+    ])
+    func reads(_ body: String, _ expected: String) {
+        #expect(CreatedBody.read(Data(body.utf8)).serialized() == expected)
+    }
+
+    @Test func sendResultTakesWhatIsThere() throws {
+        let onlyRequest = try SendResult.decode(["request_id": "r1"])
+        #expect(onlyRequest.messageID == nil && onlyRequest.requestID == "r1")
+        #expect(try SendResult.decode(["message_id": 42]).messageID == "42")
+    }
+}

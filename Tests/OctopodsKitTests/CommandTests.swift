@@ -146,7 +146,7 @@ let templatesJSON = """
         #expect(r.stderr == """
         error: unauthorized: the WhatsApp API key was refused (401)
         hint: Check the key: OCTOPODS_WHATSAPP_API_KEY, or store it with: printf %s "$KEY" | octopods config set whatsapp_api_key
-        {"error":{"kind":"auth","message":"unauthorized: the WhatsApp API key was refused (401)","error_code":null,"request_id":null,"retryable":false,"exit_code":3}}
+        {"error":{"kind":"auth","message":"unauthorized: the WhatsApp API key was refused (401)","error_code":null,"request_id":null,"retryable":false,"disposition":"not_sent","exit_code":3}}
 
         """)
     }
@@ -197,7 +197,7 @@ let templatesJSON = """
 
         """)
         let json = await run(["--json", "nope"])
-        #expect(json.stderr.hasSuffix(#""retryable":false,"exit_code":2}}"# + "\n"))
+        #expect(json.stderr.hasSuffix(#""retryable":false,"disposition":"not_sent","exit_code":2}}"# + "\n"))
     }
 
     @Test(arguments: [(["send", "sms", "--to", "+14155552671"], "octopods sms send"),

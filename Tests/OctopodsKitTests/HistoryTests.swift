@@ -206,3 +206,18 @@ import CLISupport
         #expect(try Data(contentsOf: ledger).count > 0)
     }
 }
+
+/// The ledger's outcome for a failed send is read from the error's disposition.
+@Suite struct LedgerOutcomeTests {
+    @Test func outcomeFollowsTheDisposition() {
+        let refused = OctopodsError.api(APIError.from(HTTPResponse(status: 400, body: Data(#"{"error_code":5,"error":"x"}"#.utf8)),
+                                                      family: .whatsappTemplates, readOnly: false))
+        #expect(HistoryRecorder.outcome(refused) == "rejected")
+        #expect(HistoryRecorder.outcome(.transport(.timedOut(seconds: 1), readOnly: false, url: "x")) == "unknown")
+        #expect(HistoryRecorder.outcome(.transport(.cancelled(requestSent: true), readOnly: false, url: "x")) == "unknown")
+        #expect(HistoryRecorder.outcome(.transport(.cancelled(requestSent: false), readOnly: false, url: "x")) == nil)
+        #expect(HistoryRecorder.outcome(.transport(.cannotConnect("refused"), readOnly: false, url: "x")) == nil)
+        #expect(HistoryRecorder.outcome(.api(APIError.from(HTTPResponse(status: 429), family: .sms, readOnly: false))) == nil)
+        #expect(HistoryRecorder.outcome(.unreadableResponse(status: 200, detail: "x", readOnly: false, requestID: nil)) == "unknown")
+    }
+}

@@ -627,7 +627,7 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
 
 @Suite struct SandboxAPIMagicNumberTests {
     @Test func everyMagicNumberIsListed() {
-        #expect(SandboxAPI.magicNumbers.count == 12)
+        #expect(SandboxAPI.magicNumbers.count == 17)
         #expect(SandboxAPI.magicNumbers.allSatisfy { SandboxPayload.isE164($0.phone) && !$0.behaviour.isEmpty })
     }
 
@@ -950,5 +950,56 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
         #expect(SandboxJSON.parse(Data(String(repeating: "[", count: 10_000).utf8)) == nil)
         #expect(SandboxJSON.parse(Data((String(repeating: "[", count: 64) + String(repeating: "]", count: 64)).utf8)) != nil)
         #expect(SandboxJSON.parse(Data("[true, 1, 1.5, \"s\", null, {\"a\": false}]".utf8)) == [true, 1, 1.5, "s", nil, ["a": false]])
+    }
+}
+
+// MARK: - Documented answers the client must read truthfully
+
+@Suite struct SandboxAPIDocumentedAnswerTests {
+    @Test func createdWithOnlyARequestID() throws {
+        let api = try makeAPI()
+        let reply = api.sendSMS(to: "+15550100202")
+        #expect(reply.status == 201)
+        #expect(reply.json?.objectValue?.keys.sorted() == ["request_id"])
+        #expect(api.recordedRequests().last?.messageID != nil, "the message is created")
+    }
+
+    @Test func createdWithTheExamplesTrailingComma() throws {
+        let api = try makeAPI()
+        let reply = api.sendOrderUpdate(to: "+15550100203")
+        #expect(reply.status == 201)
+        #expect(reply.json == nil, "not JSON, as the documented example")
+        let id = try #require(api.recordedRequests().last?.messageID)
+        #expect(reply.text.hasPrefix(#"{"message_id": \#(id), "phone_number": "15550100203", "request_id": ""#))
+        #expect(reply.text.hasSuffix(#"",}"#))
+    }
+
+    @Test func deletedAfterDelivery() throws {
+        let clock = TestClock()
+        let api = try makeAPI(clock)
+        let wa = api.sendOrderUpdate(to: "+15550100006").messageID
+        let sms = api.sendSMS(to: "+15550100006").messageID
+        clock.advance(2)
+        #expect(api.status(wa).json?["status"] == "delivered")
+        clock.advance(2)
+        #expect(api.status(wa).json?["status"] == "DELETED")
+        #expect(api.status(sms, channel: "sms", key: SandboxKeys.sms).json?["status"] == "delivered")
+        clock.advance(2)
+        #expect(api.status(sms, channel: "sms", key: SandboxKeys.sms).json?["status"] == "DELETED")
+        clock.advance(100)
+        #expect(api.status(wa).json?["status"] == "DELETED")
+    }
+
+    @Test func statusLookupsRefused() throws {
+        let api = try makeAPI()
+        let sent = api.sendSMS(to: "+15550100007")
+        #expect(sent.status == 201)
+        expectError(api.status(sent.messageID, channel: "sms", key: SandboxKeys.sms), 1, containing: "Message not found.")
+    }
+
+    @Test func templateNotApprovedIsCodeFour() throws {
+        let api = try makeAPI()
+        expectError(api.sendOrderUpdate(to: "+15550100008"), 4, containing: "Template 'order_update' is not approved.")
+        #expect(api.sendSMS(to: "+15550100008").status == 201, "SMS has no templates")
     }
 }

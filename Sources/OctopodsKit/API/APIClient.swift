@@ -6,6 +6,9 @@ package struct APIResponse<Value: Sendable>: Sendable {
     package var value: Value
     package var raw: JSONValue
     package var status: Int
+    /// Said on stderr by the command: what was odd about an answer that still counts (a 201
+    /// whose body could not be read).
+    package var warning: String?
 }
 
 /// The single gateway to the API: the only code that adds `X-Octopods-Auth` and the other
@@ -18,6 +21,16 @@ package struct APIClient: Sendable {
     /// Receives the --verbose trace, already redacted.
     package let trace: (@Sendable (String) -> Void)?
     package let now: @Sendable () -> Date
+    /// The pacer of a key's shared rate budget (nil: requests are not paced; unit tests of the client).
+    package var pacer: (@Sendable (_ key: String) -> Pacer)?
+    /// At most this many requests in the window (the profile's `rate`, or a command's --rate);
+    /// nil: no window, but a 429's pause still holds.
+    package var rate: Pacer.Rate? = .documented
+    /// How long a request may wait for a 429's pause to end (see `send`).
+    package var patience: Pacer.Patience = .none
+    /// Say on stderr when a request waits for the window (single commands; bulk runs pace by design).
+    package var notice: (@Sendable (String) -> Void)?
+    package var sleep: @Sendable (Double) async throws -> Void = { _ in }
 
     package init(transport: any HTTPTransport, baseURL: String,
                  key: @escaping @Sendable (Channel) throws(OctopodsError) -> String,
@@ -55,7 +68,66 @@ package struct APIClient: Sendable {
         return HTTPRequest(method: endpoint.method, url: url, headers: headers, body: body)
     }
 
+    /// A slot of the key's rate budget, taken for one request.
+    package struct Reservation: Sendable {
+        let pacer: Pacer?
+        let slot: Pacer.Slot?
+    }
+
+    /// Sends `endpoint` within the key's shared rate budget. With `patience` other than
+    /// `.none`, a request that was certainly not processed is sent again: after a 429 once its
+    /// pause is over, and (until a `.until` deadline only) after a refused connection.
     package func send<R>(_ endpoint: Endpoint<R>) async throws(OctopodsError) -> APIResponse<R> {
+        var backoff = 1.0
+        while true {
+            let reservation = try await reserve(endpoint)
+            do {
+                return try await send(endpoint, in: reservation)
+            } catch {
+                guard patience != .none else { throw error }
+                switch error {
+                case .api(let api) where api.status == 429 && reservation.pacer != nil:
+                    continue  // the next reservation waits out the pause, or says it lasts too long
+                case .transport(let failure, _, _) where failure.certainlyNotSent:
+                    guard case .until(let deadline) = patience, now().addingTimeInterval(backoff) <= deadline else { throw error }
+                    let report = ErrorReporter(now: now).report(error)
+                    notice?("\(report.message); trying again in \(DurationText.format(seconds: backoff)) (--max-wait).")
+                    do { try await sleep(backoff) } catch { throw .interrupted }
+                    backoff = min(backoff * 2, 30)
+                default:
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Waits for a slot of the key's rate budget. A 429's pause that lasts beyond `patience`
+    /// fails at once as that 429 would (nothing is sent).
+    package func reserve<R>(_ endpoint: Endpoint<R>) async throws(OctopodsError) -> Reservation {
+        let key = try self.key(endpoint.channel)
+        guard let pacer = pacer?(key) else { return Reservation(pacer: nil, slot: nil) }
+        do {
+            let slot = try await pacer.acquire(rate: rate, patience: patience, announceWaits: notice != nil, trace: trace)
+            return Reservation(pacer: pacer, slot: slot)
+        } catch {
+            switch error {
+            case .interrupted: throw .interrupted
+            case .paused(let until):
+                var api = APIError(status: 429, family: endpoint.family, readOnly: endpoint.isReadOnly)
+                api.message = "rate limited by an earlier 429 to this key; nothing was sent"
+                api.retryAt = until
+                throw .api(api)
+            }
+        }
+    }
+
+    /// Gives back a slot that was not used (nothing was sent).
+    package func release(_ reservation: Reservation) {
+        if let pacer = reservation.pacer, let slot = reservation.slot { pacer.finish(slot, .notSent) }
+    }
+
+    /// Sends `endpoint` in a slot taken by `reserve`, and tells the budget how it went.
+    package func send<R>(_ endpoint: Endpoint<R>, in reservation: Reservation) async throws(OctopodsError) -> APIResponse<R> {
         let key = try self.key(endpoint.channel)
         let request = try self.request(for: endpoint, key: key)
         let started = Date()
@@ -65,7 +137,25 @@ package struct APIClient: Sendable {
             response = try await transport.send(request)
         } catch {
             trace?("* \(error)\n")
-            throw .transport(error, method: endpoint.method, url: Self.origin(request.url))
+            if let pacer = reservation.pacer, let slot = reservation.slot {
+                pacer.finish(slot, error.certainlyNotSent ? .notSent : .answered)
+            }
+            throw .transport(error, readOnly: endpoint.isReadOnly, url: Self.origin(request.url))
+        }
+        if let pacer = reservation.pacer, let slot = reservation.slot {
+            if response.status == 429 {
+                let retry = APIError.from(response, family: endpoint.family, readOnly: endpoint.isReadOnly).retryAt
+                // An absurd retry time ("try after 9999-12-31") must not pause every process of
+                // this key for a year (nor hold this run): it is reported as "not sent, retry
+                // later" (exit 4) and not recorded as a pause.
+                if Clamp.plausibleRetry(retry, now: now()) {
+                    pacer.finish(slot, .rateLimited(retryWall: retry?.timeIntervalSince1970, rate: slot.rate), announce: patience != .none)
+                } else {
+                    pacer.finish(slot, .answered)
+                }
+            } else {
+                pacer.finish(slot, .answered)
+            }
         }
         // A server that echoes the key back (in an error text, a request id, any field) must not
         // get it printed, stored in the history or cached: it is cut out before anything reads the body.
@@ -74,22 +164,28 @@ package struct APIClient: Sendable {
         trace?(Self.describe(response, key: key, milliseconds: elapsed))
 
         guard (200..<300).contains(response.status) else {
-            var error = APIError.from(response, family: endpoint.family, method: endpoint.method)
+            var error = APIError.from(response, family: endpoint.family, readOnly: endpoint.isReadOnly)
             error.message = error.message.map { Self.redact($0, key: key) }
             error.bodySnippet = error.bodySnippet.map { Self.redact($0, key: key) }
             throw .api(error)
         }
         let raw: JSONValue
+        var warning: String?
         do {
             raw = try JSONValue.parse(response.body)
         } catch {
             let detail = response.body.isEmpty ? "the body is empty" : "not JSON (\(error.message) at byte \(error.offset))"
-            throw .unreadableResponse(status: response.status, detail: detail, method: endpoint.method, requestID: nil)
+            // HTTP 201 means created, whatever the body (docs/api-notes.md, "201 Created").
+            guard response.status == 201, !endpoint.isReadOnly else {
+                throw .unreadableResponse(status: response.status, detail: detail, readOnly: endpoint.isReadOnly, requestID: nil)
+            }
+            raw = CreatedBody.read(response.body)
+            if raw == .object([]) { warning = "the API answered 201 Created with a body that could not be read: \(detail)" }
         }
         do {
-            return APIResponse(value: try endpoint.decode(raw), raw: raw, status: response.status)
+            return APIResponse(value: try endpoint.decode(raw), raw: raw, status: response.status, warning: warning)
         } catch {
-            throw .unreadableResponse(status: response.status, detail: error.message, method: endpoint.method,
+            throw .unreadableResponse(status: response.status, detail: error.message, readOnly: endpoint.isReadOnly,
                                       requestID: raw["request_id"]?.scalarText)
         }
     }

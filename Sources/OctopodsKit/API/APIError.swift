@@ -5,7 +5,8 @@ import CLISupport
 package struct APIError: Error, Equatable, Sendable {
     package var status: Int
     package var family: ErrorFamily
-    package var method: String
+    /// The endpoint changes nothing (`Endpoint.isReadOnly`): any transient failure is safe to retry.
+    package var readOnly: Bool
     package var errorCode: Int?
     /// The API's own `error` text (or the 429 `message`).
     package var message: String?
@@ -16,13 +17,18 @@ package struct APIError: Error, Equatable, Sendable {
     package var location: String?
     /// The start of a body that was not the documented JSON (an HTML error page, say).
     package var bodySnippet: String?
+    /// What to do about it, when the command that made the request knows better than the
+    /// error catalogue (shown instead of the catalogue's hint).
+    package var hint: String?
 
-    package var name: String? { errorCode.flatMap { ErrorCatalog.name(family, $0) } }
+    /// The documented name of its code; where a code has two documented meanings, the one the
+    /// API's text says (ErrorCatalog.name).
+    package var name: String? { errorCode.flatMap { ErrorCatalog.name(family, $0, text: message) } }
 
     /// Decodes the documented error shapes: `{request_id, error_code, error}`, the 429
     /// `{message}` with its retry time, and bodies that are empty, HTML or unreadable.
-    package static func from(_ response: HTTPResponse, family: ErrorFamily, method: String) -> APIError {
-        var error = APIError(status: response.status, family: family, method: method)
+    package static func from(_ response: HTTPResponse, family: ErrorFamily, readOnly: Bool) -> APIError {
+        var error = APIError(status: response.status, family: family, readOnly: readOnly)
         error.location = response.headers["location"]
         if let json = try? JSONValue.parse(response.body) {
             error.errorCode = json["error_code"]?.intValue

@@ -39,8 +39,17 @@ package enum ErrorFamily: String, Sendable, CaseIterable {
 /// The one table of error names per family (octopods-api.md §3.2–3.3). Codes whose name the
 /// docs do not show have none here and are printed by number.
 package enum ErrorCatalog {
-    package static func name(_ family: ErrorFamily, _ code: Int) -> String? {
-        table[family]?[code]
+    /// The name of `code` in `family`. Where the docs give a code two meanings, the API's `text`
+    /// decides: code 4 is VARIABLES_SIZE, but a text saying the template is "not approved" is the
+    /// other documented meaning, which has no name (docs/api-notes.md, "Error code 4").
+    package static func name(_ family: ErrorFamily, _ code: Int, text: String? = nil) -> String? {
+        if meansNotApproved(family, code, text) { return nil }
+        return table[family]?[code]
+    }
+
+    static func meansNotApproved(_ family: ErrorFamily, _ code: Int, _ text: String?) -> Bool {
+        code == 4 && (family == .whatsappTemplates || family == .vbm)
+            && text?.lowercased().contains("not approved") == true
     }
 
     static let table: [ErrorFamily: [Int: String]] = [
@@ -55,7 +64,12 @@ package enum ErrorCatalog {
     ]
 
     /// What to do about an error, where something useful can be said.
-    package static func hint(_ family: ErrorFamily, _ code: Int) -> String? {
+    package static func hint(_ family: ErrorFamily, _ code: Int, text: String? = nil) -> String? {
+        if meansNotApproved(family, code, text) {
+            return "Only approved (accepted) templates can be sent: see its status with 'octopods templates get <template-id>"
+                + (family == .vbm ? " --channel vbm" : "") + "', or pick an accepted one with 'octopods templates list"
+                + (family == .vbm ? " --channel vbm" : "") + " --status accepted'."
+        }
         switch (name(family, code), family, code) {
         case ("PHONE_INVALID", _, _):
             return "Phone numbers must be E.164: '+', country code and number, no spaces or dashes (e.g. +14155552671)."

@@ -17,13 +17,16 @@ package struct MessageStatus: Sendable, Equatable {
     package var failure: String?
     package var conversationID: String?
 
-    /// States a message never leaves.
-    package static let finalFailures: Set<String> = ["failed", "undelivered", "deleted"]
+    /// Failures a message never leaves.
+    package static let finalFailures: Set<String> = ["failed", "undelivered"]
+    /// States a message never leaves: `deleted` means the recipient deleted it after delivery.
+    package static let finalStates: Set<String> = finalFailures.union(["read", "deleted"])
 
     /// What waiting for `until` (`delivered` or `read`) makes of a status: `.success` once it is
-    /// reached (read is past delivered), `.rejected` for a final failure, nil to keep waiting.
+    /// reached (read is past delivered; deleted is final and past delivered, so it ends either
+    /// wait), `.rejected` for a final failure, nil to keep waiting.
     package static func outcome(_ status: String, until: String) -> ExitCode? {
-        if status == "read" || (status == "delivered" && until != "read") { return .success }
+        if status == "read" || status == "deleted" || (status == "delivered" && until != "read") { return .success }
         return finalFailures.contains(status) ? .rejected : nil
     }
 

@@ -4,7 +4,8 @@ import CLISupport
 package struct BulkOptions: Sendable, Equatable {
     package var from: String?
     package var journal: String?
-    package var rate: Pacer.Rate? = .documented
+    /// --rate as given; nil: the profile's `rate` (default 55/10s).
+    package var rate: Pacer.RateFlag?
     package var concurrency = 4
     package var skipInvalid = false
     package var resendUnknown = false
@@ -16,7 +17,7 @@ package struct BulkOptions: Sendable, Equatable {
     package static let specs: [OptionSpec] = [
         .value("from", "FILE", .file, help: "Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin."),
         .value("journal", "FILE", .file, help: "Bulk: where the run records each row's state (default: beside the input, FILE.journal). Run the same command again to resume."),
-        .value("rate", "N/DURATION", help: "Bulk: at most N requests in any DURATION (default 55/10s, the API's limit; 'off' for none)."),
+        .value("rate", "N/DURATION", help: "Bulk: at most N requests in any DURATION (default: the profile's rate, 55/10s, the API's limit; 'off' for none)."),
         .value("concurrency", "N", .integer(1...64), help: "Bulk: requests in flight at once (default 4)."),
         .flag("skip-invalid", help: "Bulk: send the valid rows even when some are invalid (they are listed, then skipped)."),
         .flag("resend-unknown", help: "Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice)."),
@@ -48,7 +49,7 @@ package struct BulkOptions: Sendable, Equatable {
             throw .usage(UsageError("--max-wait is for single sends; a bulk run always waits out a 429 and sends the row again", path: path))
         }
         journal = arguments.string("journal")
-        if let text = arguments.string("rate") { rate = try Pacer.Rate.option(text, path: path) }
+        if let text = arguments.string("rate") { rate = try Pacer.RateFlag(text, path: path) }
         concurrency = arguments.integer("concurrency") ?? 4
         skipInvalid = arguments.flag("skip-invalid")
         resendUnknown = arguments.flag("resend-unknown")

@@ -10,14 +10,14 @@ import Glibc
 /// run killed at any point resumes without messaging anyone twice.
 package struct BulkRun: Sendable {
     let ctx: Context
-    let makePlan: @Sendable (Pacer) async throws(OctopodsError) -> BulkPlan
+    let makePlan: @Sendable (APIClient) async throws(OctopodsError) -> BulkPlan
     let options: BulkOptions
     let send: SendOptions
 
-    /// `plan` is made once the run's pacer exists: a template fetch is a request of the same
-    /// key and must count against the same limit.
+    /// `plan` is made with the run's client: a template fetch is a request of the same key and
+    /// is paced with the same budget.
     package init(ctx: Context, options: BulkOptions, send: SendOptions,
-                 plan: @escaping @Sendable (Pacer) async throws(OctopodsError) -> BulkPlan) {
+                 plan: @escaping @Sendable (APIClient) async throws(OctopodsError) -> BulkPlan) {
         self.ctx = ctx; self.makePlan = plan; self.options = options; self.send = send
     }
 
@@ -85,8 +85,14 @@ package struct BulkRun: Sendable {
             journalURL = URL(fileURLWithPath: input.url.path + ".journal")
         }
         let earlier = send.dryRun ? [:] : try Journal.peek(journalURL)
-        let pacer = Pacer(rate: options.rate, now: ctx.now, sleep: ctx.sleep)
-        let plan = try await makePlan(pacer)
+        let settings = try ctx.resolvedSettings()
+        var client = ctx.apiClient(settings)
+        // Every request waits its turn in the key's shared budget, through any 429 pause.
+        client.rate = Pacer.RateFlag.resolve(options.rate, profile: settings.rate)
+        client.patience = .unlimited
+        client.notice = nil
+        let plan = try await makePlan(client)
+        let paced = client
 
         // Pass 1: every row, before anything is sent.
         let started = ctx.now()
@@ -118,8 +124,6 @@ package struct BulkRun: Sendable {
         let journal = try Journal(url: journalURL, command: plan.command)
         let tally = Tally()
         let output = OutputLines(ctx.stdout)
-        let settings = try ctx.resolvedSettings()
-        let client = ctx.apiClient(settings)
         let queue = try RowQueue(url: input.url, plan: plan, earlier: earlier, resendUnknown: options.resendUnknown,
                                  output: output, tally: tally)
         let progress = Progress(ctx: ctx, total: check.toSend, tally: tally)
@@ -131,7 +135,7 @@ package struct BulkRun: Sendable {
             for _ in 0..<options.concurrency {
                 group.addTask {
                     while !ctx.isInterrupted(), tally.stopped == nil, let row = await queue.next() {
-                        await self.send(row, plan: plan, client: client, journal: journal, pacer: pacer, output: output,
+                        await self.send(row, plan: plan, client: paced, journal: journal, output: output,
                                         tally: tally, history: history, source: input.name)
                         progress.update()
                     }
@@ -145,7 +149,9 @@ package struct BulkRun: Sendable {
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         var line = "Sent \(NumberText.grouped(done)) of \(NumberText.grouped(check.toSend)) in " + String(format: "%.1fs (%.1f/s): ", elapsed, rate)
         line += "\(NumberText.grouped(counts.accepted)) accepted, \(NumberText.grouped(counts.rejected)) rejected, \(NumberText.grouped(counts.unknown)) unknown"
-        if counts.rateLimited > 0 { line += "; \(counts.rateLimited) rate-limited and resent" }
+        if counts.rateLimited > 0 { line += "; \(counts.rateLimited) rate-limited (429) and resent" }
+        let pauses = ctx.rateBudgets.stats.pauses
+        if pauses > 0 { line += "; \(pauses) pause\(pauses == 1 ? "" : "s") for the rate limit" }
         if counts.skipped > 0 { line += "; \(NumberText.grouped(counts.skipped)) skipped (earlier runs)" }
         ctx.notice(line + ". Journal: \(journalURL.path)")
         if counts.unknown + counts.earlierUnknown > 0 {
@@ -161,7 +167,7 @@ package struct BulkRun: Sendable {
         if counts.rejected > 0 { code = .rejected }
         if counts.unknown + counts.earlierUnknown > 0 { code = .unknownOutcome }
         if send.wait, let channel = plan.statusChannel {
-            let waited = await waitForAll(channel: channel, sent: tally.sent.withLock { $0 }, pacer: pacer, client: client,
+            let waited = await waitForAll(channel: channel, sent: tally.sent.withLock { $0 }, client: paced,
                                           output: output, history: history)
             if code == .success { code = waited }
         }
@@ -249,19 +255,19 @@ package struct BulkRun: Sendable {
 
     // MARK: Pass 2
 
-    func send(_ row: Prepared, plan: BulkPlan, client: APIClient, journal: Journal, pacer: Pacer, output: OutputLines, tally: Tally,
+    func send(_ row: Prepared, plan: BulkPlan, client: APIClient, journal: Journal, output: OutputLines, tally: Tally,
               history: HistoryRecorder?, source: String) async {
         let base: JSONValue = ["line": .int(row.line), "phone": .string(row.phone)]
         let endpoint = plan.endpoint(row.body)
         while true {
             // Wait for a slot first: only a row whose request is about to go out is "sending".
-            let ticket: Int
+            let slot: APIClient.Reservation
             do {
-                ticket = try await pacer.acquire()
+                slot = try await client.reserve(endpoint)
             } catch {
                 return
             }
-            if ctx.isInterrupted() { await pacer.finished(ticket); return }
+            if ctx.isInterrupted() { client.release(slot); return }
             do {
                 try await journal.record(Journal.Entry(line: row.line, hash: row.hash, state: .sending))
             } catch {
@@ -269,8 +275,7 @@ package struct BulkRun: Sendable {
                 return
             }
             let result: Result<APIResponse<SendResult>, OctopodsError>
-            do { result = .success(try await client.send(endpoint)) } catch { result = .failure(error) }
-            await pacer.finished(ticket)
+            do { result = .success(try await client.send(endpoint, in: slot)) } catch { result = .failure(error) }
             // A 429 (resent below) is not recorded: it was not processed.
             history?.sent(endpoint, to: row.phone, result: result, source: "\(source):\(row.line)")
             var entry = Journal.Entry(line: row.line, hash: row.hash, state: .accepted)
@@ -279,37 +284,36 @@ package struct BulkRun: Sendable {
             case .success(let response):
                 entry.messageID = response.value.messageID
                 line.set("status", "accepted")
-                line.set("message_id", .string(response.value.messageID))
+                line.set("message_id", response.value.messageID.map(JSONValue.string) ?? .null)
                 tally.add { $0.accepted += 1 }
-                tally.sent.withLock { $0.append((row.line, response.value.messageID)) }
+                if let id = response.value.messageID { tally.sent.withLock { $0.append((row.line, id)) } }
             case .failure(let error):
                 let report = ErrorReporter(now: ctx.now).report(error)
                 if case .api(let api) = error, api.status == 429, Clamp.plausibleRetry(api.retryAt, now: ctx.now()) {
-                    // Not processed: everyone waits out the cool-down, then this row goes again.
-                    // (An absurd retry time falls through: the row is not sent, the run stops, exit 4.)
-                    await pacer.pause(until: api.retryAt ?? ctx.now().addingTimeInterval(300))
+                    // Not processed: the budget pauses every process for the cool-down (and says
+                    // so once), then this row goes again. (An absurd retry time falls through:
+                    // the row is not sent, the run stops, exit 4.)
                     tally.add { $0.rateLimited += 1 }
-                    ctx.notice("Rate limited (429): pausing every request until \(api.retryAt.map(ErrorReporter.utc) ?? "the cool-down ends").")
                     continue
                 }
                 line.set("error", .string(report.message))
                 if let code = report.errorCode { line.set("error_code", .int(code)) }
-                switch report.code {
-                case .rejected:
+                switch error.disposition {
+                case .refused:
                     entry.state = .rejected
                     entry.error = report.message
                     line.set("status", "rejected")
                     tally.add { $0.rejected += 1 }
-                case .auth, .retryable:
+                case .notSent, .interrupted(requestInFlight: false):
                     // Every later row would fail the same way: stop, resume when fixed.
                     entry.state = .notSent
                     line.set("status", "not_sent")
                     tally.stop(error)
-                case .interrupted:
+                case .interrupted(requestInFlight: true):
                     entry.state = .unknown
                     line.set("status", "unknown")
                     tally.add { $0.unknown += 1 }
-                default:
+                case .outcomeUnknown, .sentUnconfirmed:
                     entry.state = .unknown
                     entry.error = report.message
                     line.set("status", "unknown")
@@ -323,7 +327,7 @@ package struct BulkRun: Sendable {
     }
 
     /// --wait after a bulk run: follows every accepted message to a final state, paced.
-    func waitForAll(channel: Channel, sent: [(line: Int, id: String)], pacer: Pacer, client: APIClient,
+    func waitForAll(channel: Channel, sent: [(line: Int, id: String)], client: APIClient,
                     output: OutputLines, history: HistoryRecorder?) async -> ExitCode {
         let deadline = ctx.now().addingTimeInterval(ctx.globals.timeout ?? 120)
         var pending = sent
@@ -334,13 +338,7 @@ package struct BulkRun: Sendable {
             for item in pending {
                 if ctx.isInterrupted() { return .interrupted }
                 do {
-                    let ticket = try await pacer.acquire()
-                    let response: Result<APIResponse<MessageStatus>, OctopodsError>
-                    do { response = .success(try await client.send(API.messageStatus(channel: channel, id: item.id))) } catch {
-                        response = .failure(error)
-                    }
-                    await pacer.finished(ticket)
-                    let status = try response.get().value
+                    let status = try await client.send(API.messageStatus(channel: channel, id: item.id)).value
                     if let outcome = MessageStatus.outcome(status.status, until: send.until) {
                         history?.learned(status, channel: channel, messageID: item.id)
                         var line: JSONValue = ["line": .int(item.line), "message_id": .string(item.id), "final_status": .string(status.status)]
@@ -349,13 +347,8 @@ package struct BulkRun: Sendable {
                         if outcome == .rejected { failed = true }
                         continue
                     }
-                } catch let error as OctopodsError {
-                    if case .api(let api) = error, api.status == 429 {
-                        let plausible = Clamp.plausibleRetry(api.retryAt, now: ctx.now())
-                        await pacer.pause(until: (plausible ? api.retryAt : nil) ?? ctx.now().addingTimeInterval(300))
-                    }
                 } catch {
-                    // The pacer's sleep was cancelled: ask again next round.
+                    // Asked again next round (a 429's pause is waited out by the budget).
                 }
                 next.append(item)
             }
@@ -364,7 +357,7 @@ package struct BulkRun: Sendable {
             let remaining = deadline.timeIntervalSince(ctx.now())
             if remaining <= 0 {
                 ctx.stderr.write("error: \(pending.count) messages had no final status before the --timeout deadline\n")
-                return .waitTimeout
+                return .unconfirmed
             }
             try? await ctx.sleep(min(delay, remaining))
             delay = min(delay * 2, 15)
@@ -480,7 +473,7 @@ final class Progress: Sendable {
         let done = c.accepted + c.rejected + c.unknown
         let elapsed = max(0.001, now.timeIntervalSince(started))
         let rate = Double(done) / elapsed
-        let eta = rate > 0 ? ErrorReporter.format(seconds: (Double(total - done) / rate).rounded()) : "?"
+        let eta = rate > 0 ? DurationText.format(seconds: (Double(total - done) / rate).rounded()) : "?"
         let width = 24
         let filled = total > 0 ? min(width, width * done / total) : width
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)

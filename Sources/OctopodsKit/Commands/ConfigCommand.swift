@@ -10,7 +10,8 @@ package enum ConfigCommand {
         abstract: "Read and write the config file (API keys, base URL) per profile.",
         discussion: """
         The file is INI style: a [profile] section per profile, with the settings whatsapp_api_key, sms_api_key, \
-        vbm_api_key, base_url and ledger (on or off: whether sends are recorded in the local history). It is written with mode 0600 in a 0700 directory. Environment variables override it; \
+        vbm_api_key, base_url, ledger (on or off: whether sends are recorded in the local history) and rate (the keys' \
+        rate limit, N/DURATION, default 55/10s: every request is paced under it; see README 'Rate limits'). It is written with mode 0600 in a 0700 directory. Environment variables override it; \
         'config list' shows where each value comes from. Keys are never printed, only their last four characters.
         """)
 
@@ -65,8 +66,8 @@ package enum ConfigCommand {
             name: "set",
             abstract: "Store a setting in the config file; API keys are read from stdin or a hidden prompt.",
             discussion: "An API key is never taken from the command line, where it would show in 'ps' and the shell history: "
-                + "pipe it in, or type it at the hidden prompt. base_url and ledger may be given as an argument.",
-            arguments: [keyArgument, ArgumentSpec("value", optional: true, help: "The value, for base_url and ledger only.")],
+                + "pipe it in, or type it at the hidden prompt. base_url, ledger and rate may be given as an argument.",
+            arguments: [keyArgument, ArgumentSpec("value", optional: true, help: "The value, for base_url, ledger and rate only.")],
             examples: [
                 Example("printf %s \"$KEY\" | octopods config set whatsapp_api_key", "Store the WhatsApp key from a variable."),
                 Example("octopods config set sms_api_key", "Type the SMS key at a hidden prompt."),
@@ -95,6 +96,9 @@ package enum ConfigCommand {
             }
             if key == "ledger", Settings.switchValue(newValue) == nil {
                 throw .invalidInput("invalid ledger '\(newValue)': use on or off")
+            }
+            if key == "rate", newValue != "off", Pacer.Rate.parse(newValue) == nil {
+                throw .invalidInput("invalid rate '\(newValue)': use N/DURATION (e.g. 55/10s) or off")
             }
             let (url, _) = Settings.configLocation(ctx)
             let profile = ConfigCommand.profile(ctx)
@@ -208,6 +212,8 @@ package enum ConfigCommand {
             rows.append(("base_url", settings.baseURL.value, settings.baseURL.source))
             let ledgerSet = settings.config?.value("ledger", profile: settings.profile.value) != nil
             rows.append(("ledger", settings.ledger ? "on" : "off", ledgerSet ? "config [\(settings.profile.value)]" : "default"))
+            let rateSet = settings.config?.value("rate", profile: settings.profile.value) != nil
+            rows.append(("rate", settings.rate?.description ?? "off", rateSet ? "config [\(settings.profile.value)]" : "default"))
             return rows
         }
 

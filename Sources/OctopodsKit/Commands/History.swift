@@ -34,7 +34,7 @@ package struct History: Command {
             .value("to", "PHONE", help: "Only sends to this number (E.164)."),
             .value("template", "ID", help: "Only sends of this template."),
             .value("limit", "N", .integer(0...Int(Int32.max)), help: "Show the most recent N matches (default 100; 0 for all)."),
-            .value("rate", "N/DURATION", help: "refresh: at most N status requests in any DURATION (default 55/10s)."),
+            .value("rate", "N/DURATION", help: "refresh: at most N status requests in any DURATION (default: the profile's rate, 55/10s)."),
             .value("before", "WHEN", help: "prune: delete records older than WHEN (e.g. 90d, 2026-01-01)."),
             .flag("dry-run", help: "prune: count what would be deleted; delete nothing."),
             .flag("yes", short: "y", help: "prune: do not ask for confirmation (needed when not at a terminal)."),
@@ -57,7 +57,7 @@ package struct History: Command {
     var since: String?
     var until: String?
     var before: String?
-    var rate: Pacer.Rate? = .documented
+    var rate: Pacer.RateFlag?
     var dryRun: Bool
     var yes: Bool
     var limitGiven: Bool
@@ -90,7 +90,7 @@ package struct History: Command {
             }
             if before == nil { throw .usage(UsageError("'history prune' needs --before WHEN (e.g. --before 90d)", path: path)) }
         }
-        if let text = arguments.string("rate") { rate = try Pacer.Rate.option(text, path: path) }
+        if let text = arguments.string("rate") { rate = try Pacer.RateFlag(text, path: path) }
     }
 
     static func time(_ text: String, flag: String, ctx: Context) throws(OctopodsError) -> Date {

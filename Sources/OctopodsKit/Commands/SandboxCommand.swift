@@ -96,7 +96,7 @@ package struct SandboxCommand: Command {
         lines.append("")
         lines.append("State: \(options.stateFile?.path ?? "memory only")" + (options.logFile.map { "  Log: \($0.path)" } ?? ""))
         if let rate = options.rateLimit {
-            lines.append("Rate limit: \(rate.count) requests per \(ErrorReporter.format(seconds: rate.window)) per key, then \(ErrorReporter.format(seconds: options.cooldown)) of 429s.")
+            lines.append("Rate limit: \(rate.count) requests per \(DurationText.format(seconds: rate.window)) per key, then \(DurationText.format(seconds: options.cooldown)) of 429s.")
         } else {
             lines.append("Rate limit: off.")
         }
@@ -131,6 +131,11 @@ package final class EmbeddedSandbox: Sendable {
     package init(_ ctx: Context) {
         environment = ctx.environment
         configLocation = Settings.configLocation(ctx)
+    }
+
+    /// What names the shared rate budget of its keys: its state file, which outlives the port.
+    package var budgetIdentity: String {
+        "sandbox " + SandboxOptions.defaultStateFile(environment: environment).path
     }
 
     package static func launch(options: SandboxOptions, port: Int, reset: Bool,

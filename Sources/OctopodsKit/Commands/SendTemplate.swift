@@ -38,7 +38,7 @@ struct TemplateSend: Sendable {
     init(channel: Channel, _ arguments: ParsedArguments) throws(OctopodsError) {
         self.channel = channel
         self.arguments = arguments
-        templateID = arguments.positionals.first ?? ""
+        templateID = try IDArgument.check(arguments.positionals.first ?? "", name: "template-id", path: arguments.path)
         bulk = try BulkOptions(arguments)
         to = bulk.isBulk ? nil : try PhoneNumber.validate(arguments.string("to") ?? "")
         mediaURL = arguments.string(channel == .vbm ? "header-image" : "header-url")
@@ -48,6 +48,7 @@ struct TemplateSend: Sendable {
         teammate = arguments.string("teammate")
         verify = !arguments.flag("no-verify")
         options = try SendOptions(arguments)
+        if channel == .vbm, options.wait { throw SendOptions.viberCannotWait(arguments.path) }
         if let name, name.contains(where: \.isNewline) { throw .invalidInput("--name must be one line") }
     }
 
@@ -55,9 +56,13 @@ struct TemplateSend: Sendable {
     var mediaColumn: String { channel == .vbm ? "header_image" : "header_url" }
 
     /// The template, fetched (or from the cache) and checked sendable; nil with --no-verify.
-    func template(_ ctx: Context, pacer: Pacer? = nil) async throws(OctopodsError) -> Template? {
+    /// `client`: a bulk run's; a single send's has its --max-wait.
+    func template(_ ctx: Context, client: APIClient? = nil) async throws(OctopodsError) -> Template? {
         guard verify else { return nil }
-        let template = try await ctx.fetchTemplate(channel: channel, id: templateID, client: ctx.apiClient(), pacer: pacer)
+        var fetcher: APIClient
+        if let client { fetcher = client } else { fetcher = try ctx.apiClient() }
+        if fetcher.patience == .none { fetcher.patience = options.patience(ctx) }
+        let template = try await ctx.fetchTemplate(channel: channel, id: templateID, client: fetcher)
         try ctx.checkSendable(template)
         return template
     }
@@ -75,8 +80,8 @@ struct TemplateSend: Sendable {
     func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
         if bulk.isBulk {
             let send = self
-            return try await BulkRun(ctx: ctx, options: bulk, send: options) { pacer throws(OctopodsError) in
-                try await send.bulkPlan(ctx, pacer: pacer)
+            return try await BulkRun(ctx: ctx, options: bulk, send: options) { client throws(OctopodsError) in
+                try await send.bulkPlan(ctx, client: client)
             }.run()
         }
         let to = self.to ?? ""
@@ -94,13 +99,13 @@ struct TemplateSend: Sendable {
         return try await ctx.execute(plan, options)
     }
 
-    func bulkPlan(_ ctx: Context, pacer: Pacer) async throws(OctopodsError) -> BulkPlan {
+    func bulkPlan(_ ctx: Context, client: APIClient) async throws(OctopodsError) -> BulkPlan {
         if arguments.has("variables") {
             throw .usage(UsageError("--variables cannot be combined with --from: give per-row variables as columns 1, 2, header.1, …",
                                     path: arguments.path))
         }
         let defaults = try TemplateVariables.parse(arguments, ctx: ctx)
-        let template = try await self.template(ctx, pacer: pacer)
+        let template = try await self.template(ctx, client: client)
         let needs = template?.requirements
         let send = self
         let channel = self.channel, mediaColumn = self.mediaColumn

@@ -8,7 +8,8 @@ package struct Status: Command {
             + "failed, undelivered and deleted are final. Viber messages have no status endpoint.",
         arguments: [ArgumentSpec("message-id", help: "The message_id from the send's response.")],
         options: [
-            .value("channel", "CHANNEL", .choice(["whatsapp", "sms"]), help: "The channel it was sent on: whatsapp (default) or sms."),
+            .value("channel", "CHANNEL", .choice(["whatsapp", "sms"]),
+                   help: "The channel it was sent on: whatsapp or sms (default: the channel the history records for this id, else whatsapp)."),
         ] + SendOptions.waitSpecs,
         examples: [
             Example("octopods status 3851834", "Where a WhatsApp message is now."),
@@ -16,13 +17,14 @@ package struct Status: Command {
             Example("octopods status 3851834 --wait --until read --timeout 10m", "Wait up to 10 minutes for the message to be read."),
         ])
 
-    var channel: Channel
+    /// Nil when not given: the history decides, else WhatsApp.
+    var channel: Channel?
     var id: String
     var wait: SendOptions
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {
-        channel = arguments.string("channel") == "sms" ? .sms : .whatsapp
-        id = arguments.positionals.first ?? ""
+        channel = arguments.string("channel").flatMap(Channel.init(rawValue:))
+        id = try IDArgument.check(arguments.positionals.first ?? "", name: "message-id", path: ["status"])
         wait = try SendOptions(arguments)
         if wait.wait, wait.until == "read", channel == .sms {
             throw .usage(UsageError("SMS has no read receipts; use --until delivered", path: ["status"]))
@@ -30,12 +32,51 @@ package struct Status: Command {
     }
 
     package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
-        if wait.wait {
-            let outcome = try await ctx.waitForStatus(channel: channel, id: id, until: wait.until)
-            return CommandOutput(json: outcome.raw, text: Self.describe(outcome.status, fallbackID: id), exitCode: outcome.code)
+        let settings = try ctx.resolvedSettings()
+        let recorded = channel == nil ? Self.recordedChannel(of: id, settings: settings, ctx: ctx) : nil
+        let channel = self.channel ?? recorded ?? .whatsapp
+        if wait.wait, wait.until == "read", channel == .sms {
+            throw .usage(UsageError("message \(id) is an SMS (from the history), and SMS has no read receipts; use --until delivered",
+                                    path: ["status"]))
         }
-        let response = try await ctx.apiClient().send(API.messageStatus(channel: channel, id: id))
-        return CommandOutput(json: response.raw, text: Self.describe(response.value, fallbackID: id))
+        do {
+            if wait.wait {
+                let outcome = try await ctx.waitForStatus(channel: channel, id: id, until: wait.until)
+                if let recorder = ctx.historyRecorder(settings, disabled: false) {
+                    recorder.learned(outcome.status, channel: channel, messageID: id)
+                    recorder.close()
+                }
+                return CommandOutput(json: outcome.raw, text: Self.describe(outcome.status, fallbackID: id), exitCode: outcome.code,
+                                     failure: outcome.unconfirmed.map(OctopodsError.unconfirmed))
+            }
+            let response = try await ctx.apiClient(settings).send(API.messageStatus(channel: channel, id: id))
+            return CommandOutput(json: response.raw, text: Self.describe(response.value, fallbackID: id))
+        } catch {
+            throw Self.explainNotFound(error, id: id, channel: channel, guessed: self.channel == nil && recorded == nil)
+        }
+    }
+
+    /// The channel the history ledger records for a send with this id (this profile's sends);
+    /// nil when it has none, or records it on more than one channel.
+    static func recordedChannel(of id: String, settings: Settings, ctx: Context) -> Channel? {
+        let profile = settings.profile.value
+        let needle = HistoryQuery.needle("message_id", id)
+        var channels = Set<Channel>()
+        try? Ledger.forEachLine(Ledger.location(ctx, baseURL: settings.baseURL.value)) { line in
+            guard LedgerLine.type(line) == .send, LedgerLine.contains(line, needle), let record = LedgerRecord.decode(line),
+                  record.messageID == id, record.profile == profile else { return }
+            channels.insert(record.channel)
+        }
+        return channels.count == 1 ? channels.first : nil
+    }
+
+    /// An id the API does not know, looked up on a guessed channel: say how to look elsewhere.
+    static func explainNotFound(_ error: OctopodsError, id: String, channel: Channel, guessed: Bool) -> OctopodsError {
+        guard guessed, case .api(var api) = error, error.disposition == .refused else { return error }
+        let other = channel == .sms ? "whatsapp" : "sms"
+        api.hint = "Looked on \(channel.rawValue) (the history has no send with this id). If it was sent on another channel, "
+            + "add --channel \(other); and use the key that sent it (ids belong to one channel's key)."
+        return .api(api)
     }
 
     static func describe(_ s: MessageStatus, fallbackID: String) -> String {

@@ -94,7 +94,7 @@ package enum Templates {
 
         package init(_ arguments: ParsedArguments) throws(OctopodsError) {
             channel = Templates.channel(arguments)
-            id = arguments.positionals.first ?? ""
+            id = try IDArgument.check(arguments.positionals.first ?? "", name: "template-id", path: arguments.path)
         }
 
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
@@ -171,7 +171,7 @@ extension Templates {
 
         package init(_ arguments: ParsedArguments) throws(OctopodsError) {
             channel = Templates.channel(arguments)
-            id = arguments.positionals.first ?? ""
+            id = try IDArgument.check(arguments.positionals.first ?? "", name: "template-id", path: arguments.path)
             self.arguments = arguments
             if channel == .vbm, arguments.has("button-var") {
                 throw .usage(UsageError("Viber templates have no button variables", path: ["templates", "render"]))

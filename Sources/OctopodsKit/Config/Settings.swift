@@ -22,6 +22,9 @@ package struct Settings: Sendable {
     package var keys: [Channel: SourcedValue]
     /// Whether sends are recorded in the history ledger (the profile's `ledger` setting).
     package var ledger = true
+    /// The most requests a key may make (the profile's `rate`): every request is paced under
+    /// it; nil (`off`) for no window. Default: the documented 55 per 10 s.
+    package var rate: Pacer.Rate? = .documented
     package var warnings: [String] = []
 
     package func key(_ channel: Channel) throws(OctopodsError) -> String {
@@ -159,6 +162,15 @@ package struct Settings: Sendable {
                 settings.ledger = on
             } else {
                 settings.warnings.append("\(configURL.path): ledger = '\(value)' in [\(profile.value)] is not on or off; sends are recorded")
+            }
+        }
+        if let value = config?.value("rate", profile: profile.value) {
+            if value == "off" {
+                settings.rate = nil
+            } else if let rate = Pacer.Rate.parse(value) {
+                settings.rate = rate
+            } else {
+                settings.warnings.append("\(configURL.path): rate = '\(value)' in [\(profile.value)] is not N/DURATION (e.g. 55/10s) or off; using 55/10s")
             }
         }
         return settings

@@ -45,6 +45,15 @@ package struct Context: Sendable {
     package var globals = GlobalOptions()
     /// The sandbox started for this run by --sandbox.
     package var sandbox: EmbeddedSandbox?
+    /// Seconds on the machine's monotonic clock (shared by every process, never set by anyone),
+    /// for the shared rate budget; nil: derived from `now` (tests with a virtual clock).
+    package var monotonic: (@Sendable () -> Double)?
+    /// Changes at each reboot (the monotonic clock restarts); see `RateBudget`.
+    package var bootID = ""
+    /// This run's side of the shared rate budgets, one per key (`Pacer`).
+    package var rateBudgets = RateBudgets()
+    /// When this run started: `--max-wait` counts from here.
+    package var startedAt: Date
 
     package init(stdout: any TextSink, stderr: any TextSink, stdin: any InputSource, stdoutIsTTY: Bool,
                  stderrIsTTY: Bool, stdinIsTTY: Bool, terminalWidth: Int?, environment: [String: String],
@@ -58,6 +67,7 @@ package struct Context: Sendable {
         self.terminalWidth = terminalWidth; self.environment = environment; self.homeDirectory = homeDirectory
         self.now = now; self.sleep = sleep; self.makeTransport = makeTransport; self.readSecret = readSecret
         self.waitForInterrupt = waitForInterrupt
+        startedAt = now()
     }
 
     /// Colour only on a terminal, never with NO_COLOR, --no-color or TERM=dumb.

@@ -1,7 +1,9 @@
 import Foundation
 import CLISupport
 
-/// The one place that maps an error to its message, hint, machine-readable form and exit code.
+/// Renders an error: its message, details, hint and machine-readable line. What the error
+/// means (its disposition, and from that its exit code) is decided by the error itself
+/// (Disposition.swift); this only puts it into words.
 package struct ErrorReporter: Sendable {
     package struct Report: Sendable, Equatable {
         package var kind: String
@@ -9,10 +11,12 @@ package struct ErrorReporter: Sendable {
         /// Further lines: the API's own text, its error name and code, the request id.
         package var details: [String]
         package var hint: String?
-        package var code: ExitCode
+        /// Set from the error (`OctopodsError.exitCode`, `.retryable`, `.disposition`), never by the wording.
+        package var code: ExitCode = .rejected
         package var errorCode: Int?
         package var requestID: String?
-        package var retryable: Bool
+        package var retryable = false
+        package var disposition: Disposition = .notSent
     }
 
     package var now: @Sendable () -> Date
@@ -31,44 +35,76 @@ package struct ErrorReporter: Sendable {
         }
     }
 
-    private func report(_ error: OctopodsError) -> Report {
+    package func report(_ error: OctopodsError) -> Report {
+        var report = words(error)
+        report.code = error.exitCode
+        report.retryable = error.retryable
+        report.disposition = error.disposition
+        return report
+    }
+
+    /// The words for an error; `report` sets its code, retryability and disposition from the error.
+    private func words(_ error: OctopodsError) -> Report {
+        let maybeSent = error.disposition.maybeSent
         switch error {
         case .usage(let usage):
-            return Report(kind: "usage", message: usage.message, details: [], hint: usage.suggestion, code: .usage,
-                          retryable: false)
+            return Report(kind: "usage", message: usage.message, details: [], hint: usage.suggestion)
         case .invalidInput(let message, let hint):
-            return Report(kind: "invalid_input", message: message, details: [], hint: hint, code: .usage,
-                          retryable: false)
+            return Report(kind: "invalid_input", message: message, details: [], hint: hint)
         case .configuration(let message, let hint):
-            return Report(kind: "configuration", message: message, details: [], hint: hint, code: .auth,
-                          retryable: false)
+            return Report(kind: "configuration", message: message, details: [], hint: hint)
         case .failed(let message, let hint):
-            return Report(kind: "failed", message: message, details: [], hint: hint, code: .rejected,
-                          retryable: false)
+            return Report(kind: "failed", message: message, details: [], hint: hint)
         case .interrupted:
-            return Report(kind: "interrupted", message: "interrupted", details: [], hint: nil, code: .interrupted,
-                          retryable: false)
-        case .unreadableResponse(let status, let detail, let method, let requestID):
-            let readOnly = method == "GET"
+            return Self.interrupted(inFlight: false)
+        case .unconfirmed(let unconfirmed):
+            return self.unconfirmed(unconfirmed)
+        case .unreadableResponse(let status, let detail, _, let requestID):
             return Report(kind: "unreadable_response",
                           message: "the API answered \(status) with a body that could not be read: \(detail)",
                           details: requestID.map { ["request_id: \($0)"] } ?? [],
-                          hint: readOnly ? "Try again; if it persists, run with --verbose to see the response."
-                                         : Self.unknownOutcomeHint,
-                          code: readOnly ? .retryable : .unknownOutcome, requestID: requestID, retryable: readOnly)
-        case .transport(let failure, let method, let url):
-            return transport(failure, method: method, url: url)
+                          hint: maybeSent ? Self.unknownOutcomeHint : "Try again; if it persists, run with --verbose to see the response.", requestID: requestID)
+        case .transport(let failure, _, let url):
+            return transport(failure, url: url, maybeSent: maybeSent)
         case .api(let api):
-            return self.api(api)
+            return self.api(api, maybeSent: maybeSent)
         }
     }
 
     static let unknownOutcomeHint =
         "The request may have been processed. Check 'octopods messages list' or 'octopods status <message-id>' before sending again."
 
-    private func transport(_ failure: TransportError, method: String, url: String) -> Report {
-        let readOnly = method == "GET"
-        let code: ExitCode = failure.certainlyNotSent || readOnly ? .retryable : .unknownOutcome
+    static func interrupted(inFlight: Bool) -> Report {
+        guard inFlight else {
+            return Report(kind: "interrupted", message: "interrupted", details: [], hint: nil)
+        }
+        return Report(kind: "interrupted", message: "interrupted while the request was in flight: the message may have been sent",
+                      details: [],
+                      hint: "Check with 'octopods status <message-id>', 'octopods messages list' or 'octopods history' before sending again.")
+    }
+
+    private func unconfirmed(_ u: Unconfirmed) -> Report {
+        let what = u.messageID.map { "message \($0) was sent" } ?? "the send was accepted"
+        var details: [String] = []
+        var requestID: String?
+        var errorCode: Int?
+        if let cause = u.cause {
+            let inner = report(cause)
+            details = [inner.message] + inner.details
+            requestID = inner.requestID
+            errorCode = inner.errorCode
+        }
+        let hint: String
+        if let id = u.messageID, let channel = u.channel {
+            hint = "Do not send it again. Check it later with: octopods status \(id)\(channel == .sms ? " --channel sms" : "")"
+        } else {
+            hint = "Do not send it again. Find it with 'octopods messages list' or 'octopods history'."
+        }
+        return Report(kind: "unconfirmed", message: "\(what), but \(u.reason)", details: details, hint: hint,
+                      errorCode: errorCode, requestID: requestID)
+    }
+
+    private func transport(_ failure: TransportError, url: String, maybeSent: Bool) -> Report {
         let message: String
         var hint: String?
         switch failure {
@@ -81,26 +117,25 @@ package struct ErrorReporter: Sendable {
         case .tls(let detail):
             message = "TLS connection to \(url) failed: \(detail)"
         case .timedOut(let seconds):
-            message = "no response from \(url) within \(Self.format(seconds: seconds))"
-            hint = readOnly ? "Try again, or allow longer with --timeout." : Self.unknownOutcomeHint
+            message = "no response from \(url) within \(DurationText.format(seconds: seconds))"
+            hint = maybeSent ? Self.unknownOutcomeHint : "Try again, or allow longer with --timeout."
         case .connectionLost(let detail):
             message = "connection to \(url) lost: \(detail)"
-            hint = readOnly ? "Try again." : Self.unknownOutcomeHint
+            hint = maybeSent ? Self.unknownOutcomeHint : "Try again."
         case .badResponse(let detail):
             message = "the server at \(url) did not answer in HTTP: \(detail)"
-            hint = readOnly ? nil : Self.unknownOutcomeHint
+            hint = maybeSent ? Self.unknownOutcomeHint : nil
         case .cancelled:
-            return Report(kind: "interrupted", message: "interrupted", details: [], hint: nil, code: .interrupted,
-                          retryable: false)
+            return Self.interrupted(inFlight: maybeSent)
         case .other(let detail):
             message = "request to \(url) failed: \(detail)"
-            hint = readOnly ? nil : Self.unknownOutcomeHint
+            hint = maybeSent ? Self.unknownOutcomeHint : nil
         }
-        return Report(kind: code == .retryable ? "network" : "unknown_outcome", message: message, details: [],
-                      hint: hint, code: code, retryable: code == .retryable)
+        return Report(kind: maybeSent ? "unknown_outcome" : "network", message: message, details: [],
+                      hint: hint)
     }
 
-    private func api(_ error: APIError) -> Report {
+    private func api(_ error: APIError, maybeSent: Bool) -> Report {
         var details: [String] = []
         if let message = error.message, error.status != 429 { details.append(message) }
         if let code = error.errorCode {
@@ -108,17 +143,15 @@ package struct ErrorReporter: Sendable {
         }
         if let snippet = error.bodySnippet { details.append("response: \(String(snippet.prefix(200)))") }
         if let id = error.requestID { details.append("request_id: \(id)") }
-        var report = Report(kind: "api", message: "", details: details, hint: nil, code: .rejected,
-                            errorCode: error.errorCode, requestID: error.requestID, retryable: false)
+        var report = Report(kind: "api", message: "", details: details, hint: nil,
+                            errorCode: error.errorCode, requestID: error.requestID)
         let channel = error.family.channel
         switch error.status {
         case 429:
             report.kind = "rate_limited"
-            report.code = .retryable
-            report.retryable = true
             if let at = error.retryAt {
                 let wait = max(0, at.timeIntervalSince(now()))
-                report.message = "rate limited until \(Self.utc(at)) (in \(Self.format(seconds: wait.rounded(.up))))"
+                report.message = "rate limited until \(Self.utc(at)) (in \(DurationText.format(seconds: wait.rounded(.up))))"
                 report.hint = "Wait until then before sending again; the limit is 55 requests per 10 seconds per key, and exceeding it starts a 5-minute cool-down."
                 if !Clamp.plausibleRetry(at, now: now()) {
                     report.hint = "That retry time is implausible, so octopods did not wait for it. Nothing was sent: try again later."
@@ -129,39 +162,33 @@ package struct ErrorReporter: Sendable {
             }
         case 401:
             report.kind = "auth"
-            report.code = .auth
             report.message = "unauthorized: the \(channel.displayName) API key was refused (401)"
             report.hint = "Check the key: \(channel.environmentVariable.rawValue), or store it with: printf %s \"$KEY\" | octopods config set \(channel.keySetting)"
         case 403:
             report.kind = "auth"
-            report.code = .auth
             report.message = "forbidden (403): this feature is not enabled for the account"
             if error.family == .whatsappInteractive {
                 report.hint = "Interactive messages are opt-in per account; ask Octopods support to enable them."
             }
         case 300..<400:
             report.kind = "redirect"
-            report.code = .auth
             report.message = "the server answered \(error.status) with a redirect" + (error.location.map { " to \($0)" } ?? "")
                 + "; redirects are not followed, so the key is never sent elsewhere"
             report.hint = "Check the base URL (--base-url, \(EnvironmentVariable.baseURL.rawValue), base_url in the config)."
         case 500..<600:
-            let readOnly = error.method == "GET"
             report.kind = "server"
-            report.code = readOnly ? .retryable : .unknownOutcome
-            report.retryable = readOnly
             report.message = "the API failed with HTTP \(error.status)"
-            report.hint = readOnly ? "Try again later." : Self.unknownOutcomeHint
+            report.hint = maybeSent ? Self.unknownOutcomeHint : "Try again later."
         default:
             if error.name == "DEPRECATED_API_KEY" {
                 report.kind = "auth"
-                report.code = .auth
                 report.message = "the \(channel.displayName) API key is deprecated (rotated or revoked)"
             } else {
                 report.message = "the API rejected the request (HTTP \(error.status))"
             }
-            report.hint = error.errorCode.flatMap { ErrorCatalog.hint(error.family, $0) }
+            report.hint = error.errorCode.flatMap { ErrorCatalog.hint(error.family, $0, text: error.message) }
         }
+        if let hint = error.hint { report.hint = hint }
         return report
     }
 
@@ -173,7 +200,8 @@ package struct ErrorReporter: Sendable {
         return lines.map { TerminalText.sanitize($0) }.joined(separator: "\n") + "\n"
     }
 
-    /// The extra line for -o json/ndjson: `{"error":{kind, message, error_code, request_id, retryable}}`.
+    /// The extra line for -o json/ndjson: `{"error":{kind, message, error_code, request_id, retryable,
+    /// disposition, exit_code}}`.
     package func json(_ report: Report) -> String {
         let error: JSONValue = [
             "kind": .string(report.kind),
@@ -181,6 +209,7 @@ package struct ErrorReporter: Sendable {
             "error_code": report.errorCode.map { JSONValue.int($0) } ?? .null,
             "request_id": report.requestID.map { JSONValue.string($0) } ?? .null,
             "retryable": .bool(report.retryable),
+            "disposition": .string(report.disposition.name),
             "exit_code": .int(Int(report.code.rawValue)),
         ]
         return JSONValue.object([("error", error)]).serialized() + "\n"
@@ -190,18 +219,5 @@ package struct ErrorReporter: Sendable {
         date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC") ?? .current)
             .year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
             .timeSeparator(.colon).dateTimeSeparator(.space)) + " UTC"
-    }
-
-    /// `45s`, `4m 12s`, `1.5s`.
-    package static func format(seconds raw: Double) -> String {
-        let seconds = Clamp.seconds(raw)
-        if seconds >= Clamp.maximumSeconds { return "more than a year" }
-        if seconds < 60 {
-            return seconds == seconds.rounded() ? "\(Int(seconds))s" : String(format: "%.1fs", seconds)
-        }
-        let total = Int(seconds.rounded())
-        let (h, m, s) = (total / 3600, (total % 3600) / 60, total % 60)
-        if h > 0 { return m > 0 ? "\(h)h \(m)m" : "\(h)h" }
-        return s > 0 ? "\(m)m \(s)s" : "\(m)m"
     }
 }

@@ -1,5 +1,6 @@
 /// The exit statuses of the command-line contract. Every error maps to one of these in
-/// exactly one place (`ErrorReporter`); the man page's EXIT STATUS is rendered from `meaning`.
+/// exactly one place (`OctopodsError.exitCode`, from its disposition); the man page's EXIT
+/// STATUS and README's table are rendered from `meaning`.
 package enum ExitCode: Int32, CaseIterable, Sendable {
     case success = 0
     case rejected = 1
@@ -7,7 +8,7 @@ package enum ExitCode: Int32, CaseIterable, Sendable {
     case auth = 3
     case retryable = 4
     case unknownOutcome = 5
-    case waitTimeout = 6
+    case unconfirmed = 6
     case interrupted = 130
 
     package var meaning: String {
@@ -17,9 +18,9 @@ package enum ExitCode: Int32, CaseIterable, Sendable {
         case .usage: return "Usage: a bad command line or bad input data; nothing was sent."
         case .auth: return "Authentication or configuration: no key for the channel, 401, a revoked key, 403 feature not enabled."
         case .retryable: return "Not sent, safe to retry: rate limited (429), could not connect, DNS failure; any transient failure of a read-only command."
-        case .unknownOutcome: return "Outcome unknown: a timeout or lost connection after the request went out, a 5xx, an unreadable response. Check 'octopods messages list' or 'octopods status' before sending again."
-        case .waitTimeout: return "The --wait deadline passed before a final status."
-        case .interrupted: return "Interrupted (Ctrl-C)."
+        case .unknownOutcome: return "Outcome unknown: a timeout or lost connection after the request went out, a 5xx, an unreadable answer (other than 201 Created, which is a send accepted). Check 'octopods messages list' or 'octopods status' before sending again."
+        case .unconfirmed: return "Sent, final status not confirmed: the API accepted the send, but --wait could not confirm where it ended (the status check was refused or unreadable, or the deadline passed). Do not send it again; check later with 'octopods status'."
+        case .interrupted: return "Interrupted (Ctrl-C). A send that was in flight may have been sent: check 'octopods status', 'octopods messages list' or 'octopods history' before sending again."
         }
     }
 }

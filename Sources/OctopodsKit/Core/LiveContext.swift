@@ -209,6 +209,8 @@ extension Context {
         context.isInterrupted = { interrupts.interrupted }
         context.takeOverInterrupts = { interrupts.takeOver() }
         context.confirm = { confirmOnTerminal($0) }
+        context.monotonic = { Pacer.Clock.systemMonotonic() }
+        context.bootID = Pacer.Clock.systemBootID()
         return context
     }
 

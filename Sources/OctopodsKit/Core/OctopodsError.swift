@@ -1,7 +1,8 @@
 import CLISupport
 
-/// Every failure a run can end with. `ErrorReporter` turns each into a message and an exit code.
-package enum OctopodsError: Error, Sendable {
+/// Every failure a run can end with. What it means for what was sent is its `disposition`
+/// (Disposition.swift); `ErrorReporter` only renders it.
+package indirect enum OctopodsError: Error, Sendable {
     /// A bad command line (exit 2).
     case usage(UsageError)
     /// Bad input data, checked before anything was sent (exit 2). Names the field and the fix.
@@ -10,11 +11,31 @@ package enum OctopodsError: Error, Sendable {
     case configuration(String, hint: String? = nil)
     /// The API answered with an error.
     case api(APIError)
-    /// No HTTP answer.
-    case transport(TransportError, method: String, url: String)
+    /// No HTTP answer. `readOnly`: the endpoint changes nothing (`Endpoint.isReadOnly`).
+    case transport(TransportError, readOnly: Bool, url: String)
     /// A 2xx whose body is not what the docs describe.
-    case unreadableResponse(status: Int, detail: String, method: String, requestID: String?)
+    case unreadableResponse(status: Int, detail: String, readOnly: Bool, requestID: String?)
+    /// The API accepted a send (or the message exists), but its final status could not be
+    /// confirmed: a status check failed, the --wait deadline passed, or there is no id to follow.
+    case unconfirmed(Unconfirmed)
     /// A local operation failed (writing a file, say) (exit 1).
     case failed(String, hint: String? = nil)
+    /// Ctrl-C while no request was in flight (one in flight is `.transport(.cancelled…)`).
     case interrupted
+}
+
+/// What could not be confirmed about a message the API accepted.
+package struct Unconfirmed: Sendable {
+    /// The message, when its id is known.
+    package var messageID: String?
+    /// Where its status can be checked later (nil for Viber, or an unknown id).
+    package var channel: Channel?
+    /// Why it is not confirmed, completing "…, but " (e.g. "it is still sent after 2m").
+    package var reason: String
+    /// The status check's own failure, when that is the reason.
+    package var cause: OctopodsError?
+
+    package init(messageID: String?, channel: Channel?, reason: String, cause: OctopodsError? = nil) {
+        self.messageID = messageID; self.channel = channel; self.reason = reason; self.cause = cause
+    }
 }

@@ -36,7 +36,11 @@ package enum Runner {
             let command = try type.init(arguments)
             let output = try await command.run(ctx)
             Printer(format: format, ctx: ctx).print(output)
-            return output.exitCode
+            guard let failure = output.failure else { return output.exitCode }
+            let report = reporter.report(failure)
+            ctx.stderr.write(reporter.text(report))
+            if format == .json || format == .ndjson { ctx.stderr.write(reporter.json(report)) }
+            return report.code
         } catch {
             if type?.reportsFailures == false { return .success }
             let report = reporter.report(error)
@@ -96,8 +100,30 @@ extension Context {
         let key: @Sendable (Channel) throws(OctopodsError) -> String = { channel throws(OctopodsError) in
             try settings.key(channel)
         }
-        return APIClient(transport: makeTransport(globals.timeout ?? Defaults.timeout), baseURL: settings.baseURL.value,
-                         key: key, trace: trace, now: now)
+        var client = APIClient(transport: makeTransport(globals.timeout ?? Defaults.timeout), baseURL: settings.baseURL.value,
+                               key: key, trace: trace, now: now)
+        // Every request of the run draws on the key's budget shared by all octopods processes
+        // (README "Rate limits"); the embedded sandbox's port changes every run, its state file does not.
+        let identity = sandbox?.budgetIdentity ?? settings.baseURL.value
+        let ctx = self
+        client.pacer = { key in ctx.pacer(identity: identity, key: key) }
+        client.rate = settings.rate
+        client.sleep = sleep
+        client.notice = { ctx.notice($0) }
+        return client
+    }
+
+    /// The pacer of the budget of `key` on `identity` (a base URL), made once per run.
+    package func pacer(identity: String, key: String) -> Pacer {
+        let url = RateBudgetFile.url(directory: directory(.state), identity: identity + "\n" + key)
+        return rateBudgets.pacer(url.path) {
+            Pacer(store: RateBudgetFile(url: url), clock: pacerClock, notice: { self.notice($0) }, interrupted: isInterrupted)
+        }
+    }
+
+    package var pacerClock: Pacer.Clock {
+        let now = self.now
+        return Pacer.Clock(wall: now, monotonic: monotonic ?? { now().timeIntervalSince1970 }, sleep: sleep, boot: bootID)
     }
 
     /// Settings after precedence, with config warnings said once.

@@ -123,14 +123,14 @@ package final class CurlTransport: HTTPTransport {
         switch code {
         case 7: return .cannotConnect(detail)                         // COULDNT_CONNECT
         case 5, 6: return .dnsFailure(detail)                         // COULDNT_RESOLVE_PROXY/HOST
-        case 28: return requestSent ? .timedOut(seconds: seconds) : .cannotConnect("no connection within \(ErrorReporter.format(seconds: seconds))")
+        case 28: return requestSent ? .timedOut(seconds: seconds) : .cannotConnect("no connection within \(DurationText.format(seconds: seconds))")
         case 35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98:
             return .tls(detail)                                       // SSL_* and PEER_FAILED_VERIFICATION
         case 52, 55, 56:                                              // GOT_NOTHING, SEND_ERROR, RECV_ERROR
             return requestSent ? .connectionLost(detail.isEmpty ? "the server closed the connection without answering" : detail)
                                : .cannotConnect(detail)
         case 1, 8: return .badResponse(detail)                       // UNSUPPORTED_PROTOCOL, WEIRD_SERVER_REPLY
-        case 42: return .cancelled                                    // ABORTED_BY_CALLBACK
+        case 42: return .cancelled(requestSent: requestSent)          // ABORTED_BY_CALLBACK
         default: return requestSent ? .other(detail) : .cannotConnect(detail)
         }
     }

@@ -50,7 +50,8 @@ package enum TransportError: Error, Equatable, Sendable {
     case connectionLost(String)
     /// The server answered something that is not HTTP.
     case badResponse(String)
-    case cancelled
+    /// Stopped by Ctrl-C; `requestSent` says whether request bytes had gone out by then.
+    case cancelled(requestSent: Bool)
     case other(String)
 
     /// True when the request certainly did not reach the server.

@@ -16,7 +16,7 @@ package struct HistoryEntry: Sendable, Equatable {
     package var isFinal: Bool {
         guard send.outcome == "accepted" else { return true }
         guard let status else { return false }
-        if status == "read" || MessageStatus.finalFailures.contains(status) { return true }
+        if MessageStatus.finalStates.contains(status) { return true }
         return status == "delivered" && send.channel != .whatsapp
     }
 }

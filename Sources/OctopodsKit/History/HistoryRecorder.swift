@@ -14,14 +14,14 @@ package final class HistoryRecorder: Sendable {
         self.ledger = ledger; self.profile = profile; self.ctx = ctx
     }
 
-    /// What a send's result means for the ledger: nil when the request was certainly not
-    /// processed (usage, auth, a 429, no connection), which is not a send.
-    static func outcome(_ error: OctopodsError, reporter: ErrorReporter) -> (outcome: String, report: ErrorReporter.Report)? {
-        let report = reporter.report(error)
-        switch report.code {
-        case .rejected: return ("rejected", report)
-        case .unknownOutcome, .interrupted: return ("unknown", report)
-        default: return nil
+    /// What a failed send means for the ledger, from the error's disposition: nil when the
+    /// request was certainly not processed (usage, auth, a 429, no connection), which is not a send.
+    static func outcome(_ error: OctopodsError) -> String? {
+        switch error.disposition {
+        case .refused: return "rejected"
+        case .sentUnconfirmed: return "accepted"
+        case .outcomeUnknown, .interrupted(requestInFlight: true): return "unknown"
+        case .notSent, .interrupted(requestInFlight: false): return nil
         }
     }
 
@@ -41,7 +41,8 @@ package final class HistoryRecorder: Sendable {
             record.messageID = response.value.messageID
             record.requestID = response.value.requestID
         case .failure(let error):
-            guard let (outcome, report) = Self.outcome(error, reporter: ErrorReporter(now: ctx.now)) else { return }
+            guard let outcome = Self.outcome(error) else { return }
+            let report = ErrorReporter(now: ctx.now).report(error)
             record.outcome = outcome
             record.error = ([report.message] + report.details.filter { !$0.hasPrefix("request_id:") }).joined(separator: "; ")
             record.requestID = report.requestID

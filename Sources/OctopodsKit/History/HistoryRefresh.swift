@@ -5,7 +5,7 @@ import CLISupport
 struct HistoryRefresh {
     let ctx: Context
     let url: URL
-    let rate: Pacer.Rate?
+    let rate: Pacer.RateFlag?
 
     func run(_ query: HistoryQuery) async throws(OctopodsError) -> CommandOutput {
         var query = query
@@ -25,10 +25,13 @@ struct HistoryRefresh {
             if try OutputFormat.resolve(ctx) != .table { ctx.notice(message) }
             return CommandOutput(items: [], table: Table(headers: headers, rows: []), emptyMessage: message)
         }
-        let client = ctx.apiClient(settings)
+        var client = ctx.apiClient(settings)
+        client.rate = Pacer.RateFlag.resolve(rate, profile: settings.rate)
+        // Paced in the key's shared window; a 429 (or a pause another process recorded) stops it
+        // with exit 4, like any failure not about one message.
+        client.notice = nil
         let recorder = HistoryRecorder(ledger: Ledger(url: url), profile: settings.profile.value, ctx: ctx)
         defer { recorder.close() }
-        let pacer = Pacer(rate: rate, now: ctx.now, sleep: ctx.sleep)
         let reporter = ErrorReporter(now: ctx.now)
         var items: [JSONValue] = [], rows: [[String]] = []
         var changed = 0, failed = 0
@@ -41,16 +44,14 @@ struct HistoryRefresh {
                                    "time": .string(LedgerTime.format(entry.send.time)),
                                    "before": .string(entry.state)]
             var detail = ""
-            let ticket: Int
-            do { ticket = try await pacer.acquire() } catch {
-                code = .interrupted
-                break entries
-            }
             let result: Result<APIResponse<MessageStatus>, OctopodsError>
             do { result = .success(try await client.send(API.messageStatus(channel: entry.send.channel, id: id))) } catch {
+                if case .interrupted = error {
+                    code = .interrupted
+                    break entries
+                }
                 result = .failure(error)
             }
-            await pacer.finished(ticket)
             switch result {
             case .success(let response):
                 let status = response.value
@@ -63,13 +64,13 @@ struct HistoryRefresh {
                 detail = status.failure ?? ""
                 item.set("failure", status.failure.map(JSONValue.string) ?? .null)
             case .failure(let error):
-                let report = reporter.report(error)
                 // Only a refusal about this message (an id the API does not know) lets the others go on;
                 // anything else (network, server, auth, rate limit) would fail them all alike.
-                guard report.code == .rejected else {
+                guard error.disposition == .refused else {
                     ctx.notice("Stopped after checking \(NumberText.grouped(items.count)) of \(NumberText.grouped(pending.count)) messages; what was learned is recorded.")
                     throw error
                 }
+                let report = reporter.report(error)
                 failed += 1
                 code = .rejected
                 detail = report.message

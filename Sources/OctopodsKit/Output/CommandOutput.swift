@@ -17,11 +17,14 @@ package struct CommandOutput: Sendable {
     /// Said on stderr in table mode when a list is empty ("No templates match.").
     package var emptyMessage: String?
     package var exitCode: ExitCode = .success
+    /// A failure that came after the result (a send accepted, then --wait could not confirm it):
+    /// the result is printed, then the failure is reported on stderr and decides the exit code.
+    package var failure: OctopodsError?
 
     package init(json: JSONValue? = nil, items: [JSONValue]? = nil, table: Table? = nil, text: String? = nil,
-                 emptyMessage: String? = nil, exitCode: ExitCode = .success) {
+                 emptyMessage: String? = nil, exitCode: ExitCode = .success, failure: OctopodsError? = nil) {
         self.json = json; self.items = items; self.table = table; self.text = text
-        self.emptyMessage = emptyMessage; self.exitCode = exitCode
+        self.emptyMessage = emptyMessage; self.exitCode = exitCode; self.failure = failure
     }
 
     package static let none = CommandOutput()

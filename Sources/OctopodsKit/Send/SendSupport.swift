@@ -13,15 +13,16 @@ package struct SendOptions: Sendable, Equatable {
         var specs: [OptionSpec] = [
             .flag("dry-run", help: "Check everything and print the exact request (key redacted) and a preview; send nothing."),
         ]
-        if canWait { specs += waitSpecs }
+        // Viber: --wait is declared hidden so that it gets the reason, not "unknown option".
+        specs += canWait ? waitSpecs : [.flag("wait", hidden: true, help: "Viber messages have no status endpoint.")]
         specs.append(.value("max-wait", "DURATION", .duration,
-                            help: "If rate limited (429), wait up to this long for the cool-down to end and retry once."))
+                            help: "If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command)."))
         specs.append(.flag("no-ledger", help: "Do not record this send in the local history (see 'octopods history'; or set 'ledger = off')."))
         return specs
     }
 
     package static let waitSpecs: [OptionSpec] = [
-        .flag("wait", help: "Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 timed out."),
+        .flag("wait", help: "Poll the status until it is final or --timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed."),
         .value("until", "STATE", .choice(["delivered", "read"]), help: "With --wait: the state that counts as done (default delivered)."),
     ]
 
@@ -40,6 +41,16 @@ package struct SendOptions: Sendable, Equatable {
     }
 
     package init() {}
+
+    package static func viberCannotWait(_ path: [String]) -> OctopodsError {
+        .usage(UsageError("Viber messages have no status endpoint, so --wait cannot follow them",
+                          suggestion: "Send without --wait; 'octopods history' records the send.", path: path))
+    }
+
+    /// How long this command's requests may wait for a 429's pause: --max-wait from the run's start.
+    package func patience(_ ctx: Context) -> Pacer.Patience {
+        maxWait.map { .until(ctx.startedAt.addingTimeInterval($0)) } ?? .none
+    }
 }
 
 /// A checked send, ready to go: the endpoint and what to show about it.
@@ -55,8 +66,7 @@ package struct SendPlan: Sendable {
 
 extension Context {
     /// The template, from the cache when fetched in the last few minutes.
-    /// With a `pacer` (bulk runs) the fetch counts against the key's rate limit like every request.
-    package func fetchTemplate(channel: Channel, id: String, client: APIClient, pacer: Pacer? = nil) async throws(OctopodsError) -> Template {
+    package func fetchTemplate(channel: Channel, id: String, client: APIClient) async throws(OctopodsError) -> Template {
         let cache = TemplateCache(self)
         let key = try client.key(channel)
         if let cached = cache.load(baseURL: client.baseURL, channel: channel, key: key, id: id),
@@ -64,13 +74,9 @@ extension Context {
             return template
         }
         let response: APIResponse<Template>
-        let ticket: Int?
-        do { ticket = try await pacer?.acquire() } catch { throw .interrupted }
         do {
             response = try await client.send(API.getTemplate(channel: channel, id: id))
-            if let ticket { await pacer?.finished(ticket) }
         } catch {
-            if let ticket { await pacer?.finished(ticket) }
             if case .api(let api) = error, api.name == "TEMPLATE_NOT_EXIST" || api.status == 404 {
                 throw .invalidInput("template \(id) does not exist for this \(channel.displayName) key",
                                     hint: "List the templates you can send: octopods templates list\(channel == .vbm ? " --channel vbm" : "") --status accepted")
@@ -92,16 +98,15 @@ extension Context {
         }
     }
 
-    /// Dry run, or send (waiting out one 429 with --max-wait), then follow with --wait.
+    /// Dry run, or send (waiting out 429s within --max-wait), then follow with --wait.
     package func execute(_ plan: SendPlan, _ options: SendOptions) async throws(OctopodsError) -> CommandOutput {
-        if options.wait, plan.statusChannel == nil {
-            throw .usage(UsageError("Viber messages have no status endpoint, so --wait cannot follow them"))
-        }
+        if options.wait, plan.statusChannel == nil { throw SendOptions.viberCannotWait([]) }
         if options.wait, options.until == "read", plan.statusChannel == .sms {
             throw .usage(UsageError("SMS has no read receipts; use --until delivered"))
         }
         let settings = try resolvedSettings()
-        let client = apiClient(settings)
+        var client = apiClient(settings)
+        client.patience = options.patience(self)
         if options.dryRun { return try dryRun(plan, client: client) }
         if globals.verbose { for note in plan.notes { stderr.write("* \(note)\n") } }
 
@@ -109,42 +114,49 @@ extension Context {
         defer { recorder?.close() }
         let response: APIResponse<SendResult>
         do {
-            response = try await sendOnce(plan.endpoint, client: client, maxWait: options.maxWait)
+            response = try await client.send(plan.endpoint)
         } catch {
             recorder?.sent(plan.endpoint, to: plan.recipient, result: .failure(error))
             throw error
         }
         recorder?.sent(plan.endpoint, to: plan.recipient, result: .success(response))
+        // From here on the send is accepted: whatever fails later, the result goes to stdout and
+        // the exit is never 1-4 (a later failure is `.unconfirmed`, exit 6).
+        if let warning = response.warning { warn(warning) }
         let sent = response.value
+        if sent.messageID == nil { warn(SendResult.unknownIDWarning) }
         let phone = sent.phone ?? plan.recipient
-        guard options.wait, let channel = plan.statusChannel else {
-            return CommandOutput(json: response.raw,
-                                 table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS"], rows: [[sent.messageID, phone, "accepted"]]))
+        var accepted = CommandOutput(json: response.raw,
+                                     table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS"], rows: [[sent.messageID ?? "(unknown)", phone, "accepted"]]))
+        guard options.wait, let channel = plan.statusChannel else { return accepted }
+        // With --wait the JSON is always {"send": …, "status": …}; status null when not learned.
+        accepted.json = ["send": response.raw, "status": .null]
+        guard let id = sent.messageID else {
+            accepted.failure = .unconfirmed(Unconfirmed(messageID: nil, channel: nil,
+                                                        reason: "the API returned no message_id, so --wait cannot follow it"))
+            return accepted
         }
-        let outcome = try await waitForStatus(channel: channel, id: sent.messageID, until: options.until)
-        recorder?.learned(outcome.status, channel: channel, messageID: sent.messageID)
+        let outcome: WaitOutcome
+        do {
+            outcome = try await waitForStatus(channel: channel, id: id, until: options.until)
+        } catch {
+            if case .interrupted = error.disposition {
+                // Ctrl-C is still exit 130, but the message is sent: say so (an error line, not silenced by --quiet).
+                stderr.write("Message \(id) was sent; stopped waiting for its status. Check it with: octopods status \(id)\(channel == .sms ? " --channel sms" : "")\n")
+                accepted.failure = .interrupted
+            } else {
+                accepted.failure = .unconfirmed(Unconfirmed(messageID: id, channel: channel,
+                                                            reason: "its delivery could not be confirmed: the status check failed", cause: error))
+            }
+            return accepted
+        }
+        recorder?.learned(outcome.status, channel: channel, messageID: id)
         let json: JSONValue = ["send": response.raw, "status": outcome.raw]
         var output = CommandOutput(json: json, table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS", "FAILURE"],
-                                                           rows: [[sent.messageID, phone, outcome.status.status, outcome.status.failure ?? ""]]))
+                                                           rows: [[id, phone, outcome.status.status, outcome.status.failure ?? ""]]))
         output.exitCode = outcome.code
+        output.failure = outcome.unconfirmed.map(OctopodsError.unconfirmed)
         return output
-    }
-
-    func sendOnce(_ endpoint: Endpoint<SendResult>, client: APIClient, maxWait: Double?) async throws(OctopodsError) -> APIResponse<SendResult> {
-        do {
-            return try await client.send(endpoint)
-        } catch {
-            // A 429 was not processed, so one retry after the cool-down cannot send twice.
-            guard case .api(let api) = error, api.status == 429, let maxWait else { throw error }
-            let wait = (api.retryAt.map { $0.timeIntervalSince(now()) } ?? 300) + 1
-            guard wait <= maxWait else {
-                notice("Rate limited for another \(ErrorReporter.format(seconds: wait.rounded(.up))), longer than --max-wait \(ErrorReporter.format(seconds: maxWait)).")
-                throw error
-            }
-            notice("Rate limited; waiting \(ErrorReporter.format(seconds: max(0, wait).rounded(.up))) for the cool-down, then retrying once.")
-            do { try await sleep(max(0, wait)) } catch { throw .interrupted }
-            return try await client.send(endpoint)
-        }
     }
 
     func dryRun(_ plan: SendPlan, client: APIClient) throws(OctopodsError) -> CommandOutput {
@@ -177,8 +189,9 @@ extension Context {
     }
 
     /// Polls a message's status with backoff until it is final (per `until`) or the deadline
-    /// (--timeout, default 2 minutes) passes. Read-only, so transient failures are retried.
-    package func waitForStatus(channel: Channel, id: String, until: String) async throws(OctopodsError) -> (status: MessageStatus, raw: JSONValue, code: ExitCode) {
+    /// (--timeout, default 2 minutes) passes. Read-only, so transient failures are retried; any
+    /// other failure of the status check is thrown (the caller knows whether a send preceded it).
+    package func waitForStatus(channel: Channel, id: String, until: String) async throws(OctopodsError) -> WaitOutcome {
         let total = globals.timeout ?? 120
         let deadline = now().addingTimeInterval(total)
         var context = self
@@ -193,10 +206,12 @@ extension Context {
                 last = (response.value, response.raw)
                 let status = response.value.status
                 if status != shown { notice("Message \(id): \(status)"); shown = status }
-                if let outcome = MessageStatus.outcome(status, until: until) { return (response.value, response.raw, outcome) }
+                if let outcome = MessageStatus.outcome(status, until: until) {
+                    return WaitOutcome(status: response.value, raw: response.raw, code: outcome)
+                }
             } catch {
+                guard error.retryable else { throw error }
                 let report = ErrorReporter(now: now).report(error)
-                guard report.retryable else { throw error }
                 if case .api(let api) = error, let retryAt = api.retryAt {
                     delay = max(delay, retryAt.timeIntervalSince(now()) + 1)
                 }
@@ -205,13 +220,23 @@ extension Context {
             let remaining = deadline.timeIntervalSince(now())
             if remaining <= 0 {
                 let state = last?.0.status ?? "unknown"
-                // An error, so not silenced by --quiet.
-                stderr.write("error: message \(TerminalText.sanitize(id)) is still \(TerminalText.sanitize(state)) after \(ErrorReporter.format(seconds: total)); gave up waiting (--timeout)\n")
                 let fallback = MessageStatus(messageID: id, status: state)
-                return (last?.0 ?? fallback, last?.1 ?? ["message_id": .string(id), "status": .string(state)], .waitTimeout)
+                let unconfirmed = Unconfirmed(messageID: id, channel: channel,
+                                              reason: "it is still \(state) after \(DurationText.format(seconds: total)); gave up waiting (--timeout)")
+                return WaitOutcome(status: last?.0 ?? fallback, raw: last?.1 ?? ["message_id": .string(id), "status": .string(state)],
+                                   code: .unconfirmed, unconfirmed: unconfirmed)
             }
             do { try await sleep(min(delay, remaining)) } catch { throw .interrupted }
             delay = min(delay * 2, 15)
         }
     }
+}
+
+/// Where `--wait` left a message: a final status (exit 0 or 1), or the deadline passed (exit 6).
+package struct WaitOutcome: Sendable {
+    package var status: MessageStatus
+    package var raw: JSONValue
+    package var code: ExitCode
+    /// Set when the deadline passed before a final status.
+    package var unconfirmed: Unconfirmed?
 }
