@@ -248,7 +248,7 @@ import Glibc
 
     @Test(arguments: [false, true])
     func aGzipBombOrAnEndlessBodyIsCutOffWithAClearError(_ endless: Bool) async throws {
-        let bomb = endless ? Data() : try gzippedZeros(megabytes: 40)
+        let bomb = endless ? Data() : try await offThePool { try gzippedZeros(megabytes: 40) }
         let server = try RawServer { fd in
             if endless {
                 _ = RawServer.send(fd, Data("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n[".utf8))
@@ -270,7 +270,7 @@ import Glibc
         #expect(post.stderr.contains("larger than 32 MB"), "\(post.stderr)")
     }
 
-    func gzippedZeros(megabytes: Int) throws -> Data {
+    @Sendable func gzippedZeros(megabytes: Int) throws -> Data {
         let out = scratchDirectory().appendingPathComponent("bomb.gz")
         let made = Process()
         made.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -384,7 +384,7 @@ import Glibc
         #expect(rename(replacement.path, ledger.path) == 0)
         flock(held, LOCK_UN)
         close(held)
-        process.waitUntilExit()
+        try await offThePool { process.waitUntilExit() }
         #expect(process.terminationStatus == 0)
         let final = try String(contentsOf: ledger, encoding: .utf8)
         #expect(final.contains(#""message_id":"3""#), "the record appended to the new file was lost: \(final)")
@@ -412,7 +412,7 @@ import Glibc
     @Test func theSandboxHasItsOwnKeysChecksHostAndCutsSlowRequests() async throws {
         let home = scratchDirectory()
         let state = home.appendingPathComponent("state.json")
-        let served = try ServedSandbox(["--state", state.path, "--request-deadline", "300ms"], home: home)
+        let served = try await offThePool { try ServedSandbox(["--state", state.path, "--request-deadline", "300ms"], home: home) }
         defer { served.stop() }
         let key = try #require(served.whatsappKey)
         #expect(key.hasPrefix("sandbox-whatsapp-key-") && key.count > 40, "\(key)")
@@ -427,12 +427,14 @@ import Glibc
 
         // A request addressed to another name (DNS rebinding) is refused.
         let port = try #require(UInt16(served.url.split(separator: ":").last.map(String.init) ?? ""))
-        let rebound = try rawExchange(port: port, "GET /api/v1/whatsapp/templates HTTP/1.1\r\nHost: attacker.example:\(port)\r\nX-Octopods-Auth: \(key)\r\nConnection: close\r\n\r\n")
+        let rebound = try await offThePool { try rawExchange(port: port, "GET /api/v1/whatsapp/templates HTTP/1.1\r\nHost: attacker.example:\(port)\r\nX-Octopods-Auth: \(key)\r\nConnection: close\r\n\r\n") }
         #expect(rebound.hasPrefix("HTTP/1.1 403"), "\(rebound)")
         #expect(!rebound.contains("order_update"))
 
         // A request trickled a byte at a time is cut off by the whole-request deadline.
-        let closed = try trickle(port: port, "GET /api/v1/whatsapp/templates HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + String(repeating: "a", count: 3_000))
+        let closed = try await offThePool {
+            try trickle(port: port, "GET /api/v1/whatsapp/templates HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + String(repeating: "a", count: 3_000))
+        }
         #expect(closed, "the server kept the slow connection open")
     }
 
@@ -455,7 +457,7 @@ import Glibc
 
     @Test func idsNeverRepeatAcrossProcessesSharingASandboxState() async throws {
         let home = scratchDirectory()
-        let served = try ServedSandbox(["--no-rate-limit"], home: home)
+        let served = try await offThePool { try ServedSandbox(["--no-rate-limit"], home: home) }
         defer { served.stop() }
         let key = try #require(served.smsKey)
         let results = try await withThrowingTaskGroup(of: ProcessResult.self) { group in
@@ -561,8 +563,11 @@ import Glibc
             kill(process.processIdentifier, SIGINT)
             for _ in 0..<10 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         }
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try await offThePool { () -> String in
+            let bytes = readToEnd(errors.fileHandleForReading)
+            process.waitUntilExit()
+            return String(decoding: bytes, as: UTF8.self)
+        }
         #expect(process.terminationStatus == 130, "\(process.terminationStatus): \(text)")
         #expect(text.contains("Interrupted again: exiting now."), "\(text)")
     }
@@ -604,6 +609,15 @@ enum LedgerTimeForTests {
         }
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).000Z"
+    }
+}
+
+/// Runs blocking work (reading a pipe, waiting for a process, a socket exchange) on a GCD
+/// thread: blocking one of Swift concurrency's few cooperative threads would stall every
+/// other test running meanwhile.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
     }
 }
 
