@@ -4,16 +4,20 @@
 #   make install PREFIX=~/.local      anywhere else
 #   make install DESTDIR=/tmp/stage   staged (packaging); DESTDIR is prepended to every path
 #   make install BINARY=path          install an already-built binary, without building
+#   make install STRIP=true           keep the symbols (the installed binary is stripped by default)
 #   make uninstall                    remove what install put there (same PREFIX/DESTDIR)
 #
 # The release binary links the Swift runtime statically, so it runs where no Swift toolchain
 # is installed; it needs only libc and, when a command makes a request, the system's
-# libcurl.so.4 (loaded with dlopen, so building needs no curl headers).
+# libcurl.so.4 (loaded with dlopen, so building needs no curl headers). The sources import only
+# FoundationEssentials, so ICU's 34 MB of data is not linked in; stripped it is about 16 MB
+# (docs/linux-notes.md, "A lean static binary").
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 SWIFT ?= swift
 INSTALL ?= install
+STRIP ?= strip
 
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
@@ -46,6 +50,7 @@ install: $(if $(BINARY),,$(RELEASE_BINARY))
 	$(INSTALL) -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(BASHDIR)" \
 		"$(DESTDIR)$(ZSHDIR)" "$(DESTDIR)$(FISHDIR)"
 	$(INSTALL) -m 0755 "$(INSTALLED_BINARY)" "$(DESTDIR)$(BINDIR)/octopods"
+	$(STRIP) "$(DESTDIR)$(BINDIR)/octopods"
 	$(INSTALL) -m 0644 man/octopods.1 "$(DESTDIR)$(MANDIR)/octopods.1"
 	$(INSTALL) -m 0644 completions/octopods.bash "$(DESTDIR)$(BASHDIR)/octopods"
 	$(INSTALL) -m 0644 completions/_octopods "$(DESTDIR)$(ZSHDIR)/_octopods"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Start-up and one-request cost of the release build, side by side with curl doing the
-# same request, measured with hyperfine against `octopods sandbox` on loopback.
+# What a user gets from `make install`: the installed binary's size (stripped, no ICU data) and
+# its start-up and one-request cost, side by side with curl doing the same request, measured
+# with hyperfine against `octopods sandbox` on loopback.
 #
 # Not a test: it prints numbers for humans. Usage:
-#   scripts/bench-startup.sh                                      # builds release, benchmarks it
-#   BIN=.build-static/release/octopods scripts/bench-startup.sh   # e.g. the static build
+#   scripts/bench-startup.sh                      # make install into a temporary prefix, benchmark that
+#   BIN=.build/release/octopods scripts/bench-startup.sh   # any other build, as it is
 #   RUNS=300 scripts/bench-startup.sh
 set -euo pipefail
 # shellcheck source=scripts/sandbox-lib.sh
@@ -12,15 +13,41 @@ source "$(dirname "${BASH_SOURCE[0]}")/sandbox-lib.sh"
 
 runs="${RUNS:-200}"
 
+need hyperfine curl jq
+prefix=""
+if [[ -z "${BIN:-}" ]]; then
+    prefix="$(mktemp -d)"
+    echo "make install PREFIX=$prefix (static release build, stripped)..." >&2
+    make -C "$root" --no-print-directory build >&2
+    make -C "$root" --no-print-directory install PREFIX="$prefix" >&2
+    BIN="$prefix/bin/octopods"
+fi
 release_binary
-need hyperfine curl
 start_sandbox
+if [[ -n "$prefix" ]]; then trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -rf "$tmp" "$prefix"' EXIT; fi
+
+size=$(stat -c %s "$BIN")
+# Symbols survive only in an unstripped binary; the data table's name is in both.
+icu_symbols=$(nm "$BIN" 2>/dev/null | grep -c icudt || true)
+icu_strings=$(strings "$BIN" | grep -c icudt || true)
+cp "$BIN" "$tmp/stripped" && strip "$tmp/stripped"
+echo "binary: $BIN"
+echo "size: $size bytes ($(stat -c %s "$tmp/stripped") stripped); icudt: $icu_symbols symbols, $icu_strings strings"
+echo
 
 export OCTOPODS_BASE_URL="$base_url" OCTOPODS_WHATSAPP_API_KEY="$whatsapp_key" NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
 export HOME="$tmp"
 
-hyperfine -N --warmup 20 --runs "$runs" --export-markdown "$tmp/report.md" \
+hyperfine -N --warmup 20 --runs "$runs" --export-markdown "$tmp/report.md" --export-json "$tmp/report.json" \
     -n 'octopods --version' "$BIN --version" \
     -n 'curl templates' "curl -s -H 'X-Octopods-Auth: $whatsapp_key' -H 'Accept: application/json' $base_url/api/v1/whatsapp/templates" \
     -n 'octopods templates list' "$BIN templates list --json" >&2
 cat "$tmp/report.md"
+echo
+# Medians are what a user feels; on a busy machine the minimum and the CPU time (user + system,
+# which other processes do not inflate) are the steadier comparison.
+jq -r '.results | map({(.command): .}) | add
+       | .["octopods templates list"] as $o | .["curl templates"] as $c
+       | def r(x): (x * 100 | round) / 100;
+         "templates list / curl: median \(r($o.median / $c.median))x, min \(r($o.min / $c.min))x, cpu \(r(($o.user + $o.system) / ($c.user + $c.system)))x"' \
+    "$tmp/report.json"

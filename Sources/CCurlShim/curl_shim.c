@@ -8,7 +8,7 @@
 // without URLSession's Linux quirks (redirects forwarding the key, whole-second timeouts).
 //
 // No curl headers are needed at build time: the few option numbers used are part of
-// libcurl's stable ABI and are checked against curl.h in the project's notes.
+// libcurl's stable ABI and are copied from curl.h (docs/linux-notes.md, "libcurl through dlopen").
 
 #include "CCurlShim.h"
 

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A bad command line: what is wrong, a suggestion where one helps, and the command it
 /// concerns (for the usage line and the pointer to its help).
@@ -33,11 +37,6 @@ package struct ParsedArguments: Sendable, Equatable {
 
     package init(path: [String] = [], values: [String: [String]] = [:], positionals: [String] = []) {
         self.path = path; self.values = values; self.positionals = positionals
-    }
-
-    package static func == (a: ParsedArguments, b: ParsedArguments) -> Bool {
-        a.path == b.path && a.values == b.values && a.positionals == b.positionals
-            && a.helpRequested == b.helpRequested && a.versionRequested == b.versionRequested
     }
 
     package func has(_ long: String) -> Bool { values[long] != nil }

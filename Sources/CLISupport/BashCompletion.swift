@@ -289,6 +289,6 @@ package struct BashCompletion: Sendable {
                 || "-_./:@%+,=".unicodeScalars.contains(scalar))
         }
         if safe, !word.isEmpty { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return "'" + word.replacingAll("'", with: "'\\''") + "'"
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What kind of value an option or argument takes. The parser checks it, so a command
 /// never sees a malformed integer, choice, duration or boolean.
@@ -36,7 +40,7 @@ package enum ValueType: Sendable, Equatable {
 /// Parses human durations: `500ms`, `90s`, `5m`, `2h`, `1h30m`, `1.5s`, or a bare number of seconds.
 package enum DurationParser {
     package static func seconds(_ text: String) -> Double? {
-        let s = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let s = text.trimmingSpaces().lowercased()
         guard !s.isEmpty else { return nil }
         if let plain = Double(s), plain.isFinite, plain >= 0 { return plain }
         var total = 0.0

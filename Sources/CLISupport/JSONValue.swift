@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A JSON document that keeps object keys in their order, so `--output json` prints what
 /// the API said, field for field, and decoding can be tolerant (ids that are numbers or

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,7 +30,7 @@ package enum Loopback {
 
     /// The host part of a `Host` header value (`name:port`, `[v6]:port`, `name`).
     package static func hostPart(ofHeader value: String) -> String {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = value.trimmingSpaces()
         if trimmed.hasPrefix("["), let close = trimmed.firstIndex(of: "]") {
             return String(trimmed[trimmed.startIndex...close])
         }

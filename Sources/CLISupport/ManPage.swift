@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Renders a man(7) page from a `ProgramSpec`: NAME, SYNOPSIS, DESCRIPTION, COMMANDS (each
 /// with its arguments and options), GLOBAL OPTIONS, then the sections the program passes in
@@ -165,7 +169,7 @@ package struct ManPage: Sendable {
     /// Blank-line separated paragraphs, `.PP` between them.
     private func paragraphs(_ text: String) -> [String] {
         var lines: [String] = []
-        let blocks = text.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let blocks = text.components(separatedBy: "\n\n").map { $0.trimmingWhitespace() }
             .filter { !$0.isEmpty }
         for (index, block) in blocks.enumerated() {
             if index > 0 { lines.append(".PP") }
@@ -249,7 +253,7 @@ package struct ManPage: Sendable {
 
     /// A macro argument, double-quoted when it holds a space.
     static func macroArgument(_ text: String) -> String {
-        let escaped = escape(text, minus: true, breaks: false).replacingOccurrences(of: "\"", with: "\\(dq")
+        let escaped = escape(text, minus: true, breaks: false).replacingAll("\"", with: "\\(dq")
         return escaped.contains(" ") ? "\"\(escaped)\"" : escaped
     }
 

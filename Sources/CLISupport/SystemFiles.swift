@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -97,7 +101,7 @@ package enum SystemFile {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: Int(mode)])
             } catch {
-                throw Failure(path: directory.path, reason: "cannot create it (\(error.localizedDescription))")
+                throw Failure(path: directory.path, reason: "cannot create it (\(PlainText.describe(error)))")
             }
             guard lstat(directory.path, &info) == 0 else { throw Failure(path: directory.path, errno: errno) }
         }

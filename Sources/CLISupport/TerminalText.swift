@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Text as a terminal shows it: neutralising control characters from untrusted sources,
 /// measuring display width, wrapping and truncating.
@@ -18,8 +22,8 @@ package enum TerminalText {
         for scalar in text.unicodeScalars {
             if isUnsafe(scalar, keepNewlines: keepNewlines) {
                 let escaped = scalar.value <= 0xFF
-                    ? String(format: "\\x%02X", scalar.value)
-                    : String(format: "\\u%04X", scalar.value)
+                    ? "\\x" + PlainText.hex(scalar.value, width: 2)
+                    : "\\u" + PlainText.hex(scalar.value, width: 4)
                 out.append(contentsOf: escaped.unicodeScalars)
             } else {
                 out.append(scalar)

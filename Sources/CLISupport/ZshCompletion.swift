@@ -134,7 +134,7 @@ package struct ZshCompletion: Sendable {
                     _describe -t commands \(Self.singleQuoted(title + " command")) commands && ret=0
                     ;;
                 (argument)
-                    curcontext=${curcontext%:*:*}:\(title.replacingOccurrences(of: " ", with: "-"))-$words[1]:
+                    curcontext=${curcontext%:*:*}:\(title.replacingAll(" ", with: "-"))-$words[1]:
                     case $words[1] in
 
         """
@@ -216,6 +216,6 @@ package struct ZshCompletion: Sendable {
 
     /// `'text'`, with single quotes inside written as `'\''`.
     static func singleQuoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        "'" + text.replacingAll("'", with: "'\\''") + "'"
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The outcome of parsing the bytes a connection has buffered so far.
 package enum HTTPParseResult: Sendable {

@@ -1,6 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
-/// The send, status and list endpoints (§2.3–2.9, 2.12).
+/// The send, status and list endpoints (docs/api-notes.md).
 extension SandboxCall {
     /// What a validated send creates.
     struct Draft {
@@ -68,7 +72,7 @@ extension SandboxCall {
         guard let text = body.stringValue else {
             throw SandboxError(.typeMismatch, "body must be a string, not a JSON \(body.typeName).")
         }
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !text.trimmingWhitespace().isEmpty else {
             throw SandboxError(.emptyBody, "Message body cannot be empty.")
         }
         guard text.count <= Self.smsBodyLimit else {
@@ -159,7 +163,7 @@ extension SandboxCall {
     func listMessages(key: SandboxKey, state: SandboxState) throws(SandboxError) -> Outcome {
         var limit = 100
         if let text = query("limit") {
-            guard let number = Int(text.trimmingCharacters(in: .whitespaces)), number >= 1 else {
+            guard let number = Int(text.trimmingSpaces()), number >= 1 else {
                 throw SandboxError(.typeMismatch, "limit must be a positive integer (at most 100).")
             }
             limit = min(number, 100)

@@ -1,6 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
-/// The template endpoints (§2.1, 2.2, 2.10, 2.11).
+/// The template endpoints (docs/api-notes.md, "Templates").
 extension SandboxCall {
     func listTemplates(channel: SandboxChannel) throws(SandboxError) -> Outcome {
         var templates = SandboxTemplate.seeds.filter { $0.channel == channel }
@@ -21,7 +25,7 @@ extension SandboxCall {
             }
             templates.removeAll { $0.active != flag }
         }
-        if let language = query("lang"), !language.trimmingCharacters(in: .whitespaces).isEmpty {
+        if let language = query("lang"), !language.trimmingSpaces().isEmpty {
             templates.removeAll { !$0.matches(language: language) }
         }
         return ok(.array(templates.map(\.json)))

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One request being answered, in the documented order: route (404/405), key (401), rate limit
 /// (429), revoked key (400) and channel (401), then the endpoint's own validation.

@@ -1,6 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
-/// The endpoint families. `error_code` numbers are scoped per family (§3.1): the same
+/// The endpoint families. `error_code` numbers are scoped per family (docs/api-notes.md, "Errors"): the same
 /// number means different things in different families.
 package enum SandboxErrorFamily: Sendable, CaseIterable {
     /// `/whatsapp/templates…` and `/whatsapp/messages…`.

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import CLISupport
 
 /// One header field as it arrived (or will be sent). Names compare case-insensitively.
 package struct HTTPField: Sendable, Equatable {
@@ -21,13 +26,13 @@ package struct SandboxRequest: Sendable {
 
     /// The first value of a header, matched case-insensitively.
     package func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { PlainText.sameIgnoringCase($0.name, name) }?.value
     }
 
     /// The percent-decoded path, without the query.
     package var path: String {
         let raw = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? target
-        return raw.removingPercentEncoding ?? raw
+        return PlainText.percentDecoded(raw) ?? raw
     }
 
     /// Query items in order, percent-decoded (`+` is a space).
@@ -36,8 +41,8 @@ package struct SandboxRequest: Sendable {
         return target[target.index(after: q)...].split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ s: Substring?) -> String {
-                let plain = String(s ?? "").replacingOccurrences(of: "+", with: " ")
-                return plain.removingPercentEncoding ?? plain
+                let plain = String(s ?? "").replacingAll("+", with: " ")
+                return PlainText.percentDecoded(plain) ?? plain
             }
             return (decode(parts.first), decode(parts.count > 1 ? parts[1] : nil))
         }
@@ -62,12 +67,6 @@ package struct SandboxResponse: Sendable {
 
     package init(status: Int, headers: [HTTPField] = [], body: Data = Data(), fault: SandboxFault? = nil) {
         self.status = status; self.headers = headers; self.body = body; self.fault = fault
-    }
-
-    /// A JSON response; `object` must be valid for `JSONSerialization`.
-    package static func json(_ status: Int, _ object: Any) -> SandboxResponse {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return SandboxResponse(status: status, headers: [HTTPField("Content-Type", "application/json")], body: data)
     }
 }
 

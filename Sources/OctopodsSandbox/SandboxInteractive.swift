@@ -1,6 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
-/// Checks a `waba_interactive_message` (§4.3): Meta's interactive format, as an object or as a
+/// Checks a `waba_interactive_message` (docs/api-notes.md, "Interactive messages"): Meta's interactive format, as an object or as a
 /// JSON string of one.
 enum SandboxInteractive {
     static let types = ["button", "list", "product", "product_list", "flow", "catalog_message"]
@@ -35,7 +39,7 @@ enum SandboxInteractive {
         try checkAction(action, type: type)
         try checkHeader(message["header"], type: type)
         if let footer = message["footer"] {
-            guard let text = footer["text"]?.stringValue, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            guard let text = footer["text"]?.stringValue, !text.trimmingWhitespace().isEmpty else {
                 throw SandboxError(.typeMismatch, "waba_interactive_message.footer.text must be a non-empty string.")
             }
         }
@@ -46,14 +50,14 @@ enum SandboxInteractive {
         guard let value, let text = value["text"] else {
             throw SandboxError(.argumentMissing, "You must supply \(field).text.")
         }
-        guard let string = text.stringValue, !string.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard let string = text.stringValue, !string.trimmingWhitespace().isEmpty else {
             throw SandboxError(.typeMismatch, "\(field).text must be a non-empty string.")
         }
     }
 
     private static func nonEmptyString(_ value: SandboxJSON?) -> Bool {
         guard let text = value?.stringValue else { return false }
-        return !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        return !text.trimmingWhitespace().isEmpty
     }
 
     private static func checkAction(_ action: SandboxJSON, type: String) throws(SandboxError) {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One sandbox API key and what it may do.
 package struct SandboxKey: Sendable, Equatable {

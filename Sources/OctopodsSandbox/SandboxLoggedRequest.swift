@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One request as the request log records it. Never holds a real key: only the names of the
 /// sandbox keys, `(other)` or `(none)`.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A recipient number that makes the sandbox misbehave in a documented-looking way, so scripts
 /// can exercise their failure handling.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// How a message's delivery will play out; chosen at send time from the recipient number.
 enum SandboxDeliveryPlan: String, Codable, Sendable {
@@ -100,7 +104,7 @@ extension SandboxMessage {
         return status
     }
 
-    /// The failure text or object, in the documented variants (§7 item 12).
+    /// The failure text or object, in the documented variants (docs/api-notes.md, "Message status").
     private var failureReason: SandboxJSON {
         switch (plan, channel) {
         case (.notOnChannel, .sms): "Not a valid mobile subscriber."

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
 /// How a `SandboxAPI` behaves: where it keeps state, how fast time moves, how strict the limits are.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A POST body: a JSON object, with the field checks the send endpoints share.
 struct SandboxPayload {
@@ -24,7 +28,7 @@ struct SandboxPayload {
     func require(_ names: String...) throws(SandboxError) {
         for name in names {
             let value = self[name]
-            if value == nil || value?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true {
+            if value == nil || value?.stringValue?.trimmingWhitespace().isEmpty == true {
                 throw SandboxError(.argumentMissing, "You must supply \(name) in your request payload.")
             }
         }
@@ -70,7 +74,7 @@ struct SandboxPayload {
 
     /// The documented spellings of `open_intercom_conversation` and other booleans.
     static func flag(_ text: String) -> Bool? {
-        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        switch text.trimmingSpaces().lowercased() {
         case "true", "1", "yes", "on": true
         case "false", "0", "no", "off": false
         default: nil

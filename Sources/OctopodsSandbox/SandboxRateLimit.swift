@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A sliding-window rate limit: more than `count` requests from one key in any `window` seconds
 /// starts a cool-down.

@@ -1,6 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
-/// The documented endpoints (§2.1–2.12), all under `/api/v1`.
+/// The documented endpoints (docs/api-notes.md), all under `/api/v1`.
 enum SandboxRoute: Equatable, Sendable {
     case whatsappTemplates
     case whatsappTemplate(String)

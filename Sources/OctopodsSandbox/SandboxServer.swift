@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import CLISupport
+import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -12,8 +18,8 @@ package struct SandboxServerError: LocalizedError, CustomStringConvertible, Equa
     package var port: UInt16
     package var code: Int32
 
-    /// `LocalizedError`, so `error.localizedDescription` is this message on Linux too
-    /// (otherwise it is "The operation could not be completed").
+    /// `LocalizedError`, so `PlainText.describe(error)` and Foundation's `localizedDescription`
+    /// are this message too (otherwise the latter is "The operation could not be completed").
     package var errorDescription: String? { description }
 
     package var description: String {
@@ -183,7 +189,7 @@ package final class SandboxServer: Sendable {
             return true
         }
         guard shouldStart else { return }
-        Thread.detachNewThread { [self] in
+        DetachedThread.run { [self] in
             acceptLoop()
             state.withLock { state in
                 if state.listenerOpen { close(listenFD); state.listenerOpen = false }
@@ -269,7 +275,7 @@ package final class SandboxServer: Sendable {
                 refuseOverCapacity(fd)
             case .admitted:
                 configure(fd)
-                Thread.detachNewThread { [self] in
+                DetachedThread.run { [self] in
                     serve(fd)
                     state.withLock { _ = $0.connections.remove(fd) }
                     close(fd)

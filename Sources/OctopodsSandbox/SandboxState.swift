@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Everything the sandbox remembers between runs.
 struct SandboxState: Codable, Sendable, Equatable {

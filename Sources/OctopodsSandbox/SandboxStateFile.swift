@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 #if canImport(Glibc)
 import Glibc
@@ -110,7 +114,7 @@ struct SandboxStateFile: Sendable {
     /// whose start names the state's fields. `--reset` deletes nothing else.
     static func looksLikeState(_ data: Data) -> Bool {
         let head = String(decoding: data.prefix(4096), as: UTF8.self)
-        return head.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{")
+        return head.trimmingWhitespace().hasPrefix("{")
             && head.contains("\"nextMessageID\"") && head.contains("\"version\"")
     }
 
@@ -144,7 +148,7 @@ struct SandboxStateFile: Sendable {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         } catch {
-            throw SandboxFileError(file: file, reason: "cannot create directory \(directory.path) (\(error.localizedDescription))", hint: nil)
+            throw SandboxFileError(file: file, reason: "cannot create directory \(directory.path) (\(PlainText.describe(error)))", hint: nil)
         }
     }
 

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension SandboxTemplate {
     /// The templates every sandbox starts with: WhatsApp from 1001, VBM from 2001.

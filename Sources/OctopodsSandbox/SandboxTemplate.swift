@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import CLISupport
 
 /// The placeholders a template needs, per `message_variables` section.
 package struct SandboxPlaceholders: Sendable, Equatable {
@@ -19,10 +24,10 @@ package struct SandboxPlaceholders: Sendable, Equatable {
     package static func numbers(in text: String) -> [Int] {
         var found = Set<Int>()
         var rest = Substring(text)
-        while let open = rest.range(of: "{{") {
+        while let open = rest.firstRange(of: "{{") {
             rest = rest[open.upperBound...]
-            guard let close = rest.range(of: "}}") else { break }
-            let inner = rest[..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            guard let close = rest.firstRange(of: "}}") else { break }
+            let inner = rest[..<close.lowerBound].trimmingSpaces()
             if !inner.isEmpty, inner.allSatisfy(\.isASCII), let number = Int(inner), number > 0 {
                 found.insert(number)
                 rest = rest[close.upperBound...]
@@ -126,7 +131,7 @@ package struct SandboxTemplate: Sendable, Equatable {
         return format
     }
 
-    /// The template object of §2.1 (WhatsApp) or §2.10 (VBM: no `template_status`, body a string).
+    /// The template object (docs/api-notes.md, "Templates") of WhatsApp or VBM (VBM: no `template_status`, body a string).
     package var json: SandboxJSON {
         var object: [String: SandboxJSON] = [
             "created_at": .string(createdAt),
@@ -164,8 +169,8 @@ package struct SandboxTemplate: Sendable, Equatable {
     /// expansion, another broad code matches itself and its regions, a regional code matches
     /// exactly. Case and `-`/`_` are not significant.
     func matches(language filter: String) -> Bool {
-        func normal(_ code: String) -> String { code.replacingOccurrences(of: "-", with: "_").lowercased() }
-        let wanted = normal(filter.trimmingCharacters(in: .whitespaces))
+        func normal(_ code: String) -> String { code.replacingAll("-", with: "_").lowercased() }
+        let wanted = normal(filter.trimmingSpaces())
         let mine = normal(language)
         if let expansion = Self.broadLanguages.first(where: { $0.key == wanted })?.value {
             return expansion.map(normal).contains(mine)

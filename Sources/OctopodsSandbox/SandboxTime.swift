@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The sandbox's time formats (UTC, locale-independent, `Sendable` format styles).
 enum SandboxTime {

@@ -1,6 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
-/// Checks `message_variables` against a template, in all three documented shapes (§7 item 3):
+/// Checks `message_variables` against a template, in all three documented shapes (docs/api-notes.md, "`message_variables`: three shapes"):
 /// the sectioned object `{header, body, footer, buttons}`, the plain array (body-only
 /// templates) and the keyed object `{"1": …}` (body placeholders by number).
 enum SandboxVariables {

@@ -32,8 +32,15 @@ struct ParseCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { argv.joined(separator: " ") }
 }
 
-func parsed(_ path: [String], _ values: [String: [String]] = [:], _ positionals: [String] = []) -> Result<ParsedArguments, UsageError> {
-    .success(ParsedArguments(path: path, values: values, positionals: positionals))
+/// `order`: every option value as `name=value`, in command-line order (flags have none).
+func parsed(_ path: [String], _ values: [String: [String]] = [:], _ positionals: [String] = [],
+            order: [String] = []) -> Result<ParsedArguments, UsageError> {
+    var arguments = ParsedArguments(path: path, values: values, positionals: positionals)
+    arguments.occurrences = order.map { item in
+        let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        return ParsedArguments.Occurrence(parts[0], parts.count > 1 ? parts[1] : "")
+    }
+    return .success(arguments)
 }
 
 func failure(_ message: String, _ suggestion: String? = nil, _ path: [String] = []) -> Result<ParsedArguments, UsageError> {
@@ -42,20 +49,22 @@ func failure(_ message: String, _ suggestion: String? = nil, _ path: [String] = 
 
 let parseCases: [ParseCase] = [
     ParseCase(argv: ["templates", "list"], expected: parsed(["templates", "list"])),
-    ParseCase(argv: ["templates", "list", "--status", "accepted"], expected: parsed(["templates", "list"], ["status": ["accepted"]])),
-    ParseCase(argv: ["templates", "list", "--status=rejected"], expected: parsed(["templates", "list"], ["status": ["rejected"]])),
-    ParseCase(argv: ["templates", "list", "-n", "5"], expected: parsed(["templates", "list"], ["limit": ["5"]])),
-    ParseCase(argv: ["templates", "list", "-n5"], expected: parsed(["templates", "list"], ["limit": ["5"]])),
-    ParseCase(argv: ["-o", "json", "templates", "list"], expected: parsed(["templates", "list"], ["output": ["json"]])),
-    ParseCase(argv: ["templates", "-v", "list", "-ojson"], expected: parsed(["templates", "list"], ["verbose": ["true"], "output": ["json"]])),
+    ParseCase(argv: ["templates", "list", "--status", "accepted"], expected: parsed(["templates", "list"], ["status": ["accepted"]], order: ["status=accepted"])),
+    ParseCase(argv: ["templates", "list", "--status=rejected"], expected: parsed(["templates", "list"], ["status": ["rejected"]], order: ["status=rejected"])),
+    ParseCase(argv: ["templates", "list", "-n", "5"], expected: parsed(["templates", "list"], ["limit": ["5"]], order: ["limit=5"])),
+    ParseCase(argv: ["templates", "list", "-n5"], expected: parsed(["templates", "list"], ["limit": ["5"]], order: ["limit=5"])),
+    ParseCase(argv: ["-o", "json", "templates", "list"], expected: parsed(["templates", "list"], ["output": ["json"]], order: ["output=json"])),
+    ParseCase(argv: ["templates", "-v", "list", "-ojson"], expected: parsed(["templates", "list"], ["verbose": ["true"], "output": ["json"]], order: ["output=json"])),
     ParseCase(argv: ["templates", "list", "-vq"], expected: parsed(["templates", "list"], ["verbose": ["true"], "quiet": ["true"]])),
-    ParseCase(argv: ["templates", "list", "--limit", "5", "--limit", "7"], expected: parsed(["templates", "list"], ["limit": ["7"]])),
+    ParseCase(argv: ["templates", "list", "--limit", "5", "--limit", "7"], expected: parsed(["templates", "list"], ["limit": ["7"]], order: ["limit=5", "limit=7"])),
     ParseCase(argv: ["send", "1001", "--to", "+1555", "--var", "1=a", "--var", "2=b b", "--dry-run"],
-              expected: parsed(["send"], ["to": ["+1555"], "var": ["1=a", "2=b b"], "dry-run": ["true"]], ["1001"])),
-    ParseCase(argv: ["send", "--to", "-5", "--", "--odd-id"], expected: parsed(["send"], ["to": ["-5"]], ["--odd-id"])),
+              expected: parsed(["send"], ["to": ["+1555"], "var": ["1=a", "2=b b"], "dry-run": ["true"]], ["1001"],
+                             order: ["to=+1555", "var=1=a", "var=2=b b"])),
+    ParseCase(argv: ["send", "--to", "-5", "--", "--odd-id"], expected: parsed(["send"], ["to": ["-5"]], ["--odd-id"], order: ["to=-5"])),
     ParseCase(argv: ["send", "x", "--to", "+1", "--timeout", "1m30s", "--active", "false"],
-              expected: parsed(["send"], ["to": ["+1"], "timeout": ["1m30s"], "active": ["false"]], ["x"])),
-    ParseCase(argv: ["send", "x", "--to", "+1", "--var=1=a=b"], expected: parsed(["send"], ["to": ["+1"], "var": ["1=a=b"]], ["x"])),
+              expected: parsed(["send"], ["to": ["+1"], "timeout": ["1m30s"], "active": ["false"]], ["x"],
+                             order: ["to=+1", "timeout=1m30s", "active=false"])),
+    ParseCase(argv: ["send", "x", "--to", "+1", "--var=1=a=b"], expected: parsed(["send"], ["to": ["+1"], "var": ["1=a=b"]], ["x"], order: ["to=+1", "var=1=a=b"])),
     // Errors, with their exact texts.
     ParseCase(argv: ["tempaltes", "list"], expected: failure("unknown command 'tempaltes' for 'tool'", "Did you mean 'templates'?")),
     ParseCase(argv: ["templates", "lst"], expected: failure("unknown command 'lst' for 'tool templates'", "Did you mean 'list'?", ["templates"])),
@@ -94,6 +103,15 @@ let parseCases: [ParseCase] = [
         case .failure(let expected):
             #expect(throws: expected) { _ = try parser.parse(c.argv) }
         }
+    }
+
+    /// Equality covers every field: two parses that differ only in the order of their
+    /// options (which `send interactive` reads) are different.
+    @Test func equalityComparesTheOrderToo() throws {
+        let parser = ArgumentParser(testProgram)
+        let one = try parser.parse(["send", "x", "--to", "+1", "--var", "1=a", "--var", "2=b"])
+        #expect(one != (try parser.parse(["send", "x", "--var", "1=a", "--to", "+1", "--var", "2=b"])))
+        #expect(one == (try parser.parse(["send", "x", "--to", "+1", "--var", "1=a", "--var", "2=b"])))
     }
 
     @Test func helpAnywhere() throws {

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import Synchronization
 import OctopodsSandbox
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The built `octopods` binary, beside the test bundle (swift-on-linux.md §9).
+/// The built `octopods` binary, beside the test bundle (docs/linux-notes.md, "Tests that run the binary").
 let octopodsBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     .deletingLastPathComponent().appendingPathComponent("octopods")
 
@@ -106,14 +107,48 @@ func scratchDirectory() -> URL {
     return url
 }
 
+/// Seeds for random test inputs: fresh each run (more cases over time), or the one in
+/// `OCTOPODS_TEST_SEED` to replay a failure whose message printed it.
+enum TestSeed {
+    static func make() -> UInt64 {
+        if let text = ProcessInfo.processInfo.environment["OCTOPODS_TEST_SEED"], let seed = UInt64(text) { return seed }
+        return UInt64.random(in: 1...UInt64.max)
+    }
+}
+
+/// SplitMix64: small, fast, and the same sequence for the same seed everywhere.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A clock the test moves: the sandbox's statuses advance when the test says, not when a
+/// sleep guesses enough time has passed.
+final class TestClock: Sendable {
+    private let current = Mutex(Date())
+    var now: Date { current.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
 /// A sandbox on an ephemeral loopback port, in this process, for the binary to talk to.
 final class TestSandbox: Sendable {
     let api: SandboxAPI
     let server: SandboxServer
 
-    init(rateLimit: SandboxRateLimit? = nil, cooldown: Double = 300, stageInterval: Double = 2, slowResponseDelay: Double = 40) throws {
+    /// `clock`: the sandbox's time; the real one when nil.
+    init(rateLimit: SandboxRateLimit? = nil, cooldown: Double = 300, stageInterval: Double = 2, slowResponseDelay: Double = 40,
+         clock: TestClock? = nil) throws {
+        var now: @Sendable () -> Date = { Date() }
+        if let clock { now = { clock.now } }
         api = try SandboxAPI(options: SandboxOptions(rateLimit: rateLimit, cooldown: cooldown, stageInterval: stageInterval,
-                                                     slowResponseDelay: slowResponseDelay))
+                                                     slowResponseDelay: slowResponseDelay, now: now))
         let api = self.api
         server = try SandboxServer(port: 0, handler: { api.handle($0) })
         server.start()

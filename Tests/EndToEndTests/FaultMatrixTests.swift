@@ -98,7 +98,9 @@ import Glibc
         if !command.isPost {
             #expect(Self.disposition(inStderr: r.stderr) == "not_sent", "a read-only command sends nothing: \(fault) \(command)")
         }
+        // stdout carries a result only when the send was accepted; otherwise exactly nothing.
         #expect(r.stdout.isEmpty == (r.status != 0), "stdout carries a result only when the send was accepted: \(r.stdout)")
+        if r.status != 0 { #expect(r.stdout == "", "\(fault) \(command)") }
         #expect(r.stdout.hasPrefix("{\"error\"") == false)
         #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Backtrace"))
         if command.isPost, fault != .refused {
@@ -129,6 +131,7 @@ import Glibc
         let (codes, says) = Self.expected(fault, post: false)
         #expect(codes.contains(r.status), "\(fault): exit \(r.status)\n\(r.stderr)")
         #expect(r.stderr.contains("error: ") && r.stderr.contains(says), "\(fault): \(r.stderr)")
+        #expect(r.stdout == "", "\(fault)")
         #expect(elsewhere.requests == 0)
         #expect(try String(contentsOf: ledger, encoding: .utf8) == record + "\n", "nothing learned, nothing recorded")
     }
@@ -140,6 +143,11 @@ import Glibc
         let sandbox = try TestSandbox(slowResponseDelay: 3)
         let r = try await octopods(["sms", "send", "--to", phone, "--body", "x", "--timeout", "1s"], environment: sandbox.environment)
         #expect(r.status == code, "\(phone): \(r.stderr)")
+        if code == 0 {
+            #expect(r.stdout.hasPrefix("{") && r.stdout.hasSuffix("}\n"), "the accepted send's JSON: \(r.stdout)")
+        } else {
+            #expect(r.stdout == "", "\(phone)")
+        }
         #expect(sandbox.posts.count == 1, "never resent")
     }
 }
@@ -211,7 +219,7 @@ final class FaultyAPI: Sendable {
         case .resetAfterRequest: return SandboxResponse(status: ok, fault: .reset)
         case .redirectElsewhere: return SandboxResponse(status: 302, headers: [HTTPField("Location", redirectTo)])
         case .rateLimited:
-            // The documented body (octopods-api.md §3.4), five minutes ahead.
+            // The documented body (docs/api-notes.md, "Rate limit"), five minutes ahead.
             let at = Date().addingTimeInterval(300).formatted(Date.ISO8601FormatStyle(dateSeparator: .dash, dateTimeSeparator: .space,
                                                                                        timeZone: TimeZone(identifier: "UTC") ?? .current))
             return SandboxResponse(status: 429, headers: json,

@@ -113,12 +113,13 @@ import OctopodsSandbox
     }
 
     @Test func refreshMovesStatusesForward() async throws {
-        let user = User(sandbox: try TestSandbox(stageInterval: 0.3))
+        let clock = TestClock()
+        let user = User(sandbox: try TestSandbox(stageInterval: 0.3, clock: clock))
         try await user.run(["sms", "send", "--to", "+14155552671", "--body", "x"])
         try await user.run(["send", "template", "1007", "--to", "+15550100003"])
         try await user.run(["vbm", "send", "2002", "--to", "+14155552674", "--var", "1=Jo", "--var", "2=x"])
         #expect(try await user.history().compactMap { $0["status"] }.allSatisfy { $0 == .null })
-        try await Task.sleep(for: .seconds(1.5))
+        clock.advance(1.5)  // past every stage
         let r = try await user.run(["history", "refresh", "-o", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("Skipping 1 Viber messages"))

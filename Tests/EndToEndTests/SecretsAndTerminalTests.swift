@@ -42,7 +42,8 @@ import OctopodsSandbox
                                         environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(slow.server.port)", "OCTOPODS_API_KEY": Self.key],
                                         home: scratchDirectory(), stderr: errors)
         defer { if process.isRunning { process.terminate() }; process.waitUntilExit() }
-        for _ in 0..<400 where slow.requests == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        // Until the request arrives, however slow the machine; the limit is only a hang guard.
+        for _ in 0..<1_200 where slow.requests == 0 && process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         #expect(slow.requests == 1, "the request is in flight")
         guard process.isRunning else {
             process.waitUntilExit()

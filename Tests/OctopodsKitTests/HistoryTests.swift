@@ -146,7 +146,6 @@ import CLISupport
 
 @Suite struct HistoryTimeTests {
     let now = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18T11:06:40Z
-    let utc = TimeZone(identifier: "UTC") ?? .current
 
     static let cases: [(String, Double)] = [
         ("24h", 1_795_000_000 - 86_400.0), ("7d", 1_795_000_000 - 604_800.0), ("90m", 1_795_000_000 - 5_400.0),
@@ -157,12 +156,12 @@ import CLISupport
 
     @Test(arguments: cases)
     func parses(_ text: String, _ expected: Double) {
-        #expect(HistoryTime.parse(text, now: now, timeZone: utc)?.timeIntervalSince1970 == expected)
+        #expect(HistoryTime.parse(text, now: now, zone: .utc)?.timeIntervalSince1970 == expected)
     }
 
     @Test(arguments: ["", "30", "last tuesday", "2026-02-30", "2026-11-01T25:00", "2026-1-1", "7 days"])
     func rejects(_ text: String) {
-        #expect(HistoryTime.parse(text, now: now, timeZone: utc) == nil)
+        #expect(HistoryTime.parse(text, now: now, zone: .utc) == nil)
     }
 }
 

@@ -820,7 +820,9 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
         let file = directory.appendingPathComponent("sandbox.json")
         let api = try makeAPI(stateFile: file)
         _ = api.sendOrderUpdate()
-        for _ in 0..<40 where !FileManager.default.fileExists(atPath: file.path) {
+        // The save is on a background queue, due within 0.25 s; the limit below only turns "never"
+        // into a failure and is no measure of speed.
+        for _ in 0..<1_200 where !FileManager.default.fileExists(atPath: file.path) {
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(FileManager.default.fileExists(atPath: file.path))

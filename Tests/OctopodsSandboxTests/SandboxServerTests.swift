@@ -37,8 +37,10 @@ private func get(_ target: String, _ extra: String = "") -> String {
     "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(extra)\r\n"
 }
 
-/// Polls `condition` for up to `seconds`.
-private func eventually(_ seconds: TimeInterval = 3, _ condition: () -> Bool) -> Bool {
+/// Waits for `condition`, which the server's threads make true in their own time. The limit only
+/// turns a server that never gets there into a failure instead of a hung suite: it is no
+/// measure of speed, so it is far beyond anything a loaded machine needs.
+private func eventually(_ seconds: TimeInterval = 60, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if condition() { return true }
@@ -292,9 +294,9 @@ private func eventually(_ seconds: TimeInterval = 3, _ condition: () -> Bool) ->
             let pieces = ["GET ", "POST ", "/", " HTTP/1.1", " HTTP/1.0", "\r\n", "\n", "\r", ":", " ", "Content-Length: ",
                           "Transfer-Encoding: chunked", "Expect: 100-continue", "Connection: close", "-1", "99999999999999999999",
                           "12", "\0", "\u{7F}", "\u{FF}"]
-            let deadline = Date().addingTimeInterval(8)
-            var sent = 0
-            for round in 0..<300 where Date() < deadline {
+            // A fixed number of rounds (not "as many as fit in N seconds"): the same inputs on
+            // a busy machine as on an idle one.
+            for round in 0..<150 {
                 var bytes: [UInt8] = []
                 for _ in 0..<Int.random(in: 1...40, using: &rng) {
                     if round % 3 == 0 {
@@ -308,9 +310,7 @@ private func eventually(_ seconds: TimeInterval = 3, _ condition: () -> Bool) ->
                 client.shutdownWrite()
                 _ = client.awaitClose()   // any answer, EOF or reset is fine; a hang is not (3 s timeout)
                 client.close()
-                sent += 1
             }
-            #expect(sent >= 50)
             let client = try RawHTTPClient(port: server.port)
             try client.send(get("/still-alive"))
             #expect(try client.readResponse().header("X-Target") == "/still-alive")
@@ -338,11 +338,10 @@ private func eventually(_ seconds: TimeInterval = 3, _ condition: () -> Bool) ->
             let started = Date()
             try client.send(get("/delay?s=0.4"))
             let response = try client.readResponse()
-            let elapsed = Date().timeIntervalSince(started)
             #expect(response.status == 200)
             #expect(response.text == "late")
-            #expect(elapsed >= 0.35)
-            #expect(elapsed < 4)
+            // A lower bound only: a busy machine makes it later, never earlier.
+            #expect(Date().timeIntervalSince(started) >= 0.35)
             // The connection is still usable afterwards.
             try client.send(get("/next"))
             #expect(try client.readResponse().status == 200)
@@ -354,9 +353,7 @@ private func eventually(_ seconds: TimeInterval = 3, _ condition: () -> Bool) ->
             let client = try RawHTTPClient(port: server.port)
             try client.send(get("/"))
             #expect(try client.readResponse().status == 200)
-            let started = Date()
             #expect(client.awaitClose() == nil)   // the server closed it (a hang would be .timeout)
-            #expect(Date().timeIntervalSince(started) < 4)
             #expect(eventually { server.openConnections == 0 })
         }
     }
@@ -375,19 +372,20 @@ private func eventually(_ seconds: TimeInterval = 3, _ condition: () -> Bool) ->
         // other connection sits idle in keep-alive.
         #expect(eventually { server.requestsServed == 2 })
 
-        let started = Date()
+        // Prompt means: stop() does not wait out the 30 s delay. The delayed request gets no
+        // answer, only its connection closed (waiting for the delay would have answered it).
         server.stop()
-        let elapsed = Date().timeIntervalSince(started)
-        #expect(elapsed < 1.5, "stop() took \(elapsed) s")
-
-        #expect(server.openConnections == 0)
-        #expect(delayed.awaitClose() != .timeout)
+        do {
+            _ = try delayed.readResponse()
+            Issue.record("the delayed request was answered: stop() waited for it")
+        } catch let error as RawHTTPError {
+            #expect(error != .timeout)   // closed by stop(), not left hanging
+        }
         #expect(idle.awaitClose() != .timeout)
+        #expect(eventually { server.openConnections == 0 })
         #expect(connectionRefused(port: port))
 
-        let again = Date()
         server.stop()   // idempotent
-        #expect(Date().timeIntervalSince(again) < 0.5)
     }
 
     @Test func stopWithoutStart() throws {

@@ -1,7 +1,7 @@
 import CLISupport
 
 /// Endpoint factories: pure functions from typed arguments to the exact method, path, query
-/// and body (octopods-api.md §2).
+/// and body (docs/api-notes.md).
 package enum API {
     package static let root = "/api/v1"
 

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
 /// A decoded response together with the JSON the API actually sent.
@@ -201,7 +205,7 @@ package struct APIClient: Sendable {
     /// A URL for display: any `user:password@` in it replaced (--dry-run, --verbose).
     package static func display(_ url: URL) -> String {
         let text = url.absoluteString
-        guard url.user != nil || url.password != nil, let scheme = text.range(of: "://"),
+        guard url.user != nil || url.password != nil, let scheme = text.firstRange(of: "://"),
               let at = text[scheme.upperBound...].firstIndex(of: "@") else { return text }
         let slash = text[scheme.upperBound...].firstIndex(of: "/") ?? text.endIndex
         guard at < slash else { return text }
@@ -221,7 +225,7 @@ package struct APIClient: Sendable {
     package static func describe(_ request: HTTPRequest, key: String) -> String {
         var lines = ["> \(request.method) \(display(request.url))"]
         for (name, value) in request.headers {
-            lines.append("> \(name): \(name.caseInsensitiveCompare(authHeader) == .orderedSame ? redacted : value)")
+            lines.append("> \(name): \(PlainText.sameIgnoringCase(name, authHeader) ? redacted : value)")
         }
         if let body = request.body, !body.isEmpty {
             lines.append(">")

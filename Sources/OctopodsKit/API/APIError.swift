@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
 /// The API answered, and not with success.
@@ -36,7 +40,7 @@ package struct APIError: Error, Equatable, Sendable {
             error.requestID = json["request_id"]?.scalarText
         } else if !response.body.isEmpty {
             let text = String(decoding: response.body.prefix(300), as: UTF8.self)
-            error.bodySnippet = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            error.bodySnippet = text.split(whereSeparator: \.isNewline).map { $0.trimmingSpaces() }
                 .filter { !$0.isEmpty }.joined(separator: " ")
         }
         if response.status == 429, let message = error.message { error.retryAt = RetryTime.parse(message) }
@@ -47,17 +51,10 @@ package struct APIError: Error, Equatable, Sendable {
 /// The 429 message embeds its retry time: "Please try after 2026-04-24 12:34:56 UTC."
 package enum RetryTime {
     package static func parse(_ message: String) -> Date? {
-        guard let range = message.range(of: #"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}"#, options: .regularExpression) else {
-            return nil
-        }
-        let digits = message[range].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-        guard digits.count == 6 else { return nil }
-        var parts = DateComponents()
-        parts.year = digits[0]; parts.month = digits[1]; parts.day = digits[2]
-        parts.hour = digits[3]; parts.minute = digits[4]; parts.second = digits[5]
-        var calendar = Calendar(identifier: .gregorian)
-        guard let utc = TimeZone(identifier: "UTC") else { return nil }
-        calendar.timeZone = utc
-        return calendar.date(from: parts)
+        guard let match = message.firstMatch(of: /(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/),
+              let year = Int(match.1), let month = Int(match.2), let day = Int(match.3),
+              let hour = Int(match.4), let minute = Int(match.5), let second = Int(match.6) else { return nil }
+        return CivilTime.date(CivilTime.Fields(year: year, month: month, day: day, hour: hour, minute: minute, second: second),
+                              in: .utc)
     }
 }

@@ -23,7 +23,7 @@ package enum Channel: String, Sendable, CaseIterable {
 }
 
 /// Error codes are numbered per endpoint family: the same number means different things
-/// in different families (octopods-api.md §3).
+/// in different families (docs/api-notes.md, "Errors").
 package enum ErrorFamily: String, Sendable, CaseIterable {
     case whatsappTemplates, whatsappInteractive, sms, vbm
 
@@ -36,7 +36,7 @@ package enum ErrorFamily: String, Sendable, CaseIterable {
     }
 }
 
-/// The one table of error names per family (octopods-api.md §3.2–3.3). Codes whose name the
+/// The one table of error names per family (docs/api-notes.md, "Errors"). Codes whose name the
 /// docs do not show have none here and are printed by number.
 package enum ErrorCatalog {
     /// The name of `code` in `family`. Where the docs give a code two meanings, the API's `text`

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
 /// A response body that does not have the documented shape.
@@ -33,10 +37,7 @@ package struct Endpoint<Response: Sendable>: Sendable {
 /// Percent-encoding for one path segment or query component: everything but unreserved
 /// characters (RFC 3986) is encoded, so user input can never change the path.
 package enum URLEncoding {
-    private static let unreserved = CharacterSet(charactersIn:
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
     package static func component(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+        PlainText.percentEncoded(text)
     }
 }

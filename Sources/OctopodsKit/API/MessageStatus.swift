@@ -1,6 +1,6 @@
 import CLISupport
 
-/// A message's delivery status, from every documented shape (§2.4, §2.9): upper- or
+/// A message's delivery status, from every documented shape (docs/api-notes.md, "Message status"): upper- or
 /// lower-case status, `status_message`/`last_updated` or `sent_at`/`delivered_at`/`read_at`,
 /// `failure_reason` as an object, a string, null or "".
 package struct MessageStatus: Sendable, Equatable {
@@ -73,7 +73,7 @@ package struct MessageStatus: Sendable, Equatable {
     }
 }
 
-/// One item of `messages list`, from either documented shape (§2.5): the bare array with
+/// One item of `messages list`, from either documented shape (docs/api-notes.md, "Listing sent messages"): the bare array with
 /// `user_phone_number` and a nested `message_status`, or the wrapped `{messages: [...]}`.
 package struct MessageSummary: Sendable, Equatable {
     package var messageID: String?

@@ -1,4 +1,15 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The shared rate budget of one API key on one base URL, as every octopods process on the
 /// machine sees it (kept in a small locked file, `RateBudgetFile`; see README "Rate limits").

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Cuts the key out of text a server sent back, in every spelling a JSON decoder would turn
 /// into the key: literal, or with any character escaped (`\/` as PHP writes a slash,

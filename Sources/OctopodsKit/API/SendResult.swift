@@ -1,7 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
-/// A send's 201 answer, from every documented variant (§2.3, §2.6, §2.8): integer or
+/// A send's 201 answer, from every documented variant (docs/api-notes.md, "Send responses"): integer or
 /// prefixed-string ids, with or without `phone_number`, `channel_message_id`, `message_status_url`;
 /// or only `request_id` (some integrations), which is still an accepted send whose id is unknown.
 package struct SendResult: Sendable, Equatable {

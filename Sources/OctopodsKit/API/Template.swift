@@ -41,7 +41,7 @@ package struct TemplateComponent: Sendable, Equatable {
     }
 }
 
-/// A WhatsApp or VBM template, decoded tolerantly from every documented variant (§2.1, §2.10:
+/// A WhatsApp or VBM template, decoded tolerantly from every documented variant (docs/api-notes.md, "Templates":
 /// integer or string ids, `template_body` as a string or `{type, text}`, status present or not).
 package struct Template: Sendable, Equatable {
     package var id: String
@@ -126,9 +126,9 @@ package struct Template: Sendable, Equatable {
     package static func placeholderCount(_ text: String) -> Int {
         var highest = 0
         var rest = Substring(text)
-        while let open = rest.range(of: "{{") {
+        while let open = rest.firstRange(of: "{{") {
             rest = rest[open.upperBound...]
-            guard let close = rest.range(of: "}}") else { break }
+            guard let close = rest.firstRange(of: "}}") else { break }
             // Trimmed by hand: Foundation's trimmingCharacters bridges to NSString, and this runs
             // for every row of a bulk send.
             var inner = rest[..<close.lowerBound].drop { $0 == " " }
@@ -142,4 +142,8 @@ package struct Template: Sendable, Equatable {
     }
 }
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif

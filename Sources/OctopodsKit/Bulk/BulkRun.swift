@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 import CLISupport
 #if canImport(Glibc)
@@ -63,7 +67,7 @@ package struct BulkRun: Sendable {
         do {
             try AtomicFile.write(try ctx.stdin.readAll(), to: temp)
         } catch {
-            throw .invalidInput("cannot read --from - (stdin): \(error.localizedDescription)")
+            throw .invalidInput("cannot read --from - (stdin): \(PlainText.describe(error))")
         }
         return Input(url: temp, name: "stdin", isStdin: true)
     }
@@ -98,7 +102,7 @@ package struct BulkRun: Sendable {
         let started = ctx.now()
         let check = try validate(input, plan: plan, earlier: earlier)
         let checkedIn = ctx.now().timeIntervalSince(started)
-        ctx.notice("Checked \(NumberText.grouped(check.rows)) rows in \(String(format: "%.1f", checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid.")
+        ctx.notice("Checked \(NumberText.grouped(check.rows)) rows in \(NumberText.decimal(checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid.")
         let summary: JSONValue = ["rows": .int(check.rows), "valid": .int(check.valid), "invalid": .int(check.invalid),
                                   "to_send": .int(check.toSend)]
         if send.dryRun {
@@ -147,7 +151,7 @@ package struct BulkRun: Sendable {
         let elapsed = ctx.now().timeIntervalSince(sendStarted)
         let done = counts.accepted + counts.rejected + counts.unknown
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        var line = "Sent \(NumberText.grouped(done)) of \(NumberText.grouped(check.toSend)) in " + String(format: "%.1fs (%.1f/s): ", elapsed, rate)
+        var line = "Sent \(NumberText.grouped(done)) of \(NumberText.grouped(check.toSend)) in " + "\(NumberText.decimal(elapsed))s (\(NumberText.decimal(rate))/s): "
         line += "\(NumberText.grouped(counts.accepted)) accepted, \(NumberText.grouped(counts.rejected)) rejected, \(NumberText.grouped(counts.unknown)) unknown"
         if counts.rateLimited > 0 { line += "; \(counts.rateLimited) rate-limited (429) and resent" }
         let pauses = ctx.rateBudgets.stats.pauses
@@ -226,10 +230,14 @@ package struct BulkRun: Sendable {
 
     /// Rows in a file, estimated from its size and the line length of its first 64 KiB.
     static func estimatedRows(_ url: URL) -> Int {
-        guard let handle = try? FileHandle(forReadingFrom: url) else { return 0 }
-        defer { try? handle.close() }
-        let sample = (try? handle.read(upToCount: 65_536)) ?? Data()
-        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? sample.count
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        let sample = buffer.prefix(max(0, count))
+        var info = stat()
+        let size = fstat(fd, &info) == 0 ? Int(info.st_size) : sample.count
         let lines = sample.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         guard lines > 0, !sample.isEmpty else { return 0 }
         let estimate = Double(size) / (Double(sample.count) / Double(lines)) * 1.05
@@ -478,7 +486,7 @@ final class Progress: Sendable {
         let filled = total > 0 ? min(width, width * done / total) : width
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         ctx.stderr.write("\r\u{1B}[K\(bar) \(done)/\(total)  ok \(c.accepted)  failed \(c.rejected + c.unknown)  "
-                         + String(format: "%.1f/s", rate) + "  ETA \(eta)")
+                         + NumberText.decimal(rate) + "/s" + "  ETA \(eta)")
     }
 
     func finish() {

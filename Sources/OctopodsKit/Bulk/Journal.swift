@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 #if canImport(Glibc)
 import Glibc
@@ -77,7 +81,7 @@ package actor Journal {
         guard FileManager.default.fileExists(atPath: url.path) else { return (nil, [:], 0, false) }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw .failed("cannot read the journal \(url.path): \(error.localizedDescription)")
+            throw .failed("cannot read the journal \(url.path): \(PlainText.describe(error))")
         }
         var header: JSONValue?
         var states: [Int: Entry] = [:]

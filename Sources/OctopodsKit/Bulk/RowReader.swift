@@ -1,5 +1,9 @@
 import CLISupport
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -345,7 +349,7 @@ private struct RowParser: ~Copyable {
         var names: [String] = []
         var seen: [String: Int] = [:]
         for (k, raw) in headerValues.enumerated() {
-            let trimmed = raw.trimmingCharacters(in: .whitespaces)
+            let trimmed = raw.trimmingSpaces()
             if trimmed.isEmpty {
                 throw .invalidInput("\(at): header column \(k + 1) has no name", hint: hint)
             }

@@ -51,9 +51,8 @@ package struct Completion: Command {
     }
 
     package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
-        // A script, not a result: written as it is whatever --output says (the printer
-        // would turn it into JSON when piped, and piping it is the point).
-        ctx.stdout.write(shell.script)
-        return .none
+        // A script, not a result: written as it is whatever --output says (rendered, it would
+        // turn into JSON when piped, and piping it is the point).
+        .verbatim(shell.script)
     }
 }

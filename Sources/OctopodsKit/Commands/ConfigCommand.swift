@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 #if canImport(Glibc)
 import Glibc
@@ -34,7 +38,7 @@ package enum ConfigCommand {
             try AtomicFile.makeDirectory(url.deletingLastPathComponent())
             try AtomicFile.write(Data(document.text.utf8), to: url, mode: 0o600)
         } catch {
-            throw .failed("cannot write the config file \(url.path): \(error.localizedDescription)")
+            throw .failed("cannot write the config file \(url.path): \(PlainText.describe(error))")
         }
     }
 
@@ -125,10 +129,10 @@ package enum ConfigCommand {
                 do {
                     raw = String(data: try ctx.stdin.readAll(), encoding: .utf8)
                 } catch {
-                    throw .invalidInput("cannot read \(key) from standard input: \(error.localizedDescription)")
+                    throw .invalidInput("cannot read \(key) from standard input: \(PlainText.describe(error))")
                 }
             }
-            let value = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let value = (raw ?? "").trimmingWhitespace()
             guard !value.isEmpty else {
                 throw .invalidInput("no value for \(key) on standard input",
                                     hint: "Pipe it in: printf %s \"$VALUE\" | octopods config set \(key)")

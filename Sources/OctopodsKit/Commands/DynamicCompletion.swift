@@ -25,7 +25,6 @@ package struct DynamicCompletion: Command {
         guard ctx.sandbox == nil, let settings = try? Settings.resolve(ctx),
               let key = settings.keys[.whatsapp]?.value, !key.isEmpty else { return .none }
         let entries = TemplateListCache(ctx).load(baseURL: settings.baseURL.value, channel: .whatsapp, key: key)
-        ctx.stdout.write(entries.map { "\($0.id)\t\($0.name)\n" }.joined())
-        return .none
+        return .verbatim(entries.map { "\($0.id)\t\($0.name)\n" }.joined())
     }
 }

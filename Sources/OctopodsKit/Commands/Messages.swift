@@ -28,7 +28,7 @@ package enum Messages {
                 response = try await ctx.apiClient().send(API.listMessages(limit: limit))
             } catch {
                 // The API answers 400 (code undocumented) until the key has sent anything
-                // (octopods-api.md §2.5): that is an empty list, not a failure.
+                // (docs/api-notes.md, "Listing sent messages"): that is an empty list, not a failure.
                 guard case .api(let api) = error, Self.isNothingSentYet(api) else { throw error }
                 return CommandOutput(json: .array([]), items: [], table: Table(headers: [], rows: []),
                                      emptyMessage: "No messages sent with this key yet.")

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 import CLISupport
 import OctopodsSandbox
@@ -116,7 +120,7 @@ package struct RunningSandbox: Sendable {
         do {
             try api.flush()
         } catch {
-            throw .failed("could not save the sandbox state: \(error.localizedDescription)")
+            throw .failed("could not save the sandbox state: \(PlainText.describe(error))")
         }
     }
 }
@@ -149,7 +153,7 @@ package final class EmbeddedSandbox: Sendable {
             server.start()
             return RunningSandbox(api: api, server: server)
         } catch {
-            throw .failed("could not start the sandbox: \(error.localizedDescription)")
+            throw .failed("could not start the sandbox: \(PlainText.describe(error))")
         }
     }
 

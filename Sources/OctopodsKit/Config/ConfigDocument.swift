@@ -26,20 +26,20 @@ package struct ConfigDocument: Sendable, Equatable {
         // splitting on "\n" would leave a CRLF file as one long line.
         let rawLines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for (n, raw) in rawLines.enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces.union(.init(charactersIn: "\r")))
+            let line = raw.trimming(where: { PlainText.isSpace($0) || $0 == "\r" })
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") {
                 doc.lines.append(.other(String(raw)))
             } else if line.hasPrefix("[") {
                 guard line.hasSuffix("]"), line.count > 2 else {
                     throw ParseError(line: n + 1, message: "a section header must look like [profile]")
                 }
-                let name = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+                let name = line.dropFirst().dropLast().trimmingSpaces()
                 guard !name.isEmpty else { throw ParseError(line: n + 1, message: "the profile name is empty") }
                 doc.lines.append(.section(name))
                 inSection = true
             } else if let eq = line.firstIndex(of: "=") {
-                let key = line[..<eq].trimmingCharacters(in: .whitespaces)
-                var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                let key = line[..<eq].trimmingSpaces()
+                var value = line[line.index(after: eq)...].trimmingSpaces()
                 if value.count >= 2, let q = value.first, q == "\"" || q == "'", value.last == q {
                     value = String(value.dropFirst().dropLast())
                 }
@@ -105,7 +105,7 @@ package struct ConfigDocument: Sendable, Equatable {
                     lines[i] = .entry(key: key, value: value)
                     replaced = true
                 }
-            case .other(let raw) where current == profile && !raw.trimmingCharacters(in: .whitespaces).isEmpty:
+            case .other(let raw) where current == profile && !raw.trimmingSpaces().isEmpty:
                 lastOfProfile = i
             default: break
             }
@@ -136,4 +136,9 @@ package struct ConfigDocument: Sendable, Equatable {
     }
 }
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import CLISupport

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
 /// The template ids and names `templates list` last saw, for completing template ids in the
@@ -86,6 +90,6 @@ package struct TemplateListCache: Sendable {
     /// so a name from the API cannot break the format or reach the terminal raw.
     static func clean(_ text: String) -> String {
         String(text.unicodeScalars.map { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format ? " " : Character($0) })
-            .trimmingCharacters(in: .whitespaces)
+            .trimmingSpaces()
     }
 }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import CLISupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,7 +11,7 @@ import Glibc
 /// Writes files so that a reader sees the old content or the new, never half of either,
 /// with the permissions we choose. `Data.write(options: .atomic)` is not enough on Linux: it
 /// creates the file 0666 & ~umask (a 0600 secret became 0644) and replaces a symlink instead
-/// of writing through it (swift-on-linux.md §6).
+/// of writing through it (docs/linux-notes.md, "Atomic, private file writes").
 package enum AtomicFile {
     /// Creates the directory (and parents) with `mode` when missing.
     package static func makeDirectory(_ url: URL, mode: Int = 0o700) throws {
@@ -59,7 +64,6 @@ package enum AtomicFile {
     }
 
     static func posixError(_ code: Int32, _ url: URL) -> Error {
-        NSError(domain: NSPOSIXErrorDomain, code: Int(code),
-                userInfo: [NSLocalizedDescriptionKey: "\(url.path): \(String(cString: strerror(code)))"])
+        SystemFile.Failure(path: url.path, errno: code)
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Every duration that becomes an integer (nanoseconds for a sleep, milliseconds for libcurl,
 /// whole seconds for a message) goes through here first: a value from a server (a 429 "try

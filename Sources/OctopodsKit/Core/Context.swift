@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 import CLISupport
 
@@ -98,7 +102,7 @@ package struct Context: Sendable {
         do {
             return path == "-" ? try stdin.readAll() : try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw .invalidInput("cannot read \(source): \(error.localizedDescription)")
+            throw .invalidInput("cannot read \(source): \(PlainText.describe(error))")
         }
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
 /// Renders an error: its message, details, hint and machine-readable line. What the error
@@ -216,8 +220,6 @@ package struct ErrorReporter: Sendable {
     }
 
     static func utc(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC") ?? .current)
-            .year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
-            .timeSeparator(.colon).dateTimeSeparator(.space)) + " UTC"
+        CivilTime.text(date, in: .utc) + " UTC"
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 import Dispatch
 import Synchronization
@@ -8,7 +12,7 @@ import Glibc
 #endif
 
 /// Writes straight to a file descriptor with write(2): no stdio buffering, so stdout and
-/// stderr come out in the order they were written even when piped (swift-on-linux.md §6).
+/// stderr come out in the order they were written even when piped (docs/linux-notes.md, "Output ordering").
 struct FileDescriptorSink: TextSink {
     let fd: Int32
 
@@ -28,7 +32,18 @@ struct FileDescriptorSink: TextSink {
 
 struct StandardInput: InputSource {
     func readAll() throws -> Data {
-        try FileHandle.standardInput.readToEnd() ?? Data()
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            if n > 0 {
+                data.append(contentsOf: buffer[..<n])
+            } else if n == 0 {
+                return data
+            } else if errno != EINTR {
+                throw SystemFile.Failure(path: "standard input", errno: errno)
+            }
+        }
     }
 }
 
@@ -72,7 +87,7 @@ package final class InterruptHub: Sendable {
                 _ = write(signalPipe.write, &byte, 1)
             }
         }
-        Thread.detachNewThread { [self] in
+        DetachedThread.run { [self] in
             var byte: UInt8 = 0
             while true {
                 let n = read(readEnd, &byte, 1)
@@ -138,7 +153,7 @@ package final class InterruptHub: Sendable {
 func confirmOnTerminal(_ question: String) -> Bool {
     guard isatty(STDIN_FILENO) == 1, isatty(STDERR_FILENO) == 1 else { return false }
     FileDescriptorSink(fd: STDERR_FILENO).write(question + " [y/N] ")
-    guard let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
+    guard let answer = readLine(strippingNewline: true)?.trimmingSpaces().lowercased() else { return false }
     return answer == "y" || answer == "yes"
 }
 
@@ -180,7 +195,7 @@ extension Context {
     /// The real world: the process's standard streams, environment and clock, libcurl.
     package static func live(interrupts: InterruptHub) -> Context {
         var environment = ProcessInfo.processInfo.environment
-        // libcurl proxies loopback too unless told not to (swift-on-linux.md §5); the sandbox
+        // libcurl proxies loopback too unless told not to (docs/linux-notes.md, "Proxies and loopback"); the sandbox
         // and tests live on loopback, so never send that traffic through a proxy.
         for name in ["no_proxy", "NO_PROXY"] {
             let current = environment[name] ?? ""

@@ -1,3 +1,5 @@
+import CLISupport
+
 /// Numbers in messages, the same whatever the locale.
 package enum NumberText {
     /// 1600 → "1,600".
@@ -9,5 +11,10 @@ package enum NumberText {
             out.append(c)
         }
         return n < 0 ? "-" + out : out
+    }
+
+    /// 2.25, 1 → "2.3": `%.1f` without `String(format:)` (which drags ICU into the binary).
+    package static func decimal(_ x: Double, places: Int = 1) -> String {
+        PlainText.decimal(x, places: places)
     }
 }

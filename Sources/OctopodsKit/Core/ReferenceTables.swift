@@ -10,7 +10,7 @@ package enum ReferenceTables {
     ]
 
     static func table(_ headers: [String], _ rows: [[String]]) -> String {
-        let escape = { (cell: String) in cell.replacingOccurrences(of: "|", with: "\\|") }
+        let escape = { (cell: String) in cell.replacingAll("|", with: "\\|") }
         var lines = ["| " + headers.joined(separator: " | ") + " |", "|" + headers.map { _ in "---" }.joined(separator: "|") + "|"]
         lines += rows.map { "| " + $0.map(escape).joined(separator: " | ") + " |" }
         return lines.joined(separator: "\n") + "\n"

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
 /// Runs one command line: parse, build the command, run it, print, map errors to exit codes.
@@ -20,7 +24,7 @@ package enum Runner {
             ctx.stdout.write("octopods \(Version.current)\n")
             return .success
         }
-        if arguments.helpRequested || Program.tree.command(at: arguments.path) == nil {
+        guard !arguments.helpRequested, let type = Program.tree.command(at: arguments.path) else {
             ctx.stdout.write(help.help(arguments.path))
             return .success
         }
@@ -28,10 +32,8 @@ package enum Runner {
         let sandbox = ctx.globals.sandbox ? EmbeddedSandbox(ctx) : nil
         ctx.sandbox = sandbox
         defer { if let warning = sandbox?.stop() { ctx.warn(warning) } }
-        let type = Program.tree.command(at: arguments.path)
         do {
             format = try OutputFormat.resolve(ctx)
-            guard let type else { return .usage }
             try checkFormat(format, type, path: arguments.path)
             let command = try type.init(arguments)
             let output = try await command.run(ctx)
@@ -42,7 +44,7 @@ package enum Runner {
             if format == .json || format == .ndjson { ctx.stderr.write(reporter.json(report)) }
             return report.code
         } catch {
-            if type?.reportsFailures == false { return .success }
+            if !type.reportsFailures { return .success }
             let report = reporter.report(error)
             if case .usage(let usage) = error {
                 ctx.stderr.write(help.usageError(usage))

@@ -1,7 +1,18 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Synchronization
 import CCurlShim
 import CLISupport
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The live transport: the system's libcurl, loaded only when the first request is made
 /// (see Sources/CCurlShim for why not URLSession). Redirects are never followed; the
@@ -42,11 +53,11 @@ package final class CurlTransport: HTTPTransport {
             throw .other("cannot create a libcurl handle")
         }
         let cancel = CancelFlag()
-        let timeoutMilliseconds = max(1, Clamp.milliseconds(timeout))
+        let timeoutMilliseconds = Self.milliseconds(timeout)
         let outcome: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 // libcurl blocks; keep it off Swift's cooperative threads.
-                Thread.detachNewThread {
+                DetachedThread.run {
                     continuation.resume(returning: Self.perform(request, handle: handle, timeoutMilliseconds: timeoutMilliseconds,
                                                                 cancel: cancel, seconds: self.timeout))
                 }
@@ -58,12 +69,18 @@ package final class CurlTransport: HTTPTransport {
         return try outcome.get()
     }
 
+    /// What libcurl is given: whole milliseconds, rounded up, at least 1 (URLSession truncated
+    /// timeouts to whole seconds, so 0.5 s timed out at once; docs/linux-notes.md).
+    static func milliseconds(_ seconds: Double) -> Int {
+        max(1, Clamp.milliseconds(seconds))  // clamped: --timeout 9223372036854775807s must not trap
+    }
+
     /// One blocking transfer on a fresh handle, on the calling thread (for tests that time
     /// libcurl itself, free of task-scheduling delays).
     static func performBlocking(_ request: HTTPRequest, timeout: Double) -> Result<HTTPResponse, TransportError> {
         guard octo_curl_load() == nil, let raw = octo_handle_new() else { return .failure(.other("libcurl unavailable")) }
         defer { octo_handle_free(raw) }
-        return perform(request, handle: Handle(raw: raw), timeoutMilliseconds: max(1, Clamp.milliseconds(timeout)),
+        return perform(request, handle: Handle(raw: raw), timeoutMilliseconds: milliseconds(timeout),
                        cancel: CancelFlag(), seconds: timeout)
     }
 
@@ -110,8 +127,8 @@ package final class CurlTransport: HTTPTransport {
             if line.hasPrefix("HTTP/") {
                 headers = [:]
             } else if let colon = line.firstIndex(of: ":") {
-                let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                let name = line[..<colon].trimmingSpaces().lowercased()
+                let value = line[line.index(after: colon)...].trimmingSpaces()
                 headers[name] = headers[name].map { "\($0), \(value)" } ?? value
             }
         }

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import CLISupport
 
 /// A request as the transport sends it: plain values, no Foundation networking types, so
 /// the API client can be tested against a fake.
@@ -13,7 +18,7 @@ package struct HTTPRequest: Sendable, Equatable {
     }
 
     package func header(_ name: String) -> String? {
-        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+        headers.first { PlainText.sameIgnoringCase($0.0, name) }?.1
     }
 
     package static func == (a: HTTPRequest, b: HTTPRequest) -> Bool {

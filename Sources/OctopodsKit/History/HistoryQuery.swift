@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
 /// A send from the ledger with the last status learned about it since.
@@ -128,43 +132,36 @@ package struct HistoryQuery: Sendable, Equatable {
 /// `yesterday`, a local date (`2026-11-01`, midnight) or a date and time (`2026-11-01T09:30`,
 /// local unless it ends in `Z` or an offset).
 package enum HistoryTime {
-    package static func parse(_ text: String, now: Date, timeZone: TimeZone = .current) -> Date? {
-        let s = text.trimmingCharacters(in: .whitespaces)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
+    package static func parse(_ text: String, now: Date, zone: CivilTime.Zone = .local) -> Date? {
+        let s = text.trimmingSpaces()
         switch s.lowercased() {
-        case "today": return calendar.startOfDay(for: now)
-        case "yesterday": return calendar.date(byAdding: .day, value: -1, to: calendar.startOfDay(for: now))
+        case "today": return CivilTime.startOfDay(now, in: zone)
+        case "yesterday": return CivilTime.startOfDay(now, in: zone, addingDays: -1)
         case "now": return now
         default: break
         }
         if Double(s) == nil, let seconds = DurationParser.seconds(s) { return now.addingTimeInterval(-seconds) }
         let date = /^(\d{4})-(\d{2})-(\d{2})$/
         if let m = s.wholeMatch(of: date), let y = Int(m.1), let mo = Int(m.2), let d = Int(m.3) {
-            return calendar.date(from: DateComponents(year: y, month: mo, day: d)).flatMap { valid($0, y, mo, d, calendar) }
+            return CivilTime.date(CivilTime.Fields(year: y, month: mo, day: d), in: zone)
         }
         let stamp = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/
         guard let m = s.wholeMatch(of: stamp), let y = Int(m.1), let mo = Int(m.2), let d = Int(m.3),
               let h = Int(m.4), let mi = Int(m.5), h < 24, mi < 60 else { return nil }
         let sec = m.6.flatMap { Int($0) } ?? 0
         guard sec < 60 else { return nil }
-        if let zone = m.7 {
-            if zone == "Z" {
-                calendar.timeZone = TimeZone(identifier: "UTC") ?? timeZone
+        var zone = zone
+        if let suffix = m.7 {
+            if suffix == "Z" {
+                zone = .utc
             } else {
-                let digits = zone.dropFirst().filter(\.isNumber)
-                guard digits.count == 4, let hh = Int(digits.prefix(2)), let mm = Int(digits.suffix(2)),
-                      let offset = TimeZone(secondsFromGMT: (hh * 3600 + mm * 60) * (zone.first == "-" ? -1 : 1)) else { return nil }
-                calendar.timeZone = offset
+                let digits = suffix.dropFirst().filter(\.isNumber)
+                guard digits.count == 4, let hh = Int(digits.prefix(2)), let mm = Int(digits.suffix(2)), hh < 24, mm < 60 else {
+                    return nil
+                }
+                zone = .offset((hh * 3600 + mm * 60) * (suffix.first == "-" ? -1 : 1))
             }
         }
-        return calendar.date(from: DateComponents(year: y, month: mo, day: d, hour: h, minute: mi, second: sec))
-            .flatMap { valid($0, y, mo, d, calendar) }
-    }
-
-    /// Rejects dates Calendar would roll over (`2026-02-30`).
-    private static func valid(_ date: Date, _ y: Int, _ mo: Int, _ d: Int, _ calendar: Calendar) -> Date? {
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return c.year == y && c.month == mo && c.day == d ? date : nil
+        return CivilTime.date(CivilTime.Fields(year: y, month: mo, day: d, hour: h, minute: mi, second: sec), in: zone)
     }
 }

@@ -1,7 +1,8 @@
 import CLISupport
 
 /// What a command returns: one value that renders as a table (or text) and as JSON.
-/// Commands never print; the `Printer` writes results to stdout.
+/// Commands return their result and the `Printer` writes it to stdout; only commands whose output
+/// is a stream write to `ctx.stdout` themselves (CONTRIBUTING.md, "Shape").
 package struct CommandOutput: Sendable {
     /// What `-o json` prints: the API's response as it came, or a document we built.
     package var json: JSONValue?
@@ -17,6 +18,9 @@ package struct CommandOutput: Sendable {
     /// Said on stderr in table mode when a list is empty ("No templates match.").
     package var emptyMessage: String?
     package var exitCode: ExitCode = .success
+    /// Written to stdout exactly as it is, whatever the output format: text for another program
+    /// (a completion script, completion candidates), not a result to render.
+    package var verbatim: String?
     /// A failure that came after the result (a send accepted, then --wait could not confirm it):
     /// the result is printed, then the failure is reported on stderr and decides the exit code.
     package var failure: OctopodsError?
@@ -28,6 +32,12 @@ package struct CommandOutput: Sendable {
     }
 
     package static let none = CommandOutput()
+
+    package static func verbatim(_ text: String) -> CommandOutput {
+        var output = CommandOutput()
+        output.verbatim = text
+        return output
+    }
 }
 
 package enum OutputFormat: String, Sendable, CaseIterable {
@@ -58,6 +68,10 @@ package struct Printer: Sendable {
     package var ctx: Context
 
     package func print(_ output: CommandOutput) {
+        if let verbatim = output.verbatim {
+            ctx.stdout.write(verbatim)
+            return
+        }
         if output.bare, ctx.globals.output == nil, let text = output.text {
             ctx.stdout.write(TerminalText.sanitize(text, keepNewlines: true))
             return

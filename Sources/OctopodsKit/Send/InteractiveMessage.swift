@@ -1,5 +1,9 @@
 import CLISupport
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Builds a `waba_interactive_message` (reply buttons or a list) from the `send interactive`
 /// builder flags, then validates it with the same rules as a `--file` payload, naming the flags
@@ -185,7 +189,7 @@ package struct InteractiveBuilder: Sendable, Equatable {
         return Row(id: parts[0], title: parts[1], description: description)
     }
 
-    private static func trimmed(_ part: Substring) -> String { part.trimmingCharacters(in: .whitespaces) }
+    private static func trimmed(_ part: Substring) -> String { part.trimmingSpaces() }
 }
 
 /// A `waba_interactive_message` given as JSON (`--file`).
@@ -230,7 +234,7 @@ package enum InteractiveMessage {
         }
     }
 
-    /// Every rule of octopods-api.md §4.3 plus WhatsApp's published limits; the first violation
+    /// Every rule of the Octopods docs (docs/api-notes.md, "Interactive messages") plus WhatsApp's published limits; the first violation
     /// throws, naming the JSON path and the limit.
     package static func validate(_ payload: JSONValue) throws(OctopodsError) {
         try InteractiveValidator(origin: .file).validate(payload)

@@ -39,7 +39,7 @@ package struct SMSText: Sendable, Equatable {
         self.trigger = trigger
     }
 
-    /// The API's limit on `body`, in characters (octopods-api.md §2.8, §4.4).
+    /// The API's limit on `body`, in characters (docs/api-notes.md, "SMS body").
     package static let maxCharacters = 1_600
 
     // MARK: Analysis

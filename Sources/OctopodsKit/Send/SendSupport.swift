@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
 /// The options every send shares.
@@ -169,7 +173,7 @@ extension Context {
         }
         let request = try client.request(for: plan.endpoint, key: key)
         let headers = request.headers.map { name, value in
-            (name, name.caseInsensitiveCompare(APIClient.authHeader) == .orderedSame ? APIClient.redacted : value)
+            (name, PlainText.sameIgnoringCase(name, APIClient.authHeader) ? APIClient.redacted : value)
         }
         let body = plan.endpoint.body ?? .null
         var text = "\(request.method) \(APIClient.display(request.url))\n"

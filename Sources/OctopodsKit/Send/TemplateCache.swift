@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
 /// Fetched templates, kept for a few minutes so a script sending many messages checks the

@@ -1,7 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import CLISupport
 
-/// The three documented `message_variables` shapes (octopods-api.md §2.3, §7.3).
+/// The three documented `message_variables` shapes (docs/api-notes.md, "`message_variables`: three shapes").
 package enum VariablesFormat: String, Sendable, CaseIterable {
     /// `{"header":[…],"body":[…],"buttons":[…]}` (VBM: header, body, footer): the newest, the default.
     case sectioned
@@ -269,11 +273,11 @@ package struct TemplateVariables: Sendable, Equatable {
     package static func fill(_ text: String, _ values: [String]) -> String {
         var out = ""
         var rest = Substring(text)
-        while let open = rest.range(of: "{{") {
+        while let open = rest.firstRange(of: "{{") {
             out += rest[..<open.lowerBound]
             let after = rest[open.upperBound...]
-            guard let close = after.range(of: "}}") else { out += rest[open.lowerBound...]; return out }
-            let inner = after[..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            guard let close = after.firstRange(of: "}}") else { out += rest[open.lowerBound...]; return out }
+            let inner = after[..<close.lowerBound].trimmingSpaces()
             if let n = Int(inner), n >= 1, n <= values.count {
                 out += values[n - 1]
             } else {

@@ -1,0 +1,116 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import CLISupport
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Dates and times of day in UTC, at a fixed offset or in the local time zone, from the C library
+/// (`gmtime_r`/`timegm`, `localtime_r`/`mktime`). FoundationEssentials alone has no local time
+/// zone (`TimeZone.current` is GMT and `TimeZone(identifier:)` nil without the ICU-backed
+/// FoundationInternationalization; docs/linux-notes.md, "A lean static binary"), and formatting
+/// by hand keeps `String(format:)` out.
+package enum CivilTime {
+    package enum Zone: Sendable, Equatable {
+        /// The process's time zone: `TZ`, else /etc/localtime.
+        case local
+        case utc
+        /// East of UTC, in seconds (`+02:00` is 7200).
+        case offset(Int)
+    }
+
+    package struct Fields: Sendable, Equatable {
+        package var year: Int
+        /// 1–12.
+        package var month: Int
+        package var day: Int
+        package var hour = 0
+        package var minute = 0
+        package var second = 0
+
+        package init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) {
+            self.year = year; self.month = month; self.day = day
+            self.hour = hour; self.minute = minute; self.second = second
+        }
+    }
+
+    /// The calendar fields of `date` in `zone` (fractions of a second dropped).
+    package static func fields(_ date: Date, in zone: Zone) -> Fields {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        switch zone {
+        case .local:
+            localtime_r(&seconds, &parts)
+        case .utc:
+            gmtime_r(&seconds, &parts)
+        case .offset(let east):
+            seconds += time_t(east)
+            gmtime_r(&seconds, &parts)
+        }
+        return Fields(year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
+                      hour: Int(parts.tm_hour), minute: Int(parts.tm_min), second: Int(parts.tm_sec))
+    }
+
+    /// The instant `fields` name in `zone`; nil for a date that does not exist (`2026-02-30`)
+    /// or a time of day out of range. In the local zone a time in a daylight-saving gap moves
+    /// forward, as the C library decides.
+    package static func date(_ fields: Fields, in zone: Zone) -> Date? {
+        guard (1...12).contains(fields.month), (1...31).contains(fields.day), (0..<24).contains(fields.hour),
+              (0..<60).contains(fields.minute), (0..<60).contains(fields.second),
+              let year = Int32(exactly: fields.year - 1900) else { return nil }
+        var parts = tm()
+        parts.tm_year = year
+        parts.tm_mon = Int32(fields.month - 1)
+        parts.tm_mday = Int32(fields.day)
+        parts.tm_hour = Int32(fields.hour)
+        parts.tm_min = Int32(fields.minute)
+        parts.tm_sec = Int32(fields.second)
+        let seconds: time_t
+        switch zone {
+        case .local:
+            parts.tm_isdst = -1
+            seconds = mktime(&parts)
+        case .utc:
+            seconds = timegm(&parts)
+        case .offset(let east):
+            seconds = timegm(&parts) - time_t(east)
+        }
+        // Both normalise `parts` in place: a day past the month's end shows up as another month.
+        guard Int(parts.tm_mon) + 1 == fields.month, Int(parts.tm_mday) == fields.day else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
+    /// Midnight at the start of `date`'s day in `zone`, `days` days later (negative: earlier).
+    package static func startOfDay(_ date: Date, in zone: Zone, addingDays days: Int = 0) -> Date? {
+        let f = fields(date, in: zone)
+        var parts = tm()
+        parts.tm_year = Int32(f.year - 1900)
+        parts.tm_mon = Int32(f.month - 1)
+        parts.tm_mday = Int32(f.day + days)
+        let seconds: time_t
+        switch zone {
+        case .local:
+            parts.tm_isdst = -1
+            seconds = mktime(&parts)
+        case .utc:
+            seconds = timegm(&parts)
+        case .offset(let east):
+            seconds = timegm(&parts) - time_t(east)
+        }
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
+    /// `2026-11-22 06:47:09`.
+    package static func text(_ date: Date, in zone: Zone) -> String {
+        let f = fields(date, in: zone)
+        func two(_ n: Int) -> String { PlainText.zeroPadded(n, width: 2) }
+        return "\(PlainText.zeroPadded(f.year, width: 4))-\(two(f.month))-\(two(f.day)) \(two(f.hour)):\(two(f.minute)):\(two(f.second))"
+    }
+}
