@@ -27,10 +27,10 @@ _octopods_options() {
         'templates list') reply=(--channel --status --active --lang) ;;
         'templates get') reply=(--channel) ;;
         'templates render') reply=(--channel --var --header-var --footer-var --button-var --variables --variables-format --header-url) ;;
-        'send template') reply=(--to --var --header-var --footer-var --button-var --variables --variables-format --header-url --name --open-conversation --teammate --no-verify --dry-run --wait --until --max-wait --no-ledger --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
-        'send interactive') reply=(--to --file --body --footer --header-text --header-image --header-video --header-document --button --list-button --section --row --open-conversation --teammate --dry-run --wait --until --max-wait --no-ledger --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
-        'sms send') reply=(--to --body --body-file --name --open-conversation --teammate --dry-run --wait --until --max-wait --no-ledger --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
-        'vbm send') reply=(--to --var --header-var --footer-var --variables --variables-format --header-image --open-conversation --teammate --no-verify --dry-run --max-wait --no-ledger --from --journal --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'send template') reply=(--to --var --header-var --footer-var --button-var --variables --variables-format --header-url --name --open-conversation --teammate --no-verify --dry-run --wait --until --max-wait --no-ledger --from --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'send interactive') reply=(--to --file --body --footer --header-text --header-image --header-video --header-document --button --list-button --section --row --open-conversation --teammate --dry-run --wait --until --max-wait --no-ledger --from --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'sms send') reply=(--to --body --body-file --name --open-conversation --teammate --dry-run --wait --until --max-wait --no-ledger --from --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
+        'vbm send') reply=(--to --var --header-var --footer-var --variables --variables-format --header-image --open-conversation --teammate --no-verify --dry-run --max-wait --no-ledger --from --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes) ;;
         status) reply=(--channel --wait --until) ;;
         'messages list') reply=(--limit) ;;
         history) reply=(--since --until --channel --status --to --template --limit --rate --before --dry-run -y --yes) ;;

@@ -79,4 +79,26 @@ import Glibc
         for chunk in ["The quick brown fox ", "jumps over ", "the lazy dog"] { hasher.update(chunk.utf8) }
         #expect(SHA256.hexString(hasher.finalize()) == "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592")
     }
+
+    /// The block-at-a-time path over raw buffers, in pieces that straddle block boundaries in
+    /// every way, matches the byte-at-a-time path.
+    @Test func rawBuffersInAnyPiecesEqualOneShot() {
+        let bytes = (0..<1_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let expected = SHA256.hex(bytes)
+        for piece in [1, 3, 63, 64, 65, 127, 128, 500, 1_000] {
+            var hasher = SHA256()
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(bytes.count, offset + piece)
+                bytes[offset..<end].withUnsafeBytes { hasher.update($0) }
+                offset = end
+            }
+            #expect(SHA256.hexString(hasher.finalize()) == expected, "pieces of \(piece)")
+        }
+        var mixed = SHA256()
+        mixed.update(bytes[0..<10])
+        bytes[10..<700].withUnsafeBytes { mixed.update($0) }
+        mixed.update(bytes[700...])
+        #expect(SHA256.hexString(mixed.finalize()) == expected)
+    }
 }

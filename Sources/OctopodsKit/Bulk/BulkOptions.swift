@@ -4,6 +4,7 @@ import CLISupport
 package struct BulkOptions: Sendable, Equatable {
     package var from: String?
     package var journal: String?
+    package var newRun = false
     /// --rate as given; nil: the profile's `rate` (default 55/10s).
     package var rate: Pacer.RateFlag?
     package var concurrency = 4
@@ -16,7 +17,8 @@ package struct BulkOptions: Sendable, Equatable {
 
     package static let specs: [OptionSpec] = [
         .value("from", "FILE", .file, help: "Send to every row of a CSV (header row: phone, name, 1, 2, …, header.1, button.1, header_url, body) or NDJSON file; - for stdin."),
-        .value("journal", "FILE", .file, help: "Bulk: where the run records each row's state (default: beside the input, FILE.journal). Run the same command again to resume."),
+        .value("journal", "FILE", .file, help: "Bulk: where the run records each row's state (default: one per input and command under $XDG_STATE_HOME/octopods/journals/). Run the same command again to resume."),
+        .flag("new-run", help: "Bulk: send the input again as a new run, though its journal records a finished or changed one (the old journal is kept, renamed with its time)."),
         .value("rate", "N/DURATION", help: "Bulk: at most N requests in any DURATION (default: the profile's rate, 55/10s, the API's limit; 'off' for none)."),
         .value("concurrency", "N", .integer(1...64), help: "Bulk: requests in flight at once (default 4)."),
         .flag("skip-invalid", help: "Bulk: send the valid rows even when some are invalid (they are listed, then skipped)."),
@@ -25,7 +27,7 @@ package struct BulkOptions: Sendable, Equatable {
         .flag("yes", short: "y", help: "Bulk: do not ask for confirmation before sending more than 100 messages."),
     ]
 
-    static let bulkOnly = ["journal", "rate", "concurrency", "skip-invalid", "resend-unknown", "max-messages", "yes"]
+    static let bulkOnly = ["journal", "new-run", "rate", "concurrency", "skip-invalid", "resend-unknown", "max-messages", "yes"]
 
     package init() {}
 
@@ -49,6 +51,7 @@ package struct BulkOptions: Sendable, Equatable {
             throw .usage(UsageError("--max-wait is for single sends; a bulk run always waits out a 429 and sends the row again", path: path))
         }
         journal = arguments.string("journal")
+        newRun = arguments.flag("new-run")
         if let text = arguments.string("rate") { rate = try Pacer.RateFlag(text, path: path) }
         concurrency = arguments.integer("concurrency") ?? 4
         skipInvalid = arguments.flag("skip-invalid")

@@ -2,8 +2,6 @@ import CLISupport
 
 /// What a send command contributes to a bulk run: how a row becomes a request.
 package struct BulkPlan: Sendable {
-    /// Identifies the command in the journal, so a journal is only resumed by the same command.
-    package var command: String
     package var statusChannel: Channel?
     /// Whether an input column means something to this command (an unknown one is a typo that
     /// would silently drop data, so it stops the run).

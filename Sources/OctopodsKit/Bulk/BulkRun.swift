@@ -14,15 +14,18 @@ import Glibc
 /// run killed at any point resumes without messaging anyone twice.
 package struct BulkRun: Sendable {
     let ctx: Context
+    /// Identifies the command in the journal (`send template 1001`), so a journal is only
+    /// resumed by the same command.
+    let command: String
     let makePlan: @Sendable (APIClient) async throws(OctopodsError) -> BulkPlan
     let options: BulkOptions
     let send: SendOptions
 
     /// `plan` is made with the run's client: a template fetch is a request of the same key and
     /// is paced with the same budget.
-    package init(ctx: Context, options: BulkOptions, send: SendOptions,
+    package init(ctx: Context, command: String, options: BulkOptions, send: SendOptions,
                  plan: @escaping @Sendable (APIClient) async throws(OctopodsError) -> BulkPlan) {
-        self.ctx = ctx; self.makePlan = plan; self.options = options; self.send = send
+        self.ctx = ctx; self.command = command; self.makePlan = plan; self.options = options; self.send = send
     }
 
     /// One row as the send pass takes it.
@@ -45,74 +48,38 @@ package struct BulkRun: Sendable {
         var stopped: OctopodsError? { fatal.withLock { $0 } }
     }
 
-    // MARK: Input
-
-    struct Input {
-        var url: URL
-        var name: String
-        var isStdin: Bool
-    }
-
-    /// The input file; stdin is copied to a private temp file first, since it is read twice
-    /// (validate everything, then send).
-    func openInput() throws(OctopodsError) -> Input {
-        guard let from = options.from else { throw .usage(UsageError("--from is missing")) }
-        guard from == "-" else {
-            guard FileManager.default.isReadableFile(atPath: from) else {
-                throw .invalidInput("--from \(from): no such readable file")
-            }
-            return Input(url: URL(fileURLWithPath: from), name: from, isStdin: false)
-        }
-        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("octopods-bulk-\(getpid())-\(UUID().uuidString)")
-        do {
-            try AtomicFile.write(try ctx.stdin.readAll(), to: temp)
-        } catch {
-            throw .invalidInput("cannot read --from - (stdin): \(PlainText.describe(error))")
-        }
-        return Input(url: temp, name: "stdin", isStdin: true)
-    }
-
     // MARK: Run
 
     package func run() async throws(OctopodsError) -> CommandOutput {
         let input = try openInput()
-        defer { if input.isStdin { try? FileManager.default.removeItem(at: input.url) } }
-        let journalURL: URL
-        if let path = options.journal {
-            journalURL = URL(fileURLWithPath: path)
-        } else if input.isStdin {
-            if !send.dryRun {
-                throw .usage(UsageError("reading recipients from stdin: name a journal with --journal FILE so the run can be resumed"))
-            }
-            journalURL = URL(fileURLWithPath: "/dev/null")
-        } else {
-            journalURL = URL(fileURLWithPath: input.url.path + ".journal")
-        }
-        let earlier = send.dryRun ? [:] : try Journal.peek(journalURL)
         let settings = try ctx.resolvedSettings()
-        var client = ctx.apiClient(settings)
-        // Every request waits its turn in the key's shared budget, through any 429 pause.
-        client.rate = Pacer.RateFlag.resolve(options.rate, profile: settings.rate)
-        client.patience = .unlimited
-        client.notice = nil
-        let plan = try await makePlan(client)
-        let paced = client
-
-        // Pass 1: every row, before anything is sent.
-        let started = ctx.now()
-        let check = try validate(input, plan: plan, earlier: earlier)
-        let checkedIn = ctx.now().timeIntervalSince(started)
-        ctx.notice("Checked \(NumberText.grouped(check.rows)) rows in \(NumberText.decimal(checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid.")
-        let summary: JSONValue = ["rows": .int(check.rows), "valid": .int(check.valid), "invalid": .int(check.invalid),
-                                  "to_send": .int(check.toSend)]
-        if send.dryRun {
-            ctx.notice("Dry run: nothing was sent.")
-            return CommandOutput(json: summary, exitCode: check.invalid > 0 ? .usage : .success)
+        if send.dryRun { return try await dryRun(input, settings: settings) }
+        // The journal before anything else: a second run of this input refuses here, and so
+        // does a journal of another command or input, or of a run this one must not repeat.
+        let journalURL = try journalURL(input, settings: settings, create: true)
+        let journal = try await Journal.open(journalURL, input: input.identity, command: command, newRun: options.newRun,
+                                             resendUnknown: options.resendUnknown, now: ctx.now())
+        announce(journal, input: input)
+        do {
+            let output = try await run(input, journal: journal, settings: settings)
+            await journal.close()
+            return output
+        } catch {
+            await journal.close()
+            throw error
         }
+    }
+
+    /// The run, once its journal is open and locked: check, confirm, send, wait.
+    func run(_ input: Input, journal: Journal, settings: Settings) async throws(OctopodsError) -> CommandOutput {
+        let journalURL = journal.url
+        let earlier = await journal.states
+        let (plan, paced, check) = try await checkEveryRow(input, earlier: earlier, settings: settings)
         if check.invalid > 0 && !options.skipInvalid {
             throw .invalidInput("\(NumberText.grouped(check.invalid)) of \(NumberText.grouped(check.rows)) rows are invalid (listed above); nothing was sent",
                                 hint: "Fix them and run again, or send only the valid rows with --skip-invalid.")
         }
+        if let changed = Self.changedSinceEarlier(check, journal: journalURL) { throw changed }
         if check.earlierSkips > 0 {
             ctx.notice("Resuming \(journalURL.path): \(NumberText.grouped(check.earlierSkips)) rows already handled by an earlier run are skipped.")
         }
@@ -124,11 +91,11 @@ package struct BulkRun: Sendable {
             throw .failed("not confirmed; nothing was sent", hint: "Pass --yes to skip the question.")
         }
 
-        // Pass 2: send.
-        let journal = try Journal(url: journalURL, command: plan.command)
+        // Pass 2: send exactly the rows checked, never more than counted.
         let tally = Tally()
         let output = OutputLines(ctx.stdout)
-        let queue = try RowQueue(url: input.url, plan: plan, earlier: earlier, resendUnknown: options.resendUnknown,
+        let queue = try RowQueue(input: input, plan: plan, earlier: earlier, checked: check.checked, invalidLines: check.invalidLines,
+                                 limit: min(check.toSend, options.maxMessages ?? Int.max), resendUnknown: options.resendUnknown,
                                  output: output, tally: tally)
         let progress = Progress(ctx: ctx, total: check.toSend, tally: tally)
         let history = ctx.historyRecorder(settings, disabled: send.noLedger)
@@ -147,6 +114,12 @@ package struct BulkRun: Sendable {
             }
         }
         progress.finish()
+        if !ctx.isInterrupted(), tally.stopped == nil {
+            // Every row went through: a later run of the same content is refused.
+            do { try await journal.finish(at: ctx.now()) } catch {
+                ctx.warn("\(Self.describe(error)) (a later run of this file would resume it rather than refuse)")
+            }
+        }
         let counts = tally.snapshot
         let elapsed = ctx.now().timeIntervalSince(sendStarted)
         let done = counts.accepted + counts.rejected + counts.unknown
@@ -178,14 +151,95 @@ package struct BulkRun: Sendable {
         return CommandOutput(exitCode: code)
     }
 
+    /// Makes the plan (fetching the template) and checks every row, before anything is sent.
+    /// Returns the client the run sends with: every request waits its turn in the key's shared
+    /// budget, through any 429 pause.
+    func checkEveryRow(_ input: Input, earlier: [Int: Journal.Entry], settings: Settings) async throws(OctopodsError)
+        -> (BulkPlan, APIClient, Check) {
+        var client = ctx.apiClient(settings)
+        client.rate = Pacer.RateFlag.resolve(options.rate, profile: settings.rate)
+        client.patience = .unlimited
+        client.notice = nil
+        let plan = try await makePlan(client)
+        let started = ctx.now()
+        let check = try validate(input, plan: plan, earlier: earlier)
+        let checkedIn = ctx.now().timeIntervalSince(started)
+        ctx.notice("Checked \(NumberText.grouped(check.rows)) rows in \(NumberText.decimal(checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid.")
+        return (plan, client, check)
+    }
+
+    /// Rows that make another message than the unfinished run recorded for them (the same file
+    /// sent with another --body or --var): resuming would mix two campaigns.
+    static func changedSinceEarlier(_ check: Check, journal: URL) -> OctopodsError? {
+        guard check.changed > 0 else { return nil }
+        return .invalidInput("\(NumberText.grouped(check.changed)) rows would make another message than the unfinished run in the journal \(journal.path) sent for them (another --body, --var or option?); nothing was sent",
+                             hint: "Finish that run with the options it began with, or start over with --new-run (the old journal is kept, renamed with its time).")
+    }
+
+    /// What opening the journal did, when it replaced an earlier run's.
+    func announce(_ journal: Journal, input: Input) {
+        guard case .replace(let newRun) = journal.decision else { return }
+        let kept = journal.archived.map { "; its journal is kept as \($0.path)" } ?? ""
+        if newRun {
+            ctx.notice("Starting a new run (--new-run)\(kept).")
+        } else {
+            let when = journal.previous.finish?.at.map { " at \(JournalTime.display($0))" } ?? ""
+            ctx.notice("\(input.name) changed since the run that finished\(when): this is a new run\(kept).")
+        }
+    }
+
+    /// `--dry-run`: checks every row and counts those the journal already holds, without
+    /// creating, locking or changing the journal; says what a real run would refuse.
+    func dryRun(_ input: Input, settings: Settings) async throws(OctopodsError) -> CommandOutput {
+        let journalURL = try journalURL(input, settings: settings, create: false)
+        var earlier: [Int: Journal.Entry] = [:]
+        var refusal: OctopodsError?
+        if let previous = try Journal.peek(journalURL) {
+            do {
+                switch try Journal.decide(previous, input: input.identity, command: command, journal: journalURL,
+                                          newRun: options.newRun, resendUnknown: options.resendUnknown) {
+                case .resume: earlier = previous.states
+                case .fresh: break
+                case .replace(let newRun):
+                    let when = previous.finish?.at.map { " at \(JournalTime.display($0))" } ?? ""
+                    ctx.notice(newRun ? "A real run would start over (--new-run), keeping the journal \(journalURL.path) renamed."
+                                      : "\(input.name) changed since the run that finished\(when): a real run would be a new run.")
+                }
+            } catch {
+                refusal = error
+                // Count what the journal holds for this command: the rows a real run would not send.
+                if previous.command == command { earlier = previous.states }
+            }
+        }
+        let (_, _, check) = try await checkEveryRow(input, earlier: earlier, settings: settings)
+        refusal = refusal ?? Self.changedSinceEarlier(check, journal: journalURL)
+        let summary: JSONValue = ["rows": .int(check.rows), "valid": .int(check.valid), "invalid": .int(check.invalid),
+                                  "to_send": .int(check.toSend), "in_journal": .int(check.earlierSkips), "journal": .string(journalURL.path)]
+        ctx.notice("Dry run: nothing was sent.")
+        if check.earlierSkips > 0 {
+            ctx.notice("The journal \(journalURL.path) already holds \(NumberText.grouped(check.earlierSkips)) of these rows.")
+        }
+        if let refusal {
+            let report = ErrorReporter(now: ctx.now).report(refusal)
+            ctx.notice("A real run would stop here: \(report.message)" + (report.hint.map { "\n\($0)" } ?? ""))
+        }
+        return CommandOutput(json: summary, exitCode: check.invalid > 0 || refusal != nil ? .usage : .success)
+    }
+
     // MARK: Pass 1
 
     struct Check {
         var rows = 0, valid = 0, invalid = 0, toSend = 0, earlierSkips = 0
+        /// Rows whose message differs from what the journal recorded for their line.
+        var changed = 0
+        /// The fingerprint of every valid row: the send pass sends only rows found here.
+        var checked = Set<UInt64>()
+        /// The lines of the invalid rows, reported here and skipped quietly by the send pass.
+        var invalidLines = Set<Int>()
     }
 
     func validate(_ input: Input, plan: BulkPlan, earlier: [Int: Journal.Entry]) throws(OctopodsError) -> Check {
-        let reader = try RowReader(url: input.url)
+        let reader = try input.reader()
         if reader.format == .csv {
             let unknown = reader.columns.filter { !plan.knows($0) }
             if !unknown.isEmpty {
@@ -199,49 +253,41 @@ package struct BulkRun: Sendable {
             }
         }
         var check = Check()
-        var seen = Set<UInt64>()
         // Sized once from an estimate: letting the set double as it fills costs its old and
         // new tables at once (24 MB at a million rows), a third of the memory budget.
-        seen.reserveCapacity(Self.estimatedRows(input.url))
+        check.checked.reserveCapacity(Self.estimatedRows(input))
         while let row = try reader.next() {
             check.rows += 1
             do {
                 if let problem = row.problem { throw OctopodsError.invalidInput(problem) }
                 let (_, body) = try plan.prepare(row)
-                guard seen.insert(body.fingerprint()).inserted else {
+                let fingerprint = body.fingerprint()
+                guard check.checked.insert(fingerprint).inserted else {
                     throw OctopodsError.invalidInput("the same phone and content as an earlier row (a duplicate)")
                 }
                 check.valid += 1
-                if let entry = earlier[row.line], Self.skips(entry.state, resendUnknown: options.resendUnknown) {
-                    check.earlierSkips += 1
-                    continue
+                if let entry = earlier[row.line] {
+                    if entry.hash != String(fingerprint, radix: 16) {
+                        check.changed += 1
+                        continue
+                    }
+                    if Self.skips(entry.state, resendUnknown: options.resendUnknown) {
+                        check.earlierSkips += 1
+                        continue
+                    }
                 }
                 check.toSend += 1
             } catch let error as OctopodsError {
                 check.invalid += 1
+                check.invalidLines.insert(row.line)
                 ctx.stderr.write("line \(row.line): \(Self.describe(error))\n")
             } catch {
                 check.invalid += 1
+                check.invalidLines.insert(row.line)
             }
         }
         if check.rows == 0 { throw .invalidInput("\(input.name) has no rows to send") }
         return check
-    }
-
-    /// Rows in a file, estimated from its size and the line length of its first 64 KiB.
-    static func estimatedRows(_ url: URL) -> Int {
-        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return 0 }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        let sample = buffer.prefix(max(0, count))
-        var info = stat()
-        let size = fstat(fd, &info) == 0 ? Int(info.st_size) : sample.count
-        let lines = sample.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-        guard lines > 0, !sample.isEmpty else { return 0 }
-        let estimate = Double(size) / (Double(sample.count) / Double(lines)) * 1.05
-        return Int(min(estimate, 50_000_000))
     }
 
     /// Whether a row an earlier run recorded in this state is left alone.
@@ -386,22 +432,42 @@ final class OutputLines: Sendable {
     }
 }
 
-/// The rows of the send pass, handed out one at a time to the workers: re-read from the file
-/// (nothing is kept in memory), re-checked, duplicates and rows finished by earlier runs
-/// skipped (and reported).
+/// The rows of the send pass, handed out one at a time to the workers: re-read from the input
+/// (nothing is kept in memory but the checked rows' fingerprints), only the bytes the check
+/// read, and only rows the check passed — at most `limit` of them; rows finished by earlier runs
+/// are skipped (and reported).
 actor RowQueue {
+    let input: BulkRun.Input
     let reader: RowReader
     let plan: BulkPlan
     let earlier: [Int: Journal.Entry]
+    /// Fingerprints of the rows the check passed; each leaves the set when its row is taken, so a
+    /// duplicate (or a row that changed after the check) is never sent.
+    var checked: Set<UInt64>
+    let invalidLines: Set<Int>
+    /// Rows still to hand out: what the check counted (and --max-messages allows).
+    var remaining: Int
     let resendUnknown: Bool
     let output: OutputLines
     let tally: BulkRun.Tally
-    var seen = Set<UInt64>()
 
-    init(url: URL, plan: BulkPlan, earlier: [Int: Journal.Entry], resendUnknown: Bool, output: OutputLines,
-         tally: BulkRun.Tally) throws(OctopodsError) {
-        reader = try RowReader(url: url)
-        self.plan = plan; self.earlier = earlier; self.resendUnknown = resendUnknown; self.output = output; self.tally = tally
+    init(input: BulkRun.Input, plan: BulkPlan, earlier: [Int: Journal.Entry], checked: Set<UInt64>, invalidLines: Set<Int>,
+         limit: Int, resendUnknown: Bool, output: OutputLines, tally: BulkRun.Tally) throws(OctopodsError) {
+        self.input = input
+        reader = try input.reader()
+        self.plan = plan; self.earlier = earlier; self.checked = checked; self.invalidLines = invalidLines
+        remaining = limit
+        self.resendUnknown = resendUnknown; self.output = output; self.tally = tally
+    }
+
+    /// A row that is not what the check passed (the file was changed in place meanwhile): reported, not sent.
+    private func notChecked(_ row: InputRow, phone: String?, _ why: String) {
+        var line: JSONValue = ["line": .int(row.line)]
+        if let phone { line.set("phone", .string(phone)) }
+        line.set("status", "not_sent")
+        line.set("error", .string(why))
+        output.write(line)
+        tally.add { $0.skipped += 1 }
     }
 
     func next() -> BulkRun.Prepared? {
@@ -409,15 +475,22 @@ actor RowQueue {
             let row: InputRow?
             do { row = try reader.next() } catch { return nil }
             guard let row else { return nil }
-            guard row.problem == nil, let (phone, body) = try? plan.prepare(row) else { continue }
+            if invalidLines.contains(row.line) { continue }  // listed by the check
+            guard row.problem == nil, let (phone, body) = try? plan.prepare(row) else {
+                notChecked(row, phone: nil, "the row changed after the check and is no longer valid; not sent")
+                continue
+            }
             let fingerprint = body.fingerprint()
-            guard seen.insert(fingerprint).inserted else { continue }
+            guard checked.remove(fingerprint) != nil else {
+                notChecked(row, phone: phone, "the row changed after the check; not sent (run again to check and send it)")
+                continue
+            }
             let hash = String(fingerprint, radix: 16)
             if let entry = earlier[row.line] {
                 var line: JSONValue = ["line": .int(row.line), "phone": .string(phone)]
                 if entry.hash != hash {
                     line.set("status", "changed")
-                    line.set("error", "the row changed since an earlier run recorded it; not sent (use a new --journal to send the file as it is now)")
+                    line.set("error", "the row changed since an earlier run recorded it; not sent (--new-run sends the file as it is now)")
                     output.write(line)
                     tally.add { $0.skipped += 1 }
                     continue
@@ -448,6 +521,11 @@ actor RowQueue {
                     break
                 }
             }
+            guard remaining > 0 else {
+                notChecked(row, phone: phone, "more rows to send than were checked (the file changed after the check); not sent")
+                continue
+            }
+            remaining -= 1
             return BulkRun.Prepared(line: row.line, phone: phone, body: body, hash: hash)
         }
     }

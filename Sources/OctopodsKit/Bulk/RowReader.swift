@@ -64,9 +64,11 @@ package final class RowReader {
     }
 
     /// Reads from an open descriptor (stdin for `-`), which stays open: the caller owns it. `name` is used in messages.
-    /// `format`: nil sniffs the first non-blank byte (`{` → ndjson, anything else → csv).
-    package convenience init(fileDescriptor: Int32, name: String, format: InputFormat? = nil) throws(OctopodsError) {
-        try self.init(fileDescriptor: fileDescriptor, name: name, format: format, chunkSize: Self.defaultChunkSize)
+    /// `format`: nil sniffs the first non-blank byte (`{` → ndjson, anything else → csv). `byteLimit`: read no more
+    /// than this many bytes (a bulk run reads exactly the bytes it checked, even if the file grows meanwhile).
+    package convenience init(fileDescriptor: Int32, name: String, format: InputFormat? = nil, byteLimit: Int? = nil) throws(OctopodsError) {
+        try self.init(fileDescriptor: fileDescriptor, name: name, format: format, chunkSize: Self.defaultChunkSize,
+                      byteLimit: byteLimit)
     }
 
     /// The next record, nil at the end. Throws only for what ends reading altogether: an I/O error (`.failed`), or a
@@ -99,9 +101,9 @@ package final class RowReader {
     }
 
     convenience init(fileDescriptor: Int32, name: String, format: InputFormat?, chunkSize: Int,
-                     maxRecordBytes: Int = RowReader.defaultMaxRecordBytes) throws(OctopodsError) {
+                     maxRecordBytes: Int = RowReader.defaultMaxRecordBytes, byteLimit: Int? = nil) throws(OctopodsError) {
         let parser = try RowParser(descriptor: fileDescriptor, ownsDescriptor: false, bytes: [], name: name, format: format,
-                                   chunkSize: chunkSize, maxRecordBytes: maxRecordBytes)
+                                   chunkSize: chunkSize, maxRecordBytes: maxRecordBytes, byteLimit: byteLimit)
         self.init(parser: parser)
     }
 
@@ -152,6 +154,8 @@ private struct RowParser: ~Copyable {
     private let fd: Int32
     private let ownsDescriptor: Bool
     private var eof: Bool
+    /// Bytes the descriptor may still give; nil: read to its end.
+    private var unread: Int?
     private var pending: [UInt8]
     private var pendingOffset = 0
 
@@ -179,10 +183,11 @@ private struct RowParser: ~Copyable {
     private var fields: [String: String] = [:]
 
     init(descriptor: Int32, ownsDescriptor: Bool, bytes: [UInt8], name: String, format: InputFormat?,
-         chunkSize: Int, maxRecordBytes: Int) throws(OctopodsError) {
+         chunkSize: Int, maxRecordBytes: Int, byteLimit: Int? = nil) throws(OctopodsError) {
         fd = descriptor
         self.ownsDescriptor = ownsDescriptor
         eof = descriptor < 0
+        unread = byteLimit.map { max(0, $0) }
         pending = bytes
         self.name = name
         self.chunkSize = max(1, chunkSize)
@@ -256,11 +261,16 @@ private struct RowParser: ~Copyable {
     }
 
     /// One `read(2)` of at most a chunk into the start of `buf`, retried on EINTR and waited for on EAGAIN.
-    private func readDescriptor() throws(OctopodsError) -> Int {
+    private mutating func readDescriptor() throws(OctopodsError) -> Int {
         guard let base = buf.baseAddress else { return 0 }
+        let wanted = min(chunkSize, unread ?? chunkSize)
+        if wanted == 0 { return 0 }
         while true {
-            let n = read(fd, base, chunkSize)
-            if n >= 0 { return n }
+            let n = read(fd, base, wanted)
+            if n >= 0 {
+                if let left = unread { unread = left - n }
+                return n
+            }
             let e = errno
             if e == EINTR { continue }
             if e == EAGAIN || e == EWOULDBLOCK {

@@ -79,7 +79,7 @@ package enum SMS {
             if bulk.isBulk {
                 let send = self, fallback = message
                 let plan = BulkPlan(
-                    command: "sms send", statusChannel: .sms,
+                    statusChannel: .sms,
                     knows: { ["phone", "name", "body"].contains($0) },
                     endpoint: { API.sendSMS(body: $0) },
                     prepare: { row throws(OctopodsError) in
@@ -91,7 +91,7 @@ package enum SMS {
                         _ = try SMSText.validate(text, field: column == nil ? "--body" : "column 'body'")
                         return (phone, send.body(to: phone, text: text, name: BulkColumns.value(row, "name") ?? send.name))
                     })
-                return try await BulkRun(ctx: ctx, options: bulk, send: options) { _ in plan }.run()
+                return try await BulkRun(ctx: ctx, command: "sms send", options: bulk, send: options) { _ in plan }.run()
             }
             let to = self.to ?? "", text = message ?? ""
             let analysis = try SMSText.validate(text, field: self.text == nil ? "--body-file" : "--body")

@@ -124,14 +124,14 @@ extension Send {
             if bulk.isBulk {
                 let send = self, message = payload
                 let plan = BulkPlan(
-                    command: "send interactive", statusChannel: .whatsapp,
+                    statusChannel: .whatsapp,
                     knows: { $0 == "phone" || $0 == "name" },  // name: documented for every send; unused here
                     endpoint: { API.sendInteractive(body: $0) },
                     prepare: { row throws(OctopodsError) in
                         let phone = try BulkColumns.phone(row)
                         return (phone, send.body(to: phone, payload: message))
                     })
-                return try await BulkRun(ctx: ctx, options: bulk, send: options) { _ in plan }.run()
+                return try await BulkRun(ctx: ctx, command: "send interactive", options: bulk, send: options) { _ in plan }.run()
             }
             let to = self.to ?? ""
             let plan = SendPlan(endpoint: API.sendInteractive(body: body(to: to, payload: payload)), statusChannel: .whatsapp,

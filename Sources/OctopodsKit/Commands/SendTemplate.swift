@@ -80,7 +80,7 @@ struct TemplateSend: Sendable {
     func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
         if bulk.isBulk {
             let send = self
-            return try await BulkRun(ctx: ctx, options: bulk, send: options) { client throws(OctopodsError) in
+            return try await BulkRun(ctx: ctx, command: command, options: bulk, send: options) { client throws(OctopodsError) in
                 try await send.bulkPlan(ctx, client: client)
             }.run()
         }
@@ -110,7 +110,7 @@ struct TemplateSend: Sendable {
         let send = self
         let channel = self.channel, mediaColumn = self.mediaColumn
         return BulkPlan(
-            command: command, statusChannel: channel == .vbm ? nil : .whatsapp,
+            statusChannel: channel == .vbm ? nil : .whatsapp,
             knows: { column in
                 if ["phone", "name", mediaColumn].contains(column) { return true }
                 guard let (section, _) = BulkColumns.placeholder(column) else { return false }
@@ -144,10 +144,12 @@ package enum Send {
         the same keys; - reads stdin. Every row is checked before anything is sent, and every bad row is listed with \
         its line number (--dry-run stops there; --skip-invalid sends the valid ones). Requests are paced to at most \
         --rate (default 55/10s, the API's limit) with --concurrency in flight. Each row's state goes to a journal \
-        (FILE.journal, or --journal) before its request leaves and after its answer: run the same command again to \
-        resume; rows sent with no recorded answer are reported as unknown and not resent without --resend-unknown. \
-        Ctrl-C lets in-flight requests finish, writes the journal and exits 130. Each row's outcome is one JSON line \
-        on stdout; a summary goes to stderr.
+        (one per input file and command under $XDG_STATE_HOME/octopods/journals/, or --journal) before its request \
+        leaves and after its answer; one run at a time holds it. Run the same command again to resume an unfinished \
+        run; rows sent with no recorded answer are reported as unknown and not resent without --resend-unknown. A \
+        file whose run finished is not sent again (exit 2) unless --new-run; a file that changed after its run \
+        finished is a new run; one that changed mid-run is refused. Ctrl-C lets in-flight requests finish, writes \
+        the journal and exits 130. Each row's outcome is one JSON line on stdout; a summary goes to stderr.
         """)
 
     package struct Template: Command {

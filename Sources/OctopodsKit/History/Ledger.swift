@@ -33,8 +33,13 @@ package final class Ledger: Sendable {
     /// base URL on a loopback host (an `octopods sandbox` reached through OCTOPODS_BASE_URL) —
     /// so that practice sends never mix with real ones (the real API is never on loopback).
     package static func location(_ ctx: Context, baseURL: String) -> URL {
-        let practice = ctx.globals.sandbox || URL(string: baseURL)?.host.map(BaseURL.isLoopback) == true
-        return ctx.directory(.state).appendingPathComponent(practice ? "sandbox-history.ndjson" : "history.ndjson")
+        ctx.directory(.state).appendingPathComponent(isPractice(ctx, baseURL: baseURL) ? "sandbox-history.ndjson" : "history.ndjson")
+    }
+
+    /// Whether sends go to a sandbox (`--sandbox`, or any base URL on a loopback host): their
+    /// history and bulk journals are kept apart from real ones.
+    package static func isPractice(_ ctx: Context, baseURL: String) -> Bool {
+        ctx.globals.sandbox || URL(string: baseURL)?.host.map(BaseURL.isLoopback) == true
     }
 
     /// Appends the records as whole lines, after a newline if a killed writer left the file
