@@ -82,7 +82,7 @@ _octopods_option() {
         api:-X|api:--method|api:-f|api:--raw-field|api:-F|api:--field|api:-H|api:--header) kind=none ;;
         api:--input) kind=files ;;
         api:--channel) kind=choices reply=(whatsapp sms vbm) ;;
-        sandbox:--port|sandbox:--rate-limit|sandbox:--cooldown|sandbox:--stage-interval|sandbox:--slow-delay) kind=none ;;
+        sandbox:--port|sandbox:--rate-limit|sandbox:--cooldown|sandbox:--stage-interval|sandbox:--slow-delay|sandbox:--request-deadline) kind=none ;;
         sandbox:--state|sandbox:--log) kind=files ;;
         *:-o|*:--output) kind=choices reply=(table json ndjson csv) ;;
         *:--profile) kind=none ;;
@@ -140,8 +140,11 @@ _octopods_values() {
             fi
             ;;
         dynamic)
+            # Candidates come from a server: quoted for the shell (%q), never inserted raw.
             while IFS=$'\t' read -r word _; do
-                [[ -n $word && $word == "$cur"* ]] && COMPREPLY+=("$word")
+                [[ -n $word && $word == "$cur"* ]] || continue
+                printf -v word '%q' "$word"
+                COMPREPLY+=("$word")
             done < <("$program" "${forward[@]}" __complete "${reply[0]}" 2>/dev/null)
             ;;
     esac

@@ -52,7 +52,7 @@ function __octopods_takes_value --argument-names path option
             return 0
         case api:-X api:--method api:-f api:--raw-field api:-F api:--field api:--input api:-H api:--header api:--channel
             return 0
-        case sandbox:--port sandbox:--state sandbox:--log sandbox:--rate-limit sandbox:--cooldown sandbox:--stage-interval sandbox:--slow-delay
+        case sandbox:--port sandbox:--state sandbox:--log sandbox:--rate-limit sandbox:--cooldown sandbox:--stage-interval sandbox:--slow-delay sandbox:--request-deadline
             return 0
         case '*:-o' '*:--output' '*:--profile' '*:--config' '*:--base-url' '*:--timeout'
             return 0
@@ -408,7 +408,7 @@ complete -c octopods -n '__octopods_argument completion 0' -a 'bash zsh fish' -d
 # octopods sandbox
 complete -c octopods -n '__octopods_at sandbox' -l port -x -d 'Port on 127.0.0.1 (0 picks a free one; default 4747).'
 complete -c octopods -n '__octopods_at sandbox' -l state -r -F -d 'State file (default ${XDG_STATE_HOME:-~/.local/state}/octopods/sandbox.json).'
-complete -c octopods -n '__octopods_at sandbox' -l reset -d 'Start from a clean state: delete the state file first.'
+complete -c octopods -n '__octopods_at sandbox' -l reset -d 'Start from a clean state: delete the state file first (only a sandbox state file).'
 complete -c octopods -n '__octopods_at sandbox' -l log -r -F -d 'Append every request as a JSON line to FILE.'
 complete -c octopods -n '__octopods_at sandbox' -l rate-limit -x -d 'Allow N requests per SECONDS per key (default 55/10).'
 complete -c octopods -n '__octopods_at sandbox' -l cooldown -x -d 'Refusal period after the limit is exceeded (default 5m).'

@@ -17,7 +17,7 @@ big_rows="${BIG_ROWS:-1000000}"
 release_binary
 need awk
 start_sandbox
-export OCTOPODS_BASE_URL="$base_url" OCTOPODS_WHATSAPP_API_KEY=sandbox-whatsapp-key NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
+export OCTOPODS_BASE_URL="$base_url" OCTOPODS_WHATSAPP_API_KEY="$whatsapp_key" NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
 export HOME="$tmp"
 
 make_csv() {  # make_csv ROWS FILE: phone,name,1,2 rows with distinct phones

@@ -21,7 +21,7 @@ start_sandbox
 url="$base_url/api/v1/whatsapp/templates"
 report="$tmp/wrk.txt"
 wrk -t"$threads" -c"$connections" -d"$duration" --latency \
-    -H 'X-Octopods-Auth: sandbox-whatsapp-key' "$url" | tee "$report" >&2
+    -H "X-Octopods-Auth: $whatsapp_key" "$url" | tee "$report" >&2
 
 rps="$(awk '/^Requests\/sec:/ { print $2 }' "$report")"
 if [[ -z "$rps" ]]; then

@@ -35,12 +35,12 @@ echo "binary: $BIN"
 echo "size: $size bytes ($(stat -c %s "$tmp/stripped") stripped); icudt: $icu_symbols symbols, $icu_strings strings"
 echo
 
-export OCTOPODS_BASE_URL="$base_url" OCTOPODS_WHATSAPP_API_KEY=sandbox-whatsapp-key NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
+export OCTOPODS_BASE_URL="$base_url" OCTOPODS_WHATSAPP_API_KEY="$whatsapp_key" NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
 export HOME="$tmp"
 
 hyperfine -N --warmup 20 --runs "$runs" --export-markdown "$tmp/report.md" --export-json "$tmp/report.json" \
     -n 'octopods --version' "$BIN --version" \
-    -n 'curl templates' "curl -s -H 'X-Octopods-Auth: sandbox-whatsapp-key' -H 'Accept: application/json' $base_url/api/v1/whatsapp/templates" \
+    -n 'curl templates' "curl -s -H 'X-Octopods-Auth: $whatsapp_key' -H 'Accept: application/json' $base_url/api/v1/whatsapp/templates" \
     -n 'octopods templates list' "$BIN templates list --json" >&2
 cat "$tmp/report.md"
 echo

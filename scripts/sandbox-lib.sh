@@ -30,7 +30,7 @@ need() {
     fi
 }
 
-# Starts the sandbox (rate limit off, state in $tmp) and sets base_url and server_pid;
+# Starts the sandbox (rate limit off, state in $tmp) and sets base_url, whatsapp_key and server_pid;
 # stops it on exit. stdout goes to a file, not a pipe, so the server never blocks on it.
 start_sandbox() {
     tmp="$(mktemp -d)"
@@ -48,6 +48,17 @@ start_sandbox() {
     if [[ ! "$base_url" =~ ^http://127\.0\.0\.1:[0-9]+$ ]]; then
         echo "error: the sandbox did not print its base URL (got: '$base_url')" >&2
         cat "$tmp/err" >&2 || true
+        exit 1
+    fi
+    # The state's own keys (random per state file), from the banner on stderr.
+    whatsapp_key=""
+    for _ in $(seq 1 150); do
+        whatsapp_key="$(sed -n 's/^ *export OCTOPODS_WHATSAPP_API_KEY=//p' "$tmp/err" 2>/dev/null || true)"
+        [[ -n "$whatsapp_key" ]] && break
+        sleep 0.1
+    done
+    if [[ -z "$whatsapp_key" ]]; then
+        echo "error: the sandbox did not print its keys" >&2
         exit 1
     fi
 }

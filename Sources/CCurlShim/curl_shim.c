@@ -14,8 +14,12 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 typedef void CURL;
 struct curl_slist;
@@ -25,7 +29,7 @@ enum {
     OPT_POSTFIELDS = 10015, OPT_HTTPHEADER = 10023, OPT_HEADERDATA = 10029, OPT_CUSTOMREQUEST = 10036,
     OPT_NOPROGRESS = 43, OPT_POST = 47, OPT_FOLLOWLOCATION = 52, OPT_HTTPGET = 80, OPT_NOSIGNAL = 99,
     OPT_HEADERFUNCTION = 20079, OPT_ACCEPT_ENCODING = 10102, OPT_TIMEOUT_MS = 155, OPT_CONNECTTIMEOUT_MS = 156,
-    OPT_POSTFIELDSIZE_LARGE = 30120, OPT_PROTOCOLS = 181, OPT_XFERINFODATA = 10057, OPT_XFERINFOFUNCTION = 20219,
+    OPT_POSTFIELDSIZE_LARGE = 30120, OPT_PROTOCOLS = 181, OPT_NOPROXY = 10177, OPT_XFERINFODATA = 10057, OPT_XFERINFOFUNCTION = 20219,
 };
 enum { INFO_RESPONSE_CODE = 0x200002, INFO_REQUEST_SIZE = 0x20000C };
 enum { GLOBAL_DEFAULT = 3, PROTO_HTTP = 1, PROTO_HTTPS = 2, E_ABORTED_BY_CALLBACK = 42, E_FAILED_INIT = 2 };
@@ -87,10 +91,14 @@ void octo_handle_free(void *handle) {
     if (handle && !octo_curl_load()) lib.easy_cleanup(handle);
 }
 
-typedef struct { unsigned char *data; size_t len; size_t cap; int failed; } buffer;
+// A body or header block larger than its limit stops the transfer (the write callback
+// returns 0, CURLE_WRITE_ERROR) instead of growing without bound: a gzip bomb or an endless
+// body must not exhaust memory. The limit applies to the decoded bytes.
+typedef struct { unsigned char *data; size_t len; size_t cap; size_t limit; int failed; int too_large; } buffer;
 
 static size_t append(buffer *b, const char *data, size_t n) {
-    if (b->failed) return 0;
+    if (b->failed || b->too_large) return 0;
+    if (b->limit && (n > b->limit || b->len > b->limit - n)) { b->too_large = 1; return 0; }
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->len + n + 1) cap *= 2;
@@ -109,15 +117,43 @@ static size_t on_data(char *data, size_t size, size_t count, void *user) {
     return append((buffer *)user, data, size * count);
 }
 
-static int on_progress(void *user, long long dt, long long dn, long long ut, long long un) {
-    (void)dt; (void)dn; (void)ut; (void)un;
-    const volatile int *cancel = user;
-    return cancel && *cancel ? 1 : 0;
+// Set by a cancellation handler on one thread, read by libcurl's progress callback on the
+// transfer's: a C11 atomic, so the write is seen and the access is not a data race.
+struct octo_cancel { atomic_int value; };
+
+octo_cancel *octo_cancel_new(void) {
+    octo_cancel *flag = malloc(sizeof *flag);
+    if (flag) atomic_init(&flag->value, 0);
+    return flag;
 }
 
+void octo_cancel_set(octo_cancel *flag) {
+    if (flag) atomic_store_explicit(&flag->value, 1, memory_order_release);
+}
+
+int octo_cancel_is_set(const octo_cancel *flag) {
+    return flag ? atomic_load_explicit(&((octo_cancel *)flag)->value, memory_order_acquire) : 0;
+}
+
+void octo_cancel_free(octo_cancel *flag) { free(flag); }
+
+static int on_progress(void *user, long long dt, long long dn, long long ut, long long un) {
+    (void)dt; (void)dn; (void)ut; (void)un;
+    return octo_cancel_is_set(user) ? 1 : 0;
+}
+
+void octo_no_core_dumps(void) {
+    // A core file (or a ptrace attach by another process of the same user) would hold the key.
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+}
+
+void octo_exit_now(int status) { _exit(status); }
+
 void octo_perform(void *handle, const char *method, const char *url, const char *const *headers, size_t header_count,
-                  const unsigned char *body, size_t body_len, long timeout_ms, const volatile int *cancel,
-                  octo_response *out) {
+                  const unsigned char *body, size_t body_len, long timeout_ms, octo_cancel *cancel,
+                  int no_proxy, size_t body_limit, octo_response *out) {
     memset(out, 0, sizeof *out);
     const char *problem = octo_curl_load();
     if (problem || !handle) {
@@ -133,9 +169,14 @@ void octo_perform(void *handle, const char *method, const char *url, const char 
     list = lib.slist_append(list, "Expect:");  // no 100-continue round trip for large bodies
 
     buffer data = {0}, head = {0};
+    data.limit = body_limit;
+    head.limit = 1 << 20;
     lib.easy_setopt(c, OPT_URL, url);
     lib.easy_setopt(c, OPT_PROTOCOLS, (long)(PROTO_HTTP | PROTO_HTTPS));
     lib.easy_setopt(c, OPT_FOLLOWLOCATION, 0L);  // never: the key must not travel to another origin
+    // Loopback never goes through a proxy (ALL_PROXY, http_proxy): the key would reach it in
+    // clear text. The caller decides what loopback is (docs/linux-notes.md).
+    if (no_proxy) lib.easy_setopt(c, OPT_NOPROXY, "*");
     lib.easy_setopt(c, OPT_NOSIGNAL, 1L);
     lib.easy_setopt(c, OPT_TIMEOUT_MS, timeout_ms);
     lib.easy_setopt(c, OPT_CONNECTTIMEOUT_MS, timeout_ms);
@@ -166,7 +207,9 @@ void octo_perform(void *handle, const char *method, const char *url, const char 
     if (out->curl_code != 0 && out->error[0] == 0) {
         strncpy(out->error, lib.easy_strerror(out->curl_code), sizeof out->error - 1);
     }
-    if (data.failed || head.failed) {
+    if (data.too_large || head.too_large) {
+        out->too_large = data.too_large ? 1 : 2;
+    } else if (data.failed || head.failed) {
         out->curl_code = out->curl_code ? out->curl_code : 27;  // CURLE_OUT_OF_MEMORY
     }
     lib.easy_setopt(c, OPT_ERRORBUFFER, (char *)NULL);

@@ -140,8 +140,11 @@ package struct BashCompletion: Sendable {
                     fi
                     ;;
                 dynamic)
+                    # Candidates come from a server: quoted for the shell (%q), never inserted raw.
                     while IFS=$'\\t' read -r word _; do
-                        [[ -n $word && $word == "$cur"* ]] && COMPREPLY+=("$word")
+                        [[ -n $word && $word == "$cur"* ]] || continue
+                        printf -v word '%q' "$word"
+                        COMPREPLY+=("$word")
                     done < <("$program" "${forward[@]}" __complete "${reply[0]}" 2>/dev/null)
                     ;;
             esac

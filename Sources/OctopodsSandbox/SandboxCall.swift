@@ -36,7 +36,7 @@ struct SandboxCall: Sendable {
             route = matched
         }
 
-        guard let value = request.header(Self.authHeader), let key = SandboxKeys.lookup(value) else {
+        guard let value = request.header(Self.authHeader), let key = state.key(value) else {
             return Outcome(response: Self.unauthorized)
         }
         let counted = options.rateLimit != nil

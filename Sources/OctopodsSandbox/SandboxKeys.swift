@@ -16,9 +16,21 @@ package struct SandboxKey: Sendable, Equatable {
     package let revoked: Bool
     /// One line for `octopods sandbox` and the README.
     package let summary: String
+    /// Which key this is, by its fixed name (`sandbox-whatsapp-key`): the request log records
+    /// this, never a value.
+    package let role: String
+
+    package init(value: String, channel: SandboxChannel?, interactiveEnabled: Bool, revoked: Bool, summary: String,
+                 role: String? = nil) {
+        self.value = value; self.channel = channel; self.interactiveEnabled = interactiveEnabled
+        self.revoked = revoked; self.summary = summary; self.role = role ?? value
+    }
 }
 
-/// The fixed keys the sandbox accepts. They are not secrets.
+/// The sandbox's keys. A sandbox with a state file (`octopods sandbox`, `--sandbox`) has keys
+/// of its own, random, made with the state and kept in it (`randomValues`), so that no other
+/// local process (or web page) can guess them. A sandbox in memory only (the test suites)
+/// accepts the fixed keys below, which are public.
 package enum SandboxKeys {
     package static let whatsapp = "sandbox-whatsapp-key"
     package static let sms = "sandbox-sms-key"
@@ -42,5 +54,27 @@ package enum SandboxKeys {
     /// The key with exactly this value (no trimming, no `Bearer` prefix).
     package static func lookup(_ value: String) -> SandboxKey? {
         all.first { $0.value == value }
+    }
+
+    /// A new set of keys for a state: each fixed key's name (its role) → that name and 128
+    /// random bits (`sandbox-whatsapp-key-3f9c…`).
+    package static func randomValues() -> [String: String] {
+        var generator = SystemRandomNumberGenerator()
+        var values: [String: String] = [:]
+        for key in all {
+            let bits = (0..<2).map { _ in String(generator.next() as UInt64, radix: 16) }
+                .map { String(repeating: "0", count: 16 - $0.count) + $0 }.joined()
+            values[key.value] = key.value + "-" + bits
+        }
+        return values
+    }
+
+    /// The keys a state accepts: the fixed ones with the state's values, if it has any.
+    package static func keys(_ values: [String: String]?) -> [SandboxKey] {
+        guard let values else { return all }
+        return all.map { key in
+            SandboxKey(value: values[key.value] ?? key.value, channel: key.channel, interactiveEnabled: key.interactiveEnabled,
+                       revoked: key.revoked, summary: key.summary, role: key.value)
+        }
     }
 }

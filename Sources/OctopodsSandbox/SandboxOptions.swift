@@ -24,6 +24,9 @@ package struct SandboxOptions: Sendable {
     /// Whether the README's example messages exist (`SandboxMessage.seeds`: 3851834 on WhatsApp,
     /// 4829174 on SMS, …), so that every command the README shows works against a fresh sandbox.
     package var seedMessages: Bool
+    /// Whether a state file gets keys of its own (random, kept in it) instead of the fixed
+    /// public ones; what `octopods sandbox` and `--sandbox` use.
+    package var randomKeys = false
 
     package init(
         stateFile: URL? = nil,

@@ -63,13 +63,17 @@ package final class SandboxServer: Sendable {
         package var maxConnections: Int
         /// Seconds a connection may sit idle (between or inside requests) before it is closed.
         package var idleTimeout: TimeInterval
+        /// Seconds from a request's first byte to its last: a client trickling a byte at a
+        /// time (slowloris) gets 408 and the connection closed when it passes.
+        package var requestDeadline: TimeInterval
 
         package init(maxHeaderBytes: Int = 64 * 1024, maxBodyBytes: Int = 1024 * 1024,
-                     maxConnections: Int = 1024, idleTimeout: TimeInterval = 30) {
+                     maxConnections: Int = 1024, idleTimeout: TimeInterval = 30, requestDeadline: TimeInterval = 10) {
             self.maxHeaderBytes = maxHeaderBytes
             self.maxBodyBytes = maxBodyBytes
             self.maxConnections = maxConnections
             self.idleTimeout = idleTimeout
+            self.requestDeadline = requestDeadline
         }
     }
 
@@ -111,6 +115,8 @@ package final class SandboxServer: Sendable {
         // NaN, zero or negative would make every wait fail (or trap converting to an Int).
         if !(limits.idleTimeout > 0) { limits.idleTimeout = Limits().idleTimeout }
         limits.idleTimeout = min(limits.idleTimeout, 86_400)
+        if !(limits.requestDeadline > 0) { limits.requestDeadline = Limits().requestDeadline }
+        limits.requestDeadline = min(limits.requestDeadline, 86_400)
         self.limits = limits
         self.handler = handler
 
@@ -322,10 +328,14 @@ package final class SandboxServer: Sendable {
         }
     }
 
-    /// Reads more bytes into `buffer`; false on EOF, error, idle timeout or stop.
-    private func receive(_ fd: Int32, into buffer: inout [UInt8], scratch: inout [UInt8]) -> (ok: Bool, sawLineFeed: Bool) {
+    /// Reads more bytes into `buffer`; false on EOF, error, idle timeout, the request's
+    /// deadline (`expired`) or stop.
+    private func receive(_ fd: Int32, into buffer: inout [UInt8], scratch: inout [UInt8],
+                         deadline: Date? = nil) -> (ok: Bool, sawLineFeed: Bool) {
         while true {
-            guard wait(for: fd, seconds: limits.idleTimeout) == .ready else { return (false, false) }
+            let seconds = deadline.map { min(limits.idleTimeout, $0.timeIntervalSinceNow) } ?? limits.idleTimeout
+            guard seconds > 0 else { return (false, false) }
+            guard wait(for: fd, seconds: seconds) == .ready else { return (false, false) }
             let count = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count > 0 {
                 let chunk = scratch[0..<count]
@@ -345,11 +355,23 @@ package final class SandboxServer: Sendable {
         // Re-parse only when something could have changed the answer: a new line ended, or
         // the head limit was crossed. Keeps a trickled head from costing O(n²).
         var shouldParse = false
+        // When the request now being read must be complete (from its first byte).
+        var deadline: Date?
+        func expired() -> Bool { deadline.map { $0.timeIntervalSinceNow <= 0 } ?? false }
+        func timeOut() {
+            let response = Self.serialize(status: 408, headers: [HTTPField("Content-Type", "text/plain; charset=utf-8")],
+                                          body: Data("the request took too long to arrive\n".utf8), keepAlive: false)
+            if sendAll(fd, response) { lingeringClose(fd) }
+        }
 
         while true {
             if !shouldParse {
-                let (ok, sawLineFeed) = receive(fd, into: &buffer, scratch: &scratch)
-                guard ok else { return }
+                let (ok, sawLineFeed) = receive(fd, into: &buffer, scratch: &scratch, deadline: deadline)
+                guard ok else {
+                    if expired() { timeOut() }
+                    return
+                }
+                if deadline == nil { deadline = Date().addingTimeInterval(limits.requestDeadline) }
                 shouldParse = sawLineFeed || buffer.count >= limits.maxHeaderBytes
                 if !shouldParse { continue }
             }
@@ -362,7 +384,10 @@ package final class SandboxServer: Sendable {
                 if sendAll(fd, response) { lingeringClose(fd) }
                 return
             case .head(let head):
-                guard let request = readBody(fd, head: head, buffer: &buffer, scratch: &scratch) else { return }
+                guard let request = readBody(fd, head: head, buffer: &buffer, scratch: &scratch, deadline: deadline) else {
+                    if expired() { timeOut() }
+                    return
+                }
                 buffer.removeFirst(head.totalBytes)
                 served.add(1, ordering: .relaxed)
                 let response = handler(request)
@@ -385,17 +410,19 @@ package final class SandboxServer: Sendable {
                                            keepAlive: keepAlive)
                 guard sendAll(fd, bytes), keepAlive else { return }
                 shouldParse = !buffer.isEmpty   // a pipelined request may already be here
+                deadline = buffer.isEmpty ? nil : Date().addingTimeInterval(limits.requestDeadline)
             }
         }
     }
 
     /// Waits for the body (answering `100 Continue` first when asked) and builds the request.
-    private func readBody(_ fd: Int32, head: HTTPRequestHead, buffer: inout [UInt8], scratch: inout [UInt8]) -> SandboxRequest? {
+    private func readBody(_ fd: Int32, head: HTTPRequestHead, buffer: inout [UInt8], scratch: inout [UInt8],
+                          deadline: Date?) -> SandboxRequest? {
         if buffer.count < head.totalBytes, head.expectsContinue {
             guard sendAll(fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) else { return nil }
         }
         while buffer.count < head.totalBytes {
-            guard receive(fd, into: &buffer, scratch: &scratch).ok else { return nil }
+            guard receive(fd, into: &buffer, scratch: &scratch, deadline: deadline).ok else { return nil }
         }
         let body = Data(buffer[head.headerBytes..<head.totalBytes])
         return SandboxRequest(method: head.method, target: head.target, headers: head.headers, body: body)

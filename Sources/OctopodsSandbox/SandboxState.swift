@@ -17,6 +17,16 @@ struct SandboxState: Codable, Sendable, Equatable {
     var messages: [SandboxMessage] = []
     /// Per key value: recent requests and cool-down.
     var rateLimits: [String: SandboxRateLimitRecord] = [:]
+    /// This state's own keys (fixed name → value); nil accepts the fixed public keys.
+    var keys: [String: String]?
+
+    /// The keys this state accepts.
+    var keySet: [SandboxKey] { SandboxKeys.keys(keys) }
+
+    /// The key with exactly this value.
+    func key(_ value: String) -> SandboxKey? {
+        keySet.first { $0.value == value }
+    }
 
     /// Stores a new message under the next id, dropping the oldest beyond the limit.
     mutating func add(_ make: (Int) -> SandboxMessage) -> SandboxMessage {

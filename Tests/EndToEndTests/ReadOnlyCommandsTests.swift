@@ -177,7 +177,8 @@ import OctopodsSandbox
         let process = Process()
         process.executableURL = octopodsBinary
         let state = home.appendingPathComponent("state.json"), log = home.appendingPathComponent("requests.ndjson")
-        try Data("not json".utf8).write(to: state)  // --reset must get past a corrupt state file
+        // --reset must get past a corrupt state file (one the sandbox wrote, damaged later).
+        try Data(#"{"version":1,"nextMessageID":100001,"messages":[oops"#.utf8).write(to: state)
         process.arguments = ["sandbox", "--port", "0", "--state", state.path, "--reset", "--log", log.path,
                              "--rate-limit", "2/1m"]
         process.environment = ["HOME": home.path, "PATH": "/usr/bin:/bin"]
@@ -191,18 +192,25 @@ import OctopodsSandbox
         while let byte = try output.fileHandleForReading.read(upToCount: 1), let b = byte.first, b != 0x0A { line.append(b) }
         let url = String(decoding: line, as: UTF8.self)
         #expect(url.hasPrefix("http://127.0.0.1:"))
+        // The state's own key, as the banner prints it (and the state file keeps it).
+        var bannerStart = Data()
+        while !String(decoding: bannerStart, as: UTF8.self).contains("Rate limit:"),
+              let chunk = try errors.fileHandleForReading.read(upToCount: 1), !chunk.isEmpty { bannerStart.append(chunk) }
+        let key = String(decoding: bannerStart, as: UTF8.self).split(separator: "\n")
+            .first { $0.contains("export OCTOPODS_WHATSAPP_API_KEY=") }.map { String($0.split(separator: "=").last ?? "") } ?? ""
+        #expect(key.hasPrefix("sandbox-whatsapp-key-"))
         let r = try await octopods(["templates", "list", "-o", "table"],
-                             environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp])
+                             environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": key])
         #expect(r.status == 0)
-        let limited = try await octopods(["templates", "list"], environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp])
-        let third = try await octopods(["templates", "list"], environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp])
+        let limited = try await octopods(["templates", "list"], environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": key])
+        let third = try await octopods(["templates", "list"], environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": key])
         #expect(limited.status == 0)
         #expect(third.status == 4)  // --rate-limit 2/1m
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        let banner = String(decoding: readToEnd(errors.fileHandleForReading), as: UTF8.self)
-        #expect(banner.contains("export OCTOPODS_WHATSAPP_API_KEY=sandbox-whatsapp-key"))
+        let banner = String(decoding: bannerStart + readToEnd(errors.fileHandleForReading), as: UTF8.self)
+        #expect(banner.contains("export OCTOPODS_WHATSAPP_API_KEY=sandbox-whatsapp-key-"))
         #expect(banner.contains("Sandbox stopped; state saved"))
         #expect(banner.contains("Rate limit: 2 requests per 1m per key"))
         let logged = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")

@@ -50,6 +50,11 @@ package struct APIClient: Sendable {
 
     /// The exact request an endpoint becomes (also what --dry-run prints, with the key redacted).
     package func request<R>(for endpoint: Endpoint<R>, key: String) throws(OctopodsError) -> HTTPRequest {
+        // `.` and `..` as an id would be normalised away by the URL (`send template .` became
+        // a POST to /whatsapp/templates/messages): refused before anything is sent.
+        if let dots = Self.dotSegment(in: endpoint.path) {
+            throw .usage(UsageError("invalid \(dots.what) '\(dots.segment)': '.' and '..' are not ids (they would change the request's path)"))
+        }
         var text = baseURL + endpoint.path
         if !endpoint.query.isEmpty {
             text += "?" + endpoint.query.map { "\(URLEncoding.component($0.0))=\(URLEncoding.component($0.1))" }
@@ -152,7 +157,14 @@ package struct APIClient: Sendable {
         if let pacer = reservation.pacer, let slot = reservation.slot {
             if response.status == 429 {
                 let retry = APIError.from(response, family: endpoint.family, readOnly: endpoint.isReadOnly).retryAt
-                pacer.finish(slot, .rateLimited(retryWall: retry?.timeIntervalSince1970, rate: slot.rate), announce: patience != .none)
+                // An absurd retry time ("try after 9999-12-31") must not pause every process of
+                // this key for a year (nor hold this run): it is reported as "not sent, retry
+                // later" (exit 4) and not recorded as a pause.
+                if Clamp.plausibleRetry(retry, now: now()) {
+                    pacer.finish(slot, .rateLimited(retryWall: retry?.timeIntervalSince1970, rate: slot.rate), announce: patience != .none)
+                } else {
+                    pacer.finish(slot, .answered)
+                }
             } else {
                 pacer.finish(slot, .answered)
             }
@@ -206,6 +218,24 @@ package struct APIClient: Sendable {
         return response
     }
 
+    /// The first `.` or `..` segment of a path, and what the segment before it says it is.
+    static func dotSegment(in path: String) -> (segment: String, what: String)? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard let index = segments.firstIndex(where: { $0 == "." || $0 == ".." }) else { return nil }
+        let what = index > 0 && segments[index - 1] == "templates" ? "template id" : "message id"
+        return (segments[index], what)
+    }
+
+    /// A URL for display: any `user:password@` in it replaced (--dry-run, --verbose).
+    package static func display(_ url: URL) -> String {
+        let text = url.absoluteString
+        guard url.user != nil || url.password != nil, let scheme = text.firstRange(of: "://"),
+              let at = text[scheme.upperBound...].firstIndex(of: "@") else { return text }
+        let slash = text[scheme.upperBound...].firstIndex(of: "/") ?? text.endIndex
+        guard at < slash else { return text }
+        return String(text[..<scheme.upperBound]) + redacted + String(text[at...])
+    }
+
     /// `scheme://host:port` only: error messages never repeat a full URL with its query.
     package static func origin(_ url: URL) -> String {
         var s = "\(url.scheme ?? "http")://\(url.host ?? "")"
@@ -217,7 +247,7 @@ package struct APIClient: Sendable {
 
     /// A request as the trace and --dry-run show it: the key replaced wherever it appears.
     package static func describe(_ request: HTTPRequest, key: String) -> String {
-        var lines = ["> \(request.method) \(request.url.absoluteString)"]
+        var lines = ["> \(request.method) \(display(request.url))"]
         for (name, value) in request.headers {
             lines.append("> \(name): \(PlainText.sameIgnoringCase(name, authHeader) ? redacted : value)")
         }
@@ -230,7 +260,9 @@ package struct APIClient: Sendable {
 
     static func describe(_ response: HTTPResponse, key: String, milliseconds: Int) -> String {
         var lines = ["< HTTP \(response.status) (\(milliseconds) ms)"]
-        for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) { lines.append("< \(name): \(value)") }
+        for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) {
+            lines.append("< " + TerminalText.sanitize("\(name): \(value)"))
+        }
         if !response.body.isEmpty {
             let limit = 16_384
             var text = String(decoding: response.body.prefix(limit), as: UTF8.self)
@@ -241,14 +273,13 @@ package struct APIClient: Sendable {
         return redact(lines.joined(separator: "\n"), key: key) + "\n"
     }
 
-    /// Defence in depth: even a server that echoes the key back never gets it printed.
+    /// Defence in depth: even a server that echoes the key back never gets it printed, in
+    /// any JSON-escaped spelling either (see Redaction).
     package static func redact(_ body: Data, key: String) -> Data {
-        guard key.utf8.count >= 4 else { return body }
-        return Data(PlainText.replacingAll(Array(body), Array(key.utf8), with: Array(redacted.utf8)))
+        Redaction.redact(Array(body), key: key).map { Data($0) } ?? body
     }
 
     package static func redact(_ text: String, key: String) -> String {
-        guard key.count >= 4 else { return text }
-        return text.replacingAll(key, with: redacted)
+        Redaction.redact(Array(text.utf8), key: key).map { String(decoding: $0, as: UTF8.self) } ?? text
     }
 }

@@ -361,9 +361,10 @@ package struct BulkRun: Sendable {
                 if let id = response.value.messageID { tally.sent.withLock { $0.append((row.line, id)) } }
             case .failure(let error):
                 let report = ErrorReporter(now: ctx.now).report(error)
-                if case .api(let api) = error, api.status == 429 {
+                if case .api(let api) = error, api.status == 429, Clamp.plausibleRetry(api.retryAt, now: ctx.now()) {
                     // Not processed: the budget pauses every process for the cool-down (and says
-                    // so once), then this row goes again.
+                    // so once), then this row goes again. (An absurd retry time falls through:
+                    // the row is not sent, the run stops, exit 4.)
                     tally.add { $0.rateLimited += 1 }
                     continue
                 }

@@ -4,6 +4,9 @@ import FoundationEssentials
 import Foundation
 #endif
 import CLISupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 package enum ConfigCommand {
     package static let spec = CommandSpec(
@@ -37,6 +40,29 @@ package enum ConfigCommand {
         } catch {
             throw .failed("cannot write the config file \(url.path): \(PlainText.describe(error))")
         }
+    }
+
+    /// Runs a read-modify-write of the config file under an exclusive lock on a lock file
+    /// beside it, so concurrent `config set`s each see the others' changes (none is lost).
+    static func locked<T>(_ url: URL, _ body: () throws(OctopodsError) -> T) throws(OctopodsError) -> T {
+        let directory = url.deletingLastPathComponent()
+        let lock = directory.appendingPathComponent(".\(url.lastPathComponent).lock")
+        let fd: Int32
+        do {
+            if !FileManager.default.fileExists(atPath: directory.path) { try SystemFile.makePrivateDirectory(directory) }
+            guard let opened = try SystemFile.openOwned(lock, flags: O_RDWR, create: true) else {
+                throw SystemFile.Failure(path: lock.path, reason: "cannot create it")
+            }
+            fd = opened
+        } catch {
+            throw .failed("cannot lock the config file: \(error)")
+        }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw .failed("cannot lock the config file \(lock.path): \(String(cString: strerror(errno)))") }
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
     }
 
     package struct Set: Command {
@@ -79,10 +105,12 @@ package enum ConfigCommand {
                 throw .invalidInput("invalid rate '\(newValue)': use N/DURATION (e.g. 55/10s) or off")
             }
             let (url, _) = Settings.configLocation(ctx)
-            var document = try Settings.loadConfig(url).0 ?? ConfigDocument()
             let profile = ConfigCommand.profile(ctx)
-            document.set(key, newValue, profile: profile)
-            try save(document, to: url)
+            try locked(url) { () throws(OctopodsError) in
+                var document = try Settings.loadConfig(url).0 ?? ConfigDocument()
+                document.set(key, newValue, profile: profile)
+                try save(document, to: url)
+            }
             ctx.notice("Saved \(key) (\(secret ? mask(newValue) : newValue)) to [\(profile)] in \(url.path)")
             if secret, let channel = Channel.allCases.first(where: { $0.keySetting == key }) {
                 for variable in [channel.environmentVariable, .fallbackKey] where !(ctx.environment[variable.rawValue] ?? "").isEmpty {
@@ -158,11 +186,15 @@ package enum ConfigCommand {
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
             let (url, _) = Settings.configLocation(ctx)
             let profile = ConfigCommand.profile(ctx)
-            guard var document = try Settings.loadConfig(url).0, document.unset(key, profile: profile) else {
+            let removed = try locked(url) { () throws(OctopodsError) -> Bool in
+                guard var document = try Settings.loadConfig(url).0, document.unset(key, profile: profile) else { return false }
+                try save(document, to: url)
+                return true
+            }
+            guard removed else {
                 ctx.notice("\(key) was not set in [\(profile)] of \(url.path)")
                 return .none
             }
-            try save(document, to: url)
             ctx.notice("Removed \(key) from [\(profile)] in \(url.path)")
             return .none
         }

@@ -17,20 +17,22 @@ package struct SandboxCommand: Command {
         The sandbox answers every documented endpoint with the documented codes and shapes, keeps its state \
         (messages, statuses, rate-limit history) in a file across runs, moves statuses along with time \
         (sent → delivered → read), and enforces the documented rate limit (55 requests per 10 s per key, then a \
-        5-minute cool-down). It accepts only its own keys, printed at start. Recipient numbers +15550100001 to \
+        5-minute cool-down). It accepts only its own keys: random for each state file, kept in it and printed at \
+        start (--sandbox uses the same ones). Several processes may serve one state file at once. Recipient numbers +15550100001 to \
         +15550100005 and +15550100104 … +15550100502 act out failures and faults (see README). \
         The first line on stdout is the base URL; the global --sandbox starts one for a single command instead.
         """,
         options: [
             .value("port", "PORT", .integer(0...65535), help: "Port on 127.0.0.1 (0 picks a free one; default \(defaultPort))."),
             .value("state", "FILE", .file, help: "State file (default ${XDG_STATE_HOME:-~/.local/state}/octopods/sandbox.json)."),
-            .flag("reset", help: "Start from a clean state: delete the state file first."),
+            .flag("reset", help: "Start from a clean state: delete the state file first (only a sandbox state file)."),
             .value("log", "FILE", .file, help: "Append every request as a JSON line to FILE."),
             .value("rate-limit", "N/SECONDS", help: "Allow N requests per SECONDS per key (default 55/10)."),
             .value("cooldown", "DURATION", .duration, help: "Refusal period after the limit is exceeded (default 5m)."),
             .flag("no-rate-limit", help: "No rate limit at all."),
             .value("stage-interval", "DURATION", .duration, help: "Time between status stages, e.g. sent → delivered (default 2s)."),
             .value("slow-delay", "DURATION", .duration, hidden: true, help: "How long the slow-response number makes the server wait (default 40s)."),
+            .value("request-deadline", "DURATION", .duration, hidden: true, help: "Longest time a request may take to arrive (default 10s)."),
         ],
         examples: [
             Example("octopods sandbox", "Serve on http://127.0.0.1:\(defaultPort)."),
@@ -40,6 +42,7 @@ package struct SandboxCommand: Command {
     var port: Int
     var options: SandboxOptions
     var reset: Bool
+    var requestDeadline: Double?
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {
         port = arguments.integer("port") ?? Self.defaultPort
@@ -58,6 +61,8 @@ package struct SandboxCommand: Command {
         if let cooldown = arguments.seconds("cooldown") { options.cooldown = cooldown }
         if let interval = arguments.seconds("stage-interval") { options.stageInterval = interval }
         if let delay = arguments.seconds("slow-delay") { options.slowResponseDelay = delay }
+        requestDeadline = arguments.seconds("request-deadline")
+        options.randomKeys = true
     }
 
     /// `55/10` or `55/10s`: N requests per window (read as the client's `rate` is).
@@ -71,23 +76,24 @@ package struct SandboxCommand: Command {
     package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
         var options = self.options
         options.stateFile = options.stateFile ?? SandboxOptions.defaultStateFile(environment: ctx.environment)
-        let running = try EmbeddedSandbox.launch(options: options, port: port, reset: reset)
+        let running = try EmbeddedSandbox.launch(options: options, port: port, reset: reset, requestDeadline: requestDeadline)
         ctx.stdout.write(running.baseURL + "\n")
-        ctx.notice(Self.banner(running.baseURL, options: options))
+        ctx.notice(Self.banner(running.baseURL, options: options, keys: running.api.keys()))
         _ = await ctx.waitForInterrupt()
         try running.stop()
         ctx.notice("Sandbox stopped; state saved to \(options.stateFile?.path ?? "memory").")
         return .none
     }
 
-    static func banner(_ url: String, options: SandboxOptions) -> String {
+    static func banner(_ url: String, options: SandboxOptions, keys: [SandboxKey]) -> String {
+        func value(_ role: String) -> String { keys.first { $0.role == role }?.value ?? role }
         var lines = ["Octopods sandbox listening on \(url) (loopback only). Press Ctrl-C to stop.", "",
-                     "Use it from another shell:",
+                     "Use it from another shell (these keys belong to this state file; --sandbox uses them too):",
                      "  export OCTOPODS_BASE_URL=\(url)",
-                     "  export OCTOPODS_WHATSAPP_API_KEY=\(SandboxKeys.whatsapp)",
-                     "  export OCTOPODS_SMS_API_KEY=\(SandboxKeys.sms)",
-                     "  export OCTOPODS_VBM_API_KEY=\(SandboxKeys.vbm)", "", "Keys:"]
-        lines += SandboxKeys.all.map { "  \($0.value)  \($0.summary)" }
+                     "  export OCTOPODS_WHATSAPP_API_KEY=\(value(SandboxKeys.whatsapp))",
+                     "  export OCTOPODS_SMS_API_KEY=\(value(SandboxKeys.sms))",
+                     "  export OCTOPODS_VBM_API_KEY=\(value(SandboxKeys.vbm))", "", "Keys:"]
+        lines += keys.map { "  \($0.value)  \($0.summary)" }
         lines.append("")
         lines.append("State: \(options.stateFile?.path ?? "memory only")" + (options.logFile.map { "  Log: \($0.path)" } ?? ""))
         if let rate = options.rateLimit {
@@ -133,11 +139,14 @@ package final class EmbeddedSandbox: Sendable {
         "sandbox " + SandboxOptions.defaultStateFile(environment: environment).path
     }
 
-    package static func launch(options: SandboxOptions, port: Int, reset: Bool) throws(OctopodsError) -> RunningSandbox {
+    package static func launch(options: SandboxOptions, port: Int, reset: Bool,
+                               requestDeadline: Double? = nil) throws(OctopodsError) -> RunningSandbox {
         do {
             if reset, let file = options.stateFile { try SandboxAPI.reset(stateFile: file) }
             let api = try SandboxAPI(options: options)
-            let server = try SandboxServer(port: UInt16(clamping: port), handler: { api.handle($0) })
+            var limits = SandboxServer.Limits()
+            if let requestDeadline { limits.requestDeadline = requestDeadline }
+            let server = try SandboxServer(port: UInt16(clamping: port), limits: limits, handler: { api.handle($0) })
             server.start()
             return RunningSandbox(api: api, server: server)
         } catch {
@@ -151,15 +160,19 @@ package final class EmbeddedSandbox: Sendable {
             if let current { return current }
             var options = SandboxOptions()
             options.stateFile = SandboxOptions.defaultStateFile(environment: environment)
+            options.randomKeys = true
             let started = try Self.launch(options: options, port: 0, reset: false)
             current = started
             return started
         }
         let source = "--sandbox"
+        // The state's own keys (random, kept in the state file), as `octopods sandbox` prints them.
+        let known = running.api.keys()
+        func value(_ role: String) -> String { known.first { $0.role == role }?.value ?? role }
         let keys: [Channel: SourcedValue] = [
-            .whatsapp: SourcedValue(value: SandboxKeys.whatsapp, source: source),
-            .sms: SourcedValue(value: SandboxKeys.sms, source: source),
-            .vbm: SourcedValue(value: SandboxKeys.vbm, source: source),
+            .whatsapp: SourcedValue(value: value(SandboxKeys.whatsapp), source: source),
+            .sms: SourcedValue(value: value(SandboxKeys.sms), source: source),
+            .vbm: SourcedValue(value: value(SandboxKeys.vbm), source: source),
         ]
         return Settings(profile: SourcedValue(value: "sandbox", source: source),
                         configURL: configLocation.0, configSource: configLocation.1,

@@ -59,9 +59,13 @@ package enum Templates {
             let templates = response.value
             // Remembered for completing template ids in the shell (`__complete templates`).
             if channel == .whatsapp, ctx.sandbox == nil, let key = try? client.key(.whatsapp) {
-                TemplateListCache(ctx).store(templates.map { TemplateListCache.Entry(id: $0.id, name: $0.name) },
-                                             complete: status == nil && active == nil && lang == nil,
-                                             baseURL: client.baseURL, channel: .whatsapp, key: key)
+                let dropped = TemplateListCache(ctx).store(templates.map { TemplateListCache.Entry(id: $0.id, name: $0.name) },
+                                                           complete: status == nil && active == nil && lang == nil,
+                                                           baseURL: client.baseURL, channel: .whatsapp, key: key)
+                if ctx.globals.verbose, !dropped.isEmpty {
+                    ctx.stderr.write("note: not kept for shell completion (not a template id's shape): "
+                                     + dropped.map { TerminalText.sanitize($0) }.joined(separator: ", ") + "\n")
+                }
             }
             let showLanguage = templates.contains { $0.language != nil }
             var headers = ["ID", "NAME", "STATUS"]

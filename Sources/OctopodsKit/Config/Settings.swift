@@ -4,6 +4,9 @@ import FoundationEssentials
 import Foundation
 #endif
 import CLISupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A resolved value and where it came from (`config list` shows the source).
 package struct SourcedValue: Sendable, Equatable {
@@ -48,12 +51,15 @@ package struct Settings: Sendable {
     package static func loadConfig(_ url: URL) throws(OctopodsError) -> (ConfigDocument?, [String]) {
         // Checked first: a missing file is the common case, and letting the read fail builds
         // a Foundation error that costs more than the whole rest of settings resolution.
-        guard FileManager.default.fileExists(atPath: url.path) else { return (nil, []) }
+        guard FileManager.default.fileExists(atPath: url.path) || isSymbolicLink(url) else { return (nil, []) }
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            // Never through a symlink, only a regular file of this user that others cannot write.
+            guard let read = try SystemFile.readOwned(url) else { return (nil, []) }
+            data = read
         } catch {
-            throw .configuration("cannot read the config file \(url.path): \(PlainText.describe(error))")
+            throw .configuration("cannot use the config file \(error)",
+                                 hint: "The config file holds API keys: it must be a regular file of yours (not a link) that no one else can write, e.g. mode 600.")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw .configuration("the config file \(url.path) is not UTF-8 text")
@@ -66,6 +72,10 @@ package struct Settings: Sendable {
                                  hint: "Fix the line, or see the format with 'octopods config --help'.")
         }
         var warnings: [String] = []
+        let directory = url.deletingLastPathComponent()
+        if let mode = AtomicFile.mode(of: directory), mode & 0o002 != 0, mode & 0o1000 == 0 {
+            warnings.append("\(directory.path) is writable by every user (mode \(String(mode, radix: 8))): anyone could replace the config file; run: chmod 700 \(directory.path)")
+        }
         if let mode = AtomicFile.mode(of: url), mode & 0o077 != 0 {
             warnings.append("\(url.path) is readable by other users (mode \(String(mode, radix: 8))); run: chmod 600 \(url.path)")
         }
@@ -201,5 +211,13 @@ package enum BaseURL {
         if h == "localhost" || h == "::1" { return true }
         let parts = h.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}
+
+extension Settings {
+    /// Whether `url` is a symbolic link (dangling or not).
+    static func isSymbolicLink(_ url: URL) -> Bool {
+        var info = stat()
+        return lstat(url.path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK
     }
 }

@@ -20,9 +20,11 @@ package enum AtomicFile {
     }
 
     /// Replaces `url` with `data`: temp file in the same directory, fsync, rename, fsync of
-    /// the directory. A symlink at `url` is followed, so the link stays a link.
-    package static func write(_ data: Data, to url: URL, mode: mode_t = 0o600) throws {
-        let target = url.resolvingSymlinksInPath()
+    /// the directory. With `followLinks` (the config file, which dotfile managers link) a
+    /// symlink at `url` is followed, so the link stays a link; without it (state and cache
+    /// files) the link itself is replaced and whatever it pointed to is left alone.
+    package static func write(_ data: Data, to url: URL, mode: mode_t = 0o600, followLinks: Bool = true) throws {
+        let target = followLinks ? url.resolvingSymlinksInPath() : url
         let directory = target.deletingLastPathComponent()
         let temp = directory.appendingPathComponent(".\(target.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)

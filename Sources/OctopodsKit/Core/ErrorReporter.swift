@@ -157,6 +157,9 @@ package struct ErrorReporter: Sendable {
                 let wait = max(0, at.timeIntervalSince(now()))
                 report.message = "rate limited until \(Self.utc(at)) (in \(DurationText.format(seconds: wait.rounded(.up))))"
                 report.hint = "Wait until then before sending again; the limit is 55 requests per 10 seconds per key, and exceeding it starts a 5-minute cool-down."
+                if !Clamp.plausibleRetry(at, now: now()) {
+                    report.hint = "That retry time is implausible, so octopods did not wait for it. Nothing was sent: try again later."
+                }
             } else {
                 report.message = "rate limited" + (error.message.map { ": \($0)" } ?? "")
                 report.hint = "Wait before sending again; exceeding the limit starts a 5-minute cool-down."

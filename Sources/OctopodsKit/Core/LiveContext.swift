@@ -6,6 +6,7 @@ import Foundation
 import CLISupport
 import Dispatch
 import Synchronization
+import CCurlShim
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -122,7 +123,17 @@ package final class InterruptHub: Sendable {
         }
         if repeated {
             FileDescriptorSink(fd: STDERR_FILENO).write("\nInterrupted again: exiting now.\n")
-            exit(128 + signalNumber)
+            // _exit, not exit: this is the signal thread, and exit's atexit handlers and
+            // stdio flushing would race the threads still running (a hidden prompt's terminal
+            // is put back first).
+            restoreTerminal()
+            octo_exit_now(128 + signalNumber)
+        }
+        // A hidden prompt blocks in read(2), which cancellation cannot reach: Ctrl-C there
+        // ends the program at once (nothing has been sent), with the terminal put back.
+        if restoreTerminal() {
+            FileDescriptorSink(fd: STDERR_FILENO).write("\nInterrupted: nothing was saved.\n")
+            octo_exit_now(128 + signalNumber)
         }
         for waiter in waiters { waiter.resume(returning: signalNumber) }
         action?()
@@ -148,18 +159,37 @@ func confirmOnTerminal(_ question: String) -> Bool {
     return answer == "y" || answer == "yes"
 }
 
+/// The terminal settings a hidden prompt changed, to put back on every way out: the prompt's
+/// own return, Ctrl-C (which ends the prompt at once) and a second signal's `_exit`.
+private struct SavedTerminal: @unchecked Sendable { var settings: termios }
+private let promptTerminal = Mutex<SavedTerminal?>(nil)
+
+/// Puts the terminal back as it was before a hidden prompt; true when a prompt was active.
+@discardableResult
+func restoreTerminal() -> Bool {
+    guard let saved = promptTerminal.withLock({ current -> SavedTerminal? in
+        defer { current = nil }
+        return current
+    }) else { return false }
+    var settings = saved.settings
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &settings)
+    return true
+}
+
 /// Reads a line from the terminal with echo off.
 func readHiddenLine(prompt: String) -> String? {
     let fd = STDIN_FILENO
     guard isatty(fd) == 1 else { return nil }
-    FileDescriptorSink(fd: STDERR_FILENO).write(prompt)
     var saved = termios()
     guard tcgetattr(fd, &saved) == 0 else { return nil }
     var quiet = saved
     quiet.c_lflag &= ~tcflag_t(ECHO)
     quiet.c_lflag |= tcflag_t(ECHONL)
+    // Armed before the prompt shows: a Ctrl-C from then on puts the terminal back and ends.
+    promptTerminal.withLock { $0 = SavedTerminal(settings: saved) }
     tcsetattr(fd, TCSAFLUSH, &quiet)
-    defer { tcsetattr(fd, TCSAFLUSH, &saved) }
+    defer { restoreTerminal() }
+    FileDescriptorSink(fd: STDERR_FILENO).write(prompt)
     return readLine(strippingNewline: true)
 }
 
@@ -189,7 +219,7 @@ extension Context {
             environment: environment,
             homeDirectory: XDGDirectory.home(environment: environment),
             now: { Date() },
-            sleep: { seconds in try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000)) },
+            sleep: { seconds in try await Task.sleep(nanoseconds: Clamp.nanoseconds(seconds)) },
             makeTransport: { CurlTransport(timeout: $0) },
             readSecret: { readHiddenLine(prompt: $0) },
             waitForInterrupt: { await interrupts.wait() })
@@ -227,6 +257,7 @@ extension Context {
 /// The entry point main.swift calls.
 package enum Octopods {
     package static func main(_ argv: [String]) async -> Int32 {
+        octo_no_core_dumps()
         let interrupts = InterruptHub()
         interrupts.install()
         let task = Task { await Runner.run(argv, Context.live(interrupts: interrupts)) }

@@ -25,7 +25,7 @@ package enum ReferenceTables {
     }
 
     package static var sandboxKeys: String {
-        table(["key", "what it opens"], SandboxKeys.all.map { ["`\($0.value)`", $0.summary] })
+        table(["key", "what it opens"], SandboxKeys.all.map { ["`\($0.value)-…`", $0.summary] })
     }
 
     package static var sandboxTemplates: String {

@@ -72,8 +72,8 @@ package enum Runner {
         g.profile = arguments.string("profile")
         g.configPath = arguments.string("config")
         g.baseURL = arguments.string("base-url")
-        g.timeout = arguments.seconds("timeout")
-        g.waitTimeout = arguments.isDeclared("wait-timeout") ? arguments.seconds("wait-timeout") : nil
+        g.timeout = arguments.seconds("timeout").map(Clamp.seconds)
+        g.waitTimeout = arguments.isDeclared("wait-timeout") ? arguments.seconds("wait-timeout").map(Clamp.seconds) : nil
         g.sandbox = arguments.flag("sandbox")
         g.verbose = arguments.flag("verbose")
         g.quiet = arguments.flag("quiet")

@@ -22,13 +22,17 @@ package final class CurlTransport: HTTPTransport {
     /// An easy handle. Not thread-safe in itself; the pool lends each to one request at a time.
     private struct Handle: @unchecked Sendable { let raw: UnsafeMutableRawPointer }
 
-    /// Set from a cancellation handler while libcurl polls it on the transfer's thread; a
-    /// plain int is what libcurl's progress callback can read (a torn read is impossible).
+    /// Set from a cancellation handler while libcurl polls it on the transfer's thread: a C11
+    /// atomic in the shim, so the store is seen by the other thread and is not a data race.
     private final class CancelFlag: @unchecked Sendable {
-        let pointer = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        init() { pointer.initialize(to: 0) }
-        deinit { pointer.deallocate() }
+        let pointer = octo_cancel_new()
+        func set() { octo_cancel_set(pointer) }
+        deinit { octo_cancel_free(pointer) }
     }
+
+    /// The most a decoded response body may hold: far above any documented response, far
+    /// below what would exhaust memory (a gzip bomb, an endless body).
+    package static let bodyLimit = 32 << 20
 
     private let timeout: Double
     private let idle = Mutex<[Handle]>([])
@@ -59,7 +63,7 @@ package final class CurlTransport: HTTPTransport {
                 }
             }
         } onCancel: {
-            cancel.pointer.pointee = 1
+            cancel.set()
         }
         idle.withLock { $0.append(handle) }
         return try outcome.get()
@@ -68,7 +72,7 @@ package final class CurlTransport: HTTPTransport {
     /// What libcurl is given: whole milliseconds, rounded up, at least 1 (URLSession truncated
     /// timeouts to whole seconds, so 0.5 s timed out at once; docs/linux-notes.md).
     static func milliseconds(_ seconds: Double) -> Int {
-        Int(max(1, (seconds * 1000).rounded(.up)))
+        max(1, Clamp.milliseconds(seconds))  // clamped: --timeout 9223372036854775807s must not trap
     }
 
     /// One blocking transfer on a fresh handle, on the calling thread (for tests that time
@@ -83,6 +87,7 @@ package final class CurlTransport: HTTPTransport {
     private static func perform(_ request: HTTPRequest, handle: Handle, timeoutMilliseconds: Int, cancel: CancelFlag,
                                 seconds: Double) -> Result<HTTPResponse, TransportError> {
         let headerLines = request.headers.map { "\($0.0): \($0.1)" }
+        let noProxy: Int32 = Loopback.isLoopback(host: request.url.host) ? 1 : 0
         var response = octo_response()
         withCStrings(headerLines) { headers in
             if let body = request.body {
@@ -91,16 +96,20 @@ package final class CurlTransport: HTTPTransport {
                 bytes.withUnsafeBytes { raw in
                     octo_perform(handle.raw, request.method, request.url.absoluteString, headers, headerLines.count,
                                  raw.bindMemory(to: UInt8.self).baseAddress, body.count, timeoutMilliseconds,
-                                 cancel.pointer, &response)
+                                 cancel.pointer, noProxy, bodyLimit, &response)
                 }
             } else {
                 octo_perform(handle.raw, request.method, request.url.absoluteString, headers, headerLines.count, nil, 0,
-                             timeoutMilliseconds, cancel.pointer, &response)
+                             timeoutMilliseconds, cancel.pointer, noProxy, bodyLimit, &response)
             }
         }
         defer { octo_response_free(&response) }
         let detail = withUnsafeBytes(of: response.error) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if response.too_large != 0 {
+            let what = response.too_large == 1 ? "the response is larger than \(bodyLimit >> 20) MB" : "the response headers are larger than 1 MB"
+            return .failure(.other(what + ", far more than the API ever sends; octopods stopped reading it"))
         }
         if response.curl_code != 0 {
             return .failure(map(code: response.curl_code, detail: detail, requestSent: response.request_bytes > 0,

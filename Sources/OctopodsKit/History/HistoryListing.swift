@@ -67,7 +67,11 @@ struct HistoryListing {
             switch format {
             case .json: buffer += (shown == 0 ? "\n" : ",\n") + json(entry).serialized()
             case .ndjson: buffer += json(entry).serialized() + "\n"
-            default: buffer += CSVText.row(chosen(entry).map { $0.1 ?? "" })
+            default:
+                // On a terminal, every path goes through the sanitiser: a field from the API
+                // (an OSC 52 clipboard write, a CSI 2J) must not reach it raw.
+                let cells = chosen(entry).map { $0.1 ?? "" }
+                buffer += CSVText.row(ctx.stdoutIsTTY ? cells.map { TerminalText.sanitize($0) } : cells)
             }
             shown += 1
             flush(false)

@@ -95,13 +95,17 @@ package final class Ledger: Sendable {
 
     private func open(_ state: inout State) -> String? {
         let directory = url.deletingLastPathComponent()
-        do { try AtomicFile.makeDirectory(directory) } catch {
-            return "cannot create \(directory.path): \(PlainText.describe(error))"
+        do { try SystemFile.makePrivateDirectory(directory) } catch {
+            return "cannot use \(error)"
         }
-        // Read access too: pread checks the last byte is a newline.
-        let fd = Glibc.open(url.path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return String(cString: strerror(errno)) }
-        state.fd = fd
+        // Read access too: pread checks the last byte is a newline. Never through a link,
+        // only a file of this user that others cannot write.
+        do {
+            guard let fd = try SystemFile.openOwned(url, flags: O_RDWR | O_APPEND, create: true) else { return "cannot create it" }
+            state.fd = fd
+        } catch {
+            return error.reason
+        }
         return nil
     }
 
@@ -125,11 +129,11 @@ package final class Ledger: Sendable {
     /// Calls `body` with every line of the file (without its newline), streaming it in 1 MB
     /// reads: memory stays flat however long the ledger is. A missing file has no lines.
     package static func forEachLine(_ url: URL, _ body: (UnsafeRawBufferPointer) -> Void) throws(OctopodsError) {
-        let fd = Glibc.open(url.path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return }
-            throw .failed("cannot read the history ledger \(url.path): \(String(cString: strerror(errno)))")
+        let opened: Int32?
+        do { opened = try SystemFile.openOwned(url, flags: O_RDONLY) } catch {
+            throw .failed("cannot read the history ledger \(url.path): \(error.reason)")
         }
+        guard let fd = opened else { return }
         defer { Glibc.close(fd) }
         try forEachLine(fd, url, body)
     }
@@ -183,18 +187,33 @@ package final class Ledger: Sendable {
         func failure(_ what: String) -> OctopodsError {
             .failed("cannot \(what) the history ledger \(url.path): \(String(cString: strerror(errno)))")
         }
-        let fd = Glibc.open(url.path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return (0, 0) }
-            throw failure("open")
+        var fd: Int32 = -1
+        defer { if fd >= 0 { Glibc.close(fd) } }
+        // After taking the lock, the path must still name the file we locked: another prune
+        // may have replaced it meanwhile, and pruning the old copy would lose what was
+        // appended to the new one.
+        for attempt in 0... {
+            do {
+                guard let opened = try SystemFile.openOwned(url, flags: O_RDONLY) else { return (0, 0) }
+                fd = opened
+            } catch {
+                throw .failed("cannot open the history ledger \(url.path): \(error.reason)")
+            }
+            if dryRun { break }
+            if flock(fd, LOCK_EX) != 0 { throw failure("lock") }
+            var own = stat(), current = stat()
+            if fstat(fd, &own) == 0, stat(url.path, &current) == 0, own.st_ino == current.st_ino, own.st_dev == current.st_dev { break }
+            Glibc.close(fd)
+            fd = -1
+            if attempt >= 8 { throw .failed("cannot prune the history ledger \(url.path): it keeps being replaced") }
         }
-        defer { Glibc.close(fd) }
-        if !dryRun, flock(fd, LOCK_EX) != 0 { throw failure("lock") }
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).prune-\(getpid())")
         var out: Int32 = -1
         if !dryRun {
-            out = Glibc.open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            unlink(temp.path)
+            out = Glibc.open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
             guard out >= 0 else { throw failure("write a new copy of") }
+            fchmod(out, 0o600)
         }
         var replaced = false
         defer {

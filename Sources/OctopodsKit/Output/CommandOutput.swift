@@ -91,7 +91,8 @@ package struct Printer: Sendable {
         case .csv:
             // Lists only (the Runner refuses csv for other commands): the keys of the first item are the header.
             guard let items = output.items, let keys = items.first?.objectValue?.map(\.0) else { return }
-            ctx.stdout.write(CSVText.row(keys) + items.map { item in CSVText.row(keys.map { CSVText.cell(item[$0]) }) }.joined())
+            let clean: (String) -> String = { ctx.stdoutIsTTY ? TerminalText.sanitize($0) : $0 }
+            ctx.stdout.write(CSVText.row(keys) + items.map { item in CSVText.row(keys.map { clean(CSVText.cell(item[$0])) }) }.joined())
         case .table:
             if let table = output.table {
                 if table.rows.isEmpty, let message = output.emptyMessage {

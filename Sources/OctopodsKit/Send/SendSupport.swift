@@ -152,7 +152,7 @@ extension Sender {
             (name, PlainText.sameIgnoringCase(name, APIClient.authHeader) ? APIClient.redacted : value)
         }
         let body = plan.endpoint.body ?? .null
-        var text = "\(request.method) \(request.url.absoluteString)\n"
+        var text = "\(request.method) \(APIClient.display(request.url))\n"
         text += headers.map { "\($0.0): \($0.1)\n" }.joined()
         text += "\n" + body.serialized(pretty: true) + "\n"
         text += "\nPreview (to \(plan.recipient)):\n" + plan.preview.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
@@ -160,7 +160,7 @@ extension Sender {
         ctx.notice("Dry run: the request is valid; nothing was sent.")
         var json: JSONValue = [
             "dry_run": true,
-            "request": ["method": .string(request.method), "url": .string(request.url.absoluteString),
+            "request": ["method": .string(request.method), "url": .string(APIClient.display(request.url)),
                         "headers": .object(headers.map { ($0.0, .string($0.1)) }), "body": body],
             "preview": .string(plan.preview),
         ]

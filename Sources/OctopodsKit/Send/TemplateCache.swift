@@ -8,16 +8,19 @@ import CLISupport
 /// Fetched templates, kept for a few minutes so a script sending many messages checks the
 /// template once, not per send. Keyed by base URL, channel, a fingerprint of the key (never
 /// the key) and the template id; stored 0600 under ${XDG_CACHE_HOME:-~/.cache}/octopods.
-/// A cache that cannot be read or written is simply not used.
+/// A cache that cannot be read or written is simply not used; one that is not safely the
+/// user's own (a link, another user's file, writable by others) is not used, with a warning.
 package struct TemplateCache: Sendable {
     package static let lifetime: TimeInterval = 300
 
     let directory: URL
     let now: @Sendable () -> Date
+    let warn: @Sendable (String) -> Void
 
     package init(_ ctx: Context) {
         directory = ctx.directory(.cache).appendingPathComponent("templates")
         now = ctx.now
+        warn = { [ctx] text in ctx.warn(text) }
     }
 
     func file(baseURL: String, channel: Channel, key: String, id: String) -> URL {
@@ -27,7 +30,13 @@ package struct TemplateCache: Sendable {
 
     package func load(baseURL: String, channel: Channel, key: String, id: String) -> JSONValue? {
         let url = file(baseURL: baseURL, channel: channel, key: key, id: id)
-        guard let data = try? Data(contentsOf: url), let entry = try? JSONValue.parse(data),
+        // Only a file of this user's own, never through a link: a planted template would change what is sent.
+        let read: Data?
+        do { read = try SystemFile.readOwned(url) } catch {
+            warn("not using the template cache file \(error); it will be replaced")
+            read = nil
+        }
+        guard let data = read, let entry = try? JSONValue.parse(data),
               let fetched = entry["fetched_at"].flatMap({ $0.scalarText }).flatMap(Double.init) else { return nil }
         let age = now().timeIntervalSince1970 - fetched
         guard age >= 0, age < Self.lifetime else { return nil }
@@ -36,8 +45,9 @@ package struct TemplateCache: Sendable {
 
     package func store(_ json: JSONValue, baseURL: String, channel: Channel, key: String, id: String) {
         let entry: JSONValue = ["fetched_at": .number(String(Int(now().timeIntervalSince1970))), "template": json]
-        try? AtomicFile.makeDirectory(directory)
-        try? AtomicFile.write(Data(entry.serialized().utf8), to: file(baseURL: baseURL, channel: channel, key: key, id: id))
+        guard (try? SystemFile.makePrivateDirectory(directory)) != nil else { return }
+        try? AtomicFile.write(Data(entry.serialized().utf8), to: file(baseURL: baseURL, channel: channel, key: key, id: id),
+                              followLinks: false)
     }
 
     /// A stable file name (`FNV1a`), not a security measure: the key stays out of it either

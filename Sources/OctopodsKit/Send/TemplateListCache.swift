@@ -33,17 +33,19 @@ package struct TemplateListCache: Sendable {
     }
 
     package func load(baseURL: String, channel: Channel, key: String) -> [Entry] {
-        guard let data = try? Data(contentsOf: file(baseURL: baseURL, channel: channel, key: key)) else { return [] }
-        return Self.parse(String(decoding: data, as: UTF8.self))
+        read(file(baseURL: baseURL, channel: channel, key: key))
     }
 
     /// Saves what a list returned. A complete (unfiltered) list replaces the stored one; a
     /// filtered one only adds and renames, so `--status accepted` does not forget the rest.
     /// Nothing is written when nothing changed.
-    package func store(_ entries: [Entry], complete: Bool, baseURL: String, channel: Channel, key: String) {
+    /// Ids that are not a template id's shape are not kept (they are returned, for `-v`).
+    @discardableResult
+    package func store(_ entries: [Entry], complete: Bool, baseURL: String, channel: Channel, key: String) -> [String] {
         let url = file(baseURL: baseURL, channel: channel, key: key)
-        let stored = (try? Data(contentsOf: url)).map { Self.parse(String(decoding: $0, as: UTF8.self)) } ?? []
-        let fresh = entries.map { Entry(id: Self.clean($0.id), name: Self.clean($0.name)) }.filter { !$0.id.isEmpty }
+        let stored = read(url)
+        let dropped = entries.map(\.id).filter { !Self.isTemplateID($0) }
+        let fresh = entries.filter { Self.isTemplateID($0.id) }.map { Entry(id: $0.id, name: Self.clean($0.name)) }
         var merged = complete ? [] : stored
         for entry in fresh {
             if let index = merged.firstIndex(where: { $0.id == entry.id }) {
@@ -52,17 +54,34 @@ package struct TemplateListCache: Sendable {
                 merged.append(entry)
             }
         }
-        guard merged != stored else { return }
+        guard merged != stored else { return dropped }
         let text = merged.map { "\($0.id)\t\($0.name)\n" }.joined()
-        try? AtomicFile.makeDirectory(directory)
-        try? AtomicFile.write(Data(text.utf8), to: url)
+        guard (try? SystemFile.makePrivateDirectory(directory)) != nil else { return dropped }
+        try? AtomicFile.write(Data(text.utf8), to: url, followLinks: false)
+        return dropped
+    }
+
+    /// The cache file's lines, only when it is safely ours (not a link, ours, not writable by others).
+    func read(_ url: URL) -> [Entry] {
+        guard let data = try? SystemFile.readOwned(url) else { return [] }
+        return Self.parse(String(decoding: data, as: UTF8.self))
+    }
+
+    /// What the API's template ids look like: numbers, short codes (`019S7WT`) or names
+    /// (`order_confirmation_v1`). Anything else (a shell metacharacter, a space) is not kept,
+    /// so it can never be offered to a shell.
+    static func isTemplateID(_ id: String) -> Bool {
+        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { c in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
+        }
     }
 
     static func parse(_ text: String) -> [Entry] {
         text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
-            let id = clean(String(fields[0]))
-            guard !id.isEmpty else { return nil }
+            let id = String(fields[0])
+            guard isTemplateID(id) else { return nil }
             return Entry(id: id, name: fields.count > 1 ? clean(String(fields[1])) : "")
         }
     }

@@ -15,7 +15,7 @@ import CLISupport
 extension TemplateSend {
     static let variableFlags = ["var", "header-var", "footer-var", "button-var", "variables"]
 
-    var variablesGiven: Bool { Self.variableFlags.contains(where: arguments.has) }
+    var variablesGiven: Bool { Self.variableFlags.contains { arguments.isDeclared($0) && arguments.has($0) } }
 
     /// What the command line lacks that prompting could ask for; empty when nothing.
     var missing: [String] {
