@@ -27,7 +27,7 @@ struct curl_slist;
 enum {
     OPT_WRITEDATA = 10001, OPT_URL = 10002, OPT_ERRORBUFFER = 10010, OPT_WRITEFUNCTION = 20011,
     OPT_POSTFIELDS = 10015, OPT_HTTPHEADER = 10023, OPT_HEADERDATA = 10029, OPT_CUSTOMREQUEST = 10036,
-    OPT_NOPROGRESS = 43, OPT_POST = 47, OPT_FOLLOWLOCATION = 52, OPT_HTTPGET = 80, OPT_NOSIGNAL = 99,
+    OPT_NOPROGRESS = 43, OPT_POST = 47, OPT_FRESH_CONNECT = 74, OPT_FOLLOWLOCATION = 52, OPT_HTTPGET = 80, OPT_NOSIGNAL = 99,
     OPT_HEADERFUNCTION = 20079, OPT_ACCEPT_ENCODING = 10102, OPT_TIMEOUT_MS = 155, OPT_CONNECTTIMEOUT_MS = 156,
     OPT_POSTFIELDSIZE_LARGE = 30120, OPT_PROTOCOLS = 181, OPT_NOPROXY = 10177, OPT_XFERINFODATA = 10057, OPT_XFERINFOFUNCTION = 20219,
 };
@@ -190,6 +190,11 @@ void octo_perform(void *handle, const char *method, const char *url, const char 
     lib.easy_setopt(c, OPT_NOPROGRESS, 0L);
     lib.easy_setopt(c, OPT_XFERINFOFUNCTION, on_progress);
     lib.easy_setopt(c, OPT_XFERINFODATA, (void *)cancel);
+    /* Only a GET may go out on a kept-alive connection. libcurl sends a request again, by
+       itself, when a reused connection dies before any answer; for a send that is a second
+       message (docs/linux-notes.md, "A send never reuses a connection"). The handle is reused, so
+       the option is set on every request. */
+    lib.easy_setopt(c, OPT_FRESH_CONNECT, (body || strcmp(method, "GET") != 0) ? 1L : 0L);
     if (body) {
         lib.easy_setopt(c, OPT_POST, 1L);
         lib.easy_setopt(c, OPT_POSTFIELDS, (const char *)body);

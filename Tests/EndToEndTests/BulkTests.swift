@@ -30,6 +30,20 @@ import OctopodsSandbox
         #expect(sandbox.posts.count == 1000)
     }
 
+    /// libcurl resends a request whose reused connection dies before an answer; a send must never
+    /// go out on a reused connection (docs/linux-notes.md).
+    @Test func aConnectionResetOnAReusedConnectionIsNeverResent() async throws {
+        let sandbox = try TestSandbox()
+        let file = scratchDirectory().appendingPathComponent("rows.csv")
+        // Row 2 is the sandbox's "connection reset after the request" number.
+        try Data("phone,body\n+14155550001,first\n+15550100104,second\n+14155550003,third\n".utf8).write(to: file)
+        let r = try await octopods(["sms", "send", "--from", file.path, "--rate", "off", "--concurrency", "1"],
+                                   environment: sandbox.environment)
+        #expect(r.status == 5, "\(r.stderr)")
+        #expect(sandbox.posts.count == 3, "one POST per row, none resent: \(sentPhones(sandbox))")
+        #expect(sentPhones(sandbox).filter { $0 == "+15550100104" }.count == 1)
+    }
+
     @Test func killedAtRandomPointsAndResumedSendsEachRowAtMostOnce() async throws {
         let sandbox = try TestSandbox()
         let dir = scratchDirectory()
