@@ -36,13 +36,13 @@ function __octopods_takes_value --argument-names path option
             return 0
         case 'templates csv:--channel'
             return 0
-        case 'send template:--to' 'send template:--var' 'send template:--header-var' 'send template:--footer-var' 'send template:--button-var' 'send template:--variables' 'send template:--variables-format' 'send template:--header-url' 'send template:--name' 'send template:--teammate' 'send template:--until' 'send template:--wait-timeout' 'send template:--max-wait' 'send template:--from' 'send template:--phone-column' 'send template:--delimiter' 'send template:--exclude' 'send template:--rejected' 'send template:--journal' 'send template:--rate' 'send template:--concurrency' 'send template:--max-messages'
+        case 'send template:--to' 'send template:--var' 'send template:--header-var' 'send template:--footer-var' 'send template:--button-var' 'send template:--variables' 'send template:--variables-format' 'send template:--header-url' 'send template:--name' 'send template:--teammate' 'send template:--until' 'send template:--wait-timeout' 'send template:--max-wait' 'send template:--from' 'send template:--phone-column' 'send template:--delimiter' 'send template:--exclude' 'send template:--rejected' 'send template:--journal' 'send template:--rate' 'send template:--concurrency' 'send template:--max-messages' 'send template:--fields'
             return 0
-        case 'send interactive:--to' 'send interactive:--file' 'send interactive:--body' 'send interactive:--footer' 'send interactive:--header-text' 'send interactive:--header-image' 'send interactive:--header-video' 'send interactive:--header-document' 'send interactive:--button' 'send interactive:--list-button' 'send interactive:--section' 'send interactive:--row' 'send interactive:--teammate' 'send interactive:--until' 'send interactive:--wait-timeout' 'send interactive:--max-wait' 'send interactive:--from' 'send interactive:--phone-column' 'send interactive:--delimiter' 'send interactive:--exclude' 'send interactive:--rejected' 'send interactive:--journal' 'send interactive:--rate' 'send interactive:--concurrency' 'send interactive:--max-messages'
+        case 'send interactive:--to' 'send interactive:--file' 'send interactive:--body' 'send interactive:--footer' 'send interactive:--header-text' 'send interactive:--header-image' 'send interactive:--header-video' 'send interactive:--header-document' 'send interactive:--button' 'send interactive:--list-button' 'send interactive:--section' 'send interactive:--row' 'send interactive:--teammate' 'send interactive:--until' 'send interactive:--wait-timeout' 'send interactive:--max-wait' 'send interactive:--from' 'send interactive:--phone-column' 'send interactive:--delimiter' 'send interactive:--exclude' 'send interactive:--rejected' 'send interactive:--journal' 'send interactive:--rate' 'send interactive:--concurrency' 'send interactive:--max-messages' 'send interactive:--fields'
             return 0
-        case 'sms send:--to' 'sms send:--body' 'sms send:--body-file' 'sms send:--name' 'sms send:--teammate' 'sms send:--until' 'sms send:--wait-timeout' 'sms send:--max-wait' 'sms send:--from' 'sms send:--phone-column' 'sms send:--delimiter' 'sms send:--exclude' 'sms send:--rejected' 'sms send:--journal' 'sms send:--rate' 'sms send:--concurrency' 'sms send:--max-messages'
+        case 'sms send:--to' 'sms send:--body' 'sms send:--body-file' 'sms send:--name' 'sms send:--teammate' 'sms send:--until' 'sms send:--wait-timeout' 'sms send:--max-wait' 'sms send:--from' 'sms send:--phone-column' 'sms send:--delimiter' 'sms send:--exclude' 'sms send:--rejected' 'sms send:--journal' 'sms send:--rate' 'sms send:--concurrency' 'sms send:--max-messages' 'sms send:--fields'
             return 0
-        case 'vbm send:--to' 'vbm send:--var' 'vbm send:--header-var' 'vbm send:--footer-var' 'vbm send:--variables' 'vbm send:--variables-format' 'vbm send:--header-image' 'vbm send:--teammate' 'vbm send:--max-wait' 'vbm send:--from' 'vbm send:--phone-column' 'vbm send:--delimiter' 'vbm send:--exclude' 'vbm send:--rejected' 'vbm send:--journal' 'vbm send:--rate' 'vbm send:--concurrency' 'vbm send:--max-messages'
+        case 'vbm send:--to' 'vbm send:--var' 'vbm send:--header-var' 'vbm send:--footer-var' 'vbm send:--variables' 'vbm send:--variables-format' 'vbm send:--header-image' 'vbm send:--teammate' 'vbm send:--max-wait' 'vbm send:--from' 'vbm send:--phone-column' 'vbm send:--delimiter' 'vbm send:--exclude' 'vbm send:--rejected' 'vbm send:--journal' 'vbm send:--rate' 'vbm send:--concurrency' 'vbm send:--max-messages' 'vbm send:--fields'
             return 0
         case status:--channel status:--fields status:--until status:--wait-timeout
             return 0
@@ -246,6 +246,7 @@ complete -c octopods -n '__octopods_at "send template"' -l skip-invalid -d 'Bulk
 complete -c octopods -n '__octopods_at "send template"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
 complete -c octopods -n '__octopods_at "send template"' -l max-messages -x -d 'Bulk: refuse to run if more than N messages would be sent.'
 complete -c octopods -n '__octopods_at "send template"' -s y -l yes -d 'Bulk: do not ask for confirmation before sending more than 100 messages.'
+complete -c octopods -n '__octopods_at "send template"' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): line, phone, status, message_id, error, error_code, note, final_status, failure.'
 complete -c octopods -n '__octopods_argument "send template" 0' -a '(__octopods_dynamic templates)' -d template-id
 
 # octopods send interactive
@@ -282,6 +283,7 @@ complete -c octopods -n '__octopods_at "send interactive"' -l skip-invalid -d 'B
 complete -c octopods -n '__octopods_at "send interactive"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
 complete -c octopods -n '__octopods_at "send interactive"' -l max-messages -x -d 'Bulk: refuse to run if more than N messages would be sent.'
 complete -c octopods -n '__octopods_at "send interactive"' -s y -l yes -d 'Bulk: do not ask for confirmation before sending more than 100 messages.'
+complete -c octopods -n '__octopods_at "send interactive"' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): line, phone, status, message_id, error, error_code, note, final_status, failure.'
 
 # octopods sms
 complete -c octopods -n '__octopods_word sms' -a send -d 'Send an SMS.'
@@ -312,6 +314,7 @@ complete -c octopods -n '__octopods_at "sms send"' -l skip-invalid -d 'Bulk: sen
 complete -c octopods -n '__octopods_at "sms send"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
 complete -c octopods -n '__octopods_at "sms send"' -l max-messages -x -d 'Bulk: refuse to run if more than N messages would be sent.'
 complete -c octopods -n '__octopods_at "sms send"' -s y -l yes -d 'Bulk: do not ask for confirmation before sending more than 100 messages.'
+complete -c octopods -n '__octopods_at "sms send"' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): line, phone, status, message_id, error, error_code, note, final_status, failure.'
 
 # octopods vbm
 complete -c octopods -n '__octopods_word vbm' -a send -d 'Send a Viber template message.'
@@ -343,6 +346,7 @@ complete -c octopods -n '__octopods_at "vbm send"' -l skip-invalid -d 'Bulk: sen
 complete -c octopods -n '__octopods_at "vbm send"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
 complete -c octopods -n '__octopods_at "vbm send"' -l max-messages -x -d 'Bulk: refuse to run if more than N messages would be sent.'
 complete -c octopods -n '__octopods_at "vbm send"' -s y -l yes -d 'Bulk: do not ask for confirmation before sending more than 100 messages.'
+complete -c octopods -n '__octopods_at "vbm send"' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): line, phone, status, message_id, error, error_code, note, final_status, failure.'
 
 # octopods status
 complete -c octopods -n '__octopods_at status' -l channel -x -a 'whatsapp sms' -d 'The channel it was sent on: whatsapp or sms (default: the channel the history records for this id, else whatsapp).'

@@ -30,6 +30,20 @@ import OctopodsSandbox
         #expect(sandbox.posts.count == 1000)
     }
 
+    @Test func fieldsChooseTheKeysOfEachRowLine() async throws {
+        let sandbox = try TestSandbox()
+        let file = csv(3, in: scratchDirectory())
+        let bad = try await octopods(["send", "template", "1001", "--from", file.path, "--fields", "line,colour"], environment: sandbox.environment)
+        #expect(bad.status == 2)
+        #expect(bad.stderr.hasPrefix("error: --fields: unknown field 'colour'; valid fields: line, phone, status, message_id"))
+        #expect(sandbox.posts.isEmpty)
+        let r = try await octopods(["send", "template", "1001", "--from", file.path, "--fields", "status,line"], environment: sandbox.environment)
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        // Rows finish in any order (four in flight): the same three lines, each with just those keys.
+        #expect(lines.sorted() == [#"{"status":"accepted","line":2}"#, #"{"status":"accepted","line":3}"#, #"{"status":"accepted","line":4}"#])
+    }
+
     /// libcurl resends a request whose reused connection dies before an answer; a send must never
     /// go out on a reused connection (docs/linux-notes.md).
     @Test func aConnectionResetOnAReusedConnectionIsNeverResent() async throws {

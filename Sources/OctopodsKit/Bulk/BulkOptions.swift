@@ -17,6 +17,10 @@ package struct BulkOptions: Sendable, Equatable {
     package var delimiter: UInt8?
     package var exclude: String?
     package var rejected: String?
+    /// `--fields`: the keys of each row's JSON line, and the columns of `-o table`.
+    package var fields: [String]?
+    /// What a row's outcome can say (`--fields`).
+    package static let rowFields = ["line", "phone", "status", "message_id", "error", "error_code", "note", "final_status", "failure"]
 
     package var isBulk: Bool { from != nil }
 
@@ -34,10 +38,11 @@ package struct BulkOptions: Sendable, Equatable {
         .flag("resend-unknown", help: "Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice)."),
         .value("max-messages", "N", .integer(1...Int(Int32.max)), help: "Bulk: refuse to run if more than N messages would be sent."),
         .flag("yes", short: "y", help: "Bulk: do not ask for confirmation before sending more than 100 messages."),
+        FieldSelection.option(rowFields),
     ]
 
     static let bulkOnly = ["journal", "new-run", "rate", "concurrency", "skip-invalid", "resend-unknown", "max-messages", "yes",
-                           "phone-column", "delimiter", "exclude", "rejected"]
+                           "phone-column", "delimiter", "exclude", "rejected", "fields"]
 
     package init() {}
 
@@ -77,6 +82,7 @@ package struct BulkOptions: Sendable, Equatable {
             }
             delimiter = byte
         }
+        fields = try FieldSelection.parse(arguments, valid: Self.rowFields)
         exclude = arguments.string("exclude")
         rejected = arguments.string("rejected")
         if let rejected, rejected == from || rejected == exclude {

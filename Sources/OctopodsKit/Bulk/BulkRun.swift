@@ -102,7 +102,7 @@ package struct BulkRun: Sendable {
 
         // Pass 2: send exactly the rows checked, never more than counted.
         let tally = Tally()
-        let output = OutputLines(ctx.stdout, mode: OutputLines.mode(ctx))
+        let output = OutputLines(ctx.stdout, mode: OutputLines.mode(ctx), fields: options.fields)
         let queue = try RowQueue(input: input, delimiter: options.delimiter, phoneColumn: check.phoneColumn, plan: plan,
                                  earlier: earlier, checked: check.checked, invalidLines: check.invalidLines,
                                  limit: min(check.toSend, options.maxMessages ?? Int.max), resendUnknown: options.resendUnknown,

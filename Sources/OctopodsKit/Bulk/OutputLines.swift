@@ -16,8 +16,10 @@ final class OutputLines: Sendable {
     let mode: Mode
     let lock = Mutex(())
     let kept = Mutex<[JSONValue]>([])
+    /// `--fields`: only these keys, in this order.
+    let fields: [String]?
 
-    init(_ sink: any TextSink, mode: Mode = .lines) { self.sink = sink; self.mode = mode }
+    init(_ sink: any TextSink, mode: Mode = .lines, fields: [String]? = nil) { self.sink = sink; self.mode = mode; self.fields = fields }
 
     /// The mode for a run: an explicit `-o`/`OCTOPODS_OUTPUT` wins; otherwise nothing per row when
     /// both stdout and stderr are a terminal, JSON lines when not.
@@ -33,7 +35,7 @@ final class OutputLines: Sendable {
     func write(_ json: JSONValue) {
         switch mode {
         case .lines:
-            let text = json.serialized() + "\n"
+            let text = (fields.map { FieldSelection.project(json, $0) } ?? json).serialized() + "\n"
             lock.withLock { _ in sink.write(text) }
         case .table:
             kept.withLock { $0.append(json) }
@@ -56,6 +58,10 @@ final class OutputLines: Sendable {
         let rows = byLine.sorted { $0.key < $1.key }.map(\.value)
         guard !rows.isEmpty else { return nil }
         let text = { (row: JSONValue, key: String) in row[key]?.scalarText ?? "" }
+        if let fields {
+            return Table(headers: fields.map(FieldSelection.header),
+                         rows: rows.map { row in fields.map { FieldSelection.cell($0, row[$0]) } })
+        }
         return Table(headers: ["LINE", "PHONE", "STATUS", "MESSAGE ID", "ERROR"],
                      rows: rows.map { row in
                          [text(row, "line"), text(row, "phone"), text(row, "status") + (row["final_status"].map { " → \($0.scalarText ?? "")" } ?? ""),
