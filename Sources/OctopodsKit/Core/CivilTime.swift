@@ -72,19 +72,23 @@ package enum CivilTime {
         parts.tm_hour = Int32(fields.hour)
         parts.tm_min = Int32(fields.minute)
         parts.tm_sec = Int32(fields.second)
-        let seconds: time_t
-        switch zone {
-        case .local:
-            parts.tm_isdst = -1
-            seconds = mktime(&parts)
-        case .utc:
-            seconds = timegm(&parts)
-        case .offset(let east):
-            seconds = timegm(&parts) - time_t(east)
-        }
+        let seconds = Self.seconds(&parts, in: zone)
         // Both normalise `parts` in place: a day past the month's end shows up as another month.
         guard Int(parts.tm_mon) + 1 == fields.month, Int(parts.tm_mday) == fields.day else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
+    /// The moment `parts` names in `zone` (normalising `parts` in place, as mktime/timegm do).
+    static func seconds(_ parts: inout tm, in zone: Zone) -> time_t {
+        switch zone {
+        case .local:
+            parts.tm_isdst = -1
+            return mktime(&parts)
+        case .utc:
+            return timegm(&parts)
+        case .offset(let east):
+            return timegm(&parts) - time_t(east)
+        }
     }
 
     /// Midnight at the start of `date`'s day in `zone`, `days` days later (negative: earlier).
@@ -94,16 +98,7 @@ package enum CivilTime {
         parts.tm_year = Int32(f.year - 1900)
         parts.tm_mon = Int32(f.month - 1)
         parts.tm_mday = Int32(f.day + days)
-        let seconds: time_t
-        switch zone {
-        case .local:
-            parts.tm_isdst = -1
-            seconds = mktime(&parts)
-        case .utc:
-            seconds = timegm(&parts)
-        case .offset(let east):
-            seconds = timegm(&parts) - time_t(east)
-        }
+        let seconds = Self.seconds(&parts, in: zone)
         return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 

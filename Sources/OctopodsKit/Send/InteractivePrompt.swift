@@ -120,20 +120,8 @@ extension Send.Interactive {
             arguments.values["to"] = [phone]
         }
         let send = try Send.Interactive(arguments)
-        if let message = payload ?? send.built {
-            prompter.write("\nTo \(send.to ?? ""):\n")
-            for line in Self.preview(message).split(separator: "\n", omittingEmptySubsequences: false) {
-                prompter.write("  " + TerminalText.sanitize(String(line)) + "\n")
-            }
-        }
-        prompter.write("\nThe same without questions:\n  " + TerminalText.sanitize(send.commandLine(ctx)) + "\n\n")
-        if !options.dryRun {
-            guard try prompter.confirm("Send it?") else {
-                prompter.close()
-                throw .invalidInput("not confirmed; nothing was sent")
-            }
-        }
-        prompter.close()
+        try prompter.finish(to: send.to, preview: (payload ?? send.built).map(Self.preview) ?? "",
+                            commandLine: send.commandLine(ctx), dryRun: options.dryRun)
         return send
     }
 

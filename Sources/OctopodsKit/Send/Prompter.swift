@@ -215,6 +215,21 @@ final class Prompter {
     }
 
     /// y or n (Enter: no). Esc or Ctrl-C cancel.
+    /// The end of every prompted send: the message as it will go, the command line that does the
+    /// same without questions (so people learn the flags), then "Send it?" unless a dry run.
+    /// Closes the prompter; declining sends nothing (exit 2).
+    func finish(to: String?, preview: String, commandLine: String, dryRun: Bool) throws(OctopodsError) {
+        defer { close() }
+        write("\nTo \(to ?? ""):\n")
+        for line in preview.split(separator: "\n", omittingEmptySubsequences: false) {
+            write("  " + TerminalText.sanitize(String(line)) + "\n")
+        }
+        write("\nThe same without questions:\n  " + TerminalText.sanitize(commandLine) + "\n\n")
+        if !dryRun, try !confirm("Send it?") {
+            throw .invalidInput("not confirmed; nothing was sent")
+        }
+    }
+
     func confirm(_ question: String) throws(OctopodsError) -> Bool {
         switch terminal {
         case .raw(let raw):

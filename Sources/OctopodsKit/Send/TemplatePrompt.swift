@@ -113,18 +113,8 @@ extension TemplateSend {
 
         let send = try TemplateSend(channel: channel, arguments)
         let variables = try TemplateVariables.parse(arguments, ctx: ctx)
-        prompter.write("\nTo \(send.to ?? ""):\n")
-        for line in variables.preview(template, mediaURL: send.mediaURL).split(separator: "\n", omittingEmptySubsequences: false) {
-            prompter.write("  " + TerminalText.sanitize(String(line)) + "\n")
-        }
-        prompter.write("\nThe same without questions:\n  " + TerminalText.sanitize(send.commandLine(ctx)) + "\n\n")
-        if !options.dryRun {
-            guard try prompter.confirm("Send it?") else {
-                prompter.close()
-                throw .invalidInput("not confirmed; nothing was sent")
-            }
-        }
-        prompter.close()
+        try prompter.finish(to: send.to, preview: variables.preview(template, mediaURL: send.mediaURL),
+                            commandLine: send.commandLine(ctx), dryRun: options.dryRun)
         return send
     }
 
