@@ -16,24 +16,9 @@ rows="${ROWS:-500}"
 release_binary
 need awk
 tmp="$(mktemp -d)"
-server_pid=""
-trap 'if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; rm -rf "$tmp"' EXIT
 # The documented limit; a short cool-down only so that a failed run does not take 5 minutes more.
-"$BIN" sandbox --port 0 --rate-limit 55/10s --cooldown 20s --state "$tmp/state.json" --log "$tmp/log.ndjson" >"$tmp/out" 2>"$tmp/err" &
-server_pid=$!
-base_url=""
-for _ in $(seq 1 150); do
-    base_url="$(head -n 1 "$tmp/out" 2>/dev/null || true)"
-    [[ -n "$base_url" ]] && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-done
-if [[ ! "$base_url" =~ ^http://127\.0\.0\.1:[0-9]+$ ]]; then
-    echo "error: the sandbox did not print its base URL (got: '$base_url')" >&2
-    cat "$tmp/err" >&2 || true
-    exit 1
-fi
-export OCTOPODS_BASE_URL="$base_url" OCTOPODS_WHATSAPP_API_KEY=sandbox-whatsapp-key NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
+start_sandbox --rate-limit 55/10s --cooldown 20s --log "$tmp/log.ndjson"
+export OCTOPODS_BASE_URL="$base_url" OCTOPODS_WHATSAPP_API_KEY="$whatsapp_key" NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
 export HOME="$tmp"
 
 make_csv() {  # make_csv ROWS FIRST FILE: phone,name,1,2 rows with distinct phones

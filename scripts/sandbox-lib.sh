@@ -32,11 +32,14 @@ need() {
 
 # Starts the sandbox (rate limit off, state in $tmp) and sets base_url, whatsapp_key and server_pid;
 # stops it on exit. stdout goes to a file, not a pipe, so the server never blocks on it.
+# Options given replace the default --no-rate-limit; a `tmp` directory already made is used.
 start_sandbox() {
-    tmp="$(mktemp -d)"
+    tmp="${tmp:-$(mktemp -d)}"
     server_pid=""
     trap 'if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi; rm -rf "$tmp"' EXIT
-    "$BIN" sandbox --port 0 --no-rate-limit --state "$tmp/state.json" >"$tmp/out" 2>"$tmp/err" &
+    local options=("$@")
+    if [[ ${#options[@]} -eq 0 ]]; then options=(--no-rate-limit); fi
+    "$BIN" sandbox --port 0 "${options[@]}" --state "$tmp/state.json" >"$tmp/out" 2>"$tmp/err" &
     server_pid=$!
     base_url=""
     for _ in $(seq 1 150); do
