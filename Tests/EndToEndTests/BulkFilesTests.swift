@@ -113,6 +113,12 @@ import Glibc
         #expect(Set(bodies(sandbox).keys) == ["+14155550141", "+14155550143"])
         #expect(r.stdout.contains(#""line":3,"phone":"+14155550142","status":"excluded""#))
         #expect(r.stderr.contains("1 excluded (--exclude)"))
+        // The journal records why line 3 was not sent, and its finish line counts it.
+        let journals = dir.appendingPathComponent(".local/state/octopods/journals/sandbox")
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: journals.path).first { $0.hasPrefix("c.csv.") })
+        let journal = try String(contentsOf: journals.appendingPathComponent(name), encoding: .utf8)
+        #expect(journal.contains(#""line":3"#) && journal.contains(#""state":"excluded""#), "\(journal)")
+        #expect(journal.contains(#""excluded":1"#), "\(journal)")
     }
 
     @Test func templatesCSVStartsAFileThatSends() async throws {

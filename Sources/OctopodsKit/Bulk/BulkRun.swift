@@ -36,6 +36,8 @@ package struct BulkRun: Sendable {
         var hash: String
         /// The row as read, for `--rejected`.
         var row = InputRow(line: 0, fields: [:])
+        /// On the --exclude list: recorded in the journal as excluded, never sent.
+        var excluded = false
     }
 
     /// Counts of the run, shared by the workers.
@@ -311,7 +313,7 @@ package struct BulkRun: Sendable {
     /// Whether a row an earlier run recorded in this state is left alone.
     static func skips(_ state: RowState, resendUnknown: Bool) -> Bool {
         switch state {
-        case .accepted, .rejected: return true
+        case .accepted, .rejected, .excluded: return true
         case .sending, .unknown: return !resendUnknown
         case .notSent: return false
         }
@@ -329,6 +331,14 @@ package struct BulkRun: Sendable {
 
     func send(_ row: Prepared, plan: BulkPlan, client: APIClient, journal: Journal, output: OutputLines, tally: Tally,
               history: HistoryRecorder?, source: String) async {
+        if row.excluded {
+            do {
+                try await journal.record(Journal.Entry(line: row.line, hash: row.hash, state: .excluded))
+            } catch {
+                tally.stop(.failed("the journal cannot be written: \(error)"))
+            }
+            return
+        }
         let base: JSONValue = ["line": .int(row.line), "phone": .string(row.phone)]
         let endpoint = plan.endpoint(row.body)
         while true {

@@ -20,6 +20,8 @@ package enum RowState: String, Sendable {
     case notSent = "not_sent"
     /// The request went out and the answer was lost: it may have been sent.
     case unknown
+    /// On the --exclude list (an opt-out): never sent, by this run or a resumed one.
+    case excluded
 
     /// The request went out, so the recipient may have the message.
     var wentOut: Bool { self == .accepted || self == .sending || self == .unknown }
@@ -409,18 +411,20 @@ package actor Journal {
     /// Records that this run went through every row: a later run of the same content is then
     /// refused (or, for changed content, starts a new journal).
     package func finish(at date: Date) async throws(OctopodsError) {
-        var accepted = 0, rejected = 0, unknown = 0
+        var accepted = 0, rejected = 0, unknown = 0, excluded = 0
         for entry in states.values {
             switch entry.state {
             case .accepted: accepted += 1
             case .rejected: rejected += 1
             case .sending, .unknown: unknown += 1
+            case .excluded: excluded += 1
             case .notSent: break
             }
         }
         do {
             try await append(["finished": .string(LedgerTime.format(date)), "pid": .int(Int(getpid())),
-                              "accepted": .int(accepted), "rejected": .int(rejected), "unknown": .int(unknown)])
+                              "accepted": .int(accepted), "rejected": .int(rejected), "unknown": .int(unknown),
+                              "excluded": .int(excluded)])
         } catch let error as OctopodsError {
             throw error
         } catch {

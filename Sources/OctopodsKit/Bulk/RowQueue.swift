@@ -56,12 +56,14 @@ actor RowQueue {
                 notChecked(row, phone: nil, "the row changed after the check and is no longer valid; not sent")
                 continue
             }
+            let fingerprint = body.fingerprint()
             if let exclude, exclude.contains(phone) {
                 output.write(["line": .int(row.line), "phone": .string(phone), "status": "excluded", "note": "on the --exclude list; not sent"])
                 tally.add { $0.excluded += 1 }
-                continue
+                // Recorded in the journal (by the worker), so the run's record says why the row was not sent.
+                return BulkRun.Prepared(line: row.line, phone: phone, body: body, hash: String(fingerprint, radix: 16), row: row,
+                                        excluded: true)
             }
-            let fingerprint = body.fingerprint()
             guard checked.remove(fingerprint) != nil else {
                 notChecked(row, phone: phone, "the row changed after the check; not sent (run again to check and send it)")
                 continue
@@ -99,6 +101,12 @@ actor RowQueue {
                         tally.add { $0.skipped += 1; $0.earlierUnknown += 1 }
                         continue
                     }
+                case .excluded:
+                    line.set("status", "excluded")
+                    line.set("note", "excluded in an earlier run; not sent")
+                    output.write(line)
+                    tally.add { $0.skipped += 1 }
+                    continue
                 case .notSent:
                     break
                 }
