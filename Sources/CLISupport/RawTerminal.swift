@@ -82,15 +82,7 @@ package final class RawTerminal {
     }
 
     package func write(_ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { Glibc.write(output, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            bytes = bytes.dropFirst(n)
-        }
+        _ = SystemFile.writeAll(output, Array(text.utf8))
     }
 
     /// One byte, waiting at most `milliseconds` (-1: until one comes or `stop` says so).
@@ -175,15 +167,7 @@ package final class LineTerminal {
     }
 
     package func write(_ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { Glibc.write(output, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            bytes = bytes.dropFirst(n)
-        }
+        _ = SystemFile.writeAll(output, Array(text.utf8))
     }
 
     /// The next line without its newline; nil at the end of input or when `stop` turns true.
