@@ -154,7 +154,7 @@ extension SandboxCall {
     func messageStatus(_ reference: String, key: SandboxKey, state: SandboxState) throws(SandboxError) -> Outcome {
         guard let id = Int(reference),
               let message = state.message(id: id, key: key.value)
-                ?? (options.seedMessages ? SandboxMessage.seeds.first { $0.id == id && $0.key == key.value } : nil) else {
+                ?? (options.seedMessages ? SandboxMessage.seeds.first { $0.id == id && $0.key == key.role } : nil) else {
             throw SandboxError(.messageNotFound, "Message \(reference.prefix(64)) does not exist.")
         }
         if message.plan == .statusRefused { throw SandboxError(.messageNotFound, "Message not found.") }
@@ -173,7 +173,7 @@ extension SandboxCall {
         var sent = state.messages(sentWith: key.value, channel: .whatsapp)
         if options.seedMessages {
             // Older than anything sent: last, newest first among themselves.
-            sent += SandboxMessage.seeds.filter { $0.key == key.value && $0.channel == .whatsapp }.sorted { $0.createdAt > $1.createdAt }
+            sent += SandboxMessage.seeds.filter { $0.key == key.role && $0.channel == .whatsapp }.sorted { $0.createdAt > $1.createdAt }
         }
         guard !sent.isEmpty else {
             throw SandboxError(.nothingToList, "No messages have been sent on this channel yet. Send at least one message before listing.")

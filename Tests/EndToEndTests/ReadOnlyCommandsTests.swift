@@ -34,6 +34,17 @@ import OctopodsSandbox
         #expect(json.stdout.hasPrefix(#"{"#))
     }
 
+    /// The README's seeded messages exist whatever keys the sandbox has: `--sandbox` keeps random
+    /// keys in its state file, and the seeds belong to each key's role, not its value.
+    @Test func seededMessagesExistWithTheSandboxsOwnKeys() async throws {
+        let home = scratchDirectory()
+        let r = try await octopods(["--sandbox", "status", "3851834", "-o", "json"], environment: [:], home: home)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains(#""message_id":"3851834""#), "\(r.stdout)")
+        let sms = try await octopods(["--sandbox", "status", "4829174", "--channel", "sms", "-o", "json"], environment: [:], home: home)
+        #expect(sms.status == 0, "\(sms.stderr)")
+    }
+
     @Test func templatesGetNamesTheFooterFlag() async throws {
         let sandbox = try TestSandbox()
         let r = try await octopods(["templates", "get", "1002", "-o", "table"], environment: sandbox.environment)
