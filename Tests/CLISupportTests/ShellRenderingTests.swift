@@ -51,9 +51,10 @@ func runTool(_ executable: String, _ arguments: [String], stdin: String = "",
             process.standardOutput = output
             process.standardError = output
             do { try process.run() } catch { continuation.resume(returning: nil); return }
-            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try? input.fileHandleForWriting.write(contentsOf: Data(stdin.utf8))  // write(_:) traps when the tool has already exited
             try? input.fileHandleForWriting.close()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
+            // Not readDataToEndOfFile: it traps on EINTR (docs/linux-notes.md).
+            let data = (try? SystemFile.readAll(output.fileHandleForReading.fileDescriptor, path: "pipe")) ?? Data()
             process.waitUntilExit()
             continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
         }

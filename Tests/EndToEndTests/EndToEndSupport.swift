@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Synchronization
 import OctopodsSandbox
+import CLISupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -62,14 +63,7 @@ func octopodsEnvironment(_ environment: [String: String], home: URL) -> [String:
 /// `readDataToEndOfFile` traps on EINTR (a `try!` inside Foundation), which took down whole
 /// runs of the suite while many children were being started (docs/linux-notes.md).
 func readToEnd(_ handle: FileHandle) -> Data {
-    var data = Data()
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let n = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
-        if n > 0 { data.append(contentsOf: buffer[0..<n]); continue }
-        if n < 0, errno == EINTR { continue }
-        return data
-    }
+    (try? SystemFile.readAll(handle.fileDescriptor, path: "pipe")) ?? Data()
 }
 
 /// The binary as `octopods(...)` runs it (a clean environment, a private HOME), not yet started.
