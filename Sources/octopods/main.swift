@@ -5,4 +5,8 @@ import Glibc
 import OctopodsKit
 
 let status = await Octopods.main(Array(CommandLine.arguments.dropFirst()))
-exit(status)
+// Everything was written with write(2) (no stdio buffer to flush) and every file octopods keeps
+// was written and closed before main returned: `_exit` leaves out the atexit handlers and
+// library destructors, which here only free memory (OpenSSL's cleanup after a request: 0.7 M
+// instructions; docs/linux-notes.md, "Start-up costs").
+_exit(status)
