@@ -73,12 +73,14 @@ package enum PlainText {
     }
 
     static func trim<S: StringProtocol>(_ text: S, _ drop: (Unicode.Scalar) -> Bool) -> String {
+        // On a String, not through S's generic views: called unspecialised from other modules,
+        // those cost each run two searches of every protocol conformance in the binary (their
+        // metadata's first use) and ~7,000 instructions a call. `description` is the text itself.
+        let text = text.description
         let scalars = text.unicodeScalars
         guard let first = scalars.firstIndex(where: { !drop($0) }),
               let last = scalars.lastIndex(where: { !drop($0) }) else { return "" }
-        var out = String.UnicodeScalarView()
-        out.append(contentsOf: scalars[first...last])
-        return String(out)
+        return String(scalars[first...last])
     }
 
     /// `n` in upper-case hexadecimal, zero-padded to `width` digits (`0x1B`, 2 → `1B`).
