@@ -193,15 +193,37 @@ func readHiddenLine(prompt: String) -> String? {
     return readLine(strippingNewline: true)
 }
 
+/// What `ProcessInfo.processInfo.environment` gives (each `NAME=value` split at its first "="
+/// Character, the last of a repeated name wins, entries without "=" left out), with ASCII
+/// entries split by bytes: Foundation walks every entry Character by Character (LS_COLORS,
+/// PATH), 420 K instructions of a run with ~40 variables.
+func processEnvironment() -> [String: String] {
+    var results: [String: String] = [:]
+    var entry = environ  // never null at start: execve gives every process one, maybe empty
+    while let pointer = entry.pointee {
+        let text = String(cString: pointer)
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            // Every ASCII byte is a Character but CR LF, and a "=" is never part of one.
+            if let equals = text.utf8.firstIndex(of: UInt8(ascii: "=")) {
+                results[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+        } else if let equals = text.firstIndex(of: "=") {
+            results[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        entry += 1
+    }
+    return results
+}
+
 extension Context {
     /// The real world: the process's standard streams, environment and clock, libcurl.
     package static func live(interrupts: InterruptHub) -> Context {
-        var environment = ProcessInfo.processInfo.environment
+        var environment = processEnvironment()
         // libcurl proxies loopback too unless told not to (docs/linux-notes.md, "Proxies and loopback"); the sandbox
         // and tests live on loopback, so never send that traffic through a proxy.
         for name in ["no_proxy", "NO_PROXY"] {
             let current = environment[name] ?? ""
-            if !current.contains("127.0.0.1") {
+            if !current.containsText("127.0.0.1") {
                 let value = current.isEmpty ? "127.0.0.1,localhost,::1" : current + ",127.0.0.1,localhost,::1"
                 setenv(name, value, 1)
                 environment[name] = value

@@ -104,8 +104,11 @@ package struct TemplateListCache: Sendable {
     /// One field of a line: control characters (tabs and newlines among them) become spaces,
     /// so a name from the API cannot break the format or reach the terminal raw.
     static func clean(_ text: String) -> String {
-        if text.utf8.allSatisfy({ $0 < 0x80 }) { return cleanASCII(text.utf8) }
-        return String(text.unicodeScalars.map { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format ? " " : Character($0) })
+        text.utf8.allSatisfy({ $0 < 0x80 }) ? cleanASCII(text.utf8) : cleanScalars(text)
+    }
+
+    static func cleanScalars(_ text: String) -> String {
+        String(text.unicodeScalars.map { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format ? " " : Character($0) })
             .trimmingSpaces()
     }
 
