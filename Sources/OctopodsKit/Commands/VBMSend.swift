@@ -6,14 +6,14 @@ package enum VBM {
         abstract: "Send Viber Business Messages (templates).",
         discussion: "Viber templates are listed with 'octopods templates list --channel vbm'. Viber messages have no status endpoint.")
 
-    package struct Send: Command {
+    package struct SendCommand: Command {
         package static let spec = CommandSpec(
             name: "send",
             abstract: "Send a Viber template message.",
             discussion: "Checked like 'send template': the template must be accepted and get exactly the header, body and footer variables it needs; an image header needs --header-image.",
             arguments: [ArgumentSpec("template-id", optional: true,
                                      help: "The Viber template to send (see 'octopods templates list --channel vbm'); at a terminal, picked from a list when left out.")],
-            options: TemplateSend.options(.vbm),
+            options: TemplateSendFlow.options(.vbm),
             examples: [
                 Example("octopods vbm send 2001 --to +14155552671 --header-image https://example.com/banner.jpg --var 1=Alex",
                         "Send a Viber template with an image header."),
@@ -21,8 +21,8 @@ package enum VBM {
             ],
             usage: "<template-id> (--to PHONE | --from FILE) [options]")
 
-        let send: TemplateSend
-        package init(_ arguments: ParsedArguments) throws(OctopodsError) { send = try TemplateSend(channel: .vbm, arguments) }
+        let send: TemplateSendFlow
+        package init(_ arguments: ParsedArguments) throws(OctopodsError) { send = try TemplateSendFlow(channel: .vbm, arguments) }
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput { try await send.run(ctx) }
     }
 }
