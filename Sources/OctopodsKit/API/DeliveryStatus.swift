@@ -3,7 +3,7 @@
 /// delivered; failed, undelivered and deleted are final (docs/api-notes.md, "Message status").
 /// A status this client does not know is kept as it came (`.other`): shown, recorded in the
 /// history and matched unchanged, never dropped.
-package enum DeliveryStatus: Sendable, Hashable, RawRepresentable, CustomStringConvertible {
+package enum DeliveryStatus: OpenVocabulary {
     case queued, sent, delivered, read, failed, undelivered
     /// The recipient deleted the message after it was delivered.
     case deleted
@@ -42,12 +42,6 @@ package enum DeliveryStatus: Sendable, Hashable, RawRepresentable, CustomStringC
         case .other(let text): text
         }
     }
-
-    package var description: String { rawValue }
-
-    // Equal by their text, so an `.other` spelling a known status is that status.
-    package static func == (a: DeliveryStatus, b: DeliveryStatus) -> Bool { a.rawValue == b.rawValue }
-    package func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 
     /// Failures a message never leaves.
     package var isFailure: Bool { self == .failed || self == .undelivered }

@@ -1,7 +1,7 @@
 /// What the API made of a send, as the history ledger records it (`outcome`), a single send's
 /// table shows it and a bulk run reports a row (`BulkRowStatus`). An outcome this version does
 /// not know (a ledger line written by another) is kept as it is (`.other`), never dropped.
-package enum SendOutcome: Sendable, Hashable, RawRepresentable, CustomStringConvertible {
+package enum SendOutcome: OpenVocabulary {
     /// The API accepted it.
     case accepted
     /// The API refused it: nothing was sent to the recipient.
@@ -30,10 +30,4 @@ package enum SendOutcome: Sendable, Hashable, RawRepresentable, CustomStringConv
         case .other(let text): text
         }
     }
-
-    package var description: String { rawValue }
-
-    // Equal by their text, so an `.other` spelling a known outcome is that outcome.
-    package static func == (a: SendOutcome, b: SendOutcome) -> Bool { a.rawValue == b.rawValue }
-    package func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 }
