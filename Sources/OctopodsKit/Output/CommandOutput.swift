@@ -129,11 +129,12 @@ package struct Printer: Sendable {
         case .unknown: return "33"
         case .other: break
         }
-        // Template review states (`templates list`; accepted, rejected and deleted are above) and
-        // `history stats --by status`'s pending.
-        switch word {
-        case "pending", "under_review", "needs_modification": return "33"
-        default: return nil
+        // Template review states (`templates list`), and `history stats --by status`'s pending.
+        switch TemplateStatus(rawValue: word) {
+        case .accepted: return "32"
+        case .rejected, .deleted: return "31"
+        case .pending, .underReview, .needsModification: return "33"
+        case .other: return nil
         }
     }
 }

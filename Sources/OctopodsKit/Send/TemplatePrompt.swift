@@ -57,7 +57,7 @@ extension TemplateSendFlow {
                 let label = [TerminalText.pad(t.id, to: idWidth), TerminalText.pad(TerminalText.truncate(t.name, to: nameWidth), to: nameWidth),
                              TerminalText.pad(t.language ?? "", to: 6), TerminalText.pad(status, to: 9), needs].joined(separator: "  ")
                 return Prompter.Choice(label: label, search: "\(t.id) \(t.name) \(t.language ?? "")",
-                                       selectable: status == "accepted")
+                                       selectable: t.review == .accepted && t.active != false)
             }
             templateID = templates[try prompter.pick("Template", choices)].id
             arguments.positionals = [templateID]
