@@ -174,4 +174,18 @@ import CLISupport
         ]
         for (word, colour) in expected { #expect(Printer.statusColor(word) == colour, "\(word)") }
     }
+
+    /// A template's review state as the API shows it (capitalised, with spaces) is the typed state.
+    @Test func templateReviewStatesReadAsTheAPIShowsThem() throws {
+        func review(_ status: String?) throws -> TemplateStatus? {
+            var json: JSONValue = ["template_id": "1", "template_name": "x"]
+            if let status { json.set("template_status", .string(status)) }
+            return try Template.decode(json).review
+        }
+        #expect(try review("Accepted") == .accepted)
+        #expect(try review("Under Review") == .underReview)
+        #expect(try review("Needs Modification") == .needsModification)
+        #expect(try review("Paused") == .other("paused"))
+        #expect(try review(nil) == nil)
+    }
 }

@@ -1,6 +1,9 @@
-/// A template's review state, lower-case: the API spells it `Accepted`, and `Template.status`
-/// keeps that spelling for display (`Template.review` is this). Only an accepted template (and
-/// an active one) can be sent. A state this client does not know is kept as it came (`.other`).
+import CLISupport
+
+/// A template's review state as the `status` filter spells it (`under_review`): the API shows
+/// it capitalised (`Under Review`), and `Template.status` keeps that spelling for display
+/// (`Template.review` is this). Only an accepted template (and an active one) can be sent. A
+/// state this client does not know is kept as it came (`.other`).
 package enum TemplateStatus: OpenVocabulary {
     case pending
     case underReview
@@ -38,6 +41,9 @@ package enum TemplateStatus: OpenVocabulary {
 }
 
 extension Template {
-    /// The review state; nil when the API leaves it out (VBM lists accepted templates only).
-    package var review: TemplateStatus? { status.map { TemplateStatus(rawValue: $0.lowercased()) } }
+    /// The review state (`Under Review` is `.underReview`); nil when the API leaves it out (VBM
+    /// lists accepted templates only).
+    package var review: TemplateStatus? {
+        status.map { TemplateStatus(rawValue: $0.lowercased().replacingAll(" ", with: "_")) }
+    }
 }
