@@ -124,7 +124,7 @@ package final class InterruptHub: Sendable {
         }
         if repeated {
             FileDescriptorSink(fd: STDERR_FILENO).write("\nInterrupted again: exiting now.\n")
-            // _exit, not exit: this is the signal thread, and exit's atexit handlers and
+            // _exit, not exit: this is the signal-reading (main) thread, and exit's atexit handlers and
             // stdio flushing would race the threads still running (a hidden prompt's terminal
             // is put back first).
             restoreTerminal()
