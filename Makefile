@@ -37,7 +37,11 @@ RELEASE_BINARY = $(SCRATCH)/release/octopods
 LIBSTDCXX_A := $(shell $(CC) -print-file-name=libstdc++.a 2>/dev/null)
 STATIC_CXX_DIR = $(SCRATCH)/static-libstdc++
 STATIC_CXX_FLAGS = $(if $(filter /%,$(LIBSTDCXX_A)),-Xlinker -L$(abspath $(STATIC_CXX_DIR)))
-RELEASE_BUILD = $(if $(STATIC_CXX_FLAGS),mkdir -p $(STATIC_CXX_DIR) && ln -sf $(LIBSTDCXX_A) $(STATIC_CXX_DIR)/libstdc++.a && )$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(SCRATCH) $(STATIC_CXX_FLAGS)
+# --disable-local-rpath: no $$ORIGIN in the binary's RUNPATH. A static binary loads no library of
+# its own, and with it every start looked for libm, libgcc_s and libc, and every request for
+# libcurl.so.4, in the binary's directory first (13 failed opens; a libcurl.so.4 placed beside
+# the binary would have been loaded).
+RELEASE_BUILD = $(if $(STATIC_CXX_FLAGS),mkdir -p $(STATIC_CXX_DIR) && ln -sf $(LIBSTDCXX_A) $(STATIC_CXX_DIR)/libstdc++.a && )$(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath --scratch-path $(SCRATCH) $(STATIC_CXX_FLAGS)
 # With BINARY=path nothing is built.
 BINARY ?=
 INSTALLED_BINARY = $(if $(BINARY),$(BINARY),$(RELEASE_BINARY))
