@@ -10,7 +10,7 @@
 # The release binary links the Swift runtime and libstdc++ statically, so it runs where no Swift
 # toolchain is installed; it needs only libc (libm, libgcc_s) and, when a command makes a
 # request, the system's libcurl.so.4 (loaded with dlopen, so building needs no curl headers). The sources import only
-# FoundationEssentials, so ICU's 34 MB of data is not linked in; stripped it is about 16 MB
+# FoundationEssentials, so ICU's 34 MB of data is not linked in; stripped it is about 17 MB
 # (docs/linux-notes.md, "A lean static binary").
 
 PREFIX ?= /usr/local
