@@ -47,6 +47,15 @@ import Testing
         }
     }
 
+    @Test func rateBudgetLinesOfASCIISplitAsCharacterWise() {
+        var generator = Generator(state: Self.seed)
+        let alphabet = ["r", " ", "  ", "\n", "\n\n", "abc-1", "123", "4.5", "\t", "keep", "1e3", "\u{1}"]
+        for _ in 0..<3_000 {
+            let text = Self.text(&generator, alphabet: alphabet)
+            #expect(RateBudget.fields(text) == RateBudget.fieldsByCharacter(text), "seed \(Self.seed): \(text.debugDescription)")
+        }
+    }
+
     @Test func theEnvironmentIsFoundations() {
         #expect(processEnvironment() == ProcessInfo.processInfo.environment)
     }
