@@ -52,6 +52,16 @@ import Glibc
         }
     }
 
+    /// A file's text; empty while it does not exist.
+    static func text(_ path: String) -> String {
+        (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+
+    /// How many finished journals are kept in `directory`.
+    static func kept(in directory: URL) -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.contains(".finished-") }.count
+    }
+
     /// The default journal's path, as --dry-run reports it.
     func journalPath(_ arguments: [String], sandbox: TestSandbox, home: URL) async throws -> String {
         let dry = try await octopods(arguments + ["--dry-run"], environment: sandbox.environment, home: home)
@@ -94,9 +104,10 @@ import Glibc
         let journal = try await journalPath(send, sandbox: sandbox, home: dir)
         #expect(journal.hasPrefix(dir.path + "/.local/state/octopods/journals/sandbox/phones.csv."))
 
-        // Unfinished: killed after its first row.
+        // Unfinished: killed after its first row was answered and journaled (the sandbox having
+        // the request is not enough: killed before the answer is written, the row is unknown).
         let stopped = try startHeldRun(file, sandbox: sandbox, home: dir)
-        #expect(await waitUntil { sandbox.posts.count >= 1 })
+        #expect(await waitUntil { Self.text(journal).contains(#""state":"accepted""#) })
         kill(stopped.processIdentifier, SIGKILL)
         await waitForExit(stopped)
         let resumed = try await octopods(send, environment: sandbox.environment, home: dir)
@@ -135,7 +146,11 @@ import Glibc
         // Unfinished, then changed: refused, with what the old run sent and --new-run.
         _ = phoneList(5, in: dir, first: 200)
         let midway = try startHeldRun(file, sandbox: sandbox, home: dir)
-        #expect(await waitUntil { sandbox.posts.count >= 16 })
+        // Its journal is new once the finished one is kept (the third kept), then its row answered.
+        #expect(await waitUntil {
+            Self.kept(in: journals) >= 3 && Self.text(journal).contains(#""state":"accepted""#)
+        }, "\(sandbox.posts.count) posts")
+        #expect(sandbox.posts.count == 16)
         kill(midway.processIdentifier, SIGKILL)
         await waitForExit(midway)
         _ = phoneList(5, in: dir, first: 300)
