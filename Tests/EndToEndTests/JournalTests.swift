@@ -26,7 +26,7 @@ import Glibc
 
     /// An SMS run that sends one row, then waits an hour for its next slot (no template fetch
     /// shares the slot): it holds its journal for as long as a test needs.
-    func startHeldRun(_ file: URL, sandbox: TestSandbox, home: URL) throws -> Process {
+    func startHeldRun(_ file: URL, sandbox: TestSandbox, home: URL) throws -> Child {
         try startOctopods(["sms", "send", "--from", file.path, "--body", "Hello", "--yes", "--rate", "1/1h"],
                           environment: sandbox.environment, home: home)
     }
@@ -46,7 +46,7 @@ import Glibc
         }
     }
 
-    func waitForExit(_ process: Process) async {
+    func waitForExit(_ process: Child) async {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async { process.waitUntilExit(); continuation.resume() }
         }
@@ -285,16 +285,14 @@ import Glibc
         let dir = scratchDirectory()
         let file = csv(150, in: dir)
         let terminal = try PseudoTerminal()
-        let process = octopodsProcess(["send", "template", "1001", "--from", file.path, "--rate", "off"],
-                                      environment: sandbox.environment, home: dir)
-        let output = Pipe()
-        process.standardInput = terminal.replica
-        process.standardError = terminal.replica
-        process.standardOutput = output
-        try process.run()
+        let output = try pipePair()
+        let replica = terminal.replica.fileDescriptor
+        let process = try startOctopods(["send", "template", "1001", "--from", file.path, "--rate", "off"],
+                                        environment: sandbox.environment, home: dir, stdin: replica, stdout: output.write, stderr: replica)
+        close(output.write)
         terminal.closeReplica()
         let screen = terminal.startReading()
-        DispatchQueue.global().async { _ = readToEnd(output.fileHandleForReading) }  // drained, not waited for
+        DispatchQueue.global().async { _ = readAllAndClose(output.read) }  // drained, not waited for
         #expect(await waitUntil { screen.text.contains("[y/N]") }, "no prompt: \(screen.text)")
         let more = (0..<500).map { "+1415558\(fourDigits($0)),M,a,b\n" }.joined()
         let handle = try FileHandle(forWritingTo: file)

@@ -33,7 +33,7 @@ import OctopodsSandbox
         sandbox.posts.filter { $0.status == 201 }.compactMap { $0.body["destination_phone"]?.stringValue }
     }
 
-    func wait(_ process: Process) async -> Int32 {
+    func wait(_ process: Child) async -> Int32 {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async { process.waitUntilExit(); continuation.resume(returning: process.terminationStatus) }
         }

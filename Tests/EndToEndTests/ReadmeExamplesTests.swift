@@ -83,30 +83,11 @@ import OctopodsSandbox
     }
 
     func shell(_ command: String, environment: [String: String], directory: URL) async throws -> ProcessResult {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-                    process.arguments = ["-c", "set -o pipefail; " + command]
-                    process.environment = environment
-                    process.currentDirectoryURL = directory
-                    let input = Pipe(), output = Pipe(), errors = Pipe()
-                    process.standardInput = input
-                    process.standardOutput = output
-                    process.standardError = errors
-                    try process.run()
-                    try input.fileHandleForWriting.close()
-                    let group = DispatchGroup()
-                    nonisolated(unsafe) var errData = Data()
-                    DispatchQueue.global().async(group: group) { errData = readToEnd(errors.fileHandleForReading) }
-                    let outData = readToEnd(output.fileHandleForReading)
-                    group.wait()
-                    process.waitUntilExit()
-                    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                                         stderr: String(decoding: errData, as: UTF8.self))
-                })
-            }
+        try await offThePool {
+            let r = try spawnAndWait("/bin/bash", ["-c", "set -o pipefail; " + command], environment: environment, input: Data(),
+                                     timeout: 60, directory: directory.path)
+            return ProcessResult(status: r.status, stdout: String(decoding: r.stdout, as: UTF8.self),
+                                 stderr: String(decoding: r.stderr, as: UTF8.self))
         }
     }
 }
