@@ -84,20 +84,10 @@ import Glibc
 
     static let key = "not-a-real-key-but-secret-0001"
 
-    /// How a case is run: the whole matrix in the test process (`octopodsInProcess`: the same
-    /// `Runner`, libcurl and loopback servers, without starting a process per case), and a
-    /// selection of it through the real binary, so that every fault and every command also
-    /// goes through the process: its exit status, its stderr, its environment.
-    enum Way: String, Sendable {
-        case inProcess, binary
-
-        func run(_ arguments: [String], environment: [String: String], home: URL? = nil) async throws -> ProcessResult {
-            switch self {
-            case .inProcess: return await octopodsInProcess(arguments, environment: environment, home: home)
-            case .binary: return try await octopods(arguments, environment: environment, home: home)
-            }
-        }
-    }
+    // How a case is run (`Way`): the whole matrix in the test process (the same `Runner`,
+    // libcurl and loopback servers, without starting a process per case), and a selection of
+    // it through the real binary, so that every fault and every command also goes through the
+    // process: its exit status, its stderr, its environment.
 
     /// Every fault against every command, in process.
     @Test(arguments: Fault.allCases, gets + posts)
@@ -211,11 +201,18 @@ import Glibc
     }
 
     /// The sandbox's own fault numbers, end to end, must agree with the loopback server's matrix.
-    @Test(arguments: [("+15550100500", 5), ("+15550100502", 5), ("+15550100200", 0), ("+15550100201", 0),
-                      ("+15550100202", 0), ("+15550100203", 0), ("+15550100104", 5), ("+15550100408", 5), ("+15550100429", 4)])
-    func sandboxFaultNumbers(_ phone: String, _ code: Int32) async throws {
+    /// Through the binary: an HTTP error, a cut connection, no answer in time and a 429; the others in process.
+    static let sandboxFaults: [((String, Int32), Way)] = [
+        (("+15550100500", 5), .binary), (("+15550100104", 5), .binary), (("+15550100408", 5), .binary), (("+15550100429", 4), .binary),
+        (("+15550100502", 5), .inProcess), (("+15550100200", 0), .inProcess), (("+15550100201", 0), .inProcess),
+        (("+15550100202", 0), .inProcess), (("+15550100203", 0), .inProcess),
+    ]
+
+    @Test(arguments: sandboxFaults)
+    func sandboxFaultNumbers(_ fault: (phone: String, code: Int32), _ way: Way) async throws {
+        let (phone, code) = fault
         let sandbox = try TestSandbox(slowResponseDelay: 3)
-        let r = try await octopods(["sms", "send", "--to", phone, "--body", "x", "--timeout", "1s"], environment: sandbox.environment)
+        let r = try await way.run(["sms", "send", "--to", phone, "--body", "x", "--timeout", "1s"], environment: sandbox.environment)
         #expect(r.status == code, "\(phone): \(r.stderr)")
         if code == 0 {
             #expect(r.stdout.hasPrefix("{") && r.stdout.hasSuffix("}\n"), "the accepted send's JSON: \(r.stdout)")

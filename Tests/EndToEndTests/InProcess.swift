@@ -37,3 +37,27 @@ func octopodsInProcess(_ arguments: [String], environment: [String: String] = [:
     }
     return result
 }
+
+/// How a case of a matrix is run: in the test process (`octopodsInProcess`), or through the
+/// real binary (`octopods(...)`), which a few representative cases of every matrix still take.
+enum Way: String, Sendable, CustomStringConvertible {
+    case inProcess, binary
+
+    var description: String { rawValue }
+
+    /// The first `binary` of `count` cases through the binary, the rest in process (to zip with
+    /// a matrix's cases).
+    static func firstThroughTheBinary(_ binary: Int, of count: Int) -> [Way] {
+        Array(repeating: .binary, count: min(binary, count)) + Array(repeating: .inProcess, count: max(0, count - binary))
+    }
+
+    func run(_ arguments: [String], environment: [String: String] = [:], stdin: String = "", home: URL? = nil,
+             sourceLocation: SourceLocation = #_sourceLocation) async throws -> ProcessResult {
+        switch self {
+        case .inProcess:
+            return await octopodsInProcess(arguments, environment: environment, stdin: stdin, home: home, sourceLocation: sourceLocation)
+        case .binary:
+            return try await octopods(arguments, environment: environment, stdin: stdin, home: home, sourceLocation: sourceLocation)
+        }
+    }
+}
