@@ -16,6 +16,7 @@ _octopods_commands() {
         sms) reply=(send) ;;
         vbm) reply=(send) ;;
         messages) reply=(list) ;;
+        history) reply=(refresh stats prune) ;;
         config) reply=(set get unset list path) ;;
         *) reply=() ;;
     esac
@@ -34,7 +35,10 @@ _octopods_options() {
         'vbm send') reply=(--to --var --header-var --footer-var --variables --variables-format --header-image --open-conversation --teammate --no-verify --dry-run --max-wait --no-ledger --from --phone-column --delimiter --exclude --rejected --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes --fields) ;;
         status) reply=(--channel --fields --wait --until --wait-timeout) ;;
         'messages list') reply=(--limit --fields) ;;
-        history) reply=(--since --until --channel --status --to --template --limit --rate --by --refresh --before --dry-run -y --yes --fields) ;;
+        history) reply=(--since --until --channel --to --template --status --limit --fields) ;;
+        'history refresh') reply=(--since --until --channel --to --template --status --limit --rate --fields) ;;
+        'history stats') reply=(--since --until --channel --to --template --by --refresh --rate) ;;
+        'history prune') reply=(--before --dry-run -y --yes) ;;
         api) reply=(-X --method -f --raw-field -F --field --input -H --header --channel -i --include --dry-run) ;;
         sandbox) reply=(--port --state --reset --log --rate-limit --cooldown --no-rate-limit --stage-interval) ;;
         *) reply=() ;;
@@ -75,10 +79,16 @@ _octopods_option() {
         status:--fields|status:--wait-timeout) kind=none ;;
         status:--until) kind=choices reply=(delivered read) ;;
         'messages list:--limit'|'messages list:--fields') kind=none ;;
-        history:--since|history:--until|history:--to|history:--template|history:--limit|history:--rate|history:--before|history:--fields) kind=none ;;
+        history:--since|history:--until|history:--to|history:--template|history:--limit|history:--fields) kind=none ;;
         history:--channel) kind=choices reply=(whatsapp sms vbm) ;;
         history:--status) kind=choices reply=(accepted rejected unknown queued sent delivered read failed undelivered deleted) ;;
-        history:--by) kind=choices reply=(day hour template channel status) ;;
+        'history refresh:--since'|'history refresh:--until'|'history refresh:--to'|'history refresh:--template'|'history refresh:--limit'|'history refresh:--rate'|'history refresh:--fields') kind=none ;;
+        'history refresh:--channel') kind=choices reply=(whatsapp sms vbm) ;;
+        'history refresh:--status') kind=choices reply=(accepted rejected unknown queued sent delivered read failed undelivered deleted) ;;
+        'history stats:--since'|'history stats:--until'|'history stats:--to'|'history stats:--template'|'history stats:--rate') kind=none ;;
+        'history stats:--channel') kind=choices reply=(whatsapp sms vbm) ;;
+        'history stats:--by') kind=choices reply=(day hour template channel status) ;;
+        'history prune:--before') kind=none ;;
         api:-X|api:--method|api:-f|api:--raw-field|api:-F|api:--field|api:-H|api:--header) kind=none ;;
         api:--input) kind=files ;;
         api:--channel) kind=choices reply=(whatsapp sms vbm) ;;
@@ -101,7 +111,6 @@ _octopods_argument() {
         'templates render:0') kind=dynamic reply=(templates) ;;
         'templates csv:0') kind=dynamic reply=(templates) ;;
         'send template:0') kind=dynamic reply=(templates) ;;
-        history:0) kind=choices reply=(refresh prune stats) ;;
         api:0) kind=choices reply=(whatsapp/templates whatsapp/templates/TEMPLATE_ID whatsapp/templates/TEMPLATE_ID/messages whatsapp/messages whatsapp/messages/MESSAGE_ID whatsapp/interactive sms/messages sms/messages/MESSAGE_ID vbm/templates vbm/templates/TEMPLATE_ID vbm/templates/TEMPLATE_ID/messages) ;;
         'config set:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate) ;;
         'config get:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate) ;;

@@ -20,6 +20,8 @@ function __octopods_commands --argument-names path
             printf '%s\n' send
         case messages
             printf '%s\n' list
+        case history
+            printf '%s\n' refresh stats prune
         case config
             printf '%s\n' set get unset list path
     end
@@ -48,7 +50,13 @@ function __octopods_takes_value --argument-names path option
             return 0
         case 'messages list:--limit' 'messages list:--fields'
             return 0
-        case history:--since history:--until history:--channel history:--status history:--to history:--template history:--limit history:--rate history:--by history:--before history:--fields
+        case history:--since history:--until history:--channel history:--to history:--template history:--status history:--limit history:--fields
+            return 0
+        case 'history refresh:--since' 'history refresh:--until' 'history refresh:--channel' 'history refresh:--to' 'history refresh:--template' 'history refresh:--status' 'history refresh:--limit' 'history refresh:--rate' 'history refresh:--fields'
+            return 0
+        case 'history stats:--since' 'history stats:--until' 'history stats:--channel' 'history stats:--to' 'history stats:--template' 'history stats:--by' 'history stats:--rate'
+            return 0
+        case 'history prune:--before'
             return 0
         case api:-X api:--method api:-f api:--raw-field api:-F api:--field api:--input api:-H api:--header api:--channel
             return 0
@@ -172,7 +180,7 @@ complete -c octopods -n '__octopods_word ""' -a sms -d 'Send SMS through the SMS
 complete -c octopods -n '__octopods_word ""' -a vbm -d 'Send Viber Business Messages (templates).'
 complete -c octopods -n '__octopods_word ""' -a status -d 'Show a sent message\'s delivery status.'
 complete -c octopods -n '__octopods_word ""' -a messages -d 'List recently sent WhatsApp messages.'
-complete -c octopods -n '__octopods_word ""' -a history -d 'List what this tool sent, from the local ledger; refresh statuses; summarise; prune old records.'
+complete -c octopods -n '__octopods_word ""' -a history -d 'List what this tool sent, from the local ledger; refresh statuses, summarise, prune old records.'
 complete -c octopods -n '__octopods_word ""' -a api -d 'Make any request to the Octopods API with the right key and print the response.'
 complete -c octopods -n '__octopods_word ""' -a config -d 'Read and write the config file (API keys, base URL) per profile.'
 complete -c octopods -n '__octopods_word ""' -a completion -d 'Print the shell completion script for bash, zsh or fish.'
@@ -363,21 +371,43 @@ complete -c octopods -n '__octopods_at "messages list"' -l limit -x -d 'How many
 complete -c octopods -n '__octopods_at "messages list"' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): message_id, phone_number, status, sent_at, failure_reason, message_content, raw.'
 
 # octopods history
+complete -c octopods -n '__octopods_word history' -a refresh -d 'Ask the API for the current status of sends that are not final yet, and record it.'
+complete -c octopods -n '__octopods_word history' -a stats -d 'Count sends and delivery and read rates per day, hour, template, channel or status.'
+complete -c octopods -n '__octopods_word history' -a prune -d 'Delete history records older than a time.'
 complete -c octopods -n '__octopods_at history' -l since -x -d 'Sends at or after WHEN (e.g. 24h, 2026-11-01).'
 complete -c octopods -n '__octopods_at history' -l until -x -d 'Sends before WHEN.'
 complete -c octopods -n '__octopods_at history' -l channel -x -a 'whatsapp sms vbm' -d 'Only this channel: whatsapp, sms or vbm (repeatable).'
-complete -c octopods -n '__octopods_at history' -l status -x -a 'accepted rejected unknown queued sent delivered read failed undelivered deleted' -d 'Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …).'
 complete -c octopods -n '__octopods_at history' -l to -x -d 'Only sends to this number (E.164).'
 complete -c octopods -n '__octopods_at history' -l template -x -d 'Only sends of this template.'
+complete -c octopods -n '__octopods_at history' -l status -x -a 'accepted rejected unknown queued sent delivered read failed undelivered deleted' -d 'Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …).'
 complete -c octopods -n '__octopods_at history' -l limit -x -d 'Show the most recent N matches (default 100; 0 for all).'
-complete -c octopods -n '__octopods_at history' -l rate -x -d 'refresh: at most N status requests in any DURATION (default: the profile\'s rate, 55/10s).'
-complete -c octopods -n '__octopods_at history' -l by -x -a 'day hour template channel status' -d 'stats: one row per day (default), hour, template, channel or status.'
-complete -c octopods -n '__octopods_at history' -l refresh -d 'stats: run \'history refresh\' over the same sends first (paced).'
-complete -c octopods -n '__octopods_at history' -l before -x -d 'prune: delete records older than WHEN (e.g. 90d, 2026-01-01).'
-complete -c octopods -n '__octopods_at history' -l dry-run -d 'prune: count what would be deleted; delete nothing.'
-complete -c octopods -n '__octopods_at history' -s y -l yes -d 'prune: do not ask for confirmation (needed when not at a terminal).'
-complete -c octopods -n '__octopods_at history' -l fields -x -d 'Only these fields, in this order, as table columns and JSON/CSV keys (comma-separated). The list: time, profile, channel, kind, template_id, template_name, to, message_id, request_id, outcome, error, status, status_time, failure, source. refresh: message_id, channel, to, time, before, status, changed, failure, error.'
-complete -c octopods -n '__octopods_argument history 0' -a 'refresh prune stats' -d action
+complete -c octopods -n '__octopods_at history' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): time, profile, channel, kind, template_id, template_name, to, message_id, request_id, outcome, error, status, status_time, failure, source.'
+
+# octopods history refresh
+complete -c octopods -n '__octopods_at "history refresh"' -l since -x -d 'Sends at or after WHEN (e.g. 24h, 2026-11-01).'
+complete -c octopods -n '__octopods_at "history refresh"' -l until -x -d 'Sends before WHEN.'
+complete -c octopods -n '__octopods_at "history refresh"' -l channel -x -a 'whatsapp sms vbm' -d 'Only this channel: whatsapp, sms or vbm (repeatable).'
+complete -c octopods -n '__octopods_at "history refresh"' -l to -x -d 'Only sends to this number (E.164).'
+complete -c octopods -n '__octopods_at "history refresh"' -l template -x -d 'Only sends of this template.'
+complete -c octopods -n '__octopods_at "history refresh"' -l status -x -a 'accepted rejected unknown queued sent delivered read failed undelivered deleted' -d 'Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …).'
+complete -c octopods -n '__octopods_at "history refresh"' -l limit -x -d 'Refresh only the most recent N matches (default 0: all).'
+complete -c octopods -n '__octopods_at "history refresh"' -l rate -x -d 'At most N status requests in any DURATION (default: the profile\'s rate, 55/10s).'
+complete -c octopods -n '__octopods_at "history refresh"' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): message_id, channel, to, time, before, status, changed, failure, error.'
+
+# octopods history stats
+complete -c octopods -n '__octopods_at "history stats"' -l since -x -d 'Sends at or after WHEN (e.g. 24h, 2026-11-01).'
+complete -c octopods -n '__octopods_at "history stats"' -l until -x -d 'Sends before WHEN.'
+complete -c octopods -n '__octopods_at "history stats"' -l channel -x -a 'whatsapp sms vbm' -d 'Only this channel: whatsapp, sms or vbm (repeatable).'
+complete -c octopods -n '__octopods_at "history stats"' -l to -x -d 'Only sends to this number (E.164).'
+complete -c octopods -n '__octopods_at "history stats"' -l template -x -d 'Only sends of this template.'
+complete -c octopods -n '__octopods_at "history stats"' -l by -x -a 'day hour template channel status' -d 'One row per day (default), hour, template, channel or status.'
+complete -c octopods -n '__octopods_at "history stats"' -l refresh -d 'Run \'history refresh\' over the same sends first (paced).'
+complete -c octopods -n '__octopods_at "history stats"' -l rate -x -d 'With --refresh: at most N status requests in any DURATION (default: the profile\'s rate, 55/10s).'
+
+# octopods history prune
+complete -c octopods -n '__octopods_at "history prune"' -l before -x -d 'Delete records older than WHEN (e.g. 90d, 2026-01-01).'
+complete -c octopods -n '__octopods_at "history prune"' -l dry-run -d 'Count what would be deleted; delete nothing.'
+complete -c octopods -n '__octopods_at "history prune"' -s y -l yes -d 'Do not ask for confirmation (needed when not at a terminal).'
 
 # octopods api
 complete -c octopods -n '__octopods_at api' -s X -l method -x -d 'HTTP method (default GET, or POST when there is a body).'

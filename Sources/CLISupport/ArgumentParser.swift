@@ -142,8 +142,24 @@ package struct ArgumentParser: Sendable {
             let guess = typed.hasPrefix("--")
                 ? Suggestions.closest(to: name, among: visible.map(\.long)).map { "--\($0)" }
                 : nil
-            return UsageError("unknown option '\(typed)'", suggestion: guess.map { "Did you mean '\($0)'?" },
+            let owner = typed.hasPrefix("--") ? relative(declaring: name, near: result.path) : nil
+            return UsageError("unknown option '\(typed)'",
+                              suggestion: guess.map { "Did you mean '\($0)'?" }
+                                ?? owner.map { "'\(typed)' is an option of '\(([program.name] + $0).joined(separator: " "))'." },
                               path: result.path)
+        }
+
+        // Into a subcommand. Options typed before its name (`history --since 24h refresh`)
+        // were taken as its group's; they stay only where the subcommand has them too.
+        func enter(_ next: CommandSpec) throws(UsageError) {
+            result.path.append(next.name)
+            let known = Set((next.options + program.globalOptions).map(\.long))
+            if let stray = result.occurrences.map(\.option).first(where: { !known.contains($0) })
+                ?? result.values.keys.sorted().first(where: { !known.contains($0) }) {
+                throw UsageError("unknown option '--\(stray)' for '\(([program.name] + result.path).joined(separator: " "))'",
+                                 path: result.path)
+            }
+            spec = next
         }
 
         while index < argv.count {
@@ -198,8 +214,7 @@ package struct ArgumentParser: Sendable {
                         guard let next = spec.subcommand(named: word) else {
                             throw unknownCommand(word, in: spec, path: result.path)
                         }
-                        spec = next
-                        result.path.append(word)
+                        try enter(next)
                     }
                     index = argv.count
                     continue
@@ -208,20 +223,31 @@ package struct ArgumentParser: Sendable {
                     let following = argv[(index + 1)...].first { !$0.hasPrefix("-") }
                     throw unknownCommand(token, in: spec, path: result.path, following: following)
                 }
-                spec = next
-                result.path.append(token)
+                try enter(next)
                 continue
             }
             result.positionals.append(token)
         }
 
         result.declared = Set((spec.options + program.globalOptions).map(\.long))
-        if result.helpRequested || result.versionRequested || spec.isGroup { return result }
+        if result.helpRequested || result.versionRequested || !spec.isRunnable { return result }
         try checkPositionals(result, spec)
         for option in spec.options where option.required && result.values[option.long] == nil {
             throw UsageError("missing required option '\(option.signature)'", path: result.path)
         }
         return result
+    }
+
+    /// The nearest command that has `--long`, for an option typed on the wrong one
+    /// (`history --before` for `history prune --before`): a subcommand of the command at
+    /// `path`, else its parent or a sibling.
+    private func relative(declaring long: String, near path: [String]) -> [String]? {
+        func declares(_ spec: CommandSpec) -> Bool { spec.options.contains { $0.long == long && !$0.hidden } }
+        guard let spec = program.root.descendant(at: path) else { return nil }
+        if let child = spec.subcommands.first(where: { !$0.hidden && declares($0) }) { return path + [child.name] }
+        guard !path.isEmpty, let parent = program.root.descendant(at: Array(path.dropLast())) else { return nil }
+        if parent.runsItself, declares(parent) { return Array(path.dropLast()) }
+        return parent.subcommands.first { !$0.hidden && declares($0) }.map { Array(path.dropLast()) + [$0.name] }
     }
 
     private func unknownCommand(_ word: String, in spec: CommandSpec, path: [String], following: String? = nil) -> UsageError {

@@ -162,7 +162,9 @@ package struct Example: Sendable, Equatable {
 }
 
 /// The declaration of one command: everything help, completions, the man page and the
-/// parser know about it. A command with subcommands is a group and does not run itself.
+/// parser know about it. A command with subcommands is a group; a group runs by itself only
+/// when it says so (`history` lists, `history refresh` refreshes), with its own options and
+/// no positional arguments (a word after it is always a subcommand).
 package struct CommandSpec: Sendable, Equatable {
     package var name: String
     package var abstract: String
@@ -175,16 +177,20 @@ package struct CommandSpec: Sendable, Equatable {
     /// A usage line to show instead of the generated one, for commands whose options combine
     /// in ways the generated line cannot say.
     package var usage: String?
+    /// A group that also runs by itself, without a subcommand.
+    package var runsItself: Bool
 
     package init(name: String, abstract: String, discussion: String = "", arguments: [ArgumentSpec] = [],
                  options: [OptionSpec] = [], examples: [Example] = [], subcommands: [CommandSpec] = [],
-                 hidden: Bool = false, usage: String? = nil) {
+                 hidden: Bool = false, usage: String? = nil, runsItself: Bool = false) {
         self.name = name; self.abstract = abstract; self.discussion = discussion; self.arguments = arguments
         self.options = options; self.examples = examples; self.subcommands = subcommands; self.hidden = hidden
-        self.usage = usage
+        self.usage = usage; self.runsItself = runsItself
     }
 
     package var isGroup: Bool { !subcommands.isEmpty }
+    /// A command that runs: every leaf, and the groups that run by themselves.
+    package var isRunnable: Bool { !isGroup || runsItself }
 
     package func subcommand(named name: String) -> CommandSpec? {
         subcommands.first { $0.name == name }
@@ -214,15 +220,13 @@ package struct ProgramSpec: Sendable {
 
     package var name: String { root.name }
 
-    /// Every runnable (leaf) command with its path, in declaration order.
-    package var leafPaths: [[String]] {
+    /// Every runnable command with its path, a group before its subcommands, in declaration
+    /// order; hidden ones (and all below them) too unless `visibleOnly`.
+    package func runnablePaths(visibleOnly: Bool = false) -> [[String]] {
         var result: [[String]] = []
         func walk(_ spec: CommandSpec, _ path: [String]) {
-            if spec.isGroup {
-                for child in spec.subcommands { walk(child, path + [child.name]) }
-            } else {
-                result.append(path)
-            }
+            if spec.isRunnable, !path.isEmpty { result.append(path) }
+            for child in spec.subcommands where !(visibleOnly && child.hidden) { walk(child, path + [child.name]) }
         }
         walk(root, [])
         return result

@@ -14,7 +14,7 @@ package struct HelpRenderer: Sendable {
         var parts = [program.name] + path
         if let custom = spec.usage { return (parts + [custom]).joined(separator: " ") }
         if spec.isGroup {
-            parts.append("<command>")
+            parts.append(spec.runsItself ? "[<command>]" : "<command>")
         } else {
             parts += spec.arguments.map(\.display)
             parts += spec.options.filter(\.required).map { "--\($0.long) \($0.valueName ?? "")" }

@@ -53,7 +53,7 @@ package struct ManPage: Sendable {
         lines.append(".SH SYNOPSIS")
         let help = HelpRenderer(program)
         var first = true
-        for path in visibleLeafPaths() {
+        for path in program.runnablePaths(visibleOnly: true) {
             if !first { lines.append(".br") }
             first = false
             let usage = help.usageLine(path)
@@ -105,25 +105,12 @@ package struct ManPage: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private func visibleLeafPaths() -> [[String]] {
-        var result: [[String]] = []
-        func walk(_ spec: CommandSpec, _ path: [String]) {
-            if spec.isGroup {
-                for child in spec.subcommands where !child.hidden { walk(child, path + [child.name]) }
-            } else if !path.isEmpty {
-                result.append(path)
-            }
-        }
-        walk(program.root, [])
-        return result
-    }
-
     private func commandSections(_ spec: CommandSpec, path: [String]) -> [String] {
         var lines: [String] = []
         if !path.isEmpty {
             lines.append(".SS \(Self.macroArgument(([program.name] + path).joined(separator: " ")))")
             lines += paragraphs([spec.abstract, spec.discussion].filter { !$0.isEmpty }.joined(separator: "\n\n"))
-            if !spec.isGroup {
+            if spec.isRunnable {
                 lines.append(".PP")
                 lines += Self.textLines("Usage: \(Self.code(HelpRenderer(program).usageLine(path)))")
                 for argument in spec.arguments {

@@ -11,6 +11,13 @@ let testProgram = ProgramSpec(
             ]),
             CommandSpec(name: "get", abstract: "Get.", arguments: [ArgumentSpec("template-id", help: "Id.")]),
         ]),
+        CommandSpec(name: "log", abstract: "A group that runs by itself.", options: [
+            .value("since", "WHEN", help: "Since."),
+            .value("limit", "N", .integer(0...100), help: "Limit."),
+        ], subcommands: [
+            CommandSpec(name: "refresh", abstract: "Refresh.", options: [.value("since", "WHEN", help: "Since.")]),
+            CommandSpec(name: "prune", abstract: "Prune.", options: [.value("before", "WHEN", required: true, help: "Before.")]),
+        ], runsItself: true),
         CommandSpec(name: "send", abstract: "Send.", arguments: [ArgumentSpec("template-id", help: "Id.")], options: [
             .value("to", "PHONE", required: true, help: "To."),
             .value("var", "N=VALUE", repeatable: true, help: "Var."),
@@ -91,6 +98,22 @@ let parseCases: [ParseCase] = [
     ParseCase(argv: ["send", "--to", "+1"], expected: failure("missing argument <template-id>", nil, ["send"])),
     ParseCase(argv: ["send", "x"], expected: failure("missing required option '--to PHONE'", nil, ["send"])),
     ParseCase(argv: ["templates", "get", "1", "2"], expected: failure("unexpected argument '2'", nil, ["templates", "get"])),
+    // A group that runs by itself: its own options; a word after it is a subcommand; options
+    // typed before the subcommand's name carry over where the subcommand has them too.
+    ParseCase(argv: ["log"], expected: parsed(["log"])),
+    ParseCase(argv: ["log", "--limit", "3"], expected: parsed(["log"], ["limit": ["3"]], order: ["limit=3"])),
+    ParseCase(argv: ["log", "--since", "1d", "refresh"], expected: parsed(["log", "refresh"], ["since": ["1d"]], order: ["since=1d"])),
+    ParseCase(argv: ["log", "-v", "prune", "--before", "9d"],
+              expected: parsed(["log", "prune"], ["verbose": ["true"], "before": ["9d"]], order: ["before=9d"])),
+    ParseCase(argv: ["log", "--limit", "3", "prune", "--before", "9d"],
+              expected: failure("unknown option '--limit' for 'tool log prune'", nil, ["log", "prune"])),
+    ParseCase(argv: ["log", "prune"], expected: failure("missing required option '--before WHEN'", nil, ["log", "prune"])),
+    ParseCase(argv: ["log", "x"], expected: failure("unknown command 'x' for 'tool log'", nil, ["log"])),
+    // An option of another command of the family is named with its command.
+    ParseCase(argv: ["log", "--before", "9d"], expected: failure("unknown option '--before'", "'--before' is an option of 'tool log prune'.", ["log"])),
+    ParseCase(argv: ["log", "prune", "--limit", "2"], expected: failure("unknown option '--limit'", "'--limit' is an option of 'tool log'.", ["log", "prune"])),
+    ParseCase(argv: ["log", "refresh", "--before", "2"],
+              expected: failure("unknown option '--before'", "'--before' is an option of 'tool log prune'.", ["log", "refresh"])),
 ]
 
 @Suite struct ArgumentParserTests {

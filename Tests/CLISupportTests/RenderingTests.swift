@@ -146,6 +146,8 @@ import Testing
     @Test func usageLineShowsArgumentsAndRequiredOptions() {
         #expect(HelpRenderer(testProgram).usageLine(["send"]) == "tool send <template-id> --to PHONE [options]")
         #expect(HelpRenderer(testProgram).usageLine(["templates"]) == "tool templates <command> [options]")
+        #expect(HelpRenderer(testProgram).usageLine(["log"]) == "tool log [<command>] [options]")
+        #expect(HelpRenderer(testProgram).usageLine(["log", "prune"]) == "tool log prune --before WHEN [options]")
     }
 
     @Test func helpListsEverything() {

@@ -28,6 +28,11 @@ let toyProgram = ProgramSpec(
             ]),
             CommandSpec(name: "ghost", abstract: "Hidden.", options: [.value("boo", "B", help: "Boo.")], hidden: true),
             CommandSpec(name: "beta", abstract: "Beta.", options: [.flag("profile", help: "A flag named like a global option.")]),
+            CommandSpec(name: "log", abstract: "A group that runs by itself.",
+                        options: [.value("since", "WHEN", help: "Since."), .value("kind", "KIND", .choice(["a", "b"]), help: "Kind.")],
+                        subcommands: [CommandSpec(name: "prune", abstract: "Prune.",
+                                                  options: [.value("before", "WHEN", required: true, help: "Before.")])],
+                        runsItself: true),
         ]),
     globalOptions: [
         .value("output", short: "o", "FORMAT", .choice(["table", "json"]), help: "Output format."),
@@ -73,7 +78,9 @@ func scratchFile(_ name: String, _ text: String) throws -> String {
     let script = BashCompletion(toyProgram).render()
 
     @Test func tablesComeFromTheSpec() {
-        #expect(script.contains("        '') reply=(alpha beta) ;;\n"))
+        #expect(script.contains("        '') reply=(alpha beta log) ;;\n"))
+        #expect(script.contains("        log) reply=(prune) ;;\n"))
+        #expect(script.contains("        log) reply=(--since --kind) ;;\n"))
         #expect(script.contains("        alpha) reply=(one) ;;\n"))
         #expect(script.contains("        'alpha one') reply=(-m --mode --dry --pair --input) ;;\n"))
         #expect(script.contains("    reply+=(-o --output -v --verbose --profile)\n"))
@@ -82,7 +89,8 @@ func scratchFile(_ name: String, _ text: String) throws -> String {
         #expect(script.contains("'alpha one:--secret'|'alpha one:--pair') kind=none ;;"))
         #expect(script.contains("'alpha one:--input') kind=files ;;"))
         // The command's flag is found before the global option of the same name.
-        #expect(script.contains("        beta:--profile) ;;\n        *:-o|*:--output) kind=choices reply=(table json) ;;\n"))
+        let own = script.range(of: "        beta:--profile) ;;\n"), global = script.range(of: "        *:-o|*:--output) kind=choices reply=(table json) ;;\n")
+        #expect(own != nil && global != nil && own?.lowerBound ?? script.endIndex < global?.lowerBound ?? script.startIndex)
         #expect(script.contains("        'alpha one:0') kind=files ;;\n        'alpha one:'*) kind=dynamic reply=(things) ;;\n"))
         #expect(script.contains("        -o|--output|--profile) return 0 ;;"))
         #expect(script.hasSuffix("complete -F _toy toy\n"))
@@ -94,7 +102,8 @@ func scratchFile(_ name: String, _ text: String) throws -> String {
         let probe = """
         source \(path)
         toy() { printf 'one\\tThe first\\ntwo\\n'; }  # stands in for 'toy __complete things'
-        for line in 'toy ' 'toy alpha one --mode ' 'toy -o js' 'toy alpha one x ' 'toy --profile x alpha ' 'toy alpha one --se' 'toy alpha one --mode=f'; do
+        for line in 'toy ' 'toy alpha one --mode ' 'toy -o js' 'toy alpha one x ' 'toy --profile x alpha ' 'toy alpha one --se' 'toy alpha one --mode=f' \\
+                'toy log ' 'toy log --kind ' 'toy log --since 1d ' 'toy log --k' 'toy log prune --b'; do
             spaced=${line//=/ = }
             read -ra COMP_WORDS <<< "$spaced"
             [[ $spaced == *" " ]] && COMP_WORDS+=("")
@@ -108,13 +117,18 @@ func scratchFile(_ name: String, _ text: String) throws -> String {
             return
         }
         #expect(result.output == """
-        alpha|beta|
+        alpha|beta|log|
         fast|it's slow|
         json|
         one|two|
         one|
         |
         fast|
+        prune|
+        a|b|
+        prune|
+        --kind|
+        --before|
 
         """)
     }
@@ -179,7 +193,7 @@ func scratchFile(_ name: String, _ text: String) throws -> String {
         let probe = """
         source \(path)
         function toy; printf 'one\\tThe first\\ntwo\\n'; end
-        for line in 'toy ' 'toy alpha one --mode ' 'toy -o j' 'toy alpha one x ' 'toy --profile x alpha '
+        for line in 'toy ' 'toy alpha one --mode ' 'toy -o j' 'toy alpha one x ' 'toy --profile x alpha ' 'toy log ' 'toy log --kind ' 'toy log prune --b'
             echo (complete -C "$line" | string replace -r '\\t.*' '' | sort | string join '|')
         end
         """
@@ -190,11 +204,14 @@ func scratchFile(_ name: String, _ text: String) throws -> String {
             return
         }
         #expect(result.output == """
-        alpha|beta
+        alpha|beta|log
         fast|it's slow
         json
         one|two
         one
+        prune
+        a|b
+        --before
 
         """)
     }

@@ -130,6 +130,31 @@ import OctopodsSandbox
         #expect(timeout.stderr.contains("is still sent after 2s; gave up waiting (--wait-timeout)"))
     }
 
+    /// Settings are resolved once per run: a `send template --wait` (the template check, the
+    /// send, the status polls) opens its config file once, as strace sees it.
+    @Test func aSendWithWaitOpensTheConfigFileOnce() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else {
+            Issue.record("strace is not installed (see .ci/run)")
+            return
+        }
+        let sandbox = try TestSandbox(stageInterval: 0.1)
+        let home = scratchDirectory()
+        let config = home.appendingPathComponent("octopods.conf"), trace = home.appendingPathComponent("trace.txt")
+        try Data("[default]\nwhatsapp_api_key = \(sandbox.environment["OCTOPODS_WHATSAPP_API_KEY"] ?? "")\n".utf8).write(to: config)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: config.path)
+        var environment = sandbox.environment
+        environment["OCTOPODS_WHATSAPP_API_KEY"] = nil
+        environment["OCTOPODS_CONFIG"] = config.path
+        let result = try await runTool("/usr/bin/strace", ["-f", "-e", "trace=open,openat", "-o", trace.path, octopodsBinary.path,
+                                                          "send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b",
+                                                          "--wait", "-o", "json"],
+                                       environment: octopodsEnvironment(environment, home: home))
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains(#""status":"delivered""#) || result.output.contains(#""status":"read""#), "\(result.output)")
+        let opens = try String(contentsOf: trace, encoding: .utf8).split(separator: "\n").filter { $0.contains("\"\(config.path)\"") }
+        #expect(opens.count == 1, "\(opens)")
+    }
+
     @Test func rateLimitedSendExits4() async throws {
         let sandbox = try TestSandbox()
         let r = try await octopods(["send", "template", "1007", "--to", "+15550100429", "-o", "table"], environment: sandbox.environment)

@@ -117,6 +117,25 @@ import CLISupport
         }
     }
 
+    /// A group that runs by itself takes no positional arguments (the parser reads a word after
+    /// it as a subcommand), and it is registered as one: its command type runs for its path.
+    @Test func runnableGroupsHaveNoArguments() {
+        var runnableGroups: [[String]] = []
+        func walk(_ spec: CommandSpec, _ path: [String]) {
+            if spec.isGroup, spec.runsItself {
+                runnableGroups.append(path)
+                #expect(spec.arguments.isEmpty, "\(path)")
+            }
+            for child in spec.subcommands { walk(child, path + [child.name]) }
+        }
+        walk(Program.spec.root, [])
+        #expect(runnableGroups.contains(["history"]))
+        for path in Program.spec.runnablePaths() {
+            #expect(Program.tree.command(at: path) != nil, "\(path)")
+        }
+        #expect(Program.tree.command(at: ["templates"]) == nil)
+    }
+
     /// Every example in every spec parses with our own parser.
     @Test func examplesParse() throws {
         var examples: [String] = []

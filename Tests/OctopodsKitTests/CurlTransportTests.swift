@@ -46,7 +46,10 @@ import OctopodsSandbox
     }
 
     @Test func keepAliveReusesTheConnection() async throws {
-        let s = try server { _ in SandboxResponse(status: 200, body: Data("ok".utf8)) }
+        // No idle cut-off: on a loaded machine the gap between two requests can pass the
+        // default 30 s, and the server would then close the connection.
+        let s = try SandboxServer(port: 0, limits: .init(idleTimeout: 86_400)) { _ in SandboxResponse(status: 200, body: Data("ok".utf8)) }
+        s.start()
         defer { s.stop() }
         let transport = CurlTransport(timeout: 5)
         for _ in 0..<5 { _ = try await transport.send(HTTPRequest(method: "GET", url: url(s))) }

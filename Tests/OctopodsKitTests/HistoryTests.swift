@@ -180,12 +180,15 @@ import CLISupport
 
 @Suite struct HistoryCommandTests {
     static let cases: [([String], String)] = [
-        (["history", "prune"], "error: 'history prune' needs --before WHEN (e.g. --before 90d)"),
-        (["history", "--before", "90d"], "error: --before applies to 'history prune'"),
-        (["history", "--yes"], "error: --yes applies to 'history prune'"),
-        (["history", "prune", "--before", "90d", "--since", "1d"], "error: 'history prune' removes records by age only; --since does not apply"),
-        (["history", "list"], "error: invalid value for <action>: 'list' is not one of: refresh, prune"),
-        (["history", "--rate", "5/1s"], "error: --rate applies to 'history refresh'"),
+        (["history", "prune"], "error: missing required option '--before WHEN'"),
+        (["history", "--before", "90d"], "error: unknown option '--before'\n'--before' is an option of 'octopods history prune'."),
+        (["history", "--yes"], "error: unknown option '--yes'\n'--yes' is an option of 'octopods history prune'."),
+        (["history", "prune", "--before", "90d", "--since", "1d"], "error: unknown option '--since'\n'--since' is an option of 'octopods history'."),
+        (["history", "--since", "1d", "prune", "--before", "90d"], "error: unknown option '--since' for 'octopods history prune'"),
+        (["history", "list"], "error: unknown command 'list' for 'octopods history'"),
+        (["history", "--rate", "5/1s"], "error: unknown option '--rate'\n'--rate' is an option of 'octopods history refresh'."),
+        (["history", "stats", "--rate", "5/1s"], "error: --rate paces --refresh"),
+        (["history", "stats", "--fields", "group"], "error: unknown option '--fields'"),
         (["history", "refresh", "--rate", "fast"], "error: invalid value for '--rate': 'fast' is not N/DURATION"),
         (["history", "--to", "12"], "error: --to '12' is not an E.164 phone number"),
         (["history", "--until", "soon"], "error: invalid value for '--until': 'soon' is not a time"),

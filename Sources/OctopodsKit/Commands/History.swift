@@ -5,11 +5,33 @@ import Foundation
 #endif
 import CLISupport
 
-/// `octopods history [refresh|prune|stats]`: the local ledger of everything sent.
+/// `octopods history`: the local ledger of everything sent. By itself it lists; `refresh`,
+/// `stats` and `prune` are its subcommands, each with its own options.
 package struct History: Command {
+    /// How a time is given, for every --since, --until and --before.
+    static let when = """
+        WHEN is a duration back from now (30m, 24h, 7d), today, yesterday, a date (2026-11-01, local midnight) or a \
+        date and time (2026-11-01T09:30, local unless it ends in Z or an offset).
+        """
+
+    /// The filters the list, `refresh` and `stats` share.
+    static let filterOptions: [OptionSpec] = [
+        .value("since", "WHEN", help: "Sends at or after WHEN (e.g. 24h, 2026-11-01)."),
+        .value("until", "WHEN", help: "Sends before WHEN."),
+        .value("channel", "CHANNEL", .choice(Channel.allCases.map(\.rawValue)), repeatable: true,
+               help: "Only this channel: whatsapp, sms or vbm (repeatable)."),
+        .value("to", "PHONE", help: "Only sends to this number (E.164)."),
+        .value("template", "ID", help: "Only sends of this template."),
+    ]
+    static let statusOption = OptionSpec.value(
+        "status", "STATE", .choice(HistoryQuery.statusChoices), repeatable: true,
+        help: "Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …).")
+    static let rateOption = OptionSpec.value(
+        "rate", "N/DURATION", help: "At most N status requests in any DURATION (default: the profile's rate, 55/10s).")
+
     package static let spec = CommandSpec(
         name: "history",
-        abstract: "List what this tool sent, from the local ledger; refresh statuses; summarise; prune old records.",
+        abstract: "List what this tool sent, from the local ledger; refresh statuses, summarise, prune old records.",
         discussion: """
         Every send (single or bulk, every channel) is recorded in ${XDG_STATE_HOME:-~/.local/state}/octopods/history.ndjson \
         (sandbox-history.ndjson with --sandbox or a loopback base URL): time, profile, channel, template, recipient, message id, request id, \
@@ -18,43 +40,14 @@ package struct History: Command {
         variables are not stored. The API lists only a key's last 100 messages; the ledger keeps everything until \
         pruned. Turn it off per send with --no-ledger, or per profile with 'octopods config set ledger off'.
 
-        Without an action, lists the most recent matching sends, oldest first. 'refresh' asks the API for the current \
-        status of matching WhatsApp and SMS messages of this profile that are not final yet (the last 7 days unless \
-        --since says otherwise), paced under the rate limit, and records what it learns. 'prune' deletes the records \
-        older than --before.
+        Without a command, lists the most recent matching sends, oldest first.
 
-        'stats' counts the matching sends per --by group (day by default; hour; template; channel; or status): sent \
-        (accepted by the API), rejected, unknown, and of the sent ones delivered (read included), read, failed \
-        (failed or undelivered) and pending (no final state yet), with the delivery rate (delivered of sent) and the \
-        read rate (read of delivered). On a terminal each group gets a bar: read, delivered, pending and failed in \
-        four shades of block, scaled to the largest group. Days and hours are local time. --refresh runs 'refresh' \
-        over the same sends first.
-
-        WHEN is a duration back from now (30m, 24h, 7d), today, yesterday, a date (2026-11-01, local midnight) or a \
-        date and time (2026-11-01T09:30, local unless it ends in Z or an offset).
+        \(when)
         """,
-        arguments: [ArgumentSpec("action", .choice(["refresh", "prune", "stats"]), optional: true,
-                                 help: "refresh: update statuses from the API; prune: delete old records; stats: counts and rates per group. Default: list.")],
-        options: [
-            .value("since", "WHEN", help: "Sends at or after WHEN (e.g. 24h, 2026-11-01)."),
-            .value("until", "WHEN", help: "Sends before WHEN."),
-            .value("channel", "CHANNEL", .choice(Channel.allCases.map(\.rawValue)), repeatable: true,
-                   help: "Only this channel: whatsapp, sms or vbm (repeatable)."),
-            .value("status", "STATE", .choice(HistoryQuery.statusChoices), repeatable: true,
-                   help: "Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …)."),
-            .value("to", "PHONE", help: "Only sends to this number (E.164)."),
-            .value("template", "ID", help: "Only sends of this template."),
+        options: filterOptions + [
+            statusOption,
             .value("limit", "N", .integer(0...Int(Int32.max)), help: "Show the most recent N matches (default 100; 0 for all)."),
-            .value("rate", "N/DURATION", help: "refresh: at most N status requests in any DURATION (default: the profile's rate, 55/10s)."),
-            .value("by", "GROUP", .choice(HistoryStats.Grouping.allCases.map(\.rawValue)),
-                   help: "stats: one row per day (default), hour, template, channel or status."),
-            .flag("refresh", help: "stats: run 'history refresh' over the same sends first (paced)."),
-            .value("before", "WHEN", help: "prune: delete records older than WHEN (e.g. 90d, 2026-01-01)."),
-            .flag("dry-run", help: "prune: count what would be deleted; delete nothing."),
-            .flag("yes", short: "y", help: "prune: do not ask for confirmation (needed when not at a terminal)."),
-            .value("fields", "LIST", help: "Only these fields, in this order, as table columns and JSON/CSV keys (comma-separated). "
-                   + "The list: " + HistoryListing.fields.joined(separator: ", ") + ". refresh: "
-                   + HistoryRefresh.fields.joined(separator: ", ") + "."),
+            FieldSelection.option(HistoryListing.fields),
         ],
         examples: [
             Example("octopods history --since 24h", "Everything sent in the last day."),
@@ -62,162 +55,257 @@ package struct History: Command {
             Example("octopods history --since yesterday --status rejected --status failed --status undelivered", "Which sends failed since yesterday."),
             Example("octopods history --since 7d --limit 0 -o csv", "A week of sends as CSV, for a spreadsheet."),
             Example("octopods history --template order_update --fields time,to,message_id,status", "Sends of a template (by id or name), four columns."),
-            Example("octopods history refresh --since 24h", "Ask the API for the statuses of yesterday's sends."),
-            Example("octopods history stats --since 7d", "Delivery and read rates per day for the last week."),
-            Example("octopods history stats --by template --since 30d --refresh -o csv", "Per template, statuses refreshed first, as CSV."),
-            Example("octopods history prune --before 90d --yes", "Keep three months (e.g. from cron)."),
         ])
 
     package static var csvOutput: Bool { true }
 
-    enum Action: String { case list, refresh, prune, stats }
-
-    var action: Action
-    var query = HistoryQuery()
-    var since: String?
-    var until: String?
-    var before: String?
-    var rate: Pacer.RateFlag?
-    var dryRun: Bool
-    var yes: Bool
-    var limitGiven: Bool
-    var grouping = HistoryStats.Grouping.day
-    var refreshFirst = false
+    var filters: Filters
+    /// --fields; the listing streams its rows, so it chooses the columns itself.
     var fields: [String]?
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {
-        let path = arguments.path
-        action = arguments.positionals.first.flatMap(Action.init(rawValue:)) ?? .list
-        since = arguments.string("since")
-        until = arguments.string("until")
-        before = arguments.string("before")
-        dryRun = arguments.flag("dry-run")
-        yes = arguments.flag("yes")
-        limitGiven = arguments.has("limit")
-        query.channels = Set(arguments.strings("channel").compactMap(Channel.init(rawValue:)))
-        query.statuses = Set(arguments.strings("status"))
-        query.templateID = arguments.string("template")
-        if let to = arguments.string("to") { query.to = try PhoneNumber.normalize(to, field: "--to") }
-        query.limit = arguments.integer("limit") ?? (action == .refresh ? 0 : 100)
+        filters = try Filters(arguments, limit: 100)
+        fields = try FieldSelection.parse(arguments, valid: HistoryListing.fields)
+    }
 
-        func only(_ flags: [String], for action: Action) throws(OctopodsError) {
-            if self.action != action, let flag = flags.first(where: arguments.has) {
-                throw .usage(UsageError("--\(flag) applies to 'history \(action.rawValue)'", path: path))
+    package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+        let (settings, url) = try Self.ledger(ctx)
+        var query = try filters.query(ctx)
+        if Self.profileChosen(ctx) { query.profile = settings.profile.value }
+        return try HistoryListing(ctx: ctx, url: url, selected: fields).run(query)
+    }
+
+    /// The matching sends, as the list, `refresh` and `stats` choose them.
+    struct Filters: Sendable {
+        var query = HistoryQuery()
+        var since: String?
+        var until: String?
+        let path: [String]
+
+        /// `limit`: the default when the command has --limit (0 for all).
+        init(_ arguments: ParsedArguments, limit: Int? = nil) throws(OctopodsError) {
+            path = arguments.path
+            since = arguments.string("since")
+            until = arguments.string("until")
+            query.channels = Set(arguments.strings("channel").compactMap(Channel.init(rawValue:)))
+            query.templateID = arguments.string("template")
+            if let to = arguments.string("to") { query.to = try PhoneNumber.normalize(to, field: "--to") }
+            if let limit {
+                query.statuses = Set(arguments.strings("status"))
+                query.limit = arguments.integer("limit") ?? limit
+            } else {
+                query.limit = 0
             }
         }
-        try only(["before", "dry-run", "yes"], for: .prune)
-        if action != .refresh, action != .stats, arguments.has("rate") {
-            throw .usage(UsageError("--rate applies to 'history refresh' (and 'history stats --refresh')", path: path))
-        }
-        try only(["by", "refresh"], for: .stats)
-        if action == .stats {
-            if let flag = ["status", "limit"].first(where: arguments.has) {
-                throw .usage(UsageError("'history stats' counts every matching send in every state; --\(flag) does not apply (try --by status)", path: path))
+
+        /// The query with its times resolved; `since` when --since is not given.
+        func query(_ ctx: Context, since defaultSince: Date? = nil) throws(OctopodsError) -> HistoryQuery {
+            var query = self.query
+            query.since = try since.map { text throws(OctopodsError) in try History.time(text, flag: "since", path: path, ctx: ctx) } ?? defaultSince
+            if let until { query.until = try History.time(until, flag: "until", path: path, ctx: ctx) }
+            if let from = query.since, let to = query.until, from >= to {
+                throw .usage(UsageError("--since \(since ?? "") is not before --until \(until ?? "")", path: path))
             }
-            if arguments.has("rate"), !arguments.flag("refresh") {
-                throw .usage(UsageError("--rate paces --refresh; add --refresh or leave --rate out", path: path))
-            }
-            grouping = arguments.string("by").flatMap(HistoryStats.Grouping.init(rawValue:)) ?? .day
-            refreshFirst = arguments.flag("refresh")
-        }
-        if action == .prune {
-            if let flag = ["since", "until", "channel", "status", "to", "template", "limit"].first(where: arguments.has) {
-                throw .usage(UsageError("'history prune' removes records by age only; --\(flag) does not apply (use --before)", path: path))
-            }
-            if before == nil { throw .usage(UsageError("'history prune' needs --before WHEN (e.g. --before 90d)", path: path)) }
-        }
-        if let text = arguments.string("rate") { rate = try Pacer.RateFlag(text, path: path) }
-        switch action {
-        case .list: fields = try FieldSelection.parse(arguments, valid: HistoryListing.fields)
-        case .refresh: fields = try FieldSelection.parse(arguments, valid: HistoryRefresh.fields)
-        case .prune, .stats:
-            if arguments.has("fields") {
-                throw .usage(UsageError("--fields applies to the list and to 'history refresh', not to 'history \(action.rawValue)'", path: path))
-            }
+            return query
         }
     }
 
-    static func time(_ text: String, flag: String, ctx: Context) throws(OctopodsError) -> Date {
+    static func time(_ text: String, flag: String, path: [String], ctx: Context) throws(OctopodsError) -> Date {
         guard let date = HistoryTime.parse(text, now: ctx.now()) else {
             throw .usage(UsageError("invalid value for '--\(flag)': '\(text)' is not a time; use a duration (24h, 7d), today, yesterday, "
-                                    + "a date (2026-11-01) or a date and time (2026-11-01T09:30)", path: ["history"]))
+                                    + "a date (2026-11-01) or a date and time (2026-11-01T09:30)", path: path))
         }
         return date
     }
 
-    package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
-        var query = self.query
-        if let since { query.since = try Self.time(since, flag: "since", ctx: ctx) }
-        if let until { query.until = try Self.time(until, flag: "until", ctx: ctx) }
-        if let from = query.since, let to = query.until, from >= to {
-            throw .usage(UsageError("--since \(since ?? "") is not before --until \(until ?? "")", path: ["history"]))
-        }
+    /// The settings and the ledger they point at.
+    static func ledger(_ ctx: Context) throws(OctopodsError) -> (Settings, URL) {
         let settings = try ctx.resolvedSettings()
-        let url = Ledger.location(ctx, baseURL: settings.baseURL.value)
-        switch action {
-        case .list:
-            if ctx.globals.profile != nil || !(ctx.environment[EnvironmentVariable.profile.rawValue] ?? "").isEmpty {
-                query.profile = settings.profile.value
+        return (settings, Ledger.location(ctx, baseURL: settings.baseURL.value))
+    }
+
+    /// Whether a profile was named (--profile or OCTOPODS_PROFILE): then only its sends count.
+    static func profileChosen(_ ctx: Context) -> Bool {
+        ctx.globals.profile != nil || !(ctx.environment[EnvironmentVariable.profile.rawValue] ?? "").isEmpty
+    }
+
+    /// Refreshing looks a week back unless --since says otherwise.
+    static func refreshWindow(_ ctx: Context) -> Date { ctx.now().addingTimeInterval(-7 * 86400) }
+
+    /// `octopods history refresh`.
+    struct Refresh: Command {
+        static let spec = CommandSpec(
+            name: "refresh",
+            abstract: "Ask the API for the current status of sends that are not final yet, and record it.",
+            discussion: """
+            Asks the API for the current status of the matching WhatsApp and SMS messages of this profile that are not \
+            final yet (the last 7 days unless --since says otherwise), paced under the rate limit, and records what it \
+            learns in the ledger.
+
+            \(when)
+            """,
+            options: filterOptions + [
+                statusOption,
+                .value("limit", "N", .integer(0...Int(Int32.max)), help: "Refresh only the most recent N matches (default 0: all)."),
+                rateOption,
+                FieldSelection.option(HistoryRefresh.fields),
+            ],
+            examples: [
+                Example("octopods history refresh --since 24h", "Ask the API for the statuses of yesterday's sends."),
+            ])
+
+        static var csvOutput: Bool { true }
+        static var fields: [String] { HistoryRefresh.fields }
+
+        var filters: Filters
+        var rate: Pacer.RateFlag?
+
+        init(_ arguments: ParsedArguments) throws(OctopodsError) {
+            filters = try Filters(arguments, limit: 0)
+            rate = try arguments.string("rate").map { text throws(OctopodsError) in try Pacer.RateFlag(text, path: arguments.path) }
+        }
+
+        func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+            let (_, url) = try History.ledger(ctx)
+            let query = try filters.query(ctx, since: History.refreshWindow(ctx))
+            return try await HistoryRefresh(ctx: ctx, url: url, rate: rate).run(query)
+        }
+    }
+
+    /// `octopods history stats`.
+    struct Stats: Command {
+        static let spec = CommandSpec(
+            name: "stats",
+            abstract: "Count sends and delivery and read rates per day, hour, template, channel or status.",
+            discussion: """
+            Counts the matching sends per --by group (day by default; hour; template; channel; or status): sent \
+            (accepted by the API), rejected, unknown, and of the sent ones delivered (read included), read, failed \
+            (failed or undelivered) and pending (no final state yet), with the delivery rate (delivered of sent) and the \
+            read rate (read of delivered). On a terminal each group gets a bar: read, delivered, pending and failed in \
+            four shades of block, scaled to the largest group. Days and hours are local time. --refresh runs 'history \
+            refresh' over the same sends first.
+
+            \(when)
+            """,
+            options: filterOptions + [
+                .value("by", "GROUP", .choice(HistoryStats.Grouping.allCases.map(\.rawValue)),
+                       help: "One row per day (default), hour, template, channel or status."),
+                .flag("refresh", help: "Run 'history refresh' over the same sends first (paced)."),
+                OptionSpec.value("rate", "N/DURATION",
+                                 help: "With --refresh: at most N status requests in any DURATION (default: the profile's rate, 55/10s)."),
+            ],
+            examples: [
+                Example("octopods history stats --since 7d", "Delivery and read rates per day for the last week."),
+                Example("octopods history stats --by template --since 30d --refresh -o csv", "Per template, statuses refreshed first, as CSV."),
+            ])
+
+        static var csvOutput: Bool { true }
+
+        var filters: Filters
+        var grouping: HistoryStats.Grouping
+        var refreshFirst: Bool
+        var rate: Pacer.RateFlag?
+
+        init(_ arguments: ParsedArguments) throws(OctopodsError) {
+            filters = try Filters(arguments)
+            grouping = arguments.string("by").flatMap(HistoryStats.Grouping.init(rawValue:)) ?? .day
+            refreshFirst = arguments.flag("refresh")
+            if arguments.has("rate"), !refreshFirst {
+                throw .usage(UsageError("--rate paces --refresh; add --refresh or leave --rate out", path: arguments.path))
             }
-            return try HistoryListing(ctx: ctx, url: url, selected: fields).run(query)
-        case .stats:
+            rate = try arguments.string("rate").map { text throws(OctopodsError) in try Pacer.RateFlag(text, path: arguments.path) }
+        }
+
+        func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+            let (settings, url) = try History.ledger(ctx)
+            var query = try filters.query(ctx)
             if refreshFirst {
                 var window = query
-                if window.since == nil { window.since = ctx.now().addingTimeInterval(-7 * 86400) }
-                window.limit = 0
+                if window.since == nil { window.since = History.refreshWindow(ctx) }
                 _ = try await HistoryRefresh(ctx: ctx, url: url, rate: rate).run(window)
             }
-            if ctx.globals.profile != nil || !(ctx.environment[EnvironmentVariable.profile.rawValue] ?? "").isEmpty {
-                query.profile = settings.profile.value
-            }
+            if History.profileChosen(ctx) { query.profile = settings.profile.value }
             return try stats(ctx, url: url, query: query)
-        case .refresh:
-            if query.since == nil { query.since = ctx.now().addingTimeInterval(-7 * 86400) }
-            return try await HistoryRefresh(ctx: ctx, url: url, rate: rate).run(query).selecting(fields)
-        case .prune:
-            return try prune(ctx, url: url, before: try Self.time(before ?? "", flag: "before", ctx: ctx))
         }
-    }
 
-    func stats(_ ctx: Context, url: URL, query: HistoryQuery) throws(OctopodsError) -> CommandOutput {
-        let summary = try HistoryStats.summarise(url, query: query, by: grouping)
-        if summary.unreadable > 0 {
-            ctx.warn("\(NumberText.grouped(summary.unreadable)) lines of \(url.path) are not history records and were skipped")
-        }
-        let items = summary.groups.map { JSONValue.object(HistoryStats.values($0.label, $0.counts)) }
-        let (table, showsBar) = HistoryStats.table(summary, by: grouping, width: ctx.stdoutIsTTY ? ctx.terminalWidth ?? 80 : nil)
-        let empty = FileManager.default.fileExists(atPath: url.path) ? "No sends in the history match." : "Nothing recorded yet in \(url.path)."
-        var output = CommandOutput(json: .array(items), items: items, table: table, emptyMessage: empty)
-        if showsBar, !summary.groups.isEmpty { output.text = HistoryStats.legend + "\n" }
-        if items.isEmpty, try OutputFormat.resolve(ctx) != .table { ctx.notice(empty) }
-        return output
-    }
-
-    func prune(_ ctx: Context, url: URL, before: Date) throws(OctopodsError) -> CommandOutput {
-        let shown = HistoryListing.localTime(before)
-        func result(_ counts: (removed: Int, kept: Int)) -> CommandOutput {
-            let done = !dryRun && counts.removed > 0
-            let kept = "\(NumberText.grouped(counts.kept)) kept in \(url.path)."
-            if done {
-                ctx.notice("Removed \(NumberText.counted(counts.removed, "record")) older than \(shown); " + kept)
-            } else {
-                ctx.notice("\(counts.removed == 0 ? "Nothing to remove" : "Would remove \(NumberText.counted(counts.removed, "record"))")"
-                           + " older than \(shown); " + kept)
+        func stats(_ ctx: Context, url: URL, query: HistoryQuery) throws(OctopodsError) -> CommandOutput {
+            let summary = try HistoryStats.summarise(url, query: query, by: grouping)
+            if summary.unreadable > 0 {
+                ctx.warn("\(NumberText.grouped(summary.unreadable)) lines of \(url.path) are not history records and were skipped")
             }
-            return CommandOutput(json: ["file": .string(url.path), "before": .string(LedgerTime.format(before)), "dry_run": .bool(dryRun),
-                                        "removed": .int(counts.removed), "kept": .int(counts.kept)])
+            let items = summary.groups.map { JSONValue.object(HistoryStats.values($0.label, $0.counts)) }
+            let (table, showsBar) = HistoryStats.table(summary, by: grouping, width: ctx.stdoutIsTTY ? ctx.terminalWidth ?? 80 : nil)
+            let empty = FileManager.default.fileExists(atPath: url.path) ? "No sends in the history match." : "Nothing recorded yet in \(url.path)."
+            var output = CommandOutput(json: .array(items), items: items, table: table, emptyMessage: empty)
+            if showsBar, !summary.groups.isEmpty { output.text = HistoryStats.legend + "\n" }
+            if items.isEmpty, try OutputFormat.resolve(ctx) != .table { ctx.notice(empty) }
+            return output
         }
-        // With --yes there is nothing to ask, so no counting pass first.
-        if yes, !dryRun { return result(try Ledger.prune(url, before: before, dryRun: false)) }
-        let counted = try Ledger.prune(url, before: before, dryRun: true)
-        if dryRun || counted.removed == 0 { return result(counted) }
-        guard ctx.stdinIsTTY else {
-            throw .usage(UsageError("'history prune' deletes \(NumberText.counted(counted.removed, "record")); pass --yes to confirm when not at a terminal",
-                                    path: ["history"]))
+
+    }
+
+    /// `octopods history prune`.
+    struct Prune: Command {
+        static let spec = CommandSpec(
+            name: "prune",
+            abstract: "Delete history records older than a time.",
+            discussion: """
+            Deletes the ledger's records older than --before, after asking at a terminal (--yes elsewhere). \
+            --dry-run counts them and deletes nothing.
+
+            \(when)
+            """,
+            options: [
+                .value("before", "WHEN", required: true, help: "Delete records older than WHEN (e.g. 90d, 2026-01-01)."),
+                .flag("dry-run", help: "Count what would be deleted; delete nothing."),
+                .flag("yes", short: "y", help: "Do not ask for confirmation (needed when not at a terminal)."),
+            ],
+            examples: [
+                Example("octopods history prune --before 90d --yes", "Keep three months (e.g. from cron)."),
+            ])
+
+        static var csvOutput: Bool { true }
+
+        var before: String
+        var dryRun: Bool
+        var yes: Bool
+        let path: [String]
+
+        init(_ arguments: ParsedArguments) throws(OctopodsError) {
+            before = arguments.string("before") ?? ""
+            dryRun = arguments.flag("dry-run")
+            yes = arguments.flag("yes")
+            path = arguments.path
         }
-        guard ctx.confirm("Delete \(NumberText.grouped(counted.removed)) history records older than \(shown)?") else {
-            throw .failed("not confirmed; nothing was deleted")
+
+        func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
+            let (_, url) = try History.ledger(ctx)
+            let before = try History.time(before, flag: "before", path: path, ctx: ctx)
+            let shown = HistoryListing.localTime(before)
+            func result(_ counts: (removed: Int, kept: Int)) -> CommandOutput {
+                let done = !dryRun && counts.removed > 0
+                let kept = "\(NumberText.grouped(counts.kept)) kept in \(url.path)."
+                if done {
+                    ctx.notice("Removed \(NumberText.counted(counts.removed, "record")) older than \(shown); " + kept)
+                } else {
+                    ctx.notice("\(counts.removed == 0 ? "Nothing to remove" : "Would remove \(NumberText.counted(counts.removed, "record"))")"
+                               + " older than \(shown); " + kept)
+                }
+                return CommandOutput(json: ["file": .string(url.path), "before": .string(LedgerTime.format(before)), "dry_run": .bool(dryRun),
+                                            "removed": .int(counts.removed), "kept": .int(counts.kept)])
+            }
+            // With --yes there is nothing to ask, so no counting pass first.
+            if yes, !dryRun { return result(try Ledger.prune(url, before: before, dryRun: false)) }
+            let counted = try Ledger.prune(url, before: before, dryRun: true)
+            if dryRun || counted.removed == 0 { return result(counted) }
+            guard ctx.stdinIsTTY else {
+                throw .usage(UsageError("'history prune' deletes \(NumberText.counted(counted.removed, "record")); pass --yes to confirm when not at a terminal",
+                                        path: path))
+            }
+            guard ctx.confirm("Delete \(NumberText.grouped(counted.removed)) history records older than \(shown)?") else {
+                throw .failed("not confirmed; nothing was deleted")
+            }
+            return result(try Ledger.prune(url, before: before, dryRun: false))
         }
-        return result(try Ledger.prune(url, before: before, dryRun: false))
     }
 }

@@ -26,6 +26,8 @@ extension Command {
 /// completions and the man page are all rendered from it.
 package indirect enum CommandNode: Sendable {
     case group(CommandSpec, [CommandNode])
+    /// A group that also runs by itself (`history`, with `history refresh` below it).
+    case runnableGroup(any Command.Type, [CommandNode])
     case command(any Command.Type)
 
     package var spec: CommandSpec {
@@ -33,17 +35,27 @@ package indirect enum CommandNode: Sendable {
         case .group(var spec, let children):
             spec.subcommands = children.map(\.spec)
             return spec
+        case .runnableGroup(let type, let children):
+            var spec = type.spec
+            spec.subcommands = children.map(\.spec)
+            spec.runsItself = true
+            return spec
         case .command(let type):
             return type.spec
         }
     }
 
     package func command(at path: [String]) -> (any Command.Type)? {
-        guard let first = path.first else {
-            if case .command(let type) = self { return type }
-            return nil
+        let children: [CommandNode]
+        switch self {
+        case .command(let type): return path.isEmpty ? type : nil
+        case .runnableGroup(let type, let nodes):
+            if path.isEmpty { return type }
+            children = nodes
+        case .group(_, let nodes):
+            children = nodes
         }
-        guard case .group(_, let children) = self else { return nil }
+        guard let first = path.first else { return nil }
         return children.first { $0.spec.name == first }?.command(at: Array(path.dropFirst()))
     }
 }

@@ -41,7 +41,7 @@ package enum Program {
         .group(VBM.spec, [.command(VBM.Send.self)]),
         .command(Status.self),
         .group(Messages.spec, [.command(Messages.List.self)]),
-        .command(History.self),
+        .runnableGroup(History.self, [.command(History.Refresh.self), .command(History.Stats.self), .command(History.Prune.self)]),
         .command(APICommand.self),
         .group(ConfigCommand.spec, [
             .command(ConfigCommand.Set.self), .command(ConfigCommand.Get.self), .command(ConfigCommand.Unset.self),
