@@ -513,8 +513,8 @@ import Glibc
                         if not chunk:
                             return
                         out += chunk
+            # The prompt is printed after the terminal's settings are saved for a Ctrl-C to restore.
             until(b"input hidden")
-            time.sleep(0.2)
             os.write(fd, b"\\x03")
             until(b"DONE")
             if b"DONE" not in out:
