@@ -92,7 +92,7 @@ import CLISupport
          "intercom_conversation_id":"123","intercom_conversation_part_id":"","last_updated":"2023-07-07T11:15:46.000Z",
          "request_id":"d8c0","failure_reason":{"code":"63003","description":"Channel could not find To address"}}
         """))
-        #expect(old.status == "failed")
+        #expect(old.status == .failed)
         #expect(old.failure == "63003: Channel could not find To address")
         #expect(old.conversationID == "123")
         let new = try MessageStatus.decode(json("""
@@ -107,6 +107,10 @@ import CLISupport
         #expect(MessageStatus.failureText(try json(#"{"code":470,"title":"Re-engagement window expired"}"#)) == "470: Re-engagement window expired")
         #expect(MessageStatus.failureText(.string("Recipient is not a WhatsApp user.")) == "Recipient is not a WhatsApp user.")
         #expect(throws: DecodingProblem.self) { try MessageStatus.decode(json(#"{"message_id":1}"#)) }
+        // A status this client does not know is kept (lower-cased, as every status), not refused.
+        let later = try MessageStatus.decode(json(#"{"message_id":"9","status":"Pending_Review"}"#))
+        #expect(later.status == .other("pending_review") && later.status.rawValue == "pending_review")
+        #expect(MessageStatus.outcome(later.status, until: .delivered) == nil)
     }
 
     @Test func listShapes() throws {
@@ -116,7 +120,7 @@ import CLISupport
          {"user_phone_number":"+15551234567","created_at":"2023-01-02","message_content":"x",
           "message_status":{"channel_message_id":"<ID>","message_status":"DELIVERED","failure_reason":""}}]
         """))
-        #expect(bare[0] == MessageSummary(messageID: "98765", phone: "01234567890", status: "failed", time: "2023-01-01",
+        #expect(bare[0] == MessageSummary(messageID: "98765", phone: "01234567890", status: .failed, time: "2023-01-01",
                                           failure: "131049: Spam", content: "Hi &amp; bye"))
         #expect(bare[1].failure == nil)
         let wrapped = try MessageSummary.decodeList(json("""
@@ -155,5 +159,33 @@ import CLISupport
         let onlyRequest = try SendResult.decode(["request_id": "r1"])
         #expect(onlyRequest.messageID == nil && onlyRequest.requestID == "r1")
         #expect(try SendResult.decode(["message_id": 42]).messageID == "42")
+    }
+}
+
+/// The STATUS column's colours come from the typed statuses and outcomes: the same colour for
+/// every word as the word list they replaced, and none for a word no vocabulary has.
+@Suite struct StatusColorTests {
+    @Test func everyKnownWordKeepsItsColour() {
+        let expected: [String: String?] = [
+            "delivered": "32", "read": "32", "accepted": "32", "Accepted": "32",
+            "failed": "31", "undelivered": "31", "rejected": "31", "deleted": "31",
+            "sent": "33", "queued": "33", "pending": "33", "under_review": "33", "needs_modification": "33", "unknown": "33",
+            "Accepted (inactive)": "33", "not_sent": nil, "excluded": nil, "changed": nil, "expired": nil, "": nil,
+        ]
+        for (word, colour) in expected { #expect(Printer.statusColor(word) == colour, "\(word)") }
+    }
+
+    /// A template's review state as the API shows it (capitalised, with spaces) is the typed state.
+    @Test func templateReviewStatesReadAsTheAPIShowsThem() throws {
+        func review(_ status: String?) throws -> TemplateStatus? {
+            var json: JSONValue = ["template_id": "1", "template_name": "x"]
+            if let status { json.set("template_status", .string(status)) }
+            return try Template.decode(json).review
+        }
+        #expect(try review("Accepted") == .accepted)
+        #expect(try review("Under Review") == .underReview)
+        #expect(try review("Needs Modification") == .needsModification)
+        #expect(try review("Paused") == .other("paused"))
+        #expect(try review(nil) == nil)
     }
 }

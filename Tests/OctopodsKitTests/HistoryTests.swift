@@ -10,7 +10,7 @@ import CLISupport
     }
 
     func send(_ seconds: Double, to: String = "+14155552671", id: String? = nil, channel: Channel = .sms,
-              outcome: String = "accepted") -> LedgerRecord {
+              outcome: SendOutcome = .accepted) -> LedgerRecord {
         LedgerRecord(time: Date(timeIntervalSince1970: seconds), type: .send, profile: "default", channel: channel,
                      messageID: id, kind: "sms", to: to, outcome: outcome)
     }
@@ -47,6 +47,29 @@ import CLISupport
             #expect(LedgerLine.type(bytes) == .send)
             #expect(LedgerLine.time(bytes).map { String(decoding: $0, as: UTF8.self) } == "2026-11-18T11:06:40.000Z")
         }
+    }
+
+    /// An outcome or status this version does not know (a newer version's ledger, a status the
+    /// API adds) is kept as written: read, matched, listed and written again unchanged.
+    @Test func unknownOutcomesAndStatusesRoundTrip() throws {
+        let sendLine = #"{"time":"2026-11-18T11:06:40.000Z","type":"send","profile":"default","channel":"sms","kind":"sms","to":"+14155552671","message_id":"7","outcome":"queued_elsewhere"}"#
+        let statusLine = #"{"time":"2026-11-18T11:06:41.000Z","type":"status","profile":"default","channel":"sms","message_id":"7","status":"Expired"}"#
+        let send = try #require(Array(sendLine.utf8).withUnsafeBytes { LedgerRecord.decode($0) })
+        let status = try #require(Array(statusLine.utf8).withUnsafeBytes { LedgerRecord.decode($0) })
+        #expect(send.outcome == .other("queued_elsewhere") && send.outcome != .unknown)
+        #expect(status.status == .other("Expired") && status.status?.isFinal == false)
+        #expect(send.line == sendLine && status.line == statusLine)
+        #expect(DeliveryStatus(rawValue: "read") == .read && DeliveryStatus.other("read") == .read)
+        #expect(Set([SendOutcome.other("accepted"), .accepted]).count == 1)
+
+        let url = tempLedger()
+        try Ledger(url: url).append([send, status])
+        var query = HistoryQuery()
+        query.statuses = ["Expired"]
+        var found: [HistoryEntry] = []
+        _ = try query.run(url) { found.append($0) }
+        #expect(found.map(\.state) == ["Expired"])
+        #expect(found.first.map { HistoryListing.json($0)["outcome"] } == "queued_elsewhere")
     }
 
     @Test func theFastLineReaderAgreesWithTheJSONParser() throws {
@@ -120,18 +143,18 @@ import CLISupport
         let url = tempLedger()
         let ledger = Ledger(url: url)
         for i in 0..<10 { try ledger.append([send(Double(i * 10), to: "+1415555000\(i)", id: "\(i)")]) }
-        func status(_ at: Double, _ id: String, _ status: String) -> LedgerRecord {
+        func status(_ at: Double, _ id: String, _ status: DeliveryStatus) -> LedgerRecord {
             LedgerRecord(time: Date(timeIntervalSince1970: at), type: .status, profile: "default", channel: .sms, messageID: id, status: status)
         }
-        try ledger.append([status(200, "3", "delivered"), status(150, "3", "sent"), status(210, "4", "failed"),
+        try ledger.append([status(200, "3", .delivered), status(150, "3", .sent), status(210, "4", .failed),
                            LedgerRecord(time: Date(timeIntervalSince1970: 220), type: .status, profile: "other", channel: .sms,
-                                        messageID: "5", status: "failed")])
+                                        messageID: "5", status: .failed)])
         func ids(_ configure: (inout HistoryQuery) -> Void) throws -> [String] {
             var query = HistoryQuery()
             query.limit = 0
             configure(&query)
             var out: [String] = []
-            _ = try query.run(url) { out.append(($0.send.messageID ?? "") + ($0.status.map { ":" + $0 } ?? "")) }
+            _ = try query.run(url) { out.append(($0.send.messageID ?? "") + ($0.status.map { ":" + $0.rawValue } ?? "")) }
             return out
         }
         #expect(try ids { _ in } == ["0", "1", "2", "3:delivered", "4:failed", "5", "6", "7", "8", "9"])
@@ -214,12 +237,12 @@ import CLISupport
     @Test func outcomeFollowsTheDisposition() {
         let refused = OctopodsError.api(APIError.from(HTTPResponse(status: 400, body: Data(#"{"error_code":5,"error":"x"}"#.utf8)),
                                                       family: .whatsappTemplates, readOnly: false))
-        #expect(HistoryRecorder.outcome(refused) == "rejected")
-        #expect(HistoryRecorder.outcome(.transport(.timedOut(seconds: 1), readOnly: false, url: "x")) == "unknown")
-        #expect(HistoryRecorder.outcome(.transport(.cancelled(requestSent: true), readOnly: false, url: "x")) == "unknown")
+        #expect(HistoryRecorder.outcome(refused) == .rejected)
+        #expect(HistoryRecorder.outcome(.transport(.timedOut(seconds: 1), readOnly: false, url: "x")) == .unknown)
+        #expect(HistoryRecorder.outcome(.transport(.cancelled(requestSent: true), readOnly: false, url: "x")) == .unknown)
         #expect(HistoryRecorder.outcome(.transport(.cancelled(requestSent: false), readOnly: false, url: "x")) == nil)
         #expect(HistoryRecorder.outcome(.transport(.cannotConnect("refused"), readOnly: false, url: "x")) == nil)
         #expect(HistoryRecorder.outcome(.api(APIError.from(HTTPResponse(status: 429), family: .sms, readOnly: false))) == nil)
-        #expect(HistoryRecorder.outcome(.unreadableResponse(status: 200, detail: "x", readOnly: false, requestID: nil)) == "unknown")
+        #expect(HistoryRecorder.outcome(.unreadableResponse(status: 200, detail: "x", readOnly: false, requestID: nil)) == .unknown)
     }
 }

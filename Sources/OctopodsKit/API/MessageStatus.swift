@@ -5,8 +5,7 @@ import CLISupport
 /// `failure_reason` as an object, a string, null or "".
 package struct MessageStatus: Sendable, Equatable {
     package var messageID: String
-    /// Lower-cased: `sent`, `delivered`, `read`, `failed`, `deleted`, `unknown`, `queued`, `undelivered`.
-    package var status: String
+    package var status: DeliveryStatus
     package var statusMessage: String?
     package var phone: String?
     package var channelMessageID: String?
@@ -17,17 +16,12 @@ package struct MessageStatus: Sendable, Equatable {
     package var failure: String?
     package var conversationID: String?
 
-    /// Failures a message never leaves.
-    package static let finalFailures: Set<String> = ["failed", "undelivered"]
-    /// States a message never leaves: `deleted` means the recipient deleted it after delivery.
-    package static let finalStates: Set<String> = finalFailures.union(["read", "deleted"])
-
     /// What waiting for `until` (`delivered` or `read`) makes of a status: `.success` once it is
     /// reached (read is past delivered; deleted is final and past delivered, so it ends either
     /// wait), `.rejected` for a final failure, nil to keep waiting.
-    package static func outcome(_ status: String, until: String) -> ExitCode? {
-        if status == "read" || status == "deleted" || (status == "delivered" && until != "read") { return .success }
-        return finalFailures.contains(status) ? .rejected : nil
+    package static func outcome(_ status: DeliveryStatus, until: DeliveryStatus) -> ExitCode? {
+        if status == .read || status == .deleted || (status == .delivered && until != .read) { return .success }
+        return status.isFailure ? .rejected : nil
     }
 
     package static func decode(_ json: JSONValue) throws(DecodingProblem) -> MessageStatus {
@@ -37,7 +31,7 @@ package struct MessageStatus: Sendable, Equatable {
         }
         return MessageStatus(
             messageID: json["message_id"]?.scalarText ?? "",
-            status: status.lowercased(),
+            status: DeliveryStatus(rawValue: status.lowercased()),
             statusMessage: nonEmpty(json["status_message"]),
             phone: nonEmpty(json["phone_number"]),
             channelMessageID: nonEmpty(json["channel_message_id"]),
@@ -78,7 +72,7 @@ package struct MessageStatus: Sendable, Equatable {
 package struct MessageSummary: Sendable, Equatable {
     package var messageID: String?
     package var phone: String?
-    package var status: String?
+    package var status: DeliveryStatus?
     package var time: String?
     package var failure: String?
     package var content: String?
@@ -102,7 +96,7 @@ package struct MessageSummary: Sendable, Equatable {
             messageID: MessageStatus.nonEmpty(item["message_id"] ?? nestedObject?["channel_message_id"]),
             phone: MessageStatus.nonEmpty(item["phone_number"] ?? item["user_phone_number"]),
             status: (item["status"] ?? nestedObject?["message_status"] ?? (nestedObject == nil ? nested : nil))?
-                .stringValue?.lowercased(),
+                .stringValue.map { DeliveryStatus(rawValue: $0.lowercased()) },
             time: MessageStatus.nonEmpty(item["sent_at"] ?? item["created_at"]),
             failure: MessageStatus.failureText(item["failure_reason"] ?? nestedObject?["failure_reason"]),
             content: MessageStatus.nonEmpty(item["message_content"]))

@@ -148,12 +148,13 @@ final class Progress: Sendable {
             ctx.stderr.write(line + ". Journal: \(journal)\n")
             return
         }
-        var rows: [[String]] = [["accepted", NumberText.grouped(c.accepted), ""],
-                                ["rejected", NumberText.grouped(c.rejected), ""],
-                                ["unknown", NumberText.grouped(c.unknown), c.unknown > 0 ? "may have been delivered: check before resending" : ""]]
+        var rows: [[String]] = [[BulkRowStatus.accepted.rawValue, NumberText.grouped(c.accepted), ""],
+                                [BulkRowStatus.rejected.rawValue, NumberText.grouped(c.rejected), ""],
+                                [BulkRowStatus.unknown.rawValue, NumberText.grouped(c.unknown),
+                                 c.unknown > 0 ? "may have been delivered: check before resending" : ""]]
         if invalid > 0 { rows.append(["invalid", NumberText.grouped(invalid), "not sent (--skip-invalid)"]) }
         if c.skipped > 0 { rows.append(["skipped", NumberText.grouped(c.skipped), "handled by an earlier run"]) }
-        if c.excluded > 0 { rows.append(["excluded", NumberText.grouped(c.excluded), "on the --exclude list"]) }
+        if c.excluded > 0 { rows.append([BulkRowStatus.excluded.rawValue, NumberText.grouped(c.excluded), "on the --exclude list"]) }
         if c.rateLimited > 0 { rows.append(["rate-limited", NumberText.grouped(c.rateLimited), "(429) paused, then resent"]) }
         if pauses > 0 { rows.append(["pauses", NumberText.grouped(pauses), "for the rate limit"]) }
         rows.append(["elapsed", NumberText.duration(elapsed), ""])

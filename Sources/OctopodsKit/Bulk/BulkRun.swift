@@ -365,7 +365,7 @@ package struct BulkRun: Sendable {
             switch result {
             case .success(let response):
                 entry.messageID = response.value.messageID
-                line.set("status", "accepted")
+                line.set("status", BulkRowStatus.accepted.json)
                 line.set("message_id", response.value.messageID.map(JSONValue.string) ?? .null)
                 tally.add { $0.accepted += 1 }
                 if let id = response.value.messageID { tally.sent.withLock { $0.append((row.line, id)) } }
@@ -384,22 +384,22 @@ package struct BulkRun: Sendable {
                 case .refused:
                     entry.state = .rejected
                     entry.error = report.message
-                    line.set("status", "rejected")
+                    line.set("status", BulkRowStatus.rejected.json)
                     tally.add { $0.rejected += 1 }
                     tally.rejectedRow(row, reason: RejectedFile.reason(report))
                 case .notSent, .interrupted(requestInFlight: false):
                     // Every later row would fail the same way: stop, resume when fixed.
                     entry.state = .notSent
-                    line.set("status", "not_sent")
+                    line.set("status", BulkRowStatus.notSent.json)
                     tally.stop(error)
                 case .interrupted(requestInFlight: true):
                     entry.state = .unknown
-                    line.set("status", "unknown")
+                    line.set("status", BulkRowStatus.unknown.json)
                     tally.add { $0.unknown += 1 }
                 case .outcomeUnknown, .sentUnconfirmed:
                     entry.state = .unknown
                     entry.error = report.message
-                    line.set("status", "unknown")
+                    line.set("status", BulkRowStatus.unknown.json)
                     tally.add { $0.unknown += 1 }
                 }
             }
@@ -423,7 +423,7 @@ package struct BulkRun: Sendable {
                     let status = try await client.send(API.messageStatus(channel: channel, id: item.id)).value
                     if let outcome = MessageStatus.outcome(status.status, until: send.until) {
                         history?.learned(status, channel: channel, messageID: item.id)
-                        var line: JSONValue = ["line": .int(item.line), "message_id": .string(item.id), "final_status": .string(status.status)]
+                        var line: JSONValue = ["line": .int(item.line), "message_id": .string(item.id), "final_status": .string(status.status.rawValue)]
                         if let failure = status.failure { line.set("failure", .string(failure)) }
                         output.write(line)
                         if outcome == .rejected { failed = true }

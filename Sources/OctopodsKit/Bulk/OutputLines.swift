@@ -6,6 +6,20 @@ import Foundation
 import Synchronization
 import CLISupport
 
+/// A row's `status` in a bulk run's output: what the API made of its send (the words of
+/// `SendOutcome`), or why it was not sent.
+enum BulkRowStatus: String, Sendable {
+    case accepted, rejected, unknown
+    /// Certainly not processed (could not connect, the row changed after the check): safe to send again.
+    case notSent = "not_sent"
+    /// On the --exclude list (an opt-out).
+    case excluded
+    /// Changed since an earlier run recorded it.
+    case changed
+
+    var json: JSONValue { .string(rawValue) }
+}
+
 /// Where each row's outcome goes: one JSON object per line on stdout (piped, or `-o json`/`ndjson`),
 /// a table after the run (`-o table`), or nowhere at a terminal, where the progress line and the
 /// summary say it instead.

@@ -40,7 +40,7 @@ actor RowQueue {
     private func notChecked(_ row: InputRow, phone: String?, _ why: String) {
         var line: JSONValue = ["line": .int(row.line)]
         if let phone { line.set("phone", .string(phone)) }
-        line.set("status", "not_sent")
+        line.set("status", BulkRowStatus.notSent.json)
         line.set("error", .string(why))
         output.write(line)
         tally.add { $0.skipped += 1 }
@@ -58,7 +58,7 @@ actor RowQueue {
             }
             let fingerprint = body.fingerprint()
             if let exclude, exclude.contains(phone) {
-                output.write(["line": .int(row.line), "phone": .string(phone), "status": "excluded", "note": "on the --exclude list; not sent"])
+                output.write(["line": .int(row.line), "phone": .string(phone), "status": BulkRowStatus.excluded.json, "note": "on the --exclude list; not sent"])
                 tally.add { $0.excluded += 1 }
                 // Recorded in the journal (by the worker), so the run's record says why the row was not sent.
                 return BulkRun.Prepared(line: row.line, phone: phone, body: body, hash: String(fingerprint, radix: 16), row: row,
@@ -72,7 +72,7 @@ actor RowQueue {
             if let entry = earlier[row.line] {
                 var line: JSONValue = ["line": .int(row.line), "phone": .string(phone)]
                 if entry.hash != hash {
-                    line.set("status", "changed")
+                    line.set("status", BulkRowStatus.changed.json)
                     line.set("error", "the row changed since an earlier run recorded it; not sent (--new-run sends the file as it is now)")
                     output.write(line)
                     tally.add { $0.skipped += 1 }
@@ -80,14 +80,14 @@ actor RowQueue {
                 }
                 switch entry.state {
                 case .accepted:
-                    line.set("status", "accepted")
+                    line.set("status", BulkRowStatus.accepted.json)
                     if let id = entry.messageID { line.set("message_id", .string(id)) }
                     line.set("note", "sent by an earlier run")
                     output.write(line)
                     tally.add { $0.skipped += 1 }
                     continue
                 case .rejected:
-                    line.set("status", "rejected")
+                    line.set("status", BulkRowStatus.rejected.json)
                     line.set("error", .string(entry.error ?? "rejected in an earlier run"))
                     output.write(line)
                     tally.add { $0.skipped += 1 }
@@ -95,14 +95,14 @@ actor RowQueue {
                     continue
                 case .sending, .unknown:
                     if !resendUnknown {
-                        line.set("status", "unknown")
+                        line.set("status", BulkRowStatus.unknown.json)
                         line.set("error", "an earlier run sent this row and recorded no answer; not resent (check, then use --resend-unknown)")
                         output.write(line)
                         tally.add { $0.skipped += 1; $0.earlierUnknown += 1 }
                         continue
                     }
                 case .excluded:
-                    line.set("status", "excluded")
+                    line.set("status", BulkRowStatus.excluded.json)
                     line.set("note", "excluded in an earlier run; not sent")
                     output.write(line)
                     tally.add { $0.skipped += 1 }

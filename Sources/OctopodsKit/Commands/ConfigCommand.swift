@@ -65,7 +65,7 @@ package enum ConfigCommand {
         return try body()
     }
 
-    package struct Set: Command {
+    package struct SetCommand: Command {
         package static let spec = CommandSpec(
             name: "set",
             abstract: "Store a setting in the config file; API keys are read from stdin or a hidden prompt.",

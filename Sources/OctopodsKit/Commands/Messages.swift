@@ -42,7 +42,7 @@ package enum Messages {
                                      emptyMessage: "No messages sent with this key yet.")
             }
             let rows = response.value.map { m in
-                [m.messageID ?? "", m.phone ?? "", m.status ?? "", m.time.map { Vocabulary.localTime(iso: $0) ?? $0 } ?? "", m.failure ?? ""]
+                [m.messageID ?? "", m.phone ?? "", m.status?.rawValue ?? "", m.time.map { Vocabulary.localTime(iso: $0) ?? $0 } ?? "", m.failure ?? ""]
             }
             let items = zip(response.value, MessageSummary.items(response.raw)).map { Self.normalized($0, raw: $1) }
             return CommandOutput(json: .array(items), items: items,
@@ -54,7 +54,7 @@ package enum Messages {
         /// One list item in the one shape of every output, whichever shape the API used.
         static func normalized(_ m: MessageSummary, raw: JSONValue) -> JSONValue {
             func text(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
-            return ["message_id": text(m.messageID), "phone_number": text(m.phone), "status": text(m.status),
+            return ["message_id": text(m.messageID), "phone_number": text(m.phone), "status": text(m.status?.rawValue),
                     "sent_at": text(m.time), "failure_reason": text(m.failure), "message_content": text(m.content),
                     "raw": Vocabulary.normalizingIDs(raw)]
         }

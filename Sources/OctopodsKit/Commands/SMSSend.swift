@@ -11,7 +11,7 @@ package enum SMS {
         abstract: "Send SMS through the SMS channel.",
         discussion: "Sent from the SMS channel's number with its Channel API key (OCTOPODS_SMS_API_KEY or sms_api_key).")
 
-    package struct Send: Command {
+    package struct SendCommand: Command {
         package static let spec = CommandSpec(
             name: "send",
             abstract: "Send an SMS.",

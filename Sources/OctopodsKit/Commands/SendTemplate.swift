@@ -1,8 +1,9 @@
 import CLISupport
 
-/// A template send, WhatsApp (`send template`) or Viber (`vbm send`): the same checks and
-/// flow, a different path, media field and variable sections.
-struct TemplateSend: Sendable {
+/// What `send template` (WhatsApp, `Send.TemplateCommand`) and `vbm send` (Viber,
+/// `VBM.SendCommand`) both are: the command line read into one value, then the same checks,
+/// prompting and single or bulk send; only the path, media field and variable sections differ.
+struct TemplateSendFlow: Sendable {
     var channel: Channel
     var templateID: String
     var to: String?
@@ -199,7 +200,7 @@ package enum Send {
         -o table prints a table of the rows after the run.
         """)
 
-    package struct Template: Command {
+    package struct TemplateCommand: Command {
         package static let spec = CommandSpec(
             name: "template",
             abstract: "Send a WhatsApp template message.",
@@ -217,7 +218,7 @@ package enum Send {
             """,
             arguments: [ArgumentSpec("template-id", optional: true, completion: .dynamic("templates"),
                                      help: "The template to send (see 'octopods templates list'); at a terminal, picked from a list when left out.")],
-            options: TemplateSend.options(.whatsapp),
+            options: TemplateSendFlow.options(.whatsapp),
             examples: [
                 Example("octopods send template 1001 --to +14155552671 --var 1=Jane --var 2=A-1042", "Send an order update."),
                 Example("octopods send template 1002 --to +14155552671 --header-var Jane --var 1=Jane --var 2=Friday --var 3=10:00 --footer-var B-77 --dry-run",
@@ -235,35 +236,8 @@ package enum Send {
             ],
             usage: "<template-id> (--to PHONE | --from FILE) [options]")
 
-        let send: TemplateSend
-        package init(_ arguments: ParsedArguments) throws(OctopodsError) { send = try TemplateSend(channel: .whatsapp, arguments) }
-        package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput { try await send.run(ctx) }
-    }
-}
-
-package enum VBM {
-    package static let spec = CommandSpec(
-        name: "vbm",
-        abstract: "Send Viber Business Messages (templates).",
-        discussion: "Viber templates are listed with 'octopods templates list --channel vbm'. Viber messages have no status endpoint.")
-
-    package struct Send: Command {
-        package static let spec = CommandSpec(
-            name: "send",
-            abstract: "Send a Viber template message.",
-            discussion: "Checked like 'send template': the template must be accepted and get exactly the header, body and footer variables it needs; an image header needs --header-image.",
-            arguments: [ArgumentSpec("template-id", optional: true,
-                                     help: "The Viber template to send (see 'octopods templates list --channel vbm'); at a terminal, picked from a list when left out.")],
-            options: TemplateSend.options(.vbm),
-            examples: [
-                Example("octopods vbm send 2001 --to +14155552671 --header-image https://example.com/banner.jpg --var 1=Alex",
-                        "Send a Viber template with an image header."),
-                Example("octopods vbm send 2002 --from orders.csv --rate 30/10s", "Send to every row of a CSV, at most 30 requests per 10 seconds."),
-            ],
-            usage: "<template-id> (--to PHONE | --from FILE) [options]")
-
-        let send: TemplateSend
-        package init(_ arguments: ParsedArguments) throws(OctopodsError) { send = try TemplateSend(channel: .vbm, arguments) }
+        let send: TemplateSendFlow
+        package init(_ arguments: ParsedArguments) throws(OctopodsError) { send = try TemplateSendFlow(channel: .whatsapp, arguments) }
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput { try await send.run(ctx) }
     }
 }

@@ -30,7 +30,7 @@ package struct Status: Command {
         channel = arguments.string("channel").flatMap(Channel.init(rawValue:))
         id = try IDArgument.check(arguments.positionals.first ?? "", name: "message-id", path: arguments.path)
         wait = try SendOptions(waiting: arguments)
-        if wait.wait, wait.until == "read", channel == .sms {
+        if wait.wait, wait.until == .read, channel == .sms {
             throw .usage(UsageError("SMS has no read receipts; use --until delivered", path: arguments.path))
         }
     }
@@ -39,7 +39,7 @@ package struct Status: Command {
         let sender = try Sender(ctx)
         let recorded = channel == nil ? Self.recordedChannel(of: id, settings: sender.settings, ctx: ctx) : nil
         let channel = self.channel ?? recorded ?? .whatsapp
-        if wait.wait, wait.until == "read", channel == .sms {
+        if wait.wait, wait.until == .read, channel == .sms {
             throw .usage(UsageError("message \(id) is an SMS (from the history), and SMS has no read receipts; use --until delivered",
                                     path: ["status"]))
         }
@@ -85,7 +85,7 @@ package struct Status: Command {
 
     static func describe(_ s: MessageStatus, fallbackID: String) -> String {
         func local(_ text: String?) -> String? { text.map { Vocabulary.localTime(iso: $0) ?? $0 } }
-        var lines = ["Message \(s.messageID.isEmpty ? fallbackID : s.messageID): \(s.status)"]
+        var lines = ["Message \(s.messageID.isEmpty ? fallbackID : s.messageID): \(s.status.rawValue)"]
         let facts: [(String, String?)] = [
             ("Phone", s.phone), ("Detail", s.statusMessage), ("Failure", s.failure), ("Sent", local(s.sentAt)),
             ("Delivered", local(s.deliveredAt)), ("Read", local(s.readAt)), ("Last updated", local(s.lastUpdated)),

@@ -8,7 +8,7 @@ package enum Templates {
 
     static let channelOption = OptionSpec.value("channel", "CHANNEL", .choice(["whatsapp", "vbm"]),
                                                help: "Whose templates: whatsapp (default) or vbm.")
-    static let statuses = ["pending", "under_review", "needs_modification", "rejected", "accepted", "deleted"]
+    static let statuses = TemplateStatus.known.map(\.rawValue)
 
     static func channel(_ arguments: ParsedArguments) -> Channel {
         arguments.string("channel") == "vbm" ? .vbm : .whatsapp

@@ -36,15 +36,15 @@ package enum Program {
 
     package static let tree = CommandNode.group(rootSpec, [
         .group(Templates.spec, [.command(Templates.List.self), .command(Templates.Get.self), .command(Templates.Render.self), .command(Templates.CSV.self)]),
-        .group(Send.spec, [.command(Send.Template.self), .command(Send.Interactive.self)]),
-        .group(SMS.spec, [.command(SMS.Send.self)]),
-        .group(VBM.spec, [.command(VBM.Send.self)]),
+        .group(Send.spec, [.command(Send.TemplateCommand.self), .command(Send.Interactive.self)]),
+        .group(SMS.spec, [.command(SMS.SendCommand.self)]),
+        .group(VBM.spec, [.command(VBM.SendCommand.self)]),
         .command(Status.self),
         .group(Messages.spec, [.command(Messages.List.self)]),
         .runnableGroup(History.self, [.command(History.Refresh.self), .command(History.Stats.self), .command(History.Prune.self)]),
         .command(APICommand.self),
         .group(ConfigCommand.spec, [
-            .command(ConfigCommand.Set.self), .command(ConfigCommand.Get.self), .command(ConfigCommand.Unset.self),
+            .command(ConfigCommand.SetCommand.self), .command(ConfigCommand.Get.self), .command(ConfigCommand.Unset.self),
             .command(ConfigCommand.List.self), .command(ConfigCommand.Path.self),
         ]),
         .command(Completion.self),

@@ -23,7 +23,7 @@ struct HistoryListing {
     static func values(_ entry: HistoryEntry) -> [String?] {
         let s = entry.send
         return [LedgerTime.format(s.time), s.profile, s.channel.rawValue, s.kind, s.templateID, s.templateName, s.to, s.messageID, s.requestID,
-                s.outcome, s.error, entry.status, entry.statusTime.map(LedgerTime.format), entry.failure, s.source]
+                s.outcome?.rawValue, s.error, entry.status?.rawValue, entry.statusTime.map(LedgerTime.format), entry.failure, s.source]
     }
 
     static func json(_ entry: HistoryEntry) -> JSONValue {

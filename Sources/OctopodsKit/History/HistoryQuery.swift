@@ -8,20 +8,20 @@ import CLISupport
 /// A send from the ledger with the last status learned about it since.
 package struct HistoryEntry: Sendable, Equatable {
     package var send: LedgerRecord
-    package var status: String?
+    package var status: DeliveryStatus?
     package var statusTime: Date?
     package var failure: String?
 
     /// The delivery status when one is known, else what the API said to the send.
-    package var state: String { status ?? send.outcome ?? "unknown" }
+    package var state: String { status?.rawValue ?? (send.outcome ?? .unknown).rawValue }
 
     /// States a message does not leave. A delivered SMS is final (SMS has no read receipts);
     /// a delivered WhatsApp message may still be read.
     package var isFinal: Bool {
-        guard send.outcome == "accepted" else { return true }
+        guard send.outcome == .accepted else { return true }
         guard let status else { return false }
-        if MessageStatus.finalStates.contains(status) { return true }
-        return status == "delivered" && send.channel != .whatsapp
+        if status.isFinal { return true }
+        return status == .delivered && send.channel != .whatsapp
     }
 }
 
@@ -31,7 +31,7 @@ package struct HistoryQuery: Sendable, Equatable {
     /// Exclusive.
     package var until: Date?
     package var channels: Set<Channel> = []
-    /// Outcomes (`accepted`, `rejected`, `unknown`) or delivery statuses; any of them matches.
+    /// Outcomes (`accepted`, `rejected`, `unknown`) or delivery statuses, as given; any of them matches.
     package var statuses: Set<String> = []
     package var to: String?
     package var templateID: String?
@@ -41,8 +41,9 @@ package struct HistoryQuery: Sendable, Equatable {
 
     package init() {}
 
-    package static let statusChoices = ["accepted", "rejected", "unknown", "queued", "sent", "delivered", "read",
-                                        "failed", "undelivered", "deleted"]
+    /// What `--status` takes: the outcomes, then the delivery statuses (`unknown` is both; once).
+    package static let statusChoices = SendOutcome.known.map(\.rawValue)
+        + DeliveryStatus.known.filter { $0 != .unknown }.map(\.rawValue)
 
     package struct Result: Sendable {
         package var matched = 0
@@ -62,7 +63,7 @@ package struct HistoryQuery: Sendable, Equatable {
         // Pass 1: statuses. A status always comes after its send, so one older than --since
         // belongs to a send that is filtered out anyway; --until does not bound it (a send
         // inside the range may have been delivered after it).
-        var learned: [String: (status: String, time: Date, failure: String?)] = [:]
+        var learned: [String: (status: DeliveryStatus, time: Date, failure: String?)] = [:]
         try Ledger.forEachLine(url) { line in
             guard let time = LedgerLine.time(line), !beforeSince(time), LedgerLine.type(line) == .status,
                   let record = LedgerRecord.decode(line), let key = record.messageKey, let status = record.status else { return }
@@ -117,8 +118,8 @@ package struct HistoryQuery: Sendable, Equatable {
         if let templateID, send.templateID != templateID, send.templateName != templateID { return false }
         if let profile, send.profile != profile { return false }
         if !statuses.isEmpty {
-            let outcome = send.outcome ?? "unknown"
-            guard statuses.contains(outcome) || entry.status.map(statuses.contains) == true else { return false }
+            let outcome = send.outcome ?? .unknown
+            guard statuses.contains(outcome.rawValue) || entry.status.map({ statuses.contains($0.rawValue) }) == true else { return false }
         }
         return true
     }

@@ -20,11 +20,11 @@ package final class HistoryRecorder: Sendable {
 
     /// What a failed send means for the ledger, from the error's disposition: nil when the
     /// request was certainly not processed (usage, auth, a 429, no connection), which is not a send.
-    static func outcome(_ error: OctopodsError) -> String? {
+    static func outcome(_ error: OctopodsError) -> SendOutcome? {
         switch error.disposition {
-        case .refused: return "rejected"
-        case .sentUnconfirmed: return "accepted"
-        case .outcomeUnknown, .interrupted(requestInFlight: true): return "unknown"
+        case .refused: return .rejected
+        case .sentUnconfirmed: return .accepted
+        case .outcomeUnknown, .interrupted(requestInFlight: true): return .unknown
         case .notSent, .interrupted(requestInFlight: false): return nil
         }
     }
@@ -42,7 +42,7 @@ package final class HistoryRecorder: Sendable {
         record.templateName = endpoint.templateName
         switch result {
         case .success(let response):
-            record.outcome = "accepted"
+            record.outcome = .accepted
             record.messageID = response.value.messageID
             record.requestID = response.value.requestID
         case .failure(let error):
@@ -56,7 +56,7 @@ package final class HistoryRecorder: Sendable {
     }
 
     package func learned(_ status: MessageStatus, channel: Channel, messageID: String) {
-        guard status.status != "unknown" else { return }
+        guard status.status != .unknown else { return }
         append(LedgerRecord(time: ctx.now(), type: .status, profile: profile, channel: channel, messageID: messageID,
                             status: status.status, failure: status.failure))
     }

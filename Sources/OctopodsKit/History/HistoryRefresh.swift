@@ -21,7 +21,7 @@ struct HistoryRefresh {
         var pending: [HistoryEntry] = []
         var viber = 0, final = 0
         _ = try query.run(url) { entry in
-            guard entry.send.messageID != nil, entry.send.outcome == "accepted" else { return }
+            guard entry.send.messageID != nil, entry.send.outcome == .accepted else { return }
             if entry.send.channel == .vbm { viber += 1 } else if entry.isFinal { final += 1 } else { pending.append(entry) }
         }
         if viber > 0 { ctx.notice("Skipping \(NumberText.counted(viber, "Viber message")): Viber has no status endpoint.") }
@@ -62,7 +62,7 @@ struct HistoryRefresh {
             switch result {
             case .success(let response):
                 let status = response.value
-                item.set("status", .string(status.status))
+                item.set("status", .string(status.status.rawValue))
                 item.set("changed", .bool(status.status != entry.status))
                 if status.status != entry.status {
                     changed += 1

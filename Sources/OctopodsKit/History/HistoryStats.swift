@@ -40,28 +40,34 @@ struct HistoryStats {
     /// What a status line says about a message, for counting.
     enum Final: UInt8 { case none = 0, delivered, read, failed }
 
-    static let finals: [([UInt8], Final)] = [("delivered", Final.delivered), ("deleted", .delivered), ("read", .read),
-                                               ("failed", .failed), ("undelivered", .failed)].map { (Array($0.0.utf8), $0.1) }
+    /// What became of a send, for `--by status`, in the order the groups are shown.
+    enum State: String, CaseIterable { case read, delivered, pending, failed, rejected, unknown }
+
+    static func final(_ status: DeliveryStatus) -> Final {
+        switch status {
+        case .delivered, .deleted: return .delivered
+        case .read: return .read
+        case .failed, .undelivered: return .failed
+        case .queued, .sent, .unknown, .other: return .none
+        }
+    }
+
+    /// The statuses that say something, as the ledger's bytes.
+    static let finals: [([UInt8], Final)] = DeliveryStatus.known.compactMap { status in
+        let final = Self.final(status)
+        return final == .none ? nil : (Array(status.rawValue.utf8), final)
+    }
 
     static func final(_ fields: FlatFields, _ line: UnsafeRawBufferPointer) -> Final {
         for (word, final) in finals where fields.has(.status, word, line) { return final }
         // Statuses are lower-case as recorded; anything else the slow way.
-        return fields.text(.status, line).map(Self.final) ?? .none
-    }
-
-    static func final(_ status: Substring) -> Final {
-        switch status.lowercased() {
-        case "delivered", "deleted": return .delivered
-        case "read": return .read
-        case "failed", "undelivered": return .failed
-        default: return .none
-        }
+        return fields.text(.status, line).map { Self.final(DeliveryStatus(rawValue: $0.lowercased())) } ?? .none
     }
 
     // MARK: Summarising
 
     static let channels = Channel.allCases.map { (channel: $0, bytes: Array($0.rawValue.utf8)) }
-    static let accepted = Array("accepted".utf8), rejected = Array("rejected".utf8)
+    static let accepted = Array(SendOutcome.accepted.rawValue.utf8), rejected = Array(SendOutcome.rejected.rawValue.utf8)
 
     /// Counts the sends `query` selects (its status and limit are ignored), grouped `by`.
     /// `utcOffset` gives the local time's offset from UTC, in seconds, at an instant.
@@ -106,19 +112,20 @@ struct HistoryStats {
             }
             if !query.channels.isEmpty, !query.channels.contains(channel) { return }
             var counts = Counts()
-            var state = "unknown"
-            switch fields.has(.outcome, Self.accepted, line) ? "accepted" : fields.has(.outcome, Self.rejected, line) ? "rejected" : "" {
-            case "accepted":
+            var state = State.unknown
+            if fields.has(.outcome, Self.accepted, line) {
                 counts.sent = 1
                 let final = fields.messageHash(line).flatMap { learned[$0] }.flatMap { Final(rawValue: UInt8($0 & 3)) } ?? Final.none
                 switch final {
-                case .read: counts.delivered = 1; counts.read = 1; state = "read"
-                case .delivered: counts.delivered = 1; state = "delivered"
-                case .failed: counts.failed = 1; state = "failed"
-                case .none: counts.pending = 1; state = "pending"
+                case .read: counts.delivered = 1; counts.read = 1; state = .read
+                case .delivered: counts.delivered = 1; state = .delivered
+                case .failed: counts.failed = 1; state = .failed
+                case .none: counts.pending = 1; state = .pending
                 }
-            case "rejected": counts.rejected = 1; state = "rejected"
-            default: counts.unknown = 1
+            } else if fields.has(.outcome, Self.rejected, line) {
+                counts.rejected = 1; state = .rejected
+            } else {
+                counts.unknown = 1
             }
             switch grouping {
             case .day, .hour:
@@ -135,15 +142,14 @@ struct HistoryStats {
             case .channel:
                 byName[channel.rawValue, default: Counts()].add(counts)
             case .status:
-                byName[state, default: Counts()].add(counts)
+                byName[state.rawValue, default: Counts()].add(counts)
             }
         }
         switch grouping {
         case .day, .hour:
             summary.groups = byNumber.sorted { $0.key < $1.key }.map { (Self.label($0.key, grouping), $0.value) }
         case .status:
-            let order = ["read", "delivered", "pending", "failed", "rejected", "unknown"]
-            summary.groups = order.compactMap { name in byName[name].map { (name, $0) } }
+            summary.groups = State.allCases.compactMap { state in byName[state.rawValue].map { (state.rawValue, $0) } }
         case .template, .channel:
             summary.groups = byName.sorted { $0.value.sent != $1.value.sent ? $0.value.sent > $1.value.sent : $0.key < $1.key }
                 .map { ($0.key, $0.value) }
@@ -380,7 +386,8 @@ struct FlatFields {
         }
         if sawEscape {
             guard let record = LedgerRecord.decode(b) else { return nil }
-            decoded = [record.profile, record.channel.rawValue, record.messageID, record.outcome, record.templateID, record.kind, record.status]
+            decoded = [record.profile, record.channel.rawValue, record.messageID, record.outcome?.rawValue, record.templateID, record.kind,
+                       record.status?.rawValue]
         }
     }
 

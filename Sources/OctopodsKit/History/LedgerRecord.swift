@@ -28,18 +28,17 @@ package struct LedgerRecord: Sendable, Equatable {
     package var templateName: String?
     package var to: String?
     package var requestID: String?
-    /// `accepted`, `rejected` (the API refused it) or `unknown` (it went out; no answer came).
-    package var outcome: String?
+    package var outcome: SendOutcome?
     package var error: String?
     /// For bulk runs, `FILE:LINE` of the row.
     package var source: String?
     // Statuses
-    package var status: String?
+    package var status: DeliveryStatus?
     package var failure: String?
 
     package init(time: Date, type: Kind, profile: String, channel: Channel, messageID: String? = nil, kind: String? = nil,
-                 templateID: String? = nil, to: String? = nil, requestID: String? = nil, outcome: String? = nil,
-                 error: String? = nil, source: String? = nil, status: String? = nil, failure: String? = nil) {
+                 templateID: String? = nil, to: String? = nil, requestID: String? = nil, outcome: SendOutcome? = nil,
+                 error: String? = nil, source: String? = nil, status: DeliveryStatus? = nil, failure: String? = nil) {
         self.time = time; self.type = type; self.profile = profile; self.channel = channel; self.messageID = messageID
         self.kind = kind; self.templateID = templateID; self.to = to; self.requestID = requestID; self.outcome = outcome
         self.error = error; self.source = source; self.status = status; self.failure = failure
@@ -57,8 +56,8 @@ package struct LedgerRecord: Sendable, Equatable {
                                             ("profile", .string(profile)), ("channel", .string(channel.rawValue))]
         func add(_ key: String, _ value: String?) { if let value { pairs.append((key, .string(value))) } }
         add("kind", kind); add("template_id", templateID); add("template_name", templateName); add("to", to); add("message_id", messageID)
-        add("request_id", requestID); add("outcome", outcome); add("error", error); add("source", source)
-        add("status", status); add("failure", failure)
+        add("request_id", requestID); add("outcome", outcome?.rawValue); add("error", error); add("source", source)
+        add("status", status?.rawValue); add("failure", failure)
         return JSONValue.object(pairs).serialized()
     }
 
@@ -87,10 +86,10 @@ package struct LedgerRecord: Sendable, Equatable {
             case "template_name": record.templateName = text
             case "to": record.to = text
             case "request_id": record.requestID = text
-            case "outcome": record.outcome = text
+            case "outcome": record.outcome = SendOutcome(rawValue: text)
             case "error": record.error = text
             case "source": record.source = text
-            case "status": record.status = text
+            case "status": record.status = DeliveryStatus(rawValue: text)
             case "failure": record.failure = text
             default: break
             }

@@ -116,11 +116,25 @@ package struct Printer: Sendable {
     /// ANSI colour codes for statuses: green for good news, red for bad, yellow for waiting.
     static func statusColor(_ status: String) -> String? {
         if status.hasSuffix("(inactive)") { return "33" }
-        switch status.lowercased() {
-        case "delivered", "read", "accepted": return "32"
-        case "failed", "undelivered", "rejected", "deleted": return "31"
-        case "sent", "queued", "pending", "under_review", "needs_modification", "unknown": return "33"
-        default: return nil
+        let word = status.lowercased()
+        switch DeliveryStatus(rawValue: word) {
+        case .delivered, .read: return "32"
+        case .failed, .undelivered, .deleted: return "31"
+        case .queued, .sent, .unknown: return "33"
+        case .other: break
+        }
+        switch SendOutcome(rawValue: word) {
+        case .accepted: return "32"
+        case .rejected: return "31"
+        case .unknown: return "33"
+        case .other: break
+        }
+        // Template review states (`templates list`), and `history stats --by status`'s pending.
+        switch TemplateStatus(rawValue: word) {
+        case .accepted: return "32"
+        case .rejected, .deleted: return "31"
+        case .pending, .underReview, .needsModification: return "33"
+        case .other: return nil
         }
     }
 }

@@ -9,7 +9,8 @@ import CLISupport
 package struct SendOptions: Sendable, Equatable {
     package var dryRun = false
     package var wait = false
-    package var until = "delivered"
+    /// With --wait: `delivered` or `read`.
+    package var until = DeliveryStatus.delivered
     package var maxWait: Double?
     package var noLedger = false
 
@@ -27,7 +28,7 @@ package struct SendOptions: Sendable, Equatable {
 
     package static let waitSpecs: [OptionSpec] = [
         .flag("wait", help: "Poll the status until it is final or --wait-timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed."),
-        .value("until", "STATE", .choice(["delivered", "read"]), help: "With --wait: the state that counts as done (default delivered)."),
+        .value("until", "STATE", .choice([DeliveryStatus.delivered, .read].map(\.rawValue)), help: "With --wait: the state that counts as done (default delivered)."),
         .value("wait-timeout", "DURATION", .duration, help: "With --wait: give up waiting after this long in all (default 2m); --timeout is each request's."),
     ]
 
@@ -45,7 +46,7 @@ package struct SendOptions: Sendable, Equatable {
     package init(waiting arguments: ParsedArguments) throws(OctopodsError) {
         wait = arguments.flag("wait")
         let untilGiven = arguments.isDeclared("until") && arguments.has("until")
-        until = untilGiven ? arguments.string("until") ?? "delivered" : "delivered"
+        until = untilGiven ? arguments.string("until").map(DeliveryStatus.init(rawValue:)) ?? .delivered : .delivered
         if untilGiven, !wait {
             throw .usage(UsageError("--until needs --wait", path: arguments.path))
         }
@@ -82,7 +83,7 @@ extension Sender {
     /// Dry run, or send (waiting out 429s within --max-wait), then follow with --wait.
     package func execute(_ plan: SendPlan, _ options: SendOptions) async throws(OctopodsError) -> CommandOutput {
         if options.wait, plan.statusChannel == nil { throw SendOptions.viberCannotWait([]) }
-        if options.wait, options.until == "read", plan.statusChannel == .sms {
+        if options.wait, options.until == .read, plan.statusChannel == .sms {
             throw .usage(UsageError("SMS has no read receipts; use --until delivered"))
         }
         var client = self.client
@@ -107,7 +108,7 @@ extension Sender {
         if sent.messageID == nil { ctx.warn(SendResult.unknownIDWarning) }
         let phone = sent.phone ?? plan.recipient
         var accepted = CommandOutput(json: response.raw,
-                                     table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS"], rows: [[sent.messageID ?? "(unknown)", phone, "accepted"]]))
+                                     table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS"], rows: [[sent.messageID ?? "(unknown)", phone, SendOutcome.accepted.rawValue]]))
         guard options.wait, let channel = plan.statusChannel else { return accepted }
         // With --wait the JSON is always {"send": …, "status": …}; status null when not learned.
         accepted.json = ["send": response.raw, "status": .null]
@@ -133,7 +134,7 @@ extension Sender {
         recorder?.learned(outcome.status, channel: channel, messageID: id)
         let json: JSONValue = ["send": response.raw, "status": outcome.raw]
         var output = CommandOutput(json: json, table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS", "FAILURE"],
-                                                           rows: [[id, phone, outcome.status.status, outcome.status.failure ?? ""]]))
+                                                           rows: [[id, phone, outcome.status.status.rawValue, outcome.status.failure ?? ""]]))
         output.exitCode = outcome.code
         output.failure = outcome.unconfirmed.map(OctopodsError.unconfirmed)
         return output
@@ -171,7 +172,7 @@ extension Sender {
     /// Polls a message's status with backoff until it is final (per `until`) or the deadline
     /// (--wait-timeout, default 2 minutes) passes. Read-only, so transient failures are retried; any
     /// other failure of the status check is thrown (the caller knows whether a send preceded it).
-    package func waitForStatus(channel: Channel, id: String, until: String) async throws(OctopodsError) -> WaitOutcome {
+    package func waitForStatus(channel: Channel, id: String, until: DeliveryStatus) async throws(OctopodsError) -> WaitOutcome {
         let now = ctx.now
         let (total, perRequest) = ctx.waitLimits()
         var schedule = PollSchedule(timeout: total, now: now())
@@ -179,13 +180,13 @@ extension Sender {
         context.globals.timeout = perRequest
         let client = context.apiClient(settings)
         var last: (MessageStatus, JSONValue)?
-        var shown: String?
+        var shown: DeliveryStatus?
         while true {
             do {
                 let response = try await client.send(API.messageStatus(channel: channel, id: id))
                 last = (response.value, response.raw)
                 let status = response.value.status
-                if status != shown { ctx.notice("Message \(id): \(status)"); shown = status }
+                if status != shown { ctx.notice("Message \(id): \(status.rawValue)"); shown = status }
                 if let outcome = MessageStatus.outcome(status, until: until) {
                     return WaitOutcome(status: response.value, raw: response.raw, code: outcome)
                 }
@@ -198,11 +199,11 @@ extension Sender {
                 ctx.notice("Status check failed (\(report.message)); retrying.")
             }
             guard let pause = schedule.nextPause(now: now()) else {
-                let state = last?.0.status ?? "unknown"
+                let state = last?.0.status ?? .unknown
                 let fallback = MessageStatus(messageID: id, status: state)
                 let unconfirmed = Unconfirmed(messageID: id, channel: channel,
-                                              reason: "it is still \(state) after \(DurationText.format(seconds: total)); gave up waiting (--wait-timeout)")
-                return WaitOutcome(status: last?.0 ?? fallback, raw: last?.1 ?? ["message_id": .string(id), "status": .string(state)],
+                                              reason: "it is still \(state.rawValue) after \(DurationText.format(seconds: total)); gave up waiting (--wait-timeout)")
+                return WaitOutcome(status: last?.0 ?? fallback, raw: last?.1 ?? ["message_id": .string(id), "status": .string(state.rawValue)],
                                    code: .unconfirmed, unconfirmed: unconfirmed)
             }
             do { try await ctx.sleep(pause) } catch { throw .interrupted }

@@ -84,7 +84,7 @@ extension Template {
     package func checkSendable() throws(OctopodsError) {
         let template = self
         let name = "template \(template.id) (\(TerminalText.sanitize(String(template.name.prefix(60)))))"
-        if let status = template.status, status.lowercased() != "accepted" {
+        if let status = template.status, template.review != .accepted {
             throw .invalidInput("\(name) is \(TerminalText.sanitize(status)); only accepted templates can be sent")
         }
         if template.active == false {

@@ -12,7 +12,7 @@ import CLISupport
 /// completed by asking at the terminal: pick the template, fill each variable with the message
 /// previewed, type the recipient (checked as typed), then see the message and the command line
 /// that does the same without questions, and confirm.
-extension TemplateSend {
+extension TemplateSendFlow {
     static let variableFlags = ["var", "header-var", "footer-var", "button-var", "variables"]
 
     var variablesGiven: Bool { Self.variableFlags.contains { arguments.isDeclared($0) && arguments.has($0) } }
@@ -39,7 +39,7 @@ extension TemplateSend {
     }
 
     /// This send with what was missing asked for; nil when nothing needed asking.
-    func prompted(_ ctx: Context, _ prompter: Prompter) async throws(OctopodsError) -> TemplateSend? {
+    func prompted(_ ctx: Context, _ prompter: Prompter) async throws(OctopodsError) -> TemplateSendFlow? {
         var arguments = self.arguments
         var asked = false
         var templateID = self.templateID
@@ -57,7 +57,7 @@ extension TemplateSend {
                 let label = [TerminalText.pad(t.id, to: idWidth), TerminalText.pad(TerminalText.truncate(t.name, to: nameWidth), to: nameWidth),
                              TerminalText.pad(t.language ?? "", to: 6), TerminalText.pad(status, to: 9), needs].joined(separator: "  ")
                 return Prompter.Choice(label: label, search: "\(t.id) \(t.name) \(t.language ?? "")",
-                                       selectable: status == "accepted")
+                                       selectable: t.review == .accepted && t.active != false)
             }
             templateID = templates[try prompter.pick("Template", choices)].id
             arguments.positionals = [templateID]
@@ -111,7 +111,7 @@ extension TemplateSend {
         }
         guard asked else { return nil }
 
-        let send = try TemplateSend(channel: channel, arguments)
+        let send = try TemplateSendFlow(channel: channel, arguments)
         let variables = try TemplateVariables.parse(arguments, ctx: ctx)
         try prompter.finish(to: send.to, preview: variables.preview(template, mediaURL: send.mediaURL),
                             commandLine: send.commandLine(ctx), dryRun: options.dryRun)
