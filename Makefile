@@ -7,10 +7,10 @@
 #   make install STRIP=true           keep the symbols (the installed binary is stripped by default)
 #   make uninstall                    remove what install put there (same PREFIX/DESTDIR)
 #
-# The release binary links the Swift runtime statically, so it runs where no Swift toolchain
-# is installed; it needs only libc and, when a command makes a request, the system's
-# libcurl.so.4 (loaded with dlopen, so building needs no curl headers). The sources import only
-# FoundationEssentials, so ICU's 34 MB of data is not linked in; stripped it is about 16 MB
+# The release binary links the Swift runtime and libstdc++ statically, so it runs where no Swift
+# toolchain is installed; it needs only libc (libm, libgcc_s) and, when a command makes a
+# request, the system's libcurl.so.4 (loaded with dlopen, so building needs no curl headers). The sources import only
+# FoundationEssentials, so ICU's 34 MB of data is not linked in; stripped it is about 17 MB
 # (docs/linux-notes.md, "A lean static binary").
 
 PREFIX ?= /usr/local
@@ -29,6 +29,19 @@ FISHDIR = $(PREFIX)/share/fish/vendor_completions.d
 # what gets installed.
 SCRATCH = .build-static
 RELEASE_BINARY = $(SCRATCH)/release/octopods
+# libstdc++ linked in statically: Swift's --static-swift-stdlib links it as a shared library,
+# which costs every run its relocation at start and every request a longer symbol search when
+# libcurl is loaded (docs/linux-notes.md, "libstdc++ linked statically"). The linker finds
+# libstdc++.a first in this directory, which holds nothing else; without a libstdc++.a (no
+# gcc installed) the shared one is used as before.
+LIBSTDCXX_A := $(shell $(CC) -print-file-name=libstdc++.a 2>/dev/null)
+STATIC_CXX_DIR = $(SCRATCH)/static-libstdc++
+STATIC_CXX_FLAGS = $(if $(filter /%,$(LIBSTDCXX_A)),-Xlinker -L$(abspath $(STATIC_CXX_DIR)))
+# --disable-local-rpath: no $$ORIGIN in the binary's RUNPATH. A static binary loads no library of
+# its own, and with it every start looked for libm, libgcc_s and libc, and every request for
+# libcurl.so.4, in the binary's directory first (13 failed opens; a libcurl.so.4 placed beside
+# the binary would have been loaded).
+RELEASE_BUILD = $(if $(STATIC_CXX_FLAGS),mkdir -p $(STATIC_CXX_DIR) && ln -sf $(LIBSTDCXX_A) $(STATIC_CXX_DIR)/libstdc++.a && )$(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath --scratch-path $(SCRATCH) $(STATIC_CXX_FLAGS)
 # With BINARY=path nothing is built.
 BINARY ?=
 INSTALLED_BINARY = $(if $(BINARY),$(BINARY),$(RELEASE_BINARY))
@@ -39,12 +52,12 @@ all: build
 
 # Always asks SwiftPM, which rebuilds what changed.
 build:
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(SCRATCH)
+	$(RELEASE_BUILD)
 
 # install builds only when there is no binary yet, so `make && sudo make install` does not
 # run the build as root; run `make` after changing the sources.
 $(RELEASE_BINARY):
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(SCRATCH)
+	$(RELEASE_BUILD)
 
 install: $(if $(BINARY),,$(RELEASE_BINARY))
 	$(INSTALL) -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(BASHDIR)" \

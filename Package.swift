@@ -2,6 +2,14 @@
 import PackageDescription
 import Foundation
 
+// Release builds reach type metadata through accessor functions, not by mangled name: a
+// mangled name is decoded at run time, and each generic type's first use then searched every
+// protocol conformance in the binary (10 searches, 1.4 M instructions of a `templates list`;
+// docs/linux-notes.md, "Type metadata by mangled name"). Costs 46 KB of code.
+let release: [SwiftSetting] = [
+    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "octopods",
     platforms: [.macOS(.v15)],
@@ -9,11 +17,11 @@ let package = Package(
         .executable(name: "octopods", targets: ["octopods"]),
     ],
     targets: [
-        .executableTarget(name: "octopods", dependencies: ["OctopodsKit"]),
-        .target(name: "CLISupport"),
-        .target(name: "OctopodsSandbox", dependencies: ["CLISupport"]),
+        .executableTarget(name: "octopods", dependencies: ["OctopodsKit"], swiftSettings: release),
+        .target(name: "CLISupport", swiftSettings: release),
+        .target(name: "OctopodsSandbox", dependencies: ["CLISupport"], swiftSettings: release),
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("dl")]),
-        .target(name: "OctopodsKit", dependencies: ["CLISupport", "OctopodsSandbox", "CCurlShim"]),
+        .target(name: "OctopodsKit", dependencies: ["CLISupport", "OctopodsSandbox", "CCurlShim"], swiftSettings: release),
         .target(name: "FuzzTargets", dependencies: ["CLISupport", "OctopodsKit", "OctopodsSandbox"]),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport"]),
         .testTarget(name: "OctopodsSandboxTests", dependencies: ["OctopodsSandbox"]),

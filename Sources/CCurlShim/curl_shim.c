@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -50,6 +51,28 @@ static struct {
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static const char *load_error = "libcurl was not loaded";
 static char load_error_text[512];
+/* Whether the process's first request was plain http (set before the load, read by it), and
+   whether OpenSSL was then started without its configuration file and error strings. */
+static atomic_int first_request_plain = -1;
+static atomic_int tls_trimmed = 0;
+
+/* OPENSSL_init_ssl options (openssl/crypto.h, openssl/ssl.h; stable across 1.1 and 3.x). */
+enum { OSSL_NO_LOAD_CRYPTO_STRINGS = 0x1, OSSL_NO_LOAD_CONFIG = 0x80, OSSL_NO_LOAD_SSL_STRINGS = 0x100000 };
+
+/* libcurl starts OpenSSL in curl_global_init whatever the URL (the CURL_GLOBAL_SSL flag means
+   nothing since 7.57): it reads /etc/ssl/openssl.cnf and loads every error string, 70% of its
+   cost. A process whose requests are plain http to loopback, never proxied (the sandbox; a
+   run talks to one base URL), never uses OpenSSL, so when the first request is one, OpenSSL is
+   started first without both; it does each of those once per process, so libcurl's own start
+   then skips them (docs/linux-notes.md, "OpenSSL is not configured for plain http"). */
+static void trim_tls_start(void *h) {
+    int (*init_ssl)(unsigned long long, const void *);
+    *(void **)&init_ssl = dlsym(h, "OPENSSL_init_ssl");  // absent when libcurl uses another TLS library
+    if (!init_ssl) return;
+    if (init_ssl(OSSL_NO_LOAD_CONFIG | OSSL_NO_LOAD_CRYPTO_STRINGS | OSSL_NO_LOAD_SSL_STRINGS, NULL) == 1) {
+        atomic_store(&tls_trimmed, 1);
+    }
+}
 
 static void load(void) {
     // RTLD_LAZY: binding all of libcurl's and its dependencies' symbols up front (RTLD_NOW)
@@ -73,6 +96,7 @@ static void load(void) {
     SYM(slist_append, "curl_slist_append")
     SYM(slist_free_all, "curl_slist_free_all")
 #undef SYM
+    if (atomic_load(&first_request_plain) == 1) trim_tls_start(h);
     if (lib.global_init(GLOBAL_DEFAULT) != 0) { load_error = "curl_global_init failed"; return; }
     load_error = NULL;
 }
@@ -80,6 +104,12 @@ static void load(void) {
 const char *octo_curl_load(void) {
     pthread_once(&load_once, load);
     return load_error;
+}
+
+const char *octo_curl_load_for(int plain_loopback) {
+    int expected = -1;
+    atomic_compare_exchange_strong(&first_request_plain, &expected, plain_loopback ? 1 : 0);
+    return octo_curl_load();
 }
 
 void *octo_handle_new(void) {
@@ -159,6 +189,13 @@ void octo_perform(void *handle, const char *method, const char *url, const char 
     if (problem || !handle) {
         out->curl_code = E_FAILED_INIT;
         strncpy(out->error, problem ? problem : "no curl handle", sizeof out->error - 1);
+        return;
+    }
+    if (atomic_load(&tls_trimmed) && !(no_proxy && strncasecmp(url, "http://", 7) == 0)) {
+        /* Cannot happen in a run (one base URL): said plainly rather than TLS (to the server or
+           to a proxy) without the system's OpenSSL configuration. */
+        out->curl_code = E_FAILED_INIT;
+        strncpy(out->error, "TLS was not set up in this process: its first request was plain http", sizeof out->error - 1);
         return;
     }
     CURL *c = handle;

@@ -32,6 +32,18 @@ extension StringProtocol {
         PlainText.trim(self) { PlainText.isSpace($0) || PlainText.isNewline($0) }
     }
 
+    /// `contains(needle)`, by bytes when both are ASCII and the needle has no line break (every
+    /// byte a Character then, and a CR LF pair cannot be part of a match): the generic search
+    /// builds tables whose first use costs two searches of every protocol conformance.
+    package func containsText(_ needle: String) -> Bool {
+        let hay = Array(utf8), pin = Array(needle.utf8)
+        guard !pin.isEmpty, hay.allSatisfy({ $0 < 0x80 }), pin.allSatisfy({ $0 < 0x80 && $0 != 0x0A && $0 != 0x0D }) else {
+            return contains(needle)
+        }
+        guard hay.count >= pin.count else { return false }
+        return (0...(hay.count - pin.count)).contains { start in hay[start..<(start + pin.count)].elementsEqual(pin) }
+    }
+
     /// Every occurrence of `target` replaced, matched byte for byte like Foundation's
     /// `replacingOccurrences(of:with:)`, not by `Character` as `replacing(_:with:)` does: a quote
     /// followed by a combining mark is one Character, and it must still be escaped.
@@ -73,12 +85,14 @@ package enum PlainText {
     }
 
     static func trim<S: StringProtocol>(_ text: S, _ drop: (Unicode.Scalar) -> Bool) -> String {
+        // On a String, not through S's generic views: called unspecialised from other modules,
+        // those cost each run two searches of every protocol conformance in the binary (their
+        // metadata's first use) and ~7,000 instructions a call. `description` is the text itself.
+        let text = text.description
         let scalars = text.unicodeScalars
         guard let first = scalars.firstIndex(where: { !drop($0) }),
               let last = scalars.lastIndex(where: { !drop($0) }) else { return "" }
-        var out = String.UnicodeScalarView()
-        out.append(contentsOf: scalars[first...last])
-        return String(out)
+        return String(scalars[first...last])
     }
 
     /// `n` in upper-case hexadecimal, zero-padded to `width` digits (`0x1B`, 2 → `1B`).

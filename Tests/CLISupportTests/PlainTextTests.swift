@@ -32,6 +32,19 @@ import Testing
         #expect("[::1]".trimming(where: { $0 == "[" || $0 == "]" }) == "::1")
     }
 
+    @Test func containsTextIsContains() {
+        let needles = ["127.0.0.1", "", "a", "\r\n", "1\u{301}"]
+        let haystacks = ["", "127.0.0.1", "x,127.0.0.1,y", "127.0.0.10", "127.0.0.1\u{301}", "127.0.0.\r\n1", "a\r\nb",
+                         "localhost", "1\u{301}27.0.0.1", "127.0.0.1é"]
+        for hay in haystacks {
+            for needle in needles {
+                // The standard library's `contains` (through firstRange): Foundation's, which this
+                // file would get from `contains`, says false for "".
+                #expect(hay.containsText(needle) == (hay.firstRange(of: needle) != nil), "\(hay.debugDescription) \(needle.debugDescription)")
+            }
+        }
+    }
+
     @Test func replacesByteForByteEvenInsideACharacter() {
         // `"` followed by a combining acute is one Character; it must still be doubled (Linux
         // Foundation's replacingOccurrences compares Characters and leaves it alone).

@@ -33,6 +33,12 @@ void octo_exit_now(int status);
 /// Loads libcurl.so.4 on first call. Returns NULL when it is usable, else why not.
 const char *octo_curl_load(void);
 
+/// The same, for a request: when the process's first request is plain http to loopback (never
+/// proxied), OpenSSL is started without its configuration file and error strings, which such a
+/// request never uses; any other request in that process then fails instead of using TLS set
+/// up that way.
+const char *octo_curl_load_for(int plain_loopback);
+
 /// An easy handle; its connection cache keeps connections alive between requests.
 void *octo_handle_new(void);
 void octo_handle_free(void *handle);

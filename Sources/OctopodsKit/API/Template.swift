@@ -124,6 +124,9 @@ package struct Template: Sendable, Equatable {
 
     /// The highest `{{n}}` in a text (placeholders are numbered from 1).
     package static func placeholderCount(_ text: String) -> Int {
+        // ASCII text: every byte is a Character (CR LF aside, which is neither brace nor space),
+        // so bytes give the same answer as the Characters below, without the generic search.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return asciiPlaceholderCount(text) }
         var highest = 0
         var rest = Substring(text)
         while let open = rest.firstRange(of: "{{") {
@@ -137,6 +140,27 @@ package struct Template: Sendable, Equatable {
                 highest = max(highest, n)
             }
             rest = rest[close.upperBound...]
+        }
+        return highest
+    }
+
+    private static func asciiPlaceholderCount(_ text: String) -> Int {
+        let open = UInt8(ascii: "{"), close = UInt8(ascii: "}"), space = UInt8(ascii: " ")
+        let bytes = Array(text.utf8)
+        var highest = 0
+        var i = 0
+        while i + 1 < bytes.count {
+            guard bytes[i] == open, bytes[i + 1] == open else { i += 1; continue }
+            var end = i + 2
+            while end + 1 < bytes.count, !(bytes[end] == close && bytes[end + 1] == close) { end += 1 }
+            guard end + 1 < bytes.count else { break }
+            var start = i + 2, stop = end
+            while start < stop, bytes[start] == space { start += 1 }
+            while stop > start, bytes[stop - 1] == space { stop -= 1 }
+            if let n = Int(String(decoding: bytes[start..<stop], as: UTF8.self)), n > 0, n < 1000 {
+                highest = max(highest, n)
+            }
+            i = end + 2
         }
         return highest
     }

@@ -67,6 +67,13 @@ package enum Templates {
                                      + dropped.map { TerminalText.sanitize($0) }.joined(separator: ", ") + "\n")
                 }
             }
+            // Only a table shows the VARIABLES column, which reads every template's text.
+            let table = (try? OutputFormat.resolve(ctx)) == .table ? Self.table(templates, channel: channel) : nil
+            return CommandOutput(json: response.raw, items: response.raw.arrayValue ?? [response.raw], table: table,
+                                 emptyMessage: "No templates match.")
+        }
+
+        static func table(_ templates: [Template], channel: Channel) -> Table {
             let showLanguage = templates.contains { $0.language != nil }
             var headers = ["ID", "NAME", "STATUS"]
             if showLanguage { headers.append("LANGUAGE") }
@@ -80,9 +87,7 @@ package enum Templates {
                 row.append(t.requirements.summary)
                 return row
             }
-            return CommandOutput(json: response.raw, items: response.raw.arrayValue ?? [response.raw],
-                                 table: Table(headers: headers, rows: rows, flexibleColumn: 1),
-                                 emptyMessage: "No templates match.")
+            return Table(headers: headers, rows: rows, flexibleColumn: 1)
         }
     }
 

@@ -56,6 +56,14 @@ package indirect enum CommandNode: Sendable {
             children = nodes
         }
         guard let first = path.first else { return nil }
-        return children.first { $0.spec.name == first }?.command(at: Array(path.dropFirst()))
+        return children.first { $0.name == first }?.command(at: Array(path.dropFirst()))
+    }
+
+    /// The node's name, without building a group's subcommands' specs as `spec` does.
+    var name: String {
+        switch self {
+        case .group(let spec, _): return spec.name
+        case .runnableGroup(let type, _), .command(let type): return type.spec.name
+        }
     }
 }

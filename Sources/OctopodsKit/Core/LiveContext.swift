@@ -68,10 +68,10 @@ package final class InterruptHub: Sendable {
     package init() {}
 
     /// Installs the handlers: a plain signal handler that writes the signal's number to a pipe
-    /// (the only async-signal-safe thing it needs to do), and a thread that reads the pipe.
-    /// Why not DispatchSource: on Linux it is built on signalfd, which sees a signal only while
-    /// it is blocked; one delivered to a thread that does not block it meets SIG_IGN and is
-    /// lost. Under load that lost Ctrl-C in about one run in three.
+    /// (the only async-signal-safe thing it needs to do); a thread then reads the pipe
+    /// (`readSignals`). Why not DispatchSource: on Linux it is built on signalfd, which sees a
+    /// signal only while it is blocked; one delivered to a thread that does not block it meets
+    /// SIG_IGN and is lost. Under load that lost Ctrl-C in about one run in three.
     package func install() {
         // A blocked signal mask survives exec: a parent that blocks SIGINT/SIGTERM (a test
         // runner's thread, some supervisors) would leave Ctrl-C pending forever.
@@ -80,7 +80,6 @@ package final class InterruptHub: Sendable {
         sigaddset(&unblock, SIGINT)
         sigaddset(&unblock, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-        let readEnd = signalPipe.read
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber) { received in
                 // A prompt may have the terminal in raw mode: give the user's shell its mode back first.
@@ -89,12 +88,14 @@ package final class InterruptHub: Sendable {
                 _ = write(signalPipe.write, &byte, 1)
             }
         }
-        DetachedThread.run { [self] in
-            var byte: UInt8 = 0
-            while true {
-                let n = read(readEnd, &byte, 1)
-                if n == 1 { fire(Int32(byte)) } else if n < 0, errno == EINTR { continue } else { return }
-            }
+    }
+
+    /// Reads the pipe on the calling thread, acting on each signal; returns only if the pipe fails.
+    package func readSignals() {
+        var byte: UInt8 = 0
+        while true {
+            let n = read(signalPipe.read, &byte, 1)
+            if n == 1 { fire(Int32(byte)) } else if n < 0, errno == EINTR { continue } else { return }
         }
     }
 
@@ -123,7 +124,7 @@ package final class InterruptHub: Sendable {
         }
         if repeated {
             FileDescriptorSink(fd: STDERR_FILENO).write("\nInterrupted again: exiting now.\n")
-            // _exit, not exit: this is the signal thread, and exit's atexit handlers and
+            // _exit, not exit: this is the signal-reading (main) thread, and exit's atexit handlers and
             // stdio flushing would race the threads still running (a hidden prompt's terminal
             // is put back first).
             restoreTerminal()
@@ -193,15 +194,37 @@ func readHiddenLine(prompt: String) -> String? {
     return readLine(strippingNewline: true)
 }
 
+/// What `ProcessInfo.processInfo.environment` gives (each `NAME=value` split at its first "="
+/// Character, the last of a repeated name wins, entries without "=" left out), with ASCII
+/// entries split by bytes: Foundation walks every entry Character by Character (LS_COLORS,
+/// PATH), 420 K instructions of a run with ~40 variables.
+func processEnvironment() -> [String: String] {
+    var results: [String: String] = [:]
+    var entry = environ  // never null at start: execve gives every process one, maybe empty
+    while let pointer = entry.pointee {
+        let text = String(cString: pointer)
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            // Every ASCII byte is a Character but CR LF, and a "=" is never part of one.
+            if let equals = text.utf8.firstIndex(of: UInt8(ascii: "=")) {
+                results[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+        } else if let equals = text.firstIndex(of: "=") {
+            results[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        entry += 1
+    }
+    return results
+}
+
 extension Context {
     /// The real world: the process's standard streams, environment and clock, libcurl.
     package static func live(interrupts: InterruptHub) -> Context {
-        var environment = ProcessInfo.processInfo.environment
+        var environment = processEnvironment()
         // libcurl proxies loopback too unless told not to (docs/linux-notes.md, "Proxies and loopback"); the sandbox
         // and tests live on loopback, so never send that traffic through a proxy.
         for name in ["no_proxy", "NO_PROXY"] {
             let current = environment[name] ?? ""
-            if !current.contains("127.0.0.1") {
+            if !current.containsText("127.0.0.1") {
                 let value = current.isEmpty ? "127.0.0.1,localhost,::1" : current + ",127.0.0.1,localhost,::1"
                 setenv(name, value, 1)
                 environment[name] = value
@@ -256,12 +279,24 @@ extension Context {
 
 /// The entry point main.swift calls.
 package enum Octopods {
-    package static func main(_ argv: [String]) async -> Int32 {
+    /// Runs the command line in one task, which ends the process with the exit code itself;
+    /// the calling (main) thread reads the signal pipe meanwhile. No thread is started to read
+    /// signals or to hand the exit code back to the main thread, and no second worker thread
+    /// for a task that only waits for another (docs/linux-notes.md, "Start-up costs").
+    package static func start(_ argv: [String]) -> Never {
         octo_no_core_dumps()
         let interrupts = InterruptHub()
         interrupts.install()
-        let task = Task { await Runner.run(argv, Context.live(interrupts: interrupts)) }
+        let task = Task.detached {
+            let code = await Runner.run(argv, Context.live(interrupts: interrupts))
+            // Everything was written with write(2) (no stdio buffer to flush) and every file
+            // octopods keeps was written and closed: `_exit` leaves out the atexit handlers and
+            // library destructors, which here only free memory (OpenSSL's cleanup after a
+            // request: 0.7 M instructions).
+            octo_exit_now(code.rawValue)
+        }
         interrupts.onFirstSignal { task.cancel() }
-        return await task.value.rawValue
+        interrupts.readSignals()
+        while true { pause() }
     }
 }

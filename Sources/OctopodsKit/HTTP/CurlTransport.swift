@@ -46,7 +46,10 @@ package final class CurlTransport: HTTPTransport {
     }
 
     package func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
-        if let problem = octo_curl_load() {
+        // A process whose first request is plain http to loopback (the sandbox) starts OpenSSL
+        // without what only TLS uses (Sources/CCurlShim/curl_shim.c, docs/linux-notes.md).
+        let plainLoopback = request.url.scheme?.lowercased() == "http" && Loopback.isLoopback(host: request.url.host)
+        if let problem = octo_curl_load_for(plainLoopback ? 1 : 0) {
             throw .other("cannot load libcurl (\(String(cString: problem))); install the libcurl4 package")
         }
         guard let handle = idle.withLock({ $0.popLast() }) ?? octo_handle_new().map(Handle.init) else {

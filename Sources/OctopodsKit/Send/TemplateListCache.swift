@@ -78,7 +78,8 @@ package struct TemplateListCache: Sendable {
     }
 
     static func parse(_ text: String) -> [Entry] {
-        text.split(separator: "\n").compactMap { line in
+        if let entries = parseASCII(text) { return entries }
+        return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
             let id = String(fields[0])
             guard isTemplateID(id) else { return nil }
@@ -86,10 +87,37 @@ package struct TemplateListCache: Sendable {
         }
     }
 
+    /// `parse` for a file of ASCII without CR (what `store` writes for ASCII names), by bytes:
+    /// there every byte is a Character, so this is the same split, on a fraction of the work.
+    /// Nil for any other text.
+    static func parseASCII(_ text: String) -> [Entry]? {
+        let bytes = Array(text.utf8)
+        guard bytes.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) else { return nil }
+        return bytes.split(separator: 0x0A).compactMap { line in
+            let tab = line.firstIndex(of: 0x09) ?? line.endIndex
+            let id = String(decoding: line[..<tab], as: UTF8.self)
+            guard isTemplateID(id) else { return nil }
+            return Entry(id: id, name: tab == line.endIndex ? "" : cleanASCII(line[(tab + 1)...]))
+        }
+    }
+
     /// One field of a line: control characters (tabs and newlines among them) become spaces,
     /// so a name from the API cannot break the format or reach the terminal raw.
     static func clean(_ text: String) -> String {
+        text.utf8.allSatisfy({ $0 < 0x80 }) ? cleanASCII(text.utf8) : cleanScalars(text)
+    }
+
+    static func cleanScalars(_ text: String) -> String {
         String(text.unicodeScalars.map { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format ? " " : Character($0) })
             .trimmingSpaces()
+    }
+
+    /// `clean` for ASCII: the control characters are 0-31 and 127 (no ASCII character is of the
+    /// format category), and what `trimmingSpaces` trims is then the space alone.
+    static func cleanASCII<Bytes: Collection<UInt8>>(_ field: Bytes) -> String {
+        var bytes = field.map { $0 < 0x20 || $0 == 0x7F ? UInt8(ascii: " ") : $0 }
+        while bytes.last == UInt8(ascii: " ") { bytes.removeLast() }
+        let start = bytes.firstIndex { $0 != UInt8(ascii: " ") } ?? bytes.endIndex
+        return String(decoding: bytes[start...], as: UTF8.self)
     }
 }
