@@ -27,7 +27,7 @@ let package = Package(
         .testTarget(name: "OctopodsSandboxTests", dependencies: ["OctopodsSandbox"]),
         .testTarget(name: "OctopodsKitTests", dependencies: ["OctopodsKit", "CLISupport", "OctopodsSandbox", "FuzzTargets"],
                     exclude: ["Golden"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["octopods", "OctopodsSandbox", "CLISupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["octopods", "OctopodsKit", "OctopodsSandbox", "CLISupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

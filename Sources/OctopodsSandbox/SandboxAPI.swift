@@ -103,11 +103,14 @@ package final class SandboxAPI: Sendable {
             return (["error": "Forbidden: the sandbox answers only requests addressed to 127.0.0.1 or localhost"] as SandboxJSON)
                 .response(status: 403)
         }
-        let now = options.now()
-        let call = SandboxCall(request: request, options: options, now: now)
-        var record = SandboxLoggedRequest(request: request, time: now)
-        let (response, saveDelay) = core.withLock { core -> (SandboxResponse, TimeInterval?) in
+        let (response, saveDelay, record) = core.withLock { core -> (SandboxResponse, TimeInterval?, SandboxLoggedRequest) in
             if stateFile != nil { acquire(&core) }
+            // The time is read under the lock, so requests are handled in the order of their
+            // times: the rate limit's window never counts a later request before an earlier
+            // one (a thread preempted between reading the clock and taking the lock would).
+            let now = options.now()
+            let call = SandboxCall(request: request, options: options, now: now)
+            var record = SandboxLoggedRequest(request: request, time: now)
             let outcome = call.answer(state: &core.state)
             record.status = outcome.response.status
             record.messageID = outcome.messageID
@@ -128,7 +131,7 @@ package final class SandboxAPI: Sendable {
                     release(&core)
                 }
             }
-            return (outcome.response, delay)
+            return (outcome.response, delay, record)
         }
         if let saveDelay {
             saveQueue.asyncAfter(deadline: .now() + saveDelay) { [self] in savePending() }

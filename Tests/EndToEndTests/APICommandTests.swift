@@ -104,7 +104,8 @@ import OctopodsSandbox
         #expect(verbose.stderr.contains("> X-Octopods-Auth: [redacted]"))
     }
 
-    @Test(arguments: [
+    /// In process (`Way`), the first also through the binary.
+    static let usageCases: [([String], String)] = [
         (["api", "telegram/interactive"], "--channel"),
         (["api", "https://evil.example/api/v1/sms/messages"], "not a URL"),
         (["api", "sms/../../etc"], "'..'"),
@@ -112,10 +113,13 @@ import OctopodsSandbox
         (["api", "sms/messages", "-H", "Bad Header"], "NAME: VALUE"),
         (["api", "sms/messages", "-f", "novalue"], "KEY=VALUE"),
         (["api", "sms/messages", "-X", "P0ST"], "not an HTTP method"),
-    ])
-    func usageErrors(_ arguments: [String], _ says: String) async throws {
+    ]
+
+    @Test(arguments: zip(usageCases, Way.firstThroughTheBinary(1, of: usageCases.count)))
+    func usageErrors(_ usage: (arguments: [String], says: String), _ way: Way) async throws {
+        let (arguments, says) = usage
         let sandbox = try TestSandbox()
-        let r = try await octopods(arguments, environment: sandbox.environment)
+        let r = try await way.run(arguments, environment: sandbox.environment)
         #expect(r.status == 2, "\(r.stderr)")
         #expect(r.stderr.contains(says), "\(r.stderr)")
         #expect(sandbox.api.recordedRequests().isEmpty)

@@ -220,12 +220,11 @@ private func onTerminalBlocking(_ arguments: [String], environment: [String: Str
     guard slave >= 0 else { throw TerminalError(what: "cannot open \(path)") }
     var size = winsize(ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0)
     _ = ioctl(slave, UInt(TIOCSWINSZ), &size)
-    let process = octopodsProcess(arguments, environment: environment.merging(["TERM": "xterm"]) { a, _ in a }, home: home)
-    let handle = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
-    process.standardInput = handle
-    process.standardOutput = handle
-    process.standardError = handle
-    do { try process.run() } catch { close(slave); throw error }
+    let process: Child
+    do {
+        process = try startOctopods(arguments, environment: environment.merging(["TERM": "xterm"]) { a, _ in a }, home: home,
+                                    stdin: slave, stdout: slave, stderr: slave)
+    } catch { close(slave); throw error }
     close(slave)
     if !typed.isEmpty { _ = typed.withCString { write(master, $0, strlen($0)) } }
     let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }

@@ -66,23 +66,20 @@ func readToEnd(_ handle: FileHandle) -> Data {
     (try? SystemFile.readAll(handle.fileDescriptor, path: "pipe")) ?? Data()
 }
 
-/// The binary as `octopods(...)` runs it (a clean environment, a private HOME), not yet started.
-func octopodsProcess(_ arguments: [String], environment: [String: String], home: URL) -> Process {
-    let process = Process()
-    process.executableURL = octopodsBinary
-    process.arguments = arguments
-    process.environment = octopodsEnvironment(environment, home: home)
-    return process
+/// Started, not waited for: for tests that signal it or look at it while it runs. stdin is
+/// /dev/null and stdout is discarded; stderr too unless a pipe is given.
+func startOctopods(_ arguments: [String], environment: [String: String], home: URL, stderr: Pipe? = nil) throws -> Child {
+    let child = try Child(octopodsBinary.path, arguments, environment: octopodsEnvironment(environment, home: home),
+                          stderr: stderr?.fileHandleForWriting.fileDescriptor)
+    try stderr?.fileHandleForWriting.close()
+    return child
 }
 
-/// Started, not waited for: for tests that signal it or look at it while it runs. stdout is
-/// discarded; stderr too unless a pipe is given.
-func startOctopods(_ arguments: [String], environment: [String: String], home: URL, stderr: Pipe? = nil) throws -> Process {
-    let process = octopodsProcess(arguments, environment: environment, home: home)
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = stderr ?? FileHandle.nullDevice
-    try process.run()
-    return process
+/// Started with these descriptors as its stdin, stdout and stderr (a terminal, a pipe).
+func startOctopods(_ arguments: [String], environment: [String: String], home: URL,
+                   stdin: Int32?, stdout: Int32?, stderr: Int32?) throws -> Child {
+    try Child(octopodsBinary.path, arguments, environment: octopodsEnvironment(environment, home: home),
+              stdin: stdin, stdout: stdout, stderr: stderr)
 }
 
 func scratchDirectory() -> URL {

@@ -7,7 +7,8 @@ import Glibc
 #endif
 
 /// Every way the API (or the network) can misbehave, against every GET and every POST command
-/// of the real binary: the contract's exit code, a clear message, no crash, no automatic resend
+/// (all of them in process, each fault and each command also through the real binary; see
+/// `Way`): the contract's exit code, a clear message, no crash, no automatic resend
 /// of a POST after an ambiguous failure, and the key in no output and in no request to another
 /// origin; and the disposition on the JSON error line (-o json) says what the fault means for
 /// the message. The misbehaving server is a loopback server of the test's own.
@@ -83,61 +84,102 @@ import Glibc
 
     static let key = "not-a-real-key-but-secret-0001"
 
+    // How a case is run (`Way`): the whole matrix in the test process (the same `Runner`,
+    // libcurl and loopback servers, without starting a process per case), and a selection of
+    // it through the real binary, so that every fault and every command also goes through the
+    // process: its exit status, its stderr, its environment.
+
+    /// Every fault against every command, in process.
     @Test(arguments: Fault.allCases, gets + posts)
     func fault(_ fault: Fault, _ command: Command) async throws {
+        try await Self.check(fault, command, .inProcess)
+    }
+
+    /// Every fault through the binary, with a GET and a POST command: the commands taken in
+    /// turn, so that each of them meets several faults.
+    @Test(arguments: Fault.allCases)
+    func faultThroughTheBinary(_ fault: Fault) async throws {
+        let index = Fault.allCases.firstIndex(of: fault) ?? 0
+        try await Self.check(fault, Self.gets[index % Self.gets.count], .binary)
+        try await Self.check(fault, Self.posts[index % Self.posts.count], .binary)
+    }
+
+    static func check(_ fault: Fault, _ command: Command, _ way: Way) async throws {
         let elsewhere = try Counting { _ in SandboxResponse(status: 200, body: Data("{}".utf8)) }
         let api = try FaultyAPI(fault, redirectTo: "http://127.0.0.1:\(elsewhere.server.port)/steal")
         defer { api.stop(); elsewhere.stop() }
         let environment = ["OCTOPODS_BASE_URL": api.url, "OCTOPODS_API_KEY": Self.key]
-        let r = try await octopods(command.arguments + ["--timeout", "1s", "-o", "json"], environment: environment)
+        let r = try await way.run(command.arguments + ["--timeout", "1s", "-o", "json"], environment: environment)
         let (codes, says) = Self.expected(fault, post: command.isPost)
-        #expect(codes.contains(r.status), "\(fault) \(command): exit \(r.status)\n\(r.stderr)")
-        #expect(r.stderr.hasPrefix(r.status == 0 ? "warning: " : "error: "), "\(r.stderr)")
-        #expect(r.stderr.contains(says), "\(fault) \(command): \(r.stderr)")
-        #expect(Self.disposition(inStderr: r.stderr) == Self.disposition(exit: r.status), "\(fault) \(command): \(r.stderr)")
+        #expect(codes.contains(r.status), "\(fault) \(command) \(way): exit \(r.status)\n\(r.stderr)")
+        #expect(r.stderr.hasPrefix(r.status == 0 ? "warning: " : "error: "), "\(way): \(r.stderr)")
+        #expect(r.stderr.contains(says), "\(fault) \(command) \(way): \(r.stderr)")
+        #expect(Self.disposition(inStderr: r.stderr) == Self.disposition(exit: r.status), "\(fault) \(command) \(way): \(r.stderr)")
         if !command.isPost {
-            #expect(Self.disposition(inStderr: r.stderr) == "not_sent", "a read-only command sends nothing: \(fault) \(command)")
+            #expect(Self.disposition(inStderr: r.stderr) == "not_sent", "a read-only command sends nothing: \(fault) \(command) \(way)")
         }
         // stdout carries a result only when the send was accepted; otherwise exactly nothing.
         #expect(r.stdout.isEmpty == (r.status != 0), "stdout carries a result only when the send was accepted: \(r.stdout)")
-        if r.status != 0 { #expect(r.stdout == "", "\(fault) \(command)") }
+        if r.status != 0 { #expect(r.stdout == "", "\(fault) \(command) \(way)") }
         #expect(r.stdout.hasPrefix("{\"error\"") == false)
         #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Backtrace"))
         if command.isPost, fault != .refused {
-            #expect(api.requests == 1, "\(fault) \(command): a POST went out \(api.requests) times")
+            #expect(api.requests == 1, "\(fault) \(command) \(way): a POST went out \(api.requests) times")
         }
         #expect(elsewhere.requests == 0, "nothing, and so no key, reaches another origin")
         if [.http500, .unreadableJSON200, .emptyBody200, .slowerThanTimeout, .resetAfterRequest].contains(fault), command.isPost {
-            #expect(r.stderr.contains("may have been processed"), "\(r.stderr)")
+            #expect(r.stderr.contains("may have been processed"), "\(way): \(r.stderr)")
         }
     }
+
+    /// The faults that reach each layer once through the binary: an HTTP error, a 2xx with an
+    /// unreadable body, a connection cut after the request, and no connection at all.
+    static let representative: [Fault] = [.http500, .unreadableJSON, .resetAfterRequest, .refused]
 
     /// `octopods api` follows the same contract, GET and POST; a 2xx it passes through as it
     /// came (an unreadable or empty body is the API's answer, printed as is, exit 0).
     @Test(arguments: Fault.allCases, [false, true])
     func apiCommand(_ fault: Fault, _ post: Bool) async throws {
+        try await Self.checkAPICommand(fault, post, .inProcess)
+    }
+
+    @Test(arguments: representative, [false, true])
+    func apiCommandThroughTheBinary(_ fault: Fault, _ post: Bool) async throws {
+        try await Self.checkAPICommand(fault, post, .binary)
+    }
+
+    static func checkAPICommand(_ fault: Fault, _ post: Bool, _ way: Way) async throws {
         let elsewhere = try Counting { _ in SandboxResponse(status: 200, body: Data("{}".utf8)) }
         let api = try FaultyAPI(fault, redirectTo: "http://127.0.0.1:\(elsewhere.server.port)/steal")
         defer { api.stop(); elsewhere.stop() }
         let environment = ["OCTOPODS_BASE_URL": api.url, "OCTOPODS_API_KEY": Self.key]
         let arguments = post ? ["api", "sms/messages", "-f", "destination_phone=+14155552671", "-f", "body=x"] : ["api", "sms/messages/100001"]
-        let r = try await octopods(arguments + ["--timeout", "1s"], environment: environment)
+        let r = try await way.run(arguments + ["--timeout", "1s"], environment: environment)
         #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Backtrace"))
         #expect(elsewhere.requests == 0, "nothing, and so no key, reaches another origin")
-        if post, fault != .refused { #expect(api.requests == 1, "\(fault): a POST went out \(api.requests) times") }
+        if post, fault != .refused { #expect(api.requests == 1, "\(fault) \(way): a POST went out \(api.requests) times") }
         if [.unreadableJSON, .emptyBody, .unreadableJSON200, .emptyBody200].contains(fault) {
-            #expect(r.status == 0, "\(fault): \(r.stderr)")
+            #expect(r.status == 0, "\(fault) \(way): \(r.stderr)")
             return
         }
         let (codes, says) = Self.expected(fault, post: post)
-        #expect(codes.contains(r.status), "\(fault) post=\(post): exit \(r.status)\n\(r.stderr)")
-        #expect(r.stderr.hasPrefix("error: ") && r.stderr.contains(says), "\(fault) post=\(post): \(r.stderr)")
+        #expect(codes.contains(r.status), "\(fault) post=\(post) \(way): exit \(r.status)\n\(r.stderr)")
+        #expect(r.stderr.hasPrefix("error: ") && r.stderr.contains(says), "\(fault) post=\(post) \(way): \(r.stderr)")
     }
 
     /// `history refresh` is a GET command too: any failure that is not about one message stops it
     /// with the contract's code, and what it learned before stays recorded.
     @Test(arguments: Fault.allCases)
     func historyRefresh(_ fault: Fault) async throws {
+        try await Self.checkHistoryRefresh(fault, .inProcess)
+    }
+
+    @Test(arguments: representative)
+    func historyRefreshThroughTheBinary(_ fault: Fault) async throws {
+        try await Self.checkHistoryRefresh(fault, .binary)
+    }
+
+    static func checkHistoryRefresh(_ fault: Fault, _ way: Way) async throws {
         let elsewhere = try Counting { _ in SandboxResponse(status: 200, body: Data("{}".utf8)) }
         let api = try FaultyAPI(fault, redirectTo: "http://127.0.0.1:\(elsewhere.server.port)/steal")
         defer { api.stop(); elsewhere.stop() }
@@ -148,22 +190,29 @@ import Glibc
             .dateSeparator(.dash).timeSeparator(.colon))
         let record = #"{"time":"\#(time)Z","type":"send","profile":"default","channel":"sms","kind":"sms","to":"+14155552671","message_id":"100001","outcome":"accepted"}"#
         try Data((record + "\n").utf8).write(to: ledger)
-        let r = try await octopods(["history", "refresh", "--timeout", "1s"], environment: ["OCTOPODS_BASE_URL": api.url, "OCTOPODS_API_KEY": Self.key],
-                                   home: home)
+        let r = try await way.run(["history", "refresh", "--timeout", "1s"], environment: ["OCTOPODS_BASE_URL": api.url, "OCTOPODS_API_KEY": Self.key],
+                                  home: home)
         let (codes, says) = Self.expected(fault, post: false)
-        #expect(codes.contains(r.status), "\(fault): exit \(r.status)\n\(r.stderr)")
-        #expect(r.stderr.contains("error: ") && r.stderr.contains(says), "\(fault): \(r.stderr)")
-        #expect(r.stdout == "", "\(fault)")
+        #expect(codes.contains(r.status), "\(fault) \(way): exit \(r.status)\n\(r.stderr)")
+        #expect(r.stderr.contains("error: ") && r.stderr.contains(says), "\(fault) \(way): \(r.stderr)")
+        #expect(r.stdout == "", "\(fault) \(way)")
         #expect(elsewhere.requests == 0)
         #expect(try String(contentsOf: ledger, encoding: .utf8) == record + "\n", "nothing learned, nothing recorded")
     }
 
     /// The sandbox's own fault numbers, end to end, must agree with the loopback server's matrix.
-    @Test(arguments: [("+15550100500", 5), ("+15550100502", 5), ("+15550100200", 0), ("+15550100201", 0),
-                      ("+15550100202", 0), ("+15550100203", 0), ("+15550100104", 5), ("+15550100408", 5), ("+15550100429", 4)])
-    func sandboxFaultNumbers(_ phone: String, _ code: Int32) async throws {
+    /// Through the binary: an HTTP error, a cut connection, no answer in time and a 429; the others in process.
+    static let sandboxFaults: [((String, Int32), Way)] = [
+        (("+15550100500", 5), .binary), (("+15550100104", 5), .binary), (("+15550100408", 5), .binary), (("+15550100429", 4), .binary),
+        (("+15550100502", 5), .inProcess), (("+15550100200", 0), .inProcess), (("+15550100201", 0), .inProcess),
+        (("+15550100202", 0), .inProcess), (("+15550100203", 0), .inProcess),
+    ]
+
+    @Test(arguments: sandboxFaults)
+    func sandboxFaultNumbers(_ fault: (phone: String, code: Int32), _ way: Way) async throws {
+        let (phone, code) = fault
         let sandbox = try TestSandbox(slowResponseDelay: 3)
-        let r = try await octopods(["sms", "send", "--to", phone, "--body", "x", "--timeout", "1s"], environment: sandbox.environment)
+        let r = try await way.run(["sms", "send", "--to", phone, "--body", "x", "--timeout", "1s"], environment: sandbox.environment)
         #expect(r.status == code, "\(phone): \(r.stderr)")
         if code == 0 {
             #expect(r.stdout.hasPrefix("{") && r.stdout.hasSuffix("}\n"), "the accepted send's JSON: \(r.stdout)")

@@ -185,28 +185,24 @@ import OctopodsSandbox
 
     @Test func sandboxServesUntilInterrupted() async throws {
         let home = scratchDirectory()
-        let process = Process()
-        process.executableURL = octopodsBinary
         let state = home.appendingPathComponent("state.json"), log = home.appendingPathComponent("requests.ndjson")
         // --reset must get past a corrupt state file (one the sandbox wrote, damaged later).
         try Data(#"{"version":1,"nextMessageID":100001,"messages":[oops"#.utf8).write(to: state)
-        process.arguments = ["sandbox", "--port", "0", "--state", state.path, "--reset", "--log", log.path,
-                             "--rate-limit", "2/1m"]
-        process.environment = ["HOME": home.path, "PATH": "/usr/bin:/bin"]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        // The first line on stdout is the base URL.
-        var line = Data()
-        while let byte = try output.fileHandleForReading.read(upToCount: 1), let b = byte.first, b != 0x0A { line.append(b) }
-        let url = String(decoding: line, as: UTF8.self)
+        let output = try pipePair(), errors = try pipePair()
+        let process = try Child(octopodsBinary.path, ["sandbox", "--port", "0", "--state", state.path, "--reset", "--log", log.path,
+                                                      "--rate-limit", "2/1m"],
+                                environment: ["HOME": home.path, "PATH": "/usr/bin:/bin"], stdout: output.write, stderr: errors.write)
+        close(output.write)
+        close(errors.write)
+        defer { process.terminate(); close(output.read) }
+        // The first line on stdout is the base URL; then the state's own key, as the banner on
+        // stderr prints it (and the state file keeps it).
+        let (line, bannerStart) = try await offThePool {
+            (readUntil(output.read) { $0.last == 0x0A },
+             readUntil(errors.read) { String(decoding: $0, as: UTF8.self).contains("Rate limit:") })
+        }
+        let url = String(decoding: line.dropLast(), as: UTF8.self)
         #expect(url.hasPrefix("http://127.0.0.1:"))
-        // The state's own key, as the banner prints it (and the state file keeps it).
-        var bannerStart = Data()
-        while !String(decoding: bannerStart, as: UTF8.self).contains("Rate limit:"),
-              let chunk = try errors.fileHandleForReading.read(upToCount: 1), !chunk.isEmpty { bannerStart.append(chunk) }
         let key = String(decoding: bannerStart, as: UTF8.self).split(separator: "\n")
             .first { $0.contains("export OCTOPODS_WHATSAPP_API_KEY=") }.map { String($0.split(separator: "=").last ?? "") } ?? ""
         #expect(key.hasPrefix("sandbox-whatsapp-key-"))
@@ -218,9 +214,13 @@ import OctopodsSandbox
         #expect(limited.status == 0)
         #expect(third.status == 4)  // --rate-limit 2/1m
         kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
+        let rest = try await offThePool { () -> Data in
+            let data = readAllAndClose(errors.read)
+            process.waitUntilExit()
+            return data
+        }
         #expect(process.terminationStatus == 0)
-        let banner = String(decoding: bannerStart + readToEnd(errors.fileHandleForReading), as: UTF8.self)
+        let banner = String(decoding: bannerStart + rest, as: UTF8.self)
         #expect(banner.contains("export OCTOPODS_WHATSAPP_API_KEY=sandbox-whatsapp-key-"))
         #expect(banner.contains("Sandbox stopped; state saved"))
         #expect(banner.contains("Rate limit: 2 requests per 1m per key"))

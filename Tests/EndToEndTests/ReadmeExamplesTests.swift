@@ -56,10 +56,31 @@ import OctopodsSandbox
         environment["HOME"] = home.path
         environment["NO_PROXY"] = "127.0.0.1,localhost"
         environment["SWIFT_BACKTRACE"] = "enable=no"
-        for command in commands {
-            let r = try await shell(command, environment: environment, directory: work)
+        for (command, r) in zip(commands, try await Self.runInOrder(commands, environment: environment, directory: work)) {
             #expect(r.status == 0, "README example failed (exit \(r.status)): \(command)\nstdout: \(r.stdout)\nstderr: \(r.stderr)")
             for key in secretKeys { #expect(!r.stdout.contains(key) && !r.stderr.contains(key), "\(command) leaks a key") }
+        }
+    }
+
+    /// Runs the commands one after another in one bash, each in a subshell of its own (as
+    /// `bash -c` would run it alone: nothing it sets or changes reaches the next), with pipefail
+    /// and an empty pipe for stdin; its stdout, stderr and exit status collected. One process
+    /// for them all: a test that waited for a thread and a process per command, in turn,
+    /// finished last in a busy run.
+    static func runInOrder(_ commands: [String], environment: [String: String], directory: URL) async throws -> [ProcessResult] {
+        let results = scratchDirectory()
+        var script = ""
+        for (index, command) in commands.enumerated() {
+            let base = results.appendingPathComponent("\(index)").path
+            script += "true | (\nset -o pipefail\n\(command)\n) >'\(base).out' 2>'\(base).err'\necho $? >'\(base).status'\n"
+        }
+        let run = try await shell(script, environment: environment, directory: directory)
+        #expect(run.status == 0, "\(run.stderr)")
+        return commands.indices.map { index in
+            let base = results.appendingPathComponent("\(index)").path
+            func text(_ suffix: String) -> String { (try? String(contentsOfFile: base + suffix, encoding: .utf8)) ?? "" }
+            return ProcessResult(status: Int32(text(".status").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1,
+                                 stdout: text(".out"), stderr: text(".err"))
         }
     }
 
@@ -82,31 +103,12 @@ import OctopodsSandbox
         #expect(Self.commands(text) == ["octopods one --a      --b", "octopods two | jq .", "cat x | octopods three"])
     }
 
-    func shell(_ command: String, environment: [String: String], directory: URL) async throws -> ProcessResult {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-                    process.arguments = ["-c", "set -o pipefail; " + command]
-                    process.environment = environment
-                    process.currentDirectoryURL = directory
-                    let input = Pipe(), output = Pipe(), errors = Pipe()
-                    process.standardInput = input
-                    process.standardOutput = output
-                    process.standardError = errors
-                    try process.run()
-                    try input.fileHandleForWriting.close()
-                    let group = DispatchGroup()
-                    nonisolated(unsafe) var errData = Data()
-                    DispatchQueue.global().async(group: group) { errData = readToEnd(errors.fileHandleForReading) }
-                    let outData = readToEnd(output.fileHandleForReading)
-                    group.wait()
-                    process.waitUntilExit()
-                    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                                         stderr: String(decoding: errData, as: UTF8.self))
-                })
-            }
+    static func shell(_ script: String, environment: [String: String], directory: URL) async throws -> ProcessResult {
+        try await offThePool {
+            let r = try spawnAndWait("/bin/bash", ["-c", script], environment: environment, input: Data(),
+                                     timeout: 300, directory: directory.path)
+            return ProcessResult(status: r.status, stdout: String(decoding: r.stdout, as: UTF8.self),
+                                 stderr: String(decoding: r.stderr, as: UTF8.self))
         }
     }
 }

@@ -10,10 +10,11 @@ import Glibc
 /// The attacker is a hostile loopback server of the test's own, a local user who plants links
 /// and files, or a second octopods process. (SECURITY.md names these tests.)
 ///
-/// Serialized: several of these start many processes at once, and every open descriptor in
-/// the test process makes Foundation's `Process.run` likelier to crash (it over-reads
-/// `/proc/self/fd` entries: swift-corelibs-foundation PR 5472, see docs/linux-notes.md).
-@Suite(.serialized) struct SecurityTests {
+/// Not serialized: it was while children were started with Foundation's `Process`, whose
+/// `run` crashed more often the more descriptors were open (docs/linux-notes.md); every child
+/// is started with posix_spawn now (Spawn.swift), and one after another these tests were the
+/// last to finish a suite run by several seconds.
+@Suite struct SecurityTests {
     static let key = "not-a-real-key-but-secret-0001"
     static let json = [HTTPField("Content-Type", "application/json")]
 
@@ -272,11 +273,8 @@ import Glibc
 
     @Sendable func gzippedZeros(megabytes: Int) throws -> Data {
         let out = scratchDirectory().appendingPathComponent("bomb.gz")
-        let made = Process()
-        made.executableURL = URL(fileURLWithPath: "/bin/sh")
-        made.arguments = ["-c", "head -c \(megabytes * 1_048_576) /dev/zero | gzip -1 -c > '\(out.path)'"]
-        try made.run()
-        made.waitUntilExit()
+        _ = try spawnAndWait("/bin/sh", ["-c", "head -c \(megabytes * 1_048_576) /dev/zero | gzip -1 -c > '\(out.path)'"],
+                             environment: ["PATH": "/usr/bin:/bin"], input: Data(), timeout: 120)
         return try Data(contentsOf: out)
     }
 
@@ -515,8 +513,8 @@ import Glibc
                         if not chunk:
                             return
                         out += chunk
+            # The prompt is printed after the terminal's settings are saved for a Ctrl-C to restore.
             until(b"input hidden")
-            time.sleep(0.2)
             os.write(fd, b"\\x03")
             until(b"DONE")
             if b"DONE" not in out:
@@ -632,30 +630,24 @@ func onTerminal(_ command: [String], home: URL) async throws -> String {
 /// `octopods sandbox` in the background: its base URL (first stdout line) and its keys (from
 /// the banner on stderr).
 final class ServedSandbox: Sendable {
-    let process: Process
+    let process: Child
     let url: String
     let banner: String
 
+    /// Blocks until the banner is out: call it off the cooperative pool (`offThePool`).
     init(_ arguments: [String], home: URL) throws {
-        let process = Process()
-        process.executableURL = octopodsBinary
-        process.arguments = ["sandbox", "--port", "0"] + arguments
-        process.environment = ["HOME": home.path, "PATH": "/usr/bin:/bin"]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
+        let output = try pipePair(), errors = try pipePair()
+        let process = try Child(octopodsBinary.path, ["sandbox", "--port", "0"] + arguments,
+                                environment: ["HOME": home.path, "PATH": "/usr/bin:/bin"], stdout: output.write, stderr: errors.write)
+        close(output.write)
+        close(errors.write)
         self.process = process
-        var line = Data()
-        while let byte = try output.fileHandleForReading.read(upToCount: 1), let b = byte.first, b != 0x0A { line.append(b) }
-        url = String(decoding: line, as: UTF8.self)
-        // The banner ends with the rate-limit line.
-        var text = Data()
-        while !String(decoding: text, as: UTF8.self).contains("Rate limit:"),
-              let chunk = try errors.fileHandleForReading.read(upToCount: 1), !chunk.isEmpty {
-            text.append(chunk)
-        }
-        banner = String(decoding: text, as: UTF8.self)
+        let line = readUntil(output.read) { $0.last == 0x0A }
+        url = String(decoding: line.last == 0x0A ? line.dropLast() : line, as: UTF8.self)
+        // The banner ends with the rate-limit line. The rest of both streams is drained, not kept.
+        banner = String(decoding: readUntil(errors.read) { String(decoding: $0, as: UTF8.self).contains("Rate limit:") }, as: UTF8.self)
+        DispatchQueue.global().async { _ = readAllAndClose(output.read) }
+        DispatchQueue.global().async { _ = readAllAndClose(errors.read) }
     }
 
     func key(_ variable: String) -> String? {

@@ -56,7 +56,9 @@ import OctopodsSandbox
         #expect(sandbox.posts.allSatisfy { $0.status == 201 })
     }
 
-    @Test(arguments: [
+    /// The matrix runs in process (`Way`); the first two cases (a flag's own check, one that
+    /// needs the template) also through the binary.
+    static let validationCases: [([String], String)] = [
         (["send", "template", "1001", "--to", "+1 415 555 2671", "--var", "1=a", "--var", "2=b"],
          "error: --to '+1 415 555 2671' is not an E.164 phone number; did you mean +14155552671?"),
         (["send", "template", "1001", "--to", "+14155552671", "--var", "1=a"],
@@ -85,10 +87,13 @@ import OctopodsSandbox
          "error: --variables: body[1] must be a string (send \"42\", not 42)"),
         (["vbm", "send", "2002", "--to", "+14155552671", "--var", "1=a"],
          "error: template 2002 (vbm_order_status) needs 2 body variables; got 1 (--var)"),
-    ])
-    func validationNamesTheFieldAndSendsNothing(_ argv: [String], _ message: String) async throws {
+    ]
+
+    @Test(arguments: zip(validationCases, Way.firstThroughTheBinary(2, of: validationCases.count)))
+    func validationNamesTheFieldAndSendsNothing(_ validation: (argv: [String], message: String), _ way: Way) async throws {
+        let (argv, message) = validation
         let sandbox = try TestSandbox()
-        let r = try await octopods(argv + ["-o", "table"], environment: sandbox.environment)
+        let r = try await way.run(argv + ["-o", "table"], environment: sandbox.environment)
         #expect(r.status == 2)
         #expect(r.stderr.hasPrefix(message + "\n"), "\(r.stderr)")
         #expect(sandbox.posts.isEmpty)
@@ -271,7 +276,8 @@ import OctopodsSandbox
         #expect(sandbox.posts.count == 1)
     }
 
-    @Test(arguments: [
+    /// In process (`Way`), the first also through the binary.
+    static let interactiveCases: [([String], String)] = [
         (["--body", "x", "--button", "a:A", "--button", "b:B", "--button", "c:C", "--button", "d:D"],
          "error: --button is given 4 times; WhatsApp allows at most 3 reply buttons"),
         (["--body", "x", "--button", "a:This title is far too long"], "error: --button #1 title"),
@@ -280,10 +286,13 @@ import OctopodsSandbox
         (["--body", "x", "--footer", String(repeating: "f", count: 61), "--button", "a:A"], "error: --footer is 61 characters; WhatsApp allows at most 60"),
         (["--body", "x", "--header-image", "not a url", "--button", "a:A"], "error: "),
         (["--file", "x.json", "--body", "y"], "error: --file gives the whole payload; it cannot be combined with --body"),
-    ])
-    func interactiveValidation(_ flags: [String], _ prefix: String) async throws {
+    ]
+
+    @Test(arguments: zip(interactiveCases, Way.firstThroughTheBinary(1, of: interactiveCases.count)))
+    func interactiveValidation(_ validation: (flags: [String], prefix: String), _ way: Way) async throws {
+        let (flags, prefix) = validation
         let sandbox = try TestSandbox()
-        let r = try await octopods(["send", "interactive", "--to", "+14155552671"] + flags, environment: sandbox.environment)
+        let r = try await way.run(["send", "interactive", "--to", "+14155552671"] + flags, environment: sandbox.environment)
         #expect(r.status == 2, "\(r.stderr)")
         #expect(r.stderr.hasPrefix(prefix), "\(r.stderr)")
         #expect(sandbox.posts.isEmpty)

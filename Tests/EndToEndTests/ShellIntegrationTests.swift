@@ -315,29 +315,9 @@ import OctopodsSandbox
 /// stderr together, killed after `timeout` seconds.
 func runTool(_ executable: String, _ arguments: [String], environment: [String: String], directory: URL? = nil,
              timeout: Double = 30) async throws -> (status: Int32, output: String) {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            process.environment = environment
-            if let directory { process.currentDirectoryURL = directory }
-            let output = Pipe()
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = output
-            process.standardError = output
-            do {
-                try process.run()
-            } catch {
-                continuation.resume(throwing: error)
-                return
-            }
-            let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-            let data = readToEnd(output.fileHandleForReading)
-            process.waitUntilExit()
-            killer.cancel()
-            continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
-        }
+    try await offThePool {
+        let r = try spawnAndWait(executable, arguments, environment: environment, input: Data(), timeout: timeout,
+                                 directory: directory?.path, mergeStderr: true)
+        return (r.status, String(decoding: r.stdout, as: UTF8.self))
     }
 }

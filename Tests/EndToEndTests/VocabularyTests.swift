@@ -12,10 +12,10 @@ import OctopodsSandbox
         let sandbox: TestSandbox
 
         @discardableResult
-        func run(_ arguments: [String], environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation)
-            async throws -> ProcessResult {
-            try await octopods(arguments, environment: sandbox.environment.merging(environment) { _, new in new }, home: home,
-                               sourceLocation: sourceLocation)
+        func run(_ arguments: [String], environment: [String: String] = [:], way: Way = .binary,
+                 sourceLocation: SourceLocation = #_sourceLocation) async throws -> ProcessResult {
+            try await way.run(arguments, environment: sandbox.environment.merging(environment) { _, new in new }, home: home,
+                              sourceLocation: sourceLocation)
         }
 
         func json(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
@@ -151,8 +151,9 @@ import OctopodsSandbox
 
         // An unknown name is a usage error naming the valid ones, before any request.
         let before = user.sandbox.api.recordedRequests().count
-        for command in [["templates", "list"], ["messages", "list"], ["status", id], ["history"], ["history", "refresh"]] {
-            let bad = try await user.run(command + ["--fields", "colour"])
+        // The first through the binary, the rest in process (`Way`).
+        for (index, command) in [["templates", "list"], ["messages", "list"], ["status", id], ["history"], ["history", "refresh"]].enumerated() {
+            let bad = try await user.run(command + ["--fields", "colour"], way: index == 0 ? .binary : .inProcess)
             #expect(bad.status == 2, "\(command)")
             #expect(bad.stderr.hasPrefix("error: --fields: unknown field 'colour'; valid fields: "), "\(command): \(bad.stderr)")
         }
