@@ -23,11 +23,13 @@ let package = Package(
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "OctopodsKit", dependencies: ["CLISupport", "OctopodsSandbox", "CCurlShim"], swiftSettings: release),
         .target(name: "FuzzTargets", dependencies: ["CLISupport", "OctopodsKit", "OctopodsSandbox"]),
-        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport"]),
+        // How the tests start children (posix_spawn, not Foundation's Process); not part of the product.
+        .target(name: "Spawn", dependencies: ["CLISupport"], path: "Tests/Spawn"),
+        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "Spawn"]),
         .testTarget(name: "OctopodsSandboxTests", dependencies: ["OctopodsSandbox"]),
         .testTarget(name: "OctopodsKitTests", dependencies: ["OctopodsKit", "CLISupport", "OctopodsSandbox", "FuzzTargets"],
                     exclude: ["Golden"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["octopods", "OctopodsKit", "OctopodsSandbox", "CLISupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Spawn", "octopods", "OctopodsKit", "OctopodsSandbox", "CLISupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Spawn
 @testable import CLISupport
 
 /// A program with the awkward cases: nesting, a hidden command and option, a choice with a
@@ -41,27 +42,16 @@ let toyProgram = ProgramSpec(
     ],
     version: "1.2.3")
 
-/// Runs a tool off Swift concurrency's few threads; nil when it is not installed.
+/// Runs a tool off Swift concurrency's few threads; nil when it is not installed. Started with
+/// posix_spawn (Tests/Spawn), not Foundation's `Process`, whose `run()` now and then crashes.
 func runTool(_ executable: String, _ arguments: [String], stdin: String = "",
              environment: [String: String] = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]) async -> (status: Int32, output: String)? {
     guard FileManager.default.isExecutableFile(atPath: executable) else { return nil }
     return await withCheckedContinuation { continuation in
         DispatchQueue.global().async {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            process.environment = environment
-            let input = Pipe(), output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = output
-            do { try process.run() } catch { continuation.resume(returning: nil); return }
-            try? input.fileHandleForWriting.write(contentsOf: Data(stdin.utf8))  // write(_:) traps when the tool has already exited
-            try? input.fileHandleForWriting.close()
-            // Not readDataToEndOfFile: it traps on EINTR (docs/linux-notes.md).
-            let data = (try? SystemFile.readAll(output.fileHandleForReading.fileDescriptor, path: "pipe")) ?? Data()
-            process.waitUntilExit()
-            continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
+            let result = try? spawnAndWait(executable, arguments, environment: environment, input: Data(stdin.utf8),
+                                           timeout: 120, mergeStderr: true)
+            continuation.resume(returning: result.map { ($0.status, String(decoding: $0.stdout, as: UTF8.self)) })
         }
     }
 }

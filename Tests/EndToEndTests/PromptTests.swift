@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Spawn
 import CLISupport
 import OctopodsSandbox
 

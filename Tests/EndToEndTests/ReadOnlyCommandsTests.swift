@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Spawn
 import OctopodsSandbox
 
 /// The built binary against the sandbox over real HTTP on loopback.

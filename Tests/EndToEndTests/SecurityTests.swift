@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Spawn
 import Synchronization
 import OctopodsSandbox
 #if canImport(Glibc)

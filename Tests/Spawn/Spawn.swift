@@ -5,7 +5,7 @@ import CLISupport
 import Glibc
 #endif
 
-// Every child the end-to-end tests start is started here, with posix_spawn. Not Foundation's
+// Every child the tests start is started here (a target of its own, shared by the test targets), with posix_spawn. Not Foundation's
 // `Process`: on Linux its `run()` crashes now and then by reading past a buffer while listing
 // /proc/self/fd (docs/linux-notes.md, "Process.run over-reads /proc/self/fd"), which a suite
 // that starts hundreds of children meets in about one run in two. A child gets the default
@@ -13,7 +13,7 @@ import Glibc
 // descriptor of the test process but its standard three.
 
 /// A pipe whose ends are closed on exec (the child gets copies with dup2).
-func pipePair() throws -> (read: Int32, write: Int32) {
+package func pipePair() throws -> (read: Int32, write: Int32) {
     var fds: [Int32] = [-1, -1]
     guard pipe(&fds) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EMFILE) }
     for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -22,7 +22,7 @@ func pipePair() throws -> (read: Int32, write: Int32) {
 
 /// Starts `path` with `stdin`, `stdout` and `stderr` as its standard descriptors (nil:
 /// /dev/null), in `directory` when given; returns its pid. The caller closes its own copies.
-func spawnChild(_ path: String, _ arguments: [String], environment: [String: String], stdin: Int32?, stdout: Int32?,
+package func spawnChild(_ path: String, _ arguments: [String], environment: [String: String], stdin: Int32?, stdout: Int32?,
                 stderr: Int32?, directory: String? = nil) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -67,12 +67,12 @@ func spawnChild(_ path: String, _ arguments: [String], environment: [String: Str
 }
 
 /// The exit status as a shell reports it: the code, or 128 + the signal.
-func shellStatus(_ status: Int32) -> Int32 {
+package func shellStatus(_ status: Int32) -> Int32 {
     status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
 }
 
 /// Everything until end of file on `fd`, retrying reads a signal interrupted; closes `fd`.
-func readAllAndClose(_ fd: Int32) -> Data {
+package func readAllAndClose(_ fd: Int32) -> Data {
     var data = Data()
     var buffer = [UInt8](repeating: 0, count: 65536)
     while true {
@@ -87,7 +87,7 @@ func readAllAndClose(_ fd: Int32) -> Data {
 
 /// Bytes from `fd` one at a time until `done` holds for what was read or the end of file.
 /// For a child's banner, which stays open after it.
-func readUntil(_ fd: Int32, _ done: (Data) -> Bool) -> Data {
+package func readUntil(_ fd: Int32, _ done: (Data) -> Bool) -> Data {
     var data = Data()
     var byte: UInt8 = 0
     while !done(data) {
@@ -101,7 +101,7 @@ func readUntil(_ fd: Int32, _ done: (Data) -> Bool) -> Data {
 
 /// Runs a program with its stdin fed from `input` and its stdout and stderr collected
 /// (`mergeStderr`: both into stdout, in the order written), killed after `timeout` seconds.
-func spawnAndWait(_ path: String, _ arguments: [String], environment: [String: String], input: Data,
+package func spawnAndWait(_ path: String, _ arguments: [String], environment: [String: String], input: Data,
                   timeout: Double, directory: String? = nil, mergeStderr: Bool = false) throws -> (status: Int32, stdout: Data, stderr: Data) {
     let stdinPipe = try pipePair(), stdoutPipe = try pipePair()
     let stderrPipe = mergeStderr ? nil : try pipePair()
@@ -148,14 +148,14 @@ func spawnAndWait(_ path: String, _ arguments: [String], environment: [String: S
 /// A child that runs while the test watches it, signals it or talks to it: what the tests
 /// used Foundation's `Process` for. A thread of its own waits for it (never one of GCD's,
 /// which a busy suite can keep waiting), so `isRunning` turns false soon after it exits.
-final class Child: Sendable {
-    let processIdentifier: pid_t
+package final class Child: Sendable {
+    package let processIdentifier: pid_t
     private let status = Mutex<Int32?>(nil)
     private let exited = DispatchGroup()
 
     /// Starts `path` with the given standard descriptors (nil: /dev/null); the caller closes
     /// its own copies of them.
-    init(_ path: String, _ arguments: [String], environment: [String: String], stdin: Int32? = nil, stdout: Int32? = nil,
+    package init(_ path: String, _ arguments: [String], environment: [String: String], stdin: Int32? = nil, stdout: Int32? = nil,
          stderr: Int32? = nil, directory: String? = nil) throws {
         let pid = try spawnChild(path, arguments, environment: environment, stdin: stdin, stdout: stdout, stderr: stderr,
                                  directory: directory)
@@ -169,16 +169,16 @@ final class Child: Sendable {
         }
     }
 
-    var isRunning: Bool { status.withLock { $0 == nil } }
+    package var isRunning: Bool { status.withLock { $0 == nil } }
 
     /// Blocks until the child has exited (from a thread that may block, not a test task).
-    func waitUntilExit() { exited.wait() }
+    package func waitUntilExit() { exited.wait() }
 
     /// The exit status as a shell reports it (128 + the signal for a signal); -1 while running.
-    var terminationStatus: Int32 { status.withLock { $0 ?? -1 } }
+    package var terminationStatus: Int32 { status.withLock { $0 ?? -1 } }
 
     /// SIGTERM, if it is still running (its pid is not yet anyone else's).
-    func terminate() {
+    package func terminate() {
         if isRunning { kill(processIdentifier, SIGTERM) }
     }
 }
