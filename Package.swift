@@ -23,13 +23,14 @@ let package = Package(
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "OctopodsKit", dependencies: ["CLISupport", "OctopodsSandbox", "CCurlShim"], swiftSettings: release),
         .target(name: "FuzzTargets", dependencies: ["CLISupport", "OctopodsKit", "OctopodsSandbox"]),
-        // How the tests start children (posix_spawn, not Foundation's Process); not part of the product.
-        .target(name: "Spawn", dependencies: ["CLISupport"], path: "Tests/Spawn"),
-        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "Spawn"]),
-        .testTarget(name: "OctopodsSandboxTests", dependencies: ["OctopodsSandbox"]),
-        .testTarget(name: "OctopodsKitTests", dependencies: ["OctopodsKit", "CLISupport", "OctopodsSandbox", "FuzzTargets"],
+        // What every test target shares (starting children with posix_spawn, not Foundation's Process;
+        // seeded random numbers); not part of the product.
+        .target(name: "TestSupport", dependencies: ["CLISupport"], path: "Tests/TestSupport"),
+        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "TestSupport"]),
+        .testTarget(name: "OctopodsSandboxTests", dependencies: ["OctopodsSandbox", "TestSupport"]),
+        .testTarget(name: "OctopodsKitTests", dependencies: ["TestSupport", "OctopodsKit", "CLISupport", "OctopodsSandbox", "FuzzTargets"],
                     exclude: ["Golden"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Spawn", "octopods", "OctopodsKit", "OctopodsSandbox", "CLISupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "octopods", "OctopodsKit", "OctopodsSandbox", "CLISupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import CLISupport
 
 /// The stand-ins for full Foundation's text API must say what Foundation said.
@@ -84,18 +85,5 @@ import Testing
         }
         #expect(PlainText.sameIgnoringCase("X-Octopods-Auth", "x-octopods-AUTH"))
         #expect(!PlainText.sameIgnoringCase("X-Octopods-Auth", "X-Octopods-Aut"))
-    }
-}
-
-/// SplitMix64: a tiny seeded generator, so random inputs can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

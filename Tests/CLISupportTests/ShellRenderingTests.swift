@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Spawn
+import TestSupport
 @testable import CLISupport
 
 /// A program with the awkward cases: nesting, a hidden command and option, a choice with a
@@ -43,7 +43,7 @@ let toyProgram = ProgramSpec(
     version: "1.2.3")
 
 /// Runs a tool off Swift concurrency's few threads; nil when it is not installed. Started with
-/// posix_spawn (Tests/Spawn), not Foundation's `Process`, whose `run()` now and then crashes.
+/// posix_spawn (Tests/TestSupport/Spawn.swift), not Foundation's `Process`, whose `run()` now and then crashes.
 func runTool(_ executable: String, _ arguments: [String], stdin: String = "",
              environment: [String: String] = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]) async -> (status: Int32, output: String)? {
     guard FileManager.default.isExecutableFile(atPath: executable) else { return nil }

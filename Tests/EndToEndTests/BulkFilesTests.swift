@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Spawn
+import TestSupport
 import OctopodsSandbox
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import OctopodsSandbox
 
 /// Bulk sends through the real binary against the sandbox; the sandbox's request log is the

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Spawn
+import TestSupport
 import OctopodsSandbox
 
 /// The rate budget shared by every octopods process using a key (README "Rate limits"), through

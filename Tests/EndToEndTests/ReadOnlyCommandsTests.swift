@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Spawn
+import TestSupport
 import OctopodsSandbox
 
 /// The built binary against the sandbox over real HTTP on loopback.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Spawn
+import TestSupport
 import OctopodsSandbox
 
 /// The README runs: every command (every line that is not a comment) in the README's blocks marked

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Spawn
+import TestSupport
 import Synchronization
 import OctopodsSandbox
 #if canImport(Glibc)

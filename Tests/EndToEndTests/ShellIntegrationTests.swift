@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Spawn
+import TestSupport
 import OctopodsSandbox
 
 /// The committed completion scripts run in real shells (bash with and without

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import OctopodsKit
 
 /// Times of day without Foundation's Calendar/TimeZone (which know no local zone without ICU).
@@ -17,7 +18,7 @@ import Testing
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = .gmt
         let seed: UInt64 = 0xC1_7117_1E
-        var generator = SplitMixTime(state: seed)
+        var generator = SeededGenerator(seed: seed)
         for _ in 0..<500 {
             let date = Date(timeIntervalSince1970: Double(Int64.random(in: 0...4_102_444_800, using: &generator)))
             let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
@@ -47,16 +48,5 @@ import Testing
     @Test func startOfDayAcrossMonths() {
         let first = Date(timeIntervalSince1970: 1_793_491_200 + 3600)  // 2026-11-01T01:00Z
         #expect(CivilTime.startOfDay(first, in: .utc, addingDays: -1).map { CivilTime.text($0, in: .utc) } == "2026-10-31 00:00:00")
-    }
-}
-
-private struct SplitMixTime: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,31 +1,21 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import OctopodsKit
 
 /// The byte-wise paths taken for ASCII text (start-up cost, README "Performance") must give
 /// what the Character-wise paths give. Random inputs are seeded; the seed is in the message.
 @Suite struct FastPathTests {
-    /// SplitMix64, seeded, so a failure can be replayed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let seed: UInt64 = 0x5EED_F00D
 
     /// ASCII made mostly of what the parsers look at: braces, spaces, digits, signs, tabs, CR LF.
-    static func text(_ generator: inout Generator, alphabet: [String]) -> String {
+    static func text(_ generator: inout SeededGenerator, alphabet: [String]) -> String {
         (0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator) ?? "" }.joined()
     }
 
     @Test func placeholderCountOfASCIIIsTheCharacterWiseCount() {
-        var generator = Generator(state: Self.seed)
+        var generator = SeededGenerator(seed: Self.seed)
         let alphabet = ["{", "}", "{{", "}}", " ", "1", "2", "9", "0", "+", "-", "a", "\t", "\r\n", "\n", "1000"]
         for _ in 0..<3_000 {
             let text = Self.text(&generator, alphabet: alphabet)
@@ -37,7 +27,7 @@ import Testing
     }
 
     @Test func templateListLinesOfASCIIParseAsCharacterWise() {
-        var generator = Generator(state: Self.seed)
+        var generator = SeededGenerator(seed: Self.seed)
         let alphabet = ["1001", "a_b", "\t", "\n", " ", "x y", "\u{7F}", "\u{1}", "-", "\t\t", "\n\n"]
         for _ in 0..<3_000 {
             let text = Self.text(&generator, alphabet: alphabet)
@@ -48,7 +38,7 @@ import Testing
     }
 
     @Test func rateBudgetLinesOfASCIISplitAsCharacterWise() {
-        var generator = Generator(state: Self.seed)
+        var generator = SeededGenerator(seed: Self.seed)
         let alphabet = ["r", " ", "  ", "\n", "\n\n", "abc-1", "123", "4.5", "\t", "keep", "1e3", "\u{1}"]
         for _ in 0..<3_000 {
             let text = Self.text(&generator, alphabet: alphabet)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import OctopodsKit
 #if canImport(Glibc)
 import Glibc
@@ -57,18 +58,6 @@ private func rrTempFile(_ name: String, _ bytes: [UInt8]) throws -> URL {
     let url = dir.appendingPathComponent(name)
     try Data(bytes).write(to: url)
     return url
-}
-
-/// A small deterministic generator (SplitMix64), so a failing random case can be replayed.
-private struct RRRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// An input that exercises every path: BOM, CRLF, a lone CR, blank lines, quotes, doubled quotes, embedded line breaks
@@ -426,7 +415,7 @@ private let rrSample: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((
     // MARK: Random input
 
     @Test func randomInputNeverCrashesAndLineNumbersAreSane() {
-        var rng = RRRandom(state: 0x5EED_0C70_90D5)
+        var rng = SeededGenerator(seed: 0x5EED_0C70_90D5)
         let alphabet: [UInt8] = [0x2C, 0x2C, 0x22, 0x22, 0x0D, 0x0A, 0x0A, 0x61, 0x62, 0x20, 0xC3, 0xA9, 0xFF, 0xEF, 0xBB, 0xBF,
                                  0x7B, 0x7D, 0x3A, 0x5B, 0x5D, 0x31, 0x6E]
         let formats: [InputFormat?] = [.csv, .ndjson, nil]

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import OctopodsSandbox
 
 /// A comparable digest of a parse result, so the tables can state expectations plainly.
@@ -249,7 +250,7 @@ private func head(_ text: String) -> HTTPRequestHead? {
     /// Seeded random and mutated inputs: the parser must never trap, and a request it
     /// accepts must stay within the buffer and the limits.
     @Test func randomInputsNeverTrap() {
-        var rng = HTTPTestRNG(seed: 0x0C70_D0D5)
+        var rng = SeededGenerator(seed: 0x0C70_D0D5)
         let seeds = Self.good.map(\.0) + Self.failures.map(\.0)
         let limits = HTTPRequestParser.Limits(maxHeaderBytes: 512, maxBodyBytes: 64)
         let alphabet = Array("GETPOST /HTTP1.0:\r\n \t,-Content-LengthTransfer-Encoding0123456789".utf8) + [0, 0x7F, 0xFF]
@@ -286,18 +287,5 @@ private func head(_ text: String) -> HTTPRequestHead? {
         }
         // Collected, not expected one by one: thousands of #expect calls would be most of the time.
         #expect(wrong.isEmpty, "\(wrong.prefix(20))")
-    }
-}
-
-/// A tiny seeded generator so random tests are reproducible.
-struct HTTPTestRNG: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

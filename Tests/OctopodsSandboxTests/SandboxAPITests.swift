@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import OctopodsSandbox
 
 // MARK: - Helpers
@@ -11,18 +12,6 @@ private final class TestClock: Sendable {
     init(_ start: Date = Date(timeIntervalSince1970: 1_767_268_800)) { value = Mutex(start) }  // 2026-01-01T12:00:00Z
     var now: Date { value.withLock { $0 } }
     func advance(_ seconds: TimeInterval) { value.withLock { $0.addTimeInterval(seconds) } }
-}
-
-/// A reproducible generator for the garbage test.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 private struct Reply {
@@ -915,7 +904,7 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
 @Suite struct SandboxAPIRobustnessTests {
     @Test func garbageNeverCrashesAndGets4xx() throws {
         let api = try makeAPI()
-        var random = SplitMix64(state: 0x0C70_9005)
+        var random = SeededGenerator(seed: 0x0C70_9005)
         let methods = ["GET", "POST", "PUT", "DELETE", "HEAD", "get", "", "P\u{0}ST", "OPTIONS"]
         let prefixes = ["/api/v1/whatsapp/templates", "/api/v1/whatsapp/templates/1001/messages", "/api/v1/whatsapp/interactive",
                         "/api/v1/whatsapp/messages", "/api/v1/sms/messages", "/api/v1/vbm/templates/2001/messages",

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -215,7 +216,7 @@ private func eventually(_ seconds: TimeInterval = 60, _ condition: () -> Bool) -
     @Test func largeBodiesRoundTrip() throws {
         try withServer { server in
             let client = try RawHTTPClient(port: server.port)
-            var rng = HTTPTestRNG(seed: 7)
+            var rng = SeededGenerator(seed: 7)
             // Eight random bytes at a time: a byte at a time took most of a second in a debug build.
             var body: [UInt8] = []
             body.reserveCapacity(1024 * 1024)
@@ -293,7 +294,7 @@ private func eventually(_ seconds: TimeInterval = 60, _ condition: () -> Bool) -
 
     @Test func garbageNeverCrashesTheServer() throws {
         try withServer(.init(maxHeaderBytes: 2048, maxBodyBytes: 512, idleTimeout: 2)) { server in
-            var rng = HTTPTestRNG(seed: 0x5A4D_B0C5)
+            var rng = SeededGenerator(seed: 0x5A4D_B0C5)
             let pieces = ["GET ", "POST ", "/", " HTTP/1.1", " HTTP/1.0", "\r\n", "\n", "\r", ":", " ", "Content-Length: ",
                           "Transfer-Encoding: chunked", "Expect: 100-continue", "Connection: close", "-1", "99999999999999999999",
                           "12", "\0", "\u{7F}", "\u{FF}"]
