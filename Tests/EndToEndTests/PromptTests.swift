@@ -124,6 +124,20 @@ import OctopodsSandbox
         #expect(t.canonical, "the terminal is back in its normal mode")
     }
 
+    /// Viber templates carry no review state (the API lists accepted ones only): they can be
+    /// picked, as they can be sent.
+    @Test func aViberTemplateCanBePicked() async throws {
+        let sandbox = try TestSandbox()
+        let t = try await drive(["vbm", "send", "--to", "+14155552671", "-o", "json"], environment: sandbox.environment, steps: [
+            .expect("Filter: "), .send("order"), .expect("> 2002"), .send("\r"),
+            .expect("Body {{1}}"), .send("A-1042\r"), .expect("Body {{2}}"), .send("shipped\r"),
+            .expect("Send it? [y/N]"), .send("y"),
+        ])
+        #expect(t.ok && t.status == 0, "\(t.output)")
+        #expect(sandbox.posts.count == 1)
+        #expect(sandbox.posts.first?.path.contains("2002") == true, "\(sandbox.posts.first?.path ?? "")")
+    }
+
     @Test(arguments: ["\u{1B}", "\u{03}"])
     func escapeOrCtrlCSendsNothing(_ key: String) async throws {
         let sandbox = try TestSandbox()

@@ -80,6 +80,10 @@ extension TemplateCache {
 }
 
 extension Template {
+    /// Whether it can be sent at all: accepted (a VBM template has no review state: the API
+    /// lists accepted ones only) and not inactive. `checkSendable` says why not.
+    package var isSendable: Bool { (review == nil || review == .accepted) && active != false }
+
     /// Checks the template can be sent at all: accepted and active.
     package func checkSendable() throws(OctopodsError) {
         let template = self

@@ -52,12 +52,12 @@ extension TemplateSendFlow {
             let idWidth = templates.map { TerminalText.width($0.id) }.max() ?? 4
             let nameWidth = min(28, templates.map { TerminalText.width($0.name) }.max() ?? 10)
             let choices = templates.map { t -> Prompter.Choice in
-                let status = (t.status ?? "?").lowercased() + (t.active == false ? " (inactive)" : "")
+                let status = (t.status ?? "–").lowercased() + (t.active == false ? " (inactive)" : "")
                 let needs = t.requirements.total == 0 && t.requirements.headerMedia == nil ? "no variables" : t.requirements.summary
                 let label = [TerminalText.pad(t.id, to: idWidth), TerminalText.pad(TerminalText.truncate(t.name, to: nameWidth), to: nameWidth),
                              TerminalText.pad(t.language ?? "", to: 6), TerminalText.pad(status, to: 9), needs].joined(separator: "  ")
                 return Prompter.Choice(label: label, search: "\(t.id) \(t.name) \(t.language ?? "")",
-                                       selectable: t.review == .accepted && t.active != false)
+                                       selectable: t.isSendable)
             }
             templateID = templates[try prompter.pick("Template", choices)].id
             arguments.positionals = [templateID]
