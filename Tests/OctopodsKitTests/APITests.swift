@@ -163,13 +163,15 @@ import CLISupport
 }
 
 /// The STATUS column's colours come from the typed statuses and outcomes: the same colour for
-/// every word as the word list they replaced, and none for a word no vocabulary has.
+/// every word as the word list they replaced, the review states as the API spells them (`Under
+/// Review`), and none for a word no vocabulary has.
 @Suite struct StatusColorTests {
     @Test func everyKnownWordKeepsItsColour() {
         let expected: [String: String?] = [
             "delivered": "32", "read": "32", "accepted": "32", "Accepted": "32",
             "failed": "31", "undelivered": "31", "rejected": "31", "deleted": "31",
             "sent": "33", "queued": "33", "pending": "33", "under_review": "33", "needs_modification": "33", "unknown": "33",
+            "Under Review": "33", "Needs Modification": "33", "Rejected": "31",
             "Accepted (inactive)": "33", "not_sent": nil, "excluded": nil, "changed": nil, "expired": nil, "": nil,
         ]
         for (word, colour) in expected { #expect(Printer.statusColor(word) == colour, "\(word)") }

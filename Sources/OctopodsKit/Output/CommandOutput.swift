@@ -129,8 +129,9 @@ package struct Printer: Sendable {
         case .unknown: return "33"
         case .other: break
         }
-        // Template review states (`templates list`), and `history stats --by status`'s pending.
-        switch TemplateStatus(rawValue: word) {
+        // Template review states (`templates list` shows them as the API spells them: `Under
+        // Review`), and `history stats --by status`'s pending.
+        switch TemplateStatus(rawValue: word.replacingAll(" ", with: "_")) {
         case .accepted: return "32"
         case .rejected, .deleted: return "31"
         case .pending, .underReview, .needsModification: return "33"
