@@ -82,7 +82,8 @@ package struct History: Command {
         var until: String?
         let path: [String]
 
-        /// `limit`: the default when the command has --limit (0 for all).
+        /// `limit`: the --limit default of the list and `refresh`, which also take --status; nil
+        /// for `stats`, which counts every match in every state.
         init(_ arguments: ParsedArguments, limit: Int? = nil) throws(OctopodsError) {
             path = arguments.path
             since = arguments.string("since")
