@@ -171,7 +171,7 @@ import Glibc
     }
 
     @Test(arguments: [["templates", "get", ""], ["status", ""], ["templates", "get", " ", "--channel", "vbm"],
-                      ["send", "template", "", "--to", "+14155552671"]])
+                      ["send", "template", "", "--to", "+14155552671"], ["templates", "csv", ""]])
     func emptyIDsAreUsageErrors(_ argv: [String]) async throws {
         let sandbox = try TestSandbox()
         let r = try await octopods(argv, environment: sandbox.environment)

@@ -20,7 +20,7 @@ extension Templates {
 
         package init(_ arguments: ParsedArguments) throws(OctopodsError) {
             channel = Templates.channel(arguments)
-            id = arguments.positionals.first ?? ""
+            id = try IDArgument.check(arguments.positionals.first ?? "", name: "template-id", path: arguments.path)
         }
 
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
