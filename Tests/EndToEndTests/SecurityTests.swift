@@ -403,6 +403,7 @@ import Glibc
                                                             "OCTOPODS_API_KEY": Self.key])
         #expect(r.status == 2, "\(arguments): \(r.status) \(r.stderr)")
         #expect(r.stderr.contains("are not ids"), "\(r.stderr)")
+        #expect(r.stderr.contains("Usage: octopods \(arguments[0])"), "the command's usage line: \(r.stderr)")
         #expect(server.requests == 0, "nothing sent")
     }
 
