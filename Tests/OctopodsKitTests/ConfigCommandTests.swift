@@ -136,18 +136,25 @@ import CLISupport
         #expect(Program.tree.command(at: ["templates"]) == nil)
     }
 
-    /// Every example in every spec parses with our own parser.
-    @Test func examplesParse() throws {
+    /// Every example of every spec, with the words of its `octopods` command (the segment of a
+    /// pipeline that runs it).
+    static var examples: [(example: String, words: [String])] {
         var examples: [String] = []
         func walk(_ spec: CommandSpec) {
             examples += spec.examples.map(\.command)
             spec.subcommands.forEach(walk)
         }
         walk(Program.spec.root)
+        return examples.map { example in
+            (example, ShellWords.split(example.components(separatedBy: " | ").first { $0.hasPrefix("octopods") } ?? example))
+        }
+    }
+
+    /// Every example in every spec parses with our own parser.
+    @Test func examplesParse() throws {
+        let examples = Self.examples
         #expect(examples.count > 10)
-        for example in examples {
-            let segment = example.components(separatedBy: " | ").first { $0.hasPrefix("octopods") } ?? example
-            let words = ShellWords.split(segment)
+        for (example, words) in examples {
             #expect(words.first == "octopods", "\(example)")
             #expect(throws: Never.self, "\(example)") { try ArgumentParser(Program.spec).parse(Array(words.dropFirst())) }
         }
@@ -156,16 +163,8 @@ import CLISupport
     /// Every example in every spec builds its command: the options it reads are declared (an
     /// undeclared name stops a debug build), and its own checks accept what the help shows.
     @Test func examplesBuildTheirCommands() throws {
-        var examples: [String] = []
-        func walk(_ spec: CommandSpec) {
-            examples += spec.examples.map(\.command)
-            spec.subcommands.forEach(walk)
-        }
-        walk(Program.spec.root)
         var built = 0
-        for example in examples {
-            let segment = example.components(separatedBy: " | ").first { $0.hasPrefix("octopods") } ?? example
-            let words = ShellWords.split(segment)
+        for (example, words) in Self.examples {
             guard let arguments = try? ArgumentParser(Program.spec).parse(Array(words.dropFirst())),
                   !arguments.helpRequested, !arguments.versionRequested else { continue }
             guard let type = Program.tree.command(at: arguments.path) else {
