@@ -428,13 +428,13 @@ complete -c octopods -n '__octopods_word config' -a list -d 'Show every setting 
 complete -c octopods -n '__octopods_word config' -a path -d 'Print the config file\'s path (whether or not it exists).'
 
 # octopods config set
-complete -c octopods -n '__octopods_argument "config set" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate' -d key
+complete -c octopods -n '__octopods_argument "config set" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file' -d key
 
 # octopods config get
-complete -c octopods -n '__octopods_argument "config get" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate' -d key
+complete -c octopods -n '__octopods_argument "config get" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file' -d key
 
 # octopods config unset
-complete -c octopods -n '__octopods_argument "config unset" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate' -d key
+complete -c octopods -n '__octopods_argument "config unset" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file' -d key
 
 # octopods completion
 complete -c octopods -n '__octopods_argument completion 0' -a 'bash zsh fish' -d shell

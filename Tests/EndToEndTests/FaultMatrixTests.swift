@@ -54,7 +54,8 @@ import Glibc
         // Reset at accept: whether the request bytes had left is a race, so a POST may be either.
         case .resetBeforeRequest: return (post ? [4, 5] : [4], "connect")
         case .resetAfterRequest: return ([ambiguous], "connection to http://127.0.0.1")
-        case .redirectElsewhere: return ([3], "redirect")
+        // A redirect answering a send: the whole request reached a server (docs/linux-notes.md, "Was it sent?").
+        case .redirectElsewhere: return (post ? [5] : [3], "redirect")
         case .rateLimited: return ([4], "rate limited until")
         case .unauthorized: return ([3], "unauthorized")
         case .forbidden: return ([3], "forbidden (403)")
@@ -127,7 +128,8 @@ import Glibc
             #expect(api.requests == 1, "\(fault) \(command) \(way): a POST went out \(api.requests) times")
         }
         #expect(elsewhere.requests == 0, "nothing, and so no key, reaches another origin")
-        if [.http500, .unreadableJSON200, .emptyBody200, .slowerThanTimeout, .resetAfterRequest].contains(fault), command.isPost {
+        if [.http500, .unreadableJSON200, .emptyBody200, .slowerThanTimeout, .resetAfterRequest, .redirectElsewhere].contains(fault),
+           command.isPost {
             #expect(r.stderr.contains("may have been processed"), "\(way): \(r.stderr)")
         }
     }

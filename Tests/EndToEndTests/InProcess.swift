@@ -20,7 +20,7 @@ func octopodsInProcess(_ arguments: [String], environment: [String: String] = [:
         terminalWidth: nil, environment: octopodsEnvironment(environment, home: home), homeDirectory: home,
         now: { Date() },
         sleep: { seconds in try await Task.sleep(nanoseconds: Clamp.nanoseconds(seconds)) },
-        makeTransport: { CurlTransport(timeout: $0) },
+        makeTransport: { CurlTransport($0) },
         readSecret: { _ in nil },  // no terminal, as for the binary with stdin on a pipe
         waitForInterrupt: {
             Issue.record("a command waited for Ctrl-C in process", sourceLocation: sourceLocation)

@@ -54,7 +54,10 @@ let errorCases: [ErrorCase] = [
         (400, false, #"{"error_code":6,"error":"Deprecated"}"#, .notSent),
         (401, false, "", .notSent),
         (403, false, "", .notSent),
-        (302, false, "", .notSent),
+        // A redirect answering a send: the request reached a server (docs/linux-notes.md, "Was it sent?").
+        (302, false, "", .outcomeUnknown),
+        (307, false, "", .outcomeUnknown),
+        (302, true, "", .notSent),
         (429, false, #"{"message":"Please try after 2026-09-21 14:17:32 UTC."}"#, .notSent),
         (500, false, "x", .outcomeUnknown),
         (502, true, "x", .notSent),
@@ -113,7 +116,7 @@ let errorCases: [ErrorCase] = [
     @Test(arguments: [
         (TransportError.cannotConnect("refused"), false, ExitCode.retryable, Disposition.notSent),
         (.dnsFailure("nope"), false, .retryable, .notSent),
-        (.tls("bad cert"), false, .retryable, .notSent),
+        (.tls(TLSFailure(cause: .untrusted, detail: "bad cert", trustStore: "system")), false, .retryable, .notSent),
         (.timedOut(seconds: 30), false, .unknownOutcome, .outcomeUnknown),
         (.timedOut(seconds: 30), true, .retryable, .notSent),
         (.connectionLost("reset"), false, .unknownOutcome, .outcomeUnknown),

@@ -333,7 +333,9 @@ final class Notices: Sendable {
         let r = await run(args + ["--max-wait", "30s"], transport: fake)
         #expect(r.code == .retryable)
         #expect(fake.requests.filter { $0.method == "POST" }.count == 1)
-        #expect(r.stderr.contains("error: rate limited until 2026-09-21 14:14:01 UTC"), "\(r.stderr)")
+        // The server's time, as it gave it (not the budget's end, a safety second later).
+        #expect(r.stderr.contains("error: rate limited until 2026-09-21 14:14:00 UTC"), "\(r.stderr)")
+        #expect(r.stderr.contains("the API said: You have fired too many requests. Please try after 2026-09-21 14:14:00 UTC."), "\(r.stderr)")
     }
 
     @Test func aRefusedConnectionIsRetriedWithinMaxWaitAndAPauseRecordedEarlierHoldsTheNextCommand() async {

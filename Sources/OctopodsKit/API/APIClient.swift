@@ -4,6 +4,14 @@ import FoundationEssentials
 import Foundation
 #endif
 import CLISupport
+import Synchronization
+
+/// True the first time it is asked, false after: something said once, from any thread.
+package final class OnceFlag: Sendable {
+    private let done = Atomic<Bool>(false)
+    package init() {}
+    package func first() -> Bool { !done.exchange(true, ordering: .relaxed) }
+}
 
 /// A decoded response together with the JSON the API actually sent.
 package struct APIResponse<Value: Sendable>: Sendable {
@@ -35,6 +43,8 @@ package struct APIClient: Sendable {
     /// Say on stderr when a request waits for the window (single commands; bulk runs pace by design).
     package var notice: (@Sendable (String) -> Void)?
     package var sleep: @Sendable (Double) async throws -> Void = { _ in }
+    /// The transport is described once per client in the trace.
+    private let traceOnce = OnceFlag()
 
     package init(transport: any HTTPTransport, baseURL: String,
                  key: @escaping @Sendable (Channel) throws(OctopodsError) -> String,
@@ -99,7 +109,10 @@ package struct APIClient: Sendable {
                 guard patience != .none else { throw error }
                 switch error {
                 case .api(let api) where api.status == 429 && reservation.pacer != nil:
-                    continue  // the next reservation waits out the pause, or says it lasts too long
+                    // A time beyond what this run may wait: stop at once with the server's answer,
+                    // as it gave it. Otherwise the next reservation waits out the pause.
+                    if let at = api.retryAt, !patience.covers(at, now: now()) { throw error }
+                    continue
                 case .transport(let failure, _, _) where failure.certainlyNotSent:
                     guard case .until(let deadline) = patience, now().addingTimeInterval(backoff) <= deadline else { throw error }
                     let report = ErrorReporter(now: now).report(error)
@@ -126,7 +139,8 @@ package struct APIClient: Sendable {
             case .interrupted: throw .interrupted
             case .paused(let until):
                 var api = APIError(status: 429, family: endpoint.family, readOnly: endpoint.isReadOnly)
-                api.message = "rate limited by an earlier 429 to this key; nothing was sent"
+                api.hint = "Nothing was sent: an earlier 429 to this key pauses every octopods process using it until then"
+                    + (patience == .none ? " (--max-wait DURATION lets a command wait for it)." : ", longer than this command may wait.")
                 api.retryAt = until
                 throw .api(api)
             }
@@ -143,6 +157,7 @@ package struct APIClient: Sendable {
         let key = try self.key(endpoint.channel)
         let request = try self.request(for: endpoint, key: key)
         let started = Date()
+        if let trace, traceOnce.first(), let line = transport.describe(for: request.url) { trace(line) }
         trace?(Self.describe(request, key: key))
         var response: HTTPResponse
         do {
@@ -156,15 +171,11 @@ package struct APIClient: Sendable {
         }
         if let pacer = reservation.pacer, let slot = reservation.slot {
             if response.status == 429 {
+                // No process sends to this key before the server's time (the budget bounds it at
+                // RateBudget.maxPause); whether this run waits for it is `patience`'s to say.
                 let retry = APIError.from(response, family: endpoint.family, readOnly: endpoint.isReadOnly).retryAt
-                // An absurd retry time ("try after 9999-12-31") must not pause every process of
-                // this key for a year (nor hold this run): it is reported as "not sent, retry
-                // later" (exit 4) and not recorded as a pause.
-                if Clamp.plausibleRetry(retry, now: now()) {
-                    pacer.finish(slot, .rateLimited(retryWall: retry?.timeIntervalSince1970, rate: slot.rate), announce: patience != .none)
-                } else {
-                    pacer.finish(slot, .answered)
-                }
+                pacer.finish(slot, .rateLimited(retryWall: retry?.timeIntervalSince1970, rate: slot.rate),
+                             announce: patience.covers(retry ?? now(), now: now()))
             } else {
                 pacer.finish(slot, .answered)
             }
@@ -182,6 +193,7 @@ package struct APIClient: Sendable {
             var error = APIError.from(response, family: endpoint.family, readOnly: endpoint.isReadOnly)
             error.message = error.message.map { Self.redact($0, key: key) }
             error.bodySnippet = error.bodySnippet.map { Self.redact($0, key: key) }
+            error.location = error.location.map { Self.redact($0, key: key) }
             throw .api(error)
         }
         let raw: JSONValue

@@ -78,8 +78,18 @@ package final class Pacer: Sendable {
         case none
         /// Until this time (`--max-wait`); 429s and refused connections are retried until then.
         case until(Date)
-        /// As long as it takes (bulk runs, history refresh).
+        /// As long as it takes (bulk runs, history refresh), for a pause of up to an hour
+        /// (`Clamp.longestRetryWait`): a longer one stops the run, nothing sent.
         case unlimited
+
+        /// Whether a pause ending at `end` may be waited for.
+        package func covers(_ end: Date, now: Date) -> Bool {
+            switch self {
+            case .none: return false
+            case .until(let deadline): return end <= deadline
+            case .unlimited: return end.timeIntervalSince(now) <= Clamp.longestRetryWait
+            }
+        }
     }
 
     /// The outside world of a pacer; tests give a virtual one.
@@ -210,11 +220,9 @@ package final class Pacer: Sendable {
             switch wait {
             case .pause(_, let wallEnd):
                 let end = Date(timeIntervalSince1970: wallEnd)
-                switch patience {
-                case .none: throw .paused(until: end)
-                case .until(let deadline) where end > deadline: throw .paused(until: end)
-                default: break
-                }
+                // How long is told by the monotonic clock: the wall clock may have jumped since.
+                let wallNow = clock.wall()
+                if !patience.covers(wallNow.addingTimeInterval(seconds), now: wallNow) { throw .paused(until: end) }
                 let first = local.withLock { l -> Bool in
                     guard l.announcedPause.map({ abs($0 - wallEnd) > 0.5 }) ?? true else { return false }
                     l.announcedPause = wallEnd

@@ -69,9 +69,13 @@ package struct RateBudget: Sendable, Equatable {
 
     /// Added to every retry time: the API prints whole seconds (docs/api-notes.md).
     package static let safetyMargin = 1.0
-    /// No pause is longer than this, whatever a 429 (or a corrupt file) says: the documented
-    /// cool-down is 5 minutes.
-    package static let maxPause = 600.0
+    /// No pause is longer than this, whatever a 429 (or a corrupt file) says. The documented
+    /// cool-down is 5 minutes, but a server that names a later time is obeyed by every process
+    /// up to a day (README "Rate limits"); an absurd time ("try after 9999-12-31") pauses a day.
+    package static let maxPause = 86_400.0
+    /// The longest window whose requests are kept for processes that pace by a shorter one (or
+    /// none): a longer stored value is taken for corrupt.
+    package static let maxKeep = 600.0
     /// A 429 without a readable retry time pauses for the documented cool-down.
     package static let defaultCooldown = 300.0
     /// A request still unanswered after this long is not waited for any more (its process died
@@ -247,7 +251,7 @@ package struct RateBudget: Sendable, Equatable {
             if failedAt != nil { failedAt = now }
             self.boot = boot
         }
-        if let stored = self.keep, !(stored.at > now - 3600 && stored.at <= now && stored.seconds < Self.maxPause) { self.keep = nil }
+        if let stored = self.keep, !(stored.at > now - 3600 && stored.at <= now && stored.seconds < Self.maxKeep) { self.keep = nil }
         let keep = max(keep, self.keep?.seconds ?? 0)
         entries = entries.compactMap { entry in
             var entry = entry

@@ -347,6 +347,14 @@ package struct BulkRun: Sendable {
             do {
                 slot = try await client.reserve(endpoint)
             } catch {
+                if case .interrupted = error { return }
+                // A pause longer than the run may wait (a 429's time hours away): nothing was
+                // sent; every later row would wait the same, so the run stops.
+                var line = base
+                line.set("status", BulkRowStatus.notSent.json)
+                line.set("error", .string(ErrorReporter(now: ctx.now).report(error).message))
+                output.write(line)
+                tally.stop(error)
                 return
             }
             if ctx.isInterrupted() { client.release(slot); return }

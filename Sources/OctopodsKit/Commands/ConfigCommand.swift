@@ -15,7 +15,9 @@ package enum ConfigCommand {
         discussion: """
         The file is INI style: a [profile] section per profile, with the settings whatsapp_api_key, sms_api_key, \
         vbm_api_key, base_url, ledger (on or off: whether sends are recorded in the local history) and rate (the keys' \
-        rate limit, N/DURATION, default 55/10s: every request is paced under it; see README 'Rate limits'). It is written with mode 0600 in a 0700 directory. Environment variables override it; \
+        rate limit, N/DURATION, default 55/10s: every request is paced under it; see README 'Rate limits') and ca_file \
+        (a PEM file of the CAs to trust for TLS, e.g. a proxy's that inspects TLS; before CURL_CA_BUNDLE, SSL_CERT_FILE and \
+        SSL_CERT_DIR). It is written with mode 0600 in a 0700 directory. Environment variables override it; \
         'config list' shows where each value comes from. Keys are never printed, only their last four characters.
         """)
 
@@ -70,12 +72,13 @@ package enum ConfigCommand {
             name: "set",
             abstract: "Store a setting in the config file; API keys are read from stdin or a hidden prompt.",
             discussion: "An API key is never taken from the command line, where it would show in 'ps' and the shell history: "
-                + "pipe it in, or type it at the hidden prompt. base_url, ledger and rate may be given as an argument.",
-            arguments: [keyArgument, ArgumentSpec("value", optional: true, help: "The value, for base_url, ledger and rate only.")],
+                + "pipe it in, or type it at the hidden prompt. base_url, ledger, rate and ca_file may be given as an argument.",
+            arguments: [keyArgument, ArgumentSpec("value", optional: true, help: "The value, for base_url, ledger, rate and ca_file only.")],
             examples: [
                 Example("printf %s \"$KEY\" | octopods config set whatsapp_api_key", "Store the WhatsApp key from a variable."),
                 Example("octopods config set sms_api_key", "Type the SMS key at a hidden prompt."),
                 Example("octopods --profile staging config set base_url https://staging.example.com", "Point a profile elsewhere."),
+                Example("octopods config set ca_file /etc/corp/proxy-ca.pem", "Trust the CA of a proxy that inspects TLS."),
             ])
 
         var key: String
@@ -103,6 +106,10 @@ package enum ConfigCommand {
             }
             if key == "rate", newValue != "off", Pacer.Rate.parse(newValue) == nil {
                 throw .invalidInput("invalid rate '\(newValue)': use N/DURATION (e.g. 55/10s) or off")
+            }
+            if key == "ca_file", access(newValue, R_OK) != 0 {
+                throw .invalidInput("invalid ca_file '\(newValue)': \(PlainText.systemText(errno))",
+                                    hint: "Give the path of a readable PEM file with the CA certificates to trust.")
             }
             let (url, _) = Settings.configLocation(ctx)
             let profile = ConfigCommand.profile(ctx)
@@ -218,6 +225,9 @@ package enum ConfigCommand {
             rows.append(("ledger", settings.ledger ? "on" : "off", ledgerSet ? "config [\(settings.profile.value)]" : "default"))
             let rateSet = settings.config?.value("rate", profile: settings.profile.value) != nil
             rows.append(("rate", settings.rate?.description ?? "off", rateSet ? "config [\(settings.profile.value)]" : "default"))
+            let trust = [settings.trust.file, settings.trust.directory].compactMap { $0 }
+            rows.append(("ca_file", trust.isEmpty ? nil : trust.joined(separator: " and "),
+                         settings.trust.source == "system" ? "the system's trust store" : settings.trust.source))
             return rows
         }
 

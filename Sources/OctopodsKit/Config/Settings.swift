@@ -29,7 +29,11 @@ package struct Settings: Sendable {
     /// The most requests a key may make (the profile's `rate`): every request is paced under
     /// it; nil (`off`) for no window. Default: the documented 55 per 10 s.
     package var rate: Pacer.Rate? = .documented
+    /// The certificates TLS is verified against (the profile's `ca_file`, then the environment).
+    package var trust = TrustStore.system
     package var warnings: [String] = []
+    /// Said under --verbose only: how a setting was read.
+    package var traceNotes: [String] = []
 
     package func key(_ channel: Channel) throws(OctopodsError) -> String {
         if let key = keys[channel]?.value, !key.isEmpty { return key }
@@ -134,6 +138,12 @@ package struct Settings: Sendable {
             if baseURL.source == "--base-url" { throw .invalidInput(message) }
             throw .configuration(message)
         }
+        // The API's docs write the root with /api/v1 (docs/api-notes.md, "Hosts"); every path adds it.
+        var traceNotes: [String] = []
+        if let root = BaseURL.droppingVersionPath(baseURL.value) {
+            traceNotes.append("base URL \(baseURL.value) (from \(baseURL.source)): its trailing /api/v1 is dropped, every request path adds it")
+            baseURL.value = root
+        }
 
         var keys: [Channel: SourcedValue] = [:]
         for channel in Channel.allCases {
@@ -155,6 +165,7 @@ package struct Settings: Sendable {
         }
         var settings = Settings(profile: profile, configURL: configURL, configSource: configSource, config: config,
                                 baseURL: baseURL, keys: keys, warnings: warnings)
+        settings.traceNotes = traceNotes
         if !fallbackIgnored.isEmpty {
             ignored.append("\(EnvironmentVariable.fallbackKey.rawValue) (for \(fallbackIgnored.joined(separator: ", ")))")
         }
@@ -177,6 +188,15 @@ package struct Settings: Sendable {
                 settings.warnings.append("\(configURL.path): rate = '\(value)' in [\(profile.value)] is not N/DURATION (e.g. 55/10s) or off; using 55/10s")
             }
         }
+        var caFile: (value: String, source: String)?
+        if let value = config?.value("ca_file", profile: profile.value), !value.isEmpty {
+            caFile = (value, "ca_file in [\(profile.value)] of \(configURL.path)")
+            guard access(value, R_OK) == 0 else {
+                throw .configuration("ca_file '\(value)' in [\(profile.value)] of \(configURL.path) cannot be read: \(PlainText.systemText(errno))",
+                                     hint: "Point it at the PEM file of the CA to trust: octopods config set ca_file /path/to/ca.pem")
+            }
+        }
+        settings.trust = TrustStore.resolve(caFile: caFile, environment: env)
         return settings
     }
 }
@@ -204,6 +224,16 @@ package enum BaseURL {
         case "http": return isLoopback(host) ? nil : "plain http is allowed only for loopback hosts; use https"
         default: return "the scheme must be https"
         }
+    }
+
+    /// The root without a trailing `/api/v1` (or `/api/v1/`), nil when it has none: the API's
+    /// docs write `https://app.octopods.io/api/v1`, and every request path adds `/api/v1` itself.
+    package static func droppingVersionPath(_ text: String) -> String? {
+        var trimmed = Substring(text)
+        while trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        let suffix = API.root
+        guard trimmed.count > suffix.count, trimmed.lowercased().hasSuffix(suffix) else { return nil }
+        return String(trimmed.dropLast(suffix.count))
     }
 
     package static func isLoopback(_ host: String) -> Bool {

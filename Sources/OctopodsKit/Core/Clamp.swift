@@ -26,12 +26,14 @@ package enum Clamp {
         Int((Self.seconds(seconds) * 1000).rounded(.up))
     }
 
-    /// The longest 429 cool-down octopods waits out (the documented one is 5 minutes).
+    /// The longest 429 cool-down a run waits out without being told to (`--max-wait` may allow
+    /// more); the documented one is 5 minutes.
     package static let longestRetryWait: Double = 3600
 
-    /// Whether a server's "retry after" time is one to wait for (nil: the default cool-down).
-    /// A time further away than an hour ("try after 9999-12-31") is treated as "not sent,
-    /// retry later" (exit 4), never slept on.
+    /// Whether a server's "retry after" time is one a bulk run waits for (nil: the default
+    /// cool-down). A time further away than an hour ("try after 9999-12-31") stops the run:
+    /// "not sent, retry later" (exit 4), never slept on; every process still waits for it
+    /// (RateBudget.maxPause).
     package static func plausibleRetry(_ at: Date?, now: Date) -> Bool {
         guard let at else { return true }
         return at.timeIntervalSince(now) <= longestRetryWait

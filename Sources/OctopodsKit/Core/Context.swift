@@ -32,8 +32,8 @@ package struct Context: Sendable {
     package var homeDirectory: URL
     package var now: @Sendable () -> Date
     package var sleep: @Sendable (Double) async throws -> Void
-    /// Makes the HTTP transport; called once per run, with the run's timeout.
-    package var makeTransport: @Sendable (_ timeout: Double) -> any HTTPTransport
+    /// Makes the HTTP transport; called once per run, with the run's timeout and trust store.
+    package var makeTransport: @Sendable (TransportOptions) -> any HTTPTransport
     /// Prompts on the terminal without echo; nil when there is no terminal or on EOF.
     package var readSecret: @Sendable (_ prompt: String) -> String?
     /// Suspends until SIGINT or SIGTERM arrives; returns the signal number.
@@ -70,7 +70,7 @@ package struct Context: Sendable {
                  stderrIsTTY: Bool, stdinIsTTY: Bool, terminalWidth: Int?, environment: [String: String],
                  homeDirectory: URL, now: @escaping @Sendable () -> Date,
                  sleep: @escaping @Sendable (Double) async throws -> Void,
-                 makeTransport: @escaping @Sendable (Double) -> any HTTPTransport,
+                 makeTransport: @escaping @Sendable (TransportOptions) -> any HTTPTransport,
                  readSecret: @escaping @Sendable (String) -> String?,
                  waitForInterrupt: @escaping @Sendable () async -> Int32) {
         self.stdout = stdout; self.stderr = stderr; self.stdin = stdin

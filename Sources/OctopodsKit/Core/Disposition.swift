@@ -52,14 +52,17 @@ extension OctopodsError {
         case .api(let api):
             switch api.status {
             case 500..<600: return api.readOnly ? .notSent : .outcomeUnknown
+            // A redirect answering a request that changes something: the whole request reached a
+            // server, which may have acted on it (docs/linux-notes.md, "Was it sent?").
+            case 300..<400 where !api.readOnly: return .outcomeUnknown
             case 429: return .notSent
             default: return api.isAccessProblem ? .notSent : .refused
             }
         }
     }
 
-    /// The contract's exit status (cli-contract, amended): after the API accepted a send, never
-    /// 1, 2, 3 or 4.
+    /// The exit status (README "Exit status"): after the API accepted a
+    /// send, never 1, 2, 3 or 4.
     package var exitCode: ExitCode {
         switch disposition {
         case .sentUnconfirmed: return .unconfirmed

@@ -75,6 +75,32 @@ package struct ErrorReporter: Sendable {
         }
     }
 
+    /// A handshake that never completed: what was wrong, in plain words, and what to do.
+    static func tls(_ failure: TLSFailure, url: String) -> (message: String, hint: String) {
+        let proxyHint = "If a proxy on this network inspects TLS, trust its CA: octopods config set ca_file /path/to/proxy-ca.pem "
+            + "(or SSL_CERT_FILE, CURL_CA_BUNDLE). Trust store in use: \(failure.trustStore)."
+        let cause: String
+        var hint = "Nothing was sent. "
+        switch failure.cause {
+        case .untrusted:
+            cause = "the server's certificate is not signed by an authority this machine trusts"
+            hint += proxyHint
+        case .expired:
+            cause = "the server's certificate has expired (or this machine's clock is wrong)"
+            hint += "Check the date on this machine ('date'); otherwise the server must renew its certificate."
+        case .wrongHost:
+            cause = "the server's certificate is for another host name"
+            hint += "Check the base URL (--base-url, \(EnvironmentVariable.baseURL.rawValue)); a proxy that inspects TLS can cause it too. " + proxyHint
+        case .trustStoreUnreadable:
+            cause = "the trust store cannot be read"
+            hint += "Trust store in use: \(failure.trustStore); point ca_file, SSL_CERT_FILE or CURL_CA_BUNDLE at a readable PEM file."
+        case .handshake:
+            cause = "the TLS handshake failed: the server refused it or does not speak TLS"
+            hint += "Check the base URL's scheme and port (--base-url, \(EnvironmentVariable.baseURL.rawValue))."
+        }
+        return ("TLS connection to \(url) failed: \(cause) (\(failure.detail))", hint)
+    }
+
     static let unknownOutcomeHint =
         "The request may have been processed. Check 'octopods messages list' or 'octopods status <message-id>' before sending again."
 
@@ -118,8 +144,8 @@ package struct ErrorReporter: Sendable {
         case .dnsFailure(let detail):
             message = "could not resolve the host of \(url): \(detail)"
             hint = "Check the base URL (--base-url, \(EnvironmentVariable.baseURL.rawValue)) and DNS."
-        case .tls(let detail):
-            message = "TLS connection to \(url) failed: \(detail)"
+        case .tls(let tls):
+            (message, hint) = Self.tls(tls, url: url)
         case .timedOut(let seconds):
             message = "no response from \(url) within \(DurationText.format(seconds: seconds))"
             hint = maybeSent ? Self.unknownOutcomeHint : "Try again, or allow longer with --timeout."
@@ -156,9 +182,13 @@ package struct ErrorReporter: Sendable {
             if let at = error.retryAt {
                 let wait = max(0, at.timeIntervalSince(now()))
                 report.message = "rate limited until \(Self.utc(at)) (in \(DurationText.format(seconds: wait.rounded(.up))))"
-                report.hint = "Wait until then before sending again; the limit is 55 requests per 10 seconds per key, and exceeding it starts a 5-minute cool-down."
+                // The server's own words, with its time as it gave it.
+                if let message = error.message { report.details.insert("the API said: \(message)", at: 0) }
+                report.hint = "Nothing was sent. Every octopods process using this key waits until then; the limit is 55 requests "
+                    + "per 10 seconds per key, and exceeding it starts a 5-minute cool-down."
                 if !Clamp.plausibleRetry(at, now: now()) {
-                    report.hint = "That retry time is implausible, so octopods did not wait for it. Nothing was sent: try again later."
+                    report.hint = "That retry time is implausible, so octopods did not wait for it. Nothing was sent: try again later "
+                        + "(every octopods process using this key waits until then, at most a day)."
                 }
             } else {
                 report.message = "rate limited" + (error.message.map { ": \($0)" } ?? "")
@@ -179,6 +209,12 @@ package struct ErrorReporter: Sendable {
             report.message = "the server answered \(error.status) with a redirect" + (error.location.map { " to \($0)" } ?? "")
                 + "; redirects are not followed, so the key is never sent elsewhere"
             report.hint = "Check the base URL (--base-url, \(EnvironmentVariable.baseURL.rawValue), base_url in the config)."
+            if maybeSent {
+                // The whole request reached a server (a proxy or middlebox, perhaps the API itself),
+                // which may have acted on it before answering with a redirect.
+                report.message += "; the request reached that server, which may have processed it"
+                report.hint = Self.unknownOutcomeHint + " Then check the base URL (--base-url, \(EnvironmentVariable.baseURL.rawValue), base_url in the config)."
+            }
         case 500..<600:
             report.kind = "server"
             report.message = "the API failed with HTTP \(error.status)"

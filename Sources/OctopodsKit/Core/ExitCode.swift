@@ -17,8 +17,8 @@ package enum ExitCode: Int32, CaseIterable, Sendable {
         case .rejected: return "Rejected: the API refused the request, or a waited-for message ended FAILED or UNDELIVERED."
         case .usage: return "Usage: a bad command line or bad input data; nothing was sent."
         case .auth: return "Authentication or configuration: no key for the channel, 401, a revoked key, 403 feature not enabled."
-        case .retryable: return "Not sent, safe to retry: rate limited (429), could not connect, DNS failure; any transient failure of a read-only command."
-        case .unknownOutcome: return "Outcome unknown: a timeout or lost connection after the request went out, a 5xx, an unreadable answer (other than 201 Created, which is a send accepted). Check 'octopods messages list' or 'octopods status' before sending again."
+        case .retryable: return "Not sent, safe to retry: rate limited (429), could not connect, DNS failure, a TLS handshake that failed; any transient failure of a read-only command."
+        case .unknownOutcome: return "Outcome unknown: a timeout or lost connection after the request went out, a 5xx, a redirect answering a send, an unreadable answer (other than 201 Created, which is a send accepted). Check 'octopods messages list' or 'octopods status' before sending again."
         case .unconfirmed: return "Sent, final status not confirmed: the API accepted the send, but --wait could not confirm where it ended (the status check was refused or unreadable, or the deadline passed). Do not send it again; check later with 'octopods status'."
         case .interrupted: return "Interrupted (Ctrl-C). A send that was in flight may have been sent: check 'octopods status', 'octopods messages list' or 'octopods history' before sending again."
         }
@@ -38,6 +38,11 @@ package enum EnvironmentVariable: String, CaseIterable, Sendable {
     case output = "OCTOPODS_OUTPUT"
     case noInput = "OCTOPODS_NO_INPUT"
     case noColor = "NO_COLOR"
+    case caBundle = "CURL_CA_BUNDLE"
+    case certFile = "SSL_CERT_FILE"
+    case certDirectory = "SSL_CERT_DIR"
+    case httpsProxy = "HTTPS_PROXY"
+    case noProxy = "NO_PROXY"
 
     package var meaning: String {
         switch self {
@@ -51,6 +56,11 @@ package enum EnvironmentVariable: String, CaseIterable, Sendable {
         case .output: return "Default output format: table, json or ndjson."
         case .noInput: return "When set (to anything), never prompt for what is missing, as --no-input."
         case .noColor: return "When set (to anything), no colour, whatever the terminal."
+        case .caBundle: return "A PEM file of CA certificates to trust for TLS, unless the profile sets ca_file."
+        case .certFile: return "A PEM file of CA certificates to trust for TLS, unless ca_file or CURL_CA_BUNDLE is set."
+        case .certDirectory: return "A directory of hashed CA certificates to trust, unless ca_file or CURL_CA_BUNDLE is set."
+        case .httpsProxy: return "Proxy for HTTPS requests (also https_proxy, ALL_PROXY); it sees only CONNECT, never the key."
+        case .noProxy: return "Hosts that bypass the proxy (also no_proxy); loopback always does."
         }
     }
 }

@@ -243,7 +243,7 @@ extension Context {
             homeDirectory: XDGDirectory.home(environment: environment),
             now: { Date() },
             sleep: { seconds in try await Task.sleep(nanoseconds: Clamp.nanoseconds(seconds)) },
-            makeTransport: { CurlTransport(timeout: $0) },
+            makeTransport: { CurlTransport($0) },
             readSecret: { readHiddenLine(prompt: $0) },
             waitForInterrupt: { await interrupts.wait() })
         context.isInterrupted = { interrupts.interrupted }

@@ -106,11 +106,14 @@ extension Context {
     package func apiClient(_ settings: Settings) -> APIClient {
         let stderr = self.stderr
         var trace: (@Sendable (String) -> Void)?
-        if globals.verbose { trace = { @Sendable text in stderr.write(text) } }
+        if globals.verbose {
+            trace = { @Sendable text in stderr.write(text) }
+            for note in settings.traceNotes { stderr.write("* \(note)\n") }
+        }
         let key: @Sendable (Channel) throws(OctopodsError) -> String = { channel throws(OctopodsError) in
             try settings.key(channel)
         }
-        var client = APIClient(transport: makeTransport(globals.timeout ?? Defaults.timeout), baseURL: settings.baseURL.value,
+        var client = APIClient(transport: makeTransport(TransportOptions(timeout: globals.timeout ?? Defaults.timeout, trust: settings.trust)), baseURL: settings.baseURL.value,
                                key: key, trace: trace, now: now)
         // Every request of the run draws on the key's budget shared by all octopods processes
         // (README "Rate limits"); the embedded sandbox's port changes every run, its state file does not.
