@@ -39,9 +39,39 @@ import Glibc
         Command(arguments: ["vbm", "send", "2002", "--no-verify", "--to", "+14155552671", "--var", "1=a"], isPost: true),
     ]
 
+    /// The wire a case runs over: plain HTTP, or HTTPS through a TLS front of the test CA
+    /// (Tests/HTTPS/tls_lab.py) with the binary loading `Libcurl` (in process: the system's).
+    enum Wire: Sendable, CustomStringConvertible {
+        case http
+        case https(Libcurl)
+
+        var description: String {
+            switch self {
+            case .http: return "http"
+            case .https(let libcurl): return "https, libcurl \(libcurl)"
+            }
+        }
+
+        var scheme: String {
+            if case .https = self { return "https" }
+            return "http"
+        }
+    }
+
     /// The exit code the contract gives, and words the message must contain.
-    static func expected(_ fault: Fault, post: Bool) -> (codes: Set<Int32>, says: String) {
+    static func expected(_ fault: Fault, post: Bool, wire: Wire = .http) -> (codes: Set<Int32>, says: String) {
         let ambiguous: Int32 = post ? 5 : 4
+        if case .https = wire {
+            switch fault {
+            // Reset at accept: the connection or the handshake never completed (which of the two is a
+            // race): certainly not sent, where over plain HTTP a POST may be either.
+            case .resetBeforeRequest: return ([4], "https://127.0.0.1")
+            case .slowerThanTimeout: return ([ambiguous], "no response from https://127.0.0.1")
+            case .resetAfterRequest: return ([ambiguous], "connection to https://127.0.0.1")
+            case .refused: return ([4], "could not connect to https://127.0.0.1")
+            default: break
+            }
+        }
         switch fault {
         case .http500: return ([ambiguous], "HTTP 500")
         case .html502: return ([ambiguous], "HTTP 502")
@@ -105,16 +135,27 @@ import Glibc
         try await Self.check(fault, Self.posts[index % Self.posts.count], .binary)
     }
 
-    static func check(_ fault: Fault, _ command: Command, _ way: Way) async throws {
+    /// The base URL and environment that reach `api` over `wire`.
+    static func reach(_ api: FaultyAPI, over wire: Wire) throws -> (url: String, environment: [String: String])? {
+        guard case .https(let libcurl) = wire else { return (api.url, [:]) }
+        guard let libraries = try libcurl.environment() else { return nil }
+        let lab = try TLSLab.get()
+        // No TLS front where there is no HTTP server: the handshake meets the refusal or reset itself.
+        let port = api.counting == nil ? api.port : try lab.front(api.port)
+        return ("https://127.0.0.1:\(port)", lab.trust.merging(libraries) { a, _ in a })
+    }
+
+    static func check(_ fault: Fault, _ command: Command, _ way: Way, wire: Wire = .http) async throws {
         let elsewhere = try Counting { _ in SandboxResponse(status: 200, body: Data("{}".utf8)) }
-        let api = try FaultyAPI(fault, redirectTo: "http://127.0.0.1:\(elsewhere.server.port)/steal")
+        let api = try FaultyAPI(fault, redirectTo: "\(wire.scheme)://127.0.0.1:\(elsewhere.server.port)/steal")
         defer { api.stop(); elsewhere.stop() }
-        let environment = ["OCTOPODS_BASE_URL": api.url, "OCTOPODS_API_KEY": Self.key]
+        guard let (url, extra) = try reach(api, over: wire) else { return }
+        let environment = ["OCTOPODS_BASE_URL": url, "OCTOPODS_API_KEY": Self.key].merging(extra) { a, _ in a }
         let r = try await way.run(command.arguments + ["--timeout", "1s", "-o", "json"], environment: environment)
-        let (codes, says) = Self.expected(fault, post: command.isPost)
-        #expect(codes.contains(r.status), "\(fault) \(command) \(way): exit \(r.status)\n\(r.stderr)")
-        #expect(r.stderr.hasPrefix(r.status == 0 ? "warning: " : "error: "), "\(way): \(r.stderr)")
-        #expect(r.stderr.contains(says), "\(fault) \(command) \(way): \(r.stderr)")
+        let (codes, says) = Self.expected(fault, post: command.isPost, wire: wire)
+        #expect(codes.contains(r.status), "\(fault) \(command) \(way) \(wire): exit \(r.status)\n\(r.stderr)")
+        #expect(r.stderr.hasPrefix(r.status == 0 ? "warning: " : "error: "), "\(way) \(wire): \(r.stderr)")
+        #expect(r.stderr.contains(says), "\(fault) \(command) \(way) \(wire): \(r.stderr)")
         #expect(Self.disposition(inStderr: r.stderr) == Self.disposition(exit: r.status), "\(fault) \(command) \(way): \(r.stderr)")
         if !command.isPost {
             #expect(Self.disposition(inStderr: r.stderr) == "not_sent", "a read-only command sends nothing: \(fault) \(command) \(way)")
@@ -125,13 +166,48 @@ import Glibc
         #expect(r.stdout.hasPrefix("{\"error\"") == false)
         #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Backtrace"))
         if command.isPost, fault != .refused {
-            #expect(api.requests == 1, "\(fault) \(command) \(way): a POST went out \(api.requests) times")
+            #expect(api.requests == 1, "\(fault) \(command) \(way) \(wire): a POST went out \(api.requests) times")
         }
         #expect(elsewhere.requests == 0, "nothing, and so no key, reaches another origin")
         if [.http500, .unreadableJSON200, .emptyBody200, .slowerThanTimeout, .resetAfterRequest, .redirectElsewhere].contains(fault),
            command.isPost {
             #expect(r.stderr.contains("may have been processed"), "\(way): \(r.stderr)")
         }
+    }
+
+    /// Every fault over HTTPS, with a GET and a POST command, in process (the system's libcurl).
+    @Test(arguments: Fault.allCases)
+    func faultOverHTTPS(_ fault: Fault) async throws {
+        let index = Fault.allCases.firstIndex(of: fault) ?? 0
+        try await Self.check(fault, Self.gets[index % Self.gets.count], .inProcess, wire: .https(.system))
+        try await Self.check(fault, Self.posts[index % Self.posts.count], .inProcess, wire: .https(.system))
+    }
+
+    /// Every fault with a POST command through the binary, over HTTPS with both libcurls and over
+    /// plain HTTP with the current one: exactly one POST, and the right disposition.
+    @Test(arguments: Fault.allCases, [Wire.https(.system), .https(.current), .http])
+    func faultOnEveryWireThroughTheBinary(_ fault: Fault, _ wire: Wire) async throws {
+        let index = Fault.allCases.firstIndex(of: fault) ?? 0
+        if case .http = wire {
+            // Plain HTTP with the system's libcurl is `faultThroughTheBinary`; here, the current one.
+            guard let libraries = try Libcurl.current.environment() else { return }
+            try await Self.checkWithLibraries(fault, Self.posts[(index + 1) % Self.posts.count], libraries)
+            return
+        }
+        try await Self.check(fault, Self.posts[(index + 1) % Self.posts.count], .binary, wire: wire)
+    }
+
+    /// Plain HTTP through the binary with other libraries on LD_LIBRARY_PATH.
+    static func checkWithLibraries(_ fault: Fault, _ command: Command, _ libraries: [String: String]) async throws {
+        let api = try FaultyAPI(fault, redirectTo: "http://127.0.0.1:1/steal")
+        defer { api.stop() }
+        let environment = ["OCTOPODS_BASE_URL": api.url, "OCTOPODS_API_KEY": Self.key].merging(libraries) { a, _ in a }
+        let r = try await octopods(command.arguments + ["--timeout", "1s", "-o", "json"], environment: environment)
+        let (codes, says) = Self.expected(fault, post: command.isPost)
+        #expect(codes.contains(r.status), "\(fault) \(command) current libcurl: exit \(r.status)\n\(r.stderr)")
+        #expect(r.stderr.contains(says), "\(fault) \(command) current libcurl: \(r.stderr)")
+        #expect(Self.disposition(inStderr: r.stderr) == Self.disposition(exit: r.status), "\(fault): \(r.stderr)")
+        if fault != .refused { #expect(api.requests == 1, "\(fault) \(command): a POST went out \(api.requests) times") }
     }
 
     /// The faults that reach each layer once through the binary: an HTTP error, a 2xx with an

@@ -163,7 +163,8 @@ package struct APIClient: Sendable {
         do {
             response = try await transport.send(request)
         } catch {
-            trace?("* \(error)\n")
+            trace?("* " + ErrorReporter(now: now).report(OctopodsError.transport(error, readOnly: endpoint.isReadOnly,
+                                                                                  url: Self.origin(request.url))).message + "\n")
             if let pacer = reservation.pacer, let slot = reservation.slot {
                 pacer.finish(slot, error.certainlyNotSent ? .notSent : .answered)
             }

@@ -72,7 +72,7 @@ extension OctopodsError {
         case .notSent:
             switch self {
             case .usage, .invalidInput: return .usage
-            case .configuration: return .auth
+            case .configuration, .transport(.unavailable, _, _): return .auth
             case .failed: return .rejected
             case .api(let api) where api.isAccessProblem: return .auth
             default: return .retryable

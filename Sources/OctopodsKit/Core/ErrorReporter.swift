@@ -157,6 +157,9 @@ package struct ErrorReporter: Sendable {
             hint = maybeSent ? Self.unknownOutcomeHint : nil
         case .cancelled:
             return Self.interrupted(inFlight: maybeSent)
+        case .unavailable(let detail):
+            message = "cannot make HTTP requests: \(detail)"
+            hint = "Nothing was sent. Install libcurl 7.68.0 or newer (Debian and Ubuntu: the libcurl4 package)."
         case .other(let detail):
             message = "request to \(url) failed: \(detail)"
             hint = maybeSent ? Self.unknownOutcomeHint : nil

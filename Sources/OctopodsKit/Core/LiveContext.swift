@@ -219,17 +219,7 @@ func processEnvironment() -> [String: String] {
 extension Context {
     /// The real world: the process's standard streams, environment and clock, libcurl.
     package static func live(interrupts: InterruptHub) -> Context {
-        var environment = processEnvironment()
-        // libcurl proxies loopback too unless told not to (docs/linux-notes.md, "Proxies and loopback"); the sandbox
-        // and tests live on loopback, so never send that traffic through a proxy.
-        for name in ["no_proxy", "NO_PROXY"] {
-            let current = environment[name] ?? ""
-            if !current.containsText("127.0.0.1") {
-                let value = current.isEmpty ? "127.0.0.1,localhost,::1" : current + ",127.0.0.1,localhost,::1"
-                setenv(name, value, 1)
-                environment[name] = value
-            }
-        }
+        let environment = processEnvironment()
         let stdoutIsTTY = isatty(STDOUT_FILENO) == 1
         var context = Context(
             stdout: FileDescriptorSink(fd: STDOUT_FILENO),

@@ -73,7 +73,7 @@ package final class CurlTransport: HTTPTransport {
 
     package func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
         if let problem = octo_curl_load() {
-            throw .other("cannot load libcurl (\(String(cString: problem))); install the libcurl4 package")
+            throw .unavailable(String(cString: problem))
         }
         guard let handle = idle.withLock({ $0.popLast() }) ?? octo_handle_new().map(Handle.init) else {
             throw .other("cannot create a libcurl handle")

@@ -58,12 +58,14 @@ package enum TransportError: Error, Equatable, Sendable {
     case badResponse(String)
     /// Stopped by Ctrl-C; `requestSent` says whether the request may have gone out by then.
     case cancelled(requestSent: Bool)
+    /// No request could be made at all: libcurl is missing or too old. Nothing was sent.
+    case unavailable(String)
     case other(String)
 
     /// True when the request certainly did not reach the server.
     package var certainlyNotSent: Bool {
         switch self {
-        case .cannotConnect, .dnsFailure, .tls: return true
+        case .cannotConnect, .dnsFailure, .tls, .unavailable: return true
         default: return false
         }
     }
