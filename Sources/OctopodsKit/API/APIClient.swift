@@ -143,6 +143,8 @@ package struct APIClient: Sendable {
                     + (patience == .none ? " (--max-wait DURATION lets a command wait for it)." : ", longer than this command may wait.")
                 api.retryAt = until
                 throw .api(api)
+            case .storeUnavailable(let why):
+                throw .stateStore(why)
             }
         }
     }

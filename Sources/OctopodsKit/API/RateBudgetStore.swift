@@ -15,6 +15,13 @@ package protocol RateBudgetStore: Sendable {
     /// Reads the budget, lets `change` update it, writes it back, all under one lock.
     func update<T>(_ change: (inout RateBudget) -> T) throws(SystemFile.Failure) -> T
     var path: String? { get }
+    /// Whether this process may pace by itself when the store cannot be used (a file on this
+    /// machine: yes; a store shared with other machines: no, nothing is sent).
+    var mayPaceAlone: Bool { get }
+}
+
+extension RateBudgetStore {
+    package var mayPaceAlone: Bool { true }
 }
 
 /// A budget in this process only.
