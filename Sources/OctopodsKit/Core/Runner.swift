@@ -127,7 +127,7 @@ extension Context {
     package func pacer(identity: String, key: String) -> Pacer {
         let url = RateBudgetFile.url(directory: directory(.state), identity: identity + "\n" + key)
         return rateBudgets.pacer(url.path) {
-            Pacer(store: RateBudgetFile(url: url), clock: pacerClock, notice: { self.notice($0) }, interrupted: isInterrupted)
+            Pacer(store: RateBudgetFile(url: url, notice: { self.warn($0) }), clock: pacerClock, notice: { self.notice($0) }, interrupted: isInterrupted)
         }
     }
 
