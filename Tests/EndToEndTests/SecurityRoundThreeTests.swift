@@ -12,6 +12,49 @@ import Glibc
 @Suite struct SecurityRoundThreeTests {
     static let sms = ["sms", "send", "--to", "+14155552671", "--body", "hi"]
 
+    // MARK: Point 1: one file by two paths
+
+    /// Every spelling of one input is one campaign: a linked directory, `/proc/self/root/…`, the
+    /// same content from stdin before or after it, while a run holds it and after it finished.
+    @Test func everySpellingOfOneInputIsOneCampaign() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        let journals = JournalEndToEndTests()
+        let real = home.appendingPathComponent("real")
+        try FileManager.default.createDirectory(at: real, withIntermediateDirectories: true)
+        let file = journals.phoneList(40, in: real)
+        let linked = home.appendingPathComponent("linked")
+        try FileManager.default.createSymbolicLink(at: linked, withDestinationURL: real)
+        let text = try String(contentsOf: file, encoding: .utf8)
+        func send(_ from: String, rate: String = "off") -> [String] {
+            ["sms", "send", "--from", from, "--body", "Hello", "--yes", "--rate", rate]
+        }
+        // A run through the linked directory holds the campaign (it waits an hour for its second slot).
+        let held = try startOctopods(send(linked.path + "/phones.csv", rate: "1/1h"), environment: sandbox.environment, home: home)
+        #expect(await journals.waitUntil { sandbox.posts.count >= 1 }, "the first run never sent")
+        for (from, stdin) in [(file.path, ""), ("/proc/self/root" + file.path, ""), ("-", text)] {
+            let second = try await octopods(send(from), environment: sandbox.environment, stdin: stdin, home: home)
+            #expect(second.status == 2 && second.stderr.contains("is in use by another octopods run"), "\(from): \(second.stderr)")
+        }
+        #expect(sandbox.posts.count == 1)
+        kill(held.processIdentifier, SIGKILL)
+        await journals.waitForExit(held)
+        let resumed = try await octopods(send("/proc/self/root" + file.path), environment: sandbox.environment, home: home)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(sandbox.posts.count == 40)
+        for (from, stdin) in [(linked.path + "/phones.csv", ""), ("-", text)] {
+            let again = try await octopods(send(from), environment: sandbox.environment, stdin: stdin, home: home)
+            #expect(again.status == 2 && again.stderr.contains("was sent already"), "\(from): \(again.stderr)")
+        }
+        // Content sent from stdin first, then by path: one campaign too.
+        let other = journals.phoneList(3, in: home, first: 100)
+        let piped = try await octopods(send("-"), environment: sandbox.environment, stdin: try String(contentsOf: other, encoding: .utf8), home: home)
+        #expect(piped.status == 0, "\(piped.stderr)")
+        let byPath = try await octopods(send(other.path), environment: sandbox.environment, home: home)
+        #expect(byPath.status == 2 && byPath.stderr.contains("was sent already"), "\(byPath.stderr)")
+        #expect(sandbox.posts.count == 43)
+    }
+
     // MARK: Point 2: files that lie
 
     @Test func implausibleNumbersInStateFilesResetOrRefuseButNeverTrap() async throws {
