@@ -86,4 +86,34 @@ import Glibc
         #expect(trapped.status != 0 && trapped.status < 128, "\(trapped.status) \(trapped.stderr)")
         #expect(trapped.stderr.contains("nextMessageID 9223372036854775807 is out of range"), "\(trapped.stderr)")
     }
+
+    // MARK: Point 6: one display path for URLs and headers
+
+    @Test func theKeyAndUserinfoAreRedactedInEveryURLAndHeaderShown() async throws {
+        let key = SecurityTests.key
+        // A server that answers with a header named after the key.
+        let hostile = try Counting { _ in
+            SandboxResponse(status: 200, headers: [HTTPField(key, "echo"), HTTPField("X-Echo", key)] + SecurityTests.json, body: Data("{}".utf8))
+        }
+        defer { hostile.stop() }
+        let home = scratchDirectory()
+        let plain = ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(hostile.server.port)", "OCTOPODS_SMS_API_KEY": key]
+        // octopods() fails the test when the key appears anywhere in its output.
+        let include = try await octopods(["api", "sms/messages", "-i"], environment: plain, home: home)
+        #expect(include.status == 0 && include.stdout.contains("[redacted]: echo") && include.stdout.lowercased().contains("x-echo: [redacted]"), "\(include.stdout)")
+        let keyFile = home.appendingPathComponent("holds-the-key.txt")
+        try Data(key.utf8).write(to: keyFile)
+        let query = try await octopods(["api", "-X", "GET", "-F", "x=@\(keyFile.path)", "sms/messages", "--dry-run"], environment: plain, home: home)
+        #expect(query.status == 0 && query.stdout.contains("?x=[redacted]"), "\(query.stdout)")
+
+        var withUser = plain
+        withUser["OCTOPODS_BASE_URL"] = "http://alice:hunter2-password@127.0.0.1:\(hostile.server.port)"
+        for arguments in [["api", "sms/messages", "--dry-run"], ["api", "sms/messages", "--dry-run", "-o", "json"], ["config", "list"],
+                          ["config", "get", "base_url"]] {
+            let r = try await octopods(arguments, environment: withUser, home: home)
+            #expect(r.status == 0 && r.stdout.contains("[redacted]@127.0.0.1"), "\(arguments): \(r.stdout)\(r.stderr)")
+            #expect(!r.stdout.contains("hunter2") && !r.stderr.contains("hunter2"), "\(arguments): \(r.stdout)\(r.stderr)")
+        }
+        #expect(hostile.requests == 1)
+    }
 }

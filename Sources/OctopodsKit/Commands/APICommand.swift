@@ -244,11 +244,10 @@ package struct APICommand: Command {
             key = ""
         }
         let request = try client.request(for: endpoint, key: key)
-        let headers = request.headers.map { name, value in
-            (name, PlainText.sameIgnoringCase(name, APIClient.authHeader) ? APIClient.redacted : APIClient.redact(value, key: key))
-        }
+        let headers = request.headers.map { APIClient.display(header: $0, $1, key: key) }
         let bodyText = request.body.map { APIClient.redact(String(decoding: $0, as: UTF8.self), key: key) }
-        var text = "\(request.method) \(request.url.absoluteString)\n"
+        let url = APIClient.display(request.url, key: key)
+        var text = "\(request.method) \(url)\n"
         text += headers.map { "\($0.0): \($0.1)\n" }.joined()
         var bodyJSON = JSONValue.null
         if let bodyText {
@@ -263,7 +262,7 @@ package struct APICommand: Command {
         ctx.notice("Dry run: nothing was sent.")
         let json: JSONValue = [
             "dry_run": true,
-            "request": ["method": .string(request.method), "url": .string(request.url.absoluteString),
+            "request": ["method": .string(request.method), "url": .string(url),
                         "headers": .object(headers.map { ($0.0, .string($0.1)) }), "body": bodyJSON],
         ]
         return CommandOutput(json: json, text: text)
