@@ -116,4 +116,36 @@ import Glibc
         }
         #expect(hostile.requests == 1)
     }
+
+    // MARK: Point 7: control characters in the CSV we write
+
+    /// What reaches a file raw: ESC (OSC 52, OSC 8, CSI), BEL, RLO, NUL.
+    static let hostileText = #"\u001b]52;c;cm0gLXJmIH4=\u0007\u001b]8;;http://evil\u0007\u001b[2J\u202e\u0000x"#
+
+    static func holdsControls(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E || $0.value == 0 }
+    }
+
+    @Test func serverTextInCSVFilesIsEscaped() async throws {
+        let hostile = try Counting { request in
+            if String(decoding: request.body, as: UTF8.self).contains("+14155550100") {
+                return SandboxResponse(status: 201, headers: SecurityTests.json, body: Data(#"{"message_id": "\#(Self.hostileText)"}"#.utf8))
+            }
+            return SandboxResponse(status: 400, headers: SecurityTests.json,
+                                   body: Data(#"{"error": "\#(Self.hostileText)", "error_code": 3}"#.utf8))
+        }
+        defer { hostile.stop() }
+        let home = scratchDirectory()
+        let environment = ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(hostile.server.port)", "OCTOPODS_SMS_API_KEY": SecurityTests.key]
+        let input = home.appendingPathComponent("phones.csv")
+        try Data("phone,name\n+14155550100,A\n+14155550101,B\n".utf8).write(to: input)
+        let rejected = home.appendingPathComponent("fix.csv")
+        let bulk = try await octopods(["sms", "send", "--from", input.path, "--body", "hi", "--yes", "--rejected", rejected.path],
+                                      environment: environment, home: home)
+        #expect(bulk.status == 1, "\(bulk.status) \(bulk.stderr)")
+        let fix = try String(contentsOf: rejected, encoding: .utf8)
+        #expect(fix.contains("+14155550101") && fix.contains("\\x1B]52") && !Self.holdsControls(fix), "\(fix.debugDescription)")
+        let history = try await octopods(["history", "-o", "csv"], environment: environment, home: home)
+        #expect(history.stdout.contains("\\x1B]52") && !Self.holdsControls(history.stdout), "\(history.stdout.debugDescription)")
+    }
 }
