@@ -148,4 +148,50 @@ import Glibc
         let history = try await octopods(["history", "-o", "csv"], environment: environment, home: home)
         #expect(history.stdout.contains("\\x1B]52") && !Self.holdsControls(history.stdout), "\(history.stdout.debugDescription)")
     }
+
+    // MARK: Points 4 and 5: a FIFO in place of a file; ids a shell would take for options
+
+    /// Ids from a hostile server that start with `-` are never kept for completion; a FIFO
+    /// planted as the template cache, the history or `--config` is refused at once instead of
+    /// blocking in open(2) (where only SIGKILL reached it).
+    @Test func fifosAreRefusedAndDashIDsAreNeverOffered() async throws {
+        let hostile = try Counting { _ in
+            let body = #"[{"template_id": "--yes", "template_name": "evil", "template_status": "Accepted"},"#
+                + #" {"template_id": "-1", "template_name": "evil", "template_status": "Accepted"},"#
+                + #" {"template_id": 1001, "template_name": "fine", "template_status": "Accepted"}]"#
+            return SandboxResponse(status: 200, headers: SecurityTests.json, body: Data(body.utf8))
+        }
+        defer { hostile.stop() }
+        let home = scratchDirectory()
+        let environment = ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(hostile.server.port)", "OCTOPODS_WHATSAPP_API_KEY": SecurityTests.key]
+        #expect(try await octopods(["templates", "list"], environment: environment, home: home).status == 0)
+        let candidates = try await octopods(["__complete", "templates"], environment: environment, home: home)
+        #expect(candidates.stdout == "1001\tfine\n", "\(candidates.stdout)")
+
+        // The template cache as a FIFO: completion answers nothing, at once.
+        let cache = home.appendingPathComponent(".cache/octopods/template-lists")
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: cache.path).first.map { cache.appendingPathComponent($0) })
+        try FileManager.default.removeItem(at: file)
+        #expect(mkfifo(file.path, 0o600) == 0)
+        let blocked = try await octopods(["__complete", "templates"], environment: environment, home: home)
+        #expect(blocked.status == 0 && blocked.stdout.isEmpty, "\(blocked.status) \(blocked.stdout)")
+
+        // The history (a loopback server's: practice) and --config as FIFOs: a clear error, at once.
+        let ledger = home.appendingPathComponent(".local/state/octopods/sandbox-history.ndjson")
+        try FileManager.default.createDirectory(at: ledger.deletingLastPathComponent(), withIntermediateDirectories: true)
+        #expect(mkfifo(ledger.path, 0o600) == 0)
+        let history = try await octopods(["history"], environment: environment, home: home)
+        #expect(history.status != 0 && history.stderr.contains("not a regular file"), "\(history.status) \(history.stderr)")
+        let config = home.appendingPathComponent("config.fifo")
+        #expect(mkfifo(config.path, 0o600) == 0)
+        let list = try await octopods(["--config", config.path, "config", "list"], home: home)
+        #expect(list.status == 3 && list.stderr.contains("not a regular file"), "\(list.status) \(list.stderr)")
+
+        // A config file far larger than any config: refused before it is read.
+        let huge = home.appendingPathComponent("huge.config")
+        #expect(FileManager.default.createFile(atPath: huge.path, contents: nil, attributes: [.posixPermissions: 0o600]))
+        #expect(truncate(huge.path, 200 << 20) == 0)
+        let big = try await octopods(["--config", huge.path, "config", "list"], home: home)
+        #expect(big.status == 3 && big.stderr.contains("larger than any such file"), "\(big.status) \(big.stderr)")
+    }
 }
