@@ -194,4 +194,29 @@ import Glibc
         let big = try await octopods(["--config", huge.path, "config", "list"], home: home)
         #expect(big.status == 3 && big.stderr.contains("larger than any such file"), "\(big.status) \(big.stderr)")
     }
+
+    // MARK: Point 3: an id no status request can name
+
+    @Test func historyRefreshSkipsAnIDItCannotAskAboutAndRefreshesTheRest() async throws {
+        let hostile = try Counting { request in
+            guard request.method == "POST" else {
+                return SandboxResponse(status: 200, headers: SecurityTests.json, body: Data(#"{"message_id": "m2", "status": "delivered"}"#.utf8))
+            }
+            let id = String(decoding: request.body, as: UTF8.self).contains("+14155550100") ? ".." : "m2"
+            return SandboxResponse(status: 201, headers: SecurityTests.json, body: Data(#"{"message_id": "\#(id)"}"#.utf8))
+        }
+        defer { hostile.stop() }
+        let home = scratchDirectory()
+        let environment = ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(hostile.server.port)", "OCTOPODS_SMS_API_KEY": SecurityTests.key]
+        for phone in ["+14155550100", "+14155550101"] {
+            let sent = try await octopods(["sms", "send", "--to", phone, "--body", "hi"], environment: environment, home: home)
+            #expect(sent.status == 0, "\(sent.stderr)")
+        }
+        for _ in 0..<2 {
+            let refresh = try await octopods(["history", "refresh"], environment: environment, home: home)
+            #expect(refresh.status == 0, "\(refresh.status) \(refresh.stderr)")
+            #expect(refresh.stderr.contains("Skipping 1 message whose id cannot be asked about ('..')"), "\(refresh.stderr)")
+        }
+        #expect(hostile.requests == 3)  // two sends, one status (the second refresh finds m2 final)
+    }
 }
