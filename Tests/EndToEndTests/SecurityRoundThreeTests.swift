@@ -219,4 +219,63 @@ import Glibc
         }
         #expect(hostile.requests == 3)  // two sends, one status (the second refresh finds m2 final)
     }
+
+    // MARK: Point 8: signals beyond INT and TERM
+
+    /// SIGHUP (the terminal closed) mid-bulk ends the run as SIGTERM does: the request in flight
+    /// is answered and recorded, no row is left `sending`.
+    @Test func aHangupMidBulkStopsGracefully() async throws {
+        let answer = DispatchSemaphore(value: 0)
+        let held = try Counting { _ in
+            _ = answer.wait(timeout: .now() + 60)  // until the test has sent the signal
+            return SandboxResponse(status: 201, headers: SecurityTests.json, body: Data(#"{"message_id": "m1"}"#.utf8))
+        }
+        defer { held.stop() }
+        let home = scratchDirectory()
+        let input = home.appendingPathComponent("phones.csv")
+        try Data("phone\n+14155550100\n+14155550101\n+14155550102\n".utf8).write(to: input)
+        let errors = Pipe()
+        let process = try startOctopods(["sms", "send", "--from", input.path, "--body", "hi", "--yes", "--concurrency", "1"],
+                                        environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(held.server.port)", "OCTOPODS_SMS_API_KEY": SecurityTests.key],
+                                        home: home, stderr: errors)
+        let journals = JournalEndToEndTests()
+        #expect(await journals.waitUntil { held.requests >= 1 }, "no request went out")
+        kill(process.processIdentifier, SIGHUP)
+        answer.signal()
+        let stderr = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let data = readToEnd(errors.fileHandleForReading)
+                process.waitUntilExit()
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+            }
+        }
+        answer.signal(); answer.signal()
+        #expect(process.terminationStatus == 130, "\(process.terminationStatus) \(stderr)")
+        #expect(stderr.contains("Interrupted: in-flight requests finished and the journal is written"), "\(stderr)")
+        let states = try BulkEndToEndTests().journalStates(home: home)
+        #expect(!states.values.contains("sending") && states.values.contains("accepted"), "\(states)")
+    }
+
+    /// SIGQUIT (Ctrl-\) and SIGHUP at the template picker (raw mode) and at the hidden key
+    /// prompt (no echo) put the terminal back; Ctrl-\ never reaches Swift's crash handler
+    /// (with its settings left to their defaults here, it would offer to debug for 30 s).
+    @Test(arguments: [SIGQUIT, SIGHUP])
+    func aQuitOrHangupAtAPromptRestoresTheTerminal(_ signal: Int32) async throws {
+        let sandbox = try TestSandbox()
+        let prompts = PromptEndToEndTests()
+        var environment = sandbox.environment
+        environment["SWIFT_BACKTRACE"] = ""
+        let picker = try await prompts.drive(["send", "template", "--to", "+14155552671"], environment: environment, steps: [
+            .expect("Filter: "), .signal(signal),
+        ])
+        #expect(picker.canonical && picker.echo, "\(picker.output)")
+        #expect(picker.status == (signal == SIGQUIT ? 131 : 130), "\(picker.status) \(picker.output)")
+        #expect(!picker.output.contains("debug"), "\(picker.output)")
+        let prompt = try await prompts.drive(["config", "set", "whatsapp_api_key"], environment: ["SWIFT_BACKTRACE": ""], steps: [
+            .expect("input hidden"), .signal(signal),
+        ])
+        #expect(prompt.canonical && prompt.echo, "\(prompt.output)")
+        #expect(prompt.status == (signal == SIGQUIT ? 131 : 129), "\(prompt.status) \(prompt.output)")
+        #expect(sandbox.posts.isEmpty)
+    }
 }
