@@ -278,4 +278,45 @@ import Glibc
         #expect(prompt.status == (signal == SIGQUIT ? 131 : 129), "\(prompt.status) \(prompt.output)")
         #expect(sandbox.posts.isEmpty)
     }
+
+    // MARK: Point 9: interactive drafts
+
+    /// Two `send interactive` sessions at once (each editor waits until the other's draft
+    /// exists): each edits its own private draft, each recipient gets its own message, and both
+    /// drafts are gone after the send.
+    @Test func twoInteractiveSessionsAtOnceHaveTheirOwnPrivateDrafts() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        let editor = home.appendingPathComponent("editor.sh")
+        try Data("""
+            #!/bin/sh
+            # editor.sh NAME OTHER DRAFT: notes the draft and its mode, edits it, waits for the other session's draft.
+            echo "$3 $(stat -c %a "$3")" > "$0.$1"
+            sed -i "s/Confirm your booking/$1: confirm your booking/" "$3"
+            i=0; while [ ! -s "$0.$2" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
+            """.utf8).write(to: editor)
+        let prompts = PromptEndToEndTests()
+        func session(_ name: String, _ other: String, to phone: String) async throws -> PromptEndToEndTests.Transcript {
+            var environment = sandbox.environment
+            environment["HOME"] = home.path
+            environment["EDITOR"] = "sh \(editor.path) \(name) \(other)"
+            return try await prompts.drive(["send", "interactive"], environment: environment, steps: [
+                .expect("Filter: "), .send("button\r"), .expect("To (E.164"), .send(phone + "\r"),
+                .expect("Send it? [y/N]"), .send("y"),
+            ])
+        }
+        async let a = session("A", "B", to: "+14155550101")
+        async let b = session("B", "A", to: "+14155550102")
+        let (first, second) = try await (a, b)
+        #expect(first.status == 0 && second.status == 0, "\(first.output)\n\(second.output)")
+        let notes = try ["A", "B"].map { try String(contentsOfFile: editor.path + "." + $0, encoding: .utf8).split(separator: " ") }
+        #expect(notes.count == 2 && notes[0].first != notes[1].first, "one draft for two sessions: \(notes)")
+        #expect(notes.allSatisfy { $0.last == "600\n" }, "\(notes)")
+        for (phone, name) in [("+14155550101", "A"), ("+14155550102", "B")] {
+            let post = sandbox.posts.first { prompts.body($0).contains(phone) }
+            #expect(prompts.body(post).contains("\(name): confirm your booking"), "\(prompts.body(post))")
+        }
+        let drafts = home.appendingPathComponent(".local/state/octopods/drafts")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: drafts.path).isEmpty, "drafts left after the send")
+    }
 }
