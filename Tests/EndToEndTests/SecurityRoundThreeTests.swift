@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 import OctopodsSandbox
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -318,5 +319,62 @@ import Glibc
         }
         let drafts = home.appendingPathComponent(".local/state/octopods/drafts")
         #expect(try FileManager.default.contentsOfDirectory(atPath: drafts.path).isEmpty, "drafts left after the send")
+    }
+
+    // MARK: Point 10: the cheap ones
+
+    /// A history lock held by a stuck process: the send (its request already out) waits a bounded
+    /// time, then says what it could not record; the lock holder is this test.
+    @Test func aStuckHistoryLockHolderDelaysASendOnlyBriefly() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        let ledger = home.appendingPathComponent(".local/state/octopods/sandbox-history.ndjson")
+        try FileManager.default.createDirectory(at: ledger.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let fd = open(ledger.path, O_RDWR | O_CREAT, 0o600)
+        defer { close(fd) }
+        #expect(flock(fd, LOCK_EX) == 0)
+        let send = try await octopods(Self.sms + ["-o", "json"], environment: sandbox.environment, home: home)
+        #expect(send.status == 0 && send.stdout.contains("message_id"), "\(send.status) \(send.stderr)")
+        #expect(send.stderr.contains("held its lock for over 5 s") && send.stderr.contains("not recorded: {"), "\(send.stderr)")
+        #expect(sandbox.posts.count == 1)
+    }
+
+    /// Thousands of planted requests "in flight" in a rate budget: reset with a warning, not waited for.
+    @Test func plantedInFlightRequestsAreNotWaitedFor() async throws {
+        let home = scratchDirectory()
+        let send = ["--sandbox"] + Self.sms
+        #expect(try await octopods(send, home: home).status == 0)
+        let rate = home.appendingPathComponent(".local/state/octopods/rate")
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: rate.path).first.map { rate.appendingPathComponent($0) })
+        let written = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        let boot = try #require(written.first { $0.hasPrefix("boot ") })
+        let time = try #require(written.first { $0.hasPrefix("r ") }?.split(separator: " ").dropFirst(3).first)
+        // pid 1 is alive: each entry would be waited for up to two minutes.
+        let planted = (0..<10_000).map { "r planted-\($0) 1 \(time) 0" }.joined(separator: "\n")
+        try Data("octopods-rate-budget 1\n\(boot)\n\(planted)\nend\n".utf8).write(to: file)
+        let run = try await octopods(send, home: home)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("10,000 requests in flight") && run.stderr.contains("it was reset"), "\(run.stderr)")
+
+        // The sandbox state holds the sandbox's keys: a copy left readable by others is made private.
+        let state = home.appendingPathComponent(".local/state/octopods/sandbox.json")
+        chmod(state.path, 0o644)
+        #expect(try await octopods(send, home: home).status == 0)
+        #expect((try FileManager.default.attributesOfItem(atPath: state.path)[.posixPermissions] as? Int) == 0o600)
+    }
+
+    /// `-H 'User-Agent:'` removes the header, as `api --help` says.
+    @Test func anEmptyHeaderRemovesIt() async throws {
+        let agents = Mutex<[String?]>([])
+        let server = try Counting { request in
+            agents.withLock { $0.append(request.header("User-Agent")) }
+            return SandboxResponse(status: 200, headers: SecurityTests.json, body: Data("{}".utf8))
+        }
+        defer { server.stop() }
+        let environment = ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(server.server.port)", "OCTOPODS_SMS_API_KEY": SecurityTests.key]
+        #expect(try await octopods(["api", "sms/messages"], environment: environment).status == 0)
+        #expect(try await octopods(["api", "sms/messages", "-H", "User-Agent:"], environment: environment).status == 0)
+        let seen = agents.withLock { $0 }
+        #expect(seen.count == 2 && seen[0]?.hasPrefix("octopods") == true && seen[1] == nil, "\(seen)")
     }
 }

@@ -367,8 +367,16 @@ package struct RateBudget: Sendable, Equatable {
             default: continue
             }
         }
+        // Each waited for up to maxInFlight: more than every process could have sent at once
+        // (64 at a time each) is planted, not a budget.
+        let inFlight = budget.entries.count { !$0.finished }
+        if implausible == nil, inFlight > Self.maxInFlightEntries {
+            implausible = "\(NumberText.grouped(inFlight)) requests in flight, more than \(NumberText.grouped(Self.maxInFlightEntries))"
+        }
         return implausible == nil ? (budget, nil) : (RateBudget(), implausible)
     }
+
+    static let maxInFlightEntries = 1_000
 
     /// Bounds of what the file may hold: times (seconds) within about 30,000 years of either
     /// clock's zero, windows between a millisecond and a year.
