@@ -107,7 +107,7 @@ package struct RateBudget: Sendable, Equatable {
         // In Double until it is bounded: a window far smaller than the upper one would overflow Int.
         let scaled = (Double(learned.count) * upper.window / learned.window).rounded(.down)
         let count = scaled.isNaN ? upper.count : Int(max(1, min(Double(upper.count), scaled)))
-        return Pacer.Rate(count: max(1, count), window: upper.window)
+        return Pacer.Rate(count: count, window: upper.window)
     }
 
     /// Takes a slot for request `id` now, or says how long to wait. `rate` nil: no window

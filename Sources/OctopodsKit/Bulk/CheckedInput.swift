@@ -166,9 +166,10 @@ extension BulkRun {
     /// file on the sandbox never makes its real run look finished.
     ///
     /// One content is one campaign however it is given: a file's journal is also reachable by
-    /// the name a run of its content from stdin uses (`linkContentJournal`, a hard link made once the
-    /// run holds the lock), and a file whose content already has a run there (sent from stdin,
-    /// or from another file) uses that journal, so it resumes or is refused as that run says.
+    /// the name a run of its content from stdin uses (`linkContentJournal`: a hard link, made
+    /// once the run holds the lock), and a file whose content already has a run there (sent
+    /// from stdin, or from another file) uses that journal, so it resumes or is refused as that
+    /// run says.
     func journalURL(_ input: Input, settings: Settings, create: Bool) throws(OctopodsError) -> URL {
         if let path = options.journal { return URL(fileURLWithPath: path).standardizedFileURL }
         let directory = try journalDirectory(settings: settings, create: create)

@@ -8,7 +8,7 @@ import Glibc
 /// them), so a process started on a terminal without it sets it and executes itself again,
 /// once, before doing anything else: a crash then prints a short report on stderr and ends.
 /// Runs without a terminal (scripts, cron, completion) are never interactive and pay nothing;
-/// a `SWIFT_BACKTRACE` the user set is kept (docs/linux-notes.md, "Signals and crash reports").
+/// a `SWIFT_BACKTRACE` the user set is kept (docs/linux-notes.md, "Swift's crash handler is never interactive").
 enum CrashReports {
     static let settings = "interactive=no,preset=friendly,output-to=stderr"
 
