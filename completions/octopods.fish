@@ -415,7 +415,7 @@ complete -c octopods -n '__octopods_at api' -s X -l method -x -d 'HTTP method (d
 complete -c octopods -n '__octopods_at api' -s f -l raw-field -x -d 'Add a string field to the JSON body (or the query with -X GET).'
 complete -c octopods -n '__octopods_at api' -s F -l field -x -d 'Add a typed field: true, false, null, a number or JSON as such; @FILE or @- reads the value from a file or stdin.'
 complete -c octopods -n '__octopods_at api' -l input -r -F -d 'Send this file (- for standard input) as the body, as it is; fields then go to the query.'
-complete -c octopods -n '__octopods_at api' -s H -l header -x -d 'Add a request header (not the key\'s header).'
+complete -c octopods -n '__octopods_at api' -s H -l header -x -d 'Add a request header (not the key\'s header); \'NAME:\' with no value removes one octopods sends, such as User-Agent.'
 complete -c octopods -n '__octopods_at api' -l channel -x -a 'whatsapp sms vbm' -d 'Whose key to use: whatsapp, sms or vbm (default: PATH\'s first segment).'
 complete -c octopods -n '__octopods_at api' -s i -l include -d 'Print the response status and headers before the body.'
 complete -c octopods -n '__octopods_at api' -l dry-run -d 'Print the request that would be made (key redacted); send nothing.'

@@ -47,8 +47,11 @@ package final class RateBudgetFile: RateBudgetStore {
     /// time (a `flock` does not exclude threads sharing a descriptor).
     private let fd = Mutex<Int32>(-1)
 
-    package init(url: URL, lockTimeout: Double = 5) {
-        self.url = url; self.lockTimeout = lockTimeout
+    /// Told when the file held values no octopods writes, and was reset.
+    let notice: @Sendable (String) -> Void
+
+    package init(url: URL, lockTimeout: Double = 5, notice: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.url = url; self.lockTimeout = lockTimeout; self.notice = notice
     }
 
     deinit {
@@ -69,7 +72,10 @@ package final class RateBudgetFile: RateBudgetStore {
             try lock(&fd)
             defer { flock(fd, LOCK_UN) }
             let data = try Self.read(fd, path: url.path)
-            var budget = RateBudget.parse(String(decoding: data, as: UTF8.self))
+            var (budget, implausible) = RateBudget.read(String(decoding: data, as: UTF8.self))
+            if let implausible {
+                notice("the rate budget \(url.path) held an impossible value (\(implausible)); it was reset.")
+            }
             let result = change(&budget)
             let bytes = Array(budget.serialized().utf8)
             if !data.elementsEqual(bytes) {

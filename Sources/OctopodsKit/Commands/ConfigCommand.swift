@@ -226,7 +226,7 @@ package enum ConfigCommand {
                 let key = settings.keys[channel]
                 return (channel.keySetting, key.map { mask($0.value) }, key?.source ?? "not set")
             }
-            rows.append(("base_url", settings.baseURL.value, settings.baseURL.source))
+            rows.append(("base_url", APIClient.display(url: settings.baseURL.value), settings.baseURL.source))
             let ledgerSet = settings.config?.value("ledger", profile: settings.profile.value) != nil
             rows.append(("ledger", settings.ledger ? "on" : "off", ledgerSet ? "config [\(settings.profile.value)]" : "default"))
             let rateSet = settings.config?.value("rate", profile: settings.profile.value) != nil

@@ -62,7 +62,8 @@ package struct Settings: Sendable {
         let data: Data
         do {
             // Never through a symlink, only a regular file of this user that others cannot write.
-            guard let read = try SystemFile.readOwned(url) else { return (nil, []) }
+            // A config file is a few lines: a huge one is not read into memory (1 MiB is plenty).
+            guard let read = try SystemFile.readOwned(url, limit: 1 << 20) else { return (nil, []) }
             data = read
         } catch {
             throw .configuration("cannot use the config file \(error)",

@@ -135,7 +135,7 @@ extension Context {
         case .local:
             let url = RateBudgetFile.url(directory: directory(.state), identity: identity + "\n" + key)
             return rateBudgets.pacer(url.path) {
-                Pacer(store: RateBudgetFile(url: url), clock: pacerClock, notice: { self.notice($0) }, interrupted: isInterrupted)
+                Pacer(store: RateBudgetFile(url: url, notice: { self.warn($0) }), clock: pacerClock, notice: { self.notice($0) }, interrupted: isInterrupted)
             }
         case .redis(let address):
             let (client, clock) = redisClients.client(address)
