@@ -19,9 +19,10 @@ import Testing
             }
             let current = String(text[start.upperBound..<stop.lowerBound])
             if current != markdown {
-                if ProcessInfo.processInfo.environment["UPDATE_GOLDENS"] == "1" {
+                if Golden.updating {
                     text.replaceSubrange(start.upperBound..<stop.lowerBound, with: markdown)
                     changed = true
+                    Issue.record("README.md section '\(name)' rewritten: review the diff (git diff), then run the tests again")
                 } else {
                     Issue.record("README.md section '\(name)' is out of date; run UPDATE_GOLDENS=1 swift test")
                 }

@@ -67,7 +67,7 @@ func makeContext(environment: [String: String] = [:], tty: Bool = false, width: 
     let out = BufferSink(), err = BufferSink()
     let home = home ?? temporaryDirectory()
     let transport: any HTTPTransport = transport ?? NoNetwork()
-    let ctx = Context(
+    var ctx = Context(
         stdout: out, stderr: err, stdin: DataInput(stdin), stdoutIsTTY: tty, stderrIsTTY: tty, stdinIsTTY: stdinIsTTY,
         terminalWidth: tty ? (width ?? 80) : nil, environment: environment, homeDirectory: home,
         now: { clock.now }, sleep: { clock.sleep($0) },
@@ -77,6 +77,20 @@ func makeContext(environment: [String: String] = [:], tty: Bool = false, width: 
             return secret
         },
         waitForInterrupt: { SIGINT })
+    // A prompt the test did not ask for fails it (as swiftly's test context does): a test that
+    // expects one sets its own (`configure`).
+    ctx.confirm = { question in
+        Issue.record("unexpected confirmation: \(question)")
+        return false
+    }
+    ctx.openTerminal = { _ in
+        Issue.record("unexpected terminal prompt")
+        return nil
+    }
+    ctx.edit = { editor, path in
+        Issue.record("unexpected editor: \(editor) \(path)")
+        return 127
+    }
     return (ctx, out, err)
 }
 
@@ -97,15 +111,20 @@ func temporaryDirectory() -> URL {
     return url
 }
 
-/// Golden files live beside the tests; `UPDATE_GOLDENS=1 swift test` rewrites them.
+/// Golden files live beside the tests; `UPDATE_GOLDENS=1 swift test` rewrites the ones that
+/// differ and fails, so that the diff is always read (as swift-argument-parser's snapshot tests
+/// do); a second run passes.
 enum Golden {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
 
+    static var updating: Bool { ProcessInfo.processInfo.environment["UPDATE_GOLDENS"] == "1" }
+
     static func check(_ actual: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let url = directory.appendingPathComponent(name)
-        if ProcessInfo.processInfo.environment["UPDATE_GOLDENS"] == "1" {
+        if updating, (try? String(contentsOf: url, encoding: .utf8)) != actual {
             try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? Data(actual.utf8).write(to: url)
+            Issue.record("golden \(name) rewritten: review the diff (git diff), then run the tests again", sourceLocation: sourceLocation)
             return
         }
         guard let expected = try? String(contentsOf: url, encoding: .utf8) else {

@@ -47,7 +47,8 @@ struct StandardInput: InputSource {
     }
 }
 
-/// The self-pipe the signal handler writes to; made before any handler is installed.
+/// The self-pipe the signal handler writes to; `InterruptHub.install` makes it before it
+/// installs any handler.
 let signalPipe: (read: Int32, write: Int32) = {
     var fds: [Int32] = [-1, -1]
     _ = pipe(&fds)
@@ -80,13 +81,20 @@ package final class InterruptHub: Sendable {
         sigemptyset(&unblock)
         for signalNumber in Self.signals { sigaddset(&unblock, signalNumber) }
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        // The pipe exists before any handler can run: a global is initialised on first use
+        // (swift_once, malloc), which a signal handler must never be the one to do.
+        guard signalPipe.write >= 0 else { return }
         for signalNumber in Self.signals {
-            signal(signalNumber) { received in
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { received in
                 // A prompt may have the terminal in raw mode: give the user's shell its mode back first.
                 RawTerminal.restoreFromSignal()
                 var byte = UInt8(truncatingIfNeeded: received)
                 _ = write(signalPipe.write, &byte, 1)
             }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(signalNumber, &action, nil)
         }
     }
 
