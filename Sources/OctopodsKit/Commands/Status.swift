@@ -60,18 +60,19 @@ package struct Status: Command {
         }
     }
 
-    /// The channel the history ledger records for a send with this id (this profile's sends);
-    /// nil when it has none, or records it on more than one channel.
+    /// The channel the history ledger records for the latest send with this id (this profile's
+    /// sends), read from the end of the ledger; nil when it has none.
     static func recordedChannel(of id: String, settings: Settings, ctx: Context) -> Channel? {
         let profile = settings.profile.value
         let needle = HistoryQuery.needle("message_id", id)
-        var channels = Set<Channel>()
-        try? Ledger.forEachLine(Ledger.location(ctx, baseURL: settings.baseURL.value)) { line in
+        var channel: Channel?
+        try? Ledger.forEachLineBackward(Ledger.location(ctx, baseURL: settings.baseURL.value)) { line in
             guard LedgerLine.type(line) == .send, LedgerLine.contains(line, needle), let record = LedgerRecord.decode(line),
-                  record.messageID == id, record.profile == profile else { return }
-            channels.insert(record.channel)
+                  record.messageID == id, record.profile == profile else { return false }
+            channel = record.channel
+            return true
         }
-        return channels.count == 1 ? channels.first : nil
+        return channel
     }
 
     /// An id the API does not know, looked up on a guessed channel: say how to look elsewhere.

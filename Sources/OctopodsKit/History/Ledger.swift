@@ -194,6 +194,55 @@ package final class Ledger: Sendable {
         }
     }
 
+    /// Calls `body` with the lines of the file from the last to the first, reading 64 KB blocks
+    /// from the end, until `body` returns true: a lookup of a recent send reads only the end of
+    /// a long ledger. A missing file has no lines.
+    package static func forEachLineBackward(_ url: URL, _ body: (UnsafeRawBufferPointer) -> Bool) throws(OctopodsError) {
+        let opened: Int32?
+        do { opened = try SystemFile.openOwned(url, flags: O_RDONLY) } catch {
+            throw .failed("cannot read the history ledger \(url.path): \(error.reason)")
+        }
+        guard let fd = opened else { return }
+        defer { Glibc.close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw .failed("cannot read the history ledger \(url.path): \(String(cString: strerror(errno)))")
+        }
+        var position = Int(info.st_size)
+        // The start of a line whose end a later block held.
+        var pending: [UInt8] = []
+        while position > 0 {
+            let start = max(0, position - (1 << 16))
+            var block = [UInt8](repeating: 0, count: position - start)
+            var filled = 0
+            while filled < block.count {
+                let n = block.withUnsafeMutableBytes { raw in
+                    pread(fd, raw.baseAddress?.advanced(by: filled), raw.count - filled, off_t(start + filled))
+                }
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { throw .failed("cannot read the history ledger \(url.path): it changed while being read") }
+                filled += n
+            }
+            position = start
+            block += pending
+            let stop = block.withUnsafeBytes { raw -> (stopped: Bool, end: Int) in
+                var end = raw.count
+                var index = raw.count - 1
+                while index >= 0 {
+                    if raw[index] == 0x0A {
+                        if index + 1 < end, body(UnsafeRawBufferPointer(rebasing: raw[(index + 1)..<end])) { return (true, end) }
+                        end = index
+                    }
+                    index -= 1
+                }
+                return (false, end)
+            }
+            if stop.stopped { return }
+            pending = Array(block[0..<stop.end])
+        }
+        if !pending.isEmpty { _ = pending.withUnsafeBytes { body($0) } }
+    }
+
     // MARK: Pruning
 
     /// Rewrites the ledger without the records older than `before`, holding the writers' lock
