@@ -333,23 +333,6 @@ package struct TemplateVariables: Sendable, Equatable {
     }
 }
 
-package enum URLCheck {
-    /// An absolute http(s) URL with a host: what media links and filled-in URL buttons must be.
-    package static func isWebURL(_ text: String) -> Bool {
-        guard !text.contains(where: { $0.isWhitespace }), let url = URL(string: text),
-              let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = url.host, !host.isEmpty else { return false }
-        return true
-    }
-
-    package static func checkMedia(_ text: String, field: String) throws(OctopodsError) {
-        guard isWebURL(text) else {
-            throw .invalidInput("\(field) '\(String(text.prefix(80)))' is not a valid http(s) URL",
-                                hint: "Media must be at a public http(s) URL that Octopods can fetch.")
-        }
-    }
-}
-
 extension TemplateVariables {
     /// These variables (from the command line) with a bulk row's columns on top: `1`, `2`, …
     /// for the body, `header.N`, `footer.N`, `button.N`; an empty cell keeps the default.
