@@ -52,6 +52,12 @@ package struct BulkOptions: Sendable, Equatable {
     package init(_ arguments: ParsedArguments, recipientAsked: Bool = false) throws(OctopodsError) {
         from = arguments.string("from")
         let path = arguments.path
+        // The parser keeps the last of a repeated option: a second --to would silently drop the first recipient.
+        let recipients = arguments.occurrences.filter { $0.option == "to" }.count
+        if recipients > 1 {
+            throw .usage(UsageError("--to is given \(recipients) times: a send has one recipient",
+                                    suggestion: "To send to several, put them in a file with a phone column and give it with --from FILE.", path: path))
+        }
         if from == nil {
             if let flag = Self.bulkOnly.first(where: arguments.has) {
                 throw .usage(UsageError("--\(flag) applies to bulk sends; give the recipients with --from FILE", path: path))

@@ -50,6 +50,13 @@ package struct BulkRun: Sendable {
         var snapshot: Counts { counts.withLock { $0 } }
         func stop(_ error: OctopodsError) { fatal.withLock { if $0 == nil { $0 = error } } }
         var stopped: OctopodsError? { fatal.withLock { $0 } }
+        /// Stops the run because the journal cannot be written (a full disk): said at the end in
+        /// a sentence with the run's counts (`journalStopped`).
+        func journalUnwritable(_ error: any Error) {
+            let reason = (error as? OctopodsError).map(BulkRun.describe) ?? "cannot write the journal"
+            fatal.withLock { if $0 == nil { $0 = .failed(reason); journalFailed.withLock { $0 = true } } }
+        }
+        let journalFailed = Mutex(false)
         /// Who hears of rejected rows and pauses (the progress line, the --rejected file).
         let reporters = Mutex<(progress: Progress?, rejected: RejectedFile?)>((nil, nil))
         func rejectedRow(_ row: Prepared, reason: String) {
@@ -149,7 +156,15 @@ package struct BulkRun: Sendable {
             ctx.stderr.write("Interrupted: in-flight requests finished and the journal is written; run the same command again to resume.\n")
             return CommandOutput(exitCode: .interrupted)
         }
-        if let fatal = tally.stopped { throw fatal }
+        if let fatal = tally.stopped {
+            if tally.journalFailed.withLock({ $0 }), case .failed(let reason, _) = fatal {
+                // The journal could not be written (a full disk): what, how far the run got, what next.
+                let went = counts.accepted + counts.rejected + counts.unknown
+                throw .failed("\(reason). The run stopped there: \(NumberText.grouped(went)) of \(NumberText.counted(check.toSend, "row")) went out, each recorded in the journal",
+                              hint: "Make room, then run the same command again: it resumes with the rows not sent yet.")
+            }
+            throw fatal
+        }
         if counts.rejected > 0 { code = .rejected }
         if counts.unknown + counts.earlierUnknown > 0 { code = .unknownOutcome }
         if send.wait, let channel = plan.statusChannel {
@@ -335,7 +350,7 @@ package struct BulkRun: Sendable {
             do {
                 try await journal.record(Journal.Entry(line: row.line, hash: row.hash, state: .excluded))
             } catch {
-                tally.stop(.failed("the journal cannot be written: \(error)"))
+                tally.journalUnwritable(error)
             }
             return
         }
@@ -353,7 +368,7 @@ package struct BulkRun: Sendable {
             do {
                 try await journal.record(Journal.Entry(line: row.line, hash: row.hash, state: .sending))
             } catch {
-                tally.stop(.failed("the journal cannot be written: \(error)"))
+                tally.journalUnwritable(error)
                 return
             }
             let result: Result<APIResponse<SendResult>, OctopodsError>
@@ -403,7 +418,8 @@ package struct BulkRun: Sendable {
                     tally.add { $0.unknown += 1 }
                 }
             }
-            try? await journal.record(entry)
+            // Unwritten, the row stays "sending" in the journal: a resumed run does not send it again.
+            do { try await journal.record(entry) } catch { tally.journalUnwritable(error) }
             output.write(line)
             return
         }
