@@ -29,10 +29,10 @@ _octopods_options() {
         'templates get') reply=(--channel) ;;
         'templates render') reply=(--channel --var --header-var --footer-var --button-var --variables --variables-format --header-url) ;;
         'templates csv') reply=(--channel) ;;
-        'send template') reply=(--to --var --header-var --footer-var --button-var --variables --variables-format --header-url --name --open-conversation --teammate --no-verify --dry-run --wait --until --wait-timeout --max-wait --no-ledger --from --phone-column --delimiter --exclude --rejected --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes --fields) ;;
-        'send interactive') reply=(--to --file --body --footer --header-text --header-image --header-video --header-document --button --list-button --section --row --open-conversation --teammate --dry-run --wait --until --wait-timeout --max-wait --no-ledger --from --phone-column --delimiter --exclude --rejected --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes --fields) ;;
-        'sms send') reply=(--to --body --body-file --name --open-conversation --teammate --dry-run --wait --until --wait-timeout --max-wait --no-ledger --from --phone-column --delimiter --exclude --rejected --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes --fields) ;;
-        'vbm send') reply=(--to --var --header-var --footer-var --variables --variables-format --header-image --open-conversation --teammate --no-verify --dry-run --max-wait --no-ledger --from --phone-column --delimiter --exclude --rejected --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes --fields) ;;
+        'send template') reply=(--to --var --header-var --footer-var --button-var --variables --variables-format --header-url --name --open-conversation --teammate --no-verify --dry-run --wait --until --wait-timeout --max-wait --no-ledger --allow-repeat --idempotency-key --from --phone-column --delimiter --exclude --rejected --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes --fields) ;;
+        'send interactive') reply=(--to --file --body --footer --header-text --header-image --header-video --header-document --button --list-button --section --row --open-conversation --teammate --dry-run --wait --until --wait-timeout --max-wait --no-ledger --allow-repeat --idempotency-key --from --phone-column --delimiter --exclude --rejected --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes --fields) ;;
+        'sms send') reply=(--to --body --body-file --name --open-conversation --teammate --dry-run --wait --until --wait-timeout --max-wait --no-ledger --allow-repeat --idempotency-key --from --phone-column --delimiter --exclude --rejected --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes --fields) ;;
+        'vbm send') reply=(--to --var --header-var --footer-var --variables --variables-format --header-image --open-conversation --teammate --no-verify --dry-run --max-wait --no-ledger --allow-repeat --idempotency-key --from --phone-column --delimiter --exclude --rejected --journal --new-run --rate --concurrency --skip-invalid --resend-unknown --max-messages -y --yes --fields) ;;
         status) reply=(--channel --fields --wait --until --wait-timeout) ;;
         'messages list') reply=(--limit --fields) ;;
         history) reply=(--since --until --channel --to --template --status --limit --fields) ;;
@@ -62,17 +62,17 @@ _octopods_option() {
         'templates render:--var'|'templates render:--header-var'|'templates render:--footer-var'|'templates render:--button-var'|'templates render:--variables'|'templates render:--header-url') kind=none ;;
         'templates render:--variables-format') kind=choices reply=(sectioned array keyed) ;;
         'templates csv:--channel') kind=choices reply=(whatsapp vbm) ;;
-        'send template:--to'|'send template:--var'|'send template:--header-var'|'send template:--footer-var'|'send template:--button-var'|'send template:--variables'|'send template:--header-url'|'send template:--name'|'send template:--teammate'|'send template:--wait-timeout'|'send template:--max-wait'|'send template:--phone-column'|'send template:--delimiter'|'send template:--rate'|'send template:--concurrency'|'send template:--max-messages'|'send template:--fields') kind=none ;;
+        'send template:--to'|'send template:--var'|'send template:--header-var'|'send template:--footer-var'|'send template:--button-var'|'send template:--variables'|'send template:--header-url'|'send template:--name'|'send template:--teammate'|'send template:--wait-timeout'|'send template:--max-wait'|'send template:--idempotency-key'|'send template:--phone-column'|'send template:--delimiter'|'send template:--rate'|'send template:--concurrency'|'send template:--max-messages'|'send template:--fields') kind=none ;;
         'send template:--variables-format') kind=choices reply=(sectioned array keyed) ;;
         'send template:--until') kind=choices reply=(delivered read) ;;
         'send template:--from'|'send template:--exclude'|'send template:--rejected'|'send template:--journal') kind=files ;;
-        'send interactive:--to'|'send interactive:--body'|'send interactive:--footer'|'send interactive:--header-text'|'send interactive:--header-image'|'send interactive:--header-video'|'send interactive:--header-document'|'send interactive:--button'|'send interactive:--list-button'|'send interactive:--section'|'send interactive:--row'|'send interactive:--teammate'|'send interactive:--wait-timeout'|'send interactive:--max-wait'|'send interactive:--phone-column'|'send interactive:--delimiter'|'send interactive:--rate'|'send interactive:--concurrency'|'send interactive:--max-messages'|'send interactive:--fields') kind=none ;;
+        'send interactive:--to'|'send interactive:--body'|'send interactive:--footer'|'send interactive:--header-text'|'send interactive:--header-image'|'send interactive:--header-video'|'send interactive:--header-document'|'send interactive:--button'|'send interactive:--list-button'|'send interactive:--section'|'send interactive:--row'|'send interactive:--teammate'|'send interactive:--wait-timeout'|'send interactive:--max-wait'|'send interactive:--idempotency-key'|'send interactive:--phone-column'|'send interactive:--delimiter'|'send interactive:--rate'|'send interactive:--concurrency'|'send interactive:--max-messages'|'send interactive:--fields') kind=none ;;
         'send interactive:--file'|'send interactive:--from'|'send interactive:--exclude'|'send interactive:--rejected'|'send interactive:--journal') kind=files ;;
         'send interactive:--until') kind=choices reply=(delivered read) ;;
-        'sms send:--to'|'sms send:--body'|'sms send:--name'|'sms send:--teammate'|'sms send:--wait-timeout'|'sms send:--max-wait'|'sms send:--phone-column'|'sms send:--delimiter'|'sms send:--rate'|'sms send:--concurrency'|'sms send:--max-messages'|'sms send:--fields') kind=none ;;
+        'sms send:--to'|'sms send:--body'|'sms send:--name'|'sms send:--teammate'|'sms send:--wait-timeout'|'sms send:--max-wait'|'sms send:--idempotency-key'|'sms send:--phone-column'|'sms send:--delimiter'|'sms send:--rate'|'sms send:--concurrency'|'sms send:--max-messages'|'sms send:--fields') kind=none ;;
         'sms send:--body-file'|'sms send:--from'|'sms send:--exclude'|'sms send:--rejected'|'sms send:--journal') kind=files ;;
         'sms send:--until') kind=choices reply=(delivered read) ;;
-        'vbm send:--to'|'vbm send:--var'|'vbm send:--header-var'|'vbm send:--footer-var'|'vbm send:--variables'|'vbm send:--header-image'|'vbm send:--teammate'|'vbm send:--max-wait'|'vbm send:--phone-column'|'vbm send:--delimiter'|'vbm send:--rate'|'vbm send:--concurrency'|'vbm send:--max-messages'|'vbm send:--fields') kind=none ;;
+        'vbm send:--to'|'vbm send:--var'|'vbm send:--header-var'|'vbm send:--footer-var'|'vbm send:--variables'|'vbm send:--header-image'|'vbm send:--teammate'|'vbm send:--max-wait'|'vbm send:--idempotency-key'|'vbm send:--phone-column'|'vbm send:--delimiter'|'vbm send:--rate'|'vbm send:--concurrency'|'vbm send:--max-messages'|'vbm send:--fields') kind=none ;;
         'vbm send:--variables-format') kind=choices reply=(sectioned array keyed) ;;
         'vbm send:--from'|'vbm send:--exclude'|'vbm send:--rejected'|'vbm send:--journal') kind=files ;;
         status:--channel) kind=choices reply=(whatsapp sms) ;;
@@ -112,9 +112,9 @@ _octopods_argument() {
         'templates csv:0') kind=dynamic reply=(templates) ;;
         'send template:0') kind=dynamic reply=(templates) ;;
         api:0) kind=choices reply=(whatsapp/templates whatsapp/templates/TEMPLATE_ID whatsapp/templates/TEMPLATE_ID/messages whatsapp/messages whatsapp/messages/MESSAGE_ID whatsapp/interactive sms/messages sms/messages/MESSAGE_ID vbm/templates vbm/templates/TEMPLATE_ID vbm/templates/TEMPLATE_ID/messages) ;;
-        'config set:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate) ;;
-        'config get:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate) ;;
-        'config unset:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate) ;;
+        'config set:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate repeat_window) ;;
+        'config get:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate repeat_window) ;;
+        'config unset:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate repeat_window) ;;
         completion:0) kind=choices reply=(bash zsh fish) ;;
     esac
 }

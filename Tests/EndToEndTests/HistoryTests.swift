@@ -84,7 +84,9 @@ import OctopodsSandbox
     @Test func filtersSelect() async throws {
         let user = User(sandbox: try TestSandbox())
         for (i, phone) in ["+14155552671", "+14155552672", "+14155552671"].enumerated() {
-            try await user.run(["send", "template", i == 1 ? "1007" : "1001", "--to", phone] + (i == 1 ? [] : ["--var", "1=a", "--var", "2=b"]))
+            // The third is the first again: sent on purpose (--allow-repeat), so the history holds both.
+            try await user.run(["send", "template", i == 1 ? "1007" : "1001", "--to", phone] + (i == 1 ? [] : ["--var", "1=a", "--var", "2=b"])
+                               + (i == 2 ? ["--allow-repeat"] : []))
         }
         try await user.run(["sms", "send", "--to", "+14155552671", "--body", "x"])
         try await user.run(["sms", "send", "--to", "+15550100004", "--body", "x"])

@@ -15,7 +15,8 @@ package enum ConfigCommand {
         discussion: """
         The file is INI style: a [profile] section per profile, with the settings whatsapp_api_key, sms_api_key, \
         vbm_api_key, base_url, ledger (on or off: whether sends are recorded in the local history) and rate (the keys' \
-        rate limit, N/DURATION, default 55/10s: every request is paced under it; see README 'Rate limits'). It is written with mode 0600 in a 0700 directory. Environment variables override it; \
+        rate limit, N/DURATION, default 55/10s: every request is paced under it; see README 'Rate limits') and repeat_window (how far back \
+        an identical message counts as already sent, DURATION or off, default 24h; see README 'Sent once'). It is written with mode 0600 in a 0700 directory. Environment variables override it; \
         'config list' shows where each value comes from. Keys are never printed, only their last four characters.
         """)
 
@@ -103,6 +104,9 @@ package enum ConfigCommand {
             }
             if key == "rate", newValue != "off", Pacer.Rate.parse(newValue) == nil {
                 throw .invalidInput("invalid rate '\(newValue)': use N/DURATION (e.g. 55/10s) or off")
+            }
+            if key == "repeat_window", !Settings.repeatWindow(newValue).valid {
+                throw .invalidInput("invalid repeat_window '\(newValue)': use a duration (e.g. 24h, 30m) or off")
             }
             let (url, _) = Settings.configLocation(ctx)
             let profile = ConfigCommand.profile(ctx)
@@ -218,6 +222,9 @@ package enum ConfigCommand {
             rows.append(("ledger", settings.ledger ? "on" : "off", ledgerSet ? "config [\(settings.profile.value)]" : "default"))
             let rateSet = settings.config?.value("rate", profile: settings.profile.value) != nil
             rows.append(("rate", settings.rate?.description ?? "off", rateSet ? "config [\(settings.profile.value)]" : "default"))
+            let windowSet = settings.config?.value("repeat_window", profile: settings.profile.value) != nil
+            rows.append(("repeat_window", settings.repeatWindow.map { DurationText.format(seconds: $0) } ?? "off",
+                         windowSet ? "config [\(settings.profile.value)]" : "default"))
             return rows
         }
 

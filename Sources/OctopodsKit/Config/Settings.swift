@@ -29,6 +29,10 @@ package struct Settings: Sendable {
     /// The most requests a key may make (the profile's `rate`): every request is paced under
     /// it; nil (`off`) for no window. Default: the documented 55 per 10 s.
     package var rate: Pacer.Rate? = .documented
+    /// How far back the repeat guard looks for an identical message (the profile's
+    /// `repeat_window`), in seconds; nil (`off`): it does not look. Default 24 hours.
+    package var repeatWindow: Double? = Settings.defaultRepeatWindow
+    package static let defaultRepeatWindow: Double = 86_400
     package var warnings: [String] = []
 
     package func key(_ channel: Channel) throws(OctopodsError) -> String {
@@ -177,7 +181,22 @@ package struct Settings: Sendable {
                 settings.warnings.append("\(configURL.path): rate = '\(value)' in [\(profile.value)] is not N/DURATION (e.g. 55/10s) or off; using 55/10s")
             }
         }
+        if let value = config?.value("repeat_window", profile: profile.value) {
+            let window = Self.repeatWindow(value)
+            if window.valid {
+                settings.repeatWindow = window.seconds
+            } else {
+                settings.warnings.append("\(configURL.path): repeat_window = '\(value)' in [\(profile.value)] is not a duration (e.g. 24h) or off; using 24h")
+            }
+        }
         return settings
+    }
+
+    /// `repeat_window`: a duration, or off (no seconds); not valid when it is neither.
+    package static func repeatWindow(_ text: String) -> (valid: Bool, seconds: Double?) {
+        if text == "off" { return (true, nil) }
+        guard let seconds = DurationParser.seconds(text), seconds > 0 else { return (false, nil) }
+        return (true, seconds)
     }
 }
 
