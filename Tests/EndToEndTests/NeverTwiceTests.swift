@@ -146,4 +146,148 @@ import Glibc
         #expect(key.stderr.contains("--idempotency-key is kept in the history, which --no-ledger turns off"), "\(key.stderr)")
         #expect(sandbox.posts.count == 3)
     }
+
+    func lines(_ stdout: String) -> [[String: Any]] {
+        stdout.split(separator: "\n").map { Self.json(String($0)) }
+    }
+
+    func waitForExit(_ process: Child) async -> Int32 {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                continuation.resume(returning: process.terminationStatus)
+            }
+        }
+    }
+
+    /// A cron job appending today's sign-ups to the campaign file: the rows an earlier run sent
+    /// are skipped (whatever repeat_window says: the journal remembers them), only the new ones
+    /// go, run after run; --new-run sends them all again.
+    @Test func aGrownFileSendsOnlyItsNewRows() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        _ = await octopodsInProcess(["config", "set", "repeat_window", "off"], environment: sandbox.environment, home: home)
+        var text = "phone,name\n+14155550001,Ann\n+14155550002,Bo\n+14155550003,Cy\n"
+        let input = file("c.csv", text, in: home)
+        let send = ["sms", "send", "--from", input.path, "--body", "hi {name}", "--yes", "--rate", "off"]
+        let first = try await octopods(send, environment: sandbox.environment, home: home)
+        #expect(first.status == 0, "\(first.stderr)")
+        let ids = Dictionary(uniqueKeysWithValues: lines(first.stdout).compactMap { line in
+            (line["phone"] as? String).map { ($0, line["message_id"] as? String ?? "") } })
+        text += "+14155550004,Di\n"
+        try Data(text.utf8).write(to: input)
+        let second = try await octopods(send, environment: sandbox.environment, home: home)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("3 rows identical to rows sent at "), "\(second.stderr)")
+        #expect(second.stderr.contains(" are skipped; --new-run sends them again."))
+        #expect(Set(phones(sandbox)).count == 4)
+        #expect(sandbox.posts.count == 4)
+        let repeats = lines(second.stdout).filter { $0["status"] as? String == "repeat" }
+        #expect(repeats.count == 3)
+        for line in repeats { #expect(line["message_id"] as? String == ids[line["phone"] as? String ?? ""]) }
+        // A changed row is a new message: it goes; and the next day's run still skips what the first sent.
+        text = text.replacingOccurrences(of: "Bo", with: "Bob") + "+14155550005,Ed\n"
+        try Data(text.utf8).write(to: input)
+        let third = await octopodsInProcess(send, environment: sandbox.environment, home: home)
+        #expect(third.status == 0, "\(third.stderr)")
+        #expect(third.stderr.contains("3 rows identical to rows sent at "), "\(third.stderr)")
+        #expect(sandbox.posts.count == 6)
+        let again = await octopodsInProcess(send + ["--new-run"], environment: sandbox.environment, home: home)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(sandbox.posts.count == 11)
+    }
+
+    /// A bulk row identical to a message sent lately (here by a single send) is a repeat: counted
+    /// before anything is sent, skipped with the earlier message id, recorded in the journal.
+    @Test func aBulkRowSentLatelyIsARepeat() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        let single = try await octopods(["sms", "send", "--to", "+14155550001", "--body", "hi Ann"], environment: sandbox.environment, home: home)
+        let id = try #require(Self.json(single.stdout)["message_id"] as? String)
+        let input = file("other.csv", "phone,first\n+14155550001,Ann\n+14155550002,Bo\n", in: home)
+        let send = ["sms", "send", "--from", input.path, "--body", "hi {first}", "--rate", "off"]
+        let dry = await octopodsInProcess(send + ["--dry-run"], environment: sandbox.environment, home: home)
+        #expect(Self.json(dry.stdout)["to_send"] as? Int == 1, "\(dry.stdout)")
+        #expect(Self.json(dry.stdout)["repeat"] as? Int == 1)
+        let r = await octopodsInProcess(send, environment: sandbox.environment, home: home)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("1 row is identical to messages the history shows as sent within repeat_window (24h) or kept under the same idempotency key, and is skipped; --allow-repeat sends them."), "\(r.stderr)")
+        let row = try #require(lines(r.stdout).first { $0["line"] as? Int == 2 })
+        #expect(row["status"] as? String == "repeat")
+        #expect(row["message_id"] as? String == id)
+        #expect((row["note"] as? String)?.contains("identical to the message sent at ") == true)
+        #expect(sandbox.posts.count == 2)
+        let journal = try #require(Self.json(dry.stdout)["journal"] as? String)
+        #expect(((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").contains(#""state":"repeat","message_id":"\#(id)""#))
+        // --allow-repeat sends it.
+        let other = file("again.csv", "phone,first\n+14155550001,Ann\n", in: home)
+        let allowed = await octopodsInProcess(["sms", "send", "--from", other.path, "--body", "hi {first}", "--rate", "off", "--allow-repeat"],
+                                              environment: sandbox.environment, home: home)
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(sandbox.posts.count == 3)
+    }
+
+    /// Two runs started at once with the same message for the same people, from different files
+    /// (two cron jobs): each person gets it once. And two single sends at once: one request.
+    @Test func twoProcessesAtOnceSendEachMessageOnce() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        let rows = "phone\n" + (0..<40).map { "+1415559\(String(format: "%04d", $0))\n" }.joined()
+        let a = file("a.csv", rows, in: home), b = file("b.csv", rows, in: home)
+        let runs = try [a, b].map { input in
+            try startOctopods(["sms", "send", "--from", input.path, "--body", "Reminder: your visit is tomorrow", "--yes", "--rate", "off"],
+                              environment: sandbox.environment, home: home)
+        }
+        for run in runs { #expect(await waitForExit(run) == 0) }
+        #expect(sandbox.posts.count == 40)
+        #expect(Set(phones(sandbox)).count == 40)
+        let singles = try (0..<2).map { _ in
+            try startOctopods(["sms", "send", "--to", "+14155550999", "--body", "once"], environment: sandbox.environment, home: home)
+        }
+        for single in singles { #expect(await waitForExit(single) == 0) }
+        #expect(sandbox.posts.count == 41)
+    }
+
+    /// --idempotency-key: the same key and request give the first result, at any distance in
+    /// time and whatever --allow-repeat says; another request with it is refused. In bulk, the
+    /// key comes from a column.
+    @Test func idempotencyKeysSendOnce() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        _ = await octopodsInProcess(["config", "set", "repeat_window", "off"], environment: sandbox.environment, home: home)
+        let send = ["sms", "send", "--to", "+14155550001", "--body", "hi Ann", "--idempotency-key", "order-1"]
+        let first = try await octopods(send, environment: sandbox.environment, home: home)
+        #expect(first.status == 0, "\(first.stderr)")
+        let id = try #require(Self.json(first.stdout)["message_id"] as? String)
+        for extra in [[], ["--allow-repeat"]] {
+            let again = await octopodsInProcess(send + extra, environment: sandbox.environment, home: home)
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(Self.json(again.stdout)["message_id"] as? String == id)
+            #expect(again.stderr.contains("the idempotency key 'order-1' was used at "), "\(again.stderr)")
+        }
+        let other = await octopodsInProcess(["sms", "send", "--to", "+14155550001", "--body", "hi Bob", "--idempotency-key", "order-1"],
+                                            environment: sandbox.environment, home: home)
+        #expect(other.status == 2)
+        #expect(other.stderr.contains("error: the idempotency key 'order-1' was used at "), "\(other.stderr)")
+        #expect(other.stderr.contains(" for another message (to +14155550001); nothing was sent"))
+        #expect(sandbox.posts.count == 1)
+        // Bulk: order-1 was this very message; order-2 is new.
+        let input = file("orders.csv", "phone,first,order\n+14155550001,Ann,order-1\n+14155550002,Bo,order-2\n", in: home)
+        let bulk = ["sms", "send", "--from", input.path, "--body", "hi {first}", "--rate", "off", "--idempotency-column", "order"]
+        let r = await octopodsInProcess(bulk, environment: sandbox.environment, home: home)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(lines(r.stdout).first { $0["line"] as? Int == 2 }?["message_id"] as? String == id)
+        #expect(sandbox.posts.count == 2)
+        // A key used for another message: that row is invalid, nothing is sent.
+        let clash = file("clash.csv", "phone,first,order\n+14155550003,Cy,order-2\n", in: home)
+        let refused = await octopodsInProcess(["sms", "send", "--from", clash.path, "--body", "hi {first}", "--rate", "off", "--idempotency-column", "order"],
+                                              environment: sandbox.environment, home: home)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("line 2: the idempotency key 'order-2' was used at "), "\(refused.stderr)")
+        #expect(sandbox.posts.count == 2)
+        let single = await octopodsInProcess(["sms", "send", "--from", clash.path, "--body", "x", "--idempotency-key", "k"],
+                                             environment: sandbox.environment, home: home)
+        #expect(single.status == 2)
+        #expect(single.stderr.contains("--idempotency-column NAME"), "\(single.stderr)")
+    }
 }

@@ -22,6 +22,9 @@ package enum RowState: String, Sendable {
     case unknown
     /// On the --exclude list (an opt-out): never sent, by this run or a resumed one.
     case excluded
+    /// Identical to a message the history or an earlier run of this input shows as sent: not
+    /// sent again (its `message_id` is the earlier one's).
+    case repeated = "repeat"
 
     /// The request went out, so the recipient may have the message.
     var wentOut: Bool { self == .accepted || self == .sending || self == .unknown }
@@ -411,20 +414,21 @@ package actor Journal {
     /// Records that this run went through every row: a later run of the same content is then
     /// refused (or, for changed content, starts a new journal).
     package func finish(at date: Date) async throws(OctopodsError) {
-        var accepted = 0, rejected = 0, unknown = 0, excluded = 0
+        var accepted = 0, rejected = 0, unknown = 0, excluded = 0, repeated = 0
         for entry in states.values {
             switch entry.state {
             case .accepted: accepted += 1
             case .rejected: rejected += 1
             case .sending, .unknown: unknown += 1
             case .excluded: excluded += 1
+            case .repeated: repeated += 1
             case .notSent: break
             }
         }
         do {
             try await append(["finished": .string(LedgerTime.format(date)), "pid": .int(Int(getpid())),
                               "accepted": .int(accepted), "rejected": .int(rejected), "unknown": .int(unknown),
-                              "excluded": .int(excluded)])
+                              "excluded": .int(excluded), "repeat": .int(repeated)])
         } catch let error as OctopodsError {
             throw error
         } catch {

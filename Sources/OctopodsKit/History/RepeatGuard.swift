@@ -69,8 +69,17 @@ package final class RepeatGuard: Sendable {
     package static func fingerprint(profile: String, endpoint: Endpoint<SendResult>, to: String) -> String {
         var hasher = SHA256()
         hasher.update("octopods-message-1\u{0}\(profile)\u{0}\(endpoint.channel.rawValue)\u{0}\(endpoint.method) \(endpoint.path)\u{0}\(to)\u{0}".utf8)
-        hasher.update((endpoint.body ?? .null).serialized().utf8)
+        hasher.update(canonical(endpoint.body ?? .null).serialized().utf8)
         return SHA256.hexString(Array(hasher.finalize().prefix(16)))
+    }
+
+    /// Keys in order at every level: the same body is the same message however it was built.
+    static func canonical(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let pairs): return .object(pairs.sorted { $0.0 < $1.0 }.map { ($0.0, canonical($0.1)) })
+        case .array(let items): return .array(items.map(canonical))
+        default: return value
+        }
     }
 
     package func message(_ endpoint: Endpoint<SendResult>, to: String, key: String?) -> Message {
@@ -101,19 +110,8 @@ package final class RepeatGuard: Sendable {
         return try recorder.ledger.exclusively { locked throws(OctopodsError) in
             var table = try RepeatIndex.open(index, ledger: locked)
             defer { table.close() }
-            if let key = message.key,
-               let earlier = Self.latest(table.offsets(RepeatIndex.hash(key: key, profile: profile)), in: locked,
-                                         where: { $0["idempotency_key"] == key && $0["profile"] == profile }) {
-                let same = earlier.fingerprint == message.fingerprint
-                if same { return (.sameKey(earlier), earlier.inFlight != nil) }
-                return (.keyConflict(earlier), false)
-            }
-            if let window,
-               let earlier = Self.latest(table.offsets(RepeatIndex.hash(fingerprint: message.fingerprint)), in: locked,
-                                         where: { $0["fingerprint"] == message.fingerprint }),
-               earlier.inFlight != nil || earlier.time >= now.addingTimeInterval(-window) {
-                return (.repeated(earlier), earlier.inFlight != nil)
-            }
+            let lines = Lines(fd: locked.fd, end: locked.end)
+            if let found = Self.look(message, profile: profile, window: window, now: now, offsets: table.offsets, lines: lines) { return found }
             var line: [(String, JSONValue)] = [("time", .string(LedgerTime.format(now))), ("type", "reserve"), ("profile", .string(profile)),
                                                ("channel", .string(message.channel.rawValue)), ("to", .string(message.to)),
                                                ("fingerprint", .string(message.fingerprint))]
@@ -125,6 +123,78 @@ package final class RepeatGuard: Sendable {
             try table.covered(locked.end, ledger: locked.info)
             return (.go(message), false)
         }
+    }
+
+    /// What the history says of `message`: its key's first send, or an identical message within
+    /// `window` (nil: not looked for); nil when it may go.
+    static func look(_ message: Message, profile: String, window: Double?, now: Date, offsets: (UInt64) -> [Int64],
+                     lines: Lines) -> (Claim, busy: Bool)? {
+        if let key = message.key,
+           let earlier = latest(offsets(RepeatIndex.hash(key: key, profile: profile)), in: lines,
+                                where: { $0["idempotency_key"] == key && $0["profile"] == profile }) {
+            if earlier.fingerprint == message.fingerprint { return (.sameKey(earlier), earlier.inFlight != nil) }
+            return (.keyConflict(earlier), false)
+        }
+        if let window,
+           let earlier = latest(offsets(RepeatIndex.hash(fingerprint: message.fingerprint)), in: lines,
+                                where: { $0["fingerprint"] == message.fingerprint }),
+           earlier.inFlight != nil || earlier.time >= now.addingTimeInterval(-window) {
+            return (.repeated(earlier), earlier.inFlight != nil)
+        }
+        return nil
+    }
+
+    /// The history as a bulk run's check of every row reads it: the index read once under the
+    /// lock, then looked up without it (the ledger's lines up to `end` do not change). The send
+    /// pass claims each row again, under the lock.
+    package final class Snapshot: Sendable {
+        let table: [UInt8]
+        let slots: Int
+        let lines: Lines
+        let profile: String
+        let window: Double?
+        let now: Date
+        let guardian: RepeatGuard
+
+        init(table: [UInt8], slots: Int, lines: Lines, guardian: RepeatGuard, window: Double?) {
+            self.table = table; self.slots = slots; self.lines = lines; self.guardian = guardian
+            profile = guardian.recorder.profile; self.window = window; now = guardian.recorder.ctx.now()
+        }
+
+        deinit { Glibc.close(lines.fd) }
+
+        /// Whether the history holds no message at all (nothing to look up).
+        package var isEmpty: Bool { lines.end == 0 || slots == 0 }
+
+        /// What the history says of `message` (nil: it may go), as `claim` would find it.
+        package func look(_ message: Message) -> Claim? {
+            RepeatGuard.look(message, profile: profile, window: window, now: now,
+                             offsets: { RepeatIndex.offsets($0, slots: slots) { RepeatIndex.slot(table, $0) } }, lines: lines)?.0
+        }
+    }
+
+    /// The snapshot for a bulk run's check; `lookForRepeats` false with --allow-repeat.
+    package func snapshot(lookForRepeats: Bool) throws(OctopodsError) -> Snapshot {
+        let index = self.index
+        let (table, slots, end): ([UInt8], Int, Int64) = try recorder.ledger.exclusively { locked throws(OctopodsError) in
+            let opened = try RepeatIndex.open(index, ledger: locked)
+            defer { opened.close() }
+            return (try opened.table(), opened.count, locked.end)
+        }
+        let fd: Int32
+        do {
+            fd = try SystemFile.openOwned(recorder.ledger.url, flags: O_RDONLY) ?? -1
+        } catch {
+            throw .failed("cannot read the history ledger \(error)")
+        }
+        return Snapshot(table: table, slots: fd < 0 ? 0 : slots, lines: Lines(fd: fd, end: fd < 0 ? 0 : end), guardian: self,
+                        window: lookForRepeats ? window : nil)
+    }
+
+    /// Where ledger lines are read from: a descriptor and the end of what may be read.
+    struct Lines: Sendable {
+        let fd: Int32
+        let end: Int64
     }
 
     /// Gives a reservation back: the message was certainly not sent.
@@ -187,9 +257,9 @@ package final class RepeatGuard: Sendable {
     /// The first of `offsets` whose line passes `matches` and still stands for a send (an
     /// accepted or unknown one, or a reservation); nil when the latest line released it or
     /// records a rejection.
-    static func latest(_ offsets: [Int64], in locked: Ledger.Locked, where matches: ([String: String]) -> Bool) -> Earlier? {
+    static func latest(_ offsets: [Int64], in lines: Lines, where matches: ([String: String]) -> Bool) -> Earlier? {
         for offset in offsets {
-            guard let fields = line(at: offset, in: locked), matches(fields) else { continue }
+            guard let fields = line(at: offset, in: lines), matches(fields) else { continue }
             return earlier(fields)
         }
         return nil
@@ -214,14 +284,14 @@ package final class RepeatGuard: Sendable {
         return earlier
     }
 
-    /// The line at `offset` of the locked ledger, its fields; nil when it is not a whole record there.
-    static func line(at offset: Int64, in locked: Ledger.Locked) -> [String: String]? {
-        guard offset >= 0, offset < locked.end else { return nil }
+    /// The line at `offset` of the ledger, its fields; nil when it is not a whole record there.
+    static func line(at offset: Int64, in lines: Lines) -> [String: String]? {
+        guard offset >= 0, offset < lines.end else { return nil }
         var size = 1024
         while size <= 1 << 20 {
-            let want = Int(min(Int64(size), locked.end - offset))
+            let want = Int(min(Int64(size), lines.end - offset))
             var bytes = [UInt8](repeating: 0, count: want)
-            let n = pread(locked.fd, &bytes, want, off_t(offset))
+            let n = pread(lines.fd, &bytes, want, off_t(offset))
             guard n > 0 else { return nil }
             if let newline = bytes[0..<n].firstIndex(of: 0x0A) {
                 let pairs = bytes.withUnsafeBytes { FlatJSON.parse(UnsafeRawBufferPointer(rebasing: $0[0..<newline])) }

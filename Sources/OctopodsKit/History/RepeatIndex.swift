@@ -64,6 +64,12 @@ struct RepeatIndex {
     /// The offsets of the ledger lines whose hash is `hash` (at most a few: distinct keys that
     /// share 64 bits).
     func offsets(_ hash: UInt64) -> [Int64] {
+        Self.offsets(hash, slots: slots, read)
+    }
+
+    /// The probe: from the hash's home slot to the first empty one.
+    static func offsets(_ hash: UInt64, slots: Int, _ read: (Int) -> (UInt64, Int64)?) -> [Int64] {
+        guard slots > 0 else { return [] }
         var found: [Int64] = []
         var slot = Int(hash & UInt64(slots - 1))
         for _ in 0..<slots {
@@ -72,6 +78,22 @@ struct RepeatIndex {
             slot = (slot + 1) & (slots - 1)
         }
         return found
+    }
+
+    /// The slots, read whole (for a bulk run's check of every row).
+    func table() throws(OctopodsError) -> [UInt8] {
+        var table = [UInt8](repeating: 0, count: slots * Self.slotSize)
+        guard pread(fd, &table, table.count, off_t(Self.headerSize)) == table.count else { throw failure("read") }
+        return table
+    }
+
+    var count: Int { slots }
+
+    /// A slot of a table read whole.
+    static func slot(_ table: [UInt8], _ slot: Int) -> (UInt64, Int64)? {
+        let at = slot * slotSize
+        guard at + slotSize <= table.count else { return nil }
+        return (get(table, at: at), Int64(clamping: get(table, at: at + 8)))
     }
 
     /// Points `hash` at the line at `offset` (its latest line).
@@ -161,8 +183,7 @@ struct RepeatIndex {
     /// Twice the slots, every entry placed again.
     private mutating func grow() throws(OctopodsError) {
         let old = slots
-        var table = [UInt8](repeating: 0, count: old * Self.slotSize)
-        guard pread(fd, &table, table.count, off_t(Self.headerSize)) == table.count else { throw failure("read") }
+        let table = try self.table()
         slots = old * 2
         var bigger = [UInt8](repeating: 0, count: slots * Self.slotSize)
         for i in 0..<old {
