@@ -290,4 +290,22 @@ import Glibc
         #expect(single.status == 2)
         #expect(single.stderr.contains("--idempotency-column NAME"), "\(single.stderr)")
     }
+
+    /// `--rejected fix.csv`, then "fix them there and send that file": a duplicate row (its
+    /// recipient gets the message from the earlier row) is not in it, and the notice says so.
+    @Test func theRejectedFileHoldsNoRowWhoseRecipientGotTheMessage() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        let input = file("c.csv", "phone,first\n+14155550001,Ann\n+14155550002,Bo\n+14155550001,Ann\nnot-a-phone,Cy\n", in: home)
+        let fix = home.appendingPathComponent("fix.csv")
+        let r = try await octopods(["sms", "send", "--from", input.path, "--body", "hi {first}", "--rate", "off", "--skip-invalid",
+                                    "--rejected", fix.path], environment: sandbox.environment, home: home)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("line 4: the same phone and content as an earlier row (a duplicate)"))
+        #expect(r.stderr.contains("1 duplicate row (the same phone and content as an earlier row) is left out of it: the earlier row is the one sent."), "\(r.stderr)")
+        let rejected = try String(contentsOf: fix, encoding: .utf8)
+        #expect(!rejected.contains("+14155550001"), "\(rejected)")
+        #expect(rejected.contains("not-a-phone,Cy,"))
+        #expect(sandbox.posts.count == 2)
+    }
 }

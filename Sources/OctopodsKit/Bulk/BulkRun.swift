@@ -213,8 +213,11 @@ package struct BulkRun: Sendable {
         let checkedIn = ctx.now().timeIntervalSince(started)
         ctx.notice("Checked \(NumberText.counted(check.rows, "row")) in \(NumberText.decimal(checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid"
                    + (check.excluded > 0 ? ", \(NumberText.grouped(check.excluded)) excluded (--exclude)" : "") + ".")
-        if let file = check.rejectedFile, check.invalid > 0 {
-            ctx.notice("Invalid rows written to \(file.path) with a reason column: fix them there and send that file.")
+        if let file = check.rejectedFile, check.invalid > check.duplicates {
+            ctx.notice("Invalid rows written to \(file.path) with a reason column: fix them there and send that file."
+                       + (check.duplicates > 0 ? " \(NumberText.counted(check.duplicates, "duplicate row")) (the same phone and content as an earlier row) \(check.duplicates == 1 ? "is" : "are") left out of it: the earlier row is the one sent." : ""))
+        } else if let file = check.rejectedFile, check.duplicates > 0 {
+            ctx.notice("\(NumberText.counted(check.duplicates, "duplicate row")) (the same phone and content as an earlier row) \(check.duplicates == 1 ? "is" : "are") not written to \(file.path): the earlier row is the one sent.")
         }
         return (plan, client, check, exclude, notices)
     }
@@ -334,6 +337,8 @@ package struct BulkRun: Sendable {
         /// Rows the history shows as sent lately (or under their key), and rows identical to
         /// rows an earlier run of this input sent: not sent, and not counted in `toSend`.
         var repeats = 0, sentBefore = 0
+        /// Invalid rows that repeat an earlier row of the input (left out of --rejected).
+        var duplicates = 0
         /// Rows whose message differs from what the journal recorded for their line.
         var changed = 0
         /// The fingerprint of every valid row: the send pass sends only rows found here.
@@ -368,7 +373,12 @@ package struct BulkRun: Sendable {
                 }
                 let fingerprint = body.fingerprint()
                 guard check.checked.insert(fingerprint).inserted else {
-                    throw OctopodsError.invalidInput("the same phone and content as an earlier row (a duplicate)")
+                    // Not written to --rejected: its recipient gets this message from the earlier row.
+                    check.invalid += 1
+                    check.duplicates += 1
+                    check.invalidLines.insert(row.line)
+                    ctx.stderr.write("line \(row.line): the same phone and content as an earlier row (a duplicate)\n")
+                    continue
                 }
                 let key = options.idempotencyColumn.flatMap { BulkColumns.value(row, $0) }
                 if let key, !keys.insert(key).inserted {
