@@ -83,7 +83,9 @@ package final class Ledger: Sendable {
 
     /// Runs `body` holding the writers' exclusive `flock` on the file the path names now (opened
     /// and created as needed); kept only for `body`, which must not wait on anything but the disk.
-    package func exclusively<T: Sendable>(_ body: (inout Locked) throws(OctopodsError) -> T) throws(OctopodsError) -> T {
+    /// What it appends is synced at most once a second, and not at all with `sync` false (the
+    /// repeat guard's reservations: a crash that loses one also ends its process).
+    package func exclusively<T: Sendable>(sync: Bool = true, _ body: (inout Locked) throws(OctopodsError) -> T) throws(OctopodsError) -> T {
         let outcome: Result<T, OctopodsError> = state.withLock { state in
             for _ in 0..<8 {
                 if state.fd < 0 {
@@ -105,7 +107,7 @@ package final class Ledger: Sendable {
                 }
                 var locked = Locked(fd: state.fd, url: url, info: own, size: Int64(own.st_size))
                 let result = Result { () throws(OctopodsError) -> T in try body(&locked) }
-                if locked.size != Int64(own.st_size), Date().timeIntervalSince(state.lastSync) >= 1 {
+                if sync, locked.size != Int64(own.st_size), Date().timeIntervalSince(state.lastSync) >= 1 {
                     fdatasync(state.fd)
                     state.lastSync = Date()
                 }

@@ -107,7 +107,7 @@ package final class RepeatGuard: Sendable {
         let now = recorder.ctx.now()
         let window = lookForRepeats ? self.window : nil
         let index = self.index
-        return try recorder.ledger.exclusively { locked throws(OctopodsError) in
+        return try recorder.ledger.exclusively(sync: false) { locked throws(OctopodsError) in
             var table = try RepeatIndex.open(index, ledger: locked)
             defer { table.close() }
             let lines = Lines(fd: locked.fd, end: locked.end)

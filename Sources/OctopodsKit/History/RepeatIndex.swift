@@ -146,9 +146,44 @@ struct RepeatIndex {
 
     /// Indexes the complete lines from `start` to the ledger's end.
     private mutating func catchUp(_ ledger: Ledger.Locked, from start: Int64) throws(OctopodsError) {
+        var found: [(UInt64, Int64)] = []
+        let end = try Self.scan(ledger, from: start) { found.append(($0, $1)) }
+        for (hash, offset) in found { try set(hash, offset) }
+        try covered(end, ledger: ledger.info)
+    }
+
+    /// Starts the table again from the whole ledger, built in memory and written at once.
+    private mutating func rebuild(_ ledger: Ledger.Locked) throws(OctopodsError) {
+        var found: [(UInt64, Int64)] = []
+        let end = try Self.scan(ledger, from: 0) { found.append(($0, $1)) }
+        slots = Self.initialSlots
+        while slots < found.count * 2 + 2 { slots *= 2 }
+        var table = [UInt8](repeating: 0, count: slots * Self.slotSize)
+        used = 0
+        for (hash, offset) in found {
+            // In ledger order: a later line of the same hash takes its slot.
+            var slot = Int(hash & UInt64(slots - 1))
+            while true {
+                let h = Self.get(table, at: slot * Self.slotSize)
+                if h == 0 { used += 1; break }
+                if h == hash { break }
+                slot = (slot + 1) & (slots - 1)
+            }
+            Self.put(hash, into: &table, at: slot * Self.slotSize)
+            Self.put(UInt64(offset), into: &table, at: slot * Self.slotSize + 8)
+        }
+        guard ftruncate(fd, 0) == 0, ftruncate(fd, off_t(Self.headerSize + table.count)) == 0,
+              lseek(fd, off_t(Self.headerSize), SEEK_SET) == off_t(Self.headerSize), SystemFile.writeAll(fd, table) == nil else { throw failure("write") }
+        try covered(end, ledger: ledger.info)
+    }
+
+    /// Calls `found` with the hashes and offset of every complete line from `start` to the
+    /// ledger's end; returns the offset after the last complete line (a torn last line, a writer
+    /// killed mid-line, is left for later: the next append starts a new line after it).
+    private static func scan(_ ledger: Ledger.Locked, from start: Int64, _ found: (UInt64, Int64) -> Void) throws(OctopodsError) -> Int64 {
         var position = start
         let end = ledger.end
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
         var carry: [UInt8] = []
         var carryStart = start
         while position < end {
@@ -158,26 +193,20 @@ struct RepeatIndex {
             guard n > 0 else { throw .failed("cannot read the history ledger \(ledger.url.path): \(String(cString: strerror(errno)))") }
             carry += chunk[0..<n]
             position += Int64(n)
-            var lineStart = 0
-            while let newline = carry[lineStart...].firstIndex(of: 0x0A) {
-                let offset = carryStart + Int64(lineStart)
-                let hashes = carry.withUnsafeBytes { Self.hashes(UnsafeRawBufferPointer(rebasing: $0[lineStart..<newline])) }
-                for hash in hashes { try set(hash, offset) }
-                lineStart = newline + 1
+            let consumed = carry.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                var lineStart = 0
+                while lineStart < raw.count, let hit = memchr(base + lineStart, 0x0A, raw.count - lineStart) {
+                    let newline = base.distance(to: UnsafeRawPointer(hit))
+                    for hash in hashes(UnsafeRawBufferPointer(rebasing: raw[lineStart..<newline])) { found(hash, carryStart + Int64(lineStart)) }
+                    lineStart = newline + 1
+                }
+                return lineStart
             }
-            carry.removeFirst(lineStart)
-            carryStart += Int64(lineStart)
+            carry.removeFirst(consumed)
+            carryStart += Int64(consumed)
         }
-        // A torn last line (a writer killed mid-line) is not indexed; the next append starts a new line after it.
-        try covered(carryStart, ledger: ledger.info)
-    }
-
-    /// Starts the table again from the whole ledger.
-    private mutating func rebuild(_ ledger: Ledger.Locked) throws(OctopodsError) {
-        slots = Self.initialSlots
-        used = 0
-        guard ftruncate(fd, 0) == 0, ftruncate(fd, off_t(Self.headerSize + slots * Self.slotSize)) == 0 else { throw failure("write") }
-        try catchUp(ledger, from: 0)
+        return carryStart
     }
 
     /// Twice the slots, every entry placed again.
