@@ -83,7 +83,7 @@ package struct BulkRun: Sendable {
         // does a journal of another command or input, or of a run this one must not repeat.
         let journalURL = try journalURL(input, settings: settings, create: true)
         let journal = try await Journal.open(journalURL, input: input.identity, command: command, newRun: options.newRun,
-                                             resendUnknown: options.resendUnknown, now: ctx.now())
+                                             resendUnknown: options.resendUnknown, now: ctx.now(), profile: settings.profile.value)
         announce(journal, input: input)
         do {
             let output = try await run(input, journal: journal, settings: settings)
@@ -102,7 +102,7 @@ package struct BulkRun: Sendable {
         let history = ctx.historyRecorder(settings, disabled: send.noLedger)
         defer { history?.close() }
         let repeats = try repeatGuard(history, settings: settings)
-        let sentBefore = journal.decision == .replace(newRun: false) ? Self.sentBefore(journal.previous) : [:]
+        let sentBefore = journal.decision == .replace(newRun: false) ? Self.sentBefore(journal.previous, profile: settings.profile.value) : [:]
         let (plan, paced, check, exclude, notices) = try await checkEveryRow(input, earlier: earlier, settings: settings,
                                                                              sentBefore: sentBefore, snapshot: snapshot(repeats))
         if check.invalid > 0 && !options.skipInvalid {
@@ -134,7 +134,7 @@ package struct BulkRun: Sendable {
         let queue = try RowQueue(input: input, delimiter: options.delimiter, phoneColumn: check.phoneColumn, plan: plan,
                                  earlier: earlier, checked: check.checked, invalidLines: check.invalidLines,
                                  limit: min(check.toSend, options.maxMessages ?? Int.max) + check.repeats, resendUnknown: options.resendUnknown,
-                                 exclude: exclude, sentBefore: sentBefore, keyColumn: options.idempotencyColumn, output: output, tally: tally)
+                                 exclude: exclude, sentBefore: check.sentBeforeLines, keyColumn: options.idempotencyColumn, output: output, tally: tally)
         let progress = Progress(ctx: ctx, total: check.toSend, tally: tally)
         tally.reporters.withLock { $0 = (progress, check.rejectedFile) }
         notices.attach(progress)
@@ -265,9 +265,11 @@ package struct BulkRun: Sendable {
         }
     }
 
-    /// The rows an earlier run of this input sent (or may have: no recorded answer), or skipped
-    /// as sent before, by their message hash: a grown file sends only its new or changed rows.
-    static func sentBefore(_ previous: Journal.Summary) -> [String: Journal.Entry] {
+    /// The rows an earlier run of this input with this profile sent (or may have: no recorded
+    /// answer), or skipped as sent before, by their message hash: a grown file sends only its new
+    /// or changed rows. (The hash covers recipient and body; the journal, channel and template.)
+    static func sentBefore(_ previous: Journal.Summary, profile: String) -> [String: Journal.Entry] {
+        guard previous.lastStart?.profile ?? profile == profile else { return [:] }
         var rows: [String: Journal.Entry] = [:]
         for entry in previous.states.values where entry.state.wentOut || entry.state == .repeated { rows[entry.hash] = entry }
         return rows
@@ -299,7 +301,7 @@ package struct BulkRun: Sendable {
                 case .resume: earlier = previous.states
                 case .fresh: break
                 case .replace(let newRun):
-                    if !newRun { sentBefore = Self.sentBefore(previous) }
+                    if !newRun { sentBefore = Self.sentBefore(previous, profile: settings.profile.value) }
                     let when = previous.finish?.at.map { " at \(JournalTime.display($0))" } ?? ""
                     ctx.notice(newRun ? "A real run would start over (--new-run), keeping the journal \(journalURL.path) renamed."
                                       : "\(input.name) changed since the run that finished\(when): a real run would be a new run.")
@@ -339,6 +341,8 @@ package struct BulkRun: Sendable {
         var repeats = 0, sentBefore = 0
         /// Invalid rows that repeat an earlier row of the input (left out of --rejected).
         var duplicates = 0
+        /// The lines of the rows an earlier run of this input sent, and what it recorded.
+        var sentBeforeLines: [Int: Journal.Entry] = [:]
         /// Rows whose message differs from what the journal recorded for their line.
         var changed = 0
         /// The fingerprint of every valid row: the send pass sends only rows found here.
@@ -401,8 +405,9 @@ package struct BulkRun: Sendable {
                         continue
                     }
                 }
-                if sentBefore[String(fingerprint, radix: 16)] != nil {
+                if let entry = sentBefore[String(fingerprint, radix: 16)] {
                     check.sentBefore += 1
+                    check.sentBeforeLines[row.line] = entry
                     continue
                 }
                 if let found, isRepeat(found) {

@@ -23,15 +23,15 @@ actor RowQueue {
     var remaining: Int
     let resendUnknown: Bool
     let exclude: ExcludeList?
-    /// Rows an earlier run of this input sent, by hash (a grown file): recorded as repeats, not sent.
-    let sentBefore: [String: Journal.Entry]
+    /// Rows an earlier run of this input sent, by line (a grown file): recorded as repeats, not sent.
+    let sentBefore: [Int: Journal.Entry]
     let keyColumn: String?
     let output: OutputLines
     let tally: BulkRun.Tally
 
     init(input: BulkRun.Input, delimiter: UInt8?, phoneColumn: String?, plan: BulkPlan, earlier: [Int: Journal.Entry],
          checked: Set<UInt64>, invalidLines: Set<Int>, limit: Int, resendUnknown: Bool, exclude: ExcludeList?,
-         sentBefore: [String: Journal.Entry] = [:], keyColumn: String? = nil, output: OutputLines, tally: BulkRun.Tally) throws(OctopodsError) {
+         sentBefore: [Int: Journal.Entry] = [:], keyColumn: String? = nil, output: OutputLines, tally: BulkRun.Tally) throws(OctopodsError) {
         self.input = input
         reader = try input.reader(delimiter: delimiter, phoneColumn: phoneColumn)
         self.plan = plan; self.earlier = earlier; self.checked = checked; self.invalidLines = invalidLines
@@ -122,7 +122,7 @@ actor RowQueue {
                     break
                 }
             }
-            if let before = sentBefore[hash] {
+            if let before = sentBefore[row.line], before.hash == hash {
                 var line: JSONValue = ["line": .int(row.line), "phone": .string(phone), "status": BulkRowStatus.repeated.json]
                 if let id = before.messageID { line.set("message_id", .string(id)) }
                 line.set("note", "identical to a row an earlier run of this input sent; not sent again (--new-run sends it)")
