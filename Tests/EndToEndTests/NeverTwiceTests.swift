@@ -308,4 +308,19 @@ import Glibc
         #expect(rejected.contains("not-a-phone,Cy,"))
         #expect(sandbox.posts.count == 2)
     }
+
+    /// The index is only a shortcut: damaged (or left behind by a prune), it is rebuilt from the
+    /// ledger, and the earlier send is still found.
+    @Test func theIndexIsRebuiltFromTheLedger() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        let send = ["sms", "send", "--to", "+14155550123", "--body", "hi"]
+        _ = await octopodsInProcess(send, environment: sandbox.environment, home: home)
+        let index = home.appendingPathComponent(".local/state/octopods/sandbox-history.ndjson.index")
+        try Data("garbage".utf8).write(to: index)
+        let again = await octopodsInProcess(send, environment: sandbox.environment, home: home)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("not sent again"), "\(again.stderr)")
+        #expect(sandbox.posts.count == 1)
+    }
 }

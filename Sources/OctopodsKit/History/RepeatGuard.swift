@@ -169,7 +169,7 @@ package final class RepeatGuard: Sendable {
         /// What the history says of `message` (nil: it may go), as `claim` would find it.
         package func look(_ message: Message) -> Claim? {
             RepeatGuard.look(message, profile: profile, window: window, now: now,
-                             offsets: { RepeatIndex.offsets($0, slots: slots) { RepeatIndex.slot(table, $0) } }, lines: lines)?.0
+                             offsets: { RepeatIndex.probe($0, slots: slots) { RepeatIndex.slot(table, $0).map { [$0] } }.offsets }, lines: lines)?.0
         }
     }
 

@@ -64,20 +64,32 @@ struct RepeatIndex {
     /// The offsets of the ledger lines whose hash is `hash` (at most a few: distinct keys that
     /// share 64 bits).
     func offsets(_ hash: UInt64) -> [Int64] {
-        Self.offsets(hash, slots: slots, read)
+        Self.probe(hash, slots: slots, window).offsets
     }
 
-    /// The probe: from the hash's home slot to the first empty one.
-    static func offsets(_ hash: UInt64, slots: Int, _ read: (Int) -> (UInt64, Int64)?) -> [Int64] {
-        guard slots > 0 else { return [] }
+    /// Walks the probe sequence of `hash`, from its home slot to the first empty one, a window of
+    /// slots at a time (one read for most probes): the offsets stored under `hash`, the first
+    /// slot holding it, and the empty slot that ends the sequence (nil when a read failed).
+    static func probe(_ hash: UInt64, slots: Int, _ window: (Int) -> [(UInt64, Int64)]?)
+        -> (offsets: [Int64], match: Int?, empty: Int?) {
+        guard slots > 0 else { return ([], nil, nil) }
         var found: [Int64] = []
+        var match: Int?
         var slot = Int(hash & UInt64(slots - 1))
-        for _ in 0..<slots {
-            guard let (h, offset) = read(slot), h != 0 else { break }
-            if h == hash { found.append(offset) }
-            slot = (slot + 1) & (slots - 1)
+        var seen = 0
+        while seen < slots {
+            guard let run = window(slot), !run.isEmpty else { return (found, match, nil) }
+            for (h, offset) in run {
+                if h == 0 { return (found, match, slot) }
+                if h == hash {
+                    found.append(offset)
+                    match = match ?? slot
+                }
+                slot = (slot + 1) & (slots - 1)
+                seen += 1
+            }
         }
-        return found
+        return (found, match, nil)
     }
 
     /// The slots, read whole (for a bulk run's check of every row).
@@ -99,13 +111,9 @@ struct RepeatIndex {
     /// Points `hash` at the line at `offset` (its latest line).
     mutating func set(_ hash: UInt64, _ offset: Int64) throws(OctopodsError) {
         if (used + 1) * 2 > slots { try grow() }
-        var slot = Int(hash & UInt64(slots - 1))
-        while true {
-            guard let (h, _) = read(slot) else { throw failure("read") }
-            if h == 0 { used += 1; break }
-            if h == hash { break }
-            slot = (slot + 1) & (slots - 1)
-        }
+        let (_, match, empty) = Self.probe(hash, slots: slots, window)
+        guard let slot = match ?? empty else { throw failure("read") }
+        if match == nil { used += 1 }
         try write(slot, hash, offset)
     }
 
@@ -183,7 +191,8 @@ struct RepeatIndex {
     private static func scan(_ ledger: Ledger.Locked, from start: Int64, _ found: (UInt64, Int64) -> Void) throws(OctopodsError) -> Int64 {
         var position = start
         let end = ledger.end
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        // Usually a few lines since the last claim: a buffer of their size, not of the largest read.
+        var chunk = [UInt8](repeating: 0, count: Int(min(1 << 20, max(0, ledger.end - start))))
         var carry: [UInt8] = []
         var carryStart = start
         while position < end {
@@ -243,10 +252,12 @@ struct RepeatIndex {
         return Int64(clamping: Self.get(header, at: 24))
     }
 
-    private func read(_ slot: Int) -> (UInt64, Int64)? {
-        var bytes = [UInt8](repeating: 0, count: Self.slotSize)
-        guard pread(fd, &bytes, bytes.count, off_t(Self.headerSize + slot * Self.slotSize)) == bytes.count else { return nil }
-        return (Self.get(bytes, at: 0), Int64(clamping: Self.get(bytes, at: 8)))
+    /// Up to 16 slots from `slot`, not past the table's end.
+    private func window(_ slot: Int) -> [(UInt64, Int64)]? {
+        let count = min(16, slots - slot)
+        var bytes = [UInt8](repeating: 0, count: count * Self.slotSize)
+        guard count > 0, pread(fd, &bytes, bytes.count, off_t(Self.headerSize + slot * Self.slotSize)) == bytes.count else { return nil }
+        return (0..<count).map { (Self.get(bytes, at: $0 * Self.slotSize), Int64(clamping: Self.get(bytes, at: $0 * Self.slotSize + 8))) }
     }
 
     private func write(_ slot: Int, _ hash: UInt64, _ offset: Int64) throws(OctopodsError) {
