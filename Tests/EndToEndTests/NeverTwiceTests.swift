@@ -145,6 +145,13 @@ import Glibc
         #expect(key.status == 2)
         #expect(key.stderr.contains("--idempotency-key is kept in the history, which --no-ledger turns off"), "\(key.stderr)")
         #expect(sandbox.posts.count == 3)
+        // A bulk run says it once, not per row.
+        let input = file("p.csv", "phone\n+14155550001\n+14155550002\n+14155550003\n", in: home)
+        let bulk = await octopodsInProcess(["sms", "send", "--from", input.path, "--body", "hi", "--rate", "off", "--no-ledger"],
+                                           environment: sandbox.environment, home: home)
+        #expect(bulk.status == 0, "\(bulk.stderr)")
+        #expect(bulk.stderr.components(separatedBy: "the repeat guard is off for this run").count == 2, "\(bulk.stderr)")
+        #expect(sandbox.posts.count == 6)
     }
 
     func lines(_ stdout: String) -> [[String: Any]] {
