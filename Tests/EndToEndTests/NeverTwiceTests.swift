@@ -309,7 +309,7 @@ import Glibc
                                     "--rejected", fix.path], environment: sandbox.environment, home: home)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("line 4: the same phone and content as an earlier row (a duplicate)"))
-        #expect(r.stderr.contains("1 duplicate row (the same phone and content as an earlier row) is left out of it: the earlier row is the one sent."), "\(r.stderr)")
+        #expect(r.stderr.contains("1 duplicate row (the same phone and content as an earlier row) is left out of \(fix.path): the earlier row is the one sent."), "\(r.stderr)")
         let rejected = try String(contentsOf: fix, encoding: .utf8)
         #expect(!rejected.contains("+14155550001"), "\(rejected)")
         #expect(rejected.contains("not-a-phone,Cy,"))

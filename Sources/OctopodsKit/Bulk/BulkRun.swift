@@ -56,7 +56,7 @@ package struct BulkRun: Sendable {
         func stop(_ error: OctopodsError) { fatal.withLock { if $0 == nil { $0 = error } } }
         var stopped: OctopodsError? { fatal.withLock { $0 } }
         /// Stops the run because the journal cannot be written (a full disk): said at the end in
-        /// a sentence with the run's counts (`journalStopped`).
+        /// a sentence with the run's counts (`journalFailed`).
         func journalUnwritable(_ error: any Error) {
             let reason = (error as? OctopodsError).map(BulkRun.describe) ?? "cannot write the journal"
             fatal.withLock { if $0 == nil { $0 = .failed(reason); journalFailed.withLock { $0 = true } } }
@@ -214,10 +214,10 @@ package struct BulkRun: Sendable {
         ctx.notice("Checked \(NumberText.counted(check.rows, "row")) in \(NumberText.decimal(checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid"
                    + (check.excluded > 0 ? ", \(NumberText.grouped(check.excluded)) excluded (--exclude)" : "") + ".")
         if let file = check.rejectedFile, check.invalid > check.duplicates {
-            ctx.notice("Invalid rows written to \(file.path) with a reason column: fix them there and send that file."
-                       + (check.duplicates > 0 ? " \(NumberText.counted(check.duplicates, "duplicate row")) (the same phone and content as an earlier row) \(check.duplicates == 1 ? "is" : "are") left out of it: the earlier row is the one sent." : ""))
-        } else if let file = check.rejectedFile, check.duplicates > 0 {
-            ctx.notice("\(NumberText.counted(check.duplicates, "duplicate row")) (the same phone and content as an earlier row) \(check.duplicates == 1 ? "is" : "are") not written to \(file.path): the earlier row is the one sent.")
+            ctx.notice("Invalid rows written to \(file.path) with a reason column: fix them there and send that file.")
+        }
+        if let file = check.rejectedFile, check.duplicates > 0 {
+            ctx.notice("\(NumberText.counted(check.duplicates, "duplicate row")) (the same phone and content as an earlier row) \(check.duplicates == 1 ? "is" : "are") left out of \(file.path): the earlier row is the one sent.")
         }
         return (plan, client, check, exclude, notices)
     }
@@ -338,7 +338,8 @@ package struct BulkRun: Sendable {
         var rows = 0, valid = 0, invalid = 0, toSend = 0, earlierSkips = 0, excluded = 0
         /// Rows the history shows as sent lately (or under their key), and rows identical to
         /// rows an earlier run of this input sent: not sent, and not counted in `toSend`.
-        var repeats = 0, sentBefore = 0
+        var repeats = 0
+        var sentBefore: Int { sentBeforeLines.count }
         /// Invalid rows that repeat an earlier row of the input (left out of --rejected).
         var duplicates = 0
         /// The lines of the rows an earlier run of this input sent, and what it recorded.
@@ -406,7 +407,6 @@ package struct BulkRun: Sendable {
                     }
                 }
                 if let entry = sentBefore[String(fingerprint, radix: 16)] {
-                    check.sentBefore += 1
                     check.sentBeforeLines[row.line] = entry
                     continue
                 }

@@ -83,10 +83,11 @@ actor RowQueue {
                     continue
                 }
                 switch entry.state {
-                case .accepted:
-                    line.set("status", BulkRowStatus.accepted.json)
+                case .accepted, .repeated:
+                    let sent = entry.state == .accepted
+                    line.set("status", (sent ? BulkRowStatus.accepted : .repeated).json)
                     if let id = entry.messageID { line.set("message_id", .string(id)) }
-                    line.set("note", "sent by an earlier run")
+                    line.set("note", .string(sent ? "sent by an earlier run" : "a repeat of an earlier send, found by an earlier run; not sent"))
                     output.write(line)
                     tally.add { $0.skipped += 1 }
                     continue
@@ -108,13 +109,6 @@ actor RowQueue {
                 case .excluded:
                     line.set("status", BulkRowStatus.excluded.json)
                     line.set("note", "excluded in an earlier run; not sent")
-                    output.write(line)
-                    tally.add { $0.skipped += 1 }
-                    continue
-                case .repeated:
-                    line.set("status", BulkRowStatus.repeated.json)
-                    if let id = entry.messageID { line.set("message_id", .string(id)) }
-                    line.set("note", "a repeat, not sent by an earlier run")
                     output.write(line)
                     tally.add { $0.skipped += 1 }
                     continue
