@@ -471,11 +471,21 @@ package struct BulkRun: Sendable {
                 return
             }
             if ctx.isInterrupted() { client.release(slot); return }
-            // The history's word last, just before the request: another run may have sent it meanwhile.
+            do {
+                try await journal.record(Journal.Entry(line: row.line, hash: row.hash, state: .sending))
+            } catch {
+                tally.journalUnwritable(error)
+                return
+            }
+            // The history's word last, just before the request (another run may have sent it
+            // meanwhile), after the journal's "sending": a run killed in between leaves the row
+            // unknown in its journal and a reservation read as unknown, never a row sent twice
+            // nor one that a resumed run takes for another's repeat.
             var message: RepeatGuard.Message?
             if let repeats {
                 guard let claimed = await claim(row, endpoint: endpoint, repeats: repeats, tally: tally) else {
                     client.release(slot)
+                    try? await journal.record(Journal.Entry(line: row.line, hash: row.hash, state: .notSent))
                     return
                 }
                 switch claimed {
@@ -501,15 +511,14 @@ package struct BulkRun: Sendable {
                     line.set("status", BulkRowStatus.notSent.json)
                     line.set("error", .string(Self.describe(RepeatGuard.keyConflict(earlier, key: row.key ?? ""))))
                     tally.add { $0.skipped += 1 }
+                    do {
+                        try await journal.record(Journal.Entry(line: row.line, hash: row.hash, state: .notSent))
+                    } catch {
+                        tally.journalUnwritable(error)
+                    }
                     output.write(line)
                     return
                 }
-            }
-            do {
-                try await journal.record(Journal.Entry(line: row.line, hash: row.hash, state: .sending))
-            } catch {
-                tally.journalUnwritable(error)
-                return
             }
             let result: Result<APIResponse<SendResult>, OctopodsError>
             do { result = .success(try await client.send(endpoint, in: slot)) } catch { result = .failure(error) }

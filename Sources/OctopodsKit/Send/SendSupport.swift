@@ -114,10 +114,19 @@ extension Sender {
         defer { recorder?.close() }
         let response: APIResponse<SendResult>
         var sentOutcome = SendOutcome.accepted
-        switch try await claim(plan, options, recorder: recorder) {
+        // The rate budget's slot first, then the claim: a run killed while waiting for its turn
+        // leaves no reservation that would read as a send with an unknown outcome.
+        let slot = try await client.reserve(plan.endpoint)
+        let claimed: RepeatGuard.Claim
+        do { claimed = try await claim(plan, options, recorder: recorder) } catch {
+            client.release(slot)
+            throw error
+        }
+        if case .go = claimed {} else { client.release(slot) }
+        switch claimed {
         case .go(let message):
             do {
-                response = try await client.send(plan.endpoint)
+                response = try await client.send(plan.endpoint, first: slot)
             } catch {
                 recorder?.sent(plan.endpoint, to: plan.recipient, result: .failure(error), message: message)
                 throw error
