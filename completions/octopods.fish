@@ -38,13 +38,13 @@ function __octopods_takes_value --argument-names path option
             return 0
         case 'templates csv:--channel'
             return 0
-        case 'send template:--to' 'send template:--var' 'send template:--header-var' 'send template:--footer-var' 'send template:--button-var' 'send template:--variables' 'send template:--variables-format' 'send template:--header-url' 'send template:--name' 'send template:--teammate' 'send template:--until' 'send template:--wait-timeout' 'send template:--max-wait' 'send template:--from' 'send template:--phone-column' 'send template:--delimiter' 'send template:--exclude' 'send template:--rejected' 'send template:--journal' 'send template:--rate' 'send template:--concurrency' 'send template:--max-messages' 'send template:--fields'
+        case 'send template:--to' 'send template:--var' 'send template:--header-var' 'send template:--footer-var' 'send template:--button-var' 'send template:--variables' 'send template:--variables-format' 'send template:--header-url' 'send template:--name' 'send template:--teammate' 'send template:--until' 'send template:--wait-timeout' 'send template:--max-wait' 'send template:--idempotency-key' 'send template:--from' 'send template:--phone-column' 'send template:--delimiter' 'send template:--exclude' 'send template:--rejected' 'send template:--journal' 'send template:--rate' 'send template:--concurrency' 'send template:--idempotency-column' 'send template:--max-messages' 'send template:--fields'
             return 0
-        case 'send interactive:--to' 'send interactive:--file' 'send interactive:--body' 'send interactive:--footer' 'send interactive:--header-text' 'send interactive:--header-image' 'send interactive:--header-video' 'send interactive:--header-document' 'send interactive:--button' 'send interactive:--list-button' 'send interactive:--section' 'send interactive:--row' 'send interactive:--teammate' 'send interactive:--until' 'send interactive:--wait-timeout' 'send interactive:--max-wait' 'send interactive:--from' 'send interactive:--phone-column' 'send interactive:--delimiter' 'send interactive:--exclude' 'send interactive:--rejected' 'send interactive:--journal' 'send interactive:--rate' 'send interactive:--concurrency' 'send interactive:--max-messages' 'send interactive:--fields'
+        case 'send interactive:--to' 'send interactive:--file' 'send interactive:--body' 'send interactive:--footer' 'send interactive:--header-text' 'send interactive:--header-image' 'send interactive:--header-video' 'send interactive:--header-document' 'send interactive:--button' 'send interactive:--list-button' 'send interactive:--section' 'send interactive:--row' 'send interactive:--teammate' 'send interactive:--until' 'send interactive:--wait-timeout' 'send interactive:--max-wait' 'send interactive:--idempotency-key' 'send interactive:--from' 'send interactive:--phone-column' 'send interactive:--delimiter' 'send interactive:--exclude' 'send interactive:--rejected' 'send interactive:--journal' 'send interactive:--rate' 'send interactive:--concurrency' 'send interactive:--idempotency-column' 'send interactive:--max-messages' 'send interactive:--fields'
             return 0
-        case 'sms send:--to' 'sms send:--body' 'sms send:--body-file' 'sms send:--name' 'sms send:--teammate' 'sms send:--until' 'sms send:--wait-timeout' 'sms send:--max-wait' 'sms send:--from' 'sms send:--phone-column' 'sms send:--delimiter' 'sms send:--exclude' 'sms send:--rejected' 'sms send:--journal' 'sms send:--rate' 'sms send:--concurrency' 'sms send:--max-messages' 'sms send:--fields'
+        case 'sms send:--to' 'sms send:--body' 'sms send:--body-file' 'sms send:--name' 'sms send:--teammate' 'sms send:--until' 'sms send:--wait-timeout' 'sms send:--max-wait' 'sms send:--idempotency-key' 'sms send:--from' 'sms send:--phone-column' 'sms send:--delimiter' 'sms send:--exclude' 'sms send:--rejected' 'sms send:--journal' 'sms send:--rate' 'sms send:--concurrency' 'sms send:--idempotency-column' 'sms send:--max-messages' 'sms send:--fields'
             return 0
-        case 'vbm send:--to' 'vbm send:--var' 'vbm send:--header-var' 'vbm send:--footer-var' 'vbm send:--variables' 'vbm send:--variables-format' 'vbm send:--header-image' 'vbm send:--teammate' 'vbm send:--max-wait' 'vbm send:--from' 'vbm send:--phone-column' 'vbm send:--delimiter' 'vbm send:--exclude' 'vbm send:--rejected' 'vbm send:--journal' 'vbm send:--rate' 'vbm send:--concurrency' 'vbm send:--max-messages' 'vbm send:--fields'
+        case 'vbm send:--to' 'vbm send:--var' 'vbm send:--header-var' 'vbm send:--footer-var' 'vbm send:--variables' 'vbm send:--variables-format' 'vbm send:--header-image' 'vbm send:--teammate' 'vbm send:--max-wait' 'vbm send:--idempotency-key' 'vbm send:--from' 'vbm send:--phone-column' 'vbm send:--delimiter' 'vbm send:--exclude' 'vbm send:--rejected' 'vbm send:--journal' 'vbm send:--rate' 'vbm send:--concurrency' 'vbm send:--idempotency-column' 'vbm send:--max-messages' 'vbm send:--fields'
             return 0
         case status:--channel status:--fields status:--until status:--wait-timeout
             return 0
@@ -242,6 +242,8 @@ complete -c octopods -n '__octopods_at "send template"' -l until -x -a 'delivere
 complete -c octopods -n '__octopods_at "send template"' -l wait-timeout -x -d 'With --wait: give up waiting after this long in all (default 2m); --timeout is each request\'s.'
 complete -c octopods -n '__octopods_at "send template"' -l max-wait -x -d 'If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command).'
 complete -c octopods -n '__octopods_at "send template"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
+complete -c octopods -n '__octopods_at "send template"' -l allow-repeat -d 'Send even if the history shows the identical message (same recipient and content) sent within repeat_window (default 24h).'
+complete -c octopods -n '__octopods_at "send template"' -l idempotency-key -x -d 'Send once per KEY: a later send with the same KEY and request prints the first result and sends nothing; with another request it is refused.'
 complete -c octopods -n '__octopods_at "send template"' -l from -r -F -d 'Send to every row of a CSV (a header row naming the columns; comma, semicolon, tab or | between fields) or NDJSON file; - for stdin.'
 complete -c octopods -n '__octopods_at "send template"' -l phone-column -x -d 'Bulk: the column that holds the phone number (default: the one named phone, phone number, mobile, msisdn, to, number or whatsapp).'
 complete -c octopods -n '__octopods_at "send template"' -l delimiter -x -d 'Bulk: the CSV field delimiter: , ; tab or | (default: found from the header line).'
@@ -252,6 +254,7 @@ complete -c octopods -n '__octopods_at "send template"' -l new-run -d 'Bulk: sen
 complete -c octopods -n '__octopods_at "send template"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default: the profile\'s rate, 55/10s, the API\'s limit; \'off\' for none).'
 complete -c octopods -n '__octopods_at "send template"' -l concurrency -x -d 'Bulk: requests in flight at once (default 4).'
 complete -c octopods -n '__octopods_at "send template"' -l skip-invalid -d 'Bulk: send the valid rows even when some are invalid (they are listed, then skipped).'
+complete -c octopods -n '__octopods_at "send template"' -l idempotency-column -x -d 'Bulk: each row\'s idempotency key (an order id) is in column NAME: a row whose key was sent with the same request is not sent again (see --idempotency-key).'
 complete -c octopods -n '__octopods_at "send template"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
 complete -c octopods -n '__octopods_at "send template"' -l max-messages -x -d 'Bulk: refuse to run if more than N messages would be sent.'
 complete -c octopods -n '__octopods_at "send template"' -s y -l yes -d 'Bulk: do not ask for confirmation before sending more than 100 messages.'
@@ -279,6 +282,8 @@ complete -c octopods -n '__octopods_at "send interactive"' -l until -x -a 'deliv
 complete -c octopods -n '__octopods_at "send interactive"' -l wait-timeout -x -d 'With --wait: give up waiting after this long in all (default 2m); --timeout is each request\'s.'
 complete -c octopods -n '__octopods_at "send interactive"' -l max-wait -x -d 'If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command).'
 complete -c octopods -n '__octopods_at "send interactive"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
+complete -c octopods -n '__octopods_at "send interactive"' -l allow-repeat -d 'Send even if the history shows the identical message (same recipient and content) sent within repeat_window (default 24h).'
+complete -c octopods -n '__octopods_at "send interactive"' -l idempotency-key -x -d 'Send once per KEY: a later send with the same KEY and request prints the first result and sends nothing; with another request it is refused.'
 complete -c octopods -n '__octopods_at "send interactive"' -l from -r -F -d 'Send to every row of a CSV (a header row naming the columns; comma, semicolon, tab or | between fields) or NDJSON file; - for stdin.'
 complete -c octopods -n '__octopods_at "send interactive"' -l phone-column -x -d 'Bulk: the column that holds the phone number (default: the one named phone, phone number, mobile, msisdn, to, number or whatsapp).'
 complete -c octopods -n '__octopods_at "send interactive"' -l delimiter -x -d 'Bulk: the CSV field delimiter: , ; tab or | (default: found from the header line).'
@@ -289,6 +294,7 @@ complete -c octopods -n '__octopods_at "send interactive"' -l new-run -d 'Bulk: 
 complete -c octopods -n '__octopods_at "send interactive"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default: the profile\'s rate, 55/10s, the API\'s limit; \'off\' for none).'
 complete -c octopods -n '__octopods_at "send interactive"' -l concurrency -x -d 'Bulk: requests in flight at once (default 4).'
 complete -c octopods -n '__octopods_at "send interactive"' -l skip-invalid -d 'Bulk: send the valid rows even when some are invalid (they are listed, then skipped).'
+complete -c octopods -n '__octopods_at "send interactive"' -l idempotency-column -x -d 'Bulk: each row\'s idempotency key (an order id) is in column NAME: a row whose key was sent with the same request is not sent again (see --idempotency-key).'
 complete -c octopods -n '__octopods_at "send interactive"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
 complete -c octopods -n '__octopods_at "send interactive"' -l max-messages -x -d 'Bulk: refuse to run if more than N messages would be sent.'
 complete -c octopods -n '__octopods_at "send interactive"' -s y -l yes -d 'Bulk: do not ask for confirmation before sending more than 100 messages.'
@@ -310,6 +316,8 @@ complete -c octopods -n '__octopods_at "sms send"' -l until -x -a 'delivered rea
 complete -c octopods -n '__octopods_at "sms send"' -l wait-timeout -x -d 'With --wait: give up waiting after this long in all (default 2m); --timeout is each request\'s.'
 complete -c octopods -n '__octopods_at "sms send"' -l max-wait -x -d 'If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command).'
 complete -c octopods -n '__octopods_at "sms send"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
+complete -c octopods -n '__octopods_at "sms send"' -l allow-repeat -d 'Send even if the history shows the identical message (same recipient and content) sent within repeat_window (default 24h).'
+complete -c octopods -n '__octopods_at "sms send"' -l idempotency-key -x -d 'Send once per KEY: a later send with the same KEY and request prints the first result and sends nothing; with another request it is refused.'
 complete -c octopods -n '__octopods_at "sms send"' -l from -r -F -d 'Send to every row of a CSV (a header row naming the columns; comma, semicolon, tab or | between fields) or NDJSON file; - for stdin.'
 complete -c octopods -n '__octopods_at "sms send"' -l phone-column -x -d 'Bulk: the column that holds the phone number (default: the one named phone, phone number, mobile, msisdn, to, number or whatsapp).'
 complete -c octopods -n '__octopods_at "sms send"' -l delimiter -x -d 'Bulk: the CSV field delimiter: , ; tab or | (default: found from the header line).'
@@ -320,6 +328,7 @@ complete -c octopods -n '__octopods_at "sms send"' -l new-run -d 'Bulk: send the
 complete -c octopods -n '__octopods_at "sms send"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default: the profile\'s rate, 55/10s, the API\'s limit; \'off\' for none).'
 complete -c octopods -n '__octopods_at "sms send"' -l concurrency -x -d 'Bulk: requests in flight at once (default 4).'
 complete -c octopods -n '__octopods_at "sms send"' -l skip-invalid -d 'Bulk: send the valid rows even when some are invalid (they are listed, then skipped).'
+complete -c octopods -n '__octopods_at "sms send"' -l idempotency-column -x -d 'Bulk: each row\'s idempotency key (an order id) is in column NAME: a row whose key was sent with the same request is not sent again (see --idempotency-key).'
 complete -c octopods -n '__octopods_at "sms send"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
 complete -c octopods -n '__octopods_at "sms send"' -l max-messages -x -d 'Bulk: refuse to run if more than N messages would be sent.'
 complete -c octopods -n '__octopods_at "sms send"' -s y -l yes -d 'Bulk: do not ask for confirmation before sending more than 100 messages.'
@@ -342,6 +351,8 @@ complete -c octopods -n '__octopods_at "vbm send"' -l no-verify -d 'Skip fetchin
 complete -c octopods -n '__octopods_at "vbm send"' -l dry-run -d 'Check everything and print the exact request (key redacted) and a preview; send nothing.'
 complete -c octopods -n '__octopods_at "vbm send"' -l max-wait -x -d 'If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command).'
 complete -c octopods -n '__octopods_at "vbm send"' -l no-ledger -d 'Do not record this send in the local history (see \'octopods history\'; or set \'ledger = off\').'
+complete -c octopods -n '__octopods_at "vbm send"' -l allow-repeat -d 'Send even if the history shows the identical message (same recipient and content) sent within repeat_window (default 24h).'
+complete -c octopods -n '__octopods_at "vbm send"' -l idempotency-key -x -d 'Send once per KEY: a later send with the same KEY and request prints the first result and sends nothing; with another request it is refused.'
 complete -c octopods -n '__octopods_at "vbm send"' -l from -r -F -d 'Send to every row of a CSV (a header row naming the columns; comma, semicolon, tab or | between fields) or NDJSON file; - for stdin.'
 complete -c octopods -n '__octopods_at "vbm send"' -l phone-column -x -d 'Bulk: the column that holds the phone number (default: the one named phone, phone number, mobile, msisdn, to, number or whatsapp).'
 complete -c octopods -n '__octopods_at "vbm send"' -l delimiter -x -d 'Bulk: the CSV field delimiter: , ; tab or | (default: found from the header line).'
@@ -352,6 +363,7 @@ complete -c octopods -n '__octopods_at "vbm send"' -l new-run -d 'Bulk: send the
 complete -c octopods -n '__octopods_at "vbm send"' -l rate -x -d 'Bulk: at most N requests in any DURATION (default: the profile\'s rate, 55/10s, the API\'s limit; \'off\' for none).'
 complete -c octopods -n '__octopods_at "vbm send"' -l concurrency -x -d 'Bulk: requests in flight at once (default 4).'
 complete -c octopods -n '__octopods_at "vbm send"' -l skip-invalid -d 'Bulk: send the valid rows even when some are invalid (they are listed, then skipped).'
+complete -c octopods -n '__octopods_at "vbm send"' -l idempotency-column -x -d 'Bulk: each row\'s idempotency key (an order id) is in column NAME: a row whose key was sent with the same request is not sent again (see --idempotency-key).'
 complete -c octopods -n '__octopods_at "vbm send"' -l resend-unknown -d 'Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice).'
 complete -c octopods -n '__octopods_at "vbm send"' -l max-messages -x -d 'Bulk: refuse to run if more than N messages would be sent.'
 complete -c octopods -n '__octopods_at "vbm send"' -s y -l yes -d 'Bulk: do not ask for confirmation before sending more than 100 messages.'
@@ -429,13 +441,13 @@ complete -c octopods -n '__octopods_word config' -a list -d 'Show every setting 
 complete -c octopods -n '__octopods_word config' -a path -d 'Print the config file\'s path (whether or not it exists).'
 
 # octopods config set
-complete -c octopods -n '__octopods_argument "config set" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file state_store' -d key
+complete -c octopods -n '__octopods_argument "config set" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate repeat_window ca_file state_store' -d key
 
 # octopods config get
-complete -c octopods -n '__octopods_argument "config get" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file state_store' -d key
+complete -c octopods -n '__octopods_argument "config get" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate repeat_window ca_file state_store' -d key
 
 # octopods config unset
-complete -c octopods -n '__octopods_argument "config unset" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file state_store' -d key
+complete -c octopods -n '__octopods_argument "config unset" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate repeat_window ca_file state_store' -d key
 
 # octopods completion
 complete -c octopods -n '__octopods_argument completion 0' -a 'bash zsh fish' -d shell

@@ -84,7 +84,9 @@ import OctopodsSandbox
     @Test func filtersSelect() async throws {
         let user = User(sandbox: try TestSandbox())
         for (i, phone) in ["+14155552671", "+14155552672", "+14155552671"].enumerated() {
-            try await user.run(["send", "template", i == 1 ? "1007" : "1001", "--to", phone] + (i == 1 ? [] : ["--var", "1=a", "--var", "2=b"]))
+            // The third is the first again: sent on purpose (--allow-repeat), so the history holds both.
+            try await user.run(["send", "template", i == 1 ? "1007" : "1001", "--to", phone] + (i == 1 ? [] : ["--var", "1=a", "--var", "2=b"])
+                               + (i == 2 ? ["--allow-repeat"] : []))
         }
         try await user.run(["sms", "send", "--to", "+14155552671", "--body", "x"])
         try await user.run(["sms", "send", "--to", "+15550100004", "--body", "x"])
@@ -162,8 +164,11 @@ import OctopodsSandbox
         #expect(r1.status == 0 && r2.status == 0, "\(r1.stderr) \(r2.stderr)")
         let lines = try String(contentsOf: user.ledger, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.last == "")
-        let records = lines.dropLast().compactMap { try? JSONValue.parse(String($0)) }
-        #expect(records.count == 400 && lines.count == 401, "every line a whole record")
+        let whole = lines.dropLast().compactMap { try? JSONValue.parse(String($0)) }
+        #expect(whole.count == lines.count - 1, "every line a whole record")
+        // Each send's line, beside the repeat guard's reservation before it (docs/repeat-guard.md).
+        let records = whole.filter { $0["type"]?.stringValue == "send" }
+        #expect(records.count == 400 && whole.count == 800)
         #expect(Set(records.compactMap { $0["to"]?.stringValue }).count == 400)
         #expect(Set(records.compactMap { $0["message_id"]?.stringValue }).count == 400)
         #expect(records.allSatisfy { $0["source"]?.stringValue?.contains(".csv:") == true })

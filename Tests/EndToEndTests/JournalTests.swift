@@ -184,10 +184,12 @@ import Glibc
                 "\(other.stderr)")
         #expect(other.stderr.contains("--new-run"))
         #expect(sandbox.api.recordedRequests().count == requests)
-        // By default each command has its own journal: another template is its own campaign.
+        // By default each command has its own journal (this one has none yet); the history still
+        // knows these rows were sent: repeats, not sent again.
         let own = try await octopods(["send", "template", "1001", "--from", file.path, "--rate", "off", "--dry-run"],
                                      environment: sandbox.environment, home: dir)
-        #expect(own.stdout.contains(#""to_send":2,"in_journal":0"#))
+        #expect(own.stdout.contains(#""to_send":0,"in_journal":0,"#), "\(own.stdout)")
+        #expect(own.stdout.contains(#""repeat":2"#))
     }
 
     /// A symlink where the journal goes is never followed (its target is left alone), given

@@ -179,7 +179,7 @@ import Synchronization
         let home = temporaryDirectory()
         let fake = scripted { _, _ in (201, sent) }
         for _ in 0..<3 {
-            _ = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b"], transport: fake, home: home)
+            _ = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--allow-repeat"], transport: fake, home: home)
         }
         #expect(fake.requests.filter { $0.method == "GET" }.count == 1)
         #expect(fake.requests.filter { $0.method == "POST" }.count == 3)

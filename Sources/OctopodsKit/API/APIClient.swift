@@ -98,11 +98,14 @@ package struct APIClient: Sendable {
 
     /// Sends `endpoint` within the key's shared rate budget. With `patience` other than
     /// `.none`, a request that was certainly not processed is sent again: after a 429 once its
-    /// pause is over, and (until a `.until` deadline only) after a refused connection.
-    package func send<R>(_ endpoint: Endpoint<R>) async throws(OctopodsError) -> APIResponse<R> {
+    /// pause is over, and (until a `.until` deadline only) after a refused connection. `first`:
+    /// a slot already reserved for the first attempt.
+    package func send<R>(_ endpoint: Endpoint<R>, first: Reservation? = nil) async throws(OctopodsError) -> APIResponse<R> {
         var backoff = 1.0
+        var given = first
         while true {
-            let reservation = try await reserve(endpoint)
+            let reservation: Reservation
+            if let slot = given { reservation = slot; given = nil } else { reservation = try await reserve(endpoint) }
             do {
                 return try await send(endpoint, in: reservation)
             } catch {

@@ -17,7 +17,11 @@ extension BulkRun {
         let phone = columns[try PhoneColumn.find(in: columns, named: options.phoneColumn, file: name)]
         try ColumnReference.check(plan.references, columns: columns, file: name)
         let referenced = Set(plan.references.map(\.column))
-        let unused = columns.filter { $0 != phone && !referenced.contains($0) && !plan.knows($0) && !BulkColumns.isCommon($0) }
+        if let key = options.idempotencyColumn, !columns.contains(key) {
+            throw .usage(UsageError("--idempotency-column '\(TerminalText.sanitize(key))' is not a column of \(name)",
+                                    suggestion: "Its columns: \(columns.prefix(12).map { TerminalText.sanitize($0) }.joined(separator: ", "))."))
+        }
+        let unused = columns.filter { $0 != phone && $0 != options.idempotencyColumn && !referenced.contains($0) && !plan.knows($0) && !BulkColumns.isCommon($0) }
         let suspicious = unused.filter(Self.looksLikeAPlaceholder)
         if !suspicious.isEmpty {
             let shown = suspicious.prefix(5).map { "'\(TerminalText.sanitize(String($0.prefix(40))))'" }.joined(separator: ", ")

@@ -17,6 +17,8 @@ package struct BulkOptions: Sendable, Equatable {
     package var delimiter: UInt8?
     package var exclude: String?
     package var rejected: String?
+    /// `--idempotency-column`: each row's idempotency key (an order id).
+    package var idempotencyColumn: String?
     /// `--fields`: the keys of each row's JSON line, and the columns of `-o table`.
     package var fields: [String]?
     /// What a row's outcome can say (`--fields`).
@@ -35,6 +37,7 @@ package struct BulkOptions: Sendable, Equatable {
         .value("rate", "N/DURATION", help: "Bulk: at most N requests in any DURATION (default: the profile's rate, 55/10s, the API's limit; 'off' for none)."),
         .value("concurrency", "N", .integer(1...64), help: "Bulk: requests in flight at once (default 4)."),
         .flag("skip-invalid", help: "Bulk: send the valid rows even when some are invalid (they are listed, then skipped)."),
+        .value("idempotency-column", "NAME", help: "Bulk: each row's idempotency key (an order id) is in column NAME: a row whose key was sent with the same request is not sent again (see --idempotency-key)."),
         .flag("resend-unknown", help: "Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice)."),
         .value("max-messages", "N", .integer(1...Int(Int32.max)), help: "Bulk: refuse to run if more than N messages would be sent."),
         .flag("yes", short: "y", help: "Bulk: do not ask for confirmation before sending more than 100 messages."),
@@ -42,7 +45,7 @@ package struct BulkOptions: Sendable, Equatable {
     ]
 
     static let bulkOnly = ["journal", "new-run", "rate", "concurrency", "skip-invalid", "resend-unknown", "max-messages", "yes",
-                           "phone-column", "delimiter", "exclude", "rejected", "fields"]
+                           "phone-column", "delimiter", "exclude", "rejected", "fields", "idempotency-column"]
 
     package init() {}
 
@@ -52,6 +55,12 @@ package struct BulkOptions: Sendable, Equatable {
     package init(_ arguments: ParsedArguments, recipientAsked: Bool = false) throws(OctopodsError) {
         from = arguments.string("from")
         let path = arguments.path
+        // The parser keeps the last of a repeated option: a second --to would silently drop the first recipient.
+        let recipients = arguments.occurrences.filter { $0.option == "to" }.count
+        if recipients > 1 {
+            throw .usage(UsageError("--to is given \(recipients) times: a send has one recipient",
+                                    suggestion: "To send to several, put them in a file with a phone column and give it with --from FILE.", path: path))
+        }
         if from == nil {
             if let flag = Self.bulkOnly.first(where: arguments.has) {
                 throw .usage(UsageError("--\(flag) applies to bulk sends; give the recipients with --from FILE", path: path))
@@ -85,6 +94,7 @@ package struct BulkOptions: Sendable, Equatable {
         fields = try FieldSelection.parse(arguments, valid: Self.rowFields)
         exclude = arguments.string("exclude")
         rejected = arguments.string("rejected")
+        idempotencyColumn = arguments.string("idempotency-column")
         if let rejected, rejected == from || rejected == exclude {
             throw .usage(UsageError("--rejected \(rejected) would overwrite an input; name another file", path: path))
         }

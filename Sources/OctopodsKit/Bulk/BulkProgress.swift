@@ -145,6 +145,7 @@ final class Progress: Sendable {
             if pauses > 0 { line += "; \(NumberText.counted(pauses, "pause")) for the rate limit" }
             if c.skipped > 0 { line += "; \(NumberText.grouped(c.skipped)) skipped (earlier runs)" }
             if c.excluded > 0 { line += "; \(NumberText.grouped(c.excluded)) excluded (--exclude)" }
+            if c.repeated > 0 { line += "; \(NumberText.grouped(c.repeated)) not sent again (repeat)" }
             ctx.stderr.write(line + ". Journal: \(journal)\n")
             return
         }
@@ -155,6 +156,7 @@ final class Progress: Sendable {
         if invalid > 0 { rows.append(["invalid", NumberText.grouped(invalid), "not sent (--skip-invalid)"]) }
         if c.skipped > 0 { rows.append(["skipped", NumberText.grouped(c.skipped), "handled by an earlier run"]) }
         if c.excluded > 0 { rows.append([BulkRowStatus.excluded.rawValue, NumberText.grouped(c.excluded), "on the --exclude list"]) }
+        if c.repeated > 0 { rows.append([BulkRowStatus.repeated.rawValue, NumberText.grouped(c.repeated), "sent before: not sent again"]) }
         if c.rateLimited > 0 { rows.append(["rate-limited", NumberText.grouped(c.rateLimited), "(429) paused, then resent"]) }
         if pauses > 0 { rows.append(["pauses", NumberText.grouped(pauses), "for the rate limit"]) }
         rows.append(["elapsed", NumberText.duration(elapsed), ""])

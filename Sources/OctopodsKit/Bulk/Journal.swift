@@ -22,6 +22,9 @@ package enum RowState: String, Sendable {
     case unknown
     /// On the --exclude list (an opt-out): never sent, by this run or a resumed one.
     case excluded
+    /// Identical to a message the history or an earlier run of this input shows as sent: not
+    /// sent again (its `message_id` is the earlier one's).
+    case repeated = "repeat"
 
     /// The request went out, so the recipient may have the message.
     var wentOut: Bool { self == .accepted || self == .sending || self == .unknown }
@@ -69,6 +72,8 @@ package actor Journal {
     package struct Run: Sendable, Equatable {
         package var at: Date?
         package var pid: Int?
+        /// The profile it sent with (nil in journals older than this field).
+        package var profile: String?
     }
 
     /// The end of a run that went through every row.
@@ -147,13 +152,13 @@ package actor Journal {
     /// the life of the returned value, decides from what it holds whether this run resumes it,
     /// replaces it or is refused (exit 2, nothing sent), and records this run's start.
     package static func open(_ url: URL, input: JournalInput, command: String, newRun: Bool, resendUnknown: Bool,
-                             now: Date) async throws(OctopodsError) -> Journal {
+                             now: Date, profile: String? = nil) async throws(OctopodsError) -> Journal {
         let queue = DispatchQueue(label: "octopods.journal")
         let result: Result<Journal, OctopodsError> = await withCheckedContinuation { continuation in
             queue.async {
                 continuation.resume(returning: Result { () throws(OctopodsError) -> Journal in
                     try openBlocking(url, queue: queue, input: input, command: command, newRun: newRun,
-                                     resendUnknown: resendUnknown, now: now)
+                                     resendUnknown: resendUnknown, now: now, profile: profile)
                 })
             }
         }
@@ -161,7 +166,7 @@ package actor Journal {
     }
 
     private static func openBlocking(_ url: URL, queue: DispatchQueue, input: JournalInput, command: String, newRun: Bool,
-                                     resendUnknown: Bool, now: Date) throws(OctopodsError) -> Journal {
+                                     resendUnknown: Bool, now: Date, profile: String?) throws(OctopodsError) -> Journal {
         var fd = try lockedDescriptor(url)
         let previous: Summary
         do { previous = try summary(fd, path: url.path) } catch { Glibc.close(fd); throw error }
@@ -202,7 +207,8 @@ package actor Journal {
                                      "input": .string(input.identity), "size": .int(input.size), "sha256": .string(input.sha256)]
             bytes += Array((header.serialized() + "\n").utf8)
         }
-        let start: JSONValue = ["started": .string(LedgerTime.format(now)), "pid": .int(Int(getpid()))]
+        var start: JSONValue = ["started": .string(LedgerTime.format(now)), "pid": .int(Int(getpid()))]
+        if let profile { start.set("profile", .string(profile)) }
         bytes += Array((start.serialized() + "\n").utf8)
         if let failure = write(bytes, to: fd, path: url.path) {
             Glibc.close(fd)
@@ -306,7 +312,7 @@ package actor Journal {
                 continue
             }
             if let at = json["started"]?.stringValue {
-                summary.lastStart = Run(at: LedgerTime.parse(at), pid: json["pid"]?.intValue)
+                summary.lastStart = Run(at: LedgerTime.parse(at), pid: json["pid"]?.intValue, profile: json["profile"]?.stringValue)
                 summary.finish = nil
                 continue
             }
@@ -411,20 +417,21 @@ package actor Journal {
     /// Records that this run went through every row: a later run of the same content is then
     /// refused (or, for changed content, starts a new journal).
     package func finish(at date: Date) async throws(OctopodsError) {
-        var accepted = 0, rejected = 0, unknown = 0, excluded = 0
+        var accepted = 0, rejected = 0, unknown = 0, excluded = 0, repeated = 0
         for entry in states.values {
             switch entry.state {
             case .accepted: accepted += 1
             case .rejected: rejected += 1
             case .sending, .unknown: unknown += 1
             case .excluded: excluded += 1
+            case .repeated: repeated += 1
             case .notSent: break
             }
         }
         do {
             try await append(["finished": .string(LedgerTime.format(date)), "pid": .int(Int(getpid())),
                               "accepted": .int(accepted), "rejected": .int(rejected), "unknown": .int(unknown),
-                              "excluded": .int(excluded)])
+                              "excluded": .int(excluded), "repeat": .int(repeated)])
         } catch let error as OctopodsError {
             throw error
         } catch {

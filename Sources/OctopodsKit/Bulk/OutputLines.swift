@@ -16,6 +16,8 @@ enum BulkRowStatus: String, Sendable {
     case excluded
     /// Changed since an earlier run recorded it.
     case changed
+    /// Identical to a message sent lately, or by an earlier run of the input: not sent again.
+    case repeated = "repeat"
 
     var json: JSONValue { .string(rawValue) }
 }

@@ -23,17 +23,21 @@ actor RowQueue {
     var remaining: Int
     let resendUnknown: Bool
     let exclude: ExcludeList?
+    /// Rows an earlier run of this input sent, by line (a grown file): recorded as repeats, not sent.
+    let sentBefore: [Int: Journal.Entry]
+    let keyColumn: String?
     let output: OutputLines
     let tally: BulkRun.Tally
 
     init(input: BulkRun.Input, delimiter: UInt8?, phoneColumn: String?, plan: BulkPlan, earlier: [Int: Journal.Entry],
          checked: Set<UInt64>, invalidLines: Set<Int>, limit: Int, resendUnknown: Bool, exclude: ExcludeList?,
-         output: OutputLines, tally: BulkRun.Tally) throws(OctopodsError) {
+         sentBefore: [Int: Journal.Entry] = [:], keyColumn: String? = nil, output: OutputLines, tally: BulkRun.Tally) throws(OctopodsError) {
         self.input = input
         reader = try input.reader(delimiter: delimiter, phoneColumn: phoneColumn)
         self.plan = plan; self.earlier = earlier; self.checked = checked; self.invalidLines = invalidLines
         remaining = limit
         self.resendUnknown = resendUnknown; self.exclude = exclude; self.output = output; self.tally = tally
+        self.sentBefore = sentBefore; self.keyColumn = keyColumn
     }
 
     /// A row that is not what the check passed (the file was changed in place meanwhile): reported, not sent.
@@ -79,10 +83,11 @@ actor RowQueue {
                     continue
                 }
                 switch entry.state {
-                case .accepted:
-                    line.set("status", BulkRowStatus.accepted.json)
+                case .accepted, .repeated:
+                    let sent = entry.state == .accepted
+                    line.set("status", (sent ? BulkRowStatus.accepted : .repeated).json)
                     if let id = entry.messageID { line.set("message_id", .string(id)) }
-                    line.set("note", "sent by an earlier run")
+                    line.set("note", .string(sent ? "sent by an earlier run" : "a repeat of an earlier send, found by an earlier run; not sent"))
                     output.write(line)
                     tally.add { $0.skipped += 1 }
                     continue
@@ -111,12 +116,21 @@ actor RowQueue {
                     break
                 }
             }
+            if let before = sentBefore[row.line], before.hash == hash {
+                var line: JSONValue = ["line": .int(row.line), "phone": .string(phone), "status": BulkRowStatus.repeated.json]
+                if let id = before.messageID { line.set("message_id", .string(id)) }
+                line.set("note", "identical to a row an earlier run of this input sent; not sent again (--new-run sends it)")
+                output.write(line)
+                tally.add { $0.repeated += 1 }
+                return BulkRun.Prepared(line: row.line, phone: phone, body: body, hash: hash, row: row, sentBefore: before)
+            }
             guard remaining > 0 else {
                 notChecked(row, phone: phone, "more rows to send than were checked (the file changed after the check); not sent")
                 continue
             }
             remaining -= 1
-            return BulkRun.Prepared(line: row.line, phone: phone, body: body, hash: hash, row: row)
+            return BulkRun.Prepared(line: row.line, phone: phone, body: body, hash: hash, row: row,
+                                    key: keyColumn.flatMap { BulkColumns.value(row, $0) })
         }
     }
 }

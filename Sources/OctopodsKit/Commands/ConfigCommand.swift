@@ -15,7 +15,8 @@ package enum ConfigCommand {
         discussion: """
         The file is INI style: a [profile] section per profile, with the settings whatsapp_api_key, sms_api_key, \
         vbm_api_key, base_url, ledger (on or off: whether sends are recorded in the local history) and rate (the keys' \
-        rate limit, N/DURATION, default 55/10s: every request is paced under it; see README 'Rate limits') and ca_file \
+        rate limit, N/DURATION, default 55/10s: every request is paced under it; see README 'Rate limits'), repeat_window (how far back \
+        an identical message counts as already sent, DURATION or off, default 24h; see README 'Sent once'), ca_file \
         (a PEM file of the CAs to trust for TLS, e.g. a proxy's that inspects TLS; before CURL_CA_BUNDLE, SSL_CERT_FILE and \
         SSL_CERT_DIR) and state_store (local, or redis://[user:password@]host:port[/db]: the rate budget shared by \
         several machines using one key; see README 'Several machines'). It is written with mode 0600 in a 0700 directory. Environment variables override it; \
@@ -107,6 +108,9 @@ package enum ConfigCommand {
             }
             if key == "rate", newValue != "off", Pacer.Rate.parse(newValue) == nil {
                 throw .invalidInput("invalid rate '\(newValue)': use N/DURATION (e.g. 55/10s) or off")
+            }
+            if key == "repeat_window", !Settings.repeatWindow(newValue).valid {
+                throw .invalidInput("invalid repeat_window '\(newValue)': use a duration (e.g. 24h, 30m) or off")
             }
             if key == "state_store", case .failure(let problem) = StateStore.parse(newValue) {
                 throw .invalidInput("invalid state_store: \(problem)", hint: "Give local, or redis://[user:password@]host:port[/db].")
@@ -231,6 +235,9 @@ package enum ConfigCommand {
             rows.append(("ledger", settings.ledger ? "on" : "off", ledgerSet ? "config [\(settings.profile.value)]" : "default"))
             let rateSet = settings.config?.value("rate", profile: settings.profile.value) != nil
             rows.append(("rate", settings.rate?.description ?? "off", rateSet ? "config [\(settings.profile.value)]" : "default"))
+            let windowSet = settings.config?.value("repeat_window", profile: settings.profile.value) != nil
+            rows.append(("repeat_window", settings.repeatWindow.map { DurationText.format(seconds: $0) } ?? "off",
+                         windowSet ? "config [\(settings.profile.value)]" : "default"))
             let trust = [settings.trust.file, settings.trust.directory].compactMap { $0 }
             rows.append(("ca_file", trust.isEmpty ? nil : trust.joined(separator: " and "),
                          settings.trust.source == "system" ? "the system's trust store" : settings.trust.source))

@@ -31,6 +31,10 @@ package struct Settings: Sendable {
     package var rate: Pacer.Rate? = .documented
     /// The certificates TLS is verified against (the profile's `ca_file`, then the environment).
     package var trust = TrustStore.system
+    /// How far back the repeat guard looks for an identical message (the profile's
+    /// `repeat_window`), in seconds; nil (`off`): it does not look. Default 24 hours.
+    package var repeatWindow: Double? = Settings.defaultRepeatWindow
+    package static let defaultRepeatWindow: Double = 86_400
     package var warnings: [String] = []
     /// Said under --verbose only: how a setting was read.
     package var traceNotes: [String] = []
@@ -192,6 +196,14 @@ package struct Settings: Sendable {
                 settings.warnings.append("\(configURL.path): rate = '\(value)' in [\(profile.value)] is not N/DURATION (e.g. 55/10s) or off; using 55/10s")
             }
         }
+        if let value = config?.value("repeat_window", profile: profile.value) {
+            let window = Self.repeatWindow(value)
+            if window.valid {
+                settings.repeatWindow = window.seconds
+            } else {
+                settings.warnings.append("\(configURL.path): repeat_window = '\(value)' in [\(profile.value)] is not a duration (e.g. 24h) or off; using 24h")
+            }
+        }
         var caFile: (value: String, source: String)?
         if let value = config?.value("ca_file", profile: profile.value), !value.isEmpty {
             caFile = (value, "ca_file in [\(profile.value)] of \(configURL.path)")
@@ -224,6 +236,13 @@ package struct Settings: Sendable {
             }
         }
         return settings
+    }
+
+    /// `repeat_window`: a duration, or off (no seconds); not valid when it is neither.
+    package static func repeatWindow(_ text: String) -> (valid: Bool, seconds: Double?) {
+        if text == "off" { return (true, nil) }
+        guard let seconds = DurationParser.seconds(text), seconds > 0 else { return (false, nil) }
+        return (true, seconds)
     }
 }
 

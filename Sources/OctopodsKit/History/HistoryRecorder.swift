@@ -29,8 +29,10 @@ package final class HistoryRecorder: Sendable {
         }
     }
 
+    /// Records a send; `message`: what the repeat guard reserved for it (its fingerprint and
+    /// key go on the line; a send that was certainly not made gives the reservation back).
     package func sent(_ endpoint: Endpoint<SendResult>, to: String, result: Result<APIResponse<SendResult>, OctopodsError>,
-                      source: String? = nil) {
+                      source: String? = nil, message: RepeatGuard.Message? = nil) {
         let kind: String
         switch endpoint.family {
         case .whatsappInteractive: kind = "interactive"
@@ -40,19 +42,35 @@ package final class HistoryRecorder: Sendable {
         var record = LedgerRecord(time: ctx.now(), type: .send, profile: profile, channel: endpoint.channel, kind: kind,
                                   templateID: endpoint.templateID, to: to, source: source)
         record.templateName = endpoint.templateName
+        record.fingerprint = message?.fingerprint
+        record.idempotencyKey = message?.key
         switch result {
         case .success(let response):
             record.outcome = .accepted
             record.messageID = response.value.messageID
             record.requestID = response.value.requestID
         case .failure(let error):
-            guard let outcome = Self.outcome(error) else { return }
+            guard let outcome = Self.outcome(error) else {
+                if let message { release(message) }
+                return
+            }
             let report = ErrorReporter(now: ctx.now).report(error)
             record.outcome = outcome
             record.error = ([report.message] + report.details.filter { !$0.hasPrefix("request_id:") }).joined(separator: "; ")
             record.requestID = report.requestID
         }
         append(record)
+    }
+
+    /// Gives back a reservation whose message was not sent (a 429, no connection, Ctrl-C before the request).
+    package func release(_ message: RepeatGuard.Message) {
+        do { try repeatGuard(window: nil).release(message) } catch { failedToWrite(error) }
+    }
+
+    /// The repeat guard over this history: identical messages within `window` (nil: none looked
+    /// for); a claim waits for another process's reservation up to the run's request timeout.
+    package func repeatGuard(window: Double?) -> RepeatGuard {
+        RepeatGuard(recorder: self, window: window, patience: (ctx.globals.timeout ?? Defaults.timeout) + 5)
     }
 
     package func learned(_ status: MessageStatus, channel: Channel, messageID: String) {
@@ -65,15 +83,20 @@ package final class HistoryRecorder: Sendable {
         do {
             try ledger.append([record])
         } catch {
-            let first = warned.withLock { warned in
-                defer { warned = true }
-                return !warned
-            }
-            if first {
-                // What was sent, so it can still be found: the request went out before this.
-                let what = record.type == .send ? " (not recorded: \(record.line))" : ""
-                ctx.warn("\(ErrorReporter(now: ctx.now).report(error).message); sends of this run are not recorded in the history\(what)")
-            }
+            failedToWrite(error, record: record)
+        }
+    }
+
+    /// Said once per run: sends go on, unrecorded. What was sent is said with it, so it can
+    /// still be found: the request went out before this.
+    func failedToWrite(_ error: OctopodsError, record: LedgerRecord? = nil) {
+        let first = warned.withLock { warned in
+            defer { warned = true }
+            return !warned
+        }
+        if first {
+            let what = record.map { $0.type == .send ? " (not recorded: \($0.line))" : "" } ?? ""
+            ctx.warn("\(ErrorReporter(now: ctx.now).report(error).message); sends of this run are not recorded in the history\(what)")
         }
     }
 

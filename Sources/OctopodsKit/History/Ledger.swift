@@ -51,36 +51,70 @@ package final class Ledger: Sendable {
             bytes.append(contentsOf: record.line.utf8)
             bytes.append(0x0A)
         }
-        let failure: String? = state.withLock { state in
+        try exclusively { locked throws(OctopodsError) in _ = try locked.append(bytes) }
+    }
+
+    /// The ledger as its lock holder sees it: the open file, its identity and size when the lock
+    /// was taken, and appending that tells where the bytes went.
+    package struct Locked {
+        package let fd: Int32
+        package let url: URL
+        /// `fstat` of the file when the lock was taken.
+        package let info: stat
+        fileprivate var size: Int64
+
+        /// Bytes up to here are the file's; a reader of new lines stops here.
+        package var end: Int64 { size }
+
+        /// Appends whole lines (after a newline if a killed writer left the file without one);
+        /// returns the offset they start at.
+        package mutating func append(_ bytes: [UInt8]) throws(OctopodsError) -> Int64 {
+            var line = bytes
+            if size > 0 {
+                var last: UInt8 = 0
+                if pread(fd, &last, 1, off_t(size - 1)) == 1, last != 0x0A { line.insert(0x0A, at: 0) }
+            }
+            if let problem = Ledger.writeAll(fd, line) { throw .failed("cannot write the history ledger \(url.path): \(problem)") }
+            let start = size + Int64(line.count - bytes.count)
+            size += Int64(line.count)
+            return start
+        }
+    }
+
+    /// Runs `body` holding the writers' exclusive `flock` on the file the path names now (opened
+    /// and created as needed); kept only for `body`, which must not wait on anything but the disk.
+    /// What it appends is synced at most once a second, and not at all with `sync` false (the
+    /// repeat guard's reservations: a crash that loses one also ends its process).
+    package func exclusively<T: Sendable>(sync: Bool = true, _ body: (inout Locked) throws(OctopodsError) -> T) throws(OctopodsError) -> T {
+        let outcome: Result<T, OctopodsError> = state.withLock { state in
             for _ in 0..<8 {
                 if state.fd < 0 {
-                    if let problem = open(&state) { return problem }
+                    if let problem = open(&state) { return .failure(.failed("cannot write the history ledger \(url.path): \(problem)")) }
                 }
-                if let problem = Self.lock(state.fd) { return problem }
+                // Waited for a bounded time: a holder that hangs must not hold a send whose request went out.
+                if let problem = Self.lock(state.fd) { return .failure(.failed("cannot write the history ledger \(url.path): \(problem)")) }
                 defer { flock(state.fd, LOCK_UN) }
                 var own = stat(), current = stat()
-                guard fstat(state.fd, &own) == 0 else { return "cannot stat it: \(String(cString: strerror(errno)))" }
+                guard fstat(state.fd, &own) == 0 else {
+                    return .failure(.failed("cannot write the history ledger \(url.path): cannot stat it: \(String(cString: strerror(errno)))"))
+                }
                 if stat(url.path, &current) != 0 || own.st_ino != current.st_ino || own.st_dev != current.st_dev {
                     // Pruned (replaced) or removed since we opened it: write to the file the path names now.
                     Glibc.close(state.fd)
                     state.fd = -1
                     continue
                 }
-                var line = bytes
-                if own.st_size > 0 {
-                    var last: UInt8 = 0
-                    if pread(state.fd, &last, 1, own.st_size - 1) == 1, last != 0x0A { line.insert(0x0A, at: 0) }
-                }
-                if let problem = Self.writeAll(state.fd, line) { return problem }
-                if Date().timeIntervalSince(state.lastSync) >= 1 {
+                var locked = Locked(fd: state.fd, url: url, info: own, size: Int64(own.st_size))
+                let result = Result { () throws(OctopodsError) -> T in try body(&locked) }
+                if sync, locked.size != Int64(own.st_size), Date().timeIntervalSince(state.lastSync) >= 1 {
                     fdatasync(state.fd)
                     state.lastSync = Date()
                 }
-                return nil
+                return result
             }
-            return "it keeps being replaced"
+            return .failure(.failed("cannot write the history ledger \(url.path): it keeps being replaced"))
         }
-        if let failure { throw .failed("cannot write the history ledger \(url.path): \(failure)") }
+        return try outcome.get()
     }
 
     /// How long an append waits for another process's lock: a holder that hangs (stopped,
@@ -295,8 +329,10 @@ package final class Ledger: Sendable {
             output.removeAll(keepingCapacity: true)
         }
         try forEachLine(fd, url) { line in
-            guard let time = LedgerLine.time(line), LedgerLine.compare(time, cutoff) >= 0 else { removed += 1; return }
-            kept += 1
+            // The repeat guard's reserve and release lines (docs/repeat-guard.md) go with their time too, uncounted: they are not sends.
+            let counted = LedgerLine.type(line) != nil || LedgerLine.time(line) == nil
+            guard let time = LedgerLine.time(line), LedgerLine.compare(time, cutoff) >= 0 else { if counted { removed += 1 }; return }
+            if counted { kept += 1 }
             guard !dryRun else { return }
             output.append(contentsOf: line)
             output.append(0x0A)

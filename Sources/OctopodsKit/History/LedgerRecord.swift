@@ -32,6 +32,10 @@ package struct LedgerRecord: Sendable, Equatable {
     package var error: String?
     /// For bulk runs, `FILE:LINE` of the row.
     package var source: String?
+    /// The message's identity for the repeat guard (`RepeatGuard.fingerprint`), and the
+    /// `--idempotency-key` it was sent with.
+    package var fingerprint: String?
+    package var idempotencyKey: String?
     // Statuses
     package var status: DeliveryStatus?
     package var failure: String?
@@ -57,6 +61,7 @@ package struct LedgerRecord: Sendable, Equatable {
         func add(_ key: String, _ value: String?) { if let value { pairs.append((key, .string(value))) } }
         add("kind", kind); add("template_id", templateID); add("template_name", templateName); add("to", to); add("message_id", messageID)
         add("request_id", requestID); add("outcome", outcome?.rawValue); add("error", error); add("source", source)
+        add("fingerprint", fingerprint); add("idempotency_key", idempotencyKey)
         add("status", status?.rawValue); add("failure", failure)
         return JSONValue.object(pairs).serialized()
     }
@@ -89,6 +94,8 @@ package struct LedgerRecord: Sendable, Equatable {
             case "outcome": record.outcome = SendOutcome(rawValue: text)
             case "error": record.error = text
             case "source": record.source = text
+            case "fingerprint": record.fingerprint = text
+            case "idempotency_key": record.idempotencyKey = text
             case "status": record.status = DeliveryStatus(rawValue: text)
             case "failure": record.failure = text
             default: break

@@ -13,6 +13,10 @@ package struct SendOptions: Sendable, Equatable {
     package var until = DeliveryStatus.delivered
     package var maxWait: Double?
     package var noLedger = false
+    /// `--allow-repeat`: send even what the history shows as sent lately (README "Sent once").
+    package var allowRepeat = false
+    /// `--idempotency-key`: a send with this key and the same request is made once, ever.
+    package var idempotencyKey: String?
 
     package static func specs(canWait: Bool) -> [OptionSpec] {
         var specs: [OptionSpec] = [
@@ -23,6 +27,8 @@ package struct SendOptions: Sendable, Equatable {
         specs.append(.value("max-wait", "DURATION", .duration,
                             help: "If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command)."))
         specs.append(.flag("no-ledger", help: "Do not record this send in the local history (see 'octopods history'; or set 'ledger = off')."))
+        specs.append(.flag("allow-repeat", help: "Send even if the history shows the identical message (same recipient and content) sent within repeat_window (default 24h)."))
+        specs.append(.value("idempotency-key", "KEY", help: "Send once per KEY: a later send with the same KEY and request prints the first result and sends nothing; with another request it is refused."))
         return specs
     }
 
@@ -37,6 +43,19 @@ package struct SendOptions: Sendable, Equatable {
         dryRun = arguments.flag("dry-run")
         maxWait = arguments.seconds("max-wait")
         noLedger = arguments.flag("no-ledger")
+        allowRepeat = arguments.flag("allow-repeat")
+        idempotencyKey = arguments.string("idempotency-key")
+        if let key = idempotencyKey {
+            if arguments.isDeclared("from"), arguments.has("from") {
+                throw .usage(UsageError("--idempotency-key is one key for one send; a bulk run takes each row's key from a column with --idempotency-column NAME", path: arguments.path))
+            }
+            if key.isEmpty || key.count > 255 || key.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } == true }) {
+                throw .usage(UsageError("--idempotency-key must be 1 to 255 characters on one line, without control characters", path: arguments.path))
+            }
+            if noLedger {
+                throw .usage(UsageError("--idempotency-key is kept in the history, which --no-ledger turns off: leave out one of them", path: arguments.path))
+            }
+        }
         if dryRun, wait {
             throw .usage(UsageError("--dry-run sends nothing, so there is nothing to --wait for", path: arguments.path))
         }
@@ -94,21 +113,41 @@ extension Sender {
         let recorder = recorder(disabled: options.noLedger)
         defer { recorder?.close() }
         let response: APIResponse<SendResult>
-        do {
-            response = try await client.send(plan.endpoint)
-        } catch {
-            recorder?.sent(plan.endpoint, to: plan.recipient, result: .failure(error))
+        var sentOutcome = SendOutcome.accepted
+        // The rate budget's slot first, then the claim: a run killed while waiting for its turn
+        // leaves no reservation that would read as a send with an unknown outcome.
+        let slot = try await client.reserve(plan.endpoint)
+        let claimed: RepeatGuard.Claim
+        do { claimed = try await claim(plan, options, recorder: recorder) } catch {
+            client.release(slot)
             throw error
         }
-        recorder?.sent(plan.endpoint, to: plan.recipient, result: .success(response))
+        if case .go = claimed {} else { client.release(slot) }
+        switch claimed {
+        case .go(let message):
+            do {
+                response = try await client.send(plan.endpoint, first: slot)
+            } catch {
+                recorder?.sent(plan.endpoint, to: plan.recipient, result: .failure(error), message: message)
+                throw error
+            }
+            recorder?.sent(plan.endpoint, to: plan.recipient, result: .success(response), message: message)
+            if let warning = response.warning { ctx.warn(warning) }
+            if response.value.messageID == nil { ctx.warn(SendResult.unknownIDWarning) }
+        case .repeated(let earlier), .sameKey(let earlier):
+            // Not sent again: the earlier result, as the send printed it (a retrying script gets the same answer).
+            ctx.notice(RepeatGuard.notSentAgain(earlier, key: options.idempotencyKey))
+            response = RepeatGuard.response(earlier, to: plan.recipient)
+            sentOutcome = earlier.outcome
+        case .keyConflict(let earlier):
+            throw RepeatGuard.keyConflict(earlier, key: options.idempotencyKey ?? "")
+        }
         // From here on the send is accepted: whatever fails later, the result goes to stdout and
         // the exit is never 1-4 (a later failure is `.unconfirmed`, exit 6).
-        if let warning = response.warning { ctx.warn(warning) }
         let sent = response.value
-        if sent.messageID == nil { ctx.warn(SendResult.unknownIDWarning) }
         let phone = sent.phone ?? plan.recipient
         var accepted = CommandOutput(json: response.raw,
-                                     table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS"], rows: [[sent.messageID ?? "(unknown)", phone, SendOutcome.accepted.rawValue]]))
+                                     table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS"], rows: [[sent.messageID ?? "(unknown)", phone, sentOutcome.rawValue]]))
         guard options.wait, let channel = plan.statusChannel else { return accepted }
         // With --wait the JSON is always {"send": …, "status": …}; status null when not learned.
         accepted.json = ["send": response.raw, "status": .null]
@@ -138,6 +177,28 @@ extension Sender {
         output.exitCode = outcome.code
         output.failure = outcome.unconfirmed.map(OctopodsError.unconfirmed)
         return output
+    }
+
+    /// Asks the repeat guard whether the message may go (and reserves it); `.go(nil)` without
+    /// a history (--no-ledger, `ledger = off`), which is said once, or when the history cannot
+    /// be read (said; sent without the check, unless an idempotency key needed it).
+    func claim(_ plan: SendPlan, _ options: SendOptions, recorder: HistoryRecorder?) async throws(OctopodsError) -> RepeatGuard.Claim {
+        guard let recorder else {
+            if options.idempotencyKey != nil {
+                throw .usage(UsageError("--idempotency-key is kept in the history, which profile '\(settings.profile.value)' turns off (ledger = off)"))
+            }
+            if !options.allowRepeat, settings.repeatWindow != nil { ctx.warn(RepeatGuard.noHistoryWarning(options.noLedger)) }
+            return .go(nil)
+        }
+        let repeats = recorder.repeatGuard(window: settings.repeatWindow)
+        let message = repeats.message(plan.endpoint, to: plan.recipient, key: options.idempotencyKey)
+        do {
+            return try await repeats.claim(message, lookForRepeats: !options.allowRepeat)
+        } catch {
+            if options.idempotencyKey != nil { throw error }
+            ctx.warn(RepeatGuard.unreadableWarning(error))
+            return .go(nil)
+        }
     }
 
     func dryRun(_ plan: SendPlan, client: APIClient) throws(OctopodsError) -> CommandOutput {
