@@ -23,12 +23,4 @@ package enum HMACSHA256 {
         outer.update(innerDigest)
         return outer.finalize()
     }
-
-    /// Compares two tags in time that does not depend on where they differ.
-    package static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for i in 0..<a.count { difference |= a[i] ^ b[i] }
-        return difference == 0
-    }
 }

@@ -57,10 +57,10 @@ struct ListenWatch {
         messages[key]?.nextPoll = until
     }
 
-    /// The messages due at `now` (all of them with `all`), the longest waiting first.
+    /// The messages due at `now` (all of them with `all`), the longest waiting first, then the oldest sends.
     func due(_ now: Date, all: Bool) -> [(key: String, message: Message)] {
         messages.filter { all || $0.value.nextPoll <= now }.map { (key: $0.key, message: $0.value) }
-            .sorted { $0.message.nextPoll < $1.message.nextPoll }
+            .sorted { ($0.message.nextPoll, $0.message.send.time) < ($1.message.nextPoll, $1.message.send.time) }
     }
 
     var nextPoll: Date? { messages.values.map(\.nextPoll).min() }
