@@ -104,7 +104,8 @@ import Glibc
         var ids: [String] = []
         for argv in [["send", "template", "1007", "--to", "+14155552671"], ["send", "template", "1007", "--to", "+15550100003"],
                      ["sms", "send", "--to", "+14155552672", "--body", "x"], ["sms", "send", "--to", "+15550100003", "--body", "x"],
-                     ["sms", "send", "--to", "+15550100007", "--body", "x"], ["vbm", "send", "2002", "--to", "+14155552674", "--var", "1=Jo", "--var", "2=x"]] {
+                     ["sms", "send", "--to", "+15550100007", "--body", "x"], ["vbm", "send", "2002", "--to", "+14155552674", "--var", "1=Jo", "--var", "2=x"],
+                     ["send", "template", "1007", "--to", "+15550100006"]] {
             let r = try await user.run(argv + ["-o", "json"])
             #expect(r.status == 0, "\(r.stderr)")
             ids.append((try? JSONValue.parse(r.stdout))?["message_id"]?.scalarText ?? "?")
@@ -124,6 +125,7 @@ import Glibc
         #expect(types(events, ids[3]) == ["message.sent", "message.failed"])
         #expect(types(events, ids[4]) == ["message.expired"], "the API does not know it")
         #expect(types(events, ids[5]).isEmpty, "Viber has no status endpoint")
+        #expect(types(events, ids[6]) == ["message.sent", "message.delivered", "message.deleted"])
         #expect(Set(events.compactMap { $0["id"]?.stringValue }).count == events.count, "each change once")
         let failed = events.first { $0["type"] == .string("message.failed") && $0["data"]?["message_id"]?.stringValue == ids[3] }
         #expect(failed?["data"]?["status"] == .string("undelivered"))
@@ -134,7 +136,7 @@ import Glibc
         // What listen learned is in the history.
         let history = try await user.run(["history", "-o", "ndjson", "--limit", "0"])
         let statuses = history.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }.map { $0["status"]?.stringValue }
-        #expect(statuses == ["read", "failed", "delivered", "undelivered", "expired", nil])
+        #expect(statuses == ["read", "failed", "delivered", "undelivered", "expired", nil, "deleted"])
     }
 
     @Test func forwardedEventsAreSignedAndRetriedUntilAcknowledged() async throws {
@@ -167,6 +169,34 @@ import Glibc
         tampered.body = Data(String(decoding: tampered.body, as: UTF8.self).replacingOccurrences(of: "read", with: "sent").utf8)
         #expect(!Receiver.verify(tampered, secret: secret))
         #expect(try Data(contentsOf: user.queue).isEmpty)
+    }
+
+    /// README's receiver (examples/webhook-receiver.py, shown verbatim) accepts what listen sends:
+    /// listen exits only once every event was acknowledged, and the receiver answers 400 to a
+    /// signature it cannot verify.
+    @Test func theReadmeReceiverVerifiesWhatListenSends() async throws {
+        let example = repositoryRoot.appendingPathComponent("examples/webhook-receiver.py")
+        let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains("```python\n" + (try String(contentsOf: example, encoding: .utf8)) + "```"))
+
+        let clock = TestClock()
+        let user = User(sandbox: try TestSandbox(stageInterval: 10, clock: clock))
+        try await user.run(["send", "template", "1007", "--to", "+14155552671"])
+        clock.advance(25)
+        let secret = try await user.run(["listen", "--print-secret"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let (fd, port) = try bindLoopback(listening: false)
+        close(fd)
+        let output = try pipePair()
+        // Until it listens, listen's deliveries are refused and tried again (after 1 s, 2 s, …).
+        let python = try #require(findProgram("python3"))
+        let receiver = try Child(python, [example.path], environment: ["WEBHOOK_SECRET": secret, "PORT": "\(port)"], stdout: output.write)
+        close(output.write)
+        let r = try await user.run(["listen", "--polls", "1", "--forward-to", "http://127.0.0.1:\(port)/"])
+        receiver.terminate()
+        let received = String(decoding: readAllAndClose(output.read), as: UTF8.self)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").count == 3)
+        #expect(received.split(separator: "\n") == r.stdout.split(separator: "\n"), "\(received)")
     }
 
     @Test func aListenKilledMidDeliveryLosesNoEventWhenStartedAgain() async throws {

@@ -81,7 +81,8 @@ struct ListenRun {
     let sink: (any EventSink)?
     let outbox: Outbox?
     let ledgerURL: URL
-    let recorder: HistoryRecorder
+    /// nil with the profile's `ledger = off`: then there is nothing to follow either.
+    let recorder: HistoryRecorder?
     var client: APIClient
     var watch = ListenWatch()
     var status: ListenStatusLine
@@ -99,7 +100,7 @@ struct ListenRun {
          sink: (any EventSink)?, outbox: Outbox?) {
         self.ctx = ctx; self.settings = settings; self.window = window; self.kinds = kinds; self.sink = sink; self.outbox = outbox
         ledgerURL = Ledger.location(ctx, baseURL: settings.baseURL.value)
-        recorder = HistoryRecorder(ledger: Ledger(url: ledgerURL), profile: settings.profile.value, ctx: ctx)
+        recorder = ctx.historyRecorder(settings, disabled: false)
         client = ctx.apiClient(settings)
         // A guest of the key's budget: a share of the profile's rate counted against every
         // request of the key, so it gets a slot only while sends leave room (README "Rate limits").
@@ -118,7 +119,10 @@ struct ListenRun {
     }
 
     mutating func run(polls: Int?) async throws(OctopodsError) -> CommandOutput {
-        defer { recorder.close(); status.clear() }
+        defer { recorder?.close() }
+        if recorder == nil {
+            ctx.warn("the history is off for profile '\(settings.profile.value)' (ledger = off): sends are not recorded, so there is nothing to follow")
+        }
         if let outbox, !outbox.pending.isEmpty, let sink {
             ctx.notice("\(NumberText.counted(outbox.pending.count, "event")) from an earlier run waiting for \(sink.name).")
         }
@@ -149,13 +153,15 @@ struct ListenRun {
 
     // MARK: The ledger
 
-    /// Reads the ledger again when it grew (a send, a status) and a little time passed, or
-    /// every minute (the window moves); `always` in test runs.
+    /// Reads the ledger again when it grew (a send, a status) and 10 s passed, or every minute
+    /// (the window moves); `always` with --polls. (A scan of a 292 MB ledger's last 72 hours
+    /// takes about 0.25 s: README "Performance".)
     mutating func scanIfNeeded(every always: Bool) throws(OctopodsError) {
         let now = ctx.now()
         var info = stat()
         let size = stat(ledgerURL.path, &info) == 0 ? Int64(info.st_size) : 0
-        if !always, let lastScan, now.timeIntervalSince(lastScan) < (size != ledgerSize ? 2 : 60) { return }
+        if !always, let lastScan, now.timeIntervalSince(lastScan) < (size != ledgerSize ? 10 : 60) { return }
+        let first = lastScan == nil
         lastScan = now
         ledgerSize = size
         var query = HistoryQuery()
@@ -170,13 +176,9 @@ struct ListenRun {
         }
         if viber > viberSkipped { ctx.notice("Skipping \(NumberText.counted(viber, "Viber message")): Viber has no status endpoint.") }
         viberSkipped = viber
-        let first = lastScanCount == nil
         watch.update(entries, since: query.since ?? .distantPast, now: now)
         if first { ctx.notice("Watching \(NumberText.counted(watch.messages.count, "message")) of profile '\(settings.profile.value)' not final yet (\(ledgerURL.path)).") }
-        lastScanCount = watch.messages.count
     }
-
-    var lastScanCount: Int?
 
     // MARK: Polling
 
@@ -256,7 +258,7 @@ struct ListenRun {
                         failure: kind == .failed ? failure : nil)
         }.filter { kinds.contains($0.kind) }
         for event in made { try outbox?.add(event) }
-        recorder.learned(MessageStatus(messageID: messageID, status: new, failure: failure), channel: message.send.channel, messageID: messageID)
+        recorder?.learned(MessageStatus(messageID: messageID, status: new, failure: failure), channel: message.send.channel, messageID: messageID)
         for event in made { emit(event) }
         watch.set(key, status: new, now: now)
     }
@@ -306,7 +308,6 @@ struct ListenRun {
         let now = ctx.now()
         var next = watch.nextPoll ?? now.addingTimeInterval(5)
         if let outbox, !outbox.pending.isEmpty { next = min(next, retryAt) }
-        if let lastScan { next = min(next, lastScan.addingTimeInterval(2)) }
         let seconds = min(max(next.timeIntervalSince(now), 0.05), 1)
         let pending = outbox?.pending.count ?? 0
         let nextIn = watch.nextPoll.map { DurationText.format(seconds: max($0.timeIntervalSince(now), 0).rounded(.up)) }
