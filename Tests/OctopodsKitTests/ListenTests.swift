@@ -108,4 +108,34 @@ import CLISupport
             #expect(r.stdout.isEmpty)
         }
     }
+
+    /// A whole run on the test's clock (its sleeps move it): a young message is asked every 10 s,
+    /// each change printed once as a short line at a terminal, with the status line on stderr;
+    /// the run ends cleanly when interrupted (exit 0).
+    @Test func aRunPollsYoungMessagesEveryTenSecondsAndSaysWhatItDoesAtATerminal() async throws {
+        let home = temporaryDirectory()
+        let directory = home.appendingPathComponent(".local/state/octopods")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let ledger = directory.appendingPathComponent("history.ndjson")
+        try Data((send.line + "\n").utf8).write(to: ledger)
+        let clock = TestClock()
+        let transport = FakeTransport { request in
+            let status = clock.now < fixedNow.addingTimeInterval(25) ? "sent" : "delivered"
+            return .success(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"],
+                                         body: Data("{\"messages\":[{\"message_id\":100001,\"status\":\"\(status)\"}]}".utf8)))
+        }
+        let r = await run(["listen"], tty: true, transport: transport, home: home, clock: clock) { ctx in
+            ctx.isInterrupted = { clock.now >= fixedNow.addingTimeInterval(60) }
+        }
+        #expect(r.code == .success)
+        #expect(transport.requests.map(\.url.path) == Array(repeating: "/api/v1/whatsapp/messages", count: 6), "at 0, 10, … 50 s")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasSuffix("  message.sent  whatsapp 100001 to +14155552671") == true, "\(r.stdout)")
+        #expect(lines.last?.hasSuffix("  message.delivered  whatsapp 100001 to +14155552671") == true)
+        #expect(r.stderr.contains("\r\u{1B}[2KWatching 1 message · next poll in 10s · 1 event"), "\(r.stderr)")
+        #expect(r.stderr.contains("Stopped after 2 events."))
+        let recorded = try String(contentsOf: ledger, encoding: .utf8)
+        #expect(recorded.contains("\"type\":\"status\"") && recorded.contains("\"status\":\"delivered\""))
+    }
 }
