@@ -41,7 +41,7 @@ _octopods_options() {
         'history prune') reply=(--before --dry-run -y --yes) ;;
         listen) reply=(--since --events --forward-to --exec --budget --print-secret) ;;
         api) reply=(-X --method -f --raw-field -F --field --input -H --header --channel -i --include --dry-run) ;;
-        sandbox) reply=(--port --state --reset --log --rate-limit --cooldown --no-rate-limit --stage-interval) ;;
+        sandbox) reply=(--port --state --reset --log --rate-limit --cooldown --no-rate-limit --stage-interval --status-memory) ;;
         *) reply=() ;;
     esac
     reply+=(-o --output --json --profile --config --base-url --timeout --sandbox -v --verbose -q --quiet --no-color --no-input -h --help --version)
@@ -94,7 +94,7 @@ _octopods_option() {
         api:-X|api:--method|api:-f|api:--raw-field|api:-F|api:--field|api:-H|api:--header) kind=none ;;
         api:--input) kind=files ;;
         api:--channel) kind=choices reply=(whatsapp sms vbm) ;;
-        sandbox:--port|sandbox:--rate-limit|sandbox:--cooldown|sandbox:--stage-interval|sandbox:--slow-delay|sandbox:--request-deadline) kind=none ;;
+        sandbox:--port|sandbox:--rate-limit|sandbox:--cooldown|sandbox:--stage-interval|sandbox:--status-memory|sandbox:--slow-delay|sandbox:--request-deadline) kind=none ;;
         sandbox:--state|sandbox:--log) kind=files ;;
         *:-o|*:--output) kind=choices reply=(table json ndjson csv) ;;
         *:--profile) kind=none ;;

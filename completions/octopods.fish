@@ -62,7 +62,7 @@ function __octopods_takes_value --argument-names path option
             return 0
         case api:-X api:--method api:-f api:--raw-field api:-F api:--field api:--input api:-H api:--header api:--channel
             return 0
-        case sandbox:--port sandbox:--state sandbox:--log sandbox:--rate-limit sandbox:--cooldown sandbox:--stage-interval sandbox:--slow-delay sandbox:--request-deadline
+        case sandbox:--port sandbox:--state sandbox:--log sandbox:--rate-limit sandbox:--cooldown sandbox:--stage-interval sandbox:--status-memory sandbox:--slow-delay sandbox:--request-deadline
             return 0
         case '*:-o' '*:--output' '*:--profile' '*:--config' '*:--base-url' '*:--timeout'
             return 0
@@ -459,3 +459,4 @@ complete -c octopods -n '__octopods_at sandbox' -l rate-limit -x -d 'Allow N req
 complete -c octopods -n '__octopods_at sandbox' -l cooldown -x -d 'Refusal period after the limit is exceeded (default 5m).'
 complete -c octopods -n '__octopods_at sandbox' -l no-rate-limit -d 'No rate limit at all.'
 complete -c octopods -n '__octopods_at sandbox' -l stage-interval -x -d 'Time between status stages, e.g. sent → delivered (default 2s).'
+complete -c octopods -n '__octopods_at sandbox' -l status-memory -x -d 'Status lookups know only each key\'s newest N messages, as an API that forgets (default: all).'

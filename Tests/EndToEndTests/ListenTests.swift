@@ -139,6 +139,15 @@ import Glibc
         #expect(statuses == ["read", "failed", "delivered", "undelivered", "expired", nil, "deleted"])
     }
 
+    /// A sandbox that, like the API, forgets all but a key's newest messages: the forgotten one expires.
+    @Test func aMessageTheAPIForgotExpires() async throws {
+        let user = User(sandbox: try TestSandbox(clock: TestClock(), statusMemory: 2))
+        for i in 0..<3 { try await user.run(["sms", "send", "--to", "+1415555\(2671 + i)", "--body", "x"]) }
+        let events = try await user.listen()
+        #expect(events.map { $0["type"]?.stringValue } == ["message.expired"])
+        #expect(events.first?["data"]?["to"] == .string("+14155552671"), "the oldest")
+    }
+
     @Test func forwardedEventsAreSignedAndRetriedUntilAcknowledged() async throws {
         let clock = TestClock()
         let user = User(sandbox: try TestSandbox(stageInterval: 10, clock: clock))
