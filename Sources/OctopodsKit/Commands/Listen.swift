@@ -135,7 +135,10 @@ struct ListenFiles {
 
     init(_ ctx: Context, settings: Settings) {
         let profile = settings.profile.value
-        let safe = !profile.isEmpty && profile.utf8.allSatisfy { $0 < 0x80 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_")) }
+        // A profile name is any text: only a plain one names the files as it is.
+        let safe = !profile.isEmpty && profile.utf8.allSatisfy {
+            (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D || $0 == 0x5F
+        }
         let name = (Ledger.isPractice(ctx, baseURL: settings.baseURL.value) ? "sandbox-" : "")
             + (safe ? profile : "profile-" + String(SHA256.hex(profile).prefix(16)))
         let directory = ctx.directory(.state).appendingPathComponent("listen")
