@@ -207,9 +207,12 @@ struct ListenRun {
                     }
                 }
             }
-            for entry in single {
+            for (done, entry) in single.enumerated() {
                 guard let id = entry.message.send.messageID, watch.messages[entry.key] != nil else { continue }
                 if stopped { throw OctopodsError.interrupted }
+                // A long round (many SMS at a small share of the rate) still delivers as it goes.
+                try await deliver()
+                status.show("Asking about \(NumberText.grouped(done + 1)) of \(NumberText.counted(single.count, "message")) · \(NumberText.counted(events, "event"))")
                 do {
                     let status = try await client.send(API.messageStatus(channel: entry.message.send.channel, id: id)).value
                     try learned(entry.key, status.status, failure: status.failure)
