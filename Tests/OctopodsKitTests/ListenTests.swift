@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import CLISupport
 @testable import OctopodsKit
@@ -137,5 +138,32 @@ import CLISupport
         #expect(r.stderr.contains("Stopped after 2 events."))
         let recorded = try String(contentsOf: ledger, encoding: .utf8)
         #expect(recorded.contains("\"type\":\"status\"") && recorded.contains("\"status\":\"delivered\""))
+    }
+
+    /// A 429 pauses polling whole until the server's time (plus the safety second), then it goes on.
+    @Test func a429PausesPollingUntilItsTime() async throws {
+        let home = temporaryDirectory()
+        let directory = home.appendingPathComponent(".local/state/octopods")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data((send.line + "\n").utf8).write(to: directory.appendingPathComponent("history.ndjson"))
+        let clock = TestClock()
+        final class Times: Sendable { let value = Mutex<[Date]>([]) }
+        let times = Times()
+        let transport = FakeTransport { _ in
+            let first = times.value.withLock { $0.append(clock.now); return $0.count == 1 }
+            if first {
+                return .success(HTTPResponse(status: 429, headers: ["Content-Type": "application/json"], body: Data(
+                    "{\"message\": \"You have fired too many requests. Please try after 2026-09-21 14:15:20 UTC.\"}".utf8)))
+            }
+            return .success(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"],
+                                         body: Data("{\"messages\":[{\"message_id\":100001,\"status\":\"delivered\"}]}".utf8)))
+        }
+        let r = await run(["listen", "--polls", "1"], transport: transport, home: home, clock: clock)
+        #expect(r.code == .success, "\(r.stderr)")
+        let seen = times.value.withLock { $0 }
+        #expect(seen.count == 2)
+        #expect(seen.last.map { $0 >= fixedNow.addingTimeInterval(121) } == true, "\(seen)")
+        #expect(r.stderr.contains("Rate limited (HTTP 429): every octopods process using this key waits until"), "\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").count == 2, "sent and delivered, once")
     }
 }
