@@ -208,6 +208,23 @@ import Glibc
         #expect(received.split(separator: "\n") == r.stdout.split(separator: "\n"), "\(received)")
     }
 
+    /// --exec runs the command per event with its JSON on stdin; a command that fails gets it again.
+    @Test func execRunsACommandPerEventUntilItSucceeds() async throws {
+        let clock = TestClock()
+        let user = User(sandbox: try TestSandbox(stageInterval: 10, clock: clock))
+        try await user.run(["send", "template", "1007", "--to", "+15550100001"])
+        clock.advance(15)
+        let flag = user.home.appendingPathComponent("failed-once").path, file = user.home.appendingPathComponent("events.ndjson").path
+        let command = "test -f '\(flag)' || { touch '\(flag)'; exit 3; }; { cat; echo; } >> '\(file)'"
+        let r = try await user.run(["listen", "--polls", "1", "--exec", command])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("failed (the command exited 3); trying again in 1s"), "\(r.stderr)")
+        let ran = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(ran == r.stdout, "each event once, as printed")
+        #expect(ran.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }.compactMap { $0["type"]?.stringValue }
+                == ["message.failed"], "a message seen failed at once has no sent event")
+    }
+
     @Test func aListenKilledMidDeliveryLosesNoEventWhenStartedAgain() async throws {
         let clock = TestClock()
         let user = User(sandbox: try TestSandbox(stageInterval: 10, clock: clock))
