@@ -10,7 +10,7 @@
 # The visible subcommands of a command path, in reply.
 _octopods_commands() {
     case $1 in
-        '') reply=(templates send sms vbm status messages history api config completion sandbox) ;;
+        '') reply=(templates send sms vbm status messages history listen api config completion sandbox) ;;
         templates) reply=(list get render csv) ;;
         send) reply=(template interactive) ;;
         sms) reply=(send) ;;
@@ -39,8 +39,9 @@ _octopods_options() {
         'history refresh') reply=(--since --until --channel --to --template --status --limit --rate --fields) ;;
         'history stats') reply=(--since --until --channel --to --template --by --refresh --rate) ;;
         'history prune') reply=(--before --dry-run -y --yes) ;;
+        listen) reply=(--since --events --forward-to --exec --budget --print-secret) ;;
         api) reply=(-X --method -f --raw-field -F --field --input -H --header --channel -i --include --dry-run) ;;
-        sandbox) reply=(--port --state --reset --log --rate-limit --cooldown --no-rate-limit --stage-interval) ;;
+        sandbox) reply=(--port --state --reset --log --rate-limit --cooldown --no-rate-limit --stage-interval --status-memory) ;;
         *) reply=() ;;
     esac
     reply+=(-o --output --json --profile --config --base-url --state-store --timeout --sandbox -v --verbose -q --quiet --no-color --no-input -h --help --version)
@@ -81,18 +82,19 @@ _octopods_option() {
         'messages list:--limit'|'messages list:--fields') kind=none ;;
         history:--since|history:--until|history:--to|history:--template|history:--limit|history:--fields) kind=none ;;
         history:--channel) kind=choices reply=(whatsapp sms vbm) ;;
-        history:--status) kind=choices reply=(accepted rejected unknown queued sent delivered read failed undelivered deleted) ;;
+        history:--status) kind=choices reply=(accepted rejected unknown queued sent delivered read failed undelivered deleted expired) ;;
         'history refresh:--since'|'history refresh:--until'|'history refresh:--to'|'history refresh:--template'|'history refresh:--limit'|'history refresh:--rate'|'history refresh:--fields') kind=none ;;
         'history refresh:--channel') kind=choices reply=(whatsapp sms vbm) ;;
-        'history refresh:--status') kind=choices reply=(accepted rejected unknown queued sent delivered read failed undelivered deleted) ;;
+        'history refresh:--status') kind=choices reply=(accepted rejected unknown queued sent delivered read failed undelivered deleted expired) ;;
         'history stats:--since'|'history stats:--until'|'history stats:--to'|'history stats:--template'|'history stats:--rate') kind=none ;;
         'history stats:--channel') kind=choices reply=(whatsapp sms vbm) ;;
         'history stats:--by') kind=choices reply=(day hour template channel status) ;;
         'history prune:--before') kind=none ;;
+        listen:--since|listen:--events|listen:--forward-to|listen:--exec|listen:--budget|listen:--polls) kind=none ;;
         api:-X|api:--method|api:-f|api:--raw-field|api:-F|api:--field|api:-H|api:--header) kind=none ;;
         api:--input) kind=files ;;
         api:--channel) kind=choices reply=(whatsapp sms vbm) ;;
-        sandbox:--port|sandbox:--rate-limit|sandbox:--cooldown|sandbox:--stage-interval|sandbox:--slow-delay|sandbox:--request-deadline) kind=none ;;
+        sandbox:--port|sandbox:--rate-limit|sandbox:--cooldown|sandbox:--stage-interval|sandbox:--status-memory|sandbox:--slow-delay|sandbox:--request-deadline) kind=none ;;
         sandbox:--state|sandbox:--log) kind=files ;;
         *:-o|*:--output) kind=choices reply=(table json ndjson csv) ;;
         *:--profile) kind=none ;;

@@ -9,7 +9,7 @@
 function __octopods_commands --argument-names path
     switch $path
         case ''
-            printf '%s\n' templates send sms vbm status messages history api config completion sandbox
+            printf '%s\n' templates send sms vbm status messages history listen api config completion sandbox
         case templates
             printf '%s\n' list get render csv
         case send
@@ -58,9 +58,11 @@ function __octopods_takes_value --argument-names path option
             return 0
         case 'history prune:--before'
             return 0
+        case listen:--since listen:--events listen:--forward-to listen:--exec listen:--budget listen:--polls
+            return 0
         case api:-X api:--method api:-f api:--raw-field api:-F api:--field api:--input api:-H api:--header api:--channel
             return 0
-        case sandbox:--port sandbox:--state sandbox:--log sandbox:--rate-limit sandbox:--cooldown sandbox:--stage-interval sandbox:--slow-delay sandbox:--request-deadline
+        case sandbox:--port sandbox:--state sandbox:--log sandbox:--rate-limit sandbox:--cooldown sandbox:--stage-interval sandbox:--status-memory sandbox:--slow-delay sandbox:--request-deadline
             return 0
         case '*:-o' '*:--output' '*:--profile' '*:--config' '*:--base-url' '*:--state-store' '*:--timeout'
             return 0
@@ -182,6 +184,7 @@ complete -c octopods -n '__octopods_word ""' -a vbm -d 'Send Viber Business Mess
 complete -c octopods -n '__octopods_word ""' -a status -d 'Show a sent message\'s delivery status.'
 complete -c octopods -n '__octopods_word ""' -a messages -d 'List recently sent WhatsApp messages.'
 complete -c octopods -n '__octopods_word ""' -a history -d 'List what this tool sent, from the local ledger; refresh statuses, summarise, prune old records.'
+complete -c octopods -n '__octopods_word ""' -a listen -d 'Follow the statuses of messages sent from this machine and emit an event at each change.'
 complete -c octopods -n '__octopods_word ""' -a api -d 'Make any request to the Octopods API with the right key and print the response.'
 complete -c octopods -n '__octopods_word ""' -a config -d 'Read and write the config file (API keys, base URL) per profile.'
 complete -c octopods -n '__octopods_word ""' -a completion -d 'Print the shell completion script for bash, zsh or fish.'
@@ -392,7 +395,7 @@ complete -c octopods -n '__octopods_at history' -l until -x -d 'Sends before WHE
 complete -c octopods -n '__octopods_at history' -l channel -x -a 'whatsapp sms vbm' -d 'Only this channel: whatsapp, sms or vbm (repeatable).'
 complete -c octopods -n '__octopods_at history' -l to -x -d 'Only sends to this number (E.164).'
 complete -c octopods -n '__octopods_at history' -l template -x -d 'Only sends of this template.'
-complete -c octopods -n '__octopods_at history' -l status -x -a 'accepted rejected unknown queued sent delivered read failed undelivered deleted' -d 'Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …).'
+complete -c octopods -n '__octopods_at history' -l status -x -a 'accepted rejected unknown queued sent delivered read failed undelivered deleted expired' -d 'Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …).'
 complete -c octopods -n '__octopods_at history' -l limit -x -d 'Show the most recent N matches (default 100; 0 for all).'
 complete -c octopods -n '__octopods_at history' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): time, profile, channel, kind, template_id, template_name, to, message_id, request_id, outcome, error, status, status_time, failure, source.'
 
@@ -402,7 +405,7 @@ complete -c octopods -n '__octopods_at "history refresh"' -l until -x -d 'Sends 
 complete -c octopods -n '__octopods_at "history refresh"' -l channel -x -a 'whatsapp sms vbm' -d 'Only this channel: whatsapp, sms or vbm (repeatable).'
 complete -c octopods -n '__octopods_at "history refresh"' -l to -x -d 'Only sends to this number (E.164).'
 complete -c octopods -n '__octopods_at "history refresh"' -l template -x -d 'Only sends of this template.'
-complete -c octopods -n '__octopods_at "history refresh"' -l status -x -a 'accepted rejected unknown queued sent delivered read failed undelivered deleted' -d 'Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …).'
+complete -c octopods -n '__octopods_at "history refresh"' -l status -x -a 'accepted rejected unknown queued sent delivered read failed undelivered deleted expired' -d 'Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …).'
 complete -c octopods -n '__octopods_at "history refresh"' -l limit -x -d 'Refresh only the most recent N matches (default 0: all).'
 complete -c octopods -n '__octopods_at "history refresh"' -l rate -x -d 'At most N status requests in any DURATION (default: the profile\'s rate, 55/10s).'
 complete -c octopods -n '__octopods_at "history refresh"' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): message_id, channel, to, time, before, status, changed, failure, error.'
@@ -421,6 +424,14 @@ complete -c octopods -n '__octopods_at "history stats"' -l rate -x -d 'With --re
 complete -c octopods -n '__octopods_at "history prune"' -l before -x -d 'Delete records older than WHEN (e.g. 90d, 2026-01-01).'
 complete -c octopods -n '__octopods_at "history prune"' -l dry-run -d 'Count what would be deleted; delete nothing.'
 complete -c octopods -n '__octopods_at "history prune"' -s y -l yes -d 'Do not ask for confirmation (needed when not at a terminal).'
+
+# octopods listen
+complete -c octopods -n '__octopods_at listen' -l since -x -d 'Watch sends at or after WHEN (default 72h).'
+complete -c octopods -n '__octopods_at listen' -l events -x -d 'Only these events, comma-separated: sent, delivered, read, failed, deleted, expired.'
+complete -c octopods -n '__octopods_at listen' -l forward-to -x -d 'POST each event to URL, signed (Standard Webhooks); retried until a 2xx answer.'
+complete -c octopods -n '__octopods_at listen' -l exec -x -d 'Run COMMAND (through sh) per event, the event\'s JSON on stdin; retried until it exits 0.'
+complete -c octopods -n '__octopods_at listen' -l budget -x -d 'Use at most this share of the key\'s rate for polling (default 25%).'
+complete -c octopods -n '__octopods_at listen' -l print-secret -d 'Print this profile\'s webhook signing secret (made on first use) and exit.'
 
 # octopods api
 complete -c octopods -n '__octopods_at api' -s X -l method -x -d 'HTTP method (default GET, or POST when there is a body).'
@@ -461,3 +472,4 @@ complete -c octopods -n '__octopods_at sandbox' -l rate-limit -x -d 'Allow N req
 complete -c octopods -n '__octopods_at sandbox' -l cooldown -x -d 'Refusal period after the limit is exceeded (default 5m).'
 complete -c octopods -n '__octopods_at sandbox' -l no-rate-limit -d 'No rate limit at all.'
 complete -c octopods -n '__octopods_at sandbox' -l stage-interval -x -d 'Time between status stages, e.g. sent → delivered (default 2s).'
+complete -c octopods -n '__octopods_at sandbox' -l status-memory -x -d 'Status lookups know only each key\'s newest N messages, as an API that forgets (default: all).'

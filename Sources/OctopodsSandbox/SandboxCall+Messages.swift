@@ -158,6 +158,9 @@ extension SandboxCall {
             throw SandboxError(.messageNotFound, "Message \(reference.prefix(64)) does not exist.")
         }
         if message.plan == .statusRefused { throw SandboxError(.messageNotFound, "Message not found.") }
+        if let memory = options.statusMemory, !state.isAmongNewest(message, memory) {
+            throw SandboxError(.messageNotFound, "Message \(id) does not exist.")
+        }
         return ok(message.statusJSON(at: now, stageInterval: options.stageInterval, requestID: requestID))
     }
 

@@ -24,6 +24,10 @@ package struct SandboxOptions: Sendable {
     /// Whether the README's example messages exist (`SandboxMessage.seeds`: 3851834 on WhatsApp,
     /// 4829174 on SMS, …), so that every command the README shows works against a fresh sandbox.
     package var seedMessages: Bool
+    /// How many of a key's newest messages its status lookups still know; older ones get 400
+    /// "not found", as from an API that forgets (the real one lists only a key's last 100, and
+    /// may forget more). nil: all of them.
+    package var statusMemory: Int?
     /// Whether a state file gets keys of its own (random, kept in it) instead of the fixed
     /// public ones; what `octopods sandbox` and `--sandbox` use.
     package var randomKeys = false

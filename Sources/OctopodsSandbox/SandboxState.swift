@@ -45,6 +45,17 @@ package struct SandboxState: Codable, Sendable, Equatable {
         messages.last { $0.id == id && $0.key == key }
     }
 
+    /// Whether `message` is one of the `count` newest its key sent (seeds, never stored, are not).
+    func isAmongNewest(_ message: SandboxMessage, _ count: Int) -> Bool {
+        var seen = 0
+        for other in messages.reversed() where other.key == message.key {
+            if other.id == message.id { return true }
+            seen += 1
+            if seen >= count { return false }
+        }
+        return false
+    }
+
     /// What `key` sent on `channel`, newest first.
     func messages(sentWith key: String, channel: SandboxChannel) -> [SandboxMessage] {
         messages.reversed().filter { $0.key == key && $0.channel == channel }

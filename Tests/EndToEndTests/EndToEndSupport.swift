@@ -113,12 +113,13 @@ final class TestSandbox: Sendable {
 
     /// `clock`: the sandbox's time; the real one when nil.
     init(rateLimit: SandboxRateLimit? = nil, cooldown: Double = 300, stageInterval: Double = 2, slowResponseDelay: Double = 40,
-         clock: TestClock? = nil, seedMessages: Bool = false) throws {
+         clock: TestClock? = nil, seedMessages: Bool = false, statusMemory: Int? = nil) throws {
         var now: @Sendable () -> Date = { Date() }
         if let clock { now = { clock.now } }
-        api = try SandboxAPI(options: SandboxOptions(rateLimit: rateLimit, cooldown: cooldown, stageInterval: stageInterval,
-                                                     slowResponseDelay: slowResponseDelay, now: now,
-                                                     seedMessages: seedMessages))
+        var options = SandboxOptions(rateLimit: rateLimit, cooldown: cooldown, stageInterval: stageInterval,
+                                     slowResponseDelay: slowResponseDelay, now: now, seedMessages: seedMessages)
+        options.statusMemory = statusMemory
+        api = try SandboxAPI(options: options)
         let api = self.api
         server = try SandboxServer(port: 0, handler: { api.handle($0) })
         server.start()

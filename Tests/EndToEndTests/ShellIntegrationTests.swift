@@ -20,7 +20,7 @@ import OctopodsSandbox
     /// sorted. Files are offered from a directory holding notes.txt, state.json and sub/.
     static let probes: [(line: String, offers: [String])] = [
         ("octopods tem", ["templates"]),
-        ("octopods ", ["api", "completion", "config", "history", "messages", "sandbox", "send", "sms", "status", "templates", "vbm"]),
+        ("octopods ", ["api", "completion", "config", "history", "listen", "messages", "sandbox", "send", "sms", "status", "templates", "vbm"]),
         ("octopods api sms/", ["sms/messages", "sms/messages/MESSAGE_ID"]),
         ("octopods templates ", ["csv", "get", "list", "render"]),
         ("octopods templates list --status ", statuses),

@@ -172,7 +172,7 @@ import CLISupport
             "failed": "31", "undelivered": "31", "rejected": "31", "deleted": "31",
             "sent": "33", "queued": "33", "pending": "33", "under_review": "33", "needs_modification": "33", "unknown": "33",
             "Under Review": "33", "Needs Modification": "33", "Rejected": "31",
-            "Accepted (inactive)": "33", "not_sent": nil, "excluded": nil, "changed": nil, "expired": nil, "": nil,
+            "Accepted (inactive)": "33", "expired": "33", "not_sent": nil, "excluded": nil, "changed": nil, "": nil,
         ]
         for (word, colour) in expected { #expect(Printer.statusColor(word) == colour, "\(word)") }
     }

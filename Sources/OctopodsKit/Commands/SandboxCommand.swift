@@ -30,6 +30,8 @@ package struct SandboxCommand: Command {
             .value("cooldown", "DURATION", .duration, help: "Refusal period after the limit is exceeded (default 5m)."),
             .flag("no-rate-limit", help: "No rate limit at all."),
             .value("stage-interval", "DURATION", .duration, help: "Time between status stages, e.g. sent → delivered (default 2s)."),
+            .value("status-memory", "N", .integer(1...Int(Int32.max)),
+                   help: "Status lookups know only each key's newest N messages, as an API that forgets (default: all)."),
             .value("slow-delay", "DURATION", .duration, hidden: true, help: "How long the slow-response number makes the server wait (default 40s)."),
             .value("request-deadline", "DURATION", .duration, hidden: true, help: "Longest time a request may take to arrive (default 10s)."),
         ],
@@ -59,6 +61,7 @@ package struct SandboxCommand: Command {
         }
         if let cooldown = arguments.seconds("cooldown") { options.cooldown = cooldown }
         if let interval = arguments.seconds("stage-interval") { options.stageInterval = interval }
+        options.statusMemory = arguments.integer("status-memory")
         if let delay = arguments.seconds("slow-delay") { options.slowResponseDelay = delay }
         requestDeadline = arguments.seconds("request-deadline")
         options.randomKeys = true

@@ -44,6 +44,7 @@ package enum Program {
         .command(Status.self),
         .group(Messages.spec, [.command(Messages.List.self)]),
         .runnableGroup(History.self, [.command(History.Refresh.self), .command(History.Stats.self), .command(History.Prune.self)]),
+        .command(Listen.self),
         .command(APICommand.self),
         .group(ConfigCommand.spec, [
             .command(ConfigCommand.SetCommand.self), .command(ConfigCommand.Get.self), .command(ConfigCommand.Unset.self),
