@@ -54,23 +54,50 @@ package final class HistoryRecorder: Sendable {
                 if let message { release(message) }
                 return
             }
+            if outcome == .rejected, let message, let shared { recordShared(shared, message, outcome: nil, record: record) }
             let report = ErrorReporter(now: ctx.now).report(error)
             record.outcome = outcome
             record.error = ([report.message] + report.details.filter { !$0.hasPrefix("request_id:") }).joined(separator: "; ")
             record.requestID = report.requestID
         }
+        if let message, let shared, record.outcome != .rejected { recordShared(shared, message, outcome: record.outcome, record: record) }
         append(record)
     }
+
+    /// The send's result in the state store shared by machines; a store that cannot be written
+    /// now is said once (the send went out: nothing to stop).
+    func recordShared(_ shared: SharedRepeats, _ message: RepeatGuard.Message, outcome: SendOutcome?, record: LedgerRecord) {
+        do {
+            try shared.record(message, profile: profile, outcome: outcome, messageID: record.messageID, requestID: record.requestID,
+                              window: sharedWindow, time: record.time)
+        } catch {
+            failedToWrite(error)
+        }
+    }
+
+    /// The repeat guard's store shared by machines (`state_store = redis://…`), if any.
+    var shared: SharedRepeats? {
+        guard ctx.sandbox == nil, let settings = try? ctx.resolvedSettings(), case .redis(let address) = settings.stateStore else {
+            return nil
+        }
+        return SharedRepeats(client: ctx.redisClients.client(address).0)
+    }
+
+    /// How long the shared store keeps a message: the profile's repeat_window.
+    var sharedWindow: Double? { (try? ctx.resolvedSettings())?.repeatWindow }
 
     /// Gives back a reservation whose message was not sent (a 429, no connection, Ctrl-C before the request).
     package func release(_ message: RepeatGuard.Message) {
         do { try repeatGuard(window: nil).release(message) } catch { failedToWrite(error) }
+        if let shared {
+            do { try shared.release(message, profile: profile, window: sharedWindow) } catch { failedToWrite(error) }
+        }
     }
 
     /// The repeat guard over this history: identical messages within `window` (nil: none looked
     /// for); a claim waits for another process's reservation up to the run's request timeout.
     package func repeatGuard(window: Double?) -> RepeatGuard {
-        RepeatGuard(recorder: self, window: window, patience: (ctx.globals.timeout ?? Defaults.timeout) + 5)
+        RepeatGuard(recorder: self, window: window, patience: (ctx.globals.timeout ?? Defaults.timeout) + 5, shared: shared)
     }
 
     package func learned(_ status: MessageStatus, channel: Channel, messageID: String) {

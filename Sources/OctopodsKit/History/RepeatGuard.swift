@@ -26,8 +26,11 @@ package final class RepeatGuard: Sendable {
     /// How long a claim waits for another live process's reservation of the same message.
     let patience: Double
 
-    init(recorder: HistoryRecorder, window: Double?, patience: Double) {
-        self.recorder = recorder; self.window = window; self.patience = patience
+    /// The same, shared by machines through the state store (nil: this machine's history only).
+    let shared: SharedRepeats?
+
+    init(recorder: HistoryRecorder, window: Double?, patience: Double, shared: SharedRepeats? = nil) {
+        self.recorder = recorder; self.window = window; self.patience = patience; self.shared = shared
         index = recorder.ledger.url.deletingLastPathComponent().appendingPathComponent(recorder.ledger.url.lastPathComponent + ".index")
     }
 
@@ -92,6 +95,25 @@ package final class RepeatGuard: Sendable {
     /// another running process holds a reservation of it, then takes that as a send with an
     /// unknown outcome. `lookForRepeats`: false with --allow-repeat (a key is still honoured).
     package func claim(_ message: Message, lookForRepeats: Bool) async throws(OctopodsError) -> Claim {
+        let local = try await claimHere(message, lookForRepeats: lookForRepeats)
+        guard case .go = local, let shared else { return local }
+        // Reserved here; now on every machine (docs/state-store.md). Another host's send wins.
+        let ctx = recorder.ctx
+        let everywhere: Claim
+        do {
+            everywhere = try await shared.claim(message, profile: recorder.profile, window: lookForRepeats ? window : nil,
+                                                patience: patience, now: ctx.now, sleep: ctx.sleep)
+        } catch {
+            try? release(message)
+            throw error
+        }
+        if case .go = everywhere { return local }
+        try? release(message)
+        return everywhere
+    }
+
+    /// The claim in this machine's history.
+    func claimHere(_ message: Message, lookForRepeats: Bool) async throws(OctopodsError) -> Claim {
         let ctx = recorder.ctx
         let deadline = ctx.now().addingTimeInterval(patience)
         while true {
