@@ -50,8 +50,8 @@ STATIC_CXX_FLAGS = $(if $(filter /%,$(LIBSTDCXX_A)),-Xlinker -L$(abspath $(STATI
 # its own, and with it every start looked for libm, libgcc_s and libc, and every request for
 # libcurl.so.4, in the binary's directory first (13 failed opens; a libcurl.so.4 placed beside
 # the binary would have been loaded).
-COMMIT_FLAGS = $(if $(COMMIT),-Xcc -DOCTOPODS_COMMIT='"$(COMMIT)"')
-RELEASE_BUILD = $(if $(STATIC_CXX_FLAGS),mkdir -p $(STATIC_CXX_DIR) && ln -sf $(LIBSTDCXX_A) $(STATIC_CXX_DIR)/libstdc++.a && )$(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath --scratch-path $(SCRATCH) $(STATIC_CXX_FLAGS) $(COMMIT_FLAGS)
+COMMIT_FLAGS = $(if $(COMMIT), -Xcc -DOCTOPODS_COMMIT='"$(COMMIT)"')
+RELEASE_BUILD = $(if $(STATIC_CXX_FLAGS),mkdir -p $(STATIC_CXX_DIR) && ln -sf $(LIBSTDCXX_A) $(STATIC_CXX_DIR)/libstdc++.a && )$(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath --scratch-path $(SCRATCH) $(STATIC_CXX_FLAGS)$(COMMIT_FLAGS)
 # With BINARY=path nothing is built.
 BINARY ?=
 INSTALLED_BINARY = $(if $(BINARY),$(BINARY),$(RELEASE_BINARY))

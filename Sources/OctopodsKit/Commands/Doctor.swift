@@ -21,7 +21,7 @@ package struct Doctor: Command {
         after an HTTP 429 in force, and until when) and whether the API accepts it: one read-only request each \
         (WhatsApp and Viber: list templates; SMS: look up a message id that does not exist, which a valid key \
         gets answered with 'not found'), drawn from the key's rate budget. The API's Date header tells how far \
-        this machine's clock is off. Nothing is sent. Exit status 0 when every check passes, 1 when any fails.
+        this machine's clock is off. No message is sent. Exit status 0 when every check passes, 1 when any fails.
         """,
         examples: [
             Example("octopods doctor", "Check the current profile."),
