@@ -32,7 +32,7 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(date -u -d "$release_date" +%s)}
 arch=$(dpkg --print-architecture)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-root=$stage/octopods
+root=$stage/debian/octopods   # where dpkg-shlibdeps expects a package's files
 make --no-print-directory -s install DESTDIR="$root" PREFIX=/usr BINARY="$BINARY" ZSHDIR=/usr/share/zsh/vendor-completions
 gzip -9n "$root/usr/share/man/man1/octopods.1"
 doc=$root/usr/share/doc/octopods
@@ -75,16 +75,15 @@ awk -v maintainer="$MAINTAINER" '
 ' CHANGELOG.md | gzip -9n > "$doc/changelog.gz"
 chmod 0644 "$doc/changelog.gz"
 
-# libc6 (>= the newest symbol version the binary uses), from the shlibs database; the binary
-# loads libcurl with dlopen, so its dependency is declared by hand: the oldest version the
-# transport supports (docs/linux-notes.md, "The oldest libcurl"), libcurl4t64 on Debian 13 and
-# Ubuntu 24.04. Redis: the rate budget and the repeat guard may be kept in one (a later issue).
-mkdir -p "$stage/debian"
-printf 'Source: octopods\n\nPackage: octopods\nArchitecture: any\n' > "$stage/debian/control"
-shlibs=$(cd "$stage" && dpkg-shlibdeps -O "$root/usr/bin/octopods" | sed -n 's/^shlibs:Depends=//p')
 installed_size=$(du -sk --apparent-size "$root" | cut -f1)
-
-install -d -m 0755 "$root/DEBIAN"
+# The libraries the binary links (libc6, libgcc-s1) at the versions its symbols need, from
+# dpkg-shlibdeps; libcurl is loaded with dlopen, so its dependency is declared by hand: the
+# oldest version the transport supports (docs/linux-notes.md, "The oldest libcurl"), or
+# libcurl4t64 (Debian 13, Ubuntu 24.04). redis-server is suggested for the Redis support a later
+# release adds.
+install -d -m 0755 "$root/DEBIAN"   # also what tells dpkg-shlibdeps where the package's root is
+printf 'Source: octopods\n\nPackage: octopods\nArchitecture: any\n' > "$stage/debian/control"
+shlibs=$(cd "$stage" && dpkg-shlibdeps -O debian/octopods/usr/bin/octopods | sed -n 's/^shlibs:Depends=//p')
 cat > "$root/DEBIAN/control" <<EOF
 Package: octopods
 Version: $VERSION

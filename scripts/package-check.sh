@@ -50,7 +50,7 @@ done
 
 step "lintian"
 # No error and no warning (overrides, if ever needed, carry a comment saying why).
-lintian --fail-on error,warning --no-tag-display-limit "$deb" || fail "lintian found errors or warnings (above)"
+lintian --fail-on error,warning --tag-display-limit 0 "$deb" || fail "lintian found errors or warnings (above)"
 dpkg-deb --field "$deb" Package Version Architecture Depends Suggests Section Priority
 
 step "install (dpkg -i)"
