@@ -43,7 +43,7 @@ _octopods_options() {
         sandbox) reply=(--port --state --reset --log --rate-limit --cooldown --no-rate-limit --stage-interval) ;;
         *) reply=() ;;
     esac
-    reply+=(-o --output --json --profile --config --base-url --timeout --sandbox -v --verbose -q --quiet --no-color --no-input -h --help --version)
+    reply+=(-o --output --json --profile --config --base-url --state-store --timeout --sandbox -v --verbose -q --quiet --no-color --no-input -h --help --version)
 }
 
 # What an option of a command path takes: sets kind to none, files, choices (the words
@@ -98,6 +98,7 @@ _octopods_option() {
         *:--profile) kind=none ;;
         *:--config) kind=files ;;
         *:--base-url) kind=none ;;
+        *:--state-store) kind=none ;;
         *:--timeout) kind=none ;;
     esac
 }
@@ -112,9 +113,9 @@ _octopods_argument() {
         'templates csv:0') kind=dynamic reply=(templates) ;;
         'send template:0') kind=dynamic reply=(templates) ;;
         api:0) kind=choices reply=(whatsapp/templates whatsapp/templates/TEMPLATE_ID whatsapp/templates/TEMPLATE_ID/messages whatsapp/messages whatsapp/messages/MESSAGE_ID whatsapp/interactive sms/messages sms/messages/MESSAGE_ID vbm/templates vbm/templates/TEMPLATE_ID vbm/templates/TEMPLATE_ID/messages) ;;
-        'config set:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file) ;;
-        'config get:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file) ;;
-        'config unset:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file) ;;
+        'config set:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file state_store) ;;
+        'config get:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file state_store) ;;
+        'config unset:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file state_store) ;;
         completion:0) kind=choices reply=(bash zsh fish) ;;
     esac
 }
@@ -123,7 +124,7 @@ _octopods_argument() {
 # program is asked for candidates, so it sees the same profile, config and base URL.
 _octopods_forwarded() {
     case $1 in
-        -o|--output|--profile|--config|--base-url|--timeout) return 0 ;;
+        -o|--output|--profile|--config|--base-url|--state-store|--timeout) return 0 ;;
     esac
     return 1
 }

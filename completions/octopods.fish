@@ -62,7 +62,7 @@ function __octopods_takes_value --argument-names path option
             return 0
         case sandbox:--port sandbox:--state sandbox:--log sandbox:--rate-limit sandbox:--cooldown sandbox:--stage-interval sandbox:--slow-delay sandbox:--request-deadline
             return 0
-        case '*:-o' '*:--output' '*:--profile' '*:--config' '*:--base-url' '*:--timeout'
+        case '*:-o' '*:--output' '*:--profile' '*:--config' '*:--base-url' '*:--state-store' '*:--timeout'
             return 0
     end
     return 1
@@ -143,11 +143,11 @@ function __octopods_dynamic --argument-names name
     set -l i 2
     while test $i -le (count $tokens)
         switch $tokens[$i]
-            case -o --output --profile --config --base-url --timeout
+            case -o --output --profile --config --base-url --state-store --timeout
                 set -a forward $tokens[$i]
                 set i (math $i + 1)
                 test $i -le (count $tokens); and set -a forward $tokens[$i]
-            case '--output=*' '--profile=*' '--config=*' '--base-url=*' '--timeout=*' '-o?*'
+            case '--output=*' '--profile=*' '--config=*' '--base-url=*' '--state-store=*' '--timeout=*' '-o?*'
                 set -a forward $tokens[$i]
         end
         set i (math $i + 1)
@@ -164,6 +164,7 @@ complete -c octopods -l json -d 'Same as --output json.'
 complete -c octopods -l profile -x -d 'Config profile to use (default: OCTOPODS_PROFILE or \'default\').'
 complete -c octopods -l config -r -F -d 'Config file (default: OCTOPODS_CONFIG or ~/.config/octopods/config).'
 complete -c octopods -l base-url -x -d 'API root (default: OCTOPODS_BASE_URL, the profile\'s base_url, or https://app.octopods.io).'
+complete -c octopods -l state-store -x -d 'Where the rate budget shared with other machines lives for this run: local (this machine\'s files) or redis://host:port (default: OCTOPODS_STATE_STORE, the profile\'s state_store, or local).'
 complete -c octopods -l timeout -x -d 'Give up on each request after this long (default 30s). The whole of a --wait is --wait-timeout.'
 complete -c octopods -l sandbox -d 'Run against a local sandbox API started for this command, with its own keys; nothing leaves the machine.'
 complete -c octopods -s v -l verbose -d 'Trace each HTTP request and response on stderr (the key redacted).'
@@ -415,7 +416,7 @@ complete -c octopods -n '__octopods_at api' -s X -l method -x -d 'HTTP method (d
 complete -c octopods -n '__octopods_at api' -s f -l raw-field -x -d 'Add a string field to the JSON body (or the query with -X GET).'
 complete -c octopods -n '__octopods_at api' -s F -l field -x -d 'Add a typed field: true, false, null, a number or JSON as such; @FILE or @- reads the value from a file or stdin.'
 complete -c octopods -n '__octopods_at api' -l input -r -F -d 'Send this file (- for standard input) as the body, as it is; fields then go to the query.'
-complete -c octopods -n '__octopods_at api' -s H -l header -x -d 'Add a request header (not the key\'s header).'
+complete -c octopods -n '__octopods_at api' -s H -l header -x -d 'Add a request header (not the key\'s header); \'NAME:\' with no value removes one octopods sends, such as User-Agent.'
 complete -c octopods -n '__octopods_at api' -l channel -x -a 'whatsapp sms vbm' -d 'Whose key to use: whatsapp, sms or vbm (default: PATH\'s first segment).'
 complete -c octopods -n '__octopods_at api' -s i -l include -d 'Print the response status and headers before the body.'
 complete -c octopods -n '__octopods_at api' -l dry-run -d 'Print the request that would be made (key redacted); send nothing.'
@@ -429,13 +430,13 @@ complete -c octopods -n '__octopods_word config' -a list -d 'Show every setting 
 complete -c octopods -n '__octopods_word config' -a path -d 'Print the config file\'s path (whether or not it exists).'
 
 # octopods config set
-complete -c octopods -n '__octopods_argument "config set" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file' -d key
+complete -c octopods -n '__octopods_argument "config set" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file state_store' -d key
 
 # octopods config get
-complete -c octopods -n '__octopods_argument "config get" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file' -d key
+complete -c octopods -n '__octopods_argument "config get" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file state_store' -d key
 
 # octopods config unset
-complete -c octopods -n '__octopods_argument "config unset" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file' -d key
+complete -c octopods -n '__octopods_argument "config unset" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file state_store' -d key
 
 # octopods completion
 complete -c octopods -n '__octopods_argument completion 0' -a 'bash zsh fish' -d shell

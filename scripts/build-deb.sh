@@ -79,8 +79,8 @@ installed_size=$(du -sk --apparent-size "$root" | cut -f1)
 # The libraries the binary links (libc6, libgcc-s1) at the versions its symbols need, from
 # dpkg-shlibdeps; libcurl is loaded with dlopen, so its dependency is declared by hand: the
 # oldest version the transport supports (docs/linux-notes.md, "The oldest libcurl"), or
-# libcurl4t64 (Debian 13, Ubuntu 24.04). redis-server is suggested for the Redis support a later
-# release adds.
+# libcurl4t64 (Debian 13, Ubuntu 24.04). redis-server is suggested: machines that share a key
+# keep its rate budget in one (state_store = redis://…, docs/state-store.md).
 install -d -m 0755 "$root/DEBIAN"   # also what tells dpkg-shlibdeps where the package's root is
 printf 'Source: octopods\n\nPackage: octopods\nArchitecture: any\n' > "$stage/debian/control"
 shlibs=$(cd "$stage" && dpkg-shlibdeps -O debian/octopods/usr/bin/octopods | sed -n 's/^shlibs:Depends=//p')

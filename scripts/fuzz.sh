@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(arguments rows config responses interactive http-request ledger)
+[ ${#targets[@]} -gt 0 ] || targets=(arguments rows config responses interactive http-request ledger rate-budget sandbox-state)
 seconds=${FUZZ_SECONDS:-600}
 jobs=${FUZZ_JOBS:-1}
 build=${FUZZ_BUILD:-.build-fuzz}

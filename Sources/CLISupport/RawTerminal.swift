@@ -29,7 +29,7 @@ private nonisolated(unsafe) var rawFD: Int32 = -1
 
 /// A terminal in raw mode (no echo, no line editing, no signals from keys), hand-rolled with
 /// termios. Reads keys from `input`, draws on `output`. The previous mode is restored by
-/// `restore()`, and by `RawTerminal.restoreFromSignal()`, which the process's SIGINT/SIGTERM
+/// `restore()`, and by `RawTerminal.restoreFromSignal()`, which the process's signal
 /// handler calls before anything else, so no exit path leaves the user's shell in raw mode.
 package final class RawTerminal {
     package let input: Int32

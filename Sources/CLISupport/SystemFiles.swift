@@ -118,14 +118,22 @@ package enum SystemFile {
     /// symlink (`O_NOFOLLOW`), a regular file, owned by the effective user, not writable by
     /// group or others. `create` makes it (mode `mode`, exactly) when missing. Returns the
     /// descriptor, or nil when the file is missing and `create` is false.
+    ///
+    /// Opened `O_NONBLOCK`, which is cleared once the file is known to be regular: opening a
+    /// FIFO planted in its place would otherwise wait in open(2) for a writer, where no signal
+    /// but SIGKILL reaches it.
     package static func openOwned(_ url: URL, flags: Int32, create: Bool = false,
                                   mode: mode_t = 0o600) throws(Failure) -> Int32? {
+        let flags = flags | O_NONBLOCK
         var fd = open(url.path, flags | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0, errno == ENOENT {
             guard create else { return nil }
             fd = open(url.path, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
             if fd >= 0 { fchmod(fd, mode) }
             else if errno == EEXIST { fd = open(url.path, flags | O_NOFOLLOW | O_CLOEXEC) }
+        }
+        if fd < 0, errno == ENXIO {  // a FIFO opened for writing with no reader
+            throw Failure(path: url.path, reason: "is not a regular file")
         }
         guard fd >= 0 else {
             let code = errno
@@ -136,6 +144,7 @@ package enum SystemFile {
             close(fd)
             throw Failure(path: url.path, reason: problem)
         }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         return fd
     }
 
@@ -151,10 +160,15 @@ package enum SystemFile {
         return nil
     }
 
-    /// Reads the whole of an owned file (see `openOwned`); nil when it does not exist.
-    package static func readOwned(_ url: URL) throws(Failure) -> Data? {
+    /// Reads the whole of an owned file (see `openOwned`); nil when it does not exist. A file
+    /// larger than `limit` bytes is refused before it is read.
+    package static func readOwned(_ url: URL, limit: Int? = nil) throws(Failure) -> Data? {
         guard let fd = try openOwned(url, flags: O_RDONLY) else { return nil }
         defer { close(fd) }
+        var info = stat()
+        if let limit, fstat(fd, &info) == 0, info.st_size > limit {
+            throw Failure(path: url.path, reason: "is \(info.st_size) bytes, larger than any such file (at most \(limit))")
+        }
         return try readAll(fd, path: url.path)
     }
 

@@ -28,6 +28,8 @@ package enum FuzzTargets {
         Target(name: "interactive", run: interactive),
         Target(name: "http-request", run: httpRequest),
         Target(name: "ledger", run: ledger),
+        Target(name: "rate-budget", run: rateBudget),
+        Target(name: "sandbox-state", run: sandboxState),
     ]
 
     package static func target(named name: String) -> Target? { all.first { $0.name == name } }
@@ -160,6 +162,34 @@ package enum FuzzTargets {
             let again = Array(record.line.utf8).withUnsafeBytes { LedgerRecord.decode($0) }
             check(again == record, "a record does not survive a round trip through its line")
         }
+    }
+
+    /// A rate-budget file (shared by every process of a key, so anyone who can write it can put
+    /// anything there): whatever it holds, reading it, making it sane and using it must not trap,
+    /// a pause stays within `maxPause`, and the sane budget survives its own file form.
+    package static func rateBudget(_ data: [UInt8]) {
+        var budget = RateBudget.parse(String(decoding: data, as: UTF8.self))
+        let now = 1_000.0, wall = 1_800_000_000.0
+        budget.sanitize(now: now, wallNow: wall, boot: "fuzz", keep: 10.1, alive: { $0 % 2 == 0 })
+        check(budget.pauseUntil.map { $0 <= now + RateBudget.maxPause } ?? true, "a pause beyond maxPause")
+        if let pauseWall = budget.pauseWall { _ = CivilTime.text(Date(timeIntervalSince1970: pauseWall), in: .utc) }
+        check(RateBudget.parse(budget.serialized()) == budget, "a sane budget does not survive its file form")
+        for rate in [Pacer.Rate.documented, Pacer.Rate(count: 1, window: 0.001), Pacer.Rate(count: 1_000_000_000, window: 1e7)] {
+            var copy = budget
+            _ = copy.effective(rate)
+            let wait = copy.acquire(id: "fuzz", pid: 1, now: now, rate: rate)
+            check(wait.map { $0.until.isFinite } ?? true, "an endless wait")
+            copy.finish(id: "fuzz", now: now + 1, wallNow: wall + 1, answer: .rateLimited(retryWall: wall + 1e12, rate: rate))
+            copy.sanitize(now: now + 1e6, wallNow: wall + 1e6, boot: "fuzz", keep: 10.1, alive: { _ in false })
+        }
+    }
+
+    /// A sandbox state file: decoding it either fails with an error or gives a state that can
+    /// issue its next message id (Int.max there trapped the server on its next send).
+    package static func sandboxState(_ data: [UInt8]) {
+        guard let state = try? SandboxStateFile.decode(Data(data), file: URL(fileURLWithPath: "/fuzz/sandbox.json")) else { return }
+        check(!state.nextMessageID.addingReportingOverflow(1).overflow, "next message id \(state.nextMessageID) overflows")
+        check(state.messageIDs.allSatisfy { $0 < state.nextMessageID }, "a kept message id is not below the next one")
     }
 
     // MARK: Checks

@@ -15,7 +15,7 @@ import Darwin
 /// sandbox` in one shell, `--sandbox` in another): they take turns holding an exclusive
 /// `flock` on a lock file beside it (see SandboxAPI), reloading the state when another
 /// process saved it, so message ids never repeat and no change is lost.
-struct SandboxStateFile: Sendable {
+package struct SandboxStateFile: Sendable {
     let url: URL
 
     /// What identifies one version of the file: a save renames a new inode into place.
@@ -67,11 +67,20 @@ struct SandboxStateFile: Sendable {
         let data: Data
         do {
             // Never through a link; only a regular file of this user that others cannot write.
-            guard let read = try SystemFile.readOwned(url) else { return nil }
-            data = read
+            guard let fd = try SystemFile.openOwned(url, flags: O_RDONLY) else { return nil }
+            defer { close(fd) }
+            // It holds the sandbox's keys: a copy left readable by others (0644) is made private.
+            var info = stat()
+            if fstat(fd, &info) == 0, info.st_mode & 0o077 != 0 { fchmod(fd, 0o600) }
+            data = try SystemFile.readAll(fd, path: url.path)
         } catch {
             throw SandboxFileError(file: url, reason: "cannot use the sandbox state file (\(error.reason))", hint: nil)
         }
+        return try Self.decode(data, file: url)
+    }
+
+    /// The state `data` holds, checked and repaired as every load does (the fuzz target's entry).
+    package static func decode(_ data: Data, file url: URL) throws -> SandboxState {
         var state: SandboxState
         do {
             state = try JSONDecoder().decode(SandboxState.self, from: data)
@@ -80,6 +89,9 @@ struct SandboxStateFile: Sendable {
         }
         guard state.version == SandboxState.currentVersion else {
             throw SandboxFileError(file: url, reason: "the sandbox state file has unsupported version \(state.version)", hint: Self.resetHint)
+        }
+        if let implausible = state.implausible {
+            throw SandboxFileError(file: url, reason: "the sandbox state file is corrupt (\(implausible) is out of range)", hint: Self.resetHint)
         }
         state.normalise()
         return state

@@ -111,7 +111,8 @@ import OctopodsSandbox
     /// The last state of each line in the one journal under `home`'s state directory.
     func journalStates(home: URL) throws -> [Int: String] {
         let directory = home.appendingPathComponent(".local/state/octopods/journals/sandbox")
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".journal") }
+        // The input's journal (its other name, for its content from stdin, is the same file).
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".journal") && !$0.hasPrefix("stdin.") }
         let name = try #require(names.count == 1 ? names.first : nil, "\(names)")
         var states: [Int: String] = [:]
         let text = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)

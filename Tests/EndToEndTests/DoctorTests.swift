@@ -70,6 +70,22 @@ import CLISupport
         #expect(sandbox.api.recordedRequests().filter { $0.path.hasPrefix("/api/v1/whatsapp/") }.count == before)
     }
 
+    /// A rate budget shared in a Redis that cannot be reached: each key's budget check fails with
+    /// what to do, and no key is sent with (as any command would not).
+    @Test func anUnreachableStateStoreFailsAndSendsNothing() async throws {
+        let sandbox = try TestSandbox()
+        let refusing = try RefusingPort()
+        var environment = sandbox.environment
+        environment["OCTOPODS_STATE_STORE"] = "redis://127.0.0.1:\(refusing.port)"
+        let r = try await octopods(["doctor", "-o", "json"], environment: environment)
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(try failed(r) == ["sms_key", "sms_rate_budget", "vbm_key", "vbm_rate_budget", "whatsapp_key", "whatsapp_rate_budget"])
+        #expect(try checks(r)["sms_rate_budget"]?.detail.contains("the state store shared with other machines cannot be used") == true,
+                "\(r.stdout)")
+        #expect(r.stdout.contains("--state-store local"), "\(r.stdout)")
+        #expect(sandbox.api.recordedRequests().isEmpty)
+    }
+
     @Test func aGroupReadableConfigFileFails() async throws {
         let sandbox = try TestSandbox()
         let home = scratchDirectory()

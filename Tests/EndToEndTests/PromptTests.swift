@@ -14,6 +14,8 @@ import OctopodsSandbox
         var status: Int
         var output: String
         var canonical: Bool
+        /// Whether the terminal echoes typed keys at the end (a hidden prompt turns echo off).
+        var echo: Bool
     }
 
     enum Step {
@@ -63,10 +65,10 @@ import OctopodsSandbox
             if not chunk: break
             out += chunk
         except OSError: break
-    try: canonical = bool(termios.tcgetattr(fd)[3] & termios.ICANON)
-    except termios.error: canonical = None
+    try: canonical, echo = bool(termios.tcgetattr(fd)[3] & termios.ICANON), bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+    except termios.error: canonical, echo = None, None
     _, status = os.waitpid(pid, 0)
-    print(json.dumps({"ok": ok, "status": os.waitstatus_to_exitcode(status), "output": out.decode("utf-8", "replace"), "canonical": canonical}))
+    print(json.dumps({"ok": ok, "status": os.waitstatus_to_exitcode(status), "output": out.decode("utf-8", "replace"), "canonical": canonical, "echo": echo}))
     """#
 
     func drive(_ arguments: [String], environment: [String: String], steps: [Step]) async throws -> Transcript {
@@ -94,7 +96,8 @@ import OctopodsSandbox
         }
         let json = try JSONValue.parse(data)
         let transcript = Transcript(ok: json["ok"]?.boolValue ?? false, status: json["status"]?.intValue ?? -1,
-                                    output: json["output"]?.stringValue ?? "", canonical: json["canonical"]?.boolValue ?? false)
+                                    output: json["output"]?.stringValue ?? "", canonical: json["canonical"]?.boolValue ?? false,
+                                    echo: json["echo"]?.boolValue ?? false)
         for key in secretKeys { #expect(!transcript.output.contains(key), "the terminal shows a key") }
         return transcript
     }

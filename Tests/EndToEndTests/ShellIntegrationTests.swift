@@ -26,7 +26,7 @@ import OctopodsSandbox
         ("octopods templates list --status ", statuses),
         ("octopods templates list --status=acc", ["accepted"]),
         ("octopods templates list --active ", ["false", "true"]),
-        ("octopods templates list --json --st", ["--status"]),
+        ("octopods templates list --json --st", ["--state-store", "--status"]),
         ("octopods -o ", ["csv", "json", "ndjson", "table"]),
         ("octopods --output=nd", ["ndjson"]),
         ("octopods --profile x templates l", ["list"]),

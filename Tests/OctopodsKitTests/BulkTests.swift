@@ -315,7 +315,10 @@ final class BulkFake: Sendable {
         #expect(r.stderr.contains("Journal: \(journals.path)/rows.csv."))
         #expect(AtomicFile.mode(of: journals) == 0o700)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: journals.path)) ?? []
-        #expect(names.count == 1)
+        // One journal, also named for its content (what a run of it from stdin finds).
+        #expect(names.count == 2 && names.contains { $0.hasPrefix("rows.csv.") } && names.contains { $0.hasPrefix("stdin.") }, "\(names)")
+        let inodes = names.compactMap { (try? FileManager.default.attributesOfItem(atPath: journals.appendingPathComponent($0).path))?[.systemFileNumber] as? Int }
+        #expect(inodes.count == 2 && Set(inodes).count == 1)
         #expect(names.allSatisfy { AtomicFile.mode(of: journals.appendingPathComponent($0)) == 0o600 })
         // The same file again: every row is in the finished journal, so nothing is sent.
         let again = await send(file, fake: fake)

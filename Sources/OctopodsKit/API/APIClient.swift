@@ -143,6 +143,8 @@ package struct APIClient: Sendable {
                     + (patience == .none ? " (--max-wait DURATION lets a command wait for it)." : ", longer than this command may wait.")
                 api.retryAt = until
                 throw .api(api)
+            case .storeUnavailable(let why):
+                throw .stateStore(why)
             }
         }
     }
@@ -227,7 +229,7 @@ package struct APIClient: Sendable {
         endpoint.passThrough = { $0 }
         var response = try await send(endpoint).value
         let key = try self.key(endpoint.channel)
-        response.headers = response.headers.mapValues { Self.redact($0, key: key) }
+        response.headers = Dictionary(response.headers.map { Self.display(header: $0, $1, key: key) }, uniquingKeysWith: { a, _ in a })
         return response
     }
 
@@ -239,14 +241,30 @@ package struct APIClient: Sendable {
         return (segments[index], what)
     }
 
-    /// A URL for display: any `user:password@` in it replaced (--dry-run, --verbose).
-    package static func display(_ url: URL) -> String {
-        let text = url.absoluteString
-        guard url.user != nil || url.password != nil, let scheme = text.firstRange(of: "://"),
-              let at = text[scheme.upperBound...].firstIndex(of: "@") else { return text }
-        let slash = text[scheme.upperBound...].firstIndex(of: "/") ?? text.endIndex
-        guard at < slash else { return text }
-        return String(text[..<scheme.upperBound]) + redacted + String(text[at...])
+    // MARK: Display: every URL and header octopods shows (--dry-run, --verbose, `api -i`,
+    // `config list`) goes through these two.
+
+    /// A URL for display: any `user:password@` in it replaced, and the key wherever it appears
+    /// (a query built from a file that holds it), as is or percent-encoded.
+    package static func display(_ url: URL, key: String = "") -> String {
+        var text = url.absoluteString
+        if url.user != nil || url.password != nil, let scheme = text.firstRange(of: "://"),
+           let at = text[scheme.upperBound...].firstIndex(of: "@"),
+           at < (text[scheme.upperBound...].firstIndex(of: "/") ?? text.endIndex) {
+            text = String(text[..<scheme.upperBound]) + redacted + String(text[at...])
+        }
+        return redact(redact(text, key: key), key: PlainText.percentEncoded(key))
+    }
+
+    /// A base URL as text (a setting's value) for display.
+    package static func display(url text: String) -> String {
+        URL(string: text).map { display($0) } ?? text
+    }
+
+    /// A header for display: the key's own header's value replaced, and the key cut out of any
+    /// other name or value.
+    package static func display(header name: String, _ value: String, key: String) -> (name: String, value: String) {
+        (redact(name, key: key), PlainText.sameIgnoringCase(name, authHeader) ? redacted : redact(value, key: key))
     }
 
     /// `scheme://host:port` only: error messages never repeat a full URL with its query.
@@ -260,9 +278,9 @@ package struct APIClient: Sendable {
 
     /// A request as the trace and --dry-run show it: the key replaced wherever it appears.
     package static func describe(_ request: HTTPRequest, key: String) -> String {
-        var lines = ["> \(request.method) \(display(request.url))"]
-        for (name, value) in request.headers {
-            lines.append("> \(name): \(PlainText.sameIgnoringCase(name, authHeader) ? redacted : value)")
+        var lines = ["> \(request.method) \(display(request.url, key: key))"]
+        for (name, value) in request.headers.map({ display(header: $0, $1, key: key) }) {
+            lines.append("> \(name): \(value)")
         }
         if let body = request.body, !body.isEmpty {
             lines.append(">")

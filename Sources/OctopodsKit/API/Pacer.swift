@@ -136,6 +136,8 @@ package final class Pacer: Sendable {
         /// A pause lasts beyond the request's patience; nothing was sent.
         case paused(until: Date)
         case interrupted
+        /// The budget's store, shared with other machines, cannot be used; nothing was sent.
+        case storeUnavailable(String)
     }
 
     /// What this process saw, for the bulk summary.
@@ -169,8 +171,9 @@ package final class Pacer: Sendable {
     package var stats: Stats { local.withLock { $0.stats } }
 
     /// Reads and changes the shared budget; a file that cannot be used is said once, then this
-    /// process paces by itself.
-    private func update<T>(keep: Double, _ change: (inout RateBudget) -> T) -> T {
+    /// process paces by itself. A store shared with other machines (Redis) that cannot be used
+    /// stops the request instead: pacing alone would break the budget the machines share.
+    private func update<T>(keep: Double, _ change: (inout RateBudget) -> T) throws(Stop) -> T {
         let now = clock.monotonic(), wall = clock.wall().timeIntervalSince1970
         let boot = clock.boot, alive = clock.alive
         let store = local.withLock { $0.store }
@@ -181,6 +184,7 @@ package final class Pacer: Sendable {
         do {
             return try store.update(body)
         } catch {
+            guard store.mayPaceAlone else { throw .storeUnavailable(error.description) }
             let memory = MemoryRateBudget()
             let first = local.withLock { l -> Bool in
                 defer { l.warned = true; l.store = memory }
@@ -207,7 +211,7 @@ package final class Pacer: Sendable {
         let keep = rate?.spacing ?? 0
         while true {
             let now = clock.monotonic()
-            let (wait, summary) = update(keep: keep) { budget -> (RateBudget.Wait?, String) in
+            let (wait, summary) = try update(keep: keep) { budget -> (RateBudget.Wait?, String) in
                 let summary = trace == nil ? "" : Self.describe(budget, now: now, rate: rate)
                 return (budget.acquire(id: id, pid: clock.pid, now: now, rate: rate), summary)
             }
@@ -255,9 +259,9 @@ package final class Pacer: Sendable {
 
     /// The budget as it stands, taking no slot (`doctor`): when a 429's pause in force ends on
     /// the wall clock (nil when none is), and the -v summary of the rest.
-    package func state(rate: Rate?) -> (pauseEnd: Date?, summary: String) {
+    package func state(rate: Rate?) throws(Stop) -> (pauseEnd: Date?, summary: String) {
         let now = clock.monotonic()
-        return update(keep: rate?.spacing ?? 0) { budget in
+        return try update(keep: rate?.spacing ?? 0) { budget in
             var end: Date?
             if let until = budget.pauseUntil, until > now, let wall = budget.pauseWall { end = Date(timeIntervalSince1970: wall) }
             return (end, Self.describe(budget, now: now, rate: rate))
@@ -268,8 +272,17 @@ package final class Pacer: Sendable {
     /// key's rate was cut (not when the command is about to fail with the 429 anyway).
     package func finish(_ slot: Slot, _ answer: RateBudget.Answer, announce: Bool = true) {
         let now = clock.monotonic(), wall = clock.wall().timeIntervalSince1970
-        let event = update(keep: slot.rate?.spacing ?? 0) { budget in
-            budget.finish(id: slot.id, granted: slot.granted, now: now, wallNow: wall, answer: answer)
+        let event: RateBudget.Event?
+        do {
+            event = try update(keep: slot.rate?.spacing ?? 0) { budget in
+                budget.finish(id: slot.id, granted: slot.granted, now: now, wallNow: wall, answer: answer)
+            }
+        } catch {
+            // The request is over: nothing to stop. Its slot ages out of the shared window.
+            if local.withLock({ l in defer { l.warned = true }; return !l.warned }) {
+                notice("warning: the answer could not be recorded in the shared rate budget (\(error))")
+            }
+            return
         }
         if case .rateLimited = answer { local.withLock { $0.stats.rateLimited += 1 } }
         guard let event, announce else { return }

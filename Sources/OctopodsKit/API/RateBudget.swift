@@ -108,8 +108,10 @@ package struct RateBudget: Sendable, Equatable {
     /// The rate in force under an upper bound: the learned one when it is lower.
     package func effective(_ upper: Pacer.Rate) -> Pacer.Rate {
         guard let learned else { return upper }
-        let scaled = Int((Double(learned.count) * upper.window / learned.window).rounded(.down))
-        return Pacer.Rate(count: max(1, min(upper.count, scaled)), window: upper.window)
+        // In Double until it is bounded: a window far smaller than the upper one would overflow Int.
+        let scaled = (Double(learned.count) * upper.window / learned.window).rounded(.down)
+        let count = scaled.isNaN ? upper.count : Int(max(1, min(Double(upper.count), scaled)))
+        return Pacer.Rate(count: count, window: upper.window)
     }
 
     /// Takes a slot for request `id` now, or says how long to wait. `rate` nil: no window
@@ -270,6 +272,8 @@ package struct RateBudget: Sendable, Equatable {
             if until <= now { pauseUntil = nil; pauseWall = nil } else if until > now + Self.maxPause {
                 pauseUntil = now + Self.maxPause
                 pauseWall = wallNow + Self.maxPause
+            } else if let wall = pauseWall, abs(wall - wallNow - (until - now)) > Self.maxPause {
+                pauseWall = wallNow + (until - now)  // a wall-clock end that cannot belong to this pause
             }
         }
         if let at = probe?.at, at > now { probe?.at = now }
@@ -284,8 +288,9 @@ package struct RateBudget: Sendable, Equatable {
     mutating func grow(now: Double) {
         guard let current = learned else { return }
         let since = min(learnedChangedAt ?? now, now)
-        let steps = Int(((now - since) / Self.growEvery).rounded(.down))
-        guard steps > 0 else { return }
+        let quiet = ((now - since) / Self.growEvery).rounded(.down)
+        guard quiet >= 1 else { return }
+        let steps = Int(min(quiet, 1e9))  // growth past any configured rate ends the same way
         var count = current.count + steps
         if let failed = failedCount {
             if let at = failedAt, now - at < Self.failureMemory {
@@ -322,12 +327,24 @@ package struct RateBudget: Sendable, Equatable {
         return lines.joined(separator: "\n") + "\nend\n"
     }
 
-    package static func parse(_ text: String) -> RateBudget {
+    package static func parse(_ text: String) -> RateBudget { read(text).budget }
+
+    /// The budget a file holds, or an empty one with what was implausible in it: a line octopods
+    /// cannot read is skipped, but a number it can read and that no octopods wrote (a time
+    /// ten thousand years away, a window of 1e-300 s, a negative count) means the file is not a
+    /// budget to trust, so none of it is used.
+    package static func read(_ text: String) -> (budget: RateBudget, implausible: String?) {
         var budget = RateBudget()
+        var implausible: String?
         for f in fields(text) {
-            guard let tag = f.first else { continue }
-            func number(_ i: Int) -> Double? {
-                guard i < f.count, let value = Double(f[i]), value.isFinite else { return nil }
+            guard let tag = f.first, implausible == nil else { continue }
+            /// Field `i` when it is a number in `range`; a number outside it makes the file implausible.
+            func number(_ i: Int, in range: ClosedRange<Double> = -Self.maxTime...Self.maxTime) -> Double? {
+                guard i < f.count, let value = Double(f[i]) else { return nil }
+                guard value.isFinite, range.contains(value) else {
+                    implausible = implausible ?? "\(tag) \(f[i])"
+                    return nil
+                }
                 return value
             }
             switch tag {
@@ -338,15 +355,15 @@ package struct RateBudget: Sendable, Equatable {
             case "probe" where f.count == 3: if let at = number(2) { budget.probe = (f[1], at) }
             case "trickle": budget.trickleUntil = number(1)
             case "last-grant": budget.lastGrant = number(1)
-            case "keep": if let k = number(1), k >= 0, let at = number(2) { budget.keep = (k, at) }
+            case "keep": if let k = number(1, in: 0...Self.maxWindow), let at = number(2) { budget.keep = (k, at) }
             case "learned":
-                if let c = number(1), c >= 1, c < 1e9, let w = number(2), w > 0, w < 1e6 {
+                if let c = number(1, in: 1...1e9), let w = number(2, in: Self.minWindow...Self.maxWindow) {
                     budget.learned = Pacer.Rate(count: Int(c), window: w)
                     budget.learnedChangedAt = number(3)
                 }
-            case "failed": if let c = number(1), c >= 1, c < 1e9, let at = number(2) { budget.failedCount = Int(c); budget.failedAt = at }
-            case "strikes": if let n = number(1), n >= 0, n < 64 { budget.strikes = Int(n) }
-            case "total-429": if let n = number(1), n >= 0, n < 1e15 { budget.total429 = Int(n) }
+            case "failed": if let c = number(1, in: 1...1e9), let at = number(2) { budget.failedCount = Int(c); budget.failedAt = at }
+            case "strikes": if let n = number(1, in: 0...63) { budget.strikes = Int(n) }
+            case "total-429": if let n = number(1, in: 0...1e15) { budget.total429 = Int(n) }
             case "r" where f.count == 5:
                 if let pid = Int32(f[2]), let time = number(3) {
                     budget.entries.append(Entry(id: f[1], pid: pid, time: time, finished: f[4] == "1"))
@@ -354,8 +371,22 @@ package struct RateBudget: Sendable, Equatable {
             default: continue
             }
         }
-        return budget
+        // Each waited for up to maxInFlight: more than every process could have sent at once
+        // (64 at a time each) is planted, not a budget.
+        let inFlight = budget.entries.count { !$0.finished }
+        if implausible == nil, inFlight > Self.maxInFlightEntries {
+            implausible = "\(NumberText.grouped(inFlight)) requests in flight, more than \(NumberText.grouped(Self.maxInFlightEntries))"
+        }
+        return implausible == nil ? (budget, nil) : (RateBudget(), implausible)
     }
+
+    static let maxInFlightEntries = 1_000
+
+    /// Bounds of what the file may hold: times (seconds) within about 30,000 years of either
+    /// clock's zero, windows between a millisecond and a year.
+    static let maxTime = 1e12
+    static let minWindow = 0.001
+    static let maxWindow = 366 * 86_400.0
 
     /// Each line's space-separated fields. ASCII without CR (what `serialized` writes) is split
     /// by bytes: every byte is a Character there, so the split is the same, at a fraction of the

@@ -15,6 +15,13 @@ package protocol RateBudgetStore: Sendable {
     /// Reads the budget, lets `change` update it, writes it back, all under one lock.
     func update<T>(_ change: (inout RateBudget) -> T) throws(SystemFile.Failure) -> T
     var path: String? { get }
+    /// Whether this process may pace by itself when the store cannot be used (a file on this
+    /// machine: yes; a store shared with other machines: no, nothing is sent).
+    var mayPaceAlone: Bool { get }
+}
+
+extension RateBudgetStore {
+    package var mayPaceAlone: Bool { true }
 }
 
 /// A budget in this process only.
@@ -40,8 +47,11 @@ package final class RateBudgetFile: RateBudgetStore {
     /// time (a `flock` does not exclude threads sharing a descriptor).
     private let fd = Mutex<Int32>(-1)
 
-    package init(url: URL, lockTimeout: Double = 5) {
-        self.url = url; self.lockTimeout = lockTimeout
+    /// Told when the file held values no octopods writes, and was reset.
+    let notice: @Sendable (String) -> Void
+
+    package init(url: URL, lockTimeout: Double = 5, notice: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.url = url; self.lockTimeout = lockTimeout; self.notice = notice
     }
 
     deinit {
@@ -62,7 +72,10 @@ package final class RateBudgetFile: RateBudgetStore {
             try lock(&fd)
             defer { flock(fd, LOCK_UN) }
             let data = try Self.read(fd, path: url.path)
-            var budget = RateBudget.parse(String(decoding: data, as: UTF8.self))
+            var (budget, implausible) = RateBudget.read(String(decoding: data, as: UTF8.self))
+            if let implausible {
+                notice("the rate budget \(url.path) held an impossible value (\(implausible)); it was reset.")
+            }
             let result = change(&budget)
             let bytes = Array(budget.serialized().utf8)
             if !data.elementsEqual(bytes) {

@@ -70,6 +70,7 @@ package struct BulkRun: Sendable {
         let journalURL = try journalURL(input, settings: settings, create: true)
         let journal = try await Journal.open(journalURL, input: input.identity, command: command, newRun: options.newRun,
                                              resendUnknown: options.resendUnknown, now: ctx.now())
+        linkContentJournal(journal, input: input, settings: settings)
         announce(journal, input: input)
         do {
             let output = try await run(input, journal: journal, settings: settings)

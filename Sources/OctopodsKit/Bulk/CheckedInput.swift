@@ -71,7 +71,9 @@ extension BulkRun {
         let format = RowReader.format(forExtension: URL(fileURLWithPath: from).pathExtension)
         switch info.st_mode & S_IFMT {
         case S_IFREG:
-            let path = URL(fileURLWithPath: from).standardizedFileURL.path
+            // Its real path: every spelling of the file (a linked directory, /proc/self/cwd/…) is
+            // one input, with one journal and one lock.
+            let path = Self.realPath(from) ?? URL(fileURLWithPath: from).standardizedFileURL.path
             var hasher = SHA256()
             let size: Int
             do { size = try Self.read(fd, upTo: Int(info.st_size)) { hasher.update($0) } } catch {
@@ -90,6 +92,13 @@ extension BulkRun {
             return Input(name: from, identity: JournalInput(identity: "-", size: size, sha256: sha), stablePath: false,
                          format: format, fd: copy)
         }
+    }
+
+    /// `path` with every link resolved, or nil.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// Reads `fd` from its start to its end or `limit` bytes, handing each chunk to `body`;
@@ -152,11 +161,53 @@ extension BulkRun {
     }
 
     /// The journal: `--journal FILE`, else one per input and command under the state directory
-    /// (named by a hash of the input's absolute path and the command; of its content for stdin).
+    /// (named by a hash of the input's real path and the command; of its content for stdin).
     /// Practice runs (against a sandbox) keep theirs in `journals/sandbox/`, so that trying a
     /// file on the sandbox never makes its real run look finished.
+    ///
+    /// One content is one campaign however it is given: a file's journal is also reachable by
+    /// the name a run of its content from stdin uses (`linkContentJournal`: a hard link, made
+    /// once the run holds the lock), and a file whose content already has a run there (sent
+    /// from stdin, or from another file) uses that journal, so it resumes or is refused as that
+    /// run says.
     func journalURL(_ input: Input, settings: Settings, create: Bool) throws(OctopodsError) -> URL {
         if let path = options.journal { return URL(fileURLWithPath: path).standardizedFileURL }
+        let directory = try journalDirectory(settings: settings, create: create)
+        let content = journalName(input, byContent: true, in: directory)
+        guard input.stablePath else { return content }
+        let path = journalName(input, byContent: false, in: directory)
+        return !Self.sameFile(content, path) && Self.holdsARun(content) ? content : path
+    }
+
+    /// After a file's run opened and locked its journal: the name a run of the same content from
+    /// stdin would use names this journal too (unless it names one already).
+    func linkContentJournal(_ journal: Journal, input: Input, settings: Settings) {
+        guard options.journal == nil, input.stablePath,
+              let directory = try? journalDirectory(settings: settings, create: false) else { return }
+        let content = journalName(input, byContent: true, in: directory)
+        guard !Self.sameFile(content, journal.url) else { return }
+        // Replaced in one step when it names another (an older run's, kept before --new-run).
+        let temporary = directory.appendingPathComponent(".\(content.lastPathComponent).\(getpid()).link")
+        unlink(temporary.path)
+        if link(journal.url.path, temporary.path) == 0, rename(temporary.path, content.path) != 0 { unlink(temporary.path) }
+    }
+
+    /// Whether two paths name one file (both exist).
+    static func sameFile(_ a: URL, _ b: URL) -> Bool {
+        var x = stat(), y = stat()
+        return lstat(a.path, &x) == 0 && lstat(b.path, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino
+    }
+
+    /// Whether the journal at `url` records rows or a finished run, or a run that is still going
+    /// (its process alive): a campaign another spelling of the same input must join.
+    static func holdsARun(_ url: URL) -> Bool {
+        guard let summary = try? Journal.peek(url) else { return false }
+        if !summary.isEmpty { return true }
+        guard summary.finish == nil, let pid = summary.lastStart?.pid, let id = pid_t(exactly: pid), id > 0 else { return false }
+        return kill(id, 0) == 0 || errno == EPERM
+    }
+
+    private func journalDirectory(settings: Settings, create: Bool) throws(OctopodsError) -> URL {
         var directory = ctx.directory(.state).appendingPathComponent("journals", isDirectory: true)
         if Ledger.isPractice(ctx, baseURL: settings.baseURL.value) {
             directory.appendPathComponent("sandbox", isDirectory: true)
@@ -167,9 +218,14 @@ extension BulkRun {
                                     hint: "Fix it, or choose where the journal goes with --journal FILE.")
             }
         }
-        let key = input.stablePath ? "path\u{0}\(input.identity.identity)\u{0}\(command)"
-                                   : "content\u{0}\(input.identity.sha256)\u{0}\(command)"
-        let base = input.stablePath ? URL(fileURLWithPath: input.identity.identity).lastPathComponent : "stdin"
+        return directory
+    }
+
+    /// The journal named for the input's path, or for its content (what stdin and pipes use).
+    private func journalName(_ input: Input, byContent: Bool, in directory: URL) -> URL {
+        let key = !byContent ? "path\u{0}\(input.identity.identity)\u{0}\(command)"
+                             : "content\u{0}\(input.identity.sha256)\u{0}\(command)"
+        let base = !byContent ? URL(fileURLWithPath: input.identity.identity).lastPathComponent : "stdin"
         // The input's name first, so `ls` shows which is which; the hash makes it unique.
         let readable = String(base.unicodeScalars.map { scalar -> Character in
             let c = Character(scalar)

@@ -47,7 +47,8 @@ package struct APICommand: Command {
             .value("field", short: "F", "KEY=VALUE", repeatable: true,
                    help: "Add a typed field: true, false, null, a number or JSON as such; @FILE or @- reads the value from a file or stdin."),
             .value("input", "FILE", .file, help: "Send this file (- for standard input) as the body, as it is; fields then go to the query."),
-            .value("header", short: "H", "'NAME: VALUE'", repeatable: true, help: "Add a request header (not the key's header)."),
+            .value("header", short: "H", "'NAME: VALUE'", repeatable: true,
+                   help: "Add a request header (not the key's header); 'NAME:' with no value removes one octopods sends, such as User-Agent."),
             .value("channel", "CHANNEL", .choice(Channel.allCases.map(\.rawValue)),
                    help: "Whose key to use: whatsapp, sms or vbm (default: PATH's first segment)."),
             .flag("include", short: "i", help: "Print the response status and headers before the body."),
@@ -244,11 +245,10 @@ package struct APICommand: Command {
             key = ""
         }
         let request = try client.request(for: endpoint, key: key)
-        let headers = request.headers.map { name, value in
-            (name, PlainText.sameIgnoringCase(name, APIClient.authHeader) ? APIClient.redacted : APIClient.redact(value, key: key))
-        }
+        let headers = request.headers.map { APIClient.display(header: $0, $1, key: key) }
         let bodyText = request.body.map { APIClient.redact(String(decoding: $0, as: UTF8.self), key: key) }
-        var text = "\(request.method) \(request.url.absoluteString)\n"
+        let url = APIClient.display(request.url, key: key)
+        var text = "\(request.method) \(url)\n"
         text += headers.map { "\($0.0): \($0.1)\n" }.joined()
         var bodyJSON = JSONValue.null
         if let bodyText {
@@ -263,7 +263,7 @@ package struct APICommand: Command {
         ctx.notice("Dry run: nothing was sent.")
         let json: JSONValue = [
             "dry_run": true,
-            "request": ["method": .string(request.method), "url": .string(request.url.absoluteString),
+            "request": ["method": .string(request.method), "url": .string(url),
                         "headers": .object(headers.map { ($0.0, .string($0.1)) }), "body": bodyJSON],
         ]
         return CommandOutput(json: json, text: text)

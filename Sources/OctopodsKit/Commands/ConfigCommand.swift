@@ -17,7 +17,8 @@ package enum ConfigCommand {
         vbm_api_key, base_url, ledger (on or off: whether sends are recorded in the local history) and rate (the keys' \
         rate limit, N/DURATION, default 55/10s: every request is paced under it; see README 'Rate limits') and ca_file \
         (a PEM file of the CAs to trust for TLS, e.g. a proxy's that inspects TLS; before CURL_CA_BUNDLE, SSL_CERT_FILE and \
-        SSL_CERT_DIR). It is written with mode 0600 in a 0700 directory. Environment variables override it; \
+        SSL_CERT_DIR) and state_store (local, or redis://[user:password@]host:port[/db]: the rate budget shared by \
+        several machines using one key; see README 'Several machines'). It is written with mode 0600 in a 0700 directory. Environment variables override it; \
         'config list' shows where each value comes from. Keys are never printed, only their last four characters.
         """)
 
@@ -72,8 +73,8 @@ package enum ConfigCommand {
             name: "set",
             abstract: "Store a setting in the config file; API keys are read from stdin or a hidden prompt.",
             discussion: "An API key is never taken from the command line, where it would show in 'ps' and the shell history: "
-                + "pipe it in, or type it at the hidden prompt. base_url, ledger, rate and ca_file may be given as an argument.",
-            arguments: [keyArgument, ArgumentSpec("value", optional: true, help: "The value, for base_url, ledger, rate and ca_file only.")],
+                + "pipe it in, or type it at the hidden prompt. base_url, ledger, rate, ca_file and state_store may be given as an argument.",
+            arguments: [keyArgument, ArgumentSpec("value", optional: true, help: "The value, for every setting but the keys.")],
             examples: [
                 Example("printf %s \"$KEY\" | octopods config set whatsapp_api_key", "Store the WhatsApp key from a variable."),
                 Example("octopods config set sms_api_key", "Type the SMS key at a hidden prompt."),
@@ -107,6 +108,9 @@ package enum ConfigCommand {
             if key == "rate", newValue != "off", Pacer.Rate.parse(newValue) == nil {
                 throw .invalidInput("invalid rate '\(newValue)': use N/DURATION (e.g. 55/10s) or off")
             }
+            if key == "state_store", case .failure(let problem) = StateStore.parse(newValue) {
+                throw .invalidInput("invalid state_store: \(problem)", hint: "Give local, or redis://[user:password@]host:port[/db].")
+            }
             if key == "ca_file", access(newValue, R_OK) != 0 {
                 throw .invalidInput("invalid ca_file '\(newValue)': \(PlainText.systemText(errno))",
                                     hint: "Give the path of a readable PEM file with the CA certificates to trust.")
@@ -118,7 +122,9 @@ package enum ConfigCommand {
                 document.set(key, newValue, profile: profile)
                 try save(document, to: url)
             }
-            ctx.notice("Saved \(key) (\(secret ? mask(newValue) : newValue)) to [\(profile)] in \(url.path)")
+            // A state store's password is never echoed either.
+            let shown = secret ? mask(newValue) : key == "state_store" ? ((try? StateStore.parse(newValue).get())?.display ?? "") : newValue
+            ctx.notice("Saved \(key) (\(shown)) to [\(profile)] in \(url.path)")
             if secret, let channel = Channel.allCases.first(where: { $0.keySetting == key }) {
                 for variable in [channel.environmentVariable, .fallbackKey] where !(ctx.environment[variable.rawValue] ?? "").isEmpty {
                     ctx.notice("Note: \(variable.rawValue) is set in the environment and takes precedence over the file.")
@@ -220,7 +226,7 @@ package enum ConfigCommand {
                 let key = settings.keys[channel]
                 return (channel.keySetting, key.map { mask($0.value) }, key?.source ?? "not set")
             }
-            rows.append(("base_url", settings.baseURL.value, settings.baseURL.source))
+            rows.append(("base_url", APIClient.display(url: settings.baseURL.value), settings.baseURL.source))
             let ledgerSet = settings.config?.value("ledger", profile: settings.profile.value) != nil
             rows.append(("ledger", settings.ledger ? "on" : "off", ledgerSet ? "config [\(settings.profile.value)]" : "default"))
             let rateSet = settings.config?.value("rate", profile: settings.profile.value) != nil
@@ -228,6 +234,8 @@ package enum ConfigCommand {
             let trust = [settings.trust.file, settings.trust.directory].compactMap { $0 }
             rows.append(("ca_file", trust.isEmpty ? nil : trust.joined(separator: " and "),
                          settings.trust.source == "system" ? "the system's trust store" : settings.trust.source))
+            // The address only: a password in the URL is never shown.
+            rows.append(("state_store", settings.stateStore.display, settings.stateStoreSource))
             return rows
         }
 

@@ -18,7 +18,7 @@ package struct Doctor: Command {
         discussion: """
         For the current profile: the config file and the state directory (ownership, permissions), the base URL, \
         the libcurl found and the TLS trust store, then for each configured key its rate budget (a cool-down \
-        after an HTTP 429 in force, and until when) and whether the API accepts it: one read-only request each \
+        after an HTTP 429 in force, and until when; a shared state store out of reach) and whether the API accepts it: one read-only request each \
         (WhatsApp and Viber: list templates; SMS: look up a message id that does not exist, which a valid key \
         gets answered with 'not found'), drawn from the key's rate budget. The API's Date header tells how far \
         this machine's clock is off. No message is sent. Exit status 0 when every check passes, 1 when any fails.
@@ -68,7 +68,7 @@ package struct Doctor: Command {
         checks.append(Check("base_url", "base URL", ok: true, "\(settings.baseURL.value) (from \(settings.baseURL.source))"))
         checks.append(Self.libcurl(library))
         checks.append(Self.trustStore(settings, library: library))
-        let (keyChecks, serverDate) = await Self.keys(settings, client: ctx.apiClient(settings), now: ctx.now)
+        let (keyChecks, serverDate) = await Self.keys(settings, client: ctx.apiClient(settings), sandbox: ctx.sandbox != nil, now: ctx.now)
         checks += keyChecks
         if let clock = Self.clock(serverDate, now: ctx.now()) { checks.append(clock) }
         return Self.output(checks, profile: settings.profile.value)
@@ -200,7 +200,11 @@ package struct Doctor: Command {
 
     /// For each configured key: its rate budget, then one request with it. Returns the checks and
     /// the first `Date` header the API sent.
-    static func keys(_ settings: Settings, client: APIClient, now: @escaping @Sendable () -> Date) async -> ([Check], String?) {
+    static func keys(_ settings: Settings, client: APIClient, sandbox: Bool,
+                     now: @escaping @Sendable () -> Date) async -> ([Check], String?) {
+        // Where the budgets live when machines share them (the sandbox's never are).
+        var store: String?
+        if !sandbox, case .redis(let address) = settings.stateStore { store = address.display }
         var checks: [Check] = []
         var date: String?
         let configured = Channel.allCases.filter { settings.keys[$0].map { !$0.value.isEmpty } ?? false }
@@ -210,24 +214,32 @@ package struct Doctor: Command {
         }
         for channel in configured {
             guard let key = settings.keys[channel] else { continue }
-            var paused = false
+            // A key whose budget holds every request (a cool-down, a shared store out of reach) is not sent with.
+            var holdsRequests = false
             if let pacer = client.pacer?(key.value) {
-                let (end, summary) = pacer.state(rate: client.rate)
-                if let end {
-                    paused = true
-                    let left = DurationText.format(seconds: max(0, end.timeIntervalSince(now())).rounded(.up))
-                    checks.append(Check("\(channel.rawValue)_rate_budget", "\(channel.displayName) rate budget", ok: false,
-                                        "a cool-down after an HTTP 429 is in force until \(ErrorReporter.utc(end)) (\(left) from now): no octopods process sends with this key before then",
-                                        fix: "Wait until then (a command given --max-wait waits by itself). If no 429 was expected, another process or machine uses this key: README \"Rate limits\"."))
-                } else {
-                    checks.append(Check("\(channel.rawValue)_rate_budget", "\(channel.displayName) rate budget", ok: true,
-                                        "no cool-down in force; " + summary))
+                let budgetID = "\(channel.rawValue)_rate_budget", budgetName = "\(channel.displayName) rate budget"
+                let kept = store.map { " (kept in \($0))" } ?? ""
+                do {
+                    let (end, summary) = try pacer.state(rate: client.rate)
+                    if let end {
+                        holdsRequests = true
+                        let left = DurationText.format(seconds: max(0, end.timeIntervalSince(now())).rounded(.up))
+                        checks.append(Check(budgetID, budgetName, ok: false,
+                                            "a cool-down after an HTTP 429 is in force until \(ErrorReporter.utc(end)) (\(left) from now): no octopods process sends with this key before then" + kept,
+                                            fix: "Wait until then (a command given --max-wait waits by itself). If no 429 was expected, another process or machine uses this key: README \"Rate limits\"."))
+                    } else {
+                        checks.append(Check(budgetID, budgetName, ok: true, "no cool-down in force; " + summary + kept))
+                    }
+                } catch {
+                    holdsRequests = true
+                    let report = ErrorReporter(now: now).report(Self.storeError(error))
+                    checks.append(Check(budgetID, budgetName, ok: false, report.message, fix: report.hint))
                 }
             }
             let id = "\(channel.rawValue)_key", name = "\(channel.displayName) key"
-            guard !paused else {
-                checks.append(Check(id, name, ok: false, "not checked: nothing is sent with it during the cool-down (from \(key.source))",
-                                    fix: "Run 'octopods doctor' again after the cool-down."))
+            guard !holdsRequests else {
+                checks.append(Check(id, name, ok: false, "not checked: its rate budget lets nothing be sent with it now (from \(key.source))",
+                                    fix: "Run 'octopods doctor' again once the rate budget's check passes."))
                 continue
             }
             let endpoint = probe(channel)
@@ -251,6 +263,12 @@ package struct Doctor: Command {
             }
         }
         return (checks, date)
+    }
+
+    /// A budget that could not be read: its store (Redis) is out of reach.
+    static func storeError(_ stop: Pacer.Stop) -> OctopodsError {
+        if case .storeUnavailable(let why) = stop { return .stateStore(why) }
+        return .interrupted  // reading the budget stops for nothing else
     }
 
     // MARK: Clock

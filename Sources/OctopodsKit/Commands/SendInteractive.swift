@@ -128,7 +128,11 @@ extension Send {
                                             suggestion: "Or run at a terminal (without --no-input) to be asked for it.", path: ["send", "interactive"]))
                 }
                 defer { prompter.close() }
-                return try await prompted(ctx, prompter).run(ctx)
+                let send = try prompted(ctx, prompter)
+                // The draft was this session's only: gone once the send was made (kept, and named
+                // in the error, when the session ended before: an invalid draft, a "no").
+                defer { if askPayload, let draft = send.file { try? FileManager.default.removeItem(atPath: draft) } }
+                return try await send.run(ctx)
             }
             var payload: JSONValue
             if let built {

@@ -2,7 +2,7 @@
 /// comments. Edits keep every other line (comments, order, other profiles) as it was.
 package struct ConfigDocument: Sendable, Equatable {
     package static let secretKeys = Channel.allCases.map(\.keySetting)
-    package static let knownKeys = secretKeys + ["base_url", "ledger", "rate", "ca_file"]
+    package static let knownKeys = secretKeys + ["base_url", "ledger", "rate", "ca_file", "state_store"]
 
     enum Line: Sendable, Equatable {
         case other(String)

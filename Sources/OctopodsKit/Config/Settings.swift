@@ -34,6 +34,9 @@ package struct Settings: Sendable {
     package var warnings: [String] = []
     /// Said under --verbose only: how a setting was read.
     package var traceNotes: [String] = []
+    /// Where the rate budget shared with other processes lives, and where that was set.
+    package var stateStore = StateStore.local
+    package var stateStoreSource = "default"
 
     package func key(_ channel: Channel) throws(OctopodsError) -> String {
         if let key = keys[channel]?.value, !key.isEmpty { return key }
@@ -59,7 +62,8 @@ package struct Settings: Sendable {
         let data: Data
         do {
             // Never through a symlink, only a regular file of this user that others cannot write.
-            guard let read = try SystemFile.readOwned(url) else { return (nil, []) }
+            // A config file is a few lines: a huge one is not read into memory (1 MiB is plenty).
+            guard let read = try SystemFile.readOwned(url, limit: 1 << 20) else { return (nil, []) }
             data = read
         } catch {
             throw .configuration("cannot use the config file \(error)",
@@ -197,6 +201,28 @@ package struct Settings: Sendable {
             }
         }
         settings.trust = TrustStore.resolve(caFile: caFile, environment: env)
+        var store: SourcedValue?
+        if let flag = ctx.globals.stateStore {
+            store = SourcedValue(value: flag, source: "--state-store")
+        } else if let value = fromProfile("state_store") {
+            store = SourcedValue(value: value, source: fileSource)
+        } else if let value = env[EnvironmentVariable.stateStore.rawValue], !value.isEmpty {
+            store = SourcedValue(value: value, source: EnvironmentVariable.stateStore.rawValue)
+        } else if let value = config?.value("state_store", profile: profile.value), !value.isEmpty {
+            store = SourcedValue(value: value, source: fileSource)
+        }
+        if let store {
+            switch StateStore.parse(store.value) {
+            case .success(let parsed):
+                settings.stateStore = parsed
+                settings.stateStoreSource = store.source
+            case .failure(let problem):
+                let message = "invalid state store (from \(store.source)): \(problem)"
+                let hint = "Give local, or redis://[user:password@]host:port[/db]."
+                if store.source == "--state-store" { throw .invalidInput(message, hint: hint) }
+                throw .configuration(message, hint: hint)
+            }
+        }
         return settings
     }
 }

@@ -61,6 +61,8 @@ package struct Context: Sendable {
     package var bootID = ""
     /// This run's side of the shared rate budgets, one per key (`Pacer`).
     package var rateBudgets = RateBudgets()
+    /// This run's connections to a state store in Redis, one per address.
+    package var redisClients = RedisClients()
     /// This run's settings, resolved on first use (`resolvedSettings`).
     package var settingsOnce = SettingsOnce()
     /// When this run started: `--max-wait` counts from here.
@@ -120,6 +122,8 @@ package struct GlobalOptions: Sendable, Equatable {
     package var profile: String?
     package var configPath: String?
     package var baseURL: String?
+    /// `--state-store local|URL`: where the shared rate budget lives for this run.
+    package var stateStore: String?
     package var timeout: Double?
     /// `--wait-timeout`: how long a --wait may take in all (the commands that wait declare it).
     package var waitTimeout: Double?

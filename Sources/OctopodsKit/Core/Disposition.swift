@@ -42,7 +42,7 @@ package enum Disposition: Sendable, Equatable {
 extension OctopodsError {
     package var disposition: Disposition {
         switch self {
-        case .usage, .invalidInput, .configuration, .failed: return .notSent
+        case .usage, .invalidInput, .configuration, .failed, .stateStore: return .notSent
         case .interrupted: return .interrupted(requestInFlight: false)
         case .unconfirmed: return .sentUnconfirmed
         case .unreadableResponse(_, _, let readOnly, _): return readOnly ? .notSent : .outcomeUnknown

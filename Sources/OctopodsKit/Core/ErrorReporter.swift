@@ -59,6 +59,11 @@ package struct ErrorReporter: Sendable {
             return Report(kind: "configuration", message: message, details: [], hint: hint)
         case .failed(let message, let hint):
             return Report(kind: "failed", message: message, details: [], hint: hint)
+        case .stateStore(let why):
+            return Report(kind: "state_store", message: "the state store shared with other machines cannot be used: \(why); nothing was sent",
+                          details: [],
+                          hint: "Check the Redis server of state_store (or \(EnvironmentVariable.stateStore.rawValue)); "
+                              + "--state-store local paces this run with this machine's budget only (other machines are not counted).")
         case .interrupted:
             return Self.interrupted(inFlight: false)
         case .unconfirmed(let unconfirmed):

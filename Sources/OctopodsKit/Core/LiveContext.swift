@@ -54,8 +54,9 @@ let signalPipe: (read: Int32, write: Int32) = {
     return (fds[0], fds[1])
 }()
 
-/// SIGINT/SIGTERM for the whole process: the first one cancels the running command (and
+/// SIGINT/SIGTERM/SIGHUP for the whole process: the first one cancels the running command (and
 /// wakes anything waiting for it, such as the foreground sandbox); a second one exits at once.
+/// SIGQUIT (Ctrl-\) exits at once, the terminal put back first.
 package final class InterruptHub: Sendable {
     private struct State {
         var waiters: [CheckedContinuation<Int32, Never>] = []
@@ -77,10 +78,9 @@ package final class InterruptHub: Sendable {
         // runner's thread, some supervisors) would leave Ctrl-C pending forever.
         var unblock = sigset_t()
         sigemptyset(&unblock)
-        sigaddset(&unblock, SIGINT)
-        sigaddset(&unblock, SIGTERM)
+        for signalNumber in Self.signals { sigaddset(&unblock, signalNumber) }
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-        for signalNumber in [SIGINT, SIGTERM] {
+        for signalNumber in Self.signals {
             signal(signalNumber) { received in
                 // A prompt may have the terminal in raw mode: give the user's shell its mode back first.
                 RawTerminal.restoreFromSignal()
@@ -89,6 +89,10 @@ package final class InterruptHub: Sendable {
             }
         }
     }
+
+    /// A closed terminal (SIGHUP) ends a run as gracefully as SIGTERM; SIGQUIT is handled too, so
+    /// that Swift's crash handler (which would take it for a crash) never sees it.
+    static let signals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
 
     /// Reads the pipe on the calling thread, acting on each signal; returns only if the pipe fails.
     package func readSignals() {
@@ -115,6 +119,11 @@ package final class InterruptHub: Sendable {
     package var interrupted: Bool { state.withLock { $0.received != nil } }
 
     func fire(_ signalNumber: Int32) {
+        if signalNumber == SIGQUIT {
+            restoreTerminal()
+            FileDescriptorSink(fd: STDERR_FILENO).write("\nQuit.\n")
+            octo_exit_now(128 + signalNumber)
+        }
         let (waiters, action, repeated) = state.withLock { s -> ([CheckedContinuation<Int32, Never>], (@Sendable () -> Void)?, Bool) in
             if s.received != nil { return ([], nil, true) }
             s.received = signalNumber
@@ -274,6 +283,7 @@ package enum Octopods {
     /// signals or to hand the exit code back to the main thread, and no second worker thread
     /// for a task that only waits for another (docs/linux-notes.md, "Start-up costs").
     package static func start(_ argv: [String]) -> Never {
+        CrashReports.neverInteractive()
         octo_no_core_dumps()
         let interrupts = InterruptHub()
         interrupts.install()

@@ -22,6 +22,9 @@ package indirect enum OctopodsError: Error, Sendable {
     case failed(String, hint: String? = nil)
     /// Ctrl-C while no request was in flight (one in flight is `.transport(.cancelled…)`).
     case interrupted
+    /// The state store shared with other machines (`state_store`, Redis) cannot be used;
+    /// nothing was sent (exit 4).
+    case stateStore(String)
 }
 
 /// What could not be confirmed about a message the API accepted.

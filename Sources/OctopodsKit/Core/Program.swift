@@ -9,6 +9,8 @@ package enum Program {
         .value("profile", "NAME", help: "Config profile to use (default: OCTOPODS_PROFILE or 'default')."),
         .value("config", "PATH", .file, help: "Config file (default: OCTOPODS_CONFIG or ~/.config/octopods/config)."),
         .value("base-url", "URL", help: "API root (default: OCTOPODS_BASE_URL, the profile's base_url, or \(Defaults.baseURL))."),
+        .value("state-store", "STORE",
+               help: "Where the rate budget shared with other machines lives for this run: local (this machine's files) or redis://host:port (default: OCTOPODS_STATE_STORE, the profile's state_store, or local)."),
         .value("timeout", "DURATION", .duration,
                help: "Give up on each request after this long (default 30s). The whole of a --wait is --wait-timeout."),
         .flag("sandbox", help: "Run against a local sandbox API started for this command, with its own keys; nothing leaves the machine."),

@@ -74,6 +74,7 @@ package enum Runner {
         g.profile = arguments.string("profile")
         g.configPath = arguments.string("config")
         g.baseURL = arguments.string("base-url")
+        g.stateStore = arguments.string("state-store")
         g.timeout = arguments.seconds("timeout").map(Clamp.seconds)
         g.waitTimeout = arguments.isDeclared("wait-timeout") ? arguments.seconds("wait-timeout").map(Clamp.seconds) : nil
         g.sandbox = arguments.flag("sandbox")
@@ -119,18 +120,30 @@ extension Context {
         // (README "Rate limits"); the embedded sandbox's port changes every run, its state file does not.
         let identity = sandbox?.budgetIdentity ?? settings.baseURL.value
         let ctx = self
-        client.pacer = { key in ctx.pacer(identity: identity, key: key) }
+        let store = sandbox == nil ? settings.stateStore : .local
+        client.pacer = { key in ctx.pacer(identity: identity, key: key, store: store) }
         client.rate = settings.rate
         client.sleep = sleep
         client.notice = { ctx.notice($0) }
         return client
     }
 
-    /// The pacer of the budget of `key` on `identity` (a base URL), made once per run.
-    package func pacer(identity: String, key: String) -> Pacer {
-        let url = RateBudgetFile.url(directory: directory(.state), identity: identity + "\n" + key)
-        return rateBudgets.pacer(url.path) {
-            Pacer(store: RateBudgetFile(url: url), clock: pacerClock, notice: { self.notice($0) }, interrupted: isInterrupted)
+    /// The pacer of the budget of `key` on `identity` (a base URL), made once per run: in a file
+    /// under the state directory, or in Redis when the state store is shared by machines.
+    package func pacer(identity: String, key: String, store: StateStore = .local) -> Pacer {
+        switch store {
+        case .local:
+            let url = RateBudgetFile.url(directory: directory(.state), identity: identity + "\n" + key)
+            return rateBudgets.pacer(url.path) {
+                Pacer(store: RateBudgetFile(url: url, notice: { self.warn($0) }), clock: pacerClock, notice: { self.notice($0) }, interrupted: isInterrupted)
+            }
+        case .redis(let address):
+            let (client, clock) = redisClients.client(address)
+            let budget = RedisRateBudget(client: client, identity: identity + "\n" + key)
+            return rateBudgets.pacer("\(address.display) \(budget.key)") {
+                Pacer(store: budget, clock: clock.pacerClock(wall: now, sleep: sleep), notice: { self.notice($0) },
+                      interrupted: isInterrupted)
+            }
         }
     }
 

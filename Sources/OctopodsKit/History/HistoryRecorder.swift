@@ -70,7 +70,9 @@ package final class HistoryRecorder: Sendable {
                 return !warned
             }
             if first {
-                ctx.warn("\(ErrorReporter(now: ctx.now).report(error).message); sends of this run are not recorded in the history")
+                // What was sent, so it can still be found: the request went out before this.
+                let what = record.type == .send ? " (not recorded: \(record.line))" : ""
+                ctx.warn("\(ErrorReporter(now: ctx.now).report(error).message); sends of this run are not recorded in the history\(what)")
             }
         }
     }

@@ -25,6 +25,14 @@ struct HistoryRefresh {
             if entry.send.channel == .vbm { viber += 1 } else if entry.isFinal { final += 1 } else { pending.append(entry) }
         }
         if viber > 0 { ctx.notice("Skipping \(NumberText.counted(viber, "Viber message")): Viber has no status endpoint.") }
+        // An id no status request can name (a server answered a send with "" or ".."): skipped
+        // and said once, so one hostile answer cannot stop every later refresh.
+        let unaskable = pending.compactMap(\.send.messageID).filter { $0.isEmpty || $0 == "." || $0 == ".." }
+        if !unaskable.isEmpty {
+            pending.removeAll { unaskable.contains($0.send.messageID ?? "") }
+            let shown = Set(unaskable).sorted().map { "'\($0)'" }.joined(separator: ", ")
+            ctx.notice("Skipping \(NumberText.counted(unaskable.count, "message")) whose id cannot be asked about (\(shown)): the API answered the send with it.")
+        }
         let headers = ["MESSAGE ID", "CHANNEL", "TO", "SENT", "BEFORE", "STATUS", "DETAIL"]
         guard !pending.isEmpty else {
             let message = "No messages of profile '\(query.profile ?? "")' to refresh: "

@@ -56,7 +56,7 @@ package final class Ledger: Sendable {
                 if state.fd < 0 {
                     if let problem = open(&state) { return problem }
                 }
-                guard flock(state.fd, LOCK_EX) == 0 else { return "cannot lock it: \(String(cString: strerror(errno)))" }
+                if let problem = Self.lock(state.fd) { return problem }
                 defer { flock(state.fd, LOCK_UN) }
                 var own = stat(), current = stat()
                 guard fstat(state.fd, &own) == 0 else { return "cannot stat it: \(String(cString: strerror(errno)))" }
@@ -81,6 +81,22 @@ package final class Ledger: Sendable {
             return "it keeps being replaced"
         }
         if let failure { throw .failed("cannot write the history ledger \(url.path): \(failure)") }
+    }
+
+    /// How long an append waits for another process's lock: a holder that hangs (stopped,
+    /// say) must not hold a send whose request already went out.
+    static let lockTimeout = 5.0
+
+    /// Takes the exclusive lock, waiting at most `lockTimeout`; what went wrong, or nil.
+    static func lock(_ fd: Int32) -> String? {
+        var waited = 0.0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else { return "cannot lock it: \(String(cString: strerror(errno)))" }
+            guard waited < lockTimeout else { return "another process has held its lock for over \(Int(lockTimeout)) s" }
+            usleep(10_000)
+            waited += 0.01
+        }
+        return nil
     }
 
     /// Syncs and closes; a later append opens the file again.

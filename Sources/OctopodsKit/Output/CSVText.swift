@@ -3,13 +3,15 @@ import CLISupport
 /// CSV for spreadsheets (RFC 4180): fields with a comma, quote or line break are quoted, quotes
 /// doubled. A field a spreadsheet would run as a formula (`=`, `@`, or `+`/`-` not starting a
 /// number, such as a hostile error text) gets a leading `'`; phone numbers like `+14155552671`
-/// stay as they are.
+/// stay as they are. Control characters (escape sequences, bidirectional overrides, NUL; not tab
+/// or line feed) are written escaped (`\x1b`), so `cat` of a file we wrote replays nothing.
 package enum CSVText {
     package static func row(_ fields: [String]) -> String {
         fields.map(field).joined(separator: ",") + "\r\n"
     }
 
     package static func field(_ raw: String) -> String {
+        let raw = TerminalText.sanitize(raw, keepNewlines: true)
         let bytes = raw.utf8
         guard let first = bytes.first else { return raw }
         var text = raw

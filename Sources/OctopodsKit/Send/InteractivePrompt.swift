@@ -77,12 +77,7 @@ extension Send.Interactive {
             do { try SystemFile.makePrivateDirectory(directory) } catch {
                 throw .failed("cannot create \(directory.path) for the draft: \(error)")
             }
-            let file = directory.appendingPathComponent("interactive-\(example.type)-\(Int(ctx.now().timeIntervalSince1970)).json")
-            do {
-                try Data((example.payload.serialized(pretty: true) + "\n").utf8).write(to: file, options: .atomic)
-            } catch {
-                throw .failed("cannot write the draft \(file.path): \(String(describing: error))")
-            }
+            let file = try Self.newDraft(in: directory, type: example.type, text: example.payload.serialized(pretty: true) + "\n")
             let editor = [ctx.environment["VISUAL"], ctx.environment["EDITOR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
             while true {
                 prompter.close()
@@ -123,6 +118,21 @@ extension Send.Interactive {
         try prompter.finish(to: send.to, preview: (payload ?? send.built).map(Self.preview) ?? "",
                             commandLine: send.commandLine(ctx), dryRun: options.dryRun)
         return send
+    }
+
+    /// A draft of this session only: a new file with a name no other can have (`mkstemps`),
+    /// readable by its owner only (0600). `run` deletes it once the send was made.
+    static func newDraft(in directory: URL, type: String, text: String) throws(OctopodsError) -> URL {
+        var template = Array(directory.appendingPathComponent("interactive-\(type)-XXXXXX.json").path.utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { mkstemps($0, 5) } ?? -1 }
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard fd >= 0 else { throw .failed("cannot create a draft in \(directory.path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        if let code = SystemFile.writeAll(fd, Array(text.utf8)) {
+            unlink(path)
+            throw .failed("cannot write the draft \(path): \(String(cString: strerror(code)))")
+        }
+        return URL(fileURLWithPath: path)
     }
 
     func missingPayload() -> OctopodsError {

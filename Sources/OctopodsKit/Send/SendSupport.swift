@@ -149,11 +149,10 @@ extension Sender {
             key = ""
         }
         let request = try client.request(for: plan.endpoint, key: key)
-        let headers = request.headers.map { name, value in
-            (name, PlainText.sameIgnoringCase(name, APIClient.authHeader) ? APIClient.redacted : value)
-        }
+        let headers = request.headers.map { APIClient.display(header: $0, $1, key: key) }
         let body = plan.endpoint.body ?? .null
-        var text = "\(request.method) \(APIClient.display(request.url))\n"
+        let url = APIClient.display(request.url, key: key)
+        var text = "\(request.method) \(url)\n"
         text += headers.map { "\($0.0): \($0.1)\n" }.joined()
         text += "\n" + body.serialized(pretty: true) + "\n"
         text += "\nPreview (to \(plan.recipient)):\n" + plan.preview.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
@@ -161,7 +160,7 @@ extension Sender {
         ctx.notice("Dry run: the request is valid; nothing was sent.")
         var json: JSONValue = [
             "dry_run": true,
-            "request": ["method": .string(request.method), "url": .string(APIClient.display(request.url)),
+            "request": ["method": .string(request.method), "url": .string(url),
                         "headers": .object(headers.map { ($0.0, .string($0.1)) }), "body": body],
             "preview": .string(plan.preview),
         ]

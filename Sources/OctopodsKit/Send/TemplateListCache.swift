@@ -68,13 +68,16 @@ package struct TemplateListCache: Sendable {
     }
 
     /// What the API's template ids look like: numbers, short codes (`019S7WT`) or names
-    /// (`order_confirmation_v1`). Anything else (a shell metacharacter, a space) is not kept,
-    /// so it can never be offered to a shell.
+    /// (`order_confirmation_v1`), starting with a letter or digit. Anything else (a shell
+    /// metacharacter, a space, a leading `-` that a shell would insert as an option such as
+    /// `--yes`) is not kept, so it can never be offered to a shell.
     static func isTemplateID(_ id: String) -> Bool {
-        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { c in
+        func alphanumeric(_ c: UInt8) -> Bool {
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c)
         }
+        guard let first = id.utf8.first, alphanumeric(first) else { return false }
+        return id.utf8.count <= 128 && id.utf8.allSatisfy { alphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 
     static func parse(_ text: String) -> [Entry] {
