@@ -207,62 +207,72 @@ package struct Doctor: Command {
         if !sandbox, case .redis(let address) = settings.stateStore { store = address.display }
         var checks: [Check] = []
         var date: String?
-        let configured = Channel.allCases.filter { settings.keys[$0].map { !$0.value.isEmpty } ?? false }
+        let configured = Channel.allCases.compactMap { channel in settings.keys[channel].flatMap { $0.value.isEmpty ? nil : (channel, $0) } }
         guard !configured.isEmpty else {
             let hint = "Export OCTOPODS_WHATSAPP_API_KEY (or the SMS or VBM one), or store a key with: printf %s \"$KEY\" | octopods config set whatsapp_api_key"
             return ([Check("api_keys", "API keys", ok: false, "none configured for profile '\(settings.profile.value)'", fix: hint)], nil)
         }
-        for channel in configured {
-            guard let key = settings.keys[channel] else { continue }
-            // A key whose budget holds every request (a cool-down, a shared store out of reach) is not sent with.
-            var holdsRequests = false
+        for (channel, key) in configured {
             if let pacer = client.pacer?(key.value) {
-                let budgetID = "\(channel.rawValue)_rate_budget", budgetName = "\(channel.displayName) rate budget"
-                let kept = store.map { " (kept in \($0))" } ?? ""
-                do {
-                    let (end, summary) = try pacer.state(rate: client.rate)
-                    if let end {
-                        holdsRequests = true
-                        let left = DurationText.format(seconds: max(0, end.timeIntervalSince(now())).rounded(.up))
-                        checks.append(Check(budgetID, budgetName, ok: false,
-                                            "a cool-down after an HTTP 429 is in force until \(ErrorReporter.utc(end)) (\(left) from now): no octopods process sends with this key before then" + kept,
-                                            fix: "Wait until then (a command given --max-wait waits by itself). If no 429 was expected, another process or machine uses this key: README \"Rate limits\"."))
-                    } else {
-                        checks.append(Check(budgetID, budgetName, ok: true, "no cool-down in force; " + summary + kept))
-                    }
-                } catch {
-                    holdsRequests = true
-                    let report = ErrorReporter(now: now).report(Self.storeError(error))
-                    checks.append(Check(budgetID, budgetName, ok: false, report.message, fix: report.hint))
+                let budget = budgetCheck(channel, pacer: pacer, rate: client.rate, store: store, now: now)
+                checks.append(budget)
+                // A budget that holds every request (a cool-down, a store out of reach): nothing is sent with the key.
+                guard budget.ok else {
+                    checks.append(Check("\(channel.rawValue)_key", "\(channel.displayName) key", ok: false,
+                                        "not checked: its rate budget lets nothing be sent with it now (from \(key.source))",
+                                        fix: "Run 'octopods doctor' again once the rate budget's check passes."))
+                    continue
                 }
             }
-            let id = "\(channel.rawValue)_key", name = "\(channel.displayName) key"
-            guard !holdsRequests else {
-                checks.append(Check(id, name, ok: false, "not checked: its rate budget lets nothing be sent with it now (from \(key.source))",
-                                    fix: "Run 'octopods doctor' again once the rate budget's check passes."))
-                continue
-            }
-            let endpoint = probe(channel)
-            let request = "GET \(endpoint.path)"
-            do {
-                let response = try await client.exchange(endpoint)
-                if date == nil { date = response.headers["date"] }
-                let error = APIError.from(response, family: endpoint.family, readOnly: true)
-                if (200..<300).contains(response.status) {
-                    checks.append(Check(id, name, ok: true, "accepted (from \(key.source)): \(request) answered \(response.status)"))
-                } else if channel == .sms, response.status == 400, error.name != "DEPRECATED_API_KEY" {
-                    // A valid key gets its lookup of an unknown id answered (400, not found); a bad one, 401.
-                    checks.append(Check(id, name, ok: true, "accepted (from \(key.source)): \(request), an id that does not exist, answered 400 as it does for a valid key"))
-                } else {
-                    let report = ErrorReporter(now: now).report(OctopodsError.api(error))
-                    checks.append(Check(id, name, ok: false, "\(report.message) (from \(key.source); \(request))", fix: report.hint))
-                }
-            } catch {
-                let report = ErrorReporter(now: now).report(error)
-                checks.append(Check(id, name, ok: false, "\(report.message) (from \(key.source); \(request))", fix: report.hint))
-            }
+            let (check, answered) = await keyCheck(channel, source: key.source, client: client, now: now)
+            checks.append(check)
+            date = date ?? answered
         }
         return (checks, date)
+    }
+
+    /// Whether the key's budget lets a request go now: no cool-down in force, its store in reach.
+    static func budgetCheck(_ channel: Channel, pacer: Pacer, rate: Pacer.Rate?, store: String?,
+                            now: @escaping @Sendable () -> Date) -> Check {
+        let id = "\(channel.rawValue)_rate_budget", name = "\(channel.displayName) rate budget"
+        let kept = store.map { " (kept in \($0))" } ?? ""
+        do {
+            let (end, summary) = try pacer.state(rate: rate)
+            guard let end else { return Check(id, name, ok: true, "no cool-down in force; " + summary + kept) }
+            let left = DurationText.format(seconds: max(0, end.timeIntervalSince(now())).rounded(.up))
+            return Check(id, name, ok: false,
+                         "a cool-down after an HTTP 429 is in force until \(ErrorReporter.utc(end)) (\(left) from now): no octopods process sends with this key before then" + kept,
+                         fix: "Wait until then (a command given --max-wait waits by itself). If no 429 was expected, another process or machine uses this key: README \"Rate limits\".")
+        } catch {
+            let report = ErrorReporter(now: now).report(storeError(error))
+            return Check(id, name, ok: false, report.message, fix: report.hint)
+        }
+    }
+
+    /// One request with the key; the check, and the answer's `Date` header.
+    static func keyCheck(_ channel: Channel, source: String, client: APIClient,
+                         now: @escaping @Sendable () -> Date) async -> (Check, String?) {
+        let id = "\(channel.rawValue)_key", name = "\(channel.displayName) key"
+        let endpoint = probe(channel)
+        let request = "GET \(endpoint.path)"
+        let response: HTTPResponse
+        do {
+            response = try await client.exchange(endpoint)
+        } catch {
+            let report = ErrorReporter(now: now).report(error)
+            return (Check(id, name, ok: false, "\(report.message) (from \(source); \(request))", fix: report.hint), nil)
+        }
+        let date = response.headers["date"]
+        if (200..<300).contains(response.status) {
+            return (Check(id, name, ok: true, "accepted (from \(source)): \(request) answered \(response.status)"), date)
+        }
+        let error = APIError.from(response, family: endpoint.family, readOnly: true)
+        if channel == .sms, response.status == 400, error.name != "DEPRECATED_API_KEY" {
+            // A valid key gets its lookup of an unknown id answered (400, not found); a bad one, 401.
+            return (Check(id, name, ok: true, "accepted (from \(source)): \(request), an id that does not exist, answered 400 as it does for a valid key"), date)
+        }
+        let report = ErrorReporter(now: now).report(OctopodsError.api(error))
+        return (Check(id, name, ok: false, "\(report.message) (from \(source); \(request))", fix: report.hint), date)
     }
 
     /// A budget that could not be read: its store (Redis) is out of reach.
