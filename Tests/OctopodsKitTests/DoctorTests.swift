@@ -90,6 +90,24 @@ import CLISupport
         #expect(checks.first?.detail.contains("plain http is allowed only for loopback hosts") == true, "\(r.stdout)")
     }
 
+    /// A value the config file sets that octopods does not understand is a finding too; that
+    /// --profile wins over the environment is not.
+    @Test func aConfigValueNotUnderstoodFails() async throws {
+        let home = temporaryDirectory()
+        let directory = home.appendingPathComponent(".config/octopods")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = directory.appendingPathComponent("config")
+        #expect(FileManager.default.createFile(atPath: config.path, contents: Data("[work]\nrate = fast\n".utf8),
+                                               attributes: [.posixPermissions: 0o600]))
+        let r = await run(["--profile", "work", "doctor"], environment: ["OCTOPODS_WHATSAPP_API_KEY": testKey],
+                          transport: Self.api(), home: home)
+        #expect(r.code == .rejected)
+        let findings = try Self.checks(r.stdout).filter { !$0.ok }
+        #expect(findings.map(\.id) == ["config_file"], "\(r.stdout)")
+        #expect(findings.first?.detail.contains("rate = 'fast' in [work] is not N/DURATION") == true, "\(r.stdout)")
+        #expect(r.stderr.isEmpty, "\(r.stderr)")
+    }
+
     @Test func aStateDirectoryOthersCanWriteFails() throws {
         let directory = temporaryDirectory()
         chmod(directory.path, 0o777)

@@ -63,7 +63,10 @@ package struct Doctor: Command {
             checks += [Self.stateDirectory(ctx.directory(.state)), Self.libcurl(library)]
             return Self.output(checks, profile: nil)
         }
-        checks += Self.configFile(settings.configURL, sandbox: ctx.sandbox != nil)
+        // Every warning resolving the settings gave, but the note that --profile wins over the
+        // environment (a choice, not a fault); with --sandbox the config file is not read.
+        let warnings = ctx.sandbox == nil ? settings.warnings.filter { !$0.hasPrefix("--profile ") } : nil
+        checks += Self.configFile(settings.configURL, warnings: warnings)
         checks.append(Self.stateDirectory(ctx.directory(.state)))
         checks.append(Check("base_url", "base URL", ok: true, "\(settings.baseURL.value) (from \(settings.baseURL.source))"))
         checks.append(Self.libcurl(library))
@@ -106,17 +109,19 @@ package struct Doctor: Command {
     // MARK: Files
 
     /// The config file holds the keys: the user's own, not a link, readable by no one else; its
-    /// warnings (permissions, unknown settings) are findings.
-    static func configFile(_ url: URL, sandbox: Bool) -> [Check] {
+    /// warnings (permissions, unknown settings, values that are not understood) are findings.
+    /// `warnings`: those of the settings resolved from it; nil with --sandbox, which reads only
+    /// the file's own.
+    static func configFile(_ url: URL, warnings resolved: [String]?) -> [Check] {
         let name = "config file"
         let warnings: [String]
         do {
             let (document, found) = try Settings.loadConfig(url)
             guard document != nil else {
                 return [Check("config_file", name, ok: true,
-                              "none at \(url.path)" + (sandbox ? " (--sandbox needs none)" : "; keys from the environment"))]
+                              "none at \(url.path)" + (resolved == nil ? " (--sandbox needs none)" : "; keys from the environment"))]
             }
-            warnings = found
+            warnings = resolved ?? found
         } catch {
             let report = ErrorReporter(now: { Date() }).report(error)
             return [Check("config_file", name, ok: false, report.message, fix: report.hint)]
