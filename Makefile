@@ -26,13 +26,14 @@ BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
 BASHDIR = $(PREFIX)/share/bash-completion/completions
 ZSHDIR = $(PREFIX)/share/zsh/site-functions
+FISHDIR = $(PREFIX)/share/fish/vendor_completions.d
+
 # The version, from its one place; the commit the release binary names in `octopods --version`
 # (with -dirty when the work tree has changes; none outside a git checkout). Only the release
 # build gets it, so `swift build`, the tests and the generated files never depend on it.
 VERSION := $(shell sed -n 's/^ *package static let current = "\(.*\)"$$/\1/p' Sources/OctopodsKit/Core/ExitCode.swift)
 COMMIT ?= $(shell c=$$(git rev-parse --short=12 HEAD 2>/dev/null) && { git diff --quiet HEAD -- 2>/dev/null || c=$$c-dirty; } && echo $$c)
 DISTDIR = dist
-FISHDIR = $(PREFIX)/share/fish/vendor_completions.d
 
 # Its own build directory, so a plain `swift build -c release` (dynamically linked) is never
 # what gets installed.
