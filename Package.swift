@@ -21,7 +21,9 @@ let package = Package(
         .target(name: "CLISupport", swiftSettings: release),
         .target(name: "OctopodsSandbox", dependencies: ["CLISupport"], swiftSettings: release),
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("dl")]),
-        .target(name: "OctopodsKit", dependencies: ["CLISupport", "OctopodsSandbox", "CCurlShim"], swiftSettings: release),
+        // The commit `octopods --version` names, given by the Makefile's release build (CBuildInfo.h).
+        .target(name: "CBuildInfo"),
+        .target(name: "OctopodsKit", dependencies: ["CLISupport", "OctopodsSandbox", "CCurlShim", "CBuildInfo"], swiftSettings: release),
         .target(name: "FuzzTargets", dependencies: ["CLISupport", "OctopodsKit", "OctopodsSandbox"]),
         // What every test target shares (starting children with posix_spawn, not Foundation's Process;
         // seeded random numbers); not part of the product.

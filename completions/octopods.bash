@@ -10,7 +10,7 @@
 # The visible subcommands of a command path, in reply.
 _octopods_commands() {
     case $1 in
-        '') reply=(templates send sms vbm status messages history listen api config completion sandbox) ;;
+        '') reply=(templates send sms vbm status messages history listen api config completion doctor sandbox) ;;
         templates) reply=(list get render csv) ;;
         send) reply=(template interactive) ;;
         sms) reply=(send) ;;

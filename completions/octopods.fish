@@ -9,7 +9,7 @@
 function __octopods_commands --argument-names path
     switch $path
         case ''
-            printf '%s\n' templates send sms vbm status messages history listen api config completion sandbox
+            printf '%s\n' templates send sms vbm status messages history listen api config completion doctor sandbox
         case templates
             printf '%s\n' list get render csv
         case send
@@ -174,7 +174,7 @@ complete -c octopods -s q -l quiet -d 'Print no hints, warnings or progress on s
 complete -c octopods -l no-color -d 'No colour (also NO_COLOR).'
 complete -c octopods -l no-input -d 'Never prompt for what is missing, even at a terminal (also OCTOPODS_NO_INPUT); a missing argument is then a usage error.'
 complete -c octopods -s h -l help -d 'Show help for the command.'
-complete -c octopods -l version -d 'Print the version.'
+complete -c octopods -l version -d 'Print the version (with -v also the libcurl and TLS library found; with --json as JSON).'
 
 # octopods
 complete -c octopods -n '__octopods_word ""' -a templates -d 'List, inspect and preview message templates (WhatsApp and Viber).'
@@ -188,6 +188,7 @@ complete -c octopods -n '__octopods_word ""' -a listen -d 'Follow the statuses o
 complete -c octopods -n '__octopods_word ""' -a api -d 'Make any request to the Octopods API with the right key and print the response.'
 complete -c octopods -n '__octopods_word ""' -a config -d 'Read and write the config file (API keys, base URL) per profile.'
 complete -c octopods -n '__octopods_word ""' -a completion -d 'Print the shell completion script for bash, zsh or fish.'
+complete -c octopods -n '__octopods_word ""' -a doctor -d 'Check that this machine is ready: keys, base URL, TLS, libcurl, clock, file permissions, rate budget.'
 complete -c octopods -n '__octopods_word ""' -a sandbox -d 'Serve a local fake of the Octopods API on 127.0.0.1 until Ctrl-C.'
 
 # octopods templates

@@ -131,7 +131,13 @@ package final class SandboxAPI: Sendable {
                     release(&core)
                 }
             }
-            return (outcome.response, delay, record)
+            // The Date header tells the sandbox's time (its clock may be a test's), as a real
+            // server's tells its own: `doctor` measures the clock's skew by it.
+            var response = outcome.response
+            if !response.headers.contains(where: { HTTPRequestParser.nameMatches($0.name, lowercased: "date") }) {
+                response.headers.append(HTTPField("Date", SandboxServer.httpDate(time_t(min(max(now.timeIntervalSince1970, 0), 253_402_300_799)))))
+            }
+            return (response, delay, record)
         }
         if let saveDelay {
             saveQueue.asyncAfter(deadline: .now() + saveDelay) { [self] in savePending() }

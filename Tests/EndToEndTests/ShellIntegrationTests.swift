@@ -20,7 +20,7 @@ import OctopodsSandbox
     /// sorted. Files are offered from a directory holding notes.txt, state.json and sub/.
     static let probes: [(line: String, offers: [String])] = [
         ("octopods tem", ["templates"]),
-        ("octopods ", ["api", "completion", "config", "history", "listen", "messages", "sandbox", "send", "sms", "status", "templates", "vbm"]),
+        ("octopods ", ["api", "completion", "config", "doctor", "history", "listen", "messages", "sandbox", "send", "sms", "status", "templates", "vbm"]),
         ("octopods api sms/", ["sms/messages", "sms/messages/MESSAGE_ID"]),
         ("octopods templates ", ["csv", "get", "list", "render"]),
         ("octopods templates list --status ", statuses),
@@ -277,11 +277,14 @@ import OctopodsSandbox
         // The release binary links the Swift runtime statically, in its own build directory, and
         // libstdc++ too when there is a libstdc++.a (a directory holding only it comes first in
         // the linker's search); without BINARY, install builds it when it is missing.
-        let plan = try await make(["-n", "build"])
+        let plan = try await make(["-n", "build", "COMMIT="])
         let build = "swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path .build-static"
         let staticCXX = plan.output.contains(build + " -Xlinker -L/") && plan.output.hasSuffix("/.build-static/static-libstdc++\n")
         #expect(plan.output.hasSuffix(build + "\n") || staticCXX, "\(plan.output)")
         #expect(plan.output.contains("ln -sf /") == staticCXX, "\(plan.output)")
+        // The commit `octopods --version` names reaches the release build as a C define (Sources/CBuildInfo).
+        let named = try await make(["-n", "build", "COMMIT=8c3f9765695c"])
+        #expect(named.output.hasSuffix(#" -Xcc -DOCTOPODS_COMMIT='"8c3f9765695c"'"# + "\n"), "\(named.output)")
         let missing = try await make(["-n", "install", "SCRATCH=\(stage.path)/no-build"])
         #expect(missing.output.contains("swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path \(stage.path)/no-build"))
 

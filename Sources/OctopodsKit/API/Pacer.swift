@@ -257,6 +257,17 @@ package final class Pacer: Sendable {
         }
     }
 
+    /// The budget as it stands, taking no slot (`doctor`): when a 429's pause in force ends on
+    /// the wall clock (nil when none is), and the -v summary of the rest.
+    package func state(rate: Rate?) throws(Stop) -> (pauseEnd: Date?, summary: String) {
+        let now = clock.monotonic()
+        return try update(keep: rate?.spacing ?? 0) { budget in
+            var end: Date?
+            if let until = budget.pauseUntil, until > now, let wall = budget.pauseWall { end = Date(timeIntervalSince1970: wall) }
+            return (end, Self.describe(budget, now: now, rate: rate))
+        }
+    }
+
     /// The request of `slot` is over; `answer` is what it got. `announce`: say when the
     /// key's rate was cut (not when the command is about to fail with the 429 anyway).
     package func finish(_ slot: Slot, _ answer: RateBudget.Answer, announce: Bool = true) {

@@ -76,6 +76,7 @@ package enum Defaults {
 package enum Version {
     package static let current = "0.1.0"
     /// The date on the man page, pinned so the generated page is reproducible; move it with
-    /// `current` at a release.
-    package static let date = "2026-11-22"
+    /// `current` at a release (the date of its CHANGELOG.md entry, which the .deb's changelog
+    /// also takes).
+    package static let date = "2026-12-06"
 }

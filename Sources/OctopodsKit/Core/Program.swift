@@ -19,7 +19,7 @@ package enum Program {
         .flag("no-color", help: "No colour (also NO_COLOR)."),
         .flag("no-input", help: "Never prompt for what is missing, even at a terminal (also OCTOPODS_NO_INPUT); a missing argument is then a usage error."),
         .flag("help", short: "h", help: "Show help for the command."),
-        .flag("version", help: "Print the version."),
+        .flag("version", help: "Print the version (with -v also the libcurl and TLS library found; with --json as JSON)."),
     ]
 
     package static let rootSpec = CommandSpec(
@@ -51,6 +51,7 @@ package enum Program {
             .command(ConfigCommand.List.self), .command(ConfigCommand.Path.self),
         ]),
         .command(Completion.self),
+        .command(Doctor.self),
         .command(SandboxCommand.self),
         .command(DynamicCompletion.self),
     ])

@@ -22,7 +22,7 @@ package enum Runner {
         }
         ctx.globals = globals(from: arguments)
         if arguments.versionRequested {
-            ctx.stdout.write("octopods \(Version.current)\n")
+            ctx.stdout.write(VersionReport.render(ctx))
             return .success
         }
         guard !arguments.helpRequested, let type = Program.tree.command(at: arguments.path) else {

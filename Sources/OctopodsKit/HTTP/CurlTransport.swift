@@ -279,3 +279,37 @@ private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeP
     let pointers = duplicates.map { $0.map { UnsafePointer($0) } }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
 }
+
+/// The system's libcurl as this process finds it: for `--version -v` and `doctor`. Probing
+/// loads it (as the first request would).
+package struct Libcurl: Sendable, Equatable {
+    /// `8.5.0`; nil when no libcurl.so.4 could be loaded.
+    package var version: String?
+    /// Its TLS library, `OpenSSL/3.0.13`; nil when it has none or was not loaded.
+    package var tls: String?
+    /// Why requests cannot be made with it (missing, or older than 7.68.0); nil when they can.
+    package var problem: String?
+
+    package init(version: String?, tls: String?, problem: String?) {
+        self.version = version; self.tls = tls; self.problem = problem
+    }
+
+    package static func probe() -> Libcurl {
+        let problem = octo_curl_load().map { String(cString: $0) }
+        return parse(String(cString: octo_curl_version()), problem: problem)
+    }
+
+    /// From the shim's `libcurl/8.5.0 OpenSSL/3.0.13` (empty when nothing was loaded).
+    static func parse(_ text: String, problem: String?) -> Libcurl {
+        let words = text.split(separator: " ", maxSplits: 1).map(String.init)
+        let version = words.first.flatMap { $0.hasPrefix("libcurl/") ? String($0.dropFirst("libcurl/".count)) : nil }
+        return Libcurl(version: version, tls: words.count > 1 ? words[1] : nil, problem: problem)
+    }
+
+    /// `libcurl 8.5.0 with OpenSSL/3.0.13 (libcurl.so.4)`, or why there is none to use.
+    package var describe: String {
+        var text = version.map { "libcurl \($0) with \(tls ?? "no TLS library")" } ?? "libcurl: none loaded"
+        if let problem { text += " (cannot be used: \(problem))" }
+        return text
+    }
+}
