@@ -66,6 +66,10 @@ package struct SHA256: Sendable {
     }
 
     /// The digest of `bytes` in lower-case hex.
+    /// A name made from `text` (which may hold a key): 128 bits of its hash in hex. Every file
+    /// or store entry octopods names after a key is named so; the key cannot be read back.
+    package static func name(_ text: String) -> String { String(hex(text).prefix(32)) }
+
     package static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var hasher = SHA256()
         hasher.update(bytes)

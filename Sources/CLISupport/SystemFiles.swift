@@ -64,10 +64,13 @@ package enum SystemFile {
     }
 
     /// Writes every byte, retrying interrupted and short writes; the errno of a failure, else nil.
-    package static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int32? {
+    /// With `at`, at that offset of the file (pwrite), whatever the file position.
+    package static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, at position: off_t? = nil) -> Int32? {
         var offset = 0
         while offset < buffer.count {
-            let n = Glibc.write(fd, buffer.baseAddress?.advanced(by: offset), buffer.count - offset)
+            let pointer = buffer.baseAddress?.advanced(by: offset)
+            let n = position.map { pwrite(fd, pointer, buffer.count - offset, $0 + off_t(offset)) }
+                ?? Glibc.write(fd, pointer, buffer.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 return errno
@@ -77,8 +80,8 @@ package enum SystemFile {
         return nil
     }
 
-    package static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
-        bytes.withUnsafeBytes { writeAll(fd, $0) }
+    package static func writeAll(_ fd: Int32, _ bytes: [UInt8], at position: off_t? = nil) -> Int32? {
+        bytes.withUnsafeBytes { writeAll(fd, $0, at: position) }
     }
 
     package static func writeAll(_ fd: Int32, _ data: Data) -> Int32? {
@@ -89,6 +92,29 @@ package enum SystemFile {
     package static func syncDirectory(_ directory: URL) {
         let fd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd >= 0 { fsync(fd); close(fd) }
+    }
+
+    /// Replaces the file at `target` with `data`, so that a reader sees the old content or the
+    /// new, never half of either, with exactly `mode`: a temporary file in the same directory,
+    /// every byte written, fsync, rename over the target, fsync of the directory
+    /// (docs/linux-notes.md, "Atomic, private file writes"). The one atomic replace of the
+    /// project: the config, caches, journals' companions and the sandbox's state use it.
+    package static func replace(_ target: URL, with data: Data, mode: mode_t = 0o600) throws(Failure) {
+        let directory = target.deletingLastPathComponent()
+        let temp = directory.appendingPathComponent(".\(target.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw Failure(path: temp.path, errno: errno) }
+        // The mode given to open() is reduced by the umask; set it exactly.
+        var failure: Int32? = fchmod(fd, mode) == 0 ? nil : errno
+        if failure == nil { failure = writeAll(fd, data) }
+        if failure == nil, fsync(fd) != 0 { failure = errno }
+        close(fd)
+        if failure == nil, rename(temp.path, target.path) != 0 { failure = errno }
+        if let failure {
+            unlink(temp.path)
+            throw Failure(path: target.path, errno: failure)
+        }
+        syncDirectory(directory)
     }
 
     /// Creates `directory` (and parents) with `mode` when missing. An existing directory of

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import CLISupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -30,6 +31,6 @@ final class SandboxLogFile: Sendable {
     func append(_ record: SandboxLoggedRequest) {
         var line = record.json.encoded()
         line.append(UInt8(ascii: "\n"))
-        _ = SandboxStateFile.writeAll(line, to: descriptor)
+        _ = SystemFile.writeAll(descriptor, line)
     }
 }

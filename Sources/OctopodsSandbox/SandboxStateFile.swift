@@ -103,23 +103,12 @@ package struct SandboxStateFile: Sendable {
         do { data = try JSONEncoder().encode(state) } catch {
             throw SandboxFileError(file: url, reason: "cannot encode the sandbox state (\(error))", hint: nil)
         }
-        let directory = url.deletingLastPathComponent()
-        try Self.createDirectory(directory, for: url)
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UUID().uuidString.prefix(8))")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SandboxFileError(file: temporary, reason: SandboxFileError.systemReason("open"), hint: nil) }
-        var failure: String?
-        if fchmod(fd, 0o600) != 0 { failure = SandboxFileError.systemReason("chmod") }
-        if failure == nil { failure = Self.writeAll(data, to: fd) }
-        if failure == nil, fsync(fd) != 0 { failure = SandboxFileError.systemReason("fsync") }
-        close(fd)
-        if failure == nil, rename(temporary.path, url.path) != 0 { failure = SandboxFileError.systemReason("rename") }
-        if let failure {
-            unlink(temporary.path)
-            throw SandboxFileError(file: url, reason: "cannot save the sandbox state: \(failure)", hint: nil)
+        try Self.createDirectory(url.deletingLastPathComponent(), for: url)
+        do {
+            try SystemFile.replace(url, with: data, mode: 0o600)
+        } catch {
+            throw SandboxFileError(file: url, reason: "cannot save the sandbox state: \(error.reason)", hint: nil)
         }
-        let dfd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 { fsync(dfd); close(dfd) }
     }
 
     /// Whether `data` is what the sandbox writes (perhaps damaged further on): a JSON object
@@ -164,21 +153,4 @@ package struct SandboxStateFile: Sendable {
         }
     }
 
-    /// Writes all of `data`; the failure text, or nil.
-    static func writeAll(_ data: Data, to fd: Int32) -> String? {
-        data.withUnsafeBytes { buffer -> String? in
-            guard var pointer = buffer.baseAddress else { return nil }
-            var left = buffer.count
-            while left > 0 {
-                let written = write(fd, pointer, left)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return SandboxFileError.systemReason("write")
-                }
-                left -= written
-                pointer = pointer.advanced(by: written)
-            }
-            return nil
-        }
-    }
 }

@@ -64,7 +64,7 @@ package final class RateBudgetFile: RateBudgetStore {
     /// The file for `identity` (base URL and key, never stored) under `directory`.
     package static func url(directory: URL, identity: String) -> URL {
         directory.appendingPathComponent("rate", isDirectory: true)
-            .appendingPathComponent(String(SHA256.hex(identity).prefix(32)))
+            .appendingPathComponent(SHA256.name(identity))
     }
 
     package func update<T>(_ change: (inout RateBudget) -> T) throws(SystemFile.Failure) -> T {
@@ -80,16 +80,7 @@ package final class RateBudgetFile: RateBudgetStore {
             let bytes = Array(budget.serialized().utf8)
             if !data.elementsEqual(bytes) {
                 // In place: a torn write leaves lines the parser skips, and the budget is advice.
-                let failure = bytes.withUnsafeBytes { buffer -> Int32? in
-                    var offset = 0
-                    while offset < buffer.count {
-                        let n = pwrite(fd, buffer.baseAddress?.advanced(by: offset), buffer.count - offset, off_t(offset))
-                        if n < 0 { if errno == EINTR { continue }; return errno }
-                        offset += n
-                    }
-                    return nil
-                }
-                if let failure { throw SystemFile.Failure(path: url.path, errno: failure) }
+                if let failure = SystemFile.writeAll(fd, bytes, at: 0) { throw SystemFile.Failure(path: url.path, errno: failure) }
                 if ftruncate(fd, off_t(bytes.count)) != 0 { throw SystemFile.Failure(path: url.path, errno: errno) }
             }
             return result

@@ -25,7 +25,7 @@ package final class RedisRateBudget: RateBudgetStore {
     }
 
     package static func key(identity: String) -> String {
-        "octopods:rate:" + String(SHA256.hex(identity).prefix(32))
+        "octopods:rate:" + SHA256.name(identity)
     }
 
     package var path: String? { "\(client.address.display) \(key)" }

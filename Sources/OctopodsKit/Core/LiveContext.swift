@@ -17,16 +17,8 @@ struct FileDescriptorSink: TextSink {
     let fd: Int32
 
     func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress?.advanced(by: offset), $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return  // EPIPE and friends: nobody is listening any more
-            }
-            offset += n
-        }
+        // A failure (EPIPE and friends) means nobody is listening any more: nothing to do.
+        _ = SystemFile.writeAll(fd, Array(text.utf8))
     }
 }
 

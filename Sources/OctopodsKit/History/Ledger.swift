@@ -160,18 +160,7 @@ package final class Ledger: Sendable {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> String? {
-        bytes.withUnsafeBytes { buffer -> String? in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress?.advanced(by: offset), buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
-                }
-                offset += n
-            }
-            return nil
-        }
+        SystemFile.writeAll(fd, bytes).map { String(cString: strerror($0)) }
     }
 
     // MARK: Reading
@@ -344,8 +333,7 @@ package final class Ledger: Sendable {
         if problem == nil, rename(temp.path, url.path) != 0 { problem = String(cString: strerror(errno)) }
         if let problem { throw .failed("cannot rewrite the history ledger \(url.path): \(problem); it is unchanged") }
         replaced = true
-        let directory = Glibc.open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directory >= 0 { fsync(directory); Glibc.close(directory) }
+        SystemFile.syncDirectory(url.deletingLastPathComponent())
         return (removed, kept)
     }
 }

@@ -36,7 +36,7 @@ package final class SharedRepeats: Sendable {
     static func messageKey(_ message: RepeatGuard.Message) -> String { "octopods:msg:" + message.fingerprint }
 
     static func idempotencyKey(_ key: String, profile: String) -> String {
-        "octopods:key:" + String(SHA256.hex("octopods-key-1\u{0}\(profile)\u{0}\(key)").prefix(32))
+        "octopods:key:" + SHA256.name("octopods-key-1\u{0}\(profile)\u{0}\(key)")
     }
 
     /// Claims `message` for this process on every machine: `.go` when it may be sent, else what

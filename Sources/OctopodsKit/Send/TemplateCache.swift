@@ -24,8 +24,7 @@ package struct TemplateCache: Sendable {
     }
 
     func file(baseURL: String, channel: Channel, key: String, id: String) -> URL {
-        let fingerprint = Self.fnv1a("\(baseURL)\n\(channel.rawValue)\n\(key)\n\(id)")
-        return directory.appendingPathComponent(String(fingerprint, radix: 16) + ".json")
+        directory.appendingPathComponent(SHA256.name("\(baseURL)\n\(channel.rawValue)\n\(key)\n\(id)") + ".json")
     }
 
     package func load(baseURL: String, channel: Channel, key: String, id: String) -> JSONValue? {
@@ -50,9 +49,7 @@ package struct TemplateCache: Sendable {
                               followLinks: false)
     }
 
-    /// A stable file name (`FNV1a`), not a security measure: the key stays out of it either
-    /// way, and the file holds only the template.
-    static func fnv1a(_ text: String) -> UInt64 { FNV1a.hash(text) }
+
 }
 
 extension TemplateCache {

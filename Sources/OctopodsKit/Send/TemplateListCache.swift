@@ -28,8 +28,7 @@ package struct TemplateListCache: Sendable {
     func file(baseURL: String, channel: Channel, key: String) -> URL {
         // APIClient drops one trailing slash from the base URL; so does the key here.
         let root = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        let fingerprint = TemplateCache.fnv1a("\(root)\n\(channel.rawValue)\n\(key)")
-        return directory.appendingPathComponent(String(fingerprint, radix: 16) + ".tsv")
+        return directory.appendingPathComponent(SHA256.name("\(root)\n\(channel.rawValue)\n\(key)") + ".tsv")
     }
 
     package func load(baseURL: String, channel: Channel, key: String) -> [Entry] {
