@@ -291,6 +291,6 @@ extension Context {
                  + "from the next one it is each request's timeout, as everywhere else: use --wait-timeout \(DurationText.format(seconds: old))")
             return (old, min(Defaults.timeout, old))
         }
-        return (120, Defaults.timeout)
+        return (PollSchedule.defaultTimeout, Defaults.timeout)
     }
 }
