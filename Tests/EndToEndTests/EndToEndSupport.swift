@@ -182,3 +182,28 @@ func bindLoopback(listening: Bool) throws -> (fd: Int32, port: UInt16) {
     guard bound == 0, named == 0, !listening || listen(fd, 16) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
     return (fd, UInt16(bigEndian: address.sin_port))
 }
+
+/// A CSV of `rows` phone numbers from `first` in `dir`, with columns 1 and 2 for a template's
+/// placeholders unless `placeholders` is false (an SMS); its path.
+func phoneCSV(_ name: String, rows: Int, first: Int, in dir: URL, placeholders: Bool = true) -> String {
+    var text = placeholders ? "phone,1,2\n" : "phone\n"
+    for i in first..<(first + rows) { text += "+1415555\(String(i + 1000))" + (placeholders ? ",N\(i),A-\(i)\n" : "\n") }
+    let url = dir.appendingPathComponent(name)
+    try? Data(text.utf8).write(to: url)
+    return url.path
+}
+
+/// The 429s the sandbox answered.
+func tooManyRequests(_ sandbox: TestSandbox) -> Int { sandbox.api.recordedRequests().filter { $0.status == 429 }.count }
+
+/// The numbers the sandbox accepted a send to, in order.
+func acceptedPhones(_ sandbox: TestSandbox) -> [String] {
+    sandbox.posts.filter { $0.status == 201 }.compactMap { $0.body["destination_phone"]?.stringValue }
+}
+
+/// Waits for `process` off the cooperative pool; its exit status.
+func exitStatus(_ process: Child) async -> Int32 {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { process.waitUntilExit(); continuation.resume(returning: process.terminationStatus) }
+    }
+}

@@ -20,37 +20,17 @@ import OctopodsSandbox
         return home
     }
 
-    func csv(_ name: String, rows: Int, first: Int, in dir: URL) -> String {
-        var text = "phone,1,2\n"
-        for i in first..<(first + rows) { text += "+1415555\(String(i + 1000))," + "N\(i),A-\(i)\n" }
-        let url = dir.appendingPathComponent(name)
-        try? Data(text.utf8).write(to: url)
-        return url.path
-    }
-
-    func tooMany(_ sandbox: TestSandbox) -> Int { sandbox.api.recordedRequests().filter { $0.status == 429 }.count }
-
-    func phones(_ sandbox: TestSandbox) -> [String] {
-        sandbox.posts.filter { $0.status == 201 }.compactMap { $0.body["destination_phone"]?.stringValue }
-    }
-
-    func wait(_ process: Child) async -> Int32 {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { process.waitUntilExit(); continuation.resume(returning: process.terminationStatus) }
-        }
-    }
-
     @Test func twoConcurrentBulkRunsWithOneKeyGetNo429AndSendEveryRowOnce() async throws {
         let sandbox = try TestSandbox(rateLimit: SandboxRateLimit(count: 20, window: 1), cooldown: 1)
         let home = try home(rate: "20/1s")
-        let a = csv("a.csv", rows: 30, first: 0, in: home), b = csv("b.csv", rows: 30, first: 100, in: home)
+        let a = phoneCSV("a.csv", rows: 30, first: 0, in: home), b = phoneCSV("b.csv", rows: 30, first: 100, in: home)
         let other = try startOctopods(["send", "template", "1001", "--from", b], environment: sandbox.environment, home: home)
         let r = try await octopods(["send", "template", "1001", "--from", a], environment: sandbox.environment, home: home, timeout: 60)
-        let otherStatus = await wait(other)
+        let otherStatus = await exitStatus(other)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(otherStatus == 0)
-        #expect(tooMany(sandbox) == 0)
-        let sent = phones(sandbox)
+        #expect(tooManyRequests(sandbox) == 0)
+        let sent = acceptedPhones(sandbox)
         #expect(sent.count == 60)
         #expect(Set(sent).count == 60)
     }
@@ -58,30 +38,30 @@ import OctopodsSandbox
     @Test func aDryRunThenTheRealRunBackToBackGetNo429() async throws {
         let sandbox = try TestSandbox(rateLimit: SandboxRateLimit(count: 10, window: 1), cooldown: 1)
         let home = try home(rate: "10/1s")
-        let file = csv("list.csv", rows: 12, first: 0, in: home)
+        let file = phoneCSV("list.csv", rows: 12, first: 0, in: home)
         let dry = try await octopods(["send", "template", "1001", "--from", file, "--dry-run"], environment: sandbox.environment, home: home)
         #expect(dry.status == 0, "\(dry.stderr)")
         let real = try await octopods(["send", "template", "1001", "--from", file, "--yes"], environment: sandbox.environment, home: home,
                                       timeout: 60)
         #expect(real.status == 0, "\(real.stderr)")
-        #expect(tooMany(sandbox) == 0)
-        #expect(Set(phones(sandbox)).count == 12)
+        #expect(tooManyRequests(sandbox) == 0)
+        #expect(Set(acceptedPhones(sandbox)).count == 12)
         #expect(sandbox.posts.count == 12)
     }
 
     @Test func aBulkRunWhileALoopOfStatusCallsUsesTheSameKeyGetsNo429() async throws {
         let sandbox = try TestSandbox(rateLimit: SandboxRateLimit(count: 10, window: 1), cooldown: 1)
         let home = try home(rate: "10/1s")
-        let file = csv("list.csv", rows: 20, first: 0, in: home)
+        let file = phoneCSV("list.csv", rows: 20, first: 0, in: home)
         let bulk = try startOctopods(["send", "template", "1001", "--from", file], environment: sandbox.environment, home: home)
         for _ in 0..<10 {
             // An id the API does not know: answered (not 429), and still a request of the key.
             let r = try await octopods(["status", "999999"], environment: sandbox.environment, home: home)
             #expect(r.status != 4, "\(r.stderr)")
         }
-        #expect(await wait(bulk) == 0)
-        #expect(tooMany(sandbox) == 0)
-        #expect(Set(phones(sandbox)).count == 20)
+        #expect(await exitStatus(bulk) == 0)
+        #expect(tooManyRequests(sandbox) == 0)
+        #expect(Set(acceptedPhones(sandbox)).count == 20)
         #expect(sandbox.api.recordedRequests().filter { $0.method == "GET" && $0.path.contains("/messages/") }.count == 10)
     }
 
@@ -108,7 +88,7 @@ import OctopodsSandbox
         // the pause was still in force when it first asked for a slot, its -v trace says: on a
         // machine slow enough to take the 3 s since the 429 to get here, there is nothing left
         // to wait for (what it sends is still checked against the retry time below).
-        let file = csv("list.csv", rows: 2, first: 0, in: home)
+        let file = phoneCSV("list.csv", rows: 2, first: 0, in: home)
         let bulk = try await octopods(["send", "template", "1001", "--from", file, "-v"], environment: sandbox.environment, home: home,
                                       timeout: 60)
         #expect(bulk.status == 0, "\(bulk.stderr)")
@@ -133,10 +113,10 @@ import OctopodsSandbox
         // octopods is told 40 a second; the key really allows 5.
         let sandbox = try TestSandbox(rateLimit: SandboxRateLimit(count: 5, window: 1), cooldown: 1)
         let home = try home(rate: "40/1s")
-        let file = csv("list.csv", rows: 15, first: 0, in: home)
+        let file = phoneCSV("list.csv", rows: 15, first: 0, in: home)
         let r = try await octopods(["send", "template", "1001", "--from", file], environment: sandbox.environment, home: home, timeout: 90)
         #expect(r.status == 0, "\(r.stderr)")
-        let sent = phones(sandbox)
+        let sent = acceptedPhones(sandbox)
         #expect(sent.count == 15)
         #expect(Set(sent).count == 15)
         let statuses = sandbox.api.recordedRequests().map(\.status)

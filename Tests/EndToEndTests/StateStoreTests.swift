@@ -73,41 +73,21 @@ final class RedisServer: Sendable {
         return home
     }
 
-    func csv(_ name: String, rows: Int, first: Int, in dir: URL) -> String {
-        var text = "phone\n"
-        for i in first..<(first + rows) { text += "+1415555\(String(i + 1000))\n" }
-        let url = dir.appendingPathComponent(name)
-        try? Data(text.utf8).write(to: url)
-        return url.path
-    }
-
-    func tooMany(_ sandbox: TestSandbox) -> Int { sandbox.api.recordedRequests().filter { $0.status == 429 }.count }
-
-    func phones(_ sandbox: TestSandbox) -> [String] {
-        sandbox.posts.filter { $0.status == 201 }.compactMap { $0.body["destination_phone"]?.stringValue }
-    }
-
-    func wait(_ process: Child) async -> Int32 {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { process.waitUntilExit(); continuation.resume(returning: process.terminationStatus) }
-        }
-    }
-
     /// Two hosts, one key, bulk runs at once at the key's limit: zero 429s, every row once. (With
     /// each host's own file, each believes it has the whole budget: twice the limit.)
     @Test func twoHostsSharingTheStoreGetNo429AndSendEveryRowOnce() async throws {
         let redis = try RedisServer()
         let sandbox = try TestSandbox(rateLimit: SandboxRateLimit(count: 20, window: 1), cooldown: 1)
         let first = try host(rate: "20/1s", store: redis.url), second = try host(rate: "20/1s", store: redis.url)
-        let a = csv("a.csv", rows: 30, first: 0, in: first), b = csv("b.csv", rows: 30, first: 100, in: second)
+        let a = phoneCSV("a.csv", rows: 30, first: 0, in: first, placeholders: false), b = phoneCSV("b.csv", rows: 30, first: 100, in: second, placeholders: false)
         let other = try startOctopods(["sms", "send", "--from", b, "--body", "hi", "--yes"], environment: sandbox.environment, home: second)
         let r = try await octopods(["sms", "send", "--from", a, "--body", "hi", "--yes"], environment: sandbox.environment, home: first,
                                    timeout: 60)
-        let otherStatus = await wait(other)
+        let otherStatus = await exitStatus(other)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(otherStatus == 0)
-        #expect(tooMany(sandbox) == 0)
-        let sent = phones(sandbox)
+        #expect(tooManyRequests(sandbox) == 0)
+        let sent = acceptedPhones(sandbox)
         #expect(sent.count == 60 && Set(sent).count == 60)
         // Nothing of the budget in either host's state directory: it lives in Redis.
         for home in [first, second] {
@@ -125,7 +105,7 @@ final class RedisServer: Sendable {
         let first = try host(rate: "55/10s", store: redis.url), second = try host(rate: "55/10s", store: redis.url)
         let single = ["sms", "send", "--to", "+14155550999", "--body", "Your visit is tomorrow"]
         let children = try [first, second].map { home in try startOctopods(single, environment: sandbox.environment, home: home) }
-        for child in children { #expect(await wait(child) == 0) }
+        for child in children { #expect(await exitStatus(child) == 0) }
         #expect(sandbox.posts.count == 1, "one of the two hosts sent it")
         // Later, from either host: the earlier result, nothing sent.
         for home in [first, second] {
@@ -135,15 +115,15 @@ final class RedisServer: Sendable {
         }
         #expect(sandbox.posts.count == 1)
         // Two bulk runs of the same people (in another order), one per host, at once.
-        let a = csv("a.csv", rows: 20, first: 0, in: first), b = csv("b.csv", rows: 20, first: 0, in: second)
-        let reversed = try String(contentsOfFile: b, encoding: .utf8).split(separator: "\n").dropFirst().reversed().joined(separator: "\n")
-        try Data(("phone\n" + reversed + "\n").utf8).write(to: URL(fileURLWithPath: b))
+        let a = phoneCSV("a.csv", rows: 20, first: 0, in: first, placeholders: false), b = phoneCSV("b.csv", rows: 20, first: 0, in: second, placeholders: false)
+        let lines = try String(contentsOfFile: b, encoding: .utf8).split(separator: "\n")
+        try Data(([lines[0]] + lines.dropFirst().reversed()).joined(separator: "\n").appending("\n").utf8).write(to: URL(fileURLWithPath: b))
         let bulk = { (file: String) in ["sms", "send", "--from", file, "--body", "hi", "--yes"] }
         let other = try startOctopods(bulk(b), environment: sandbox.environment, home: second)
         let r = try await octopods(bulk(a), environment: sandbox.environment, home: first, timeout: 60)
-        let otherStatus = await wait(other)
+        let otherStatus = await exitStatus(other)
         #expect(r.status == 0 && otherStatus == 0, "\(r.stderr)")
-        #expect(sandbox.posts.count == 21 && Set(phones(sandbox)).count == 21, "each person once: \(sandbox.posts.count) posts")
+        #expect(sandbox.posts.count == 21 && Set(acceptedPhones(sandbox)).count == 21, "each person once: \(sandbox.posts.count) posts")
         // An idempotency key given on one host is honoured on the other.
         let keyed = ["sms", "send", "--to", "+14155550888", "--body", "order 7", "--idempotency-key", "order-7"]
         let one = try await octopods(keyed, environment: sandbox.environment, home: first)
@@ -162,19 +142,19 @@ final class RedisServer: Sendable {
         let redis = try RedisServer()
         let sandbox = try TestSandbox()
         let home = try host(rate: "4/1s", store: redis.url)
-        let file = csv("list.csv", rows: 12, first: 0, in: home)
+        let file = phoneCSV("list.csv", rows: 12, first: 0, in: home, placeholders: false)
         let command = ["sms", "send", "--from", file, "--body", "hi", "--yes"]
         let run = try startOctopods(command, environment: sandbox.environment, home: home)
         for _ in 0..<6_000 where sandbox.posts.count < 3 { usleep(10_000) }
         redis.kill()
-        let status = await wait(run)
+        let status = await exitStatus(run)
         #expect(status == 4, "the run stops when the store is gone")
-        let before = phones(sandbox).count
+        let before = acceptedPhones(sandbox).count
         #expect(before >= 3 && before < 12, "\(before) rows sent before the store went away")
         try redis.restart()
         let resumed = try await octopods(command, environment: sandbox.environment, home: home, timeout: 60)
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        let sent = phones(sandbox)
+        let sent = acceptedPhones(sandbox)
         #expect(sent.count == 12 && Set(sent).count == 12, "every row once: \(sent.count) sent")
     }
 
