@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Memory of a long `octopods listen` (README "Performance"; not a test): the resident set after
+# Memory of a long `octopods listen` (docs/performance.md; not a test): the resident set after
 # 1,000 and after 10,000 events, while batches of sends keep arriving and finishing, so that
 # what it holds is what is in flight, not what went by. listen runs with the hidden --polls
 # (no waiting between polls) at the whole of a high rate, against the sandbox with its limit

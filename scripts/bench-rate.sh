@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shared rate budget figures for README (not a test): bulk runs against a sandbox that enforces
+# Shared rate budget figures for docs/performance.md (not a test): bulk runs against a sandbox that enforces
 # the documented limit (55 requests per 10 s per key, sliding window), the client at its default.
 #   1. one run of ROWS rows;
 #   2. two runs of ROWS rows each at once, with the same key (two overlapping cron jobs).

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 @testable import OctopodsKit
 
-/// The byte-wise paths taken for ASCII text (start-up cost, README "Performance") must give
+/// The byte-wise paths taken for ASCII text (start-up cost, docs/performance.md) must give
 /// what the Character-wise paths give. Random inputs are seeded; the seed is in the message.
 @Suite struct FastPathTests {
 

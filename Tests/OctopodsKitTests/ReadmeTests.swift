@@ -2,32 +2,40 @@ import Foundation
 import Testing
 @testable import OctopodsKit
 
-/// README's reference tables are rendered from the code; this fails when they drift and
-/// `UPDATE_GOLDENS=1 swift test` rewrites them in place.
+/// The reference tables of README and docs/sandbox.md are rendered from the code; this fails
+/// when they drift, and `UPDATE_GOLDENS=1 swift test` rewrites them in place (and fails, so the
+/// diff is read).
 @Suite struct ReadmeTests {
-    static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("README.md")
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let readme = root.appendingPathComponent("README.md")
+    /// Where the generated sections live.
+    static let documents = ["README.md", "docs/sandbox.md"]
 
     @Test func generatedSectionsAreCurrent() throws {
-        var text = try String(contentsOf: Self.readme, encoding: .utf8)
-        var changed = false
+        var texts = try Self.documents.map { try String(contentsOf: Self.root.appendingPathComponent($0), encoding: .utf8) }
+        var changed = Set<Int>()
         for (name, markdown) in ReferenceTables.sections {
             let begin = "<!-- generated: \(name) -->\n", end = "<!-- end: \(name) -->"
-            guard let start = text.range(of: begin), let stop = text.range(of: end, range: start.upperBound..<text.endIndex) else {
-                Issue.record("README.md lacks the generated section '\(name)'")
+            guard let which = texts.firstIndex(where: { $0.contains(begin) }), let start = texts[which].range(of: begin),
+                  let stop = texts[which].range(of: end, range: start.upperBound..<texts[which].endIndex) else {
+                Issue.record("no document among \(Self.documents) has the generated section '\(name)'")
                 continue
             }
-            let current = String(text[start.upperBound..<stop.lowerBound])
+            let document = Self.documents[which]
+            let current = String(texts[which][start.upperBound..<stop.lowerBound])
             if current != markdown {
                 if Golden.updating {
-                    text.replaceSubrange(start.upperBound..<stop.lowerBound, with: markdown)
-                    changed = true
-                    Issue.record("README.md section '\(name)' rewritten: review the diff (git diff), then run the tests again")
+                    texts[which].replaceSubrange(start.upperBound..<stop.lowerBound, with: markdown)
+                    changed.insert(which)
+                    Issue.record("\(document) section '\(name)' rewritten: review the diff (git diff), then run the tests again")
                 } else {
-                    Issue.record("README.md section '\(name)' is out of date; run UPDATE_GOLDENS=1 swift test")
+                    Issue.record("\(document) section '\(name)' is out of date; run UPDATE_GOLDENS=1 swift test")
                 }
             }
         }
-        if changed { try text.write(to: Self.readme, atomically: true, encoding: .utf8) }
+        for which in changed {
+            try texts[which].write(to: Self.root.appendingPathComponent(Self.documents[which]), atomically: true, encoding: .utf8)
+        }
     }
 }

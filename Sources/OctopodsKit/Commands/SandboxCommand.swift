@@ -18,7 +18,7 @@ package struct SandboxCommand: Command {
         (sent → delivered → read), and enforces the documented rate limit (55 requests per 10 s per key, then a \
         5-minute cool-down). It accepts only its own keys: random for each state file, kept in it and printed at \
         start (--sandbox uses the same ones). Several processes may serve one state file at once. Recipient numbers +15550100001 to \
-        +15550100005 and +15550100104 … +15550100502 act out failures and faults (see README). \
+        +15550100005 and +15550100104 … +15550100502 act out failures and faults (see docs/sandbox.md). \
         The first line on stdout is the base URL; the global --sandbox starts one for a single command instead.
         """,
         options: [

@@ -155,7 +155,7 @@ struct ListenRun {
 
     /// Reads the ledger again when it grew (a send, a status) and 10 s passed, or every minute
     /// (the window moves); `always` with --polls. (A scan of a 292 MB ledger's last 72 hours
-    /// takes about 0.25 s: README "Performance".)
+    /// takes about 0.25 s: docs/performance.md.)
     mutating func scanIfNeeded(every always: Bool) throws(OctopodsError) {
         let now = ctx.now()
         var info = stat()
