@@ -81,10 +81,10 @@ _octopods_option() {
         'messages list:--limit'|'messages list:--fields') kind=none ;;
         history:--since|history:--until|history:--to|history:--template|history:--limit|history:--fields) kind=none ;;
         history:--channel) kind=choices reply=(whatsapp sms vbm) ;;
-        history:--status) kind=choices reply=(accepted rejected unknown queued sent delivered read failed undelivered deleted) ;;
+        history:--status) kind=choices reply=(accepted rejected unknown queued sent delivered read failed undelivered deleted expired) ;;
         'history refresh:--since'|'history refresh:--until'|'history refresh:--to'|'history refresh:--template'|'history refresh:--limit'|'history refresh:--rate'|'history refresh:--fields') kind=none ;;
         'history refresh:--channel') kind=choices reply=(whatsapp sms vbm) ;;
-        'history refresh:--status') kind=choices reply=(accepted rejected unknown queued sent delivered read failed undelivered deleted) ;;
+        'history refresh:--status') kind=choices reply=(accepted rejected unknown queued sent delivered read failed undelivered deleted expired) ;;
         'history stats:--since'|'history stats:--until'|'history stats:--to'|'history stats:--template'|'history stats:--rate') kind=none ;;
         'history stats:--channel') kind=choices reply=(whatsapp sms vbm) ;;
         'history stats:--by') kind=choices reply=(day hour template channel status) ;;

@@ -380,7 +380,7 @@ complete -c octopods -n '__octopods_at history' -l until -x -d 'Sends before WHE
 complete -c octopods -n '__octopods_at history' -l channel -x -a 'whatsapp sms vbm' -d 'Only this channel: whatsapp, sms or vbm (repeatable).'
 complete -c octopods -n '__octopods_at history' -l to -x -d 'Only sends to this number (E.164).'
 complete -c octopods -n '__octopods_at history' -l template -x -d 'Only sends of this template.'
-complete -c octopods -n '__octopods_at history' -l status -x -a 'accepted rejected unknown queued sent delivered read failed undelivered deleted' -d 'Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …).'
+complete -c octopods -n '__octopods_at history' -l status -x -a 'accepted rejected unknown queued sent delivered read failed undelivered deleted expired' -d 'Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …).'
 complete -c octopods -n '__octopods_at history' -l limit -x -d 'Show the most recent N matches (default 100; 0 for all).'
 complete -c octopods -n '__octopods_at history' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): time, profile, channel, kind, template_id, template_name, to, message_id, request_id, outcome, error, status, status_time, failure, source.'
 
@@ -390,7 +390,7 @@ complete -c octopods -n '__octopods_at "history refresh"' -l until -x -d 'Sends 
 complete -c octopods -n '__octopods_at "history refresh"' -l channel -x -a 'whatsapp sms vbm' -d 'Only this channel: whatsapp, sms or vbm (repeatable).'
 complete -c octopods -n '__octopods_at "history refresh"' -l to -x -d 'Only sends to this number (E.164).'
 complete -c octopods -n '__octopods_at "history refresh"' -l template -x -d 'Only sends of this template.'
-complete -c octopods -n '__octopods_at "history refresh"' -l status -x -a 'accepted rejected unknown queued sent delivered read failed undelivered deleted' -d 'Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …).'
+complete -c octopods -n '__octopods_at "history refresh"' -l status -x -a 'accepted rejected unknown queued sent delivered read failed undelivered deleted expired' -d 'Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …).'
 complete -c octopods -n '__octopods_at "history refresh"' -l limit -x -d 'Refresh only the most recent N matches (default 0: all).'
 complete -c octopods -n '__octopods_at "history refresh"' -l rate -x -d 'At most N status requests in any DURATION (default: the profile\'s rate, 55/10s).'
 complete -c octopods -n '__octopods_at "history refresh"' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): message_id, channel, to, time, before, status, changed, failure, error.'

@@ -7,13 +7,16 @@ package enum DeliveryStatus: OpenVocabulary {
     case queued, sent, delivered, read, failed, undelivered
     /// The recipient deleted the message after it was delivered.
     case deleted
+    /// The API no longer knows the message (it keeps only a key's recent ones): what `listen`
+    /// records when a status lookup is refused; never said by the API itself.
+    case expired
     /// The API does not know (also what a --wait that learned nothing reports).
     case unknown
     /// Any other status, as the API spelled it.
     case other(String)
 
     /// The statuses this client knows, in the order a message goes through them.
-    package static let known: [DeliveryStatus] = [.queued, .sent, .delivered, .read, .failed, .undelivered, .deleted, .unknown]
+    package static let known: [DeliveryStatus] = [.queued, .sent, .delivered, .read, .failed, .undelivered, .deleted, .expired, .unknown]
 
     package init(rawValue: String) {
         switch rawValue {
@@ -24,6 +27,7 @@ package enum DeliveryStatus: OpenVocabulary {
         case "failed": self = .failed
         case "undelivered": self = .undelivered
         case "deleted": self = .deleted
+        case "expired": self = .expired
         case "unknown": self = .unknown
         default: self = .other(rawValue)
         }
@@ -38,6 +42,7 @@ package enum DeliveryStatus: OpenVocabulary {
         case .failed: "failed"
         case .undelivered: "undelivered"
         case .deleted: "deleted"
+        case .expired: "expired"
         case .unknown: "unknown"
         case .other(let text): text
         }
@@ -47,5 +52,5 @@ package enum DeliveryStatus: OpenVocabulary {
     package var isFailure: Bool { self == .failed || self == .undelivered }
 
     /// States a message never leaves: `deleted` means the recipient deleted it after delivery.
-    package var isFinal: Bool { isFailure || self == .read || self == .deleted }
+    package var isFinal: Bool { isFailure || self == .read || self == .deleted || self == .expired }
 }

@@ -18,6 +18,8 @@ package indirect enum OctopodsError: Error, Sendable {
     /// The API accepted a send (or the message exists), but its final status could not be
     /// confirmed: a status check failed, the --wait deadline passed, or there is no id to follow.
     case unconfirmed(Unconfirmed)
+    /// A message the API accepted ended failed or undelivered, as --wait found it (exit 1).
+    case deliveryFailed(MessageStatus)
     /// A local operation failed (writing a file, say) (exit 1).
     case failed(String, hint: String? = nil)
     /// Ctrl-C while no request was in flight (one in flight is `.transport(.cancelled…)`).

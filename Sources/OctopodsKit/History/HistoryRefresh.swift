@@ -49,7 +49,7 @@ struct HistoryRefresh {
         defer { recorder.close() }
         let reporter = ErrorReporter(now: ctx.now)
         var items: [JSONValue] = [], rows: [[String]] = []
-        var changed = 0, failed = 0
+        var changed = 0, failed = 0, expired = 0
         var code = ExitCode.success
         ctx.notice("Checking \(NumberText.counted(pending.count, "message"))…")
         entries: for entry in pending {
@@ -86,17 +86,30 @@ struct HistoryRefresh {
                     throw error
                 }
                 let report = reporter.report(error)
-                failed += 1
-                code = .rejected
-                detail = report.message
-                item.set("status", .null)
-                item.set("error", .string(report.message))
+                if report.code == .rejected, case .api = error {
+                    // "Message not found.": the API keeps only a key's recent messages and no
+                    // longer knows this one. Recorded once as expired (final: not asked again).
+                    expired += 1
+                    changed += 1
+                    recorder.learned(MessageStatus(messageID: id, status: .expired), channel: entry.send.channel, messageID: id)
+                    detail = report.details.first ?? report.message
+                    item.set("status", .string(DeliveryStatus.expired.rawValue))
+                    item.set("changed", .bool(true))
+                    item.set("failure", .null)
+                } else {
+                    failed += 1
+                    code = .rejected
+                    detail = report.message
+                    item.set("status", .null)
+                    item.set("error", .string(report.message))
+                }
             }
             rows.append([id, entry.send.channel.rawValue, entry.send.to ?? "", HistoryListing.localTime(entry.send.time), entry.state,
                          item["status"]?.stringValue ?? "?", detail])
             items.append(item)
         }
         ctx.notice("Checked \(NumberText.grouped(items.count)) of \(NumberText.counted(pending.count, "message")): \(NumberText.grouped(changed)) changed"
+                   + (expired > 0 ? " (\(NumberText.grouped(expired)) expired: the API no longer knows them)" : "")
                    + (failed > 0 ? ", \(NumberText.grouped(failed)) could not be checked" : "") + ".")
         if code == .interrupted { ctx.stderr.write("Interrupted: what was learned so far is recorded.\n") }
         return CommandOutput(items: items, table: Table(headers: headers, rows: rows, flexibleColumn: 6), exitCode: code)

@@ -48,7 +48,7 @@ struct HistoryStats {
         case .delivered, .deleted: return .delivered
         case .read: return .read
         case .failed, .undelivered: return .failed
-        case .queued, .sent, .unknown, .other: return .none
+        case .queued, .sent, .unknown, .expired, .other: return .none
         }
     }
 

@@ -120,7 +120,7 @@ package struct Printer: Sendable {
         switch DeliveryStatus(rawValue: word) {
         case .delivered, .read: return "32"
         case .failed, .undelivered, .deleted: return "31"
-        case .queued, .sent, .unknown: return "33"
+        case .queued, .sent, .unknown, .expired: return "33"
         case .other: break
         }
         switch SendOutcome(rawValue: word) {

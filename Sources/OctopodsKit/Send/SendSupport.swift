@@ -119,7 +119,7 @@ extension Sender {
         }
         let outcome: WaitOutcome
         do {
-            outcome = try await waitForStatus(channel: channel, id: id, until: options.until)
+            outcome = try await waitForStatus(channel: channel, id: id, until: options.until, afterSend: true)
         } catch {
             if case .interrupted = error.disposition {
                 // Ctrl-C is still exit 130, but the message is sent: say so (an error line, not silenced by --quiet).
@@ -132,11 +132,11 @@ extension Sender {
             return accepted
         }
         recorder?.learned(outcome.status, channel: channel, messageID: id)
-        let json: JSONValue = ["send": response.raw, "status": outcome.raw]
+        let json: JSONValue = ["send": response.raw, "status": outcome.learned ? MessageStatus.output(outcome.raw) : .null]
         var output = CommandOutput(json: json, table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS", "FAILURE"],
                                                            rows: [[id, phone, outcome.status.status.rawValue, outcome.status.failure ?? ""]]))
         output.exitCode = outcome.code
-        output.failure = outcome.unconfirmed.map(OctopodsError.unconfirmed)
+        output.failure = outcome.failure(id: id)
         return output
     }
 
@@ -171,7 +171,10 @@ extension Sender {
     /// Polls a message's status with backoff until it is final (per `until`) or the deadline
     /// (--wait-timeout, default 2 minutes) passes. Read-only, so transient failures are retried; any
     /// other failure of the status check is thrown (the caller knows whether a send preceded it).
-    package func waitForStatus(channel: Channel, id: String, until: DeliveryStatus) async throws(OctopodsError) -> WaitOutcome {
+    /// `afterSend`: the API has just accepted it, so "Message not found." means not yet known
+    /// (as UNKNOWN does: "not yet available, retry shortly"), and the wait goes on.
+    package func waitForStatus(channel: Channel, id: String, until: DeliveryStatus,
+                               afterSend: Bool = false) async throws(OctopodsError) -> WaitOutcome {
         let now = ctx.now
         let (total, perRequest) = ctx.waitLimits()
         var schedule = PollSchedule(timeout: total, now: now())
@@ -180,30 +183,40 @@ extension Sender {
         let client = context.apiClient(settings)
         var last: (MessageStatus, JSONValue)?
         var shown: DeliveryStatus?
+        var notKnownYet: OctopodsError?
         while true {
             do {
                 let response = try await client.send(API.messageStatus(channel: channel, id: id))
                 last = (response.value, response.raw)
+                notKnownYet = nil
                 let status = response.value.status
-                if status != shown { ctx.notice("Message \(id): \(status.rawValue)"); shown = status }
                 if let outcome = MessageStatus.outcome(status, until: until) {
                     return WaitOutcome(status: response.value, raw: response.raw, code: outcome)
                 }
+                // The final status is the command's output: only the ones on the way are said here.
+                if status != shown { ctx.notice("Message \(id): \(status.rawValue)"); shown = status }
             } catch {
-                guard error.retryable else { throw error }
                 let report = ErrorReporter(now: now).report(error)
-                if case .api(let api) = error, let retryAt = api.retryAt {
-                    schedule.pauseAtLeast(retryAt.timeIntervalSince(now()) + 1)
+                if afterSend, error.disposition == .refused, case .api = error {
+                    if notKnownYet == nil { ctx.notice("Message \(id): not known to the API yet (\(report.details.first ?? report.message)); retrying.") }
+                    notKnownYet = error
+                } else {
+                    guard error.retryable else { throw error }
+                    if case .api(let api) = error, let retryAt = api.retryAt {
+                        schedule.pauseAtLeast(retryAt.timeIntervalSince(now()) + 1)
+                    }
+                    ctx.notice("Status check failed (\(report.message)); retrying.")
                 }
-                ctx.notice("Status check failed (\(report.message)); retrying.")
             }
             guard let pause = schedule.nextPause(now: now()) else {
                 let state = last?.0.status ?? .unknown
                 let fallback = MessageStatus(messageID: id, status: state)
+                let still = notKnownYet == nil ? "it is still \(state.rawValue)" : "the API still does not know it"
                 let unconfirmed = Unconfirmed(messageID: id, channel: channel,
-                                              reason: "it is still \(state.rawValue) after \(DurationText.format(seconds: total)); gave up waiting (--wait-timeout)")
+                                              reason: "\(still) after \(DurationText.format(seconds: total)); gave up waiting (--wait-timeout)",
+                                              cause: notKnownYet)
                 return WaitOutcome(status: last?.0 ?? fallback, raw: last?.1 ?? ["message_id": .string(id), "status": .string(state.rawValue)],
-                                   code: .unconfirmed, unconfirmed: unconfirmed)
+                                   code: .unconfirmed, unconfirmed: unconfirmed, learned: last != nil)
             }
             do { try await ctx.sleep(pause) } catch { throw .interrupted }
         }
@@ -217,6 +230,18 @@ package struct WaitOutcome: Sendable {
     package var code: ExitCode
     /// Set when the deadline passed before a final status.
     package var unconfirmed: Unconfirmed?
+    /// False when no status answer came at all (`raw` is then made up).
+    package var learned = true
+
+    /// What the run reports on stderr: the deadline that passed, or a message that ended failed
+    /// (with its reason and code, in the JSON error line too).
+    package func failure(id: String) -> OctopodsError? {
+        if let unconfirmed { return .unconfirmed(unconfirmed) }
+        guard code == .rejected else { return nil }
+        var status = status
+        if status.messageID.isEmpty { status.messageID = id }
+        return .deliveryFailed(status)
+    }
 }
 
 extension Context {
