@@ -37,7 +37,8 @@ package enum ValueType: Sendable, Equatable {
     }
 }
 
-/// Parses human durations: `500ms`, `90s`, `5m`, `2h`, `1h30m`, `1.5s`, or a bare number of seconds.
+/// Parses human durations: `500ms`, `90s`, `5m`, `2h`, `1h30m`, `1.5s`, `7d`, `2w`, or a bare number of
+/// seconds. No months: `m` is minutes, and a month has no one length.
 package enum DurationParser {
     package static func seconds(_ text: String) -> Double? {
         let s = text.trimmingSpaces().lowercased()
@@ -64,6 +65,7 @@ package enum DurationParser {
             case "m": total += value * 60
             case "h": total += value * 3600
             case "d": total += value * 86400
+            case "w": total += value * 604_800
             default: return nil
             }
             number = ""

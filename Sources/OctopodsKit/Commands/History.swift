@@ -113,6 +113,10 @@ package struct History: Command {
 
     static func time(_ text: String, flag: String, path: [String], ctx: Context) throws(OctopodsError) -> Date {
         guard let date = HistoryTime.parse(text, now: ctx.now()) else {
+            if text.lowercased().hasSuffix("mo") || text.lowercased().hasSuffix("month") || text.lowercased().hasSuffix("months") {
+                throw .usage(UsageError("invalid value for '--\(flag)': '\(text)': months are not a duration here ('m' is minutes, and months "
+                                        + "differ in length); use weeks or days (4w, 30d) or a date (2026-11-01)", path: path))
+            }
             throw .usage(UsageError("invalid value for '--\(flag)': '\(text)' is not a time; use a duration (24h, 7d), today, yesterday, "
                                     + "a date (2026-11-01) or a date and time (2026-11-01T09:30)", path: path))
         }

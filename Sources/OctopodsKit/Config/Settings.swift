@@ -42,7 +42,8 @@ package struct Settings: Sendable {
         if let key = keys[channel]?.value, !key.isEmpty { return key }
         throw .configuration(
             "no \(channel.displayName) API key: \(channel.environmentVariable.rawValue) is not set and profile '\(profile.value)' in \(configURL.path) has no \(channel.keySetting)",
-            hint: "export \(channel.environmentVariable.rawValue)=..., or store it once with: printf %s \"$KEY\" | octopods config set \(channel.keySetting)")
+            hint: "export \(channel.environmentVariable.rawValue)=..., or store it once with: printf %s \"$KEY\" | octopods config set \(channel.keySetting)"
+                + "; or try everything safely with --sandbox (a local fake API, nothing is sent)")
     }
 
     /// The config file path: --config > OCTOPODS_CONFIG > ${XDG_CONFIG_HOME:-~/.config}/octopods/config.
