@@ -28,7 +28,9 @@ package enum ValueType: Sendable, Equatable {
             guard let n = Int(raw) else { return "'\(raw)' is not a whole number" }
             return range.contains(n) ? nil : "\(n) is out of range (\(range.lowerBound)–\(range.upperBound))"
         case .choice(let words):
-            return words.contains(raw) ? nil : "'\(raw)' is not one of: \(words.joined(separator: ", "))"
+            guard !words.contains(raw) else { return nil }
+            return "'\(raw)' is not one of: \(words.joined(separator: ", "))"
+                + (Suggestions.closest(to: raw, among: words).map { "; did you mean '\($0)'?" } ?? "")
         case .duration:
             return DurationParser.seconds(raw) == nil ? "'\(raw)' is not a duration (e.g. 30s, 5m, 1h30m, 500ms)" : nil
         case .boolean:

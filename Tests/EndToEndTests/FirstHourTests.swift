@@ -50,4 +50,62 @@ import OctopodsSandbox
         #expect(t.status == 0, "\(t.output)")
         #expect(t.output.components(separatedBy: "Message \(id): read").count == 2, "once: \(t.output)")
     }
+
+    /// A single send at a terminal: one line, and the next step.
+    @Test func aSingleSendAtATerminalIsOneLineAndTheNextStep() async throws {
+        let sandbox = try TestSandbox()
+        let t = try await PromptEndToEndTests().drive(["sms", "send", "--to", "+14155552671", "--body", "hi"], environment: sandbox.environment,
+                                                      steps: [.expect("--wait")])
+        #expect(t.status == 0, "\(t.output)")
+        let id = try #require(sandbox.posts.first?.messageID)
+        #expect(t.output.contains("Sent to +14155552671 — message \(id)\r\nNext: octopods status \(id) --channel sms --wait"), "\(t.output)")
+        #expect(!t.output.contains("MESSAGE ID"))
+    }
+
+    /// A bulk row the API refused carries the API's own reason when piped, not only "rejected".
+    @Test func pipedBulkRowsCarryTheAPIsReason() async throws {
+        let sandbox = try TestSandbox()
+        let file = scratchDirectory().appendingPathComponent("rows.csv")
+        try Data("phone,1,2\n+15550100008,a,b\n".utf8).write(to: file)
+        let r = try await octopods(["send", "template", "1001", "--from", file.path], environment: sandbox.environment)
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stdout.contains("is not approved."), "\(r.stdout)")
+        #expect(r.stdout.contains(#""error_code":4"#))
+    }
+
+    /// `status` in `history --fields` is the latest known: the outcome until a delivery status is learned.
+    @Test func historyStatusIsTheLatestKnown() async throws {
+        let sandbox = try TestSandbox(stageInterval: 0.01)
+        let home = scratchDirectory()
+        _ = try await octopods(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b"], environment: sandbox.environment, home: home)
+        let before = try await octopods(["history", "--fields", "time,to,message_id,status", "-o", "ndjson"], environment: sandbox.environment, home: home)
+        #expect(before.stdout.contains(#""status":"accepted""#), "\(before.stdout)")
+        _ = try await octopods(["history", "refresh"], environment: sandbox.environment, home: home)
+        let after = try await octopods(["history", "--fields", "message_id,status", "-o", "table"], environment: sandbox.environment, home: home)
+        #expect(after.stdout.contains("read") || after.stdout.contains("delivered"), "\(after.stdout)")
+    }
+
+    /// `templates get` shows its time in local time with the zone, as every table does.
+    @Test func templateTimesAreLocal() async throws {
+        let sandbox = try TestSandbox()
+        let r = try await octopods(["templates", "get", "1002", "-o", "table"], environment: sandbox.environment.merging(["TZ": "America/New_York"]) { _, b in b })
+        #expect(r.status == 0, "\(r.stderr)")
+        let created = try #require(r.stdout.split(separator: "\n").first { $0.contains("Created:") })
+        #expect(created.hasSuffix(" EST") || created.hasSuffix(" EDT"), "\(created)")
+        #expect(!created.contains("T") || !created.contains("Z"), "\(created)")
+    }
+
+    /// "Did you mean" for template names (from the list `templates list` saw) and config keys.
+    @Test func didYouMeanForTemplatesAndConfigKeys() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        _ = try await octopods(["templates", "list"], environment: sandbox.environment, home: home)
+        let r = try await octopods(["send", "template", "ordr_update", "--to", "+14155552671"], environment: sandbox.environment, home: home)
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr.contains("did you mean 'order_update'?"), "\(r.stderr)")
+        let config = try await octopods(["config", "set", "whatsapp_key", "x"], home: home)
+        #expect(config.status == 2)
+        #expect(config.stderr.contains("did you mean 'whatsapp_api_key'?"), "\(config.stderr)")
+        #expect(sandbox.posts.isEmpty)
+    }
 }

@@ -471,7 +471,7 @@ final class BulkFake: Sendable {
         let file = csv(4)
         let r = await send(file, fake: fake)
         #expect(r.code == .unknownOutcome)
-        #expect(r.stdout.contains(#""line":3,"phone":"+14155550001","error":"the API rejected the request (HTTP 400)","error_code":5,"status":"rejected""#))
+        #expect(r.stdout.contains(#""line":3,"phone":"+14155550001","error":"the API rejected the request (HTTP 400): Invalid Phone number, PHONE_INVALID (5)","error_code":5,"status":"rejected""#))
         #expect(r.stdout.contains(#""phone":"+14155550002","error":"the API failed with HTTP 502","status":"unknown""#))
         #expect(r.stderr.contains("warning: 1 row went out with no recorded answer"))
         // Run again: the run finished, so nothing is resent; the refusal names --resend-unknown…

@@ -387,7 +387,8 @@ package struct BulkRun: Sendable {
                     tally.add { $0.rateLimited += 1 }
                     continue
                 }
-                line.set("error", .string(report.message))
+                // The API's own words too (as the summary and the rejected file give them).
+                line.set("error", .string(RejectedFile.reason(report)))
                 if let code = report.errorCode { line.set("error_code", .int(code)) }
                 switch error.disposition {
                 case .refused:

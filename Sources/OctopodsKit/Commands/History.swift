@@ -40,7 +40,7 @@ package struct History: Command {
         variables are not stored. The API lists only a key's last 100 messages; the ledger keeps everything until \
         pruned. Turn it off per send with --no-ledger, or per profile with 'octopods config set ledger off'.
 
-        Without a command, lists the most recent matching sends, oldest first.
+        Without a command, lists the most recent matching sends, oldest first. A send's status is the latest         known: its delivery status once one was learned, else its outcome (accepted, rejected, unknown).
 
         \(when)
         """,

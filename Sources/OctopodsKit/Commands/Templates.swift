@@ -69,7 +69,8 @@ package enum Templates {
             }
             // Only a table shows the VARIABLES column, which reads every template's text.
             let table = (try? OutputFormat.resolve(ctx)) == .table ? Self.table(templates, channel: channel) : nil
-            return CommandOutput(json: response.raw, items: response.raw.arrayValue ?? [response.raw], table: table,
+            let items = (response.raw.arrayValue ?? [response.raw]).map { APITime.normalizing($0, fields: ["created_at"]) }
+            return CommandOutput(json: response.raw.arrayValue != nil ? .array(items) : response.raw, items: items, table: table,
                                  emptyMessage: "No templates match.")
         }
 
@@ -109,14 +110,14 @@ package enum Templates {
 
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
             let response = try await ctx.apiClient().send(API.getTemplate(channel: channel, id: id))
-            return CommandOutput(json: response.raw, text: Self.describe(response.value, channel: channel))
+            return CommandOutput(json: APITime.normalizing(response.raw, fields: ["created_at"]), text: Self.describe(response.value, channel: channel))
         }
 
         static func describe(_ t: Template, channel: Channel) -> String {
             var lines = ["\(t.name) (\(t.id))"]
             let facts: [(String, String?)] = [
                 ("Status", t.status), ("Language", t.language), ("Active", t.active.map { $0 ? "yes" : "no" }),
-                ("Created", t.createdAt), ("Business number", t.businessNumber),
+                ("Created", t.createdAt.map { Vocabulary.localTime(iso: $0) ?? $0 }), ("Business number", t.businessNumber),
             ]
             for (label, value) in facts { if let value { lines.append("  \(TerminalText.pad(label + ":", to: 17)) \(value)") } }
             let components = t.components.isEmpty ? [TemplateComponent(type: "BODY", format: nil, text: t.body, buttons: [])]

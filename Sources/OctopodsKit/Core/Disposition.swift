@@ -43,7 +43,7 @@ extension OctopodsError {
     package var disposition: Disposition {
         switch self {
         case .usage, .invalidInput, .configuration, .failed, .stateStore: return .notSent
-        case .interrupted: return .interrupted(requestInFlight: false)
+        case .interrupted, .cancelled: return .interrupted(requestInFlight: false)
         case .unconfirmed: return .sentUnconfirmed
         // Not delivered, and final: nothing of it reached the recipient.
         case .deliveryFailed: return .refused

@@ -66,6 +66,8 @@ package struct ErrorReporter: Sendable {
                               + "--state-store local paces this run with this machine's budget only (other machines are not counted).")
         case .interrupted:
             return Self.interrupted(inFlight: false)
+        case .cancelled:
+            return Report(kind: "interrupted", message: "cancelled; nothing was sent", details: [], hint: nil)
         case .unconfirmed(let unconfirmed):
             return self.unconfirmed(unconfirmed)
         case .deliveryFailed(let status):

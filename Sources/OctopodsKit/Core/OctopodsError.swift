@@ -24,6 +24,8 @@ package indirect enum OctopodsError: Error, Sendable {
     case failed(String, hint: String? = nil)
     /// Ctrl-C while no request was in flight (one in flight is `.transport(.cancelled…)`).
     case interrupted
+    /// Esc or Ctrl-C at a prompt: nothing was sent; said in one line, exit 130.
+    case cancelled
     /// The state store shared with other machines (`state_store`, Redis) cannot be used;
     /// nothing was sent (exit 4).
     case stateStore(String)

@@ -50,7 +50,9 @@ package enum Runner {
         } catch {
             if !type.reportsFailures { return .success }
             let report = reporter.report(error)
-            if case .usage(var usage) = error {
+            if case .cancelled = error {
+                ctx.stderr.write("Cancelled; nothing was sent.\n")
+            } else if case .usage(var usage) = error {
                 // Raised below the command (the client's check of ids in a path): its usage line.
                 if usage.path.isEmpty { usage.path = arguments.path }
                 ctx.stderr.write(help.usageError(usage))

@@ -107,8 +107,7 @@ extension Sender {
         let sent = response.value
         if sent.messageID == nil { ctx.warn(SendResult.unknownIDWarning) }
         let phone = sent.phone ?? plan.recipient
-        var accepted = CommandOutput(json: response.raw,
-                                     table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS"], rows: [[sent.messageID ?? "(unknown)", phone, SendOutcome.accepted.rawValue]]))
+        var accepted = CommandOutput(json: response.raw, text: Self.sentLine(id: sent.messageID, phone: plan.recipient, statusChannel: plan.statusChannel))
         guard options.wait, let channel = plan.statusChannel else { return accepted }
         // With --wait the JSON is always {"send": …, "status": …}; status null when not learned.
         accepted.json = ["send": response.raw, "status": .null]
@@ -138,6 +137,15 @@ extension Sender {
         output.exitCode = outcome.code
         output.failure = outcome.failure(id: id)
         return output
+    }
+
+    /// What a person reads after one send: one line, and the next step.
+    static func sentLine(id: String?, phone: String, statusChannel: Channel?) -> String {
+        guard let id else { return "Sent to \(phone) — the API returned no message id\n" }
+        guard let channel = statusChannel else {
+            return "Sent to \(phone) — message \(id)\nViber has no delivery status; 'octopods history' records the send.\n"
+        }
+        return "Sent to \(phone) — message \(id)\nNext: octopods status \(id)\(channel == .sms ? " --channel sms" : "") --wait\n"
     }
 
     func dryRun(_ plan: SendPlan, client: APIClient) throws(OctopodsError) -> CommandOutput {

@@ -16,9 +16,12 @@ package struct TemplateCache: Sendable {
     let directory: URL
     let now: @Sendable () -> Date
     let warn: @Sendable (String) -> Void
+    /// The names and ids `templates list` saw: what a mistyped one is compared with.
+    let lists: TemplateListCache
 
     package init(_ ctx: Context) {
         directory = ctx.directory(.cache).appendingPathComponent("templates")
+        lists = TemplateListCache(ctx)
         now = ctx.now
         warn = { [ctx] text in ctx.warn(text) }
     }
@@ -69,7 +72,10 @@ extension TemplateCache {
             response = try await client.send(API.getTemplate(channel: channel, id: id))
         } catch {
             if case .api(let api) = error, api.name == "TEMPLATE_NOT_EXIST" || api.status == 404 {
-                throw .invalidInput("template \(id) does not exist for this \(channel.displayName) key",
+                let known = lists.load(baseURL: client.baseURL, channel: channel, key: key)
+                let guess = Suggestions.closest(to: id, among: known.map(\.name) + known.map(\.id))
+                throw .invalidInput("template \(id) does not exist for this \(channel.displayName) key"
+                                        + (guess.map { "; did you mean '\(TerminalText.sanitize($0))'?" } ?? ""),
                                     hint: "List the templates you can send: octopods templates list\(channel == .vbm ? " --channel vbm" : "") --status accepted")
             }
             throw error
