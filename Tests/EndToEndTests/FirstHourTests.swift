@@ -108,4 +108,22 @@ import OctopodsSandbox
         #expect(config.stderr.contains("did you mean 'whatsapp_api_key'?"), "\(config.stderr)")
         #expect(sandbox.posts.isEmpty)
     }
+
+    /// `templates csv` of a template that cannot be sent warns; a Viber id on the WhatsApp
+    /// channel is pointed at --channel vbm.
+    @Test func templatesCSVWarnsAndPointsAtViber() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        let rejected = try await octopods(["templates", "csv", "1005"], environment: sandbox.environment, home: home)
+        #expect(rejected.status == 0, "\(rejected.stderr)")
+        #expect(rejected.stdout.hasPrefix("phone"))
+        #expect(rejected.stderr.contains("warning: template 1005 (promo_blast) is Rejected; only accepted templates can be sent: a campaign file for it cannot be sent as it stands"),
+                "\(rejected.stderr)")
+        let viber = try await octopods(["templates", "csv", "2001"], environment: sandbox.environment, home: home)
+        #expect(viber.status == 2)
+        #expect(viber.stderr.contains("a Viber template needs --channel vbm"), "\(viber.stderr)")
+        _ = try await octopods(["templates", "list", "--channel", "vbm"], environment: sandbox.environment, home: home)
+        let known = try await octopods(["templates", "csv", "2001"], environment: sandbox.environment, home: home)
+        #expect(known.stderr.contains("hint: Template 2001 is a Viber template: add --channel vbm"), "\(known.stderr)")
+    }
 }

@@ -10,14 +10,17 @@ import CLISupport
 package struct History: Command {
     /// How a time is given, for every --since, --until and --before.
     static let when = """
-        WHEN is a duration back from now (30m, 24h, 7d), today, yesterday, a date (2026-11-01, local midnight) or a \
+        WHEN is a duration back from now (30m, 24h, 7d, 2w; no months: m is minutes), today, yesterday, a date (2026-11-01, local midnight) or a \
         date and time (2026-11-01T09:30, local unless it ends in Z or an offset).
         """
 
+    /// What Tab offers for a WHEN: examples (any other WHEN is typed).
+    static let whenExamples = CompletionKind.choices(["1h", "24h", "7d", "2w", "today", "yesterday"])
+
     /// The filters the list, `refresh` and `stats` share.
     static let filterOptions: [OptionSpec] = [
-        .value("since", "WHEN", help: "Sends at or after WHEN (e.g. 24h, 2026-11-01)."),
-        .value("until", "WHEN", help: "Sends before WHEN."),
+        .value("since", "WHEN", completion: whenExamples, help: "Sends at or after WHEN (e.g. 24h, 2w, 2026-11-01)."),
+        .value("until", "WHEN", completion: whenExamples, help: "Sends before WHEN."),
         .value("channel", "CHANNEL", .choice(Channel.allCases.map(\.rawValue)), repeatable: true,
                help: "Only this channel: whatsapp, sms or vbm (repeatable)."),
         .value("to", "PHONE", help: "Only sends to this number (E.164)."),

@@ -57,11 +57,12 @@ package enum Templates {
             let client = try ctx.apiClient()
             let response = try await client.send(API.listTemplates(channel: channel, status: status, active: active, lang: lang))
             let templates = response.value
-            // Remembered for completing template ids in the shell (`__complete templates`).
-            if channel == .whatsapp, ctx.sandbox == nil, let key = try? client.key(.whatsapp) {
+            // Remembered for completing template ids in the shell (`__complete templates`,
+            // `vbm-templates`) and for "did you mean".
+            if ctx.sandbox == nil, let key = try? client.key(channel) {
                 let dropped = TemplateListCache(ctx).store(templates.map { TemplateListCache.Entry(id: $0.id, name: $0.name) },
                                                            complete: status == nil && active == nil && lang == nil,
-                                                           baseURL: client.baseURL, channel: .whatsapp, key: key)
+                                                           baseURL: client.baseURL, channel: channel, key: key)
                 if ctx.globals.verbose, !dropped.isEmpty {
                     ctx.stderr.write("note: not kept for shell completion (not a template id's shape): "
                                      + dropped.map { TerminalText.sanitize($0) }.joined(separator: ", ") + "\n")

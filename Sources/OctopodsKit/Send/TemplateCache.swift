@@ -74,9 +74,16 @@ extension TemplateCache {
             if case .api(let api) = error, api.name == "TEMPLATE_NOT_EXIST" || api.status == 404 {
                 let known = lists.load(baseURL: client.baseURL, channel: channel, key: key)
                 let guess = Suggestions.closest(to: id, among: known.map(\.name) + known.map(\.id))
+                var hint = "List the templates you can send: octopods templates list\(channel == .vbm ? " --channel vbm" : "") --status accepted"
+                if channel == .whatsapp {
+                    // A Viber template's id given on the WhatsApp channel (the default).
+                    let viber = (try? client.key(.vbm)).map { lists.load(baseURL: client.baseURL, channel: .vbm, key: $0) } ?? []
+                    hint = viber.contains { $0.id == id || $0.name == id }
+                        ? "Template \(id) is a Viber template: add --channel vbm (or use 'octopods vbm send')."
+                        : hint + "; a Viber template needs --channel vbm."
+                }
                 throw .invalidInput("template \(id) does not exist for this \(channel.displayName) key"
-                                        + (guess.map { "; did you mean '\(TerminalText.sanitize($0))'?" } ?? ""),
-                                    hint: "List the templates you can send: octopods templates list\(channel == .vbm ? " --channel vbm" : "") --status accepted")
+                                        + (guess.map { "; did you mean '\(TerminalText.sanitize($0))'?" } ?? ""), hint: hint)
             }
             throw error
         }
