@@ -126,4 +126,20 @@ import OctopodsSandbox
         let known = try await octopods(["templates", "csv", "2001"], environment: sandbox.environment, home: home)
         #expect(known.stderr.contains("hint: Template 2001 is a Viber template: add --channel vbm"), "\(known.stderr)")
     }
+
+    /// --profile staging without its own WhatsApp key: the environment's key is used with
+    /// staging's base URL, and a warning says so (once).
+    @Test func aProfileWithoutItsOwnKeySaysWhichKeyGoesWhere() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        let created = try await octopods(["--profile", "staging", "config", "set", "base_url", sandbox.url], home: home)
+        #expect(created.status == 0, "\(created.stderr)")
+        let env = ["OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp]
+        let r = try await octopods(["--profile", "staging", "templates", "list"], environment: env, home: home)
+        #expect(r.status == 0, "\(r.stderr)")
+        let note = "warning: profile 'staging' has no whatsapp_api_key: the WhatsApp key from OCTOPODS_WHATSAPP_API_KEY is used with the profile's base URL \(sandbox.url)"
+        #expect(r.stderr.components(separatedBy: note).count == 2, "once: \(r.stderr)")
+        let without = try await octopods(["templates", "list"], environment: env.merging(["OCTOPODS_BASE_URL": sandbox.url]) { $1 }, home: home)
+        #expect(!without.stderr.contains("has no whatsapp_api_key"), "\(without.stderr)")
+    }
 }

@@ -32,6 +32,9 @@ package struct Settings: Sendable {
     /// The certificates TLS is verified against (the profile's `ca_file`, then the environment).
     package var trust = TrustStore.system
     package var warnings: [String] = []
+    /// Said once, when the key is first used: a key from the environment paired with the base
+    /// URL of an explicit --profile that has no key of its own for the channel.
+    package var mixedKeys: [Channel: (note: String, once: OnceFlag)] = [:]
     /// Said under --verbose only: how a setting was read.
     package var traceNotes: [String] = []
     /// Where the rate budget shared with other processes lives, and where that was set.
@@ -170,6 +173,14 @@ package struct Settings: Sendable {
         }
         var settings = Settings(profile: profile, configURL: configURL, configSource: configSource, config: config,
                                 baseURL: baseURL, keys: keys, warnings: warnings)
+        if profileWins, baseURL.source == fileSource {
+            for (channel, key) in keys where key.source != fileSource {
+                settings.mixedKeys[channel] = ("profile '\(profile.value)' has no \(channel.keySetting): the \(channel.displayName) key from "
+                    + "\(key.source) is used with the profile's base URL \(APIClient.display(url: baseURL.value)); if that key is for "
+                    + "another server, set the profile's own: printf %s \"$KEY\" | octopods --profile \(profile.value) config set \(channel.keySetting)",
+                    OnceFlag())
+            }
+        }
         settings.traceNotes = traceNotes
         if !fallbackIgnored.isEmpty {
             ignored.append("\(EnvironmentVariable.fallbackKey.rawValue) (for \(fallbackIgnored.joined(separator: ", ")))")
