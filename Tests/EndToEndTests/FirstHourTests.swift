@@ -142,4 +142,38 @@ import OctopodsSandbox
         let without = try await octopods(["templates", "list"], environment: env.merging(["OCTOPODS_BASE_URL": sandbox.url]) { $1 }, home: home)
         #expect(!without.stderr.contains("has no whatsapp_api_key"), "\(without.stderr)")
     }
+
+    /// Every table command at 40, 60, 80 and 120 columns with real rows: no line wider than the
+    /// terminal, a column empty in every row dropped, and from 80 columns times and ids whole.
+    @Test func tablesFitTheTerminal() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        var environment = sandbox.environment
+        environment["HOME"] = home.path
+        for argv in [["send", "template", "1001", "--to", "+14155552671", "--var", "1=Jane Doe", "--var", "2=A-1042"],
+                     ["sms", "send", "--to", "+14155552672", "--body", "Your order has shipped and will arrive tomorrow"]] {
+            let r = try await octopods(argv, environment: sandbox.environment, home: home)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let ids = sandbox.posts.compactMap(\.messageID).map(String.init)
+        let time = try Regex(#"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"#)
+        let terminal = PromptEndToEndTests()
+        for columns in [40, 60, 80, 120] {
+            for argv in [["history"], ["templates", "list"], ["messages", "list"], ["config", "list"]] {
+                let env = environment.merging(["COLUMNS": String(columns), "NO_COLOR": "1", "TZ": "UTC"]) { $1 }
+                let t = try await terminal.drive(argv, environment: env, steps: [])
+                #expect(t.status == 0, "\(argv) at \(columns): \(t.output)")
+                // The table (config list's file path follows on a line of its own, never cut).
+                let table = t.output.components(separatedBy: "\r\n\r\n").first ?? ""
+                let lines = table.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+                for line in lines { #expect(line.count <= columns, "\(argv) at \(columns): '\(line)'") }
+                guard argv == ["history"] else { continue }
+                #expect(!t.output.contains("DETAIL"), "an empty column is dropped at \(columns): \(t.output)")
+                if columns >= 80 {
+                    #expect(t.output.matches(of: time).count == 2, "times whole at \(columns): \(t.output)")
+                    for id in ids { #expect(t.output.contains(id), "ids whole at \(columns): \(t.output)") }
+                }
+            }
+        }
+    }
 }

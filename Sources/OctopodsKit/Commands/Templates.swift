@@ -89,7 +89,8 @@ package enum Templates {
                 row.append(t.requirements.summary)
                 return row
             }
-            return Table(headers: headers, rows: rows, flexibleColumn: 1)
+            // The requirements give up width first; names are what is typed back.
+            return Table(headers: headers, rows: rows, flexibleColumn: headers.count - 1)
         }
     }
 
