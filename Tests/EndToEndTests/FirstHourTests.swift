@@ -176,4 +176,43 @@ import OctopodsSandbox
             }
         }
     }
+
+    /// A bulk --dry-run at a terminal: a short summary and the first rows as read; JSON piped.
+    @Test func bulkDryRunAtATerminalIsASummary() async throws {
+        let sandbox = try TestSandbox()
+        let file = scratchDirectory().appendingPathComponent("rows.csv")
+        try Data("phone,1,2\n+14155550101,Jane,A-1\n+14155550102,Omar,A-2\n+14155550103,Li,A-3\n+14155550104,Ana,A-4\nbad,x,y\n".utf8).write(to: file)
+        let t = try await PromptEndToEndTests().drive(["send", "template", "1001", "--from", file.path, "--dry-run"],
+                                                      environment: sandbox.environment.merging(["NO_COLOR": "1"]) { $1 }, steps: [])
+        #expect(t.status == 2, "one invalid row: \(t.output)")
+        #expect(t.output.contains("5 rows, 4 valid, 1 invalid, 0 skipped (in the journal)"), "\(t.output)")
+        #expect(t.output.contains("Would send 4 messages, in about 1 s at 55/10s."), "\(t.output)")
+        #expect(t.output.contains("line 2, to +14155550101:\r\n  Hi Jane, your order A-1 has been updated."), "\(t.output)")
+        #expect(t.output.contains("line 4, to +14155550103:") && !t.output.contains("line 5, to"))
+        #expect(!t.output.contains("\"valid\""), "no JSON at a terminal")
+        let people = scratchDirectory().appendingPathComponent("people.csv")
+        try Data("phone,name\n+14155550101,Jane\n+14155550102,Omar\n".utf8).write(to: people)
+        let sms = try await PromptEndToEndTests().drive(["sms", "send", "--from", people.path, "--body", "Hi {name} \u{1F600}", "--dry-run"],
+                                                        environment: sandbox.environment.merging(["NO_COLOR": "1"]) { $1 }, steps: [])
+        #expect(sms.output.contains("2 SMS segments in all"), "\(sms.output)")
+        #expect(sms.output.contains("Hi Omar \u{1F600}"), "\(sms.output)")
+        let piped = try await octopods(["send", "template", "1001", "--from", file.path, "--dry-run"], environment: sandbox.environment)
+        #expect(piped.stdout.contains(#""valid":4"#), "\(piped.stdout)")
+        #expect(sandbox.posts.isEmpty)
+    }
+
+    /// `history refresh` at a terminal keeps a progress line with the count and an ETA.
+    @Test func historyRefreshShowsProgress() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        for n in 1...3 {
+            _ = try await octopods(["sms", "send", "--to", "+1415555020\(n)", "--body", "hi"], environment: sandbox.environment, home: home)
+        }
+        var env = sandbox.environment
+        env["HOME"] = home.path
+        let t = try await PromptEndToEndTests().drive(["history", "refresh"], environment: env, steps: [])
+        #expect(t.status == 0, "\(t.output)")
+        #expect(t.output.contains("Checking 1/3 · 0 changed · ETA "), "\(t.output)")
+        #expect(t.output.contains("Checking 3/3 · "), "\(t.output)")
+    }
 }

@@ -230,11 +230,12 @@ package struct BulkRun: Sendable {
                 if previous.command == command { earlier = previous.states }
             }
         }
-        let (_, _, check, exclude, _) = try await checkEveryRow(input, earlier: earlier, settings: settings)
+        let (plan, paced, check, exclude, _) = try await checkEveryRow(input, earlier: earlier, settings: settings)
         refusal = refusal ?? Self.changedSinceEarlier(check, journal: journalURL)
         var summary: JSONValue = ["rows": .int(check.rows), "valid": .int(check.valid), "invalid": .int(check.invalid),
                                   "to_send": .int(check.toSend), "in_journal": .int(check.earlierSkips), "journal": .string(journalURL.path)]
         if exclude != nil { summary.set("excluded", .int(check.excluded)) }
+        if plan.segments != nil { summary.set("segments", .int(check.segments)) }
         ctx.notice("Dry run: nothing was sent.")
         if check.earlierSkips > 0 {
             ctx.notice("The journal \(journalURL.path) already holds \(NumberText.grouped(check.earlierSkips)) of these rows.")
@@ -243,7 +244,31 @@ package struct BulkRun: Sendable {
             let report = ErrorReporter(now: ctx.now).report(refusal)
             ctx.notice("A real run would stop here: \(report.message)" + (report.hint.map { "\n\($0)" } ?? ""))
         }
-        return CommandOutput(json: summary, exitCode: check.invalid > 0 || refusal != nil ? .usage : .success)
+        return CommandOutput(json: summary, text: Self.dryRunText(check, plan: plan, rate: paced.rate, excluded: exclude != nil),
+                             exitCode: check.invalid > 0 || refusal != nil ? .usage : .success)
+    }
+
+    /// What `--dry-run` shows a person (JSON when piped): the counts, the time it would take, the
+    /// segments of an SMS run, and the first rows as their recipients will read them.
+    static func dryRunText(_ check: Check, plan: BulkPlan, rate: Pacer.Rate?, excluded: Bool) -> String {
+        var counts = ["\(NumberText.counted(check.rows, "row"))", "\(NumberText.grouped(check.valid)) valid",
+                      "\(NumberText.grouped(check.invalid)) invalid", "\(NumberText.grouped(check.earlierSkips)) skipped (in the journal)"]
+        if excluded { counts.append("\(NumberText.grouped(check.excluded)) excluded") }
+        var text = counts.joined(separator: ", ") + "\n"
+        text += "Would send \(NumberText.counted(check.toSend, "message"))"
+        if let rate {
+            text += ", in about \(NumberText.duration(Double(check.toSend) / Double(rate.count) * rate.window)) at \(Progress.rateText(rate))"
+        }
+        if plan.segments != nil { text += "; \(NumberText.counted(check.segments, "SMS segment")) in all (billed per segment)" }
+        text += ".\n"
+        if !check.samples.isEmpty {
+            text += "\nThe first \(check.samples.count == 1 ? "row" : "\(check.samples.count) rows") as the recipients will read them:\n"
+            for sample in check.samples {
+                text += "\nline \(sample.line), to \(sample.phone):\n"
+                text += sample.text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
+            }
+        }
+        return text
     }
 
     // MARK: Pass 1
@@ -258,6 +283,10 @@ package struct BulkRun: Sendable {
         var invalidLines = Set<Int>()
         var phoneColumn: String?
         var rejectedFile: RejectedFile?
+        /// The first valid rows as their recipients will read them (`plan.preview`), and the
+        /// segments of every valid row (SMS).
+        var samples: [(line: Int, phone: String, text: String)] = []
+        var segments = 0
     }
 
     func validate(_ input: Input, plan: BulkPlan, earlier: [Int: Journal.Entry], exclude: ExcludeList? = nil) throws(OctopodsError) -> Check {
@@ -285,6 +314,8 @@ package struct BulkRun: Sendable {
                     throw OctopodsError.invalidInput("the same phone and content as an earlier row (a duplicate)")
                 }
                 check.valid += 1
+                if let segments = plan.segments { check.segments += segments(body) }
+                if check.samples.count < 3, let preview = plan.preview { check.samples.append((row.line, phone, preview(row, body))) }
                 if let entry = earlier[row.line] {
                     if entry.hash != String(fingerprint, radix: 16) {
                         check.changed += 1
