@@ -188,8 +188,9 @@ package struct History: Command {
             discussion: """
             Counts the matching sends per --by group (day by default; hour; template; channel; or status): sent \
             (accepted by the API), rejected, unknown, and of the sent ones delivered (read included), read, failed \
-            (failed or undelivered) and pending (no final state yet), with the delivery rate (delivered of sent) and the \
-            read rate (read of delivered). On a terminal each group gets a bar: read, delivered, pending and failed in \
+            (failed or undelivered), pending (no final state yet) and no_status (Viber: no status endpoint), with the \
+            delivery rate (delivered of the sent ones that can be followed) and the read rate (read of delivered, WhatsApp \
+            only); '–' where a group's channels have no such state. On a terminal each group gets a bar: read, delivered, pending and failed in \
             four shades of block, scaled to the largest group. Days and hours are local time. --refresh runs 'history \
             refresh' over the same sends first.
 
@@ -290,17 +291,20 @@ package struct History: Command {
             let (_, url) = try History.ledger(ctx)
             let before = try History.time(before, flag: "before", path: path, ctx: ctx)
             let shown = HistoryListing.localTime(before)
-            func result(_ counts: (removed: Int, kept: Int)) -> CommandOutput {
+            func result(_ counts: (removed: Int, kept: Int, sends: (removed: Int, kept: Int))) -> CommandOutput {
                 let done = !dryRun && counts.removed > 0
-                let kept = "\(NumberText.grouped(counts.kept)) kept in \(url.path)."
+                // Sends are what people count; records (statuses too) are the file's lines.
+                let removed = "\(NumberText.counted(counts.sends.removed, "send")) (\(NumberText.counted(counts.removed, "record")))"
+                let kept = "\(NumberText.counted(counts.sends.kept, "send")) (\(NumberText.counted(counts.kept, "record"))) kept in \(url.path)."
                 if done {
-                    ctx.notice("Removed \(NumberText.counted(counts.removed, "record")) older than \(shown); " + kept)
+                    ctx.notice("Removed \(removed) older than \(shown); " + kept)
                 } else {
-                    ctx.notice("\(counts.removed == 0 ? "Nothing to remove" : "Would remove \(NumberText.counted(counts.removed, "record"))")"
+                    ctx.notice("\(counts.removed == 0 ? "Nothing to remove" : "Would remove \(removed)")"
                                + " older than \(shown); " + kept)
                 }
                 return CommandOutput(json: ["file": .string(url.path), "before": .string(LedgerTime.format(before)), "dry_run": .bool(dryRun),
-                                            "removed": .int(counts.removed), "kept": .int(counts.kept)])
+                                            "removed": .int(counts.removed), "kept": .int(counts.kept),
+                                            "sends_removed": .int(counts.sends.removed), "sends_kept": .int(counts.sends.kept)])
             }
             // With --yes there is nothing to ask, so no counting pass first.
             if yes, !dryRun { return result(try Ledger.prune(url, before: before, dryRun: false)) }

@@ -199,7 +199,9 @@ package final class Ledger: Sendable {
     /// Rewrites the ledger without the records older than `before`, holding the writers' lock
     /// throughout; with `dryRun` only counts. Lines that are not records are dropped too. When
     /// nothing is to go, the file is left as it is.
-    package static func prune(_ url: URL, before: Date, dryRun: Bool) throws(OctopodsError) -> (removed: Int, kept: Int) {
+    /// `removed` and `kept` count lines (records); `sends` the send records among them.
+    package static func prune(_ url: URL, before: Date, dryRun: Bool) throws(OctopodsError)
+        -> (removed: Int, kept: Int, sends: (removed: Int, kept: Int)) {
         func failure(_ what: String) -> OctopodsError {
             .failed("cannot \(what) the history ledger \(url.path): \(String(cString: strerror(errno)))")
         }
@@ -210,7 +212,7 @@ package final class Ledger: Sendable {
         // appended to the new one.
         for attempt in 0... {
             do {
-                guard let opened = try SystemFile.openOwned(url, flags: O_RDONLY) else { return (0, 0) }
+                guard let opened = try SystemFile.openOwned(url, flags: O_RDONLY) else { return (0, 0, (0, 0)) }
                 fd = opened
             } catch {
                 throw .failed("cannot open the history ledger \(url.path): \(error.reason)")
@@ -237,7 +239,7 @@ package final class Ledger: Sendable {
             if !dryRun, !replaced { unlink(temp.path) }
         }
         let cutoff = Array(LedgerTime.format(before).utf8)
-        var removed = 0, kept = 0
+        var removed = 0, kept = 0, sendsRemoved = 0, sendsKept = 0
         // Kept lines are written out a megabyte at a time; with `dryRun` only counted.
         var output: [UInt8] = []
         var problem: String?
@@ -246,14 +248,20 @@ package final class Ledger: Sendable {
             output.removeAll(keepingCapacity: true)
         }
         try forEachLine(fd, url) { line in
-            guard let time = LedgerLine.time(line), LedgerLine.compare(time, cutoff) >= 0 else { removed += 1; return }
+            let isSend = LedgerLine.type(line) == .send
+            guard let time = LedgerLine.time(line), LedgerLine.compare(time, cutoff) >= 0 else {
+                removed += 1
+                if isSend { sendsRemoved += 1 }
+                return
+            }
             kept += 1
+            if isSend { sendsKept += 1 }
             guard !dryRun else { return }
             output.append(contentsOf: line)
             output.append(0x0A)
             if output.count >= 1 << 20 { flush() }
         }
-        guard !dryRun, removed > 0 else { return (removed, kept) }
+        guard !dryRun, removed > 0 else { return (removed, kept, (sendsRemoved, sendsKept)) }
         flush()
         if problem == nil, fsync(out) != 0 { problem = String(cString: strerror(errno)) }
         if problem == nil, rename(temp.path, url.path) != 0 { problem = String(cString: strerror(errno)) }
@@ -261,7 +269,7 @@ package final class Ledger: Sendable {
         replaced = true
         let directory = Glibc.open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directory >= 0 { fsync(directory); Glibc.close(directory) }
-        return (removed, kept)
+        return (removed, kept, (sendsRemoved, sendsKept))
     }
 }
 
