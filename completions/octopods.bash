@@ -17,7 +17,8 @@ _octopods_commands() {
         vbm) reply=(send) ;;
         messages) reply=(list) ;;
         history) reply=(refresh stats prune) ;;
-        config) reply=(set get unset list path) ;;
+        config) reply=(set get unset list path profiles use) ;;
+        'config profiles') reply=(remove) ;;
         *) reply=() ;;
     esac
 }

@@ -23,7 +23,9 @@ function __octopods_commands --argument-names path
         case history
             printf '%s\n' refresh stats prune
         case config
-            printf '%s\n' set get unset list path
+            printf '%s\n' set get unset list path profiles use
+        case 'config profiles'
+            printf '%s\n' remove
     end
 end
 
@@ -428,6 +430,8 @@ complete -c octopods -n '__octopods_word config' -a get -d 'Print a setting\'s e
 complete -c octopods -n '__octopods_word config' -a unset -d 'Remove a setting from the profile in the config file.'
 complete -c octopods -n '__octopods_word config' -a list -d 'Show every setting in effect and where it comes from (keys masked).'
 complete -c octopods -n '__octopods_word config' -a path -d 'Print the config file\'s path (whether or not it exists).'
+complete -c octopods -n '__octopods_word config' -a profiles -d 'List the profiles in the config file: the default, and where each key comes from.'
+complete -c octopods -n '__octopods_word config' -a use -d 'Make a profile the default (used when neither --profile nor OCTOPODS_PROFILE names one).'
 
 # octopods config set
 complete -c octopods -n '__octopods_argument "config set" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file state_store' -d key
@@ -437,6 +441,9 @@ complete -c octopods -n '__octopods_argument "config get" 0' -a 'whatsapp_api_ke
 
 # octopods config unset
 complete -c octopods -n '__octopods_argument "config unset" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate ca_file state_store' -d key
+
+# octopods config profiles
+complete -c octopods -n '__octopods_word "config profiles"' -a remove -d 'Delete a profile and every setting in it from the config file.'
 
 # octopods completion
 complete -c octopods -n '__octopods_argument completion 0' -a 'bash zsh fish' -d shell

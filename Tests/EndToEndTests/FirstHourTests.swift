@@ -215,4 +215,44 @@ import OctopodsSandbox
         #expect(t.output.contains("Checking 1/3 · 0 changed · ETA "), "\(t.output)")
         #expect(t.output.contains("Checking 3/3 · "), "\(t.output)")
     }
+
+    /// Profiles: listed with the default marked and each key's source, switched with `config
+    /// use`, removed; `config unset` leaves no empty section.
+    @Test func profilesAreListedSwitchedAndRemoved() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        let config = home.appendingPathComponent(".config/octopods/config")
+        func run(_ argv: [String], stdin: String = "", env: [String: String] = [:]) async throws -> ProcessResult {
+            try await octopods(argv, environment: env, stdin: stdin, home: home)
+        }
+        #expect(try await run(["--profile", "staging", "config", "set", "base_url", sandbox.url]).status == 0)
+        #expect(try await run(["--profile", "staging", "config", "set", "whatsapp_api_key"], stdin: SandboxKeys.whatsapp).status == 0)
+        #expect(try await run(["--profile", "tmp", "config", "set", "ledger", "off"]).status == 0)
+        // unset of the last setting removes the section.
+        #expect(try await run(["--profile", "tmp", "config", "unset", "ledger"]).status == 0)
+        #expect(!(try String(contentsOf: config, encoding: .utf8)).contains("[tmp]"))
+
+        let listed = try await run(["config", "profiles", "-o", "table"], env: ["OCTOPODS_SMS_API_KEY": SandboxKeys.sms])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let lines = listed.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("PROFILE") == true, "\(listed.stdout)")
+        #expect(lines.contains { $0.hasPrefix("default *") }, "\(listed.stdout)")
+        let staging = try #require(lines.first { $0.hasPrefix("staging") })
+        #expect(staging.contains(sandbox.url) && staging.contains("profile") && staging.contains("OCTOPODS_SMS_API_KEY"), "\(staging)")
+
+        let used = try await run(["config", "use", "stagin"])
+        #expect(used.status == 2 && used.stderr.contains("did you mean 'staging'?"), "\(used.stderr)")
+        #expect(try await run(["config", "use", "staging"]).status == 0)
+        // Now the default: templates list talks to the sandbox with staging's key.
+        let list = try await run(["templates", "list"])
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(try await run(["config", "profiles", "-o", "json"]).stdout.contains(#""profile":"staging","default":true"#))
+
+        let removed = try await run(["config", "profiles", "remove", "staging"])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect(removed.stderr.contains("the default is 'default' again"), "\(removed.stderr)")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        #expect(!text.contains("staging") && !text.contains("default_profile"), "\(text)")
+        #expect(try await run(["config", "profiles", "remove", "staging"]).status == 2)
+    }
 }

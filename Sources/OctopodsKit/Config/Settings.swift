@@ -110,6 +110,8 @@ package struct Settings: Sendable {
             profile = SourcedValue(value: flag, source: "--profile")
         } else if let value = env[EnvironmentVariable.profile.rawValue], !value.isEmpty {
             profile = SourcedValue(value: value, source: EnvironmentVariable.profile.rawValue)
+        } else if let value = config?.defaultProfile {
+            profile = SourcedValue(value: value, source: "default_profile (config use)")
         } else {
             profile = SourcedValue(value: Defaults.profile, source: "default")
         }
