@@ -255,4 +255,19 @@ import OctopodsSandbox
         #expect(!text.contains("staging") && !text.contains("default_profile"), "\(text)")
         #expect(try await run(["config", "profiles", "remove", "staging"]).status == 2)
     }
+
+    /// A bulk run's progress line at a terminal reckons its ETA from the rate budget: the first
+    /// row's line already says how long the rest will take at 4 a second.
+    @Test func bulkProgressEtaFollowsTheBudget() async throws {
+        let sandbox = try TestSandbox()
+        let file = scratchDirectory().appendingPathComponent("rows.csv")
+        try Data(("phone,1,2\n" + (10...21).map { "+141555503\($0),a,b\n" }.joined()).utf8).write(to: file)
+        let t = try await PromptEndToEndTests().drive(["send", "template", "1001", "--from", file.path, "--rate", "4/1s", "--concurrency", "1",
+                                                       "-o", "ndjson"],
+                                                      environment: sandbox.environment.merging(["NO_COLOR": "1", "COLUMNS": "120"]) { $1 }, steps: [])
+        #expect(t.status == 0, "\(t.output)")
+        #expect(t.output.contains("1/12 · accepted 1 · rejected 0 · unknown 0 · "), "\(t.output)")
+        #expect(t.output.contains(" · ETA 3 s"), "11 rows at 4 a second: \(t.output)")
+        #expect(sandbox.posts.count == 12)
+    }
 }

@@ -579,3 +579,29 @@ final class BulkFake: Sendable {
         #expect(r.stdout.contains(#""message_id":"12","final_status":"failed""#))
     }
 }
+
+/// The progress line of a bulk run at a terminal (issue 28): an ETA from the rate budget, not
+/// from the first burst; the pause's end while a 429 cool-down holds.
+@Suite struct BulkProgressLineTests {
+    @Test func etaComesFromTheBudgetNotTheBurst() {
+        let clock = TestClock()
+        let (ctx, _, _) = makeContext(tty: true, width: 120, clock: clock)
+        let progress = Progress(ctx: ctx, total: 500, tally: BulkRun.Tally(), budget: Pacer.Rate(count: 55, window: 10))
+        // The window lets 55 go at once: over half a second that looks like 110 a second.
+        let start = clock.now
+        clock.sleep(0.5)
+        let line = progress.render(BulkRun.Tally.Counts(accepted: 55), now: clock.now, samples: [(start, 0), (clock.now, 55)], paused: nil)
+        #expect(line.hasSuffix("ETA 1 min 21 s"), "\(line)")
+        // A server slower than the budget, seen for long enough, is what counts.
+        #expect(Progress.pace(budget: Pacer.Rate(count: 55, window: 10), observed: 2, seenFor: 6) == 2)
+        #expect(Progress.pace(budget: Pacer.Rate(count: 55, window: 10), observed: 2, seenFor: 1) == 5.5)
+        #expect(Progress.pace(budget: nil, observed: 3, seenFor: 0) == 3)
+    }
+
+    @Test func aPauseSaysWhenItEnds() {
+        let reason = Progress.pauseReason("Rate limited (HTTP 429): every octopods process using this key waits until 2026-09-21 14:18:21 UTC (5m 1s).\n")
+        #expect(reason.hasPrefix("rate limit: resuming at "), "\(reason)")
+        #expect(reason.split(separator: " ").last?.split(separator: ":").count == 3, "a local time of day: \(reason)")
+        #expect(Progress.pauseReason("Rate limited somehow") == "paused: rate limited (429), see above")
+    }
+}

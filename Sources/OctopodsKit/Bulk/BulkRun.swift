@@ -110,7 +110,7 @@ package struct BulkRun: Sendable {
                                  earlier: earlier, checked: check.checked, invalidLines: check.invalidLines,
                                  limit: min(check.toSend, options.maxMessages ?? Int.max), resendUnknown: options.resendUnknown,
                                  exclude: exclude, output: output, tally: tally)
-        let progress = Progress(ctx: ctx, total: check.toSend, tally: tally)
+        let progress = Progress(ctx: ctx, total: check.toSend, tally: tally, budget: paced.rate)
         tally.reporters.withLock { $0 = (progress, check.rejectedFile) }
         notices.attach(progress)
         defer { notices.attach(nil) }
@@ -118,6 +118,7 @@ package struct BulkRun: Sendable {
         defer { history?.close() }
         ctx.takeOverInterrupts()
         let sendStarted = ctx.now()
+        let ticker = progress.startTicker()
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<options.concurrency {
                 group.addTask {
@@ -129,6 +130,7 @@ package struct BulkRun: Sendable {
                 }
             }
         }
+        ticker?.cancel()
         progress.finish()
         if !ctx.isInterrupted(), tally.stopped == nil {
             // Every row went through: a later run of the same content is refused.
