@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import CLISupport
 
 extension ConfigCommand {
@@ -60,11 +65,10 @@ extension ConfigCommand {
                 let (url, _) = Settings.configLocation(ctx)
                 let name = self.name
                 let wasDefault = try locked(url) { () throws(OctopodsError) -> Bool in
-                    guard var document = try Settings.loadConfig(url).0, document.profiles.contains(name) else {
-                        let known = (try? Settings.loadConfig(url).0)?.profiles ?? []
-                        throw .invalidInput("no profile '\(name)' in \(url.path)"
-                                                + (Suggestions.closest(to: name, among: known).map { "; did you mean '\($0)'?" } ?? ""),
-                                            hint: known.isEmpty ? nil : "Profiles there: \(known.joined(separator: ", ")).")
+                    var document = try Settings.loadConfig(url).0 ?? ConfigDocument()
+                    guard document.profiles.contains(name) else {
+                        throw noProfile(name, in: document, url: url,
+                                        hint: document.profiles.isEmpty ? nil : "Profiles there: \(document.profiles.joined(separator: ", ")).")
                     }
                     document.removeProfile(name)
                     let wasDefault = document.defaultProfile == name
@@ -76,6 +80,12 @@ extension ConfigCommand {
                 return .none
             }
         }
+    }
+
+    /// A profile the file does not have, with the closest one it has.
+    static func noProfile(_ name: String, in document: ConfigDocument, url: URL, hint: String?) -> OctopodsError {
+        .invalidInput("no profile '\(name)' in \(url.path)"
+                        + (Suggestions.closest(to: name, among: document.profiles).map { "; did you mean '\($0)'?" } ?? ""), hint: hint)
     }
 
     /// `config use NAME`: the profile runs use when neither --profile nor OCTOPODS_PROFILE names one.
@@ -98,10 +108,7 @@ extension ConfigCommand {
             try locked(url) { () throws(OctopodsError) in
                 var document = try Settings.loadConfig(url).0 ?? ConfigDocument()
                 guard name == Defaults.profile || document.profiles.contains(name) else {
-                    let known = document.profiles
-                    throw .invalidInput("no profile '\(name)' in \(url.path)"
-                                            + (Suggestions.closest(to: name, among: known).map { "; did you mean '\($0)'?" } ?? ""),
-                                        hint: "Create it first: octopods --profile \(name) config set base_url URL (or a key)")
+                    throw noProfile(name, in: document, url: url, hint: "Create it first: octopods --profile \(name) config set base_url URL (or a key)")
                 }
                 document.setDefaultProfile(name == Defaults.profile ? nil : name)
                 try save(document, to: url)
