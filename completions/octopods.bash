@@ -17,7 +17,8 @@ _octopods_commands() {
         vbm) reply=(send) ;;
         messages) reply=(list) ;;
         history) reply=(refresh stats prune) ;;
-        config) reply=(set get unset list path) ;;
+        config) reply=(set get unset list path profiles use) ;;
+        'config profiles') reply=(remove) ;;
         *) reply=() ;;
     esac
 }
@@ -80,14 +81,17 @@ _octopods_option() {
         status:--fields|status:--wait-timeout) kind=none ;;
         status:--until) kind=choices reply=(delivered read) ;;
         'messages list:--limit'|'messages list:--fields') kind=none ;;
-        history:--since|history:--until|history:--to|history:--template|history:--limit|history:--fields) kind=none ;;
+        history:--since|history:--until) kind=choices reply=(1h 24h 7d 2w today yesterday) ;;
         history:--channel) kind=choices reply=(whatsapp sms vbm) ;;
+        history:--to|history:--template|history:--limit|history:--fields) kind=none ;;
         history:--status) kind=choices reply=(accepted rejected unknown queued sent delivered read failed undelivered deleted expired) ;;
-        'history refresh:--since'|'history refresh:--until'|'history refresh:--to'|'history refresh:--template'|'history refresh:--limit'|'history refresh:--rate'|'history refresh:--fields') kind=none ;;
+        'history refresh:--since'|'history refresh:--until') kind=choices reply=(1h 24h 7d 2w today yesterday) ;;
         'history refresh:--channel') kind=choices reply=(whatsapp sms vbm) ;;
+        'history refresh:--to'|'history refresh:--template'|'history refresh:--limit'|'history refresh:--rate'|'history refresh:--fields') kind=none ;;
         'history refresh:--status') kind=choices reply=(accepted rejected unknown queued sent delivered read failed undelivered deleted expired) ;;
-        'history stats:--since'|'history stats:--until'|'history stats:--to'|'history stats:--template'|'history stats:--rate') kind=none ;;
+        'history stats:--since'|'history stats:--until') kind=choices reply=(1h 24h 7d 2w today yesterday) ;;
         'history stats:--channel') kind=choices reply=(whatsapp sms vbm) ;;
+        'history stats:--to'|'history stats:--template'|'history stats:--rate') kind=none ;;
         'history stats:--by') kind=choices reply=(day hour template channel status) ;;
         'history prune:--before') kind=none ;;
         listen:--since|listen:--events|listen:--forward-to|listen:--exec|listen:--budget|listen:--polls) kind=none ;;
@@ -114,6 +118,7 @@ _octopods_argument() {
         'templates render:0') kind=dynamic reply=(templates) ;;
         'templates csv:0') kind=dynamic reply=(templates) ;;
         'send template:0') kind=dynamic reply=(templates) ;;
+        'vbm send:0') kind=dynamic reply=(vbm-templates) ;;
         api:0) kind=choices reply=(whatsapp/templates whatsapp/templates/TEMPLATE_ID whatsapp/templates/TEMPLATE_ID/messages whatsapp/messages whatsapp/messages/MESSAGE_ID whatsapp/interactive sms/messages sms/messages/MESSAGE_ID vbm/templates vbm/templates/TEMPLATE_ID vbm/templates/TEMPLATE_ID/messages) ;;
         'config set:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate repeat_window ca_file state_store) ;;
         'config get:0') kind=choices reply=(whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate repeat_window ca_file state_store) ;;

@@ -23,7 +23,9 @@ function __octopods_commands --argument-names path
         case history
             printf '%s\n' refresh stats prune
         case config
-            printf '%s\n' set get unset list path
+            printf '%s\n' set get unset list path profiles use
+        case 'config profiles'
+            printf '%s\n' remove
     end
 end
 
@@ -372,6 +374,7 @@ complete -c octopods -n '__octopods_at "vbm send"' -l resend-unknown -d 'Bulk: r
 complete -c octopods -n '__octopods_at "vbm send"' -l max-messages -x -d 'Bulk: refuse to run if more than N messages would be sent.'
 complete -c octopods -n '__octopods_at "vbm send"' -s y -l yes -d 'Bulk: do not ask for confirmation before sending more than 100 messages.'
 complete -c octopods -n '__octopods_at "vbm send"' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): line, phone, status, message_id, error, error_code, note, final_status, failure.'
+complete -c octopods -n '__octopods_argument "vbm send" 0' -a '(__octopods_dynamic vbm-templates)' -d template-id
 
 # octopods status
 complete -c octopods -n '__octopods_at status' -l channel -x -a 'whatsapp sms' -d 'The channel it was sent on: whatsapp or sms (default: the channel the history records for this id, else whatsapp).'
@@ -391,8 +394,8 @@ complete -c octopods -n '__octopods_at "messages list"' -l fields -x -d 'Only th
 complete -c octopods -n '__octopods_word history' -a refresh -d 'Ask the API for the current status of sends that are not final yet, and record it.'
 complete -c octopods -n '__octopods_word history' -a stats -d 'Count sends and delivery and read rates per day, hour, template, channel or status.'
 complete -c octopods -n '__octopods_word history' -a prune -d 'Delete history records older than a time.'
-complete -c octopods -n '__octopods_at history' -l since -x -d 'Sends at or after WHEN (e.g. 24h, 2026-11-01).'
-complete -c octopods -n '__octopods_at history' -l until -x -d 'Sends before WHEN.'
+complete -c octopods -n '__octopods_at history' -l since -x -a '1h 24h 7d 2w today yesterday' -d 'Sends at or after WHEN (e.g. 24h, 2w, 2026-11-01).'
+complete -c octopods -n '__octopods_at history' -l until -x -a '1h 24h 7d 2w today yesterday' -d 'Sends before WHEN.'
 complete -c octopods -n '__octopods_at history' -l channel -x -a 'whatsapp sms vbm' -d 'Only this channel: whatsapp, sms or vbm (repeatable).'
 complete -c octopods -n '__octopods_at history' -l to -x -d 'Only sends to this number (E.164).'
 complete -c octopods -n '__octopods_at history' -l template -x -d 'Only sends of this template.'
@@ -401,8 +404,8 @@ complete -c octopods -n '__octopods_at history' -l limit -x -d 'Show the most re
 complete -c octopods -n '__octopods_at history' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): time, profile, channel, kind, template_id, template_name, to, message_id, request_id, outcome, error, status, status_time, failure, source.'
 
 # octopods history refresh
-complete -c octopods -n '__octopods_at "history refresh"' -l since -x -d 'Sends at or after WHEN (e.g. 24h, 2026-11-01).'
-complete -c octopods -n '__octopods_at "history refresh"' -l until -x -d 'Sends before WHEN.'
+complete -c octopods -n '__octopods_at "history refresh"' -l since -x -a '1h 24h 7d 2w today yesterday' -d 'Sends at or after WHEN (e.g. 24h, 2w, 2026-11-01).'
+complete -c octopods -n '__octopods_at "history refresh"' -l until -x -a '1h 24h 7d 2w today yesterday' -d 'Sends before WHEN.'
 complete -c octopods -n '__octopods_at "history refresh"' -l channel -x -a 'whatsapp sms vbm' -d 'Only this channel: whatsapp, sms or vbm (repeatable).'
 complete -c octopods -n '__octopods_at "history refresh"' -l to -x -d 'Only sends to this number (E.164).'
 complete -c octopods -n '__octopods_at "history refresh"' -l template -x -d 'Only sends of this template.'
@@ -412,8 +415,8 @@ complete -c octopods -n '__octopods_at "history refresh"' -l rate -x -d 'At most
 complete -c octopods -n '__octopods_at "history refresh"' -l fields -x -d 'Only these fields, in this order, as table columns and JSON keys (comma-separated): message_id, channel, to, time, before, status, changed, failure, error.'
 
 # octopods history stats
-complete -c octopods -n '__octopods_at "history stats"' -l since -x -d 'Sends at or after WHEN (e.g. 24h, 2026-11-01).'
-complete -c octopods -n '__octopods_at "history stats"' -l until -x -d 'Sends before WHEN.'
+complete -c octopods -n '__octopods_at "history stats"' -l since -x -a '1h 24h 7d 2w today yesterday' -d 'Sends at or after WHEN (e.g. 24h, 2w, 2026-11-01).'
+complete -c octopods -n '__octopods_at "history stats"' -l until -x -a '1h 24h 7d 2w today yesterday' -d 'Sends before WHEN.'
 complete -c octopods -n '__octopods_at "history stats"' -l channel -x -a 'whatsapp sms vbm' -d 'Only this channel: whatsapp, sms or vbm (repeatable).'
 complete -c octopods -n '__octopods_at "history stats"' -l to -x -d 'Only sends to this number (E.164).'
 complete -c octopods -n '__octopods_at "history stats"' -l template -x -d 'Only sends of this template.'
@@ -451,6 +454,8 @@ complete -c octopods -n '__octopods_word config' -a get -d 'Print a setting\'s e
 complete -c octopods -n '__octopods_word config' -a unset -d 'Remove a setting from the profile in the config file.'
 complete -c octopods -n '__octopods_word config' -a list -d 'Show every setting in effect and where it comes from (keys masked).'
 complete -c octopods -n '__octopods_word config' -a path -d 'Print the config file\'s path (whether or not it exists).'
+complete -c octopods -n '__octopods_word config' -a profiles -d 'List the profiles in the config file: the default, and where each key comes from.'
+complete -c octopods -n '__octopods_word config' -a use -d 'Make a profile the default (used when neither --profile nor OCTOPODS_PROFILE names one).'
 
 # octopods config set
 complete -c octopods -n '__octopods_argument "config set" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate repeat_window ca_file state_store' -d key
@@ -460,6 +465,9 @@ complete -c octopods -n '__octopods_argument "config get" 0' -a 'whatsapp_api_ke
 
 # octopods config unset
 complete -c octopods -n '__octopods_argument "config unset" 0' -a 'whatsapp_api_key sms_api_key vbm_api_key base_url ledger rate repeat_window ca_file state_store' -d key
+
+# octopods config profiles
+complete -c octopods -n '__octopods_word "config profiles"' -a remove -d 'Delete a profile and every setting in it from the config file.'
 
 # octopods completion
 complete -c octopods -n '__octopods_argument completion 0' -a 'bash zsh fish' -d shell

@@ -28,7 +28,9 @@ package enum ValueType: Sendable, Equatable {
             guard let n = Int(raw) else { return "'\(raw)' is not a whole number" }
             return range.contains(n) ? nil : "\(n) is out of range (\(range.lowerBound)–\(range.upperBound))"
         case .choice(let words):
-            return words.contains(raw) ? nil : "'\(raw)' is not one of: \(words.joined(separator: ", "))"
+            guard !words.contains(raw) else { return nil }
+            return "'\(raw)' is not one of: \(words.joined(separator: ", "))"
+                + (Suggestions.closest(to: raw, among: words).map { "; did you mean '\($0)'?" } ?? "")
         case .duration:
             return DurationParser.seconds(raw) == nil ? "'\(raw)' is not a duration (e.g. 30s, 5m, 1h30m, 500ms)" : nil
         case .boolean:
@@ -37,7 +39,8 @@ package enum ValueType: Sendable, Equatable {
     }
 }
 
-/// Parses human durations: `500ms`, `90s`, `5m`, `2h`, `1h30m`, `1.5s`, or a bare number of seconds.
+/// Parses human durations: `500ms`, `90s`, `5m`, `2h`, `1h30m`, `1.5s`, `7d`, `2w`, or a bare number of
+/// seconds. No months: `m` is minutes, and a month has no one length.
 package enum DurationParser {
     package static func seconds(_ text: String) -> Double? {
         let s = text.trimmingSpaces().lowercased()
@@ -64,6 +67,7 @@ package enum DurationParser {
             case "m": total += value * 60
             case "h": total += value * 3600
             case "d": total += value * 86400
+            case "w": total += value * 604_800
             default: return nil
             }
             number = ""

@@ -9,7 +9,24 @@ package enum Suggestions {
             if best.1 <= limit { return best.0 }
         }
         let prefixed = candidates.filter { $0.hasPrefix(typed) }
-        return prefixed.count == 1 ? prefixed[0] : nil
+        if prefixed.count == 1 { return prefixed[0] }
+        // A word left out (`whatsapp_key` for `whatsapp_api_key`): the one candidate whose words
+        // hold all the typed ones, in order.
+        let typedWords = words(typed)
+        guard typedWords.count > 1 else { return nil }
+        let holding = candidates.filter { candidate in
+            var rest = words(candidate)[...]
+            for word in typedWords {
+                guard let at = rest.firstIndex(of: word) else { return false }
+                rest = rest[(at + 1)...]
+            }
+            return true
+        }
+        return holding.count == 1 ? holding[0] : nil
+    }
+
+    private static func words(_ text: String) -> [Substring] {
+        text.split(whereSeparator: { $0 == "_" || $0 == "-" })
     }
 
     /// Optimal string alignment distance: insertions, deletions, substitutions and

@@ -149,6 +149,8 @@ import OctopodsSandbox
         ])
         #expect(t.ok && t.status == 130, "\(t.output)")
         #expect(t.output.contains("Cancelled; nothing was sent."))
+        // One line: not followed by "error: interrupted".
+        #expect(t.output.components(separatedBy: "Cancelled").count == 2 && !t.output.contains("interrupted"), "\(t.output)")
         #expect(sandbox.posts.isEmpty)
         #expect(t.canonical)
     }

@@ -38,6 +38,9 @@ import OctopodsSandbox
         ("octopods -q send template 100", ids),
         ("octopods -vo json templates get ", ids),
         ("octopods templates get 1001 ", []),
+        // Viber template ids from the Viber list, and examples of a WHEN.
+        ("octopods vbm send ", ["2001", "2002"]),
+        ("octopods history --since ", ["1h", "24h", "2w", "7d", "today", "yesterday"]),
         // Global options are passed on: an unknown profile has no cached list.
         ("octopods --profile nope send template ", []),
         ("octopods sandbox --state ", ["notes.txt", "state.json", "sub"]),
@@ -53,9 +56,12 @@ import OctopodsSandbox
     func preparedHome() async throws -> (home: URL, environment: [String: String], work: URL) {
         let sandbox = try TestSandbox()
         let home = scratchDirectory()
-        let environment = ["OCTOPODS_BASE_URL": sandbox.url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp]
+        let environment = ["OCTOPODS_BASE_URL": sandbox.url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp,
+                           "OCTOPODS_VBM_API_KEY": SandboxKeys.vbm]
         let listed = try await octopods(["templates", "list"], environment: environment, home: home)
         #expect(listed.status == 0)
+        let viber = try await octopods(["templates", "list", "--channel", "vbm"], environment: environment, home: home)
+        #expect(viber.status == 0)
         let work = home.appendingPathComponent("work")
         try FileManager.default.createDirectory(at: work.appendingPathComponent("sub"), withIntermediateDirectories: true)
         for file in ["notes.txt", "state.json"] { try Data().write(to: work.appendingPathComponent(file)) }

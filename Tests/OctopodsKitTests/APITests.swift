@@ -172,7 +172,7 @@ import CLISupport
             "failed": "31", "undelivered": "31", "rejected": "31", "deleted": "31",
             "sent": "33", "queued": "33", "pending": "33", "under_review": "33", "needs_modification": "33", "unknown": "33",
             "Under Review": "33", "Needs Modification": "33", "Rejected": "31",
-            "Accepted (inactive)": "33", "expired": "33", "not_sent": nil, "excluded": nil, "changed": nil, "": nil,
+            "Accepted (inactive)": "33", "not_sent": nil, "excluded": nil, "changed": nil, "expired": "33", "": nil,
         ]
         for (word, colour) in expected { #expect(Printer.statusColor(word) == colour, "\(word)") }
     }
@@ -189,5 +189,30 @@ import CLISupport
         #expect(try review("Needs Modification") == .needsModification)
         #expect(try review("Paused") == .other("paused"))
         #expect(try review(nil) == nil)
+    }
+}
+
+/// The documented examples' trailing comma, for every answer: the status and list examples too
+/// (docs/api-notes.md, "201 Created"), and nothing else repaired.
+@Suite struct DocumentedTrailingCommaTests {
+    @Test(arguments: [
+        ("{\"status\": \"DELIVERED\",\n}", #"{"status":"DELIVERED"}"#),
+        ("[{\"a\": 1},\n]\n", #"[{"a":1}]"#),
+        (#"[42,,]"#, nil),
+        (#"{"a": [1,], "b": 2}"#, nil),
+        (#"{"a": 1}"#, nil),
+    ] as [(String, String?)])
+    func repairs(_ body: String, _ expected: String?) {
+        #expect(CreatedBody.repaired(Data(body.utf8))?.serialized() == expected)
+    }
+
+    @Test(arguments: [
+        ("2026-12-05 16:05:12+02:00", "2026-12-05T14:05:12Z"), ("2026-12-05T14:05:12.250Z", nil), ("2026-12-05T14:05:12Z", nil),
+        ("2026-12-05T09:05:12-0500", "2026-12-05T14:05:12Z"), ("1796479512", "2026-12-05T14:05:12Z"),
+        ("2026-12-05 14:05:12 UTC", "2026-12-05T14:05:12Z"), ("2026-12-05 14:05:12", nil), ("soon", nil),
+        ("2026-12-05T14:05:12.5+01:00", "2026-12-05T13:05:12.500Z"),
+    ] as [(String, String?)])
+    func times(_ text: String, _ expected: String?) {
+        #expect(APITime.normalized(.string(text))?.stringValue == expected)
     }
 }

@@ -471,7 +471,7 @@ final class BulkFake: Sendable {
         let file = csv(4)
         let r = await send(file, fake: fake)
         #expect(r.code == .unknownOutcome)
-        #expect(r.stdout.contains(#""line":3,"phone":"+14155550001","error":"the API rejected the request (HTTP 400)","error_code":5,"status":"rejected""#))
+        #expect(r.stdout.contains(#""line":3,"phone":"+14155550001","error":"the API rejected the request (HTTP 400): Invalid Phone number, PHONE_INVALID (5)","error_code":5,"status":"rejected""#))
         #expect(r.stdout.contains(#""phone":"+14155550002","error":"the API failed with HTTP 502","status":"unknown""#))
         #expect(r.stderr.contains("warning: 1 row went out with no recorded answer"))
         // Run again: the run finished, so nothing is resent; the refusal names --resend-unknown…
@@ -577,5 +577,31 @@ final class BulkFake: Sendable {
         #expect(r.code == .rejected)
         #expect(r.stdout.contains(#""message_id":"11","final_status":"delivered""#))
         #expect(r.stdout.contains(#""message_id":"12","final_status":"failed""#))
+    }
+}
+
+/// The progress line of a bulk run at a terminal (issue 28): an ETA from the rate budget, not
+/// from the first burst; the pause's end while a 429 cool-down holds.
+@Suite struct BulkProgressLineTests {
+    @Test func etaComesFromTheBudgetNotTheBurst() {
+        let clock = TestClock()
+        let (ctx, _, _) = makeContext(tty: true, width: 120, clock: clock)
+        let progress = Progress(ctx: ctx, total: 500, tally: BulkRun.Tally(), budget: Pacer.Rate(count: 55, window: 10))
+        // The window lets 55 go at once: over half a second that looks like 110 a second.
+        let start = clock.now
+        clock.sleep(0.5)
+        let line = progress.render(BulkRun.Tally.Counts(accepted: 55), now: clock.now, samples: [(start, 0), (clock.now, 55)], paused: nil)
+        #expect(line.hasSuffix("ETA 1 min 21 s"), "\(line)")
+        // A server slower than the budget, seen for long enough, is what counts.
+        #expect(Progress.pace(budget: Pacer.Rate(count: 55, window: 10), observed: 2, seenFor: 6) == 2)
+        #expect(Progress.pace(budget: Pacer.Rate(count: 55, window: 10), observed: 2, seenFor: 1) == 5.5)
+        #expect(Progress.pace(budget: nil, observed: 3, seenFor: 0) == 3)
+    }
+
+    @Test func aPauseSaysWhenItEnds() {
+        let reason = Progress.pauseReason("Rate limited (HTTP 429): every octopods process using this key waits until 2026-09-21 14:18:21 UTC (5m 1s).\n")
+        #expect(reason.hasPrefix("rate limit: resuming at "), "\(reason)")
+        #expect(reason.split(separator: " ").last?.split(separator: ":").count == 3, "a local time of day: \(reason)")
+        #expect(Progress.pauseReason("Rate limited somehow") == "paused: rate limited (429), see above")
     }
 }

@@ -207,13 +207,18 @@ package struct APIClient: Sendable {
         do {
             raw = try JSONValue.parse(response.body)
         } catch {
-            let detail = response.body.isEmpty ? "the body is empty" : "not JSON (\(error.message) at byte \(error.offset))"
-            // HTTP 201 means created, whatever the body (docs/api-notes.md, "201 Created").
-            guard response.status == 201, !endpoint.isReadOnly else {
-                throw .unreadableResponse(status: response.status, detail: detail, readOnly: endpoint.isReadOnly, requestID: nil)
+            if let repaired = CreatedBody.repaired(response.body) {
+                // The documented examples' trailing comma, in any answer (`CreatedBody`).
+                raw = repaired
+            } else {
+                let detail = response.body.isEmpty ? "the body is empty" : "not JSON (\(error.message) at byte \(error.offset))"
+                // HTTP 201 means created, whatever the body (docs/api-notes.md, "201 Created").
+                guard response.status == 201, !endpoint.isReadOnly else {
+                    throw .unreadableResponse(status: response.status, detail: detail, readOnly: endpoint.isReadOnly, requestID: nil)
+                }
+                raw = .object([])
+                warning = "the API answered 201 Created with a body that could not be read: \(detail)"
             }
-            raw = CreatedBody.read(response.body)
-            if raw == .object([]) { warning = "the API answered 201 Created with a body that could not be read: \(detail)" }
         }
         do {
             return APIResponse(value: try endpoint.decode(raw), raw: raw, status: response.status, warning: warning)

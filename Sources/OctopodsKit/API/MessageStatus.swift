@@ -15,6 +15,17 @@ package struct MessageStatus: Sendable, Equatable {
     package var lastUpdated: String?
     package var failure: String?
     package var conversationID: String?
+    /// The code of `failure_reason` when it has one (`63003`, `470`).
+    package var failureCode: String?
+
+    /// The fields that hold times (`APITime`).
+    package static let timeFields = ["sent_at", "delivered_at", "read_at", "last_updated"]
+
+    /// A status answer as the output shows it: times in ISO 8601 `Z`, the values as they came
+    /// under `raw` (docs/api-notes.md, "Times").
+    package static func output(_ raw: JSONValue) -> JSONValue {
+        APITime.normalizing(raw, fields: timeFields)
+    }
 
     /// What waiting for `until` (`delivered` or `read`) makes of a status: `.success` once it is
     /// reached (read is past delivered; deleted is final and past delivered, so it ends either
@@ -40,7 +51,8 @@ package struct MessageStatus: Sendable, Equatable {
             readAt: nonEmpty(json["read_at"]),
             lastUpdated: nonEmpty(json["last_updated"]),
             failure: failureText(json["failure_reason"]),
-            conversationID: nonEmpty(json["intercom_conversation_id"]))
+            conversationID: nonEmpty(json["intercom_conversation_id"]),
+            failureCode: nonEmpty(json["failure_reason"]?["code"]))
     }
 
     /// `63003: Channel could not find To address`, the plain text, or nil for null and "".

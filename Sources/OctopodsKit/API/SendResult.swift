@@ -32,20 +32,28 @@ package struct SendResult: Sendable, Equatable {
         "the API accepted the send but did not return a message_id; find the message with 'octopods messages list' or 'octopods history' before sending again"
 }
 
-/// The body of a 201 that is not plain JSON (docs/api-notes.md, "201 Created").
+/// The documented examples' one defect (docs/api-notes.md, "201 Created", "Documented trailing
+/// commas"): a comma before the closing brace or bracket that ends the body (the send and status
+/// examples' `",\n}`, the list example's `},\n]`). That comma, and only it, is tolerated, for
+/// every answer alike; nothing else is repaired.
 package enum CreatedBody {
-    /// The documented example's one defect, a comma before the closing brace of the object, is
-    /// tolerated exactly (nothing else is repaired); a body that still cannot be read is an empty
-    /// object: created, nothing more known.
+    /// A 201 body: the repaired object, or an empty object (created, nothing more known).
     package static func read(_ body: Data) -> JSONValue {
+        guard let json = repaired(body), json.objectValue != nil else { return .object([]) }
+        return json
+    }
+
+    /// The body without the comma before its final `}` or `]`, when that makes it a JSON
+    /// object or array; nil otherwise.
+    package static func repaired(_ body: Data) -> JSONValue? {
         var bytes = Array(body)
         while let last = bytes.last, isSpace(last) { bytes.removeLast() }
-        guard bytes.last == UInt8(ascii: "}") else { return .object([]) }
+        guard let last = bytes.last, last == UInt8(ascii: "}") || last == UInt8(ascii: "]") else { return nil }
         var i = bytes.count - 2
         while i >= 0, isSpace(bytes[i]) { i -= 1 }
-        guard i >= 0, bytes[i] == UInt8(ascii: ",") else { return .object([]) }
+        guard i >= 0, bytes[i] == UInt8(ascii: ",") else { return nil }
         bytes.remove(at: i)
-        guard let json = try? JSONValue.parse(Data(bytes)), json.objectValue != nil else { return .object([]) }
+        guard let json = try? JSONValue.parse(Data(bytes)), json.objectValue != nil || json.arrayValue != nil else { return nil }
         return json
     }
 

@@ -15,6 +15,10 @@ package struct BulkPlan: Sendable {
     package var describe = "messages"
     /// Recipients, for messages: "recipient" / "recipients".
     package var channel: Channel = .whatsapp
+    /// A checked row as its recipient will read it (`--dry-run` at a terminal shows the first few).
+    package var preview: (@Sendable (_ row: InputRow, _ body: JSONValue) -> String)?
+    /// How many segments a checked row's message is billed as (SMS).
+    package var segments: (@Sendable (_ body: JSONValue) -> Int)?
 }
 
 /// Column names shared by the commands.

@@ -7,12 +7,15 @@ import Synchronization
 import CLISupport
 
 /// What a bulk run shows a person at a terminal: a progress line on stderr while it sends
-/// (counts, a smoothed rate and ETA, or why it is paused), then a summary with the same words
-/// and the first rejected rows. Off a terminal, one summary line.
+/// (counts, the rate and an ETA from the rate budget, or why it is paused, redrawn every second
+/// as well as when rows finish), then a summary with the same words and the first rejected
+/// rows. Off a terminal, one summary line.
 final class Progress: Sendable {
     let ctx: Context
     let total: Int
     let tally: BulkRun.Tally
+    /// The budget the run is paced at (nil: --rate off): what the ETA is reckoned from.
+    let budget: Pacer.Rate?
     /// The line is drawn (stderr is a terminal and not --quiet).
     let enabled: Bool
     let started: Date
@@ -24,14 +27,15 @@ final class Progress: Sendable {
         var samples: [(time: Date, done: Int)] = []
         var paused: String?
         var drawn = false
+        var finished = false
         var firstRejected: [(line: Int, phone: String, reason: String)] = []
     }
 
     static let window = 10.0
     static let shownRejected = 5
 
-    init(ctx: Context, total: Int, tally: BulkRun.Tally) {
-        self.ctx = ctx; self.total = total; self.tally = tally
+    init(ctx: Context, total: Int, tally: BulkRun.Tally, budget: Pacer.Rate? = nil) {
+        self.ctx = ctx; self.total = total; self.tally = tally; self.budget = budget
         enabled = ctx.stderrIsTTY && !ctx.globals.quiet
         started = ctx.now()
     }
@@ -43,6 +47,20 @@ final class Progress: Sendable {
     func update() {
         state.withLock { $0.paused = nil }
         draw(force: false)
+    }
+
+    /// Redraws the line every second until `finish`, so that it moves while rows wait for the
+    /// rate window or a pause (not only when a burst of rows finishes). Cosmetic only, so it
+    /// sleeps on the real clock; nil off a terminal.
+    func startTicker() -> Task<Void, Never>? {
+        guard enabled else { return nil }
+        return Task.detached { [self] in
+            while !Task.isCancelled {
+                do { try await Task.sleep(nanoseconds: 1_000_000_000) } catch { return }
+                guard !state.withLock({ $0.finished }) else { return }
+                draw(force: true)
+            }
+        }
     }
 
     /// A rejected row, kept for the summary (the first few).
@@ -65,7 +83,7 @@ final class Progress: Sendable {
         let wasDrawn = state.withLock { s -> Bool in let d = s.drawn; s.drawn = false; return d }
         sink.write((wasDrawn ? "\r\u{1B}[K" : "") + text)
         if text.hasPrefix("Rate limited") {
-            pause("paused: rate limited (429), see above")
+            pause(Self.pauseReason(text))
         } else if wasDrawn {
             draw(force: true)
         }
@@ -77,6 +95,7 @@ final class Progress: Sendable {
         let c = tally.snapshot
         let done = Self.done(c)
         let line: String? = state.withLock { s in
+            if s.finished { return nil }
             if !force, let last = s.lastDraw, now.timeIntervalSince(last) < 0.1 { return nil }
             s.lastDraw = now
             s.samples.append((now, done))
@@ -99,9 +118,30 @@ final class Progress: Sendable {
         return elapsed > 0 ? Double(done) / elapsed : 0
     }
 
+    /// What the line says while a 429's cool-down holds every request: when it ends, local time.
+    static func pauseReason(_ notice: String) -> String {
+        guard let from = notice.firstRange(of: "waits until "), let to = notice[from.upperBound...].firstRange(of: " UTC"),
+              let end = APITime.parse(String(notice[from.upperBound..<to.upperBound])) else {
+            return "paused: rate limited (429), see above"
+        }
+        let local = Vocabulary.localTime(end).split(separator: " ")
+        return "rate limit: resuming at " + (local.count > 1 ? String(local[1]) : Vocabulary.localTime(end))
+    }
+
+    /// Rows a second for the ETA: the budget's pace (steady, where the rate seen over the last
+    /// seconds swings with each burst the window allows), or what is seen when that is clearly
+    /// slower (a slow server, few workers).
+    static func pace(budget: Pacer.Rate?, observed: Double, seenFor seconds: Double) -> Double {
+        guard let budget, budget.window > 0 else { return observed }
+        let planned = Double(budget.count) / budget.window
+        return seconds >= 5 && observed > 0 && observed < planned * 0.8 ? observed : planned
+    }
+
     func render(_ c: BulkRun.Tally.Counts, now: Date, samples: [(time: Date, done: Int)], paused: String?) -> String {
         let done = Self.done(c)
         let rate = Self.rate(samples: samples, started: started, now: now, done: done)
+        let seen = samples.first.map { now.timeIntervalSince($0.time) } ?? 0
+        let pace = Self.pace(budget: budget, observed: rate, seenFor: seen)
         var parts = ["\(NumberText.grouped(done))/\(NumberText.grouped(total))",
                      "accepted \(NumberText.grouped(c.accepted))", "rejected \(NumberText.grouped(c.rejected))",
                      "unknown \(NumberText.grouped(c.unknown))"]
@@ -109,7 +149,7 @@ final class Progress: Sendable {
             parts.append(paused)
         } else {
             parts.append("\(NumberText.decimal(rate))/s")
-            parts.append("ETA " + (rate > 0 ? NumberText.duration(Double(total - done) / rate) : "?"))
+            parts.append("ETA " + (pace > 0 ? NumberText.duration(Double(total - done) / pace) : "?"))
         }
         var text = parts.joined(separator: " · ")
         // The bar takes the room the words leave at their widest (so it does not jump), up to 20 cells.
@@ -125,7 +165,7 @@ final class Progress: Sendable {
     }
 
     func finish() {
-        let wasDrawn = state.withLock { s -> Bool in let d = s.drawn; s.drawn = false; return d }
+        let wasDrawn = state.withLock { s -> Bool in let d = s.drawn; s.drawn = false; s.finished = true; return d }
         if enabled, wasDrawn { ctx.stderr.write("\r\u{1B}[K") }
     }
 

@@ -136,12 +136,13 @@ package struct BulkRun: Sendable {
                                  earlier: earlier, checked: check.checked, invalidLines: check.invalidLines,
                                  limit: min(check.toSend, options.maxMessages ?? Int.max) + check.repeats, resendUnknown: options.resendUnknown,
                                  exclude: exclude, sentBefore: check.sentBeforeLines, keyColumn: options.idempotencyColumn, output: output, tally: tally)
-        let progress = Progress(ctx: ctx, total: check.toSend, tally: tally)
+        let progress = Progress(ctx: ctx, total: check.toSend, tally: tally, budget: paced.rate)
         tally.reporters.withLock { $0 = (progress, check.rejectedFile) }
         notices.attach(progress)
         defer { notices.attach(nil) }
         ctx.takeOverInterrupts()
         let sendStarted = ctx.now()
+        let ticker = progress.startTicker()
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<options.concurrency {
                 group.addTask {
@@ -153,6 +154,7 @@ package struct BulkRun: Sendable {
                 }
             }
         }
+        ticker?.cancel()
         progress.finish()
         if !ctx.isInterrupted(), tally.stopped == nil {
             // Every row went through: a later run of the same content is refused.
@@ -315,13 +317,14 @@ package struct BulkRun: Sendable {
         }
         let history = ctx.historyRecorder(settings, disabled: send.noLedger)
         defer { history?.close() }
-        let (_, _, check, exclude, _) = try await checkEveryRow(input, earlier: earlier, settings: settings, sentBefore: sentBefore,
-                                                                snapshot: snapshot(try repeatGuard(history, settings: settings)))
+        let (plan, paced, check, exclude, _) = try await checkEveryRow(input, earlier: earlier, settings: settings, sentBefore: sentBefore,
+                                                                       snapshot: snapshot(try repeatGuard(history, settings: settings)))
         refusal = refusal ?? Self.changedSinceEarlier(check, journal: journalURL)
         var summary: JSONValue = ["rows": .int(check.rows), "valid": .int(check.valid), "invalid": .int(check.invalid),
                                   "to_send": .int(check.toSend), "in_journal": .int(check.earlierSkips), "journal": .string(journalURL.path),
                                   "repeat": .int(check.repeats + check.sentBefore)]
         if exclude != nil { summary.set("excluded", .int(check.excluded)) }
+        if plan.segments != nil { summary.set("segments", .int(check.segments)) }
         ctx.notice("Dry run: nothing was sent.")
         if check.earlierSkips > 0 {
             ctx.notice("The journal \(journalURL.path) already holds \(NumberText.grouped(check.earlierSkips)) of these rows.")
@@ -330,7 +333,31 @@ package struct BulkRun: Sendable {
             let report = ErrorReporter(now: ctx.now).report(refusal)
             ctx.notice("A real run would stop here: \(report.message)" + (report.hint.map { "\n\($0)" } ?? ""))
         }
-        return CommandOutput(json: summary, exitCode: check.invalid > 0 || refusal != nil ? .usage : .success)
+        return CommandOutput(json: summary, text: Self.dryRunText(check, plan: plan, rate: paced.rate, excluded: exclude != nil),
+                             exitCode: check.invalid > 0 || refusal != nil ? .usage : .success)
+    }
+
+    /// What `--dry-run` shows a person (JSON when piped): the counts, the time it would take, the
+    /// segments of an SMS run, and the first rows as their recipients will read them.
+    static func dryRunText(_ check: Check, plan: BulkPlan, rate: Pacer.Rate?, excluded: Bool) -> String {
+        var counts = ["\(NumberText.counted(check.rows, "row"))", "\(NumberText.grouped(check.valid)) valid",
+                      "\(NumberText.grouped(check.invalid)) invalid", "\(NumberText.grouped(check.earlierSkips)) skipped (in the journal)"]
+        if excluded { counts.append("\(NumberText.grouped(check.excluded)) excluded") }
+        var text = counts.joined(separator: ", ") + "\n"
+        text += "Would send \(NumberText.counted(check.toSend, "message"))"
+        if let rate {
+            text += ", in about \(NumberText.duration(Double(check.toSend) / Double(rate.count) * rate.window)) at \(Progress.rateText(rate))"
+        }
+        if plan.segments != nil { text += "; \(NumberText.counted(check.segments, "SMS segment")) in all (billed per segment)" }
+        text += ".\n"
+        if !check.samples.isEmpty {
+            text += "\nThe first \(check.samples.count == 1 ? "row" : "\(check.samples.count) rows") as the recipients will read them:\n"
+            for sample in check.samples {
+                text += "\nline \(sample.line), to \(sample.phone):\n"
+                text += sample.text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
+            }
+        }
+        return text
     }
 
     // MARK: Pass 1
@@ -353,6 +380,10 @@ package struct BulkRun: Sendable {
         var invalidLines = Set<Int>()
         var phoneColumn: String?
         var rejectedFile: RejectedFile?
+        /// The first valid rows as their recipients will read them (`plan.preview`), and the
+        /// segments of every valid row (SMS).
+        var samples: [(line: Int, phone: String, text: String)] = []
+        var segments = 0
     }
 
     func validate(_ input: Input, plan: BulkPlan, earlier: [Int: Journal.Entry], exclude: ExcludeList? = nil,
@@ -397,6 +428,8 @@ package struct BulkRun: Sendable {
                     if case .keyConflict(let earlier)? = found { throw RepeatGuard.keyConflict(earlier, key: key ?? "") }
                 }
                 check.valid += 1
+                if let segments = plan.segments { check.segments += segments(body) }
+                if check.samples.count < 3, let preview = plan.preview { check.samples.append((row.line, phone, preview(row, body))) }
                 if let entry = earlier[row.line] {
                     if entry.hash != String(fingerprint, radix: 16) {
                         check.changed += 1
@@ -551,7 +584,8 @@ package struct BulkRun: Sendable {
                     tally.add { $0.rateLimited += 1 }
                     continue
                 }
-                line.set("error", .string(report.message))
+                // The API's own words too (as the summary and the rejected file give them).
+                line.set("error", .string(RejectedFile.reason(report)))
                 if let code = report.errorCode { line.set("error_code", .int(code)) }
                 switch error.disposition {
                 case .refused:

@@ -26,10 +26,11 @@ package enum ConfigCommand {
     static let keyArgument = ArgumentSpec("key", .choice(ConfigDocument.knownKeys),
                                           help: "A setting: " + ConfigDocument.knownKeys.joined(separator: ", ") + ".")
 
-    /// The profile a write goes to: --profile > OCTOPODS_PROFILE > default (it need not exist yet).
-    static func profile(_ ctx: Context) -> String {
+    /// The profile a write goes to: --profile > OCTOPODS_PROFILE > the file's default_profile
+    /// (`config use`) > default (it need not exist yet).
+    static func profile(_ ctx: Context, document: ConfigDocument?) -> String {
         ctx.globals.profile ?? ctx.environment[EnvironmentVariable.profile.rawValue].flatMap { $0.isEmpty ? nil : $0 }
-            ?? Defaults.profile
+            ?? document?.defaultProfile ?? Defaults.profile
     }
 
     /// `****abcd`: enough to tell keys apart, never enough to use one.
@@ -120,11 +121,12 @@ package enum ConfigCommand {
                                     hint: "Give the path of a readable PEM file with the CA certificates to trust.")
             }
             let (url, _) = Settings.configLocation(ctx)
-            let profile = ConfigCommand.profile(ctx)
-            try locked(url) { () throws(OctopodsError) in
+            let profile = try locked(url) { () throws(OctopodsError) -> String in
                 var document = try Settings.loadConfig(url).0 ?? ConfigDocument()
+                let profile = ConfigCommand.profile(ctx, document: document)
                 document.set(key, newValue, profile: profile)
                 try save(document, to: url)
+                return profile
             }
             // A state store's password is never echoed either.
             let shown = secret ? mask(newValue) : key == "state_store" ? ((try? StateStore.parse(newValue).get())?.display ?? "") : newValue
@@ -202,9 +204,13 @@ package enum ConfigCommand {
 
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
             let (url, _) = Settings.configLocation(ctx)
-            let profile = ConfigCommand.profile(ctx)
+            var profile = ConfigCommand.profile(ctx, document: nil)
             let removed = try locked(url) { () throws(OctopodsError) -> Bool in
-                guard var document = try Settings.loadConfig(url).0, document.unset(key, profile: profile) else { return false }
+                guard var document = try Settings.loadConfig(url).0 else { return false }
+                profile = ConfigCommand.profile(ctx, document: document)
+                guard document.unset(key, profile: profile) else { return false }
+                // No empty [profile] section is left behind (but the one `config use` names).
+                if document.isEmpty(profile), document.defaultProfile != profile { document.removeProfile(profile) }
                 try save(document, to: url)
                 return true
             }

@@ -10,14 +10,17 @@ import CLISupport
 package struct History: Command {
     /// How a time is given, for every --since, --until and --before.
     static let when = """
-        WHEN is a duration back from now (30m, 24h, 7d), today, yesterday, a date (2026-11-01, local midnight) or a \
+        WHEN is a duration back from now (30m, 24h, 7d, 2w; no months: m is minutes), today, yesterday, a date (2026-11-01, local midnight) or a \
         date and time (2026-11-01T09:30, local unless it ends in Z or an offset).
         """
 
+    /// What Tab offers for a WHEN: examples (any other WHEN is typed).
+    static let whenExamples = CompletionKind.choices(["1h", "24h", "7d", "2w", "today", "yesterday"])
+
     /// The filters the list, `refresh` and `stats` share.
     static let filterOptions: [OptionSpec] = [
-        .value("since", "WHEN", help: "Sends at or after WHEN (e.g. 24h, 2026-11-01)."),
-        .value("until", "WHEN", help: "Sends before WHEN."),
+        .value("since", "WHEN", completion: whenExamples, help: "Sends at or after WHEN (e.g. 24h, 2w, 2026-11-01)."),
+        .value("until", "WHEN", completion: whenExamples, help: "Sends before WHEN."),
         .value("channel", "CHANNEL", .choice(Channel.allCases.map(\.rawValue)), repeatable: true,
                help: "Only this channel: whatsapp, sms or vbm (repeatable)."),
         .value("to", "PHONE", help: "Only sends to this number (E.164)."),
@@ -40,7 +43,7 @@ package struct History: Command {
         variables are not stored. The API lists only a key's last 100 messages; the ledger keeps everything until \
         pruned. Turn it off per send with --no-ledger, or per profile with 'octopods config set ledger off'.
 
-        Without a command, lists the most recent matching sends, oldest first.
+        Without a command, lists the most recent matching sends, oldest first. A send's status is the latest         known: its delivery status once one was learned, else its outcome (accepted, rejected, unknown).
 
         \(when)
         """,
@@ -113,6 +116,10 @@ package struct History: Command {
 
     static func time(_ text: String, flag: String, path: [String], ctx: Context) throws(OctopodsError) -> Date {
         guard let date = HistoryTime.parse(text, now: ctx.now()) else {
+            if text.lowercased().hasSuffix("mo") || text.lowercased().hasSuffix("month") || text.lowercased().hasSuffix("months") {
+                throw .usage(UsageError("invalid value for '--\(flag)': '\(text)': months are not a duration here ('m' is minutes, and months "
+                                        + "differ in length); use weeks or days (4w, 30d) or a date (2026-11-01)", path: path))
+            }
             throw .usage(UsageError("invalid value for '--\(flag)': '\(text)' is not a time; use a duration (24h, 7d), today, yesterday, "
                                     + "a date (2026-11-01) or a date and time (2026-11-01T09:30)", path: path))
         }
@@ -181,8 +188,9 @@ package struct History: Command {
             discussion: """
             Counts the matching sends per --by group (day by default; hour; template; channel; or status): sent \
             (accepted by the API), rejected, unknown, and of the sent ones delivered (read included), read, failed \
-            (failed or undelivered) and pending (no final state yet), with the delivery rate (delivered of sent) and the \
-            read rate (read of delivered). On a terminal each group gets a bar: read, delivered, pending and failed in \
+            (failed or undelivered), pending (no final state yet) and no_status (Viber: no status endpoint), with the \
+            delivery rate (delivered of the sent ones that can be followed) and the read rate (read of delivered, WhatsApp \
+            only); '–' where a group's channels have no such state. On a terminal each group gets a bar: read, delivered, pending and failed in \
             four shades of block, scaled to the largest group. Days and hours are local time. --refresh runs 'history \
             refresh' over the same sends first.
 
@@ -283,17 +291,20 @@ package struct History: Command {
             let (_, url) = try History.ledger(ctx)
             let before = try History.time(before, flag: "before", path: path, ctx: ctx)
             let shown = HistoryListing.localTime(before)
-            func result(_ counts: (removed: Int, kept: Int)) -> CommandOutput {
+            func result(_ counts: (removed: Int, kept: Int, sends: (removed: Int, kept: Int))) -> CommandOutput {
                 let done = !dryRun && counts.removed > 0
-                let kept = "\(NumberText.grouped(counts.kept)) kept in \(url.path)."
+                // Sends are what people count; records (statuses too) are the file's lines.
+                let removed = "\(NumberText.counted(counts.sends.removed, "send")) (\(NumberText.counted(counts.removed, "record")))"
+                let kept = "\(NumberText.counted(counts.sends.kept, "send")) (\(NumberText.counted(counts.kept, "record"))) kept in \(url.path)."
                 if done {
-                    ctx.notice("Removed \(NumberText.counted(counts.removed, "record")) older than \(shown); " + kept)
+                    ctx.notice("Removed \(removed) older than \(shown); " + kept)
                 } else {
-                    ctx.notice("\(counts.removed == 0 ? "Nothing to remove" : "Would remove \(NumberText.counted(counts.removed, "record"))")"
+                    ctx.notice("\(counts.removed == 0 ? "Nothing to remove" : "Would remove \(removed)")"
                                + " older than \(shown); " + kept)
                 }
                 return CommandOutput(json: ["file": .string(url.path), "before": .string(LedgerTime.format(before)), "dry_run": .bool(dryRun),
-                                            "removed": .int(counts.removed), "kept": .int(counts.kept)])
+                                            "removed": .int(counts.removed), "kept": .int(counts.kept),
+                                            "sends_removed": .int(counts.sends.removed), "sends_kept": .int(counts.sends.kept)])
             }
             // With --yes there is nothing to ask, so no counting pass first.
             if yes, !dryRun { return result(try Ledger.prune(url, before: before, dryRun: false)) }

@@ -41,10 +41,12 @@ package enum Messages {
                 return CommandOutput(json: .array([]), items: [], table: Table(headers: [], rows: []),
                                      emptyMessage: "No messages sent with this key yet.")
             }
-            let rows = response.value.map { m in
+            // A server that sends more than asked for (the API caps at 100, never more than `limit`).
+            let shown = Array(response.value.prefix(limit ?? 100))
+            let rows = shown.map { m in
                 [m.messageID ?? "", m.phone ?? "", m.status?.rawValue ?? "", m.time.map { Vocabulary.localTime(iso: $0) ?? $0 } ?? "", m.failure ?? ""]
             }
-            let items = zip(response.value, MessageSummary.items(response.raw)).map { Self.normalized($0, raw: $1) }
+            let items = zip(shown, MessageSummary.items(response.raw)).map { Self.normalized($0, raw: $1) }
             return CommandOutput(json: .array(items), items: items,
                                  table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS", "SENT", "FAILURE"], rows: rows,
                                               flexibleColumn: 4),
@@ -55,12 +57,17 @@ package enum Messages {
         static func normalized(_ m: MessageSummary, raw: JSONValue) -> JSONValue {
             func text(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
             return ["message_id": text(m.messageID), "phone_number": text(m.phone), "status": text(m.status?.rawValue),
-                    "sent_at": text(m.time), "failure_reason": text(m.failure), "message_content": text(m.content),
+                    "sent_at": m.time.map { APITime.normalized(.string($0)) ?? .string($0) } ?? .null, "failure_reason": text(m.failure), "message_content": text(m.content),
                     "raw": Vocabulary.normalizingIDs(raw)]
         }
 
+        /// The list takes no argument but a valid `limit`, and its only other documented 400 is a
+        /// deprecated key: any other 400 in the API's error shape (an `error_code`), or one that
+        /// says so in words, is "nothing sent yet", whatever its wording.
         static func isNothingSentYet(_ error: APIError) -> Bool {
-            error.status == 400 && (error.message ?? "").lowercased().contains("at least one message")
+            guard error.status == 400, !error.isAccessProblem else { return false }
+            let text = (error.message ?? "").lowercased()
+            return error.errorCode != nil || text.contains("at least one message") || text.contains("no messages")
         }
     }
 }

@@ -98,6 +98,8 @@ package enum SMS {
                 plan.references = fallback.map { t in t.columns.map { ColumnReference(column: $0, field: t.field) } } ?? []
                 plan.describe = "an SMS"
                 plan.channel = .sms
+                plan.preview = { _, body in body["body"]?.stringValue ?? "" }
+                plan.segments = { body in SMSText.analyse(body["body"]?.stringValue ?? "").segments }
                 let finished = plan
                 return try await BulkRun(ctx: ctx, command: "sms send", options: bulk, send: options) { _ in finished }.run()
             }

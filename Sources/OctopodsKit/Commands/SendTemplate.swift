@@ -168,6 +168,11 @@ struct TemplateSendFlow: Sendable {
         plan.references = defaults.references
         plan.describe = describe
         plan.channel = channel
+        if let template {
+            plan.preview = { row, _ in
+                (try? defaults.resolve(row))?.preview(template, mediaURL: BulkColumns.value(row, mediaColumn) ?? send.mediaURL) ?? ""
+            }
+        }
         return plan
     }
 }

@@ -50,11 +50,11 @@ package struct Status: Command {
                     recorder.learned(outcome.status, channel: channel, messageID: id)
                     recorder.close()
                 }
-                return CommandOutput(json: outcome.raw, text: Self.describe(outcome.status, fallbackID: id), exitCode: outcome.code,
-                                     failure: outcome.unconfirmed.map(OctopodsError.unconfirmed))
+                return CommandOutput(json: MessageStatus.output(outcome.raw), text: Self.describe(outcome.status, fallbackID: id),
+                                     exitCode: outcome.code, failure: outcome.failure(id: id))
             }
             let response = try await sender.client.send(API.messageStatus(channel: channel, id: id))
-            return CommandOutput(json: response.raw, text: Self.describe(response.value, fallbackID: id))
+            return CommandOutput(json: MessageStatus.output(response.raw), text: Self.describe(response.value, fallbackID: id))
         } catch {
             throw Self.explainNotFound(error, id: id, channel: channel, guessed: self.channel == nil && recorded == nil)
         }

@@ -57,11 +57,12 @@ package enum Templates {
             let client = try ctx.apiClient()
             let response = try await client.send(API.listTemplates(channel: channel, status: status, active: active, lang: lang))
             let templates = response.value
-            // Remembered for completing template ids in the shell (`__complete templates`).
-            if channel == .whatsapp, ctx.sandbox == nil, let key = try? client.key(.whatsapp) {
+            // Remembered for completing template ids in the shell (`__complete templates`,
+            // `vbm-templates`) and for "did you mean".
+            if ctx.sandbox == nil, let key = try? client.key(channel) {
                 let dropped = TemplateListCache(ctx).store(templates.map { TemplateListCache.Entry(id: $0.id, name: $0.name) },
                                                            complete: status == nil && active == nil && lang == nil,
-                                                           baseURL: client.baseURL, channel: .whatsapp, key: key)
+                                                           baseURL: client.baseURL, channel: channel, key: key)
                 if ctx.globals.verbose, !dropped.isEmpty {
                     ctx.stderr.write("note: not kept for shell completion (not a template id's shape): "
                                      + dropped.map { TerminalText.sanitize($0) }.joined(separator: ", ") + "\n")
@@ -69,7 +70,8 @@ package enum Templates {
             }
             // Only a table shows the VARIABLES column, which reads every template's text.
             let table = (try? OutputFormat.resolve(ctx)) == .table ? Self.table(templates, channel: channel) : nil
-            return CommandOutput(json: response.raw, items: response.raw.arrayValue ?? [response.raw], table: table,
+            let items = (response.raw.arrayValue ?? [response.raw]).map { APITime.normalizing($0, fields: ["created_at"]) }
+            return CommandOutput(json: response.raw.arrayValue != nil ? .array(items) : response.raw, items: items, table: table,
                                  emptyMessage: "No templates match.")
         }
 
@@ -87,7 +89,8 @@ package enum Templates {
                 row.append(t.requirements.summary)
                 return row
             }
-            return Table(headers: headers, rows: rows, flexibleColumn: 1)
+            // The requirements give up width first; names are what is typed back.
+            return Table(headers: headers, rows: rows, flexibleColumn: headers.count - 1)
         }
     }
 
@@ -109,14 +112,14 @@ package enum Templates {
 
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
             let response = try await ctx.apiClient().send(API.getTemplate(channel: channel, id: id))
-            return CommandOutput(json: response.raw, text: Self.describe(response.value, channel: channel))
+            return CommandOutput(json: APITime.normalizing(response.raw, fields: ["created_at"]), text: Self.describe(response.value, channel: channel))
         }
 
         static func describe(_ t: Template, channel: Channel) -> String {
             var lines = ["\(t.name) (\(t.id))"]
             let facts: [(String, String?)] = [
                 ("Status", t.status), ("Language", t.language), ("Active", t.active.map { $0 ? "yes" : "no" }),
-                ("Created", t.createdAt), ("Business number", t.businessNumber),
+                ("Created", t.createdAt.map { Vocabulary.localTime(iso: $0) ?? $0 }), ("Business number", t.businessNumber),
             ]
             for (label, value) in facts { if let value { lines.append("  \(TerminalText.pad(label + ":", to: 17)) \(value)") } }
             let components = t.components.isEmpty ? [TemplateComponent(type: "BODY", format: nil, text: t.body, buttons: [])]

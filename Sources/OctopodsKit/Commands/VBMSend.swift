@@ -11,7 +11,7 @@ package enum VBM {
             name: "send",
             abstract: "Send a Viber template message.",
             discussion: "Checked like 'send template': the template must be accepted and get exactly the header, body and footer variables it needs; an image header needs --header-image.",
-            arguments: [ArgumentSpec("template-id", optional: true,
+            arguments: [ArgumentSpec("template-id", optional: true, completion: .dynamic("vbm-templates"),
                                      help: "The Viber template to send (see 'octopods templates list --channel vbm'); at a terminal, picked from a list when left out.")],
             options: TemplateSendFlow.options(.vbm),
             examples: [

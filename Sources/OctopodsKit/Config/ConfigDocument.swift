@@ -1,8 +1,11 @@
 /// The config file: INI style, `[profile]` sections of `key = value` lines, `#` or `;`
-/// comments. Edits keep every other line (comments, order, other profiles) as it was.
+/// comments, and before any section only `default_profile = NAME` (`config use`). Edits keep
+/// every other line (comments, order, other profiles) as it was.
 package struct ConfigDocument: Sendable, Equatable {
     package static let secretKeys = Channel.allCases.map(\.keySetting)
     package static let knownKeys = secretKeys + ["base_url", "ledger", "rate", "repeat_window", "ca_file", "state_store"]
+    /// The one setting outside the profiles: the profile used when none is named.
+    package static let defaultProfileKey = "default_profile"
 
     enum Line: Sendable, Equatable {
         case other(String)
@@ -44,7 +47,7 @@ package struct ConfigDocument: Sendable, Equatable {
                     value = String(value.dropFirst().dropLast())
                 }
                 guard !key.isEmpty else { throw ParseError(line: n + 1, message: "a setting has no name before '='") }
-                guard inSection else {
+                guard inSection || key == Self.defaultProfileKey else {
                     throw ParseError(line: n + 1, message: "'\(key)' comes before any [profile] section")
                 }
                 doc.lines.append(.entry(key: key, value: value))
@@ -118,6 +121,59 @@ package struct ConfigDocument: Sendable, Equatable {
             lines.append(.section(profile))
             lines.append(.entry(key: key, value: value))
         }
+    }
+
+    /// `default_profile`, set before any section by `config use`; nil when not set.
+    package var defaultProfile: String? {
+        for line in lines {
+            switch line {
+            case .section: return nil
+            case .entry(let key, let value) where key == Self.defaultProfileKey: return value.isEmpty ? nil : value
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    /// Sets (or, with nil, removes) `default_profile`, at the top of the file.
+    package mutating func setDefaultProfile(_ name: String?) {
+        var beforeSections = true
+        lines = lines.filter { line in
+            if case .section = line { beforeSections = false }
+            if beforeSections, case .entry(let key, _) = line, key == Self.defaultProfileKey { return false }
+            return true
+        }
+        guard let name else { return }
+        lines.insert(.entry(key: Self.defaultProfileKey, value: name), at: 0)
+        if lines.count > 1, case .section = lines[1] { lines.insert(.other(""), at: 1) }
+    }
+
+    /// Removes a profile's section with everything in it; returns whether it was there.
+    @discardableResult
+    package mutating func removeProfile(_ profile: String) -> Bool {
+        var kept: [Line] = []
+        var inside = false, found = false
+        for line in lines {
+            if case .section(let name) = line { inside = name == profile; found = found || inside }
+            if !inside { kept.append(line) }
+        }
+        while kept.last == .other("") { kept.removeLast() }
+        lines = kept
+        return found
+    }
+
+    /// Whether a profile's section holds no setting and no comment.
+    func isEmpty(_ profile: String) -> Bool {
+        var inside = false
+        for line in lines {
+            switch line {
+            case .section(let name): inside = name == profile
+            case .entry where inside: return false
+            case .other(let raw) where inside && !raw.trimmingSpaces().isEmpty: return false
+            default: continue
+            }
+        }
+        return true
     }
 
     /// Removes a setting; returns whether it was there.

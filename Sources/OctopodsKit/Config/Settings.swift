@@ -36,6 +36,9 @@ package struct Settings: Sendable {
     package var repeatWindow: Double? = Settings.defaultRepeatWindow
     package static let defaultRepeatWindow: Double = 86_400
     package var warnings: [String] = []
+    /// Said once, when the key is first used: a key from the environment paired with the base
+    /// URL of an explicit --profile that has no key of its own for the channel.
+    package var mixedKeys: [Channel: (note: String, once: OnceFlag)] = [:]
     /// Said under --verbose only: how a setting was read.
     package var traceNotes: [String] = []
     /// Where the rate budget shared with other processes lives, and where that was set.
@@ -46,7 +49,8 @@ package struct Settings: Sendable {
         if let key = keys[channel]?.value, !key.isEmpty { return key }
         throw .configuration(
             "no \(channel.displayName) API key: \(channel.environmentVariable.rawValue) is not set and profile '\(profile.value)' in \(configURL.path) has no \(channel.keySetting)",
-            hint: "export \(channel.environmentVariable.rawValue)=..., or store it once with: printf %s \"$KEY\" | octopods config set \(channel.keySetting)")
+            hint: "export \(channel.environmentVariable.rawValue)=..., or store it once with: printf %s \"$KEY\" | octopods config set \(channel.keySetting)"
+                + "; or try everything safely with --sandbox (a local fake API, nothing is sent)")
     }
 
     /// The config file path: --config > OCTOPODS_CONFIG > ${XDG_CONFIG_HOME:-~/.config}/octopods/config.
@@ -110,6 +114,8 @@ package struct Settings: Sendable {
             profile = SourcedValue(value: flag, source: "--profile")
         } else if let value = env[EnvironmentVariable.profile.rawValue], !value.isEmpty {
             profile = SourcedValue(value: value, source: EnvironmentVariable.profile.rawValue)
+        } else if let value = config?.defaultProfile {
+            profile = SourcedValue(value: value, source: "default_profile (config use)")
         } else {
             profile = SourcedValue(value: Defaults.profile, source: "default")
         }
@@ -173,6 +179,14 @@ package struct Settings: Sendable {
         }
         var settings = Settings(profile: profile, configURL: configURL, configSource: configSource, config: config,
                                 baseURL: baseURL, keys: keys, warnings: warnings)
+        if profileWins, baseURL.source == fileSource {
+            for (channel, key) in keys where key.source != fileSource {
+                settings.mixedKeys[channel] = ("profile '\(profile.value)' has no \(channel.keySetting): the \(channel.displayName) key from "
+                    + "\(key.source) is used with the profile's base URL \(APIClient.display(url: baseURL.value)); if that key is for "
+                    + "another server, set the profile's own: printf %s \"$KEY\" | octopods --profile \(profile.value) config set \(channel.keySetting)",
+                    OnceFlag())
+            }
+        }
         settings.traceNotes = traceNotes
         if !fallbackIgnored.isEmpty {
             ignored.append("\(EnvironmentVariable.fallbackKey.rawValue) (for \(fallbackIgnored.joined(separator: ", ")))")

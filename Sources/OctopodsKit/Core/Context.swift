@@ -83,9 +83,10 @@ package struct Context: Sendable {
         startedAt = now()
     }
 
-    /// Colour only on a terminal, never with NO_COLOR, --no-color or TERM=dumb.
+    /// Colour only on a terminal, never with NO_COLOR (set and not empty: no-color.org), --no-color
+    /// or TERM=dumb.
     package var useColor: Bool {
-        stdoutIsTTY && !globals.noColor && environment[EnvironmentVariable.noColor.rawValue] == nil
+        stdoutIsTTY && !globals.noColor && (environment[EnvironmentVariable.noColor.rawValue] ?? "").isEmpty
             && environment["TERM"] != "dumb"
     }
 

@@ -43,8 +43,10 @@ extension OctopodsError {
     package var disposition: Disposition {
         switch self {
         case .usage, .invalidInput, .configuration, .failed, .stateStore: return .notSent
-        case .interrupted: return .interrupted(requestInFlight: false)
+        case .interrupted, .cancelled: return .interrupted(requestInFlight: false)
         case .unconfirmed: return .sentUnconfirmed
+        // Not delivered, and final: nothing of it reached the recipient.
+        case .deliveryFailed: return .refused
         case .unreadableResponse(_, _, let readOnly, _): return readOnly ? .notSent : .outcomeUnknown
         case .transport(let failure, let readOnly, _):
             if case .cancelled(let requestSent) = failure { return .interrupted(requestInFlight: requestSent && !readOnly) }

@@ -66,8 +66,14 @@ package struct ErrorReporter: Sendable {
                               + "--state-store local paces this run with this machine's budget only (other machines are not counted).")
         case .interrupted:
             return Self.interrupted(inFlight: false)
+        case .cancelled:
+            return Report(kind: "interrupted", message: "cancelled; nothing was sent", details: [], hint: nil)
         case .unconfirmed(let unconfirmed):
             return self.unconfirmed(unconfirmed)
+        case .deliveryFailed(let status):
+            return Report(kind: "delivery_failed", message: "message \(status.messageID) was not delivered: it ended \(status.status.rawValue)"
+                            + (status.failure.map { ": \($0)" } ?? " (the API gave no reason)"),
+                          details: status.statusMessage.map { [$0] } ?? [], hint: nil, errorCode: status.failureCode.flatMap { Int($0) })
         case .unreadableResponse(let status, let detail, _, let requestID):
             return Report(kind: "unreadable_response",
                           message: "the API answered \(status) with a body that could not be read: \(detail)",

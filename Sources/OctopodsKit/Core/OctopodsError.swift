@@ -18,10 +18,14 @@ package indirect enum OctopodsError: Error, Sendable {
     /// The API accepted a send (or the message exists), but its final status could not be
     /// confirmed: a status check failed, the --wait deadline passed, or there is no id to follow.
     case unconfirmed(Unconfirmed)
+    /// A message the API accepted ended failed or undelivered, as --wait found it (exit 1).
+    case deliveryFailed(MessageStatus)
     /// A local operation failed (writing a file, say) (exit 1).
     case failed(String, hint: String? = nil)
     /// Ctrl-C while no request was in flight (one in flight is `.transport(.cancelled…)`).
     case interrupted
+    /// Esc or Ctrl-C at a prompt: nothing was sent; said in one line, exit 130.
+    case cancelled
     /// The state store shared with other machines (`state_store`, Redis) cannot be used;
     /// nothing was sent (exit 4).
     case stateStore(String)

@@ -49,6 +49,7 @@ package enum Program {
         .group(ConfigCommand.spec, [
             .command(ConfigCommand.SetCommand.self), .command(ConfigCommand.Get.self), .command(ConfigCommand.Unset.self),
             .command(ConfigCommand.List.self), .command(ConfigCommand.Path.self),
+            .runnableGroup(ConfigCommand.Profiles.self, [.command(ConfigCommand.Profiles.Remove.self)]), .command(ConfigCommand.Use.self),
         ]),
         .command(Completion.self),
         .command(Doctor.self),

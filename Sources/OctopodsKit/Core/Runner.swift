@@ -50,7 +50,9 @@ package enum Runner {
         } catch {
             if !type.reportsFailures { return .success }
             let report = reporter.report(error)
-            if case .usage(var usage) = error {
+            if case .cancelled = error {
+                ctx.stderr.write("Cancelled; nothing was sent.\n")
+            } else if case .usage(var usage) = error {
                 // Raised below the command (the client's check of ids in a path): its usage line.
                 if usage.path.isEmpty { usage.path = arguments.path }
                 ctx.stderr.write(help.usageError(usage))
@@ -111,15 +113,17 @@ extension Context {
             trace = { @Sendable text in stderr.write(text) }
             for note in settings.traceNotes { stderr.write("* \(note)\n") }
         }
+        let ctx = self
         let key: @Sendable (Channel) throws(OctopodsError) -> String = { channel throws(OctopodsError) in
-            try settings.key(channel)
+            let key = try settings.key(channel)
+            if let mixed = settings.mixedKeys[channel], mixed.once.first() { ctx.warn(mixed.note) }
+            return key
         }
         var client = APIClient(transport: makeTransport(TransportOptions(timeout: globals.timeout ?? Defaults.timeout, trust: settings.trust)), baseURL: settings.baseURL.value,
                                key: key, trace: trace, now: now)
         // Every request of the run draws on the key's budget shared by all octopods processes
         // (README "Rate limits"); the embedded sandbox's port changes every run, its state file does not.
         let identity = sandbox?.budgetIdentity ?? settings.baseURL.value
-        let ctx = self
         let store = sandbox == nil ? settings.stateStore : .local
         client.pacer = { key in ctx.pacer(identity: identity, key: key, store: store) }
         client.rate = settings.rate

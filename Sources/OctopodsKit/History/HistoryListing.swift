@@ -19,11 +19,12 @@ struct HistoryListing {
     static let fields = ["time", "profile", "channel", "kind", "template_id", "template_name", "to", "message_id", "request_id",
                          "outcome", "error", "status", "status_time", "failure", "source"]
 
-    /// The values of `fields`, in order.
+    /// The values of `fields`, in order. `status` is the latest known: the delivery status once
+    /// one was learned, else the send's outcome (as the table's STATUS column shows it).
     static func values(_ entry: HistoryEntry) -> [String?] {
         let s = entry.send
         return [LedgerTime.format(s.time), s.profile, s.channel.rawValue, s.kind, s.templateID, s.templateName, s.to, s.messageID, s.requestID,
-                s.outcome?.rawValue, s.error, entry.status?.rawValue, entry.statusTime.map(LedgerTime.format), entry.failure, s.source]
+                s.outcome?.rawValue, s.error, entry.state, entry.statusTime.map(LedgerTime.format), entry.failure, s.source]
     }
 
     static func json(_ entry: HistoryEntry) -> JSONValue {

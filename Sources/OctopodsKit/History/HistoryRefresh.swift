@@ -49,10 +49,13 @@ struct HistoryRefresh {
         defer { recorder.close() }
         let reporter = ErrorReporter(now: ctx.now)
         var items: [JSONValue] = [], rows: [[String]] = []
-        var changed = 0, failed = 0
+        var changed = 0, failed = 0, expired = 0
         var code = ExitCode.success
         ctx.notice("Checking \(NumberText.counted(pending.count, "message"))…")
+        var progress = RefreshProgress(ctx: ctx, total: pending.count, rate: client.rate)
+        defer { progress.clear() }
         entries: for entry in pending {
+            progress.draw(done: items.count, changed: changed)
             guard let id = entry.send.messageID else { continue }
             var item: JSONValue = ["message_id": .string(id), "channel": .string(entry.send.channel.rawValue),
                                    "to": entry.send.to.map(JSONValue.string) ?? .null,
@@ -82,23 +85,74 @@ struct HistoryRefresh {
                 // Only a refusal about this message (an id the API does not know) lets the others go on;
                 // anything else (network, server, auth, rate limit) would fail them all alike.
                 guard error.disposition == .refused else {
+                    progress.clear()
                     ctx.notice("Stopped after checking \(NumberText.grouped(items.count)) of \(NumberText.counted(pending.count, "message")); what was learned is recorded.")
                     throw error
                 }
                 let report = reporter.report(error)
-                failed += 1
-                code = .rejected
-                detail = report.message
-                item.set("status", .null)
-                item.set("error", .string(report.message))
+                if report.code == .rejected, case .api = error {
+                    // "Message not found.": the API keeps only a key's recent messages and no
+                    // longer knows this one. Recorded once as expired (final: not asked again).
+                    expired += 1
+                    changed += 1
+                    recorder.learned(MessageStatus(messageID: id, status: .expired), channel: entry.send.channel, messageID: id)
+                    detail = report.details.first ?? report.message
+                    item.set("status", .string(DeliveryStatus.expired.rawValue))
+                    item.set("changed", .bool(true))
+                    item.set("failure", .null)
+                } else {
+                    failed += 1
+                    code = .rejected
+                    detail = report.message
+                    item.set("status", .null)
+                    item.set("error", .string(report.message))
+                }
             }
             rows.append([id, entry.send.channel.rawValue, entry.send.to ?? "", HistoryListing.localTime(entry.send.time), entry.state,
                          item["status"]?.stringValue ?? "?", detail])
             items.append(item)
         }
+        progress.clear()
         ctx.notice("Checked \(NumberText.grouped(items.count)) of \(NumberText.counted(pending.count, "message")): \(NumberText.grouped(changed)) changed"
+                   + (expired > 0 ? " (\(NumberText.grouped(expired)) expired: the API no longer knows them)" : "")
                    + (failed > 0 ? ", \(NumberText.grouped(failed)) could not be checked" : "") + ".")
         if code == .interrupted { ctx.stderr.write("Interrupted: what was learned so far is recorded.\n") }
         return CommandOutput(items: items, table: Table(headers: headers, rows: rows, flexibleColumn: 6), exitCode: code)
+    }
+}
+
+/// The line `history refresh` keeps up to date at a terminal while it asks (stderr, not with
+/// --quiet): how many were checked, how many changed, and when it should be done, from the pace
+/// seen so far or, before there is one, the rate budget.
+struct RefreshProgress {
+    let ctx: Context
+    let total: Int
+    let rate: Pacer.Rate?
+    let enabled: Bool
+    let started: Date
+    private var drawn = false
+
+    init(ctx: Context, total: Int, rate: Pacer.Rate?) {
+        self.ctx = ctx; self.total = total; self.rate = rate
+        enabled = ctx.stderrIsTTY && !ctx.globals.quiet
+        started = ctx.now()
+    }
+
+    mutating func draw(done: Int, changed: Int) {
+        guard enabled else { return }
+        let elapsed = ctx.now().timeIntervalSince(started)
+        let left = Double(total - done)
+        var eta: Double?
+        if done > 0, elapsed >= 2 { eta = left * elapsed / Double(done) } else if let rate { eta = left * rate.window / Double(rate.count) }
+        let line = "Checking \(NumberText.grouped(done + 1))/\(NumberText.grouped(total)) · \(NumberText.grouped(changed)) changed"
+            + (eta.map { " · ETA " + NumberText.duration($0) } ?? "")
+        let columns = (ctx.terminalWidth ?? 80) - 1
+        ctx.stderr.write("\r\u{1B}[K" + (TerminalText.width(line) > columns ? TerminalText.truncate(line, to: columns) : line))
+        drawn = true
+    }
+
+    mutating func clear() {
+        if drawn { ctx.stderr.write("\r\u{1B}[K") }
+        drawn = false
     }
 }

@@ -16,15 +16,21 @@ struct HistoryStats {
     enum Grouping: String, CaseIterable, Sendable { case day, hour, template, channel, status }
 
     /// One group's numbers. `sent` is what the API accepted; of those, `delivered` (read and
-    /// deleted-after-delivery included), `read`, `failed` (failed, undelivered) and `pending`
-    /// (no final state yet), so sent = delivered + failed + pending.
+    /// deleted-after-delivery included), `read`, `failed` (failed, undelivered), `pending`
+    /// (no final state yet) and `noStatus` (Viber: no status endpoint, so never known), so
+    /// sent = delivered + failed + pending + noStatus. `readable`: the accepted WhatsApp sends,
+    /// the only ones with read receipts.
     struct Counts: Sendable, Equatable {
-        var sent = 0, rejected = 0, unknown = 0, delivered = 0, read = 0, failed = 0, pending = 0
+        var sent = 0, rejected = 0, unknown = 0, delivered = 0, read = 0, failed = 0, pending = 0, noStatus = 0, readable = 0
 
         mutating func add(_ other: Counts) {
             sent += other.sent; rejected += other.rejected; unknown += other.unknown; delivered += other.delivered
-            read += other.read; failed += other.failed; pending += other.pending
+            read += other.read; failed += other.failed; pending += other.pending; noStatus += other.noStatus
+            readable += other.readable
         }
+
+        /// The accepted sends whose delivery can be known (not Viber's).
+        var followed: Int { sent - noStatus }
     }
 
     struct Summary: Sendable {
@@ -41,7 +47,7 @@ struct HistoryStats {
     enum Final: UInt8 { case none = 0, delivered, read, failed }
 
     /// What became of a send, for `--by status`, in the order the groups are shown.
-    enum State: String, CaseIterable { case read, delivered, pending, failed, rejected, unknown }
+    enum State: String, CaseIterable { case read, delivered, pending, noStatus = "no_status", failed, rejected, unknown }
 
     static func final(_ status: DeliveryStatus) -> Final {
         switch status {
@@ -113,8 +119,11 @@ struct HistoryStats {
             if !query.channels.isEmpty, !query.channels.contains(channel) { return }
             var counts = Counts()
             var state = State.unknown
-            if fields.has(.outcome, Self.accepted, line) {
+            if fields.has(.outcome, Self.accepted, line), channel == .vbm {
+                counts.sent = 1; counts.noStatus = 1; state = .noStatus
+            } else if fields.has(.outcome, Self.accepted, line) {
                 counts.sent = 1
+                if channel == .whatsapp { counts.readable = 1 }
                 let final = fields.messageHash(line).flatMap { learned[$0] }.flatMap { Final(rawValue: UInt8($0 & 3)) } ?? Final.none
                 switch final {
                 case .read: counts.delivered = 1; counts.read = 1; state = .read
@@ -216,7 +225,8 @@ struct HistoryStats {
 
     // MARK: Output
 
-    static let fields = ["group", "sent", "rejected", "unknown", "delivered", "read", "failed", "pending", "delivery_rate", "read_rate"]
+    static let fields = ["group", "sent", "rejected", "unknown", "delivered", "read", "failed", "pending", "no_status",
+                         "delivery_rate", "read_rate"]
 
     /// `0.9123`, `0.5`, `1`: `part / whole` to at most four places, or nil when `whole` is 0.
     static func rate(_ part: Int, _ whole: Int) -> String? {
@@ -238,8 +248,9 @@ struct HistoryStats {
     }
 
     static func values(_ label: String, _ c: Counts) -> [(String, JSONValue)] {
-        let numbers = [c.sent, c.rejected, c.unknown, c.delivered, c.read, c.failed, c.pending].map(JSONValue.int)
-        let rates = [rate(c.delivered, c.sent), rate(c.read, c.delivered)].map { $0.map(JSONValue.number) ?? .null }
+        let numbers = [c.sent, c.rejected, c.unknown, c.delivered, c.read, c.failed, c.pending, c.noStatus].map(JSONValue.int)
+        // Of what can be known: Viber's sends have no delivery, only WhatsApp's a read.
+        let rates = [rate(c.delivered, c.followed), c.readable > 0 ? rate(c.read, c.delivered) : nil].map { $0.map(JSONValue.number) ?? .null }
         return Array(zip(fields, [JSONValue.string(label)] + numbers + rates))
     }
 
@@ -266,19 +277,26 @@ struct HistoryStats {
         return cells.indices.map { String(repeating: blocks[$0], count: cells[$0]) }.joined()
     }
 
-    static let legend = "█ read  ▓ delivered  ▒ pending  ░ failed (scaled to the largest group; rates: delivered of sent, read of delivered)"
+    static let legend = "█ read  ▓ delivered  ▒ pending  ░ failed (scaled to the largest group; rates: delivered of sent (Viber has no status), "
+        + "read of delivered (WhatsApp only))"
 
     static func table(_ summary: Summary, by grouping: Grouping, width: Int?) -> (Table, showsBar: Bool) {
-        let groups = summary.groups + (summary.groups.count > 1 ? [("total", summary.total)] : [])
+        let groups = summary.groups + (summary.groups.isEmpty ? [] : [("total", summary.total)])
         let anyRejected = groups.contains { $0.counts.rejected > 0 }, anyUnknown = groups.contains { $0.counts.unknown > 0 }
+        let anyNoStatus = groups.contains { $0.counts.noStatus > 0 }
         var headers = [grouping.rawValue.uppercased(), "SENT", "DELIVERED", "READ", "FAILED", "PENDING"]
+        if anyNoStatus { headers.append("NO STATUS") }
         if anyRejected { headers.append("REJECTED") }
         if anyUnknown { headers.append("UNKNOWN") }
         var rows = groups.map { group -> [String] in
             let c = group.counts
-            var row = [group.label, NumberText.grouped(c.sent), "\(NumberText.grouped(c.delivered)) \(percent(c.delivered, c.sent))",
-                       "\(NumberText.grouped(c.read)) \(percent(c.read, c.delivered))", NumberText.grouped(c.failed),
-                       NumberText.grouped(c.pending)]
+            // "–" where the group's channels have no such state: no delivery for Viber, no read but on WhatsApp.
+            let followed = c.followed > 0 || c.sent == 0
+            func known(_ text: String) -> String { followed ? text : "–" }
+            var row = [group.label, NumberText.grouped(c.sent), known("\(NumberText.grouped(c.delivered)) \(percent(c.delivered, c.followed))"),
+                       c.readable > 0 ? "\(NumberText.grouped(c.read)) \(percent(c.read, c.delivered))" : "–", known(NumberText.grouped(c.failed)),
+                       known(NumberText.grouped(c.pending))]
+            if anyNoStatus { row.append(NumberText.grouped(c.noStatus)) }
             if anyRejected { row.append(NumberText.grouped(c.rejected)) }
             if anyUnknown { row.append(NumberText.grouped(c.unknown)) }
             return row
@@ -292,7 +310,7 @@ struct HistoryStats {
         let scale = summary.groups.map(\.counts.sent).max() ?? 0
         headers.append("FUNNEL")
         for i in rows.indices {
-            let isTotal = summary.groups.count > 1 && i == rows.count - 1
+            let isTotal = i == rows.count - 1
             rows[i].append(isTotal ? "" : bar(groups[i].counts, scale: scale, width: cells))
         }
         return (Table(headers: headers, rows: rows), true)

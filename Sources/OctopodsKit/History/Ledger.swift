@@ -271,7 +271,9 @@ package final class Ledger: Sendable {
     /// Rewrites the ledger without the records older than `before`, holding the writers' lock
     /// throughout; with `dryRun` only counts. Lines that are not records are dropped too. When
     /// nothing is to go, the file is left as it is.
-    package static func prune(_ url: URL, before: Date, dryRun: Bool) throws(OctopodsError) -> (removed: Int, kept: Int) {
+    /// `removed` and `kept` count lines (records); `sends` the send records among them.
+    package static func prune(_ url: URL, before: Date, dryRun: Bool) throws(OctopodsError)
+        -> (removed: Int, kept: Int, sends: (removed: Int, kept: Int)) {
         func failure(_ what: String) -> OctopodsError {
             .failed("cannot \(what) the history ledger \(url.path): \(String(cString: strerror(errno)))")
         }
@@ -282,7 +284,7 @@ package final class Ledger: Sendable {
         // appended to the new one.
         for attempt in 0... {
             do {
-                guard let opened = try SystemFile.openOwned(url, flags: O_RDONLY) else { return (0, 0) }
+                guard let opened = try SystemFile.openOwned(url, flags: O_RDONLY) else { return (0, 0, (0, 0)) }
                 fd = opened
             } catch {
                 throw .failed("cannot open the history ledger \(url.path): \(error.reason)")
@@ -309,7 +311,7 @@ package final class Ledger: Sendable {
             if !dryRun, !replaced { unlink(temp.path) }
         }
         let cutoff = Array(LedgerTime.format(before).utf8)
-        var removed = 0, kept = 0
+        var removed = 0, kept = 0, sendsRemoved = 0, sendsKept = 0
         // Kept lines are written out a megabyte at a time; with `dryRun` only counted.
         var output: [UInt8] = []
         var problem: String?
@@ -320,21 +322,27 @@ package final class Ledger: Sendable {
         try forEachLine(fd, url) { line in
             // The repeat guard's reserve and release lines (docs/repeat-guard.md) go with their time too, uncounted: they are not sends.
             let counted = LedgerLine.type(line) != nil || LedgerLine.time(line) == nil
-            guard let time = LedgerLine.time(line), LedgerLine.compare(time, cutoff) >= 0 else { if counted { removed += 1 }; return }
+            let isSend = LedgerLine.type(line) == .send
+            guard let time = LedgerLine.time(line), LedgerLine.compare(time, cutoff) >= 0 else {
+                if counted { removed += 1 }
+                if isSend { sendsRemoved += 1 }
+                return
+            }
             if counted { kept += 1 }
+            if isSend { sendsKept += 1 }
             guard !dryRun else { return }
             output.append(contentsOf: line)
             output.append(0x0A)
             if output.count >= 1 << 20 { flush() }
         }
-        guard !dryRun, removed > 0 else { return (removed, kept) }
+        guard !dryRun, removed > 0 else { return (removed, kept, (sendsRemoved, sendsKept)) }
         flush()
         if problem == nil, fsync(out) != 0 { problem = String(cString: strerror(errno)) }
         if problem == nil, rename(temp.path, url.path) != 0 { problem = String(cString: strerror(errno)) }
         if let problem { throw .failed("cannot rewrite the history ledger \(url.path): \(problem); it is unchanged") }
         replaced = true
         SystemFile.syncDirectory(url.deletingLastPathComponent())
-        return (removed, kept)
+        return (removed, kept, (sendsRemoved, sendsKept))
     }
 }
 

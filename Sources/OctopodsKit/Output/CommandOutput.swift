@@ -101,6 +101,8 @@ package struct Printer: Sendable {
                 }
                 let renderer = TableRenderer(width: ctx.stdoutIsTTY ? ctx.terminalWidth ?? 80 : nil, color: ctx.useColor)
                 let statusColumn = table.headers.firstIndex(of: "STATUS")
+                var table = table
+                table.wholeColumns = Self.wholeColumns(table.headers)
                 ctx.stdout.write(renderer.render(table) { column, cell in
                     column == statusColumn ? Self.statusColor(cell) : nil
                 })
@@ -111,6 +113,14 @@ package struct Printer: Sendable {
                 ctx.stdout.write(json.serialized(pretty: true) + "\n")
             }
         }
+    }
+
+    /// Columns of times and ids (and phone numbers, template names: what is typed back): cut
+    /// only when the free text around them cannot make room.
+    static func wholeColumns(_ headers: [String]) -> Set<Int> {
+        let names: Set<String> = ["TIME", "SENT", "CREATED", "STATUS TIME", "ID", "MESSAGE ID", "TEMPLATE ID", "REQUEST ID", "TO", "PHONE",
+                                  "PHONE NUMBER", "NAME", "TEMPLATE NAME", "LINE"]
+        return Set(headers.indices.filter { names.contains(headers[$0]) || headers[$0].hasSuffix(" AT") })
     }
 
     /// ANSI colour codes for statuses: green for good news, red for bad, yellow for waiting.

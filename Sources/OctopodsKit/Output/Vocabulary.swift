@@ -31,9 +31,9 @@ package enum Vocabulary {
     }
 
     /// A time for a table: local, with its zone (`2026-12-01 21:11:44 EST`). Nil when `text` is
-    /// not an ISO 8601 UTC time this can read (then the table shows it as it came).
+    /// not a time this can read (`APITime`; then the table shows it as it came).
     package static func localTime(iso text: String) -> String? {
-        LedgerTime.parse(text).map(localTime) ?? parseISOSeconds(text).map(localTime)
+        LedgerTime.parse(text).map(localTime) ?? APITime.parse(text).map(localTime)
     }
 
     /// `2026-12-01 21:11:44 EST` in the local time zone (the zone's abbreviation, or its offset).

@@ -69,7 +69,8 @@ final class Prompter {
         return 24
     }
 
-    /// Nothing is sent: the prompt is left as it was, and the run ends with exit 130.
+    /// Nothing is sent: the prompt is left as it was, and the run ends with exit 130 (the one
+    /// line that says so is the run's error, `Runner`).
     private func cancelled() -> OctopodsError {
         if case .raw(let raw) = terminal {
             raw.write("\n")
@@ -78,8 +79,7 @@ final class Prompter {
             write("\n")
         }
         drawn = 0
-        write("Cancelled; nothing was sent.\n")
-        return .interrupted
+        return .cancelled
     }
 
     /// Replaces what was drawn last with `lines` (each cut to the terminal's width, so none wraps).

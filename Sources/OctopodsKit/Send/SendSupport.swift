@@ -146,8 +146,8 @@ extension Sender {
         // the exit is never 1-4 (a later failure is `.unconfirmed`, exit 6).
         let sent = response.value
         let phone = sent.phone ?? plan.recipient
-        var accepted = CommandOutput(json: response.raw,
-                                     table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS"], rows: [[sent.messageID ?? "(unknown)", phone, sentOutcome.rawValue]]))
+        var accepted = CommandOutput(json: response.raw, text: Self.sentLine(id: sent.messageID, phone: phone, statusChannel: plan.statusChannel,
+                                                                         earlier: sentOutcome == .accepted && response.raw["repeat"] == nil ? nil : sentOutcome))
         guard options.wait, let channel = plan.statusChannel else { return accepted }
         // With --wait the JSON is always {"send": …, "status": …}; status null when not learned.
         accepted.json = ["send": response.raw, "status": .null]
@@ -158,7 +158,7 @@ extension Sender {
         }
         let outcome: WaitOutcome
         do {
-            outcome = try await waitForStatus(channel: channel, id: id, until: options.until)
+            outcome = try await waitForStatus(channel: channel, id: id, until: options.until, afterSend: true)
         } catch {
             if case .interrupted = error.disposition {
                 // Ctrl-C is still exit 130, but the message is sent: say so (an error line, not silenced by --quiet).
@@ -171,11 +171,11 @@ extension Sender {
             return accepted
         }
         recorder?.learned(outcome.status, channel: channel, messageID: id)
-        let json: JSONValue = ["send": response.raw, "status": outcome.raw]
+        let json: JSONValue = ["send": response.raw, "status": outcome.learned ? MessageStatus.output(outcome.raw) : .null]
         var output = CommandOutput(json: json, table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS", "FAILURE"],
                                                            rows: [[id, phone, outcome.status.status.rawValue, outcome.status.failure ?? ""]]))
         output.exitCode = outcome.code
-        output.failure = outcome.unconfirmed.map(OctopodsError.unconfirmed)
+        output.failure = outcome.failure(id: id)
         return output
     }
 
@@ -199,6 +199,20 @@ extension Sender {
             ctx.warn(RepeatGuard.unreadableWarning(error))
             return .go(nil)
         }
+    }
+
+    /// What a person reads after one send: one line, and the next step.
+    /// `earlier`: the outcome of an earlier identical send this one repeats (nothing was sent now).
+    static func sentLine(id: String?, phone: String, statusChannel: Channel?, earlier: SendOutcome? = nil) -> String {
+        if let earlier {
+            let what = id.map { " — message \($0)" } ?? ""
+            return "Not sent again: an identical message to \(phone) was sent earlier\(what) (\(earlier.rawValue))\n"
+        }
+        guard let id else { return "Sent to \(phone) — the API returned no message id\n" }
+        guard let channel = statusChannel else {
+            return "Sent to \(phone) — message \(id)\nViber has no delivery status; 'octopods history' records the send.\n"
+        }
+        return "Sent to \(phone) — message \(id)\nNext: octopods status \(id)\(channel == .sms ? " --channel sms" : "") --wait\n"
     }
 
     func dryRun(_ plan: SendPlan, client: APIClient) throws(OctopodsError) -> CommandOutput {
@@ -232,7 +246,10 @@ extension Sender {
     /// Polls a message's status with backoff until it is final (per `until`) or the deadline
     /// (--wait-timeout, default 2 minutes) passes. Read-only, so transient failures are retried; any
     /// other failure of the status check is thrown (the caller knows whether a send preceded it).
-    package func waitForStatus(channel: Channel, id: String, until: DeliveryStatus) async throws(OctopodsError) -> WaitOutcome {
+    /// `afterSend`: the API has just accepted it, so "Message not found." means not yet known
+    /// (as UNKNOWN does: "not yet available, retry shortly"), and the wait goes on.
+    package func waitForStatus(channel: Channel, id: String, until: DeliveryStatus,
+                               afterSend: Bool = false) async throws(OctopodsError) -> WaitOutcome {
         let now = ctx.now
         let (total, perRequest) = ctx.waitLimits()
         var schedule = PollSchedule(timeout: total, now: now())
@@ -241,30 +258,40 @@ extension Sender {
         let client = context.apiClient(settings)
         var last: (MessageStatus, JSONValue)?
         var shown: DeliveryStatus?
+        var notKnownYet: OctopodsError?
         while true {
             do {
                 let response = try await client.send(API.messageStatus(channel: channel, id: id))
                 last = (response.value, response.raw)
+                notKnownYet = nil
                 let status = response.value.status
-                if status != shown { ctx.notice("Message \(id): \(status.rawValue)"); shown = status }
                 if let outcome = MessageStatus.outcome(status, until: until) {
                     return WaitOutcome(status: response.value, raw: response.raw, code: outcome)
                 }
+                // The final status is the command's output: only the ones on the way are said here.
+                if status != shown { ctx.notice("Message \(id): \(status.rawValue)"); shown = status }
             } catch {
-                guard error.retryable else { throw error }
                 let report = ErrorReporter(now: now).report(error)
-                if case .api(let api) = error, let retryAt = api.retryAt {
-                    schedule.pauseAtLeast(retryAt.timeIntervalSince(now()) + 1)
+                if afterSend, error.disposition == .refused, case .api = error {
+                    if notKnownYet == nil { ctx.notice("Message \(id): not known to the API yet (\(report.details.first ?? report.message)); retrying.") }
+                    notKnownYet = error
+                } else {
+                    guard error.retryable else { throw error }
+                    if case .api(let api) = error, let retryAt = api.retryAt {
+                        schedule.pauseAtLeast(retryAt.timeIntervalSince(now()) + 1)
+                    }
+                    ctx.notice("Status check failed (\(report.message)); retrying.")
                 }
-                ctx.notice("Status check failed (\(report.message)); retrying.")
             }
             guard let pause = schedule.nextPause(now: now()) else {
                 let state = last?.0.status ?? .unknown
                 let fallback = MessageStatus(messageID: id, status: state)
+                let still = notKnownYet == nil ? "it is still \(state.rawValue)" : "the API still does not know it"
                 let unconfirmed = Unconfirmed(messageID: id, channel: channel,
-                                              reason: "it is still \(state.rawValue) after \(DurationText.format(seconds: total)); gave up waiting (--wait-timeout)")
+                                              reason: "\(still) after \(DurationText.format(seconds: total)); gave up waiting (--wait-timeout)",
+                                              cause: notKnownYet)
                 return WaitOutcome(status: last?.0 ?? fallback, raw: last?.1 ?? ["message_id": .string(id), "status": .string(state.rawValue)],
-                                   code: .unconfirmed, unconfirmed: unconfirmed)
+                                   code: .unconfirmed, unconfirmed: unconfirmed, learned: last != nil)
             }
             do { try await ctx.sleep(pause) } catch { throw .interrupted }
         }
@@ -278,6 +305,18 @@ package struct WaitOutcome: Sendable {
     package var code: ExitCode
     /// Set when the deadline passed before a final status.
     package var unconfirmed: Unconfirmed?
+    /// False when no status answer came at all (`raw` is then made up).
+    package var learned = true
+
+    /// What the run reports on stderr: the deadline that passed, or a message that ended failed
+    /// (with its reason and code, in the JSON error line too).
+    package func failure(id: String) -> OctopodsError? {
+        if let unconfirmed { return .unconfirmed(unconfirmed) }
+        guard code == .rejected else { return nil }
+        var status = status
+        if status.messageID.isEmpty { status.messageID = id }
+        return .deliveryFailed(status)
+    }
 }
 
 extension Context {

@@ -16,9 +16,12 @@ package struct TemplateCache: Sendable {
     let directory: URL
     let now: @Sendable () -> Date
     let warn: @Sendable (String) -> Void
+    /// The names and ids `templates list` saw: what a mistyped one is compared with.
+    let lists: TemplateListCache
 
     package init(_ ctx: Context) {
         directory = ctx.directory(.cache).appendingPathComponent("templates")
+        lists = TemplateListCache(ctx)
         now = ctx.now
         warn = { [ctx] text in ctx.warn(text) }
     }
@@ -66,8 +69,18 @@ extension TemplateCache {
             response = try await client.send(API.getTemplate(channel: channel, id: id))
         } catch {
             if case .api(let api) = error, api.name == "TEMPLATE_NOT_EXIST" || api.status == 404 {
-                throw .invalidInput("template \(id) does not exist for this \(channel.displayName) key",
-                                    hint: "List the templates you can send: octopods templates list\(channel == .vbm ? " --channel vbm" : "") --status accepted")
+                let known = lists.load(baseURL: client.baseURL, channel: channel, key: key)
+                let guess = Suggestions.closest(to: id, among: known.map(\.name) + known.map(\.id))
+                var hint = "List the templates you can send: octopods templates list\(channel == .vbm ? " --channel vbm" : "") --status accepted"
+                if channel == .whatsapp {
+                    // A Viber template's id given on the WhatsApp channel (the default).
+                    let viber = (try? client.key(.vbm)).map { lists.load(baseURL: client.baseURL, channel: .vbm, key: $0) } ?? []
+                    hint = viber.contains { $0.id == id || $0.name == id }
+                        ? "Template \(id) is a Viber template: add --channel vbm (or use 'octopods vbm send')."
+                        : hint + "; a Viber template needs --channel vbm."
+                }
+                throw .invalidInput("template \(id) does not exist for this \(channel.displayName) key"
+                                        + (guess.map { "; did you mean '\(TerminalText.sanitize($0))'?" } ?? ""), hint: hint)
             }
             throw error
         }
