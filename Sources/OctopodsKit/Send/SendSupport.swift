@@ -145,8 +145,7 @@ extension Sender {
         // From here on the send is accepted: whatever fails later, the result goes to stdout and
         // the exit is never 1-4 (a later failure is `.unconfirmed`, exit 6).
         let sent = response.value
-        let phone = sent.phone ?? plan.recipient
-        var accepted = CommandOutput(json: response.raw, text: Self.sentLine(id: sent.messageID, phone: phone, statusChannel: plan.statusChannel,
+        var accepted = CommandOutput(json: response.raw, text: Self.sentLine(id: sent.messageID, phone: plan.recipient, statusChannel: plan.statusChannel,
                                                                          earlier: sentOutcome == .accepted && response.raw["repeat"] == nil ? nil : sentOutcome))
         guard options.wait, let channel = plan.statusChannel else { return accepted }
         // With --wait the JSON is always {"send": …, "status": …}; status null when not learned.
@@ -173,7 +172,7 @@ extension Sender {
         recorder?.learned(outcome.status, channel: channel, messageID: id)
         let json: JSONValue = ["send": response.raw, "status": outcome.learned ? MessageStatus.output(outcome.raw) : .null]
         var output = CommandOutput(json: json, table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS", "FAILURE"],
-                                                           rows: [[id, phone, outcome.status.status.rawValue, outcome.status.failure ?? ""]]))
+                                                           rows: [[id, sent.phone ?? plan.recipient, outcome.status.status.rawValue, outcome.status.failure ?? ""]]))
         output.exitCode = outcome.code
         output.failure = outcome.failure(id: id)
         return output
