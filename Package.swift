@@ -7,14 +7,14 @@ import Foundation
 // protocol conformance in the binary (10 searches, 1.4 M instructions of a `templates list`;
 // docs/linux-notes.md, "Type metadata by mangled name"). Costs 46 KB of code.
 let release: [SwiftSetting] = [
-    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release)),
+    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release))
 ]
 
 let package = Package(
     name: "octopods",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "octopods", targets: ["octopods"]),
+        .executable(name: "octopods", targets: ["octopods"])
     ],
     targets: [
         .executableTarget(name: "octopods", dependencies: ["OctopodsKit"], swiftSettings: release),
@@ -30,8 +30,9 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["CLISupport"], path: "Tests/TestSupport"),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "TestSupport"]),
         .testTarget(name: "OctopodsSandboxTests", dependencies: ["OctopodsSandbox", "TestSupport"]),
-        .testTarget(name: "OctopodsKitTests", dependencies: ["TestSupport", "OctopodsKit", "CLISupport", "OctopodsSandbox", "FuzzTargets"],
-                    exclude: ["Golden"]),
+        .testTarget(
+            name: "OctopodsKitTests", dependencies: ["TestSupport", "OctopodsKit", "CLISupport", "OctopodsSandbox", "FuzzTargets"],
+            exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "octopods", "OctopodsKit", "OctopodsSandbox", "CLISupport"]),
     ],
     swiftLanguageModes: [.v6]
@@ -40,6 +41,8 @@ let package = Package(
 // The libFuzzer executable (scripts/fuzz.sh; FUZZING.md). It has no `main` of its own, libFuzzer
 // supplies it, so it exists only in builds made with `--sanitize=fuzzer`.
 if ProcessInfo.processInfo.environment["OCTOPODS_FUZZ"] == "1" {
-    package.targets.append(.executableTarget(name: "Fuzz", dependencies: ["FuzzTargets"],
-                                             swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+    package.targets.append(
+        .executableTarget(
+            name: "Fuzz", dependencies: ["FuzzTargets"],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
 }

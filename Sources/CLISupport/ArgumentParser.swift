@@ -40,8 +40,10 @@ package struct ParsedArguments: Sendable, Equatable {
     /// builds every command from every help example.
     package var declared: Set<String>?
 
-    package init(path: [String] = [], values: [String: [String]] = [:], positionals: [String] = [],
-                 declared: Set<String>? = nil) {
+    package init(
+        path: [String] = [], values: [String: [String]] = [:], positionals: [String] = [],
+        declared: Set<String>? = nil
+    ) {
         self.path = path; self.values = values; self.positionals = positionals; self.declared = declared
     }
 
@@ -139,14 +141,16 @@ package struct ArgumentParser: Sendable {
         func unknownOption(_ typed: String) -> UsageError {
             let visible = (spec.options + program.globalOptions).filter { !$0.hidden }
             let name = String(typed.drop { $0 == "-" })
-            let guess = typed.hasPrefix("--")
+            let guess =
+                typed.hasPrefix("--")
                 ? Suggestions.closest(to: name, among: visible.map(\.long)).map { "--\($0)" }
                 : nil
             let owner = typed.hasPrefix("--") ? relative(declaring: name, near: result.path) : nil
-            return UsageError("unknown option '\(typed)'",
-                              suggestion: guess.map { "Did you mean '\($0)'?" }
-                                ?? owner.map { "'\(typed)' is an option of '\(([program.name] + $0).joined(separator: " "))'." },
-                              path: result.path)
+            return UsageError(
+                "unknown option '\(typed)'",
+                suggestion: guess.map { "Did you mean '\($0)'?" }
+                    ?? owner.map { "'\(typed)' is an option of '\(([program.name] + $0).joined(separator: " "))'." },
+                path: result.path)
         }
 
         // Into a subcommand. Options typed before its name (`history --since 24h refresh`)
@@ -155,9 +159,11 @@ package struct ArgumentParser: Sendable {
             result.path.append(next.name)
             let known = Set((next.options + program.globalOptions).map(\.long))
             if let stray = result.occurrences.map(\.option).first(where: { !known.contains($0) })
-                ?? result.values.keys.sorted().first(where: { !known.contains($0) }) {
-                throw UsageError("unknown option '--\(stray)' for '\(([program.name] + result.path).joined(separator: " "))'",
-                                 path: result.path)
+                ?? result.values.keys.sorted().first(where: { !known.contains($0) })
+            {
+                throw UsageError(
+                    "unknown option '--\(stray)' for '\(([program.name] + result.path).joined(separator: " "))'",
+                    path: result.path)
             }
             spec = next
         }
@@ -253,13 +259,15 @@ package struct ArgumentParser: Sendable {
     private func unknownCommand(_ word: String, in spec: CommandSpec, path: [String], following: String? = nil) -> UsageError {
         let parent = ([program.name] + path).joined(separator: " ")
         if let swapped = swappedNounAndVerb(word, path: path, following: following) {
-            return UsageError("unknown command '\(word)' for '\(parent)'",
-                              suggestion: "Did you mean '\(([program.name] + swapped).joined(separator: " "))'?", path: path)
+            return UsageError(
+                "unknown command '\(word)' for '\(parent)'",
+                suggestion: "Did you mean '\(([program.name] + swapped).joined(separator: " "))'?", path: path)
         }
         let names = spec.subcommands.filter { !$0.hidden }.map(\.name)
         let guess = Suggestions.closest(to: word, among: names)
-        return UsageError("unknown command '\(word)' for '\(parent)'",
-                          suggestion: guess.map { "Did you mean '\($0)'?" }, path: path)
+        return UsageError(
+            "unknown command '\(word)' for '\(parent)'",
+            suggestion: guess.map { "Did you mean '\($0)'?" }, path: path)
     }
 
     /// `send sms` for `sms send`, `list templates` for `templates list`: the two words of a
@@ -267,11 +275,13 @@ package struct ArgumentParser: Sendable {
     private func swappedNounAndVerb(_ word: String, path: [String], following: String?) -> [String]? {
         let root = program.root
         if path.count == 1, let verb = path.first,
-           let group = root.subcommand(named: word), group.isGroup, group.subcommand(named: verb) != nil {
+            let group = root.subcommand(named: word), group.isGroup, group.subcommand(named: verb) != nil
+        {
             return [word, verb]
         }
         if path.isEmpty, let noun = following,
-           let group = root.subcommand(named: noun), group.isGroup, group.subcommand(named: word) != nil {
+            let group = root.subcommand(named: noun), group.isGroup, group.subcommand(named: word) != nil
+        {
             return [noun, word]
         }
         return nil

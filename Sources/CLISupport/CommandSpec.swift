@@ -105,17 +105,21 @@ package struct OptionSpec: Sendable, Equatable {
     package var isFlag: Bool { valueName == nil }
 
     /// An option that takes a value.
-    package static func value(_ long: String, short: Character? = nil, _ valueName: String, _ type: ValueType = .string,
-                              repeatable: Bool = false, required: Bool = false, hidden: Bool = false,
-                              completion: CompletionKind? = nil, help: String) -> OptionSpec {
-        OptionSpec(long: long, short: short, valueName: valueName, type: type, help: help, repeatable: repeatable,
-                   required: required, hidden: hidden, completion: completion ?? Self.defaultCompletion(for: type))
+    package static func value(
+        _ long: String, short: Character? = nil, _ valueName: String, _ type: ValueType = .string,
+        repeatable: Bool = false, required: Bool = false, hidden: Bool = false,
+        completion: CompletionKind? = nil, help: String
+    ) -> OptionSpec {
+        OptionSpec(
+            long: long, short: short, valueName: valueName, type: type, help: help, repeatable: repeatable,
+            required: required, hidden: hidden, completion: completion ?? Self.defaultCompletion(for: type))
     }
 
     /// An option that takes no value.
     package static func flag(_ long: String, short: Character? = nil, hidden: Bool = false, help: String) -> OptionSpec {
-        OptionSpec(long: long, short: short, valueName: nil, type: .boolean, help: help, repeatable: false,
-                   required: false, hidden: hidden, completion: .none)
+        OptionSpec(
+            long: long, short: short, valueName: nil, type: .boolean, help: help, repeatable: false,
+            required: false, hidden: hidden, completion: .none)
     }
 
     static func defaultCompletion(for type: ValueType) -> CompletionKind {
@@ -145,8 +149,10 @@ package struct ArgumentSpec: Sendable, Equatable {
     package var repeating: Bool
     package var completion: CompletionKind
 
-    package init(_ name: String, _ type: ValueType = .string, optional: Bool = false, repeating: Bool = false,
-                 completion: CompletionKind? = nil, help: String) {
+    package init(
+        _ name: String, _ type: ValueType = .string, optional: Bool = false, repeating: Bool = false,
+        completion: CompletionKind? = nil, help: String
+    ) {
         self.name = name; self.help = help; self.type = type; self.optional = optional; self.repeating = repeating
         self.completion = completion ?? OptionSpec.defaultCompletion(for: type)
     }
@@ -184,9 +190,11 @@ package struct CommandSpec: Sendable, Equatable {
     /// A group that also runs by itself, without a subcommand.
     package var runsItself: Bool
 
-    package init(name: String, abstract: String, discussion: String = "", arguments: [ArgumentSpec] = [],
-                 options: [OptionSpec] = [], examples: [Example] = [], subcommands: [CommandSpec] = [],
-                 hidden: Bool = false, usage: String? = nil, runsItself: Bool = false) {
+    package init(
+        name: String, abstract: String, discussion: String = "", arguments: [ArgumentSpec] = [],
+        options: [OptionSpec] = [], examples: [Example] = [], subcommands: [CommandSpec] = [],
+        hidden: Bool = false, usage: String? = nil, runsItself: Bool = false
+    ) {
         self.name = name; self.abstract = abstract; self.discussion = discussion; self.arguments = arguments
         self.options = options; self.examples = examples; self.subcommands = subcommands; self.hidden = hidden
         self.usage = usage; self.runsItself = runsItself

@@ -52,7 +52,8 @@ package struct HelpRenderer: Sendable {
             }
             sections.append("EXAMPLES\n" + lines.joined(separator: "\n\n"))
         }
-        let more = spec.isGroup
+        let more =
+            spec.isGroup
             ? "Run '\(([program.name] + path).joined(separator: " ")) <command> --help' for more about a command."
             : "Run '\(program.name) help' to list every command."
         sections.append("LEARN MORE\n  " + more)

@@ -386,14 +386,18 @@ package indirect enum JSONValue: Sendable, Equatable {
             case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
             case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
             case 0x00..<0x20, 0x7F...0x9F:
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30,
-                                        hexDigits[Int(v >> 4) & 0xF], hexDigits[Int(v) & 0xF]])
+                out.append(contentsOf: [
+                    0x5C, UInt8(ascii: "u"), 0x30, 0x30,
+                    hexDigits[Int(v >> 4) & 0xF], hexDigits[Int(v) & 0xF],
+                ])
             case 0x20..<0x7F:
                 out.append(UInt8(v))
             case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069:
                 // Bidirectional controls would reorder what a terminal shows; escaped, they stay the same JSON.
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), hexDigits[Int(v >> 12) & 0xF], hexDigits[Int(v >> 8) & 0xF],
-                                        hexDigits[Int(v >> 4) & 0xF], hexDigits[Int(v) & 0xF]])
+                out.append(contentsOf: [
+                    0x5C, UInt8(ascii: "u"), hexDigits[Int(v >> 12) & 0xF], hexDigits[Int(v >> 8) & 0xF],
+                    hexDigits[Int(v >> 4) & 0xF], hexDigits[Int(v) & 0xF],
+                ])
             default:
                 out.append(contentsOf: String(scalar).utf8)
             }
@@ -403,7 +407,8 @@ package indirect enum JSONValue: Sendable, Equatable {
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral,
-    ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral, ExpressibleByNilLiteral {
+    ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral, ExpressibleByNilLiteral
+{
     package init(stringLiteral value: String) { self = .string(value) }
     package init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     package init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }

@@ -29,8 +29,10 @@ package struct ManPage: Sendable {
     /// Other pages as `name(section)` (`jq(1)`), or any other line of text (a URL).
     package let seeAlso: [String]
 
-    package init(_ program: ProgramSpec, date: String, environment: [Entry] = [], files: [Entry] = [],
-                 exitStatus: [Entry] = [], seeAlso: [String] = []) {
+    package init(
+        _ program: ProgramSpec, date: String, environment: [Entry] = [], files: [Entry] = [],
+        exitStatus: [Entry] = [], seeAlso: [String] = []
+    ) {
         self.program = program; self.date = date; self.environment = environment; self.files = files
         self.exitStatus = exitStatus; self.seeAlso = seeAlso
     }
@@ -219,7 +221,8 @@ package struct ManPage: Sendable {
         var units: [String] = []
         for word in words {
             if let last = units.last, last.hasPrefix("-"), !last.contains("="), !word.hasPrefix("-"), word != "|",
-               last.split(separator: " ").count == 1 {
+                last.split(separator: " ").count == 1
+            {
                 units[units.count - 1] = last + " " + word
             } else {
                 units.append(word)

@@ -28,8 +28,10 @@ package struct RedisAddress: Sendable, Equatable {
     package static func parse(_ text: String) -> Result<RedisAddress, RedisError> {
         let lower = text.lowercased()
         if lower.hasPrefix("rediss://") {
-            return .failure(.invalid("rediss:// (Redis over TLS) is not supported yet: reach the server through a TLS tunnel "
-                                     + "on loopback (stunnel, spiped, ssh -L) and give its redis:// address"))
+            return .failure(
+                .invalid(
+                    "rediss:// (Redis over TLS) is not supported yet: reach the server through a TLS tunnel "
+                        + "on loopback (stunnel, spiped, ssh -L) and give its redis:// address"))
         }
         guard lower.hasPrefix("redis://") else { return .failure(.invalid("it must start with redis://")) }
         var rest = Substring(text.dropFirst("redis://".count))
@@ -62,7 +64,9 @@ package struct RedisAddress: Sendable, Equatable {
             address.host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
             let after = hostPort[hostPort.index(after: close)...]
             if after.hasPrefix(":") {
-                guard let port = UInt16(after.dropFirst()), port > 0 else { return .failure(.invalid("the port '\(after.dropFirst())' is not a port")) }
+                guard let port = UInt16(after.dropFirst()), port > 0 else {
+                    return .failure(.invalid("the port '\(after.dropFirst())' is not a port"))
+                }
                 address.port = port
             }
         } else if let colon = hostPort.lastIndex(of: ":") {
@@ -145,7 +149,8 @@ package final class RedisClient: Sendable {
             do throws(RedisError) {
                 return try body(Session(client: self, fd: fd))
             } catch {
-                if case .server = error {} else {
+                if case .server = error {
+                } else {
                     close(fd)
                     fd = -1
                 }
@@ -218,8 +223,10 @@ package final class RedisClient: Sendable {
     }
 
     /// A non-blocking connect bounded by `timeout`; nil when connected, else why not.
-    private static func connect(_ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>?, _ length: socklen_t,
-                                timeout: Double) -> String? {
+    private static func connect(
+        _ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>?, _ length: socklen_t,
+        timeout: Double
+    ) -> String? {
         let flags = fcntl(fd, F_GETFL)
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
         defer { _ = fcntl(fd, F_SETFL, flags) }
@@ -266,7 +273,9 @@ package final class RedisClient: Sendable {
             guard poll(&poller, 1, Self.pollMilliseconds(timeout)) > 0 else {
                 throw .unreachable("the server did not take the command within \(Self.secondsText(timeout))")
             }
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress?.advanced(by: offset), bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress?.advanced(by: offset), bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
                 throw .unreachable("the connection to \(address.display) broke: \(PlainText.systemText(errno))")

@@ -69,7 +69,8 @@ package enum SystemFile {
         var offset = 0
         while offset < buffer.count {
             let pointer = buffer.baseAddress?.advanced(by: offset)
-            let n = position.map { pwrite(fd, pointer, buffer.count - offset, $0 + off_t(offset)) }
+            let n =
+                position.map { pwrite(fd, pointer, buffer.count - offset, $0 + off_t(offset)) }
                 ?? Glibc.write(fd, pointer, buffer.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
@@ -124,8 +125,9 @@ package enum SystemFile {
         var info = stat()
         if lstat(directory.path, &info) != 0 {
             do {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: Int(mode)])
+                try FileManager.default.createDirectory(
+                    at: directory, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: Int(mode)])
             } catch {
                 throw Failure(path: directory.path, reason: "cannot create it (\(PlainText.describe(error)))")
             }
@@ -148,22 +150,25 @@ package enum SystemFile {
     /// Opened `O_NONBLOCK`, which is cleared once the file is known to be regular: opening a
     /// FIFO planted in its place would otherwise wait in open(2) for a writer, where no signal
     /// but SIGKILL reaches it.
-    package static func openOwned(_ url: URL, flags: Int32, create: Bool = false,
-                                  mode: mode_t = 0o600) throws(Failure) -> Int32? {
+    package static func openOwned(
+        _ url: URL, flags: Int32, create: Bool = false,
+        mode: mode_t = 0o600
+    ) throws(Failure) -> Int32? {
         let flags = flags | O_NONBLOCK
         var fd = open(url.path, flags | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0, errno == ENOENT {
             guard create else { return nil }
             fd = open(url.path, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
-            if fd >= 0 { fchmod(fd, mode) }
-            else if errno == EEXIST { fd = open(url.path, flags | O_NOFOLLOW | O_CLOEXEC) }
+            if fd >= 0 { fchmod(fd, mode) } else if errno == EEXIST { fd = open(url.path, flags | O_NOFOLLOW | O_CLOEXEC) }
         }
         if fd < 0, errno == ENXIO {  // a FIFO opened for writing with no reader
             throw Failure(path: url.path, reason: "is not a regular file")
         }
         guard fd >= 0 else {
             let code = errno
-            if code == ELOOP { throw Failure(path: url.path, reason: "is a symbolic link; octopods does not follow links for its own files", errno: code) }
+            if code == ELOOP {
+                throw Failure(path: url.path, reason: "is a symbolic link; octopods does not follow links for its own files", errno: code)
+            }
             throw Failure(path: url.path, errno: code)
         }
         if let problem = ownershipProblem(fd) {

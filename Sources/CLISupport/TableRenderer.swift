@@ -37,9 +37,10 @@ package struct TableRenderer: Sendable {
             max(TerminalText.width(headers[c]), cells.map { TerminalText.width($0[c]) }.max() ?? 0)
         }
         if let width, columns > 0 {
-            widths = Self.fit(widths, headers: headers.map(TerminalText.width), into: width,
-                              flexible: table.flexibleColumn.flatMap { kept.firstIndex(of: $0) },
-                              whole: Set(table.wholeColumns.compactMap { kept.firstIndex(of: $0) }))
+            widths = Self.fit(
+                widths, headers: headers.map(TerminalText.width), into: width,
+                flexible: table.flexibleColumn.flatMap { kept.firstIndex(of: $0) },
+                whole: Set(table.wholeColumns.compactMap { kept.firstIndex(of: $0) }))
         }
         var lines: [String] = []
         let header = (0..<columns).map { c -> String in

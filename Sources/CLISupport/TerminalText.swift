@@ -21,7 +21,8 @@ package enum TerminalText {
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             if isUnsafe(scalar, keepNewlines: keepNewlines) {
-                let escaped = scalar.value <= 0xFF
+                let escaped =
+                    scalar.value <= 0xFF
                     ? "\\x" + PlainText.hex(scalar.value, width: 2)
                     : "\\u" + PlainText.hex(scalar.value, width: 4)
                 out.append(contentsOf: escaped.unicodeScalars)

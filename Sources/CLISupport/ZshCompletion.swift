@@ -20,77 +20,77 @@ package struct ZshCompletion: Sendable {
         let f = "_" + tree.identifier
         let name = program.name
         var s = """
-        #compdef \(name)
-        # zsh completion for \(name), generated from its command specs by
-        # '\(name) completion zsh'; do not edit.
-        #
-        # Install it as _\(name) in a directory on $fpath (before compinit runs), or load it with:
-        #   source <(\(name) completion zsh)
+            #compdef \(name)
+            # zsh completion for \(name), generated from its command specs by
+            # '\(name) completion zsh'; do not edit.
+            #
+            # Install it as _\(name) in a directory on $fpath (before compinit runs), or load it with:
+            #   source <(\(name) completion zsh)
 
-        # The global options, accepted before and after the command path.
-        \(f)_globals() {
-            globals=(
+            # The global options, accepted before and after the command path.
+            \(f)_globals() {
+                globals=(
 
-        """
+            """
         for option in tree.visibleGlobals {
             s += "        " + Self.optionSpec(option, prefix: f) + "\n"
         }
         let forwarded = CompletionTree.spellings(tree.forwardedGlobals)
         let inline = tree.forwardedGlobals.map { "--\($0.long)=*" } + tree.forwardedGlobals.compactMap { $0.short.map { "-\($0)?*" } }
         s += """
-            )
-        }
+                )
+            }
 
-        # Candidates from the program itself: '\(name) __complete NAME' prints one
-        # "candidate<TAB>description" a line. The global options given that take a value are
-        # passed on, so it sees the same profile, config and base URL. _arguments puts compadd
-        # options before the NAME, so the NAME is the last argument.
-        \(f)_dynamic() {
-            local name=${@[-1]} line word i
-            local -a candidates forward
-            for ((i = 2; i < \(f)_current; i++)); do
-                word=${\(f)_line[i]}
-                case $word in
-                    (\(forwarded.isEmpty ? "''" : forwarded.joined(separator: "|")))
-                        forward+=("${(Q)word}" "${(Q)\(f)_line[i+1]}")
-                        ((i++))
-                        ;;
-                    (\(inline.isEmpty ? "''" : inline.joined(separator: "|")))
-                        forward+=("${(Q)word}")
-                        ;;
-                esac
-            done
-            for line in "${(@f)$("${(Q)\(f)_line[1]}" "${forward[@]}" __complete "$name" 2>/dev/null)}"; do
-                [[ -n $line ]] || continue
-                if [[ $line == *$'\\t'* ]]; then
-                    candidates+=("${${line%%$'\\t'*}//:/\\\\:}:${line#*$'\\t'}")
-                else
-                    candidates+=("${line//:/\\\\:}")
-                fi
-            done
-            _describe -t "$name" "$name" candidates
-        }
+            # Candidates from the program itself: '\(name) __complete NAME' prints one
+            # "candidate<TAB>description" a line. The global options given that take a value are
+            # passed on, so it sees the same profile, config and base URL. _arguments puts compadd
+            # options before the NAME, so the NAME is the last argument.
+            \(f)_dynamic() {
+                local name=${@[-1]} line word i
+                local -a candidates forward
+                for ((i = 2; i < \(f)_current; i++)); do
+                    word=${\(f)_line[i]}
+                    case $word in
+                        (\(forwarded.isEmpty ? "''" : forwarded.joined(separator: "|")))
+                            forward+=("${(Q)word}" "${(Q)\(f)_line[i+1]}")
+                            ((i++))
+                            ;;
+                        (\(inline.isEmpty ? "''" : inline.joined(separator: "|")))
+                            forward+=("${(Q)word}")
+                            ;;
+                    esac
+                done
+                for line in "${(@f)$("${(Q)\(f)_line[1]}" "${forward[@]}" __complete "$name" 2>/dev/null)}"; do
+                    [[ -n $line ]] || continue
+                    if [[ $line == *$'\\t'* ]]; then
+                        candidates+=("${${line%%$'\\t'*}//:/\\\\:}:${line#*$'\\t'}")
+                    else
+                        candidates+=("${line//:/\\\\:}")
+                    fi
+                done
+                _describe -t "$name" "$name" candidates
+            }
 
 
-        """
+            """
         for node in tree.nodes {
             s += function(node, prefix: f) + "\n"
         }
         s += """
-        \(f)() {
-            local -a \(f)_line
-            \(f)_line=("${words[@]}")
-            local \(f)_current=$CURRENT
-            \(f)_cmd "$@"
-        }
+            \(f)() {
+                local -a \(f)_line
+                \(f)_line=("${words[@]}")
+                local \(f)_current=$CURRENT
+                \(f)_cmd "$@"
+            }
 
-        if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
-            \(f) "$@"
-        else
-            compdef \(f) \(name)
-        fi
+            if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
+                \(f) "$@"
+            else
+                compdef \(f) \(name)
+            fi
 
-        """
+            """
         return s
     }
 
@@ -110,45 +110,45 @@ package struct ZshCompletion: Sendable {
         }
         let title = ([program.name] + node.path).joined(separator: " ")
         var s = """
-        \(name)() {
-            local curcontext=$curcontext state state_descr line ret=1
-            local -A opt_args
-            local -a globals
-            \(prefix)_globals
-            _arguments -s -S -C "${globals[@]}"
-        """
+            \(name)() {
+                local curcontext=$curcontext state state_descr line ret=1
+                local -A opt_args
+                local -a globals
+                \(prefix)_globals
+                _arguments -s -S -C "${globals[@]}"
+            """
         for spec in specs { s += " \\\n        " + spec }
         s += " \\\n        '(-): :->command' \\\n        '(-)*:: :->argument' && ret=0\n"
         s += """
-            case $state in
-                (command)
-                    local -a commands
-                    commands=(
+                case $state in
+                    (command)
+                        local -a commands
+                        commands=(
 
-        """
+            """
         for sub in node.subcommands {
             s += "                " + Self.singleQuoted(Self.messageEscape(sub.name) + ":" + sub.abstract) + "\n"
         }
         s += """
-                    )
-                    _describe -t commands \(Self.singleQuoted(title + " command")) commands && ret=0
-                    ;;
-                (argument)
-                    curcontext=${curcontext%:*:*}:\(title.replacingAll(" ", with: "-"))-$words[1]:
-                    case $words[1] in
+                        )
+                        _describe -t commands \(Self.singleQuoted(title + " command")) commands && ret=0
+                        ;;
+                    (argument)
+                        curcontext=${curcontext%:*:*}:\(title.replacingAll(" ", with: "-"))-$words[1]:
+                        case $words[1] in
 
-        """
+            """
         for sub in node.subcommands {
             s += "                (\(Self.wordEscape(sub.name))) \(Self.functionName(prefix, node.path + [sub.name])) && ret=0 ;;\n"
         }
         s += """
-                    esac
-                    ;;
-            esac
-            return ret
-        }
+                        esac
+                        ;;
+                esac
+                return ret
+            }
 
-        """
+            """
         return s
     }
 
@@ -202,7 +202,6 @@ package struct ZshCompletion: Sendable {
         }
         return out
     }
-
 
     /// A word of a choice list or a case pattern: backslash before anything not plainly safe.
     static func wordEscape(_ word: String) -> String {

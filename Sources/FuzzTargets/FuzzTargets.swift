@@ -57,8 +57,11 @@ package enum FuzzTargets {
         let delimiter: UInt8? = [nil, UInt8(ascii: ","), UInt8(ascii: ";"), 0x09, UInt8(ascii: "|")][Int(first / 3) % 5]
         let chunk = 1 + Int(first >> 2)
         let bytes = Array(data.dropFirst())
-        guard let reader = try? RowReader(bytes: bytes, name: "fuzz.csv", format: format, delimiter: delimiter, chunkSize: chunk,
-                                          maxRecordBytes: 4096) else { return }
+        guard
+            let reader = try? RowReader(
+                bytes: bytes, name: "fuzz.csv", format: format, delimiter: delimiter, chunkSize: chunk,
+                maxRecordBytes: 4096)
+        else { return }
         if reader.format == .csv {
             check(CSVDialect.candidates.contains(reader.dialect.delimiter), "the delimiter is one of , ; TAB |")
             if let delimiter { check(reader.dialect.delimiter == delimiter, "--delimiter is used as given") }

@@ -143,8 +143,9 @@ package enum HTTPRequestParser {
             }
 
             if line.isEmpty {
-                return finishHead(method: parsedLine.method, target: parsedLine.target, minor: parsedLine.minor,
-                                  headers: headers, headerBytes: pos, limits: limits)
+                return finishHead(
+                    method: parsedLine.method, target: parsedLine.target, minor: parsedLine.minor,
+                    headers: headers, headerBytes: pos, limits: limits)
             }
             switch parseHeaderLine(line) {
             case .success(let field): headers.append(field)
@@ -173,8 +174,8 @@ package enum HTTPRequestParser {
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
             return true
         case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
             return true
         default:
             return false
@@ -202,7 +203,8 @@ package enum HTTPRequestParser {
         let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
         let bytes = Array(version)
         guard bytes.count == 8, bytes.starts(with: Array("HTTP/".utf8)),
-              digits.contains(bytes[5]), bytes[6] == UInt8(ascii: "."), digits.contains(bytes[7]) else {
+            digits.contains(bytes[5]), bytes[6] == UInt8(ascii: "."), digits.contains(bytes[7])
+        else {
             return .failure(ParseError(400, "Malformed HTTP version"))
         }
         guard bytes[5] == UInt8(ascii: "1"), bytes[7] == UInt8(ascii: "0") || bytes[7] == UInt8(ascii: "1") else {
@@ -271,8 +273,10 @@ package enum HTTPRequestParser {
         listElements(headers, lowercased).contains { nameMatches(String($0), lowercased: token) }
     }
 
-    private static func finishHead(method: String, target: String, minor: Int, headers: [HTTPField],
-                                   headerBytes: Int, limits: Limits) -> HTTPHeadParseResult {
+    private static func finishHead(
+        method: String, target: String, minor: Int, headers: [HTTPField],
+        headerBytes: Int, limits: Limits
+    ) -> HTTPHeadParseResult {
         if headers.contains(where: { isNamed($0, "transfer-encoding") }) {
             return .failure(status: 411, reason: "Transfer-Encoding is not supported; send Content-Length")
         }
@@ -311,8 +315,10 @@ package enum HTTPRequestParser {
         let keepAlive = minor == 1 ? !close : !close && listContains(headers, "connection", "keep-alive")
         let expectsContinue = minor == 1 && listContains(headers, "expect", "100-continue")
 
-        return .head(HTTPRequestHead(method: method, target: target, minorVersion: minor, headers: headers,
-                                     headerBytes: headerBytes, contentLength: contentLength,
-                                     keepAlive: keepAlive, expectsContinue: expectsContinue))
+        return .head(
+            HTTPRequestHead(
+                method: method, target: target, minorVersion: minor, headers: headers,
+                headerBytes: headerBytes, contentLength: contentLength,
+                keepAlive: keepAlive, expectsContinue: expectsContinue))
     }
 }

@@ -135,7 +135,8 @@ package final class SandboxAPI: Sendable {
             // server's tells its own: `doctor` measures the clock's skew by it.
             var response = outcome.response
             if !response.headers.contains(where: { HTTPRequestParser.nameMatches($0.name, lowercased: "date") }) {
-                response.headers.append(HTTPField("Date", SandboxServer.httpDate(time_t(min(max(now.timeIntervalSince1970, 0), 253_402_300_799)))))
+                response.headers.append(
+                    HTTPField("Date", SandboxServer.httpDate(time_t(min(max(now.timeIntervalSince1970, 0), 253_402_300_799)))))
             }
             return (response, delay, record)
         }

@@ -17,7 +17,9 @@ extension SandboxCall {
     /// Longest SMS body (14823468); longer ones get the provider's error.
     static let smsBodyLimit = 1_600
 
-    func sendTemplate(_ reference: String, channel: SandboxChannel, key: SandboxKey, state: inout SandboxState) throws(SandboxError) -> Outcome {
+    func sendTemplate(
+        _ reference: String, channel: SandboxChannel, key: SandboxKey, state: inout SandboxState
+    ) throws(SandboxError) -> Outcome {
         let payload = try SandboxPayload(body: request.body)
         try payload.require("destination_phone")
         let template = try sendableTemplate(reference, channel: channel)
@@ -76,7 +78,9 @@ extension SandboxCall {
             throw SandboxError(.emptyBody, "Message body cannot be empty.")
         }
         guard text.count <= Self.smsBodyLimit else {
-            throw SandboxError(.providerError, "The SMS provider returned an error: (21617) The concatenated message body exceeds the 1600 character limit.")
+            throw SandboxError(
+                .providerError,
+                "The SMS provider returned an error: (21617) The concatenated message body exceeds the 1600 character limit.")
         }
         try payload.checkOptionalFields()
         return try deliver(Draft(channel: .sms, phone: phone), key: key, state: &state)
@@ -88,15 +92,21 @@ extension SandboxCall {
         var plan = SandboxDeliveryPlan.normal
         switch effect {
         case .serverError?:
-            return Outcome(response: SandboxResponse(status: 500, headers: [HTTPField("Content-Type", "text/plain; charset=utf-8")],
-                                                     body: Data("Internal Server Error\n".utf8)))
+            return Outcome(
+                response: SandboxResponse(
+                    status: 500, headers: [HTTPField("Content-Type", "text/plain; charset=utf-8")],
+                    body: Data("Internal Server Error\n".utf8)))
         case .badGateway?:
-            let html = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+            let html =
+                "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
             return Outcome(response: SandboxResponse(status: 502, headers: [HTTPField("Content-Type", "text/html")], body: Data(html.utf8)))
         case .rateLimited?:
             return Outcome(response: SandboxRateLimit.tooManyRequests(retryAfter: now.addingTimeInterval(60)))
         case .windowClosed? where draft.interactive:
-            throw SandboxError(.sendRejected, "WhatsApp rejected the message: the 24-hour customer service window with \(draft.phone) is closed. Send a template message instead.")
+            throw SandboxError(
+                .sendRejected,
+                "WhatsApp rejected the message: the 24-hour customer service window with \(draft.phone) is closed. Send a template message instead."
+            )
         case .providerError? where draft.channel == .sms:
             throw SandboxError(.providerError, "The SMS provider returned an error: (21610) Attempt to send to unsubscribed recipient.")
         case .providerError?: plan = .providerFailure
@@ -109,9 +119,10 @@ extension SandboxCall {
         }
 
         let message = state.add { id in
-            SandboxMessage(id: id, key: key.value, channel: draft.channel, phone: draft.phone,
-                           channelMessageID: Self.channelMessageID(for: draft.channel),
-                           createdAt: now, plan: plan, templateID: draft.templateID)
+            SandboxMessage(
+                id: id, key: key.value, channel: draft.channel, phone: draft.phone,
+                channelMessageID: Self.channelMessageID(for: draft.channel),
+                createdAt: now, plan: plan, templateID: draft.templateID)
         }
         let body: SandboxJSON = [
             "request_id": .string(requestID),
@@ -128,7 +139,8 @@ extension SandboxCall {
         case .idOmitted?: response = (["request_id": .string(requestID)] as SandboxJSON).response(status: 201)
         case .trailingComma?:
             // Doc 3989695's example, defect included: phone without '+', a comma before the brace.
-            let text = "{\"message_id\": \(message.id), \"phone_number\": \"\(message.phone.dropFirst())\", \"request_id\": \"\(requestID)\",}"
+            let text =
+                "{\"message_id\": \(message.id), \"phone_number\": \"\(message.phone.dropFirst())\", \"request_id\": \"\(requestID)\",}"
             response.body = Data(text.utf8)
         default: break
         }
@@ -142,10 +154,11 @@ extension SandboxCall {
         case .whatsapp:
             return "wamid." + Data(bytes(30)).base64EncodedString()
         case .sms:
-            return "SM" + bytes(16).map { byte in
-                let hex = String(byte, radix: 16)
-                return byte < 16 ? "0" + hex : hex
-            }.joined()
+            return "SM"
+                + bytes(16).map { byte in
+                    let hex = String(byte, radix: 16)
+                    return byte < 16 ? "0" + hex : hex
+                }.joined()
         case .vbm:
             return "vbm." + UUID().uuidString.lowercased()
         }
@@ -153,8 +166,9 @@ extension SandboxCall {
 
     func messageStatus(_ reference: String, key: SandboxKey, state: SandboxState) throws(SandboxError) -> Outcome {
         guard let id = Int(reference),
-              let message = state.message(id: id, key: key.value)
-                ?? (options.seedMessages ? SandboxMessage.seeds.first { $0.id == id && $0.key == key.role } : nil) else {
+            let message = state.message(id: id, key: key.value)
+                ?? (options.seedMessages ? SandboxMessage.seeds.first { $0.id == id && $0.key == key.role } : nil)
+        else {
             throw SandboxError(.messageNotFound, "Message \(reference.prefix(64)) does not exist.")
         }
         if message.plan == .statusRefused { throw SandboxError(.messageNotFound, "Message not found.") }

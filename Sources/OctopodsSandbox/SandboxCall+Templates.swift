@@ -33,7 +33,8 @@ extension SandboxCall {
 
     func showTemplate(_ reference: String, channel: SandboxChannel) throws(SandboxError) -> Outcome {
         guard let template = SandboxTemplate.find(reference, channel: channel),
-              channel == .whatsapp || template.status == .accepted else {
+            channel == .whatsapp || template.status == .accepted
+        else {
             throw Self.templateNotFound
         }
         return ok(template.json)
@@ -43,7 +44,10 @@ extension SandboxCall {
     func sendableTemplate(_ reference: String, channel: SandboxChannel) throws(SandboxError) -> SandboxTemplate {
         guard let template = SandboxTemplate.find(reference, channel: channel) else { throw Self.templateNotFound }
         guard template.status == .accepted else {
-            throw SandboxError(.templateNotExist, "Message Template \(template.name) is not approved (status \(template.status.rawValue)); only Accepted templates can be sent.")
+            throw SandboxError(
+                .templateNotExist,
+                "Message Template \(template.name) is not approved (status \(template.status.rawValue)); only Accepted templates can be sent."
+            )
         }
         guard template.active else {
             throw SandboxError(.templateNotExist, "Message Template \(template.name) is inactive in Octopods; activate it before sending.")

@@ -41,11 +41,13 @@ struct SandboxCall: Sendable {
         }
         let counted = options.rateLimit != nil
         if let limit = options.rateLimit,
-           let until = limit.admit(&state.rateLimits[key.value, default: SandboxRateLimitRecord()], at: now, cooldown: options.cooldown) {
+            let until = limit.admit(&state.rateLimits[key.value, default: SandboxRateLimitRecord()], at: now, cooldown: options.cooldown)
+        {
             return Outcome(response: SandboxRateLimit.tooManyRequests(retryAfter: until), stateChanged: true)
         }
         if key.revoked {
-            return Outcome(response: SandboxError.deprecatedKey.response(family: route.errorFamily, requestID: requestID), stateChanged: counted)
+            return Outcome(
+                response: SandboxError.deprecatedKey.response(family: route.errorFamily, requestID: requestID), stateChanged: counted)
         }
         guard key.channel == route.channel else {
             return Outcome(response: Self.unauthorized, stateChanged: counted)

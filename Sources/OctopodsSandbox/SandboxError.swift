@@ -47,24 +47,24 @@ package enum SandboxErrorName: String, Sendable, CaseIterable {
         //                                       WA   Int  SMS  VBM
         let row: (wa: Int, interactive: Int, sms: Int, vbm: Int) =
             switch self {
-            case .argumentMissing:             (1,   1,   1,   1)
+            case .argumentMissing: (1, 1, 1, 1)
             // SMS documents no TYPE_MISMATCH; the sandbox reuses 2 (EMPTY_BODY) for wrong types there.
-            case .typeMismatch:                (2,   2,   2,   2)
-            case .emptyBody:                   (2,   2,   2,   2)
-            case .templateNotExist:            (3,   3,   3,   3)
+            case .typeMismatch: (2, 2, 2, 2)
+            case .emptyBody: (2, 2, 2, 2)
+            case .templateNotExist: (3, 3, 3, 3)
             // VBM's number is cut off in the docs' table; 4 like WhatsApp.
-            case .variablesSize:               (4,   4,   4,   4)
-            case .phoneInvalid:                (5,   5,   3,   5)
+            case .variablesSize: (4, 4, 4, 4)
+            case .phoneInvalid: (5, 5, 3, 5)
             // VBM's number is not documented; 6 like WhatsApp.
-            case .deprecatedAPIKey:            (6,   6,   5,   6)
-            case .sendRejected:                (7,   7,   7,   7)
-            case .providerError:               (7,   7,   4,   7)
-            case .invalidHeader:               (8,   8,   8,   8)
+            case .deprecatedAPIKey: (6, 6, 5, 6)
+            case .sendRejected: (7, 7, 7, 7)
+            case .providerError: (7, 7, 4, 7)
+            case .invalidHeader: (8, 8, 8, 8)
             // VBM's number is not documented; 9 like WhatsApp.
-            case .variablesShape:              (9,   9,   9,   9)
-            case .invalidStatus:               (10,  10,  10,  10)
-            case .nothingToList:               (11,  11,  11,  11)
-            case .messageNotFound:             (1,   1,   1,   1)
+            case .variablesShape: (9, 9, 9, 9)
+            case .invalidStatus: (10, 10, 10, 10)
+            case .nothingToList: (11, 11, 11, 11)
+            case .messageNotFound: (1, 1, 1, 1)
             }
         switch family {
         case .whatsappTemplates: return row.wa

@@ -26,7 +26,10 @@ enum SandboxInteractive {
         guard types.contains(type) else {
             let provided = message["type"].map { $0.stringValue ?? String(decoding: $0.encoded(), as: UTF8.self) } ?? ""
             // The documented text (14824159) lists four types; the sandbox lists all six it accepts.
-            throw SandboxError(.typeMismatch, "You must supply WhatsApp Interactive Type as one of the valid types \(types.joined(separator: ", ")). Provided type: \(provided.prefix(60)).")
+            throw SandboxError(
+                .typeMismatch,
+                "You must supply WhatsApp Interactive Type as one of the valid types \(types.joined(separator: ", ")). Provided type: \(provided.prefix(60))."
+            )
         }
 
         try checkText(message["body"], "waba_interactive_message.body")
@@ -64,21 +67,26 @@ enum SandboxInteractive {
         switch type {
         case "button":
             guard let buttons = action["buttons"]?.arrayValue, (1...3).contains(buttons.count),
-                  buttons.allSatisfy({ $0["type"]?.stringValue == "reply" && nonEmptyString($0["reply"]?["id"]) && nonEmptyString($0["reply"]?["title"]) })
+                buttons.allSatisfy({
+                    $0["type"]?.stringValue == "reply" && nonEmptyString($0["reply"]?["id"]) && nonEmptyString($0["reply"]?["title"])
+                })
             else {
-                throw SandboxError(.typeMismatch, "action.buttons must hold 1 to 3 buttons, each {\"type\": \"reply\", \"reply\": {\"id\": …, \"title\": …}}.")
+                throw SandboxError(
+                    .typeMismatch,
+                    "action.buttons must hold 1 to 3 buttons, each {\"type\": \"reply\", \"reply\": {\"id\": …, \"title\": …}}.")
             }
         case "list":
             guard nonEmptyString(action["button"]) else {
                 throw SandboxError(.argumentMissing, "You must supply action.button (the list menu label).")
             }
             guard let sections = action["sections"]?.arrayValue, !sections.isEmpty,
-                  sections.allSatisfy({ section in
-                      guard let rows = section["rows"]?.arrayValue, !rows.isEmpty else { return false }
-                      return rows.allSatisfy { nonEmptyString($0["id"]) && nonEmptyString($0["title"]) }
-                  })
+                sections.allSatisfy({ section in
+                    guard let rows = section["rows"]?.arrayValue, !rows.isEmpty else { return false }
+                    return rows.allSatisfy { nonEmptyString($0["id"]) && nonEmptyString($0["title"]) }
+                })
             else {
-                throw SandboxError(.typeMismatch, "action.sections must be a non-empty array of sections, each with rows of {\"id\", \"title\"}.")
+                throw SandboxError(
+                    .typeMismatch, "action.sections must be a non-empty array of sections, each with rows of {\"id\", \"title\"}.")
             }
         case "product":
             for field in ["catalog_id", "product_retailer_id"] where !nonEmptyString(action[field]) {
@@ -89,12 +97,12 @@ enum SandboxInteractive {
                 throw SandboxError(.argumentMissing, "You must supply action.catalog_id.")
             }
             guard let sections = action["sections"]?.arrayValue, !sections.isEmpty,
-                  sections.allSatisfy({ ($0["product_items"]?.arrayValue?.isEmpty ?? true) == false })
+                sections.allSatisfy({ ($0["product_items"]?.arrayValue?.isEmpty ?? true) == false })
             else {
                 throw SandboxError(.typeMismatch, "action.sections must be a non-empty array of sections, each with product_items.")
             }
         default:
-            break // flow, catalog_message: any action object
+            break  // flow, catalog_message: any action object
         }
     }
 

@@ -20,8 +20,10 @@ package struct SandboxKey: Sendable, Equatable {
     /// this, never a value.
     package let role: String
 
-    package init(value: String, channel: SandboxChannel?, interactiveEnabled: Bool, revoked: Bool, summary: String,
-                 role: String? = nil) {
+    package init(
+        value: String, channel: SandboxChannel?, interactiveEnabled: Bool, revoked: Bool, summary: String,
+        role: String? = nil
+    ) {
         self.value = value; self.channel = channel; self.interactiveEnabled = interactiveEnabled
         self.revoked = revoked; self.summary = summary; self.role = role ?? value
     }
@@ -39,16 +41,21 @@ package enum SandboxKeys {
     package static let revoked = "sandbox-revoked-key"
 
     package static let all: [SandboxKey] = [
-        SandboxKey(value: whatsapp, channel: .whatsapp, interactiveEnabled: true, revoked: false,
-                   summary: "WhatsApp Business API key (/whatsapp/*), opted in to interactive messages"),
-        SandboxKey(value: sms, channel: .sms, interactiveEnabled: true, revoked: false,
-                   summary: "SMS channel API key (/sms/*), also whitelisted for the legacy waba_interactive_message body"),
-        SandboxKey(value: vbm, channel: .vbm, interactiveEnabled: false, revoked: false,
-                   summary: "Viber Business Messages channel API key (/vbm/*)"),
-        SandboxKey(value: whatsappNoInteractive, channel: .whatsapp, interactiveEnabled: false, revoked: false,
-                   summary: "WhatsApp key whose account is not opted in to interactive messages (403 on /whatsapp/interactive)"),
-        SandboxKey(value: revoked, channel: nil, interactiveEnabled: false, revoked: true,
-                   summary: "a rotated key: 400 DEPRECATED_API_KEY on every endpoint"),
+        SandboxKey(
+            value: whatsapp, channel: .whatsapp, interactiveEnabled: true, revoked: false,
+            summary: "WhatsApp Business API key (/whatsapp/*), opted in to interactive messages"),
+        SandboxKey(
+            value: sms, channel: .sms, interactiveEnabled: true, revoked: false,
+            summary: "SMS channel API key (/sms/*), also whitelisted for the legacy waba_interactive_message body"),
+        SandboxKey(
+            value: vbm, channel: .vbm, interactiveEnabled: false, revoked: false,
+            summary: "Viber Business Messages channel API key (/vbm/*)"),
+        SandboxKey(
+            value: whatsappNoInteractive, channel: .whatsapp, interactiveEnabled: false, revoked: false,
+            summary: "WhatsApp key whose account is not opted in to interactive messages (403 on /whatsapp/interactive)"),
+        SandboxKey(
+            value: revoked, channel: nil, interactiveEnabled: false, revoked: true,
+            summary: "a rotated key: 400 DEPRECATED_API_KEY on every endpoint"),
     ]
 
     /// The key with exactly this value (no trimming, no `Bearer` prefix).
@@ -73,8 +80,9 @@ package enum SandboxKeys {
     package static func keys(_ values: [String: String]?) -> [SandboxKey] {
         guard let values else { return all }
         return all.map { key in
-            SandboxKey(value: values[key.value] ?? key.value, channel: key.channel, interactiveEnabled: key.interactiveEnabled,
-                       revoked: key.revoked, summary: key.summary, role: key.value)
+            SandboxKey(
+                value: values[key.value] ?? key.value, channel: key.channel, interactiveEnabled: key.interactiveEnabled,
+                revoked: key.revoked, summary: key.summary, role: key.value)
         }
     }
 }

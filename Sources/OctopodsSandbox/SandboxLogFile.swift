@@ -20,7 +20,8 @@ final class SandboxLogFile: Sendable {
         try SandboxStateFile.createDirectory(url.deletingLastPathComponent(), for: url)
         let fd = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw SandboxFileError(file: url, reason: "cannot open the sandbox request log (\(SandboxFileError.systemReason("open")))", hint: nil)
+            throw SandboxFileError(
+                file: url, reason: "cannot open the sandbox request log (\(SandboxFileError.systemReason("open")))", hint: nil)
         }
         descriptor = fd
     }

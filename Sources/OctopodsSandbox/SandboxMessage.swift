@@ -154,10 +154,13 @@ extension SandboxMessage {
     /// ids are far from the ids new sends get (100001 up).
     static let seeds: [SandboxMessage] = {
         let sent = Date(timeIntervalSince1970: 1_763_370_000)  // 2025-11-17T09:00:00Z
-        func seed(_ id: Int, _ key: String, _ channel: SandboxChannel, _ phone: String, _ plan: SandboxDeliveryPlan,
-                  minutes: Double, template: Int?) -> SandboxMessage {
-            SandboxMessage(id: id, key: key, channel: channel, phone: phone, channelMessageID: channel == .sms ? "SM\(id)seed" : "wamid.seed\(id)",
-                           createdAt: sent.addingTimeInterval(minutes * 60), plan: plan, templateID: template)
+        func seed(
+            _ id: Int, _ key: String, _ channel: SandboxChannel, _ phone: String, _ plan: SandboxDeliveryPlan,
+            minutes: Double, template: Int?
+        ) -> SandboxMessage {
+            SandboxMessage(
+                id: id, key: key, channel: channel, phone: phone, channelMessageID: channel == .sms ? "SM\(id)seed" : "wamid.seed\(id)",
+                createdAt: sent.addingTimeInterval(minutes * 60), plan: plan, templateID: template)
         }
         return [
             seed(3851828, SandboxKeys.whatsapp, .whatsapp, "+15550100001", .notOnChannel, minutes: 0, template: 1001),

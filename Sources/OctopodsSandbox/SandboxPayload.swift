@@ -39,7 +39,9 @@ struct SandboxPayload {
         let field = "destination_phone"
         guard let phone = self[field]?.stringValue, Self.isE164(phone) else {
             let shown = self[field].map { String(String(decoding: $0.encoded(), as: UTF8.self).prefix(40)) } ?? "null"
-            throw SandboxError(.phoneInvalid, "Invalid Phone number \(shown). Use E.164 format: + then the country code and number, digits only (e.g. +14155552671).")
+            throw SandboxError(
+                .phoneInvalid,
+                "Invalid Phone number \(shown). Use E.164 format: + then the country code and number, digits only (e.g. +14155552671).")
         }
         return phone
     }
@@ -48,15 +50,17 @@ struct SandboxPayload {
     static func isE164(_ phone: String) -> Bool {
         let utf8 = Array(phone.utf8)
         guard utf8.count >= 9, utf8.count <= 16, utf8[0] == UInt8(ascii: "+"),
-              (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(utf8[1]) else { return false }
+            (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(utf8[1])
+        else { return false }
         return utf8.dropFirst().allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 
     /// An absolute http(s) URL with a host and no whitespace.
     static func isWebURL(_ text: String) -> Bool {
         guard !text.contains(where: \.isWhitespace), let url = URL(string: text),
-              let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = url.host, !host.isEmpty else { return false }
+            let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty
+        else { return false }
         return true
     }
 
@@ -65,10 +69,13 @@ struct SandboxPayload {
     func checkMediaURL(_ field: String, for template: SandboxTemplate) throws(SandboxError) {
         guard let media = template.mediaHeader else { return }
         guard let value = self[field] else {
-            throw SandboxError(.argumentMissing, "You must supply \(field) in your request payload: template \(template.name) has a \(media.lowercased()) header.")
+            throw SandboxError(
+                .argumentMissing,
+                "You must supply \(field) in your request payload: template \(template.name) has a \(media.lowercased()) header.")
         }
         guard let url = value.stringValue, Self.isWebURL(url) else {
-            throw SandboxError(.invalidHeader, "Invalid header: \(field) must be a publicly reachable http(s) URL of the \(media.lowercased()).")
+            throw SandboxError(
+                .invalidHeader, "Invalid header: \(field) must be a publicly reachable http(s) URL of the \(media.lowercased()).")
         }
     }
 

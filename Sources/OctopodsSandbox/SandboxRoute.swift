@@ -69,7 +69,8 @@ enum SandboxRoute: Equatable, Sendable {
     var channel: SandboxChannel {
         switch self {
         case .whatsappTemplates, .whatsappTemplate, .whatsappTemplateMessages, .whatsappInteractive,
-             .whatsappMessages, .whatsappMessage: .whatsapp
+            .whatsappMessages, .whatsappMessage:
+            .whatsapp
         case .smsMessages, .smsMessage: .sms
         case .vbmTemplates, .vbmTemplate, .vbmTemplateMessages: .vbm
         }

@@ -26,7 +26,8 @@ package struct SandboxServerError: LocalizedError, CustomStringConvertible, Equa
         let text = String(cString: strerror(code))
         switch code {
         case EADDRINUSE:
-            return "cannot listen on 127.0.0.1:\(port): the port is already in use (\(text)); pick another with --port, or 0 for any free port"
+            return
+                "cannot listen on 127.0.0.1:\(port): the port is already in use (\(text)); pick another with --port, or 0 for any free port"
         case EACCES:
             return "cannot listen on 127.0.0.1:\(port): permission denied (\(text)); ports below 1024 need privileges"
         default:
@@ -67,8 +68,10 @@ package final class SandboxServer: Sendable {
         /// time (slowloris) gets 408 and the connection closed when it passes.
         package var requestDeadline: TimeInterval
 
-        package init(maxHeaderBytes: Int = 64 * 1024, maxBodyBytes: Int = 1024 * 1024,
-                     maxConnections: Int = 1024, idleTimeout: TimeInterval = 30, requestDeadline: TimeInterval = 10) {
+        package init(
+            maxHeaderBytes: Int = 64 * 1024, maxBodyBytes: Int = 1024 * 1024,
+            maxConnections: Int = 1024, idleTimeout: TimeInterval = 30, requestDeadline: TimeInterval = 10
+        ) {
             self.maxHeaderBytes = maxHeaderBytes
             self.maxBodyBytes = maxBodyBytes
             self.maxConnections = maxConnections
@@ -149,7 +152,7 @@ package final class SandboxServer: Sendable {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian   // 127.0.0.1, never INADDR_ANY
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian  // 127.0.0.1, never INADDR_ANY
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
@@ -235,8 +238,10 @@ package final class SandboxServer: Sendable {
 
     private func acceptLoop() {
         while true {
-            var fds = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+            ]
             let ready = poll(&fds, 2, -1)
             if ready < 0 {
                 if errno == EINTR { continue }
@@ -251,7 +256,7 @@ package final class SandboxServer: Sendable {
                 case EINTR, EAGAIN, ECONNABORTED, EPROTO:
                     continue
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    usleep(10_000)   // out of descriptors: back off instead of spinning
+                    usleep(10_000)  // out of descriptors: back off instead of spinning
                     continue
                 default:
                     return
@@ -295,9 +300,13 @@ package final class SandboxServer: Sendable {
     /// Over the connection cap: a 503 written from the accept thread (a fresh socket's send
     /// buffer always has room, so this cannot block), then a best-effort lingering close.
     private func refuseOverCapacity(_ fd: Int32) {
-        let bytes = Self.serialize(status: 503, headers: [HTTPField("Content-Type", "text/plain; charset=utf-8"),
-                                                          HTTPField("Retry-After", "1")],
-                                   body: Data("Too many connections to the sandbox\n".utf8), keepAlive: false)
+        let bytes = Self.serialize(
+            status: 503,
+            headers: [
+                HTTPField("Content-Type", "text/plain; charset=utf-8"),
+                HTTPField("Retry-After", "1"),
+            ],
+            body: Data("Too many connections to the sandbox\n".utf8), keepAlive: false)
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
         shutdown(fd, Int32(SHUT_WR))
         var scratch = [UInt8](repeating: 0, count: 4096)
@@ -315,8 +324,10 @@ package final class SandboxServer: Sendable {
         while true {
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 { return .timedOut }
-            var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]   // poll ignores fd -1
+            var fds = [
+                pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+            ]  // poll ignores fd -1
             let milliseconds = Int32(min(remaining * 1000 + 1, 60_000))
             let ready = poll(&fds, 2, milliseconds)
             if ready < 0 {
@@ -330,8 +341,10 @@ package final class SandboxServer: Sendable {
 
     /// Reads more bytes into `buffer`; false on EOF, error, idle timeout, the request's
     /// deadline (`expired`) or stop.
-    private func receive(_ fd: Int32, into buffer: inout [UInt8], scratch: inout [UInt8],
-                         deadline: Date? = nil) -> (ok: Bool, sawLineFeed: Bool) {
+    private func receive(
+        _ fd: Int32, into buffer: inout [UInt8], scratch: inout [UInt8],
+        deadline: Date? = nil
+    ) -> (ok: Bool, sawLineFeed: Bool) {
         while true {
             let seconds = deadline.map { min(limits.idleTimeout, $0.timeIntervalSinceNow) } ?? limits.idleTimeout
             guard seconds > 0 else { return (false, false) }
@@ -359,8 +372,9 @@ package final class SandboxServer: Sendable {
         var deadline: Date?
         func expired() -> Bool { deadline.map { $0.timeIntervalSinceNow <= 0 } ?? false }
         func timeOut() {
-            let response = Self.serialize(status: 408, headers: [HTTPField("Content-Type", "text/plain; charset=utf-8")],
-                                          body: Data("the request took too long to arrive\n".utf8), keepAlive: false)
+            let response = Self.serialize(
+                status: 408, headers: [HTTPField("Content-Type", "text/plain; charset=utf-8")],
+                body: Data("the request took too long to arrive\n".utf8), keepAlive: false)
             if sendAll(fd, response) { lingeringClose(fd) }
         }
 
@@ -379,8 +393,9 @@ package final class SandboxServer: Sendable {
             case .incomplete:
                 shouldParse = false
             case .failure(let status, let reason):
-                let response = Self.serialize(status: status, headers: [HTTPField("Content-Type", "text/plain; charset=utf-8")],
-                                              body: Data((reason + "\n").utf8), keepAlive: false)
+                let response = Self.serialize(
+                    status: status, headers: [HTTPField("Content-Type", "text/plain; charset=utf-8")],
+                    body: Data((reason + "\n").utf8), keepAlive: false)
                 if sendAll(fd, response) { lingeringClose(fd) }
                 return
             case .head(let head):
@@ -406,18 +421,21 @@ package final class SandboxServer: Sendable {
                     HTTPRequestParser.nameMatches($0.name, lowercased: "connection") && $0.value.lowercased().contains("close")
                 }
                 let keepAlive = head.keepAlive && !handlerCloses && !isStopped
-                let bytes = Self.serialize(status: response.status, headers: response.headers, body: response.body,
-                                           keepAlive: keepAlive)
+                let bytes = Self.serialize(
+                    status: response.status, headers: response.headers, body: response.body,
+                    keepAlive: keepAlive)
                 guard sendAll(fd, bytes), keepAlive else { return }
-                shouldParse = !buffer.isEmpty   // a pipelined request may already be here
+                shouldParse = !buffer.isEmpty  // a pipelined request may already be here
                 deadline = buffer.isEmpty ? nil : Date().addingTimeInterval(limits.requestDeadline)
             }
         }
     }
 
     /// Waits for the body (answering `100 Continue` first when asked) and builds the request.
-    private func readBody(_ fd: Int32, head: HTTPRequestHead, buffer: inout [UInt8], scratch: inout [UInt8],
-                          deadline: Date?) -> SandboxRequest? {
+    private func readBody(
+        _ fd: Int32, head: HTTPRequestHead, buffer: inout [UInt8], scratch: inout [UInt8],
+        deadline: Date?
+    ) -> SandboxRequest? {
         if buffer.count < head.totalBytes, head.expectsContinue {
             guard sendAll(fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) else { return nil }
         }
@@ -454,7 +472,7 @@ package final class SandboxServer: Sendable {
                 let sent = send(fd, base + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
                 if sent > 0 { offset += sent; continue }
                 if sent < 0, errno == EINTR { continue }
-                return false   // peer gone, send timeout (EAGAIN under SO_SNDTIMEO) or shut down
+                return false  // peer gone, send timeout (EAGAIN under SO_SNDTIMEO) or shut down
             }
             return true
         }
@@ -470,8 +488,10 @@ package final class SandboxServer: Sendable {
     }
 
     /// The bytes of a response: status line, headers and body in one buffer.
-    package static func serialize(status: Int, headers: [HTTPField], body: Data, keepAlive: Bool,
-                                  now: time_t = time(nil)) -> [UInt8] {
+    package static func serialize(
+        status: Int, headers: [HTTPField], body: Data, keepAlive: Bool,
+        now: time_t = time(nil)
+    ) -> [UInt8] {
         let status = (100...999).contains(status) ? status : 500
         // RFC 9110 §8.6: no Content-Length (and no body) in 1xx and 204; no body in 304.
         let bodyAllowed = status >= 200 && status != 204 && status != 304
@@ -513,7 +533,8 @@ package final class SandboxServer: Sendable {
         let day = days.indices.contains(Int(parts.tm_wday)) ? days[Int(parts.tm_wday)] : "Thu"
         let month = months.indices.contains(Int(parts.tm_mon)) ? months[Int(parts.tm_mon)] : "Jan"
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(day), \(two(parts.tm_mday)) \(month) \(Int(parts.tm_year) + 1900) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+        return
+            "\(day), \(two(parts.tm_mday)) \(month) \(Int(parts.tm_year) + 1900) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
     }
 
     package static func reasonPhrase(_ status: Int) -> String {

@@ -27,8 +27,9 @@ package struct SandboxStateFile: Sendable {
     func stamp() -> Stamp? {
         var info = stat()
         guard lstat(url.path, &info) == 0 else { return nil }
-        return Stamp(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-                     seconds: Int(info.st_mtim.tv_sec), nanoseconds: Int(info.st_mtim.tv_nsec))
+        return Stamp(
+            device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+            seconds: Int(info.st_mtim.tv_sec), nanoseconds: Int(info.st_mtim.tv_nsec))
     }
 
     /// `.sandbox.json.lock` beside the file.
@@ -53,7 +54,8 @@ package struct SandboxStateFile: Sendable {
     static func withLock<T>(_ fd: Int32, _ body: () throws -> T) throws -> T {
         while flock(fd, LOCK_EX) != 0 {
             guard errno == EINTR else {
-                throw SandboxFileError(file: URL(fileURLWithPath: "/proc/self/fd/\(fd)"), reason: SandboxFileError.systemReason("flock"), hint: nil)
+                throw SandboxFileError(
+                    file: URL(fileURLWithPath: "/proc/self/fd/\(fd)"), reason: SandboxFileError.systemReason("flock"), hint: nil)
             }
         }
         defer { flock(fd, LOCK_UN) }
@@ -85,13 +87,16 @@ package struct SandboxStateFile: Sendable {
         do {
             state = try JSONDecoder().decode(SandboxState.self, from: data)
         } catch {
-            throw SandboxFileError(file: url, reason: "the sandbox state file is corrupt (not the JSON the sandbox writes)", hint: Self.resetHint)
+            throw SandboxFileError(
+                file: url, reason: "the sandbox state file is corrupt (not the JSON the sandbox writes)", hint: Self.resetHint)
         }
         guard state.version == SandboxState.currentVersion else {
-            throw SandboxFileError(file: url, reason: "the sandbox state file has unsupported version \(state.version)", hint: Self.resetHint)
+            throw SandboxFileError(
+                file: url, reason: "the sandbox state file has unsupported version \(state.version)", hint: Self.resetHint)
         }
         if let implausible = state.implausible {
-            throw SandboxFileError(file: url, reason: "the sandbox state file is corrupt (\(implausible) is out of range)", hint: Self.resetHint)
+            throw SandboxFileError(
+                file: url, reason: "the sandbox state file is corrupt (\(implausible) is out of range)", hint: Self.resetHint)
         }
         state.normalise()
         return state
@@ -130,8 +135,9 @@ package struct SandboxStateFile: Sendable {
             throw SandboxFileError(file: url, reason: "\(error.reason); --reset did not delete it", hint: nil)
         }
         guard looksLikeState(data) else {
-            throw SandboxFileError(file: url, reason: "is not a sandbox state file, so --reset will not delete it",
-                                   hint: "Give --state a file the sandbox made, or a path that does not exist yet")
+            throw SandboxFileError(
+                file: url, reason: "is not a sandbox state file, so --reset will not delete it",
+                hint: "Give --state a file the sandbox made, or a path that does not exist yet")
         }
         try remove(url)
     }
@@ -146,10 +152,12 @@ package struct SandboxStateFile: Sendable {
     /// Creates `directory` (mode 0700) if it is missing.
     static func createDirectory(_ directory: URL, for file: URL) throws {
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                at: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         } catch {
-            throw SandboxFileError(file: file, reason: "cannot create directory \(directory.path) (\(PlainText.describe(error)))", hint: nil)
+            throw SandboxFileError(
+                file: file, reason: "cannot create directory \(directory.path) (\(PlainText.describe(error)))", hint: nil)
         }
     }
 

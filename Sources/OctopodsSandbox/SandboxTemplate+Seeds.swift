@@ -27,19 +27,25 @@ extension SandboxTemplate {
             components: [
                 ["type": "HEADER", "format": "IMAGE"],
                 ["type": "BODY", "text": "Hi {{1}}, our summer sale starts today! Use the code below at checkout."],
-                ["type": "BUTTONS", "buttons": [
-                    ["type": "COPY_CODE", "example": "SUMMER25"],
-                    ["type": "QUICK_REPLY", "text": "Stop promotions"],
-                ]],
+                [
+                    "type": "BUTTONS",
+                    "buttons": [
+                        ["type": "COPY_CODE", "example": "SUMMER25"],
+                        ["type": "QUICK_REPLY", "text": "Stop promotions"],
+                    ],
+                ],
             ]),
         SandboxTemplate(
             id: 1004, name: "track_package", channel: .whatsapp, language: "en_GB",
             createdAt: "2025-03-11T17:45:30Z",
             components: [
                 ["type": "BODY", "text": "Your package {{1}} is on its way."],
-                ["type": "BUTTONS", "buttons": [
-                    ["type": "URL", "text": "Track package", "url": "https://example.com/track/{{1}}"],
-                ]],
+                [
+                    "type": "BUTTONS",
+                    "buttons": [
+                        ["type": "URL", "text": "Track package", "url": "https://example.com/track/{{1}}"]
+                    ],
+                ],
             ]),
         SandboxTemplate(
             id: 1005, name: "promo_blast", channel: .whatsapp, language: "en_US", status: .rejected,

@@ -110,9 +110,11 @@ package struct SandboxTemplate: Sendable, Equatable {
     package let components: [SandboxJSON]
     package let placeholders: SandboxPlaceholders
 
-    package init(id: Int, name: String, channel: SandboxChannel, language: String, status: Status = .accepted,
-                 active: Bool = true, createdAt: String, accountPhoneNumber: String = "+15550009999",
-                 components: [SandboxJSON]) {
+    package init(
+        id: Int, name: String, channel: SandboxChannel, language: String, status: Status = .accepted,
+        active: Bool = true, createdAt: String, accountPhoneNumber: String = "+15550009999",
+        components: [SandboxJSON]
+    ) {
         self.id = id; self.name = name; self.channel = channel; self.language = language
         self.status = status; self.active = active; self.createdAt = createdAt
         self.accountPhoneNumber = accountPhoneNumber; self.components = components
@@ -127,7 +129,8 @@ package struct SandboxTemplate: Sendable, Equatable {
     /// `IMAGE`, `VIDEO` or `DOCUMENT` when the header is media (then a URL must come with each send).
     package var mediaHeader: String? {
         guard let header = components.first(where: { $0["type"]?.stringValue == "HEADER" }),
-              let format = header["format"]?.stringValue?.uppercased(), format != "TEXT" else { return nil }
+            let format = header["format"]?.stringValue?.uppercased(), format != "TEXT"
+        else { return nil }
         return format
     }
 

@@ -18,7 +18,10 @@ enum SandboxVariables {
 
         case .array(let values)?:
             guard !needed.hasNonBody else {
-                throw SandboxError(.variablesShape, "Template \(template.name) has header, footer or button variables: send message_variables as an object {\"header\": [...], \"body\": [...], \"footer\": [...], \"buttons\": [...]}, not a plain array.")
+                throw SandboxError(
+                    .variablesShape,
+                    "Template \(template.name) has header, footer or button variables: send message_variables as an object {\"header\": [...], \"body\": [...], \"footer\": [...], \"buttons\": [...]}, not a plain array."
+                )
             }
             try checkValues(values, "message_variables")
             guard values.count == needed.body.count else { throw sizeError(needed, received: values.count) }
@@ -27,22 +30,30 @@ enum SandboxVariables {
             var received: [String: Int] = [:]
             for (section, content) in members where content != .null {
                 guard let values = content.arrayValue else {
-                    throw SandboxError(.typeMismatch, "message_variables.\(section) must be an array of strings, not a JSON \(content.typeName).")
+                    throw SandboxError(
+                        .typeMismatch, "message_variables.\(section) must be an array of strings, not a JSON \(content.typeName).")
                 }
                 try checkValues(values, "message_variables.\(section)")
                 received[section] = values.count
             }
-            let expected = ["header": needed.header.count, "body": needed.body.count,
-                            "footer": needed.footer.count, "buttons": needed.buttons]
+            let expected = [
+                "header": needed.header.count, "body": needed.body.count,
+                "footer": needed.footer.count, "buttons": needed.buttons,
+            ]
             guard sections.allSatisfy({ received[$0, default: 0] == expected[$0, default: 0] }) else {
                 let detail = sections.map { "\($0) \(expected[$0, default: 0])" }.joined(separator: ", ")
                 let got = sections.map { "\($0) \(received[$0, default: 0])" }.joined(separator: ", ")
-                throw SandboxError(.variablesSize, "Your Message Template has \(needed.total) variables which you must supply (expected \(detail); received \(got)).")
+                throw SandboxError(
+                    .variablesSize,
+                    "Your Message Template has \(needed.total) variables which you must supply (expected \(detail); received \(got)).")
             }
 
         case .object(let members)? where members.keys.allSatisfy(isPlaceholderNumber):
             guard !needed.hasNonBody else {
-                throw SandboxError(.variablesShape, "Template \(template.name) has header, footer or button variables: send message_variables as an object {\"header\": [...], \"body\": [...], \"footer\": [...], \"buttons\": [...]}, not keyed by placeholder number.")
+                throw SandboxError(
+                    .variablesShape,
+                    "Template \(template.name) has header, footer or button variables: send message_variables as an object {\"header\": [...], \"body\": [...], \"footer\": [...], \"buttons\": [...]}, not keyed by placeholder number."
+                )
             }
             for key in members.keys.sorted() {
                 try checkValues([members[key] ?? .null], "message_variables.\(key)")
@@ -50,11 +61,15 @@ enum SandboxVariables {
             let given = Set(members.keys.compactMap { Int($0) })
             guard given == Set(needed.body) else {
                 let keys = needed.body.map { "\"\($0)\"" }.joined(separator: ", ")
-                throw SandboxError(.variablesSize, "Your Message Template has \(needed.total) variables which you must supply" + (keys.isEmpty ? "." : " (keys \(keys))."))
+                throw SandboxError(
+                    .variablesSize,
+                    "Your Message Template has \(needed.total) variables which you must supply" + (keys.isEmpty ? "." : " (keys \(keys))."))
             }
 
         case .object?:
-            throw SandboxError(.typeMismatch, "message_variables keys must be the sections header, body, footer and buttons, or placeholder numbers such as \"1\".")
+            throw SandboxError(
+                .typeMismatch,
+                "message_variables keys must be the sections header, body, footer and buttons, or placeholder numbers such as \"1\".")
 
         case let other?:
             throw SandboxError(.typeMismatch, "message_variables must be an object or an array of strings, not a JSON \(other.typeName).")
@@ -78,7 +93,8 @@ enum SandboxVariables {
     }
 
     private static func sizeError(_ needed: SandboxPlaceholders, received: Int? = nil) -> SandboxError {
-        let text = needed.total == 0
+        let text =
+            needed.total == 0
             ? "Your Message Template has no variables; omit message_variables or send an empty list."
             : "Your Message Template has \(needed.total) variables which you must supply."
         return SandboxError(.variablesSize, text + (received.map { " Received \($0)." } ?? ""))

@@ -3,29 +3,40 @@ import Testing
 
 /// A small program shaped like ours: a group, leaves with arguments, typed and repeatable options.
 let testProgram = ProgramSpec(
-    root: CommandSpec(name: "tool", abstract: "A tool.", subcommands: [
-        CommandSpec(name: "templates", abstract: "Templates.", subcommands: [
-            CommandSpec(name: "list", abstract: "List.", options: [
-                .value("status", "STATUS", .choice(["accepted", "rejected"]), help: "Status."),
-                .value("limit", short: "n", "N", .integer(1...100), help: "Limit."),
-            ]),
-            CommandSpec(name: "get", abstract: "Get.", arguments: [ArgumentSpec("template-id", help: "Id.")]),
+    root: CommandSpec(
+        name: "tool", abstract: "A tool.",
+        subcommands: [
+            CommandSpec(
+                name: "templates", abstract: "Templates.",
+                subcommands: [
+                    CommandSpec(
+                        name: "list", abstract: "List.",
+                        options: [
+                            .value("status", "STATUS", .choice(["accepted", "rejected"]), help: "Status."),
+                            .value("limit", short: "n", "N", .integer(1...100), help: "Limit."),
+                        ]),
+                    CommandSpec(name: "get", abstract: "Get.", arguments: [ArgumentSpec("template-id", help: "Id.")]),
+                ]),
+            CommandSpec(
+                name: "log", abstract: "A group that runs by itself.",
+                options: [
+                    .value("since", "WHEN", help: "Since."),
+                    .value("limit", "N", .integer(0...100), help: "Limit."),
+                ],
+                subcommands: [
+                    CommandSpec(name: "refresh", abstract: "Refresh.", options: [.value("since", "WHEN", help: "Since.")]),
+                    CommandSpec(name: "prune", abstract: "Prune.", options: [.value("before", "WHEN", required: true, help: "Before.")]),
+                ], runsItself: true),
+            CommandSpec(
+                name: "send", abstract: "Send.", arguments: [ArgumentSpec("template-id", help: "Id.")],
+                options: [
+                    .value("to", "PHONE", required: true, help: "To."),
+                    .value("var", "N=VALUE", repeatable: true, help: "Var."),
+                    .value("timeout", "DURATION", .duration, help: "Timeout."),
+                    .value("active", "BOOL", .boolean, help: "Active."),
+                    .flag("dry-run", help: "Dry run."),
+                ]),
         ]),
-        CommandSpec(name: "log", abstract: "A group that runs by itself.", options: [
-            .value("since", "WHEN", help: "Since."),
-            .value("limit", "N", .integer(0...100), help: "Limit."),
-        ], subcommands: [
-            CommandSpec(name: "refresh", abstract: "Refresh.", options: [.value("since", "WHEN", help: "Since.")]),
-            CommandSpec(name: "prune", abstract: "Prune.", options: [.value("before", "WHEN", required: true, help: "Before.")]),
-        ], runsItself: true),
-        CommandSpec(name: "send", abstract: "Send.", arguments: [ArgumentSpec("template-id", help: "Id.")], options: [
-            .value("to", "PHONE", required: true, help: "To."),
-            .value("var", "N=VALUE", repeatable: true, help: "Var."),
-            .value("timeout", "DURATION", .duration, help: "Timeout."),
-            .value("active", "BOOL", .boolean, help: "Active."),
-            .flag("dry-run", help: "Dry run."),
-        ]),
-    ]),
     globalOptions: [
         .value("output", short: "o", "FORMAT", .choice(["table", "json"]), help: "Format."),
         .flag("verbose", short: "v", help: "Verbose."),
@@ -40,8 +51,10 @@ struct ParseCase: Sendable, CustomTestStringConvertible {
 }
 
 /// `order`: every option value as `name=value`, in command-line order (flags have none).
-func parsed(_ path: [String], _ values: [String: [String]] = [:], _ positionals: [String] = [],
-            order: [String] = []) -> Result<ParsedArguments, UsageError> {
+func parsed(
+    _ path: [String], _ values: [String: [String]] = [:], _ positionals: [String] = [],
+    order: [String] = []
+) -> Result<ParsedArguments, UsageError> {
     let spec = testProgram.root.descendant(at: path)
     let declared = Set(((spec?.options ?? []) + testProgram.globalOptions).map(\.long))
     var arguments = ParsedArguments(path: path, values: values, positionals: positionals, declared: declared)
@@ -58,42 +71,65 @@ func failure(_ message: String, _ suggestion: String? = nil, _ path: [String] = 
 
 let parseCases: [ParseCase] = [
     ParseCase(argv: ["templates", "list"], expected: parsed(["templates", "list"])),
-    ParseCase(argv: ["templates", "list", "--status", "accepted"], expected: parsed(["templates", "list"], ["status": ["accepted"]], order: ["status=accepted"])),
-    ParseCase(argv: ["templates", "list", "--status=rejected"], expected: parsed(["templates", "list"], ["status": ["rejected"]], order: ["status=rejected"])),
+    ParseCase(
+        argv: ["templates", "list", "--status", "accepted"],
+        expected: parsed(["templates", "list"], ["status": ["accepted"]], order: ["status=accepted"])),
+    ParseCase(
+        argv: ["templates", "list", "--status=rejected"],
+        expected: parsed(["templates", "list"], ["status": ["rejected"]], order: ["status=rejected"])),
     ParseCase(argv: ["templates", "list", "-n", "5"], expected: parsed(["templates", "list"], ["limit": ["5"]], order: ["limit=5"])),
     ParseCase(argv: ["templates", "list", "-n5"], expected: parsed(["templates", "list"], ["limit": ["5"]], order: ["limit=5"])),
-    ParseCase(argv: ["-o", "json", "templates", "list"], expected: parsed(["templates", "list"], ["output": ["json"]], order: ["output=json"])),
-    ParseCase(argv: ["templates", "-v", "list", "-ojson"], expected: parsed(["templates", "list"], ["verbose": ["true"], "output": ["json"]], order: ["output=json"])),
+    ParseCase(
+        argv: ["-o", "json", "templates", "list"], expected: parsed(["templates", "list"], ["output": ["json"]], order: ["output=json"])),
+    ParseCase(
+        argv: ["templates", "-v", "list", "-ojson"],
+        expected: parsed(["templates", "list"], ["verbose": ["true"], "output": ["json"]], order: ["output=json"])),
     ParseCase(argv: ["templates", "list", "-vq"], expected: parsed(["templates", "list"], ["verbose": ["true"], "quiet": ["true"]])),
-    ParseCase(argv: ["templates", "list", "--limit", "5", "--limit", "7"], expected: parsed(["templates", "list"], ["limit": ["7"]], order: ["limit=5", "limit=7"])),
-    ParseCase(argv: ["send", "1001", "--to", "+1555", "--var", "1=a", "--var", "2=b b", "--dry-run"],
-              expected: parsed(["send"], ["to": ["+1555"], "var": ["1=a", "2=b b"], "dry-run": ["true"]], ["1001"],
-                             order: ["to=+1555", "var=1=a", "var=2=b b"])),
+    ParseCase(
+        argv: ["templates", "list", "--limit", "5", "--limit", "7"],
+        expected: parsed(["templates", "list"], ["limit": ["7"]], order: ["limit=5", "limit=7"])),
+    ParseCase(
+        argv: ["send", "1001", "--to", "+1555", "--var", "1=a", "--var", "2=b b", "--dry-run"],
+        expected: parsed(
+            ["send"], ["to": ["+1555"], "var": ["1=a", "2=b b"], "dry-run": ["true"]], ["1001"],
+            order: ["to=+1555", "var=1=a", "var=2=b b"])),
     ParseCase(argv: ["send", "--to", "-5", "--", "--odd-id"], expected: parsed(["send"], ["to": ["-5"]], ["--odd-id"], order: ["to=-5"])),
-    ParseCase(argv: ["send", "x", "--to", "+1", "--timeout", "1m30s", "--active", "false"],
-              expected: parsed(["send"], ["to": ["+1"], "timeout": ["1m30s"], "active": ["false"]], ["x"],
-                             order: ["to=+1", "timeout=1m30s", "active=false"])),
-    ParseCase(argv: ["send", "x", "--to", "+1", "--var=1=a=b"], expected: parsed(["send"], ["to": ["+1"], "var": ["1=a=b"]], ["x"], order: ["to=+1", "var=1=a=b"])),
+    ParseCase(
+        argv: ["send", "x", "--to", "+1", "--timeout", "1m30s", "--active", "false"],
+        expected: parsed(
+            ["send"], ["to": ["+1"], "timeout": ["1m30s"], "active": ["false"]], ["x"],
+            order: ["to=+1", "timeout=1m30s", "active=false"])),
+    ParseCase(
+        argv: ["send", "x", "--to", "+1", "--var=1=a=b"],
+        expected: parsed(["send"], ["to": ["+1"], "var": ["1=a=b"]], ["x"], order: ["to=+1", "var=1=a=b"])),
     // Errors, with their exact texts.
     ParseCase(argv: ["tempaltes", "list"], expected: failure("unknown command 'tempaltes' for 'tool'", "Did you mean 'templates'?")),
-    ParseCase(argv: ["templates", "lst"], expected: failure("unknown command 'lst' for 'tool templates'", "Did you mean 'list'?", ["templates"])),
+    ParseCase(
+        argv: ["templates", "lst"], expected: failure("unknown command 'lst' for 'tool templates'", "Did you mean 'list'?", ["templates"])),
     ParseCase(argv: ["frobnicate"], expected: failure("unknown command 'frobnicate' for 'tool'")),
-    ParseCase(argv: ["templates", "list", "--stauts", "accepted"],
-              expected: failure("unknown option '--stauts'", "Did you mean '--status'?", ["templates", "list"])),
+    ParseCase(
+        argv: ["templates", "list", "--stauts", "accepted"],
+        expected: failure("unknown option '--stauts'", "Did you mean '--status'?", ["templates", "list"])),
     ParseCase(argv: ["templates", "list", "-x"], expected: failure("unknown option '-x'", nil, ["templates", "list"])),
     ParseCase(argv: ["templates", "list", "--status"], expected: failure("option '--status' needs a value", nil, ["templates", "list"])),
-    ParseCase(argv: ["templates", "list", "--status", "--limit", "3"],
-              expected: failure("option '--status' needs a value", nil, ["templates", "list"])),
-    ParseCase(argv: ["templates", "list", "--status", "pending"],
-              expected: failure("invalid value for '--status': 'pending' is not one of: accepted, rejected", nil, ["templates", "list"])),
-    ParseCase(argv: ["templates", "list", "-n", "500"],
-              expected: failure("invalid value for '-n': 500 is out of range (1–100)", nil, ["templates", "list"])),
-    ParseCase(argv: ["templates", "list", "--limit", "ten"],
-              expected: failure("invalid value for '--limit': 'ten' is not a whole number", nil, ["templates", "list"])),
-    ParseCase(argv: ["send", "x", "--to", "+1", "--timeout", "soon"],
-              expected: failure("invalid value for '--timeout': 'soon' is not a duration (e.g. 30s, 5m, 1h30m, 500ms)", nil, ["send"])),
-    ParseCase(argv: ["send", "x", "--to", "+1", "--active", "yes"],
-              expected: failure("invalid value for '--active': 'yes' is not true or false", nil, ["send"])),
+    ParseCase(
+        argv: ["templates", "list", "--status", "--limit", "3"],
+        expected: failure("option '--status' needs a value", nil, ["templates", "list"])),
+    ParseCase(
+        argv: ["templates", "list", "--status", "pending"],
+        expected: failure("invalid value for '--status': 'pending' is not one of: accepted, rejected", nil, ["templates", "list"])),
+    ParseCase(
+        argv: ["templates", "list", "-n", "500"],
+        expected: failure("invalid value for '-n': 500 is out of range (1–100)", nil, ["templates", "list"])),
+    ParseCase(
+        argv: ["templates", "list", "--limit", "ten"],
+        expected: failure("invalid value for '--limit': 'ten' is not a whole number", nil, ["templates", "list"])),
+    ParseCase(
+        argv: ["send", "x", "--to", "+1", "--timeout", "soon"],
+        expected: failure("invalid value for '--timeout': 'soon' is not a duration (e.g. 30s, 5m, 1h30m, 500ms)", nil, ["send"])),
+    ParseCase(
+        argv: ["send", "x", "--to", "+1", "--active", "yes"],
+        expected: failure("invalid value for '--active': 'yes' is not true or false", nil, ["send"])),
     ParseCase(argv: ["send", "x", "--to", "+1", "--dry-run=yes"], expected: failure("option '--dry-run' takes no value", nil, ["send"])),
     ParseCase(argv: ["send", "--to", "+1"], expected: failure("missing argument <template-id>", nil, ["send"])),
     ParseCase(argv: ["send", "x"], expected: failure("missing required option '--to PHONE'", nil, ["send"])),
@@ -103,17 +139,24 @@ let parseCases: [ParseCase] = [
     ParseCase(argv: ["log"], expected: parsed(["log"])),
     ParseCase(argv: ["log", "--limit", "3"], expected: parsed(["log"], ["limit": ["3"]], order: ["limit=3"])),
     ParseCase(argv: ["log", "--since", "1d", "refresh"], expected: parsed(["log", "refresh"], ["since": ["1d"]], order: ["since=1d"])),
-    ParseCase(argv: ["log", "-v", "prune", "--before", "9d"],
-              expected: parsed(["log", "prune"], ["verbose": ["true"], "before": ["9d"]], order: ["before=9d"])),
-    ParseCase(argv: ["log", "--limit", "3", "prune", "--before", "9d"],
-              expected: failure("unknown option '--limit' for 'tool log prune'", nil, ["log", "prune"])),
+    ParseCase(
+        argv: ["log", "-v", "prune", "--before", "9d"],
+        expected: parsed(["log", "prune"], ["verbose": ["true"], "before": ["9d"]], order: ["before=9d"])),
+    ParseCase(
+        argv: ["log", "--limit", "3", "prune", "--before", "9d"],
+        expected: failure("unknown option '--limit' for 'tool log prune'", nil, ["log", "prune"])),
     ParseCase(argv: ["log", "prune"], expected: failure("missing required option '--before WHEN'", nil, ["log", "prune"])),
     ParseCase(argv: ["log", "x"], expected: failure("unknown command 'x' for 'tool log'", nil, ["log"])),
     // An option of another command of the family is named with its command.
-    ParseCase(argv: ["log", "--before", "9d"], expected: failure("unknown option '--before'", "'--before' is an option of 'tool log prune'.", ["log"])),
-    ParseCase(argv: ["log", "prune", "--limit", "2"], expected: failure("unknown option '--limit'", "'--limit' is an option of 'tool log'.", ["log", "prune"])),
-    ParseCase(argv: ["log", "refresh", "--before", "2"],
-              expected: failure("unknown option '--before'", "'--before' is an option of 'tool log prune'.", ["log", "refresh"])),
+    ParseCase(
+        argv: ["log", "--before", "9d"],
+        expected: failure("unknown option '--before'", "'--before' is an option of 'tool log prune'.", ["log"])),
+    ParseCase(
+        argv: ["log", "prune", "--limit", "2"],
+        expected: failure("unknown option '--limit'", "'--limit' is an option of 'tool log'.", ["log", "prune"])),
+    ParseCase(
+        argv: ["log", "refresh", "--before", "2"],
+        expected: failure("unknown option '--before'", "'--before' is an option of 'tool log prune'.", ["log", "refresh"])),
 ]
 
 @Suite struct ArgumentParserTests {
@@ -146,7 +189,8 @@ let parseCases: [ParseCase] = [
             #expect(result?.helpRequested == true, "\(argv)")
         }
         #expect(try parser.parse(["help", "templates", "list"]).path == ["templates", "list"])
-        #expect(throws: UsageError("unknown command 'lisst' for 'tool templates'", suggestion: "Did you mean 'list'?", path: ["templates"])) {
+        #expect(throws: UsageError("unknown command 'lisst' for 'tool templates'", suggestion: "Did you mean 'list'?", path: ["templates"]))
+        {
             try parser.parse(["help", "templates", "lisst"])
         }
     }

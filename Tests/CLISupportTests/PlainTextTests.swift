@@ -5,8 +5,10 @@ import TestSupport
 
 /// The stand-ins for full Foundation's text API must say what Foundation said.
 @Suite struct PlainTextTests {
-    @Test(arguments: [(0.0, 1, "0.0"), (2.25, 1, "2.3"), (3, 1, "3.0"), (0.05, 1, "0.1"), (12.345, 2, "12.35"),
-                      (-1.25, 1, "-1.3"), (-0.01, 1, "0.0"), (1_234_567.891, 1, "1234567.9"), (7.6, 0, "8")])
+    @Test(arguments: [
+        (0.0, 1, "0.0"), (2.25, 1, "2.3"), (3, 1, "3.0"), (0.05, 1, "0.1"), (12.345, 2, "12.35"),
+        (-1.25, 1, "-1.3"), (-0.01, 1, "0.0"), (1_234_567.891, 1, "1234567.9"), (7.6, 0, "8"),
+    ])
     func decimals(_ x: Double, _ places: Int, _ expected: String) {
         #expect(PlainText.decimal(x, places: places) == expected)
     }
@@ -35,13 +37,16 @@ import TestSupport
 
     @Test func containsTextIsContains() {
         let needles = ["127.0.0.1", "", "a", "\r\n", "1\u{301}"]
-        let haystacks = ["", "127.0.0.1", "x,127.0.0.1,y", "127.0.0.10", "127.0.0.1\u{301}", "127.0.0.\r\n1", "a\r\nb",
-                         "localhost", "1\u{301}27.0.0.1", "127.0.0.1é"]
+        let haystacks = [
+            "", "127.0.0.1", "x,127.0.0.1,y", "127.0.0.10", "127.0.0.1\u{301}", "127.0.0.\r\n1", "a\r\nb",
+            "localhost", "1\u{301}27.0.0.1", "127.0.0.1é",
+        ]
         for hay in haystacks {
             for needle in needles {
                 // The standard library's `contains` (through firstRange): Foundation's, which this
                 // file would get from `contains`, says false for "".
-                #expect(hay.containsText(needle) == (hay.firstRange(of: needle) != nil), "\(hay.debugDescription) \(needle.debugDescription)")
+                #expect(
+                    hay.containsText(needle) == (hay.firstRange(of: needle) != nil), "\(hay.debugDescription) \(needle.debugDescription)")
             }
         }
     }

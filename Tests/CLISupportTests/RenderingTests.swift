@@ -36,8 +36,10 @@ import Testing
     @Test func fingerprints() throws {
         let a = try JSONValue.parse(#"{"phone":"+1","vars":["a","b"],"n":1}"#)
         #expect(a.fingerprint() == (try JSONValue.parse(#"{"phone": "+1", "vars": ["a", "b"], "n": 1}"#)).fingerprint())
-        let different = [#"{"phone":"+1","vars":["ab"],"n":1}"#, #"{"phone":"+1","vars":["a","b"],"n":"1"}"#,
-                         #"{"phone":"+2","vars":["a","b"],"n":1}"#, #"{"phone":"+1","vars":[["a"],"b"],"n":1}"#]
+        let different = [
+            #"{"phone":"+1","vars":["ab"],"n":1}"#, #"{"phone":"+1","vars":["a","b"],"n":"1"}"#,
+            #"{"phone":"+2","vars":["a","b"],"n":1}"#, #"{"phone":"+1","vars":[["a"],"b"],"n":1}"#,
+        ]
         for text in different { #expect(try JSONValue.parse(text).fingerprint() != a.fingerprint(), "\(text)") }
     }
 
@@ -67,24 +69,30 @@ import Testing
     }
 
     @Test func wraps() {
-        #expect(TerminalText.wrap("one two three four five six seven eight nine ten eleven", width: 24) ==
-            "one two three four five\nsix seven eight nine ten\neleven")
+        #expect(
+            TerminalText.wrap("one two three four five six seven eight nine ten eleven", width: 24)
+                == "one two three four five\nsix seven eight nine ten\neleven")
     }
 }
 
 @Suite struct TableRendererTests {
-    let table = Table(headers: ["ID", "NAME", "STATUS"], rows: [["1001", "order_update", "Accepted"],
-                                                               ["7", "a_rather_long_template_name", "Rejected"]],
-                      flexibleColumn: 1)
+    let table = Table(
+        headers: ["ID", "NAME", "STATUS"],
+        rows: [
+            ["1001", "order_update", "Accepted"],
+            ["7", "a_rather_long_template_name", "Rejected"],
+        ],
+        flexibleColumn: 1)
 
     @Test func alignsWithoutTerminal() {
         let out = TableRenderer(width: nil, color: false).render(table)
-        #expect(out == """
-        ID    NAME                         STATUS
-        1001  order_update                 Accepted
-        7     a_rather_long_template_name  Rejected
+        #expect(
+            out == """
+                ID    NAME                         STATUS
+                1001  order_update                 Accepted
+                7     a_rather_long_template_name  Rejected
 
-        """)
+                """)
     }
 
     @Test func truncatesFlexibleColumnOnNarrowTerminal() {
@@ -95,11 +103,16 @@ import Testing
 
     @Test(arguments: [120, 80, 60, 40, 20])
     func neverWiderThanTheTerminal(_ width: Int) {
-        let wide = Table(headers: ["ID", "NAME", "LANG", "STATUS", "VARIABLES"],
-                         rows: [["1001", "appointment_reminder_with_a_long_name", "en_US", "Accepted",
-                                 "body: 3 (name, date, time); header: 1 (image url); buttons: 2 (url suffix, payload)"],
-                                ["7", "otp", "en", "Rejected", "body: 1"]],
-                         flexibleColumn: 1)
+        let wide = Table(
+            headers: ["ID", "NAME", "LANG", "STATUS", "VARIABLES"],
+            rows: [
+                [
+                    "1001", "appointment_reminder_with_a_long_name", "en_US", "Accepted",
+                    "body: 3 (name, date, time); header: 1 (image url); buttons: 2 (url suffix, payload)",
+                ],
+                ["7", "otp", "en", "Rejected", "body: 1"],
+            ],
+            flexibleColumn: 1)
         let out = TableRenderer(width: width, color: false).render(wide)
         for line in out.split(separator: "\n") {
             #expect(TerminalText.width(String(line)) <= width, "\(width): \(line)")
@@ -132,15 +145,18 @@ import Testing
 
 @Suite struct HelpRendererTests {
     @Test func usageErrorText() {
-        let text = HelpRenderer(testProgram).usageError(UsageError("unknown option '--stauts'", suggestion: "Did you mean '--status'?",
-                                                                     path: ["templates", "list"]))
-        #expect(text == """
-        error: unknown option '--stauts'
-        Did you mean '--status'?
-        Usage: tool templates list [options]
-        Run 'tool templates list --help' for more information.
+        let text = HelpRenderer(testProgram).usageError(
+            UsageError(
+                "unknown option '--stauts'", suggestion: "Did you mean '--status'?",
+                path: ["templates", "list"]))
+        #expect(
+            text == """
+                error: unknown option '--stauts'
+                Did you mean '--status'?
+                Usage: tool templates list [options]
+                Run 'tool templates list --help' for more information.
 
-        """)
+                """)
     }
 
     @Test func usageLineShowsArgumentsAndRequiredOptions() {

@@ -19,7 +19,8 @@ import OctopodsSandbox
         #expect(logged.first?.method == "GET" && logged.first?.path == "/api/v1/whatsapp/templates")
         #expect(logged.first?.key == SandboxKeys.whatsapp)
         // A leading /api/v1 and a query in PATH; -X GET with fields puts them in the query; -i the headers.
-        let q = try await octopods(["api", "/api/v1/whatsapp/templates?limit=3", "-X", "get", "-f", "x=1", "-i"], environment: sandbox.environment)
+        let q = try await octopods(
+            ["api", "/api/v1/whatsapp/templates?limit=3", "-X", "get", "-f", "x=1", "-i"], environment: sandbox.environment)
         #expect(q.status == 0, "\(q.stderr)")
         #expect(q.stdout.hasPrefix("HTTP 200\n"))
         #expect(q.stdout.contains("content-type: application/json"))
@@ -40,20 +41,26 @@ import OctopodsSandbox
         let dir = scratchDirectory()
         let file = dir.appendingPathComponent("name.txt")
         try Data("Jane".utf8).write(to: file)
-        let typed = try await octopods(["api", "whatsapp/templates/1001/messages", "-F", "destination_phone=+14155552671",
-                                        "-F", #"message_variables={"body":["J","A-1"],"header":[],"buttons":[]}"#,
-                                        "-F", "note=@\(file.path)", "-F", "flag=true"], environment: env)
+        let typed = try await octopods(
+            [
+                "api", "whatsapp/templates/1001/messages", "-F", "destination_phone=+14155552671",
+                "-F", #"message_variables={"body":["J","A-1"],"header":[],"buttons":[]}"#,
+                "-F", "note=@\(file.path)", "-F", "flag=true",
+            ], environment: env)
         #expect(typed.status == 0, "\(typed.stderr)")
-        #expect(body(sandbox.posts.last)
-                == #"{"destination_phone":"+14155552671","flag":true,"message_variables":{"body":["J","A-1"],"buttons":[],"header":[]},"note":"Jane"}"#)
+        #expect(
+            body(sandbox.posts.last)
+                == #"{"destination_phone":"+14155552671","flag":true,"message_variables":{"body":["J","A-1"],"buttons":[],"header":[]},"note":"Jane"}"#
+        )
         // --input FILE and --input - (stdin), sent as they are.
         let request = dir.appendingPathComponent("request.json")
         try Data(#"{"destination_phone":"+14155552671","body":"from a file"}"#.utf8).write(to: request)
         let input = try await octopods(["api", "sms/messages", "--input", request.path], environment: env)
         #expect(input.status == 0, "\(input.stderr)")
         #expect(body(sandbox.posts.last) == #"{"body":"from a file","destination_phone":"+14155552671"}"#)
-        let stdin = try await octopods(["api", "sms/messages", "--input", "-"], environment: env,
-                                       stdin: #"{"destination_phone":"+14155552671","body":"from stdin"}"#)
+        let stdin = try await octopods(
+            ["api", "sms/messages", "--input", "-"], environment: env,
+            stdin: #"{"destination_phone":"+14155552671","body":"from stdin"}"#)
         #expect(stdin.status == 0, "\(stdin.stderr)")
         #expect(body(sandbox.posts.last) == #"{"body":"from stdin","destination_phone":"+14155552671"}"#)
         #expect(sandbox.posts.count == 4)
@@ -64,7 +71,8 @@ import OctopodsSandbox
 
     @Test func apiErrorExits1WithTheBodyOnStdout() async throws {
         let sandbox = try TestSandbox()
-        let r = try await octopods(["api", "sms/messages", "-f", "destination_phone=12345", "-f", "body=x"], environment: sandbox.environment)
+        let r = try await octopods(
+            ["api", "sms/messages", "-f", "destination_phone=12345", "-f", "body=x"], environment: sandbox.environment)
         #expect(r.status == 1, "\(r.stderr)")
         #expect(r.stderr.hasPrefix("error: the API rejected the request (HTTP 400)"))
         #expect(r.stderr.contains("PHONE_INVALID"))
@@ -73,24 +81,30 @@ import OctopodsSandbox
 
     @Test func failureAfterSendingIs5NeverRetried() async throws {
         let sandbox = try TestSandbox(slowResponseDelay: 3)
-        let r = try await octopods(["api", "sms/messages", "-f", "destination_phone=+15550100500", "-f", "body=x"], environment: sandbox.environment)
+        let r = try await octopods(
+            ["api", "sms/messages", "-f", "destination_phone=+15550100500", "-f", "body=x"], environment: sandbox.environment)
         #expect(r.status == 5, "\(r.stderr)")
         #expect(r.stderr.contains("may have been processed"))
-        let reset = try await octopods(["api", "sms/messages", "-f", "destination_phone=+15550100104", "-f", "body=x"], environment: sandbox.environment)
+        let reset = try await octopods(
+            ["api", "sms/messages", "-f", "destination_phone=+15550100104", "-f", "body=x"], environment: sandbox.environment)
         #expect(reset.status == 5, "\(reset.stderr)")
         #expect(sandbox.posts.count == 2, "each POST went out once")
         // The same fault on a GET is safe to retry: 4.
         let refusing = try RefusingPort()
         defer { withExtendedLifetime(refusing) {} }
-        let get = try await octopods(["api", "sms/messages/1", "--timeout", "1s", "--base-url", "http://127.0.0.1:\(refusing.port)"],
-                                     environment: sandbox.environment)
+        let get = try await octopods(
+            ["api", "sms/messages/1", "--timeout", "1s", "--base-url", "http://127.0.0.1:\(refusing.port)"],
+            environment: sandbox.environment)
         #expect(get.status == 4, "\(get.stderr)")
     }
 
     @Test func dryRunSendsNothingAndRedactsTheKey() async throws {
         let sandbox = try TestSandbox()
-        let r = try await octopods(["api", "sms/messages", "-f", "destination_phone=+14155552671", "-f", "body=Hi", "-H", "X-Trace: 1",
-                                    "--dry-run", "-o", "table"], environment: sandbox.environment)
+        let r = try await octopods(
+            [
+                "api", "sms/messages", "-f", "destination_phone=+14155552671", "-f", "body=Hi", "-H", "X-Trace: 1",
+                "--dry-run", "-o", "table",
+            ], environment: sandbox.environment)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("POST \(sandbox.url)/api/v1/sms/messages\n"))
         #expect(r.stdout.contains("X-Octopods-Auth: [redacted]"))

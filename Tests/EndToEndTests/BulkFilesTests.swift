@@ -27,10 +27,12 @@ import Glibc
         let sandbox = try TestSandbox()
         let dir = scratchDirectory()
         // Excel in a semicolon locale: BOM, ';', CRLF, spaced names, a quoted field holding ';'.
-        let file = try write("Phone;First Name;Order;City\r\n+14155550101;Ana;A-1;\"Lisbon; PT\"\r\n+14155550102;Bo;A-2;Oslo\r\n",
-                             "export.csv", in: dir, bom: true)
-        let r = try await octopods(["send", "template", "1001", "--from", file.path, "--var", "1={First Name}", "--var", "2=Order {Order}"],
-                                   environment: sandbox.environment, home: dir)
+        let file = try write(
+            "Phone;First Name;Order;City\r\n+14155550101;Ana;A-1;\"Lisbon; PT\"\r\n+14155550102;Bo;A-2;Oslo\r\n",
+            "export.csv", in: dir, bom: true)
+        let r = try await octopods(
+            ["send", "template", "1001", "--from", file.path, "--var", "1={First Name}", "--var", "2=Order {Order}"],
+            environment: sandbox.environment, home: dir)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(bodies(sandbox) == ["+14155550101": ["Ana", "Order A-1"], "+14155550102": ["Bo", "Order A-2"]])
         #expect(r.stderr.contains("Not used: column 'City'"))
@@ -56,11 +58,14 @@ import Glibc
         #expect(both.stderr.contains("2 columns that could hold the phone number: 'phone' and 'mobile'"), "\(both.stderr)")
         #expect(both.stderr.contains("--phone-column"))
         let names = try write("Phone,First Name,Order\n+14155550123,Ana,A-1\n", "names.csv", in: dir)
-        let unknown = try await octopods(["send", "template", "1001", "--from", names.path, "--var", "1={Frist Name}", "--var", "2={Order}"],
-                                         environment: sandbox.environment, home: dir)
+        let unknown = try await octopods(
+            ["send", "template", "1001", "--from", names.path, "--var", "1={Frist Name}", "--var", "2={Order}"],
+            environment: sandbox.environment, home: dir)
         #expect(unknown.status == 2)
-        #expect(unknown.stderr.contains("--var 1 uses column 'Frist Name', which \(names.path) does not have; its columns are 'Phone', 'First Name', 'Order'"),
-                "\(unknown.stderr)")
+        #expect(
+            unknown.stderr.contains(
+                "--var 1 uses column 'Frist Name', which \(names.path) does not have; its columns are 'Phone', 'First Name', 'Order'"),
+            "\(unknown.stderr)")
         #expect(unknown.stderr.contains("Did you mean {First Name}?"))
         let none = try write("Name,1,2\nAna,a,b\n", "none.csv", in: dir)
         let missing = try await octopods(["send", "template", "1001", "--from", none.path], environment: sandbox.environment, home: dir)
@@ -68,8 +73,9 @@ import Glibc
         #expect(missing.stderr.contains("has no phone column"))
         #expect(sandbox.posts.isEmpty)
         // A single send keeps braces as text.
-        let single = try await octopods(["send", "template", "1001", "--to", "+14155550124", "--var", "1={First Name}", "--var", "2={{x}}"],
-                                        environment: sandbox.environment, home: dir)
+        let single = try await octopods(
+            ["send", "template", "1001", "--to", "+14155550124", "--var", "1={First Name}", "--var", "2={{x}}"],
+            environment: sandbox.environment, home: dir)
         #expect(single.status == 0, "\(single.stderr)")
         #expect(bodies(sandbox)["+14155550124"] == ["{First Name}", "{{x}}"])
     }
@@ -77,11 +83,15 @@ import Glibc
     @Test func rejectedRowsGoToAFileThatFixedSendsTheRest() async throws {
         let sandbox = try TestSandbox()
         let dir = scratchDirectory()
-        let file = try write("Phone;Name;Order\r\n+14155550131;Ana;A-1\r\n4.41555E+11;Bo;A-2\r\n14155550133;Cy;\"A;3\"\r\n+14155550134;Di;A-4\r\n",
-                             "orders.csv", in: dir)
+        let file = try write(
+            "Phone;Name;Order\r\n+14155550131;Ana;A-1\r\n4.41555E+11;Bo;A-2\r\n14155550133;Cy;\"A;3\"\r\n+14155550134;Di;A-4\r\n",
+            "orders.csv", in: dir)
         let rejected = dir.appendingPathComponent("fix.csv")
-        let r = try await octopods(["send", "template", "1001", "--from", file.path, "--var", "1={Name}", "--var", "2={Order}",
-                                    "--skip-invalid", "--rejected", rejected.path], environment: sandbox.environment, home: dir)
+        let r = try await octopods(
+            [
+                "send", "template", "1001", "--from", file.path, "--var", "1={Name}", "--var", "2={Order}",
+                "--skip-invalid", "--rejected", rejected.path,
+            ], environment: sandbox.environment, home: dir)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("line 3: phone '4.41555E+11' is in scientific notation: the spreadsheet"), "\(r.stderr)")
         #expect(r.stderr.contains("line 4: phone '14155550133' has no leading '+': the spreadsheet stored it as a number"))
@@ -96,11 +106,15 @@ import Glibc
         let fixed = written.replacingOccurrences(of: "4.41555E+11;", with: "+441555000132;")
             .replacingOccurrences(of: "14155550133;", with: "+14155550133;")
         try Data(fixed.utf8).write(to: rejected)
-        let again = try await octopods(["send", "template", "1001", "--from", rejected.path, "--var", "1={Name}", "--var", "2={Order}"],
-                                       environment: sandbox.environment, home: dir)
+        let again = try await octopods(
+            ["send", "template", "1001", "--from", rejected.path, "--var", "1={Name}", "--var", "2={Order}"],
+            environment: sandbox.environment, home: dir)
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(bodies(sandbox) == ["+14155550131": ["Ana", "A-1"], "+14155550134": ["Di", "A-4"],
-                                    "+441555000132": ["Bo", "A-2"], "+14155550133": ["Cy", "A;3"]])
+        #expect(
+            bodies(sandbox) == [
+                "+14155550131": ["Ana", "A-1"], "+14155550134": ["Di", "A-4"],
+                "+441555000132": ["Bo", "A-2"], "+14155550133": ["Cy", "A;3"],
+            ])
     }
 
     @Test func excludedNumbersAreNeverSent() async throws {
@@ -108,8 +122,9 @@ import Glibc
         let dir = scratchDirectory()
         let file = try write("phone,1,2\n+14155550141,a,b\n+14155550142,c,d\n+14155550143,e,f\n", "c.csv", in: dir)
         let optOut = try write("+1 415 555 0142\n\n", "optout.txt", in: dir)
-        let r = try await octopods(["send", "template", "1001", "--from", file.path, "--exclude", optOut.path],
-                                   environment: sandbox.environment, home: dir)
+        let r = try await octopods(
+            ["send", "template", "1001", "--from", file.path, "--exclude", optOut.path],
+            environment: sandbox.environment, home: dir)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(Set(bodies(sandbox).keys) == ["+14155550141", "+14155550143"])
         #expect(r.stdout.contains(#""line":3,"phone":"+14155550142","status":"excluded""#))
@@ -143,8 +158,9 @@ import Glibc
         for i in 0..<6 { text += "+1415555015\(i),a,b\n" }
         text += "+1415,a,b\n"  // invalid: skipped with --skip-invalid
         let file = try write(text, "t.csv", in: dir)
-        let r = try await onTerminal(["send", "template", "1001", "--from", file.path, "--rate", "off", "--skip-invalid"],
-                                     environment: sandbox.environment, home: dir)
+        let r = try await onTerminal(
+            ["send", "template", "1001", "--from", file.path, "--rate", "off", "--skip-invalid"],
+            environment: sandbox.environment, home: dir)
         #expect(r.status == 0, "\(r.screen)")
         #expect(!r.screen.contains("{\"line\""), "\(r.screen)")
         #expect(r.screen.contains("/6 · accepted "), "\(r.screen)")
@@ -153,9 +169,12 @@ import Glibc
         #expect(r.screen.range(of: #"rejected +0"#, options: .regularExpression) != nil)
         #expect(sandbox.posts.count == 6)
         // -o table: the rows as a table after the run.
-        let table = try await onTerminal(["send", "template", "1001", "--from", file.path, "--rate", "off", "--skip-invalid",
-                                          "--journal", dir.appendingPathComponent("j2").path, "-o", "table"],
-                                         environment: sandbox.environment, home: dir)
+        let table = try await onTerminal(
+            [
+                "send", "template", "1001", "--from", file.path, "--rate", "off", "--skip-invalid",
+                "--journal", dir.appendingPathComponent("j2").path, "-o", "table",
+            ],
+            environment: sandbox.environment, home: dir)
         #expect(table.screen.contains("LINE"), "\(table.screen)")
         #expect(table.screen.contains("+14155550150"))
     }
@@ -166,11 +185,15 @@ import Glibc
         var text = "phone,1,2\n"
         for i in 0..<120 { text += "+1415556\(String(format: "%04d", i)),a,b\n" }
         let file = try write(text, "many.csv", in: dir)
-        let r = try await onTerminal(["send", "template", "1001", "--from", file.path], environment: sandbox.environment, home: dir,
-                                     typed: "n\n")
+        let r = try await onTerminal(
+            ["send", "template", "1001", "--from", file.path], environment: sandbox.environment, home: dir,
+            typed: "n\n")
         #expect(r.status == 2, "\(r.screen)")
-        #expect(r.screen.contains(#"Send template 1001 "order_update" (en_US) on whatsapp to 120 recipients with profile default? About 22 s at 55/10s. [y/N]"#),
-                "\(r.screen)")
+        #expect(
+            r.screen.contains(
+                #"Send template 1001 "order_update" (en_US) on whatsapp to 120 recipients with profile default? About 22 s at 55/10s. [y/N]"#
+            ),
+            "\(r.screen)")
         #expect(r.screen.contains("not confirmed; nothing was sent"))
         #expect(sandbox.posts.isEmpty)
     }
@@ -184,11 +207,14 @@ struct TerminalResult {
 
 /// Runs the binary with stdin, stdout and stderr on a new pseudo-terminal (120 columns), types
 /// `typed` at once (the terminal keeps it until the program reads), and returns the screen.
-func onTerminal(_ arguments: [String], environment: [String: String], home: URL, typed: String = "",
-                timeout: Double = 30) async throws -> TerminalResult {
+func onTerminal(
+    _ arguments: [String], environment: [String: String], home: URL, typed: String = "",
+    timeout: Double = 30
+) async throws -> TerminalResult {
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async {
-            continuation.resume(with: Result { try onTerminalBlocking(arguments, environment: environment, home: home, typed: typed, timeout: timeout) })
+            continuation.resume(
+                with: Result { try onTerminalBlocking(arguments, environment: environment, home: home, typed: typed, timeout: timeout) })
         }
     }
 }
@@ -208,8 +234,10 @@ enum PTY {
     static let ptsname_r = symbol("ptsname_r", as: (@convention(c) (Int32, UnsafeMutablePointer<CChar>, Int) -> Int32).self)
 }
 
-private func onTerminalBlocking(_ arguments: [String], environment: [String: String], home: URL, typed: String,
-                                timeout: Double) throws -> TerminalResult {
+private func onTerminalBlocking(
+    _ arguments: [String], environment: [String: String], home: URL, typed: String,
+    timeout: Double
+) throws -> TerminalResult {
     let master = PTY.openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)
     var name = [CChar](repeating: 0, count: 128)
     guard master >= 0, PTY.grantpt(master) == 0, PTY.unlockpt(master) == 0, PTY.ptsname_r(master, &name, name.count) == 0 else {
@@ -223,8 +251,9 @@ private func onTerminalBlocking(_ arguments: [String], environment: [String: Str
     _ = ioctl(slave, UInt(TIOCSWINSZ), &size)
     let process: Child
     do {
-        process = try startOctopods(arguments, environment: environment.merging(["TERM": "xterm"]) { a, _ in a }, home: home,
-                                    stdin: slave, stdout: slave, stderr: slave)
+        process = try startOctopods(
+            arguments, environment: environment.merging(["TERM": "xterm"]) { a, _ in a }, home: home,
+            stdin: slave, stdout: slave, stderr: slave)
     } catch { close(slave); throw error }
     close(slave)
     if !typed.isEmpty { _ = typed.withCString { write(master, $0, strlen($0)) } }

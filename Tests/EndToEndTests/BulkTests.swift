@@ -25,8 +25,9 @@ import OctopodsSandbox
     @Test func manyRowsUnderALowRateLimitNeverGetA429() async throws {
         let sandbox = try TestSandbox(rateLimit: SandboxRateLimit(count: 50, window: 0.25))
         let dir = scratchDirectory()
-        let r = try await octopods(["send", "template", "1001", "--from", csv(300, in: dir).path, "--rate", "50/250ms", "--concurrency", "8"],
-                                   environment: sandbox.environment, timeout: 60)
+        let r = try await octopods(
+            ["send", "template", "1001", "--from", csv(300, in: dir).path, "--rate", "50/250ms", "--concurrency", "8"],
+            environment: sandbox.environment, timeout: 60)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.split(separator: "\n").count == 300)
         let requests = sandbox.api.recordedRequests()
@@ -38,15 +39,18 @@ import OctopodsSandbox
     @Test func fieldsChooseTheKeysOfEachRowLine() async throws {
         let sandbox = try TestSandbox()
         let file = csv(3, in: scratchDirectory())
-        let bad = try await octopods(["send", "template", "1001", "--from", file.path, "--fields", "line,colour"], environment: sandbox.environment)
+        let bad = try await octopods(
+            ["send", "template", "1001", "--from", file.path, "--fields", "line,colour"], environment: sandbox.environment)
         #expect(bad.status == 2)
         #expect(bad.stderr.hasPrefix("error: --fields: unknown field 'colour'; valid fields: line, phone, status, message_id"))
         #expect(sandbox.posts.isEmpty)
-        let r = try await octopods(["send", "template", "1001", "--from", file.path, "--fields", "status,line"], environment: sandbox.environment)
+        let r = try await octopods(
+            ["send", "template", "1001", "--from", file.path, "--fields", "status,line"], environment: sandbox.environment)
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
         // Rows finish in any order (four in flight): the same three lines, each with just those keys.
-        #expect(lines.sorted() == [#"{"status":"accepted","line":2}"#, #"{"status":"accepted","line":3}"#, #"{"status":"accepted","line":4}"#])
+        #expect(
+            lines.sorted() == [#"{"status":"accepted","line":2}"#, #"{"status":"accepted","line":3}"#, #"{"status":"accepted","line":4}"#])
     }
 
     /// libcurl resends a request whose reused connection dies before an answer; a send must never
@@ -56,8 +60,9 @@ import OctopodsSandbox
         let file = scratchDirectory().appendingPathComponent("rows.csv")
         // Row 2 is the sandbox's "connection reset after the request" number.
         try Data("phone,body\n+14155550001,first\n+15550100104,second\n+14155550003,third\n".utf8).write(to: file)
-        let r = try await octopods(["sms", "send", "--from", file.path, "--rate", "off", "--concurrency", "1"],
-                                   environment: sandbox.environment)
+        let r = try await octopods(
+            ["sms", "send", "--from", file.path, "--rate", "off", "--concurrency", "1"],
+            environment: sandbox.environment)
         #expect(r.status == 5, "\(r.stderr)")
         #expect(sandbox.posts.count == 3, "one POST per row, none resent: \(sentPhones(sandbox))")
         #expect(sentPhones(sandbox).filter { $0 == "+15550100104" }.count == 1)
@@ -74,8 +79,9 @@ import OctopodsSandbox
         var generator = SeededGenerator(seed: seed)
         var killPoints: [UInt64] = []
         for _ in 0..<8 {
-            let process = try startOctopods(["send", "template", "1001", "--from", file.path, "--rate", "off", "--concurrency", "4"],
-                                            environment: sandbox.environment, home: dir)
+            let process = try startOctopods(
+                ["send", "template", "1001", "--from", file.path, "--rate", "off", "--concurrency", "4"],
+                environment: sandbox.environment, home: dir)
             let delay = UInt64.random(in: 30_000_000...250_000_000, using: &generator)
             killPoints.append(delay / 1_000_000)
             try await Task.sleep(nanoseconds: delay)
@@ -83,20 +89,25 @@ import OctopodsSandbox
                 kill(process.processIdentifier, SIGKILL)
             }
             await withCheckedContinuation { continuation in
-                DispatchQueue.global().async { process.waitUntilExit(); continuation.resume() }
+                DispatchQueue.global().async {
+                    process.waitUntilExit(); continuation.resume()
+                }
             }
         }
         let replay = "seed \(seed) (OCTOPODS_TEST_SEED=\(seed)), kills after \(killPoints) ms"
         // One run left alone finishes what the killed ones left (or, if one of them got to the
         // end before its kill, is refused: the file was sent)...
-        let finishing = try await octopods(["send", "template", "1001", "--from", file.path, "--rate", "off", "--concurrency", "4"],
-                                           environment: sandbox.environment, home: dir, timeout: 120)
-        #expect(finishing.status == 0 || finishing.status == 5 || (finishing.status == 2 && finishing.stderr.contains("was sent already")),
-                "\(replay)\n\(finishing.stderr)")
+        let finishing = try await octopods(
+            ["send", "template", "1001", "--from", file.path, "--rate", "off", "--concurrency", "4"],
+            environment: sandbox.environment, home: dir, timeout: 120)
+        #expect(
+            finishing.status == 0 || finishing.status == 5 || (finishing.status == 2 && finishing.stderr.contains("was sent already")),
+            "\(replay)\n\(finishing.stderr)")
         // ...and the run finished: a final run of the same file is refused and resends nothing.
         let before = sandbox.posts.count
-        let last = try await octopods(["send", "template", "1001", "--from", file.path, "--rate", "off"], environment: sandbox.environment,
-                                      home: dir, timeout: 60)
+        let last = try await octopods(
+            ["send", "template", "1001", "--from", file.path, "--rate", "off"], environment: sandbox.environment,
+            home: dir, timeout: 60)
         #expect(sandbox.posts.count == before, "\(replay)")
         #expect(last.status == 2, "\(replay)")
         #expect(last.stderr.contains("was sent already"), "\(replay)\n\(last.stderr)")
@@ -112,13 +123,16 @@ import OctopodsSandbox
     func journalStates(home: URL) throws -> [Int: String] {
         let directory = home.appendingPathComponent(".local/state/octopods/journals/sandbox")
         // The input's journal (its other name, for its content from stdin, is the same file).
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".journal") && !$0.hasPrefix("stdin.") }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.hasSuffix(".journal") && !$0.hasPrefix("stdin.")
+        }
         let name = try #require(names.count == 1 ? names.first : nil, "\(names)")
         var states: [Int: String] = [:]
         let text = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
         for line in text.split(separator: "\n") {
             guard let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let row = json["line"] as? Int, let state = json["state"] as? String else { continue }
+                let row = json["line"] as? Int, let state = json["state"] as? String
+            else { continue }
             states[row] = state
         }
         return states
@@ -129,18 +143,18 @@ import OctopodsSandbox
         let dir = scratchDirectory()
         let rows = [
             "phone,name,1,2,header_url",
-            "+14155552601,Ok,a,b,",                   // 2: fine
-            "+1 415 555 2602,Spaced,a,b,",            // 3: phone with spaces
-            ",NoPhone,a,b,",                          // 4: no phone
-            "14155552604,NoPlus,a,b,",                // 5: no +
-            "+14155552605,Missing,a,,",               // 6: a variable missing
-            "+14155552606,Gap,,b,",                   // 7: a gap (2 without 1)
-            "\"+14155552607\",Break,\"two\nlines\",b,", // 8-9: a line break in a value
-            "+14155552601,Ok,a,b,",                   // 10: duplicate of line 2
-            "+14155552610,Ragged,a,b,,extra",         // 11: too many fields
-            "+14155552611,Media,a,b,https://example.com/x.jpg", // 12: template has no media header
+            "+14155552601,Ok,a,b,",  // 2: fine
+            "+1 415 555 2602,Spaced,a,b,",  // 3: phone with spaces
+            ",NoPhone,a,b,",  // 4: no phone
+            "14155552604,NoPlus,a,b,",  // 5: no +
+            "+14155552605,Missing,a,,",  // 6: a variable missing
+            "+14155552606,Gap,,b,",  // 7: a gap (2 without 1)
+            "\"+14155552607\",Break,\"two\nlines\",b,",  // 8-9: a line break in a value
+            "+14155552601,Ok,a,b,",  // 10: duplicate of line 2
+            "+14155552610,Ragged,a,b,,extra",  // 11: too many fields
+            "+14155552611,Media,a,b,https://example.com/x.jpg",  // 12: template has no media header
             "+14155552612,BadURL,a,b,ftp://x/y.jpg",  // 13: not an http(s) URL
-            "+0014155552613,Zero,a,b,",               // 14: not E.164
+            "+0014155552613,Zero,a,b,",  // 14: not E.164
         ]
         let url = dir.appendingPathComponent("bad.csv")
         try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: url)
@@ -171,8 +185,9 @@ import OctopodsSandbox
         let dir = scratchDirectory()
         let file = csv(120, in: dir)
         let errors = Pipe()
-        let process = try startOctopods(["send", "template", "1001", "--from", file.path, "--rate", "30/1s", "--concurrency", "2"],
-                                        environment: sandbox.environment, home: dir, stderr: errors)
+        let process = try startOctopods(
+            ["send", "template", "1001", "--from", file.path, "--rate", "30/1s", "--concurrency", "2"],
+            environment: sandbox.environment, home: dir, stderr: errors)
         // Interrupt once it is demonstrably sending. Watched from a GCD thread: a test task
         // sleeping on the cooperative pool can be starved past the end of the run under load.
         let pid = process.processIdentifier
@@ -196,8 +211,9 @@ import OctopodsSandbox
         #expect(stderr.contains("Interrupted: in-flight requests finished and the journal is written"))
         let partial = sandbox.posts.count
         #expect(partial > 0 && partial < 120)
-        let resume = try await octopods(["send", "template", "1001", "--from", file.path, "--rate", "off"], environment: sandbox.environment,
-                                        home: dir, timeout: 60)
+        let resume = try await octopods(
+            ["send", "template", "1001", "--from", file.path, "--rate", "off"], environment: sandbox.environment,
+            home: dir, timeout: 60)
         #expect(resume.status == 0, "\(resume.stderr)")
         let phones = sentPhones(sandbox)
         #expect(phones.count == 120)
@@ -208,17 +224,22 @@ import OctopodsSandbox
         let sandbox = try TestSandbox()
         let dir = scratchDirectory()
         let sms = dir.appendingPathComponent("sms.ndjson")
-        try Data((#"{"phone":"+14155552671","body":"Hi one"}"# + "\n" + #"{"phone":"+14155552672","body":"Hi two"}"# + "\n").utf8).write(to: sms)
+        try Data((#"{"phone":"+14155552671","body":"Hi one"}"# + "\n" + #"{"phone":"+14155552672","body":"Hi two"}"# + "\n").utf8).write(
+            to: sms)
         let r = try await octopods(["sms", "send", "--from", sms.path], environment: sandbox.environment)
         #expect(r.status == 0, "\(r.stderr)")
-        let interactive = try await octopods(["send", "interactive", "--from", csv(3, in: dir).path, "--body", "Confirm?",
-                                              "--button", "y:Yes"], environment: sandbox.environment)
+        let interactive = try await octopods(
+            [
+                "send", "interactive", "--from", csv(3, in: dir).path, "--body", "Confirm?",
+                "--button", "y:Yes",
+            ], environment: sandbox.environment)
         #expect(interactive.status == 2)  // columns 1 and 2 mean nothing to an interactive message
         #expect(interactive.stderr.contains("unknown columns '1', '2'"))
         let phones = dir.appendingPathComponent("phones.csv")
         try Data("phone,name\n+14155552681,A\n+14155552682,B\n".utf8).write(to: phones)
-        let ok = try await octopods(["send", "interactive", "--from", phones.path, "--body", "Confirm?", "--button", "y:Yes"],
-                                    environment: sandbox.environment)
+        let ok = try await octopods(
+            ["send", "interactive", "--from", phones.path, "--body", "Confirm?", "--button", "y:Yes"],
+            environment: sandbox.environment)
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(sandbox.posts.filter { $0.path == "/api/v1/whatsapp/interactive" }.count == 2)
     }

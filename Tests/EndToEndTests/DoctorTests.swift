@@ -80,8 +80,9 @@ import CLISupport
         let r = try await octopods(["doctor", "-o", "json"], environment: environment)
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
         #expect(try failed(r) == ["sms_key", "sms_rate_budget", "vbm_key", "vbm_rate_budget", "whatsapp_key", "whatsapp_rate_budget"])
-        #expect(try checks(r)["sms_rate_budget"]?.detail.contains("the state store shared with other machines cannot be used") == true,
-                "\(r.stdout)")
+        #expect(
+            try checks(r)["sms_rate_budget"]?.detail.contains("the state store shared with other machines cannot be used") == true,
+            "\(r.stdout)")
         #expect(r.stdout.contains("--state-store local"), "\(r.stdout)")
         #expect(sandbox.api.recordedRequests().isEmpty)
     }
@@ -92,8 +93,10 @@ import CLISupport
         let directory = home.appendingPathComponent(".config/octopods")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let config = directory.appendingPathComponent("config")
-        #expect(FileManager.default.createFile(atPath: config.path, contents: Data("[default]\nrate = 55/10s\n".utf8),
-                                               attributes: [.posixPermissions: 0o640]))
+        #expect(
+            FileManager.default.createFile(
+                atPath: config.path, contents: Data("[default]\nrate = 55/10s\n".utf8),
+                attributes: [.posixPermissions: 0o640]))
         let r = try await octopods(["doctor", "-o", "table"], environment: sandbox.environment, home: home)
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("✗ config file "), "\(r.stdout)")
@@ -114,6 +117,7 @@ import CLISupport
         #expect(try failed(r) == ["clock"])
         // 10 minutes, less the run's own time and the header's whole seconds.
         let detail = try #require(try checks(r)["clock"]?.detail)
-        #expect((detail.hasPrefix("10m ") || detail.hasPrefix("9m 5")) && detail.hasSuffix(" behind the API's (its Date header)"), "\(detail)")
+        #expect(
+            (detail.hasPrefix("10m ") || detail.hasPrefix("9m 5")) && detail.hasSuffix(" behind the API's (its Date header)"), "\(detail)")
     }
 }

@@ -13,8 +13,10 @@ let octopodsBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInP
     .deletingLastPathComponent().appendingPathComponent("octopods")
 
 /// Every key the tests use: no output of any run may contain one (checked in `Result`).
-let secretKeys = [SandboxKeys.whatsapp, SandboxKeys.sms, SandboxKeys.vbm, SandboxKeys.revoked,
-                  SandboxKeys.whatsappNoInteractive, "not-a-real-key-but-secret-0001"]
+let secretKeys = [
+    SandboxKeys.whatsapp, SandboxKeys.sms, SandboxKeys.vbm, SandboxKeys.revoked,
+    SandboxKeys.whatsappNoInteractive, "not-a-real-key-but-secret-0001",
+]
 
 struct ProcessResult {
     var status: Int32
@@ -27,12 +29,15 @@ struct ProcessResult {
 /// of Swift concurrency's few cooperative threads (two on two cores) for the seconds a
 /// `--wait` takes would stall every other test.
 @discardableResult
-func octopods(_ arguments: [String], environment: [String: String] = [:], stdin: String = "", home: URL? = nil,
-              timeout: Double = 20, sourceLocation: SourceLocation = #_sourceLocation) async throws -> ProcessResult {
+func octopods(
+    _ arguments: [String], environment: [String: String] = [:], stdin: String = "", home: URL? = nil,
+    timeout: Double = 20, sourceLocation: SourceLocation = #_sourceLocation
+) async throws -> ProcessResult {
     let home = home ?? scratchDirectory()
     let result = try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async {
-            continuation.resume(with: Result { try runBlocking(arguments, environment: environment, stdin: stdin, home: home, timeout: timeout) })
+            continuation.resume(
+                with: Result { try runBlocking(arguments, environment: environment, stdin: stdin, home: home, timeout: timeout) })
         }
     }
     let secrets = secretKeys + environment.filter { $0.key.hasSuffix("API_KEY") }.map(\.value)
@@ -43,19 +48,25 @@ func octopods(_ arguments: [String], environment: [String: String] = [:], stdin:
     return result
 }
 
-private func runBlocking(_ arguments: [String], environment: [String: String], stdin: String, home: URL,
-                         timeout: Double) throws -> ProcessResult {
+private func runBlocking(
+    _ arguments: [String], environment: [String: String], stdin: String, home: URL,
+    timeout: Double
+) throws -> ProcessResult {
     // posix_spawn, not Foundation's Process (docs/linux-notes.md, "Process.run over-reads /proc/self/fd").
-    let result = try spawnAndWait(octopodsBinary.path, arguments, environment: octopodsEnvironment(environment, home: home),
-                                  input: Data(stdin.utf8), timeout: timeout)
-    return ProcessResult(status: result.status, stdout: String(decoding: result.stdout, as: UTF8.self),
-                         stderr: String(decoding: result.stderr, as: UTF8.self))
+    let result = try spawnAndWait(
+        octopodsBinary.path, arguments, environment: octopodsEnvironment(environment, home: home),
+        input: Data(stdin.utf8), timeout: timeout)
+    return ProcessResult(
+        status: result.status, stdout: String(decoding: result.stdout, as: UTF8.self),
+        stderr: String(decoding: result.stderr, as: UTF8.self))
 }
 
 /// The clean environment every run gets (no proxies, a private HOME), plus `environment`.
 func octopodsEnvironment(_ environment: [String: String], home: URL) -> [String: String] {
-    var env = ["PATH": "/usr/bin:/bin", "HOME": home.path, "NO_PROXY": "127.0.0.1,localhost",
-               "SWIFT_BACKTRACE": "enable=no"]
+    var env = [
+        "PATH": "/usr/bin:/bin", "HOME": home.path, "NO_PROXY": "127.0.0.1,localhost",
+        "SWIFT_BACKTRACE": "enable=no",
+    ]
     env.merge(environment) { _, new in new }
     return env
 }
@@ -70,17 +81,21 @@ func readToEnd(_ handle: FileHandle) -> Data {
 /// Started, not waited for: for tests that signal it or look at it while it runs. stdin is
 /// /dev/null and stdout is discarded; stderr too unless a pipe is given.
 func startOctopods(_ arguments: [String], environment: [String: String], home: URL, stderr: Pipe? = nil) throws -> Child {
-    let child = try Child(octopodsBinary.path, arguments, environment: octopodsEnvironment(environment, home: home),
-                          stderr: stderr?.fileHandleForWriting.fileDescriptor)
+    let child = try Child(
+        octopodsBinary.path, arguments, environment: octopodsEnvironment(environment, home: home),
+        stderr: stderr?.fileHandleForWriting.fileDescriptor)
     try stderr?.fileHandleForWriting.close()
     return child
 }
 
 /// Started with these descriptors as its stdin, stdout and stderr (a terminal, a pipe).
-func startOctopods(_ arguments: [String], environment: [String: String], home: URL,
-                   stdin: Int32?, stdout: Int32?, stderr: Int32?) throws -> Child {
-    try Child(octopodsBinary.path, arguments, environment: octopodsEnvironment(environment, home: home),
-              stdin: stdin, stdout: stdout, stderr: stderr)
+func startOctopods(
+    _ arguments: [String], environment: [String: String], home: URL,
+    stdin: Int32?, stdout: Int32?, stderr: Int32?
+) throws -> Child {
+    try Child(
+        octopodsBinary.path, arguments, environment: octopodsEnvironment(environment, home: home),
+        stdin: stdin, stdout: stdout, stderr: stderr)
 }
 
 func scratchDirectory() -> URL {
@@ -112,12 +127,15 @@ final class TestSandbox: Sendable {
     let server: SandboxServer
 
     /// `clock`: the sandbox's time; the real one when nil.
-    init(rateLimit: SandboxRateLimit? = nil, cooldown: Double = 300, stageInterval: Double = 2, slowResponseDelay: Double = 40,
-         clock: TestClock? = nil, seedMessages: Bool = false, statusMemory: Int? = nil) throws {
+    init(
+        rateLimit: SandboxRateLimit? = nil, cooldown: Double = 300, stageInterval: Double = 2, slowResponseDelay: Double = 40,
+        clock: TestClock? = nil, seedMessages: Bool = false, statusMemory: Int? = nil
+    ) throws {
         var now: @Sendable () -> Date = { Date() }
         if let clock { now = { clock.now } }
-        var options = SandboxOptions(rateLimit: rateLimit, cooldown: cooldown, stageInterval: stageInterval,
-                                     slowResponseDelay: slowResponseDelay, now: now, seedMessages: seedMessages)
+        var options = SandboxOptions(
+            rateLimit: rateLimit, cooldown: cooldown, stageInterval: stageInterval,
+            slowResponseDelay: slowResponseDelay, now: now, seedMessages: seedMessages)
         options.statusMemory = statusMemory
         api = try SandboxAPI(options: options)
         let api = self.api
@@ -131,8 +149,10 @@ final class TestSandbox: Sendable {
 
     /// The environment a user would set to point the CLI here.
     var environment: [String: String] {
-        ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp,
-         "OCTOPODS_SMS_API_KEY": SandboxKeys.sms, "OCTOPODS_VBM_API_KEY": SandboxKeys.vbm]
+        [
+            "OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp,
+            "OCTOPODS_SMS_API_KEY": SandboxKeys.sms, "OCTOPODS_VBM_API_KEY": SandboxKeys.vbm,
+        ]
     }
 
     /// The POSTs the sandbox received, in order.
@@ -140,9 +160,11 @@ final class TestSandbox: Sendable {
 
     /// Sends a message directly through the sandbox (the send commands come with their own issue).
     func sendDirectly(path: String, key: String, body: String) -> String? {
-        let response = api.handle(SandboxRequest(method: "POST", target: path,
-                                                 headers: [HTTPField("X-Octopods-Auth", key), HTTPField("Content-Type", "application/json")],
-                                                 body: Data(body.utf8)))
+        let response = api.handle(
+            SandboxRequest(
+                method: "POST", target: path,
+                headers: [HTTPField("X-Octopods-Auth", key), HTTPField("Content-Type", "application/json")],
+                body: Data(body.utf8)))
         guard let json = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else { return nil }
         return (json["message_id"] as? Int).map(String.init)
     }
@@ -204,6 +226,8 @@ func acceptedPhones(_ sandbox: TestSandbox) -> [String] {
 /// Waits for `process` off the cooperative pool; its exit status.
 func exitStatus(_ process: Child) async -> Int32 {
     await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { process.waitUntilExit(); continuation.resume(returning: process.terminationStatus) }
+        DispatchQueue.global().async {
+            process.waitUntilExit(); continuation.resume(returning: process.terminationStatus)
+        }
     }
 }

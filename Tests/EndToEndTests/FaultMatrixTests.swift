@@ -17,7 +17,7 @@ import Glibc
         /// `unreadableJSON` and `emptyBody` answer 201 to a POST (created, whatever the body); the
         /// `…200` variants answer 200, which says nothing about the outcome.
         case http500, html502, unreadableJSON, emptyBody, unreadableJSON200, emptyBody200, slowerThanTimeout,
-             resetBeforeRequest, resetAfterRequest, redirectElsewhere, rateLimited, unauthorized, forbidden, refused
+            resetBeforeRequest, resetAfterRequest, redirectElsewhere, rateLimited, unauthorized, forbidden, refused
     }
 
     struct Command: Sendable, CustomStringConvertible {
@@ -76,7 +76,10 @@ import Glibc
         case .http500: return ([ambiguous], "HTTP 500")
         case .html502: return ([ambiguous], "HTTP 502")
         // A 201 is an accepted send (cli-contract amendment): exit 0, a warning that the id is unknown.
-        case .unreadableJSON: return (post ? [0] : [4], post ? "warning: the API answered 201 Created with a body that could not be read" : "could not be read")
+        case .unreadableJSON:
+            return (
+                post ? [0] : [4], post ? "warning: the API answered 201 Created with a body that could not be read" : "could not be read"
+            )
         case .emptyBody: return (post ? [0] : [4], "the body is empty")
         case .unreadableJSON200: return ([ambiguous], "could not be read")
         case .emptyBody200: return ([ambiguous], "the body is empty")
@@ -108,8 +111,9 @@ import Glibc
     /// The `disposition` of the JSON error line on stderr (-o json), if there is one.
     static func disposition(inStderr stderr: String) -> String? {
         guard let line = stderr.split(separator: "\n").last(where: { $0.hasPrefix("{\"error\"") }),
-              let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let error = object["error"] as? [String: Any] else { return nil }
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            let error = object["error"] as? [String: Any]
+        else { return nil }
         return error["disposition"] as? String
     }
 
@@ -170,7 +174,8 @@ import Glibc
         }
         #expect(elsewhere.requests == 0, "nothing, and so no key, reaches another origin")
         if [.http500, .unreadableJSON200, .emptyBody200, .slowerThanTimeout, .resetAfterRequest, .redirectElsewhere].contains(fault),
-           command.isPost {
+            command.isPost
+        {
             #expect(r.stderr.contains("may have been processed"), "\(way): \(r.stderr)")
         }
     }
@@ -231,7 +236,8 @@ import Glibc
         let api = try FaultyAPI(fault, redirectTo: "http://127.0.0.1:\(elsewhere.server.port)/steal")
         defer { api.stop(); elsewhere.stop() }
         let environment = ["OCTOPODS_BASE_URL": api.url, "OCTOPODS_API_KEY": Self.key]
-        let arguments = post ? ["api", "sms/messages", "-f", "destination_phone=+14155552671", "-f", "body=x"] : ["api", "sms/messages/100001"]
+        let arguments =
+            post ? ["api", "sms/messages", "-f", "destination_phone=+14155552671", "-f", "body=x"] : ["api", "sms/messages/100001"]
         let r = try await way.run(arguments + ["--timeout", "1s"], environment: environment)
         #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Backtrace"))
         #expect(elsewhere.requests == 0, "nothing, and so no key, reaches another origin")
@@ -264,12 +270,15 @@ import Glibc
         let home = scratchDirectory()
         let ledger = home.appendingPathComponent(".local/state/octopods/sandbox-history.ndjson")
         try FileManager.default.createDirectory(at: ledger.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let time = Date().addingTimeInterval(-60).formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)
-            .dateSeparator(.dash).timeSeparator(.colon))
-        let record = #"{"time":"\#(time)Z","type":"send","profile":"default","channel":"sms","kind":"sms","to":"+14155552671","message_id":"100001","outcome":"accepted"}"#
+        let time = Date().addingTimeInterval(-60).formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: true)
+                .dateSeparator(.dash).timeSeparator(.colon))
+        let record =
+            #"{"time":"\#(time)Z","type":"send","profile":"default","channel":"sms","kind":"sms","to":"+14155552671","message_id":"100001","outcome":"accepted"}"#
         try Data((record + "\n").utf8).write(to: ledger)
-        let r = try await way.run(["history", "refresh", "--timeout", "1s"], environment: ["OCTOPODS_BASE_URL": api.url, "OCTOPODS_API_KEY": Self.key],
-                                  home: home)
+        let r = try await way.run(
+            ["history", "refresh", "--timeout", "1s"], environment: ["OCTOPODS_BASE_URL": api.url, "OCTOPODS_API_KEY": Self.key],
+            home: home)
         let (codes, says) = Self.expected(fault, post: false)
         #expect(codes.contains(r.status), "\(fault) \(way): exit \(r.status)\n\(r.stderr)")
         #expect(r.stderr.contains("error: ") && r.stderr.contains(says), "\(fault) \(way): \(r.stderr)")
@@ -316,10 +325,12 @@ final class Counting: Sendable {
 
     init(_ handler: @escaping @Sendable (SandboxRequest) -> SandboxResponse) throws {
         let counter = self.counter
-        server = try SandboxServer(port: 0, handler: { request in
-            counter.add()
-            return handler(request)
-        })
+        server = try SandboxServer(
+            port: 0,
+            handler: { request in
+                counter.add()
+                return handler(request)
+            })
         server.start()
     }
 
@@ -356,23 +367,31 @@ final class FaultyAPI: Sendable {
         let ok = request.method == "POST" ? 201 : 200
         let json = [HTTPField("Content-Type", "application/json")]
         switch fault {
-        case .http500: return SandboxResponse(status: 500, headers: [HTTPField("Content-Type", "text/plain")], body: Data("Internal Server Error".utf8))
+        case .http500:
+            return SandboxResponse(
+                status: 500, headers: [HTTPField("Content-Type", "text/plain")], body: Data("Internal Server Error".utf8))
         case .html502:
-            return SandboxResponse(status: 502, headers: [HTTPField("Content-Type", "text/html")],
-                                   body: Data("<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>".utf8))
-        case .unreadableJSON: return SandboxResponse(status: ok, headers: json, body: Data(#"{"message_id": 123, "phone_number": "+1415"#.utf8))
+            return SandboxResponse(
+                status: 502, headers: [HTTPField("Content-Type", "text/html")],
+                body: Data("<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>".utf8))
+        case .unreadableJSON:
+            return SandboxResponse(status: ok, headers: json, body: Data(#"{"message_id": 123, "phone_number": "+1415"#.utf8))
         case .emptyBody: return SandboxResponse(status: ok, headers: json)
-        case .unreadableJSON200: return SandboxResponse(status: 200, headers: json, body: Data(#"{"message_id": 123, "phone_number": "+1415"#.utf8))
+        case .unreadableJSON200:
+            return SandboxResponse(status: 200, headers: json, body: Data(#"{"message_id": 123, "phone_number": "+1415"#.utf8))
         case .emptyBody200: return SandboxResponse(status: 200, headers: json)
         case .slowerThanTimeout: return SandboxResponse(status: ok, headers: json, body: Data("{}".utf8), fault: .delay(5))
         case .resetAfterRequest: return SandboxResponse(status: ok, fault: .reset)
         case .redirectElsewhere: return SandboxResponse(status: 302, headers: [HTTPField("Location", redirectTo)])
         case .rateLimited:
             // The documented body (docs/api-notes.md, "Rate limit"), five minutes ahead.
-            let at = Date().addingTimeInterval(300).formatted(Date.ISO8601FormatStyle(dateSeparator: .dash, dateTimeSeparator: .space,
-                                                                                       timeZone: TimeZone(identifier: "UTC") ?? .current))
-            return SandboxResponse(status: 429, headers: json,
-                                   body: Data(#"{"message": "You have fired too many requests. Please try after \#(at.dropLast()) UTC."}"#.utf8))
+            let at = Date().addingTimeInterval(300).formatted(
+                Date.ISO8601FormatStyle(
+                    dateSeparator: .dash, dateTimeSeparator: .space,
+                    timeZone: TimeZone(identifier: "UTC") ?? .current))
+            return SandboxResponse(
+                status: 429, headers: json,
+                body: Data(#"{"message": "You have fired too many requests. Please try after \#(at.dropLast()) UTC."}"#.utf8))
         case .unauthorized: return SandboxResponse(status: 401, headers: json, body: Data(#"{"error": "Unauthorized"}"#.utf8))
         case .forbidden: return SandboxResponse(status: 403, headers: json, body: Data(#"{"error": "Forbidden"}"#.utf8))
         case .resetBeforeRequest, .refused: return SandboxResponse(status: 500)

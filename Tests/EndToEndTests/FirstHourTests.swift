@@ -9,12 +9,14 @@ import OctopodsSandbox
     @Test func anEmptyNoColorKeepsColour() async throws {
         let sandbox = try TestSandbox()
         let terminal = PromptEndToEndTests()
-        let empty = try await terminal.drive(["templates", "list"], environment: sandbox.environment.merging(["NO_COLOR": ""]) { _, b in b },
-                                             steps: [.expect("order_update")])
+        let empty = try await terminal.drive(
+            ["templates", "list"], environment: sandbox.environment.merging(["NO_COLOR": ""]) { _, b in b },
+            steps: [.expect("order_update")])
         #expect(empty.status == 0, "\(empty.output)")
         #expect(empty.output.contains("\u{1B}[32m"), "colour with NO_COLOR empty: \(empty.output)")
-        let set = try await terminal.drive(["templates", "list"], environment: sandbox.environment.merging(["NO_COLOR": "1"]) { _, b in b },
-                                           steps: [.expect("order_update")])
+        let set = try await terminal.drive(
+            ["templates", "list"], environment: sandbox.environment.merging(["NO_COLOR": "1"]) { _, b in b },
+            steps: [.expect("order_update")])
         #expect(set.status == 0, "\(set.output)")
         #expect(!set.output.contains("\u{1B}[32m"), "no colour with NO_COLOR=1: \(set.output)")
     }
@@ -42,11 +44,14 @@ import OctopodsSandbox
     @Test func statusWaitSaysTheFinalStatusOnce() async throws {
         let sandbox = try TestSandbox(stageInterval: 0.01)
         let home = scratchDirectory()
-        let sent = try await octopods(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b"],
-                                      environment: sandbox.environment, home: home)
-        let id = try #require(((try? JSONSerialization.jsonObject(with: Data(sent.stdout.utf8))) as? [String: Any])?["message_id"] as? String)
-        let t = try await PromptEndToEndTests().drive(["status", id, "--wait", "--until", "read"], environment: sandbox.environment,
-                                                      steps: [.expect("read")])
+        let sent = try await octopods(
+            ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b"],
+            environment: sandbox.environment, home: home)
+        let id = try #require(
+            ((try? JSONSerialization.jsonObject(with: Data(sent.stdout.utf8))) as? [String: Any])?["message_id"] as? String)
+        let t = try await PromptEndToEndTests().drive(
+            ["status", id, "--wait", "--until", "read"], environment: sandbox.environment,
+            steps: [.expect("read")])
         #expect(t.status == 0, "\(t.output)")
         #expect(t.output.components(separatedBy: "Message \(id): read").count == 2, "once: \(t.output)")
     }
@@ -54,11 +59,13 @@ import OctopodsSandbox
     /// A single send at a terminal: one line, and the next step.
     @Test func aSingleSendAtATerminalIsOneLineAndTheNextStep() async throws {
         let sandbox = try TestSandbox()
-        let t = try await PromptEndToEndTests().drive(["sms", "send", "--to", "+14155552671", "--body", "hi"], environment: sandbox.environment,
-                                                      steps: [.expect("--wait")])
+        let t = try await PromptEndToEndTests().drive(
+            ["sms", "send", "--to", "+14155552671", "--body", "hi"], environment: sandbox.environment,
+            steps: [.expect("--wait")])
         #expect(t.status == 0, "\(t.output)")
         let id = try #require(sandbox.posts.first?.messageID)
-        #expect(t.output.contains("Sent to +14155552671 — message \(id)\r\nNext: octopods status \(id) --channel sms --wait"), "\(t.output)")
+        #expect(
+            t.output.contains("Sent to +14155552671 — message \(id)\r\nNext: octopods status \(id) --channel sms --wait"), "\(t.output)")
         #expect(!t.output.contains("MESSAGE ID"))
     }
 
@@ -77,18 +84,23 @@ import OctopodsSandbox
     @Test func historyStatusIsTheLatestKnown() async throws {
         let sandbox = try TestSandbox(stageInterval: 0.01)
         let home = scratchDirectory()
-        _ = try await octopods(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b"], environment: sandbox.environment, home: home)
-        let before = try await octopods(["history", "--fields", "time,to,message_id,status", "-o", "ndjson"], environment: sandbox.environment, home: home)
+        _ = try await octopods(
+            ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b"], environment: sandbox.environment,
+            home: home)
+        let before = try await octopods(
+            ["history", "--fields", "time,to,message_id,status", "-o", "ndjson"], environment: sandbox.environment, home: home)
         #expect(before.stdout.contains(#""status":"accepted""#), "\(before.stdout)")
         _ = try await octopods(["history", "refresh"], environment: sandbox.environment, home: home)
-        let after = try await octopods(["history", "--fields", "message_id,status", "-o", "table"], environment: sandbox.environment, home: home)
+        let after = try await octopods(
+            ["history", "--fields", "message_id,status", "-o", "table"], environment: sandbox.environment, home: home)
         #expect(after.stdout.contains("read") || after.stdout.contains("delivered"), "\(after.stdout)")
     }
 
     /// `templates get` shows its time in local time with the zone, as every table does.
     @Test func templateTimesAreLocal() async throws {
         let sandbox = try TestSandbox()
-        let r = try await octopods(["templates", "get", "1002", "-o", "table"], environment: sandbox.environment.merging(["TZ": "America/New_York"]) { _, b in b })
+        let r = try await octopods(
+            ["templates", "get", "1002", "-o", "table"], environment: sandbox.environment.merging(["TZ": "America/New_York"]) { _, b in b })
         #expect(r.status == 0, "\(r.stderr)")
         let created = try #require(r.stdout.split(separator: "\n").first { $0.contains("Created:") })
         #expect(created.hasSuffix(" EST") || created.hasSuffix(" EDT"), "\(created)")
@@ -100,7 +112,8 @@ import OctopodsSandbox
         let sandbox = try TestSandbox()
         let home = scratchDirectory()
         _ = try await octopods(["templates", "list"], environment: sandbox.environment, home: home)
-        let r = try await octopods(["send", "template", "ordr_update", "--to", "+14155552671"], environment: sandbox.environment, home: home)
+        let r = try await octopods(
+            ["send", "template", "ordr_update", "--to", "+14155552671"], environment: sandbox.environment, home: home)
         #expect(r.status == 2, "\(r.stderr)")
         #expect(r.stderr.contains("did you mean 'order_update'?"), "\(r.stderr)")
         let config = try await octopods(["config", "set", "whatsapp_key", "x"], home: home)
@@ -117,8 +130,11 @@ import OctopodsSandbox
         let rejected = try await octopods(["templates", "csv", "1005"], environment: sandbox.environment, home: home)
         #expect(rejected.status == 0, "\(rejected.stderr)")
         #expect(rejected.stdout.hasPrefix("phone"))
-        #expect(rejected.stderr.contains("warning: template 1005 (promo_blast) is Rejected; only accepted templates can be sent: a campaign file for it cannot be sent as it stands"),
-                "\(rejected.stderr)")
+        #expect(
+            rejected.stderr.contains(
+                "warning: template 1005 (promo_blast) is Rejected; only accepted templates can be sent: a campaign file for it cannot be sent as it stands"
+            ),
+            "\(rejected.stderr)")
         let viber = try await octopods(["templates", "csv", "2001"], environment: sandbox.environment, home: home)
         #expect(viber.status == 2)
         #expect(viber.stderr.contains("a Viber template needs --channel vbm"), "\(viber.stderr)")
@@ -137,9 +153,11 @@ import OctopodsSandbox
         let env = ["OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp]
         let r = try await octopods(["--profile", "staging", "templates", "list"], environment: env, home: home)
         #expect(r.status == 0, "\(r.stderr)")
-        let note = "warning: profile 'staging' has no whatsapp_api_key: the WhatsApp key from OCTOPODS_WHATSAPP_API_KEY is used with the profile's base URL \(sandbox.url)"
+        let note =
+            "warning: profile 'staging' has no whatsapp_api_key: the WhatsApp key from OCTOPODS_WHATSAPP_API_KEY is used with the profile's base URL \(sandbox.url)"
         #expect(r.stderr.components(separatedBy: note).count == 2, "once: \(r.stderr)")
-        let without = try await octopods(["templates", "list"], environment: env.merging(["OCTOPODS_BASE_URL": sandbox.url]) { $1 }, home: home)
+        let without = try await octopods(
+            ["templates", "list"], environment: env.merging(["OCTOPODS_BASE_URL": sandbox.url]) { $1 }, home: home)
         #expect(!without.stderr.contains("has no whatsapp_api_key"), "\(without.stderr)")
     }
 
@@ -150,8 +168,10 @@ import OctopodsSandbox
         let home = scratchDirectory()
         var environment = sandbox.environment
         environment["HOME"] = home.path
-        for argv in [["send", "template", "1001", "--to", "+14155552671", "--var", "1=Jane Doe", "--var", "2=A-1042"],
-                     ["sms", "send", "--to", "+14155552672", "--body", "Your order has shipped and will arrive tomorrow"]] {
+        for argv in [
+            ["send", "template", "1001", "--to", "+14155552671", "--var", "1=Jane Doe", "--var", "2=A-1042"],
+            ["sms", "send", "--to", "+14155552672", "--body", "Your order has shipped and will arrive tomorrow"],
+        ] {
             let r = try await octopods(argv, environment: sandbox.environment, home: home)
             #expect(r.status == 0, "\(r.stderr)")
         }
@@ -181,9 +201,11 @@ import OctopodsSandbox
     @Test func bulkDryRunAtATerminalIsASummary() async throws {
         let sandbox = try TestSandbox()
         let file = scratchDirectory().appendingPathComponent("rows.csv")
-        try Data("phone,1,2\n+14155550101,Jane,A-1\n+14155550102,Omar,A-2\n+14155550103,Li,A-3\n+14155550104,Ana,A-4\nbad,x,y\n".utf8).write(to: file)
-        let t = try await PromptEndToEndTests().drive(["send", "template", "1001", "--from", file.path, "--dry-run"],
-                                                      environment: sandbox.environment.merging(["NO_COLOR": "1"]) { $1 }, steps: [])
+        try Data("phone,1,2\n+14155550101,Jane,A-1\n+14155550102,Omar,A-2\n+14155550103,Li,A-3\n+14155550104,Ana,A-4\nbad,x,y\n".utf8)
+            .write(to: file)
+        let t = try await PromptEndToEndTests().drive(
+            ["send", "template", "1001", "--from", file.path, "--dry-run"],
+            environment: sandbox.environment.merging(["NO_COLOR": "1"]) { $1 }, steps: [])
         #expect(t.status == 2, "one invalid row: \(t.output)")
         #expect(t.output.contains("5 rows, 4 valid, 1 invalid, 0 skipped (in the journal)"), "\(t.output)")
         #expect(t.output.contains("Would send 4 messages, in about 1 s at 55/10s."), "\(t.output)")
@@ -192,8 +214,9 @@ import OctopodsSandbox
         #expect(!t.output.contains("\"valid\""), "no JSON at a terminal")
         let people = scratchDirectory().appendingPathComponent("people.csv")
         try Data("phone,name\n+14155550101,Jane\n+14155550102,Omar\n".utf8).write(to: people)
-        let sms = try await PromptEndToEndTests().drive(["sms", "send", "--from", people.path, "--body", "Hi {name} \u{1F600}", "--dry-run"],
-                                                        environment: sandbox.environment.merging(["NO_COLOR": "1"]) { $1 }, steps: [])
+        let sms = try await PromptEndToEndTests().drive(
+            ["sms", "send", "--from", people.path, "--body", "Hi {name} \u{1F600}", "--dry-run"],
+            environment: sandbox.environment.merging(["NO_COLOR": "1"]) { $1 }, steps: [])
         #expect(sms.output.contains("2 SMS segments in all"), "\(sms.output)")
         #expect(sms.output.contains("Hi Omar \u{1F600}"), "\(sms.output)")
         let piped = try await octopods(["send", "template", "1001", "--from", file.path, "--dry-run"], environment: sandbox.environment)
@@ -206,7 +229,8 @@ import OctopodsSandbox
         let sandbox = try TestSandbox()
         let home = scratchDirectory()
         for n in 1...3 {
-            _ = try await octopods(["sms", "send", "--to", "+1415555020\(n)", "--body", "hi"], environment: sandbox.environment, home: home)
+            _ = try await octopods(
+                ["sms", "send", "--to", "+1415555020\(n)", "--body", "hi"], environment: sandbox.environment, home: home)
         }
         var env = sandbox.environment
         env["HOME"] = home.path
@@ -262,9 +286,12 @@ import OctopodsSandbox
         let sandbox = try TestSandbox()
         let file = scratchDirectory().appendingPathComponent("rows.csv")
         try Data(("phone,1,2\n" + (10...21).map { "+141555503\($0),a,b\n" }.joined()).utf8).write(to: file)
-        let t = try await PromptEndToEndTests().drive(["send", "template", "1001", "--from", file.path, "--rate", "4/1s", "--concurrency", "1",
-                                                       "-o", "ndjson"],
-                                                      environment: sandbox.environment.merging(["NO_COLOR": "1", "COLUMNS": "120"]) { $1 }, steps: [])
+        let t = try await PromptEndToEndTests().drive(
+            [
+                "send", "template", "1001", "--from", file.path, "--rate", "4/1s", "--concurrency", "1",
+                "-o", "ndjson",
+            ],
+            environment: sandbox.environment.merging(["NO_COLOR": "1", "COLUMNS": "120"]) { $1 }, steps: [])
         #expect(t.status == 0, "\(t.output)")
         #expect(t.output.contains("1/12 · accepted 1 · rejected 0 · unknown 0 · "), "\(t.output)")
         #expect(t.output.contains(" · ETA 3 s"), "11 rows at 4 a second: \(t.output)")

@@ -53,9 +53,10 @@ final class TLSLab: Sendable {
     private init() throws {
         guard let python = findProgram("python3") else { throw LabError("python3 is not installed (see .ci/run)") }
         let stdin = try pipePair(), stdout = try pipePair()
-        child = try Child(python, [repositoryRoot.appendingPathComponent("Tests/HTTPS/tls_lab.py").path],
-                          environment: ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": NSTemporaryDirectory()],
-                          stdin: stdin.read, stdout: stdout.write)
+        child = try Child(
+            python, [repositoryRoot.appendingPathComponent("Tests/HTTPS/tls_lab.py").path],
+            environment: ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": NSTemporaryDirectory()],
+            stdin: stdin.read, stdout: stdout.write)
         close(stdin.read); close(stdout.write)
         input = stdin.write; output = stdout.read
         let certs = try ask("certs")
@@ -109,8 +110,9 @@ final class TLSLab: Sendable {
 
     func stats(_ port: UInt16) throws -> Stats {
         let json = try ask("stats \(port)")
-        return Stats(connections: json["connections"] as? Int ?? -1, handshakes: json["handshakes"] as? Int ?? -1,
-                     heads: json["heads"] as? [String] ?? [])
+        return Stats(
+            connections: json["connections"] as? Int ?? -1, handshakes: json["handshakes"] as? Int ?? -1,
+            heads: json["heads"] as? [String] ?? [])
     }
 
     /// What makes a run trust the test CA: SSL_CERT_FILE, as curl, git and gh users set it.
@@ -136,7 +138,8 @@ enum Libcurl: String, CaseIterable, Sendable, CustomStringConvertible {
 
     /// The directory of the current libcurl, when scripts/libcurl-alt.sh has unpacked it.
     static var currentDirectory: String? {
-        let directory = ProcessInfo.processInfo.environment["OCTOPODS_TEST_LIBCURL_DIR"]
+        let directory =
+            ProcessInfo.processInfo.environment["OCTOPODS_TEST_LIBCURL_DIR"]
             ?? repositoryRoot.appendingPathComponent(".build/libcurl-alt/lib").path
         return access(directory + "/libcurl.so.4", R_OK) == 0 ? directory : nil
     }
@@ -146,9 +149,13 @@ enum Libcurl: String, CaseIterable, Sendable, CustomStringConvertible {
         guard let cc = findProgram("cc") ?? findProgram("gcc") else { throw TLSLab.LabError("no C compiler (cc) for the fake libcurl") }
         let directory = scratchDirectory().appendingPathComponent("fake-libcurl")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let result = try spawnAndWait(cc, ["-shared", "-fPIC", "-O1", "-o", directory.appendingPathComponent("libcurl.so.4").path,
-                                          repositoryRoot.appendingPathComponent("Tests/HTTPS/fake_libcurl.c").path, "-ldl"],
-                                      environment: ["PATH": "/usr/local/bin:/usr/bin:/bin"], input: Data(), timeout: 120)
+        let result = try spawnAndWait(
+            cc,
+            [
+                "-shared", "-fPIC", "-O1", "-o", directory.appendingPathComponent("libcurl.so.4").path,
+                repositoryRoot.appendingPathComponent("Tests/HTTPS/fake_libcurl.c").path, "-ldl",
+            ],
+            environment: ["PATH": "/usr/local/bin:/usr/bin:/bin"], input: Data(), timeout: 120)
         guard result.status == 0 else {
             throw TLSLab.LabError("cc failed: \(String(decoding: result.stderr, as: UTF8.self))")
         }
@@ -170,8 +177,10 @@ enum Libcurl: String, CaseIterable, Sendable, CustomStringConvertible {
             }
             return ["LD_LIBRARY_PATH": directory]
         case .quirky871, .old779, .tooOld:
-            return ["LD_LIBRARY_PATH": try Self.fake.get(), "OCTO_FAKE_VERSION": rawValue,
-                    "OCTO_REAL_LIBCURL": "/usr/lib/x86_64-linux-gnu/libcurl.so.4"]
+            return [
+                "LD_LIBRARY_PATH": try Self.fake.get(), "OCTO_FAKE_VERSION": rawValue,
+                "OCTO_REAL_LIBCURL": "/usr/lib/x86_64-linux-gnu/libcurl.so.4",
+            ]
         }
     }
 

@@ -38,11 +38,15 @@ import OctopodsSandbox
         let whatsapp = Expected(group: "whatsapp", sent: 3, delivered: 1, read: 1, failed: 1, pending: 1)
         let sms = Expected(group: "sms", sent: 1, rejected: 1, unknown: 1, delivered: 1, readable: false)
         func object(_ e: Expected) -> JSONValue {
-            func rate(_ a: Int, _ b: Int) -> JSONValue { b == 0 ? .null : .number(a == b ? "1" : a == 0 ? "0" : "0.\(String(Double(a) / Double(b)).dropFirst(2).prefix(4))") }
-            return ["group": .string(e.group), "sent": .int(e.sent), "rejected": .int(e.rejected), "unknown": .int(e.unknown),
-                    "delivered": .int(e.delivered), "read": .int(e.read), "failed": .int(e.failed), "pending": .int(e.pending),
-                    "no_status": .int(e.noStatus), "delivery_rate": rate(e.delivered, e.sent - e.noStatus),
-                    "read_rate": e.readable ? rate(e.read, e.delivered) : .null]
+            func rate(_ a: Int, _ b: Int) -> JSONValue {
+                b == 0 ? .null : .number(a == b ? "1" : a == 0 ? "0" : "0.\(String(Double(a) / Double(b)).dropFirst(2).prefix(4))")
+            }
+            return [
+                "group": .string(e.group), "sent": .int(e.sent), "rejected": .int(e.rejected), "unknown": .int(e.unknown),
+                "delivered": .int(e.delivered), "read": .int(e.read), "failed": .int(e.failed), "pending": .int(e.pending),
+                "no_status": .int(e.noStatus), "delivery_rate": rate(e.delivered, e.sent - e.noStatus),
+                "read_rate": e.readable ? rate(e.read, e.delivered) : .null,
+            ]
         }
         #expect(try JSONValue.parse(first.stdout) == .array([object(whatsapp), object(sms)]), "\(first.stdout)")
 
@@ -50,16 +54,20 @@ import OctopodsSandbox
         #expect(ndjson.stdout.split(separator: "\n").map { try? JSONValue.parse(String($0)) } == [object(whatsapp), object(sms)])
 
         let csv = try await run(["history", "stats", "--by", "channel", "-o", "csv"])
-        #expect(csv.stdout == "group,sent,rejected,unknown,delivered,read,failed,pending,no_status,delivery_rate,read_rate\r\n"
+        #expect(
+            csv.stdout == "group,sent,rejected,unknown,delivered,read,failed,pending,no_status,delivery_rate,read_rate\r\n"
                 + "whatsapp,3,0,0,1,1,1,1,0,0.3333,1\r\n" + "sms,1,1,1,1,0,0,0,0,1,\r\n", "\(csv.stdout)")
 
         let byStatus = try await run(["history", "stats", "--by", "status", "-o", "csv"])
-        #expect(byStatus.stdout.split(separator: "\r\n").map { $0.split(separator: ",").prefix(2).joined(separator: ",") }
+        #expect(
+            byStatus.stdout.split(separator: "\r\n").map { $0.split(separator: ",").prefix(2).joined(separator: ",") }
                 == ["group,sent", "read,1", "delivered,1", "pending,1", "failed,1", "rejected,0", "unknown,0"], "\(byStatus.stdout)")
 
         let table = try await run(["history", "stats", "--by", "channel", "-o", "table"])
         let lines = table.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first?.hasPrefix("CHANNEL   SENT  DELIVERED  READ    FAILED  PENDING  REJECTED  UNKNOWN  FUNNEL") == true, "\(table.stdout)")
+        #expect(
+            lines.first?.hasPrefix("CHANNEL   SENT  DELIVERED  READ    FAILED  PENDING  REJECTED  UNKNOWN  FUNNEL") == true,
+            "\(table.stdout)")
         #expect(lines.count == 5)
         #expect(lines[1].hasPrefix("whatsapp  3     1 33%      1 100%  1       1        0         0        "), "\(table.stdout)")
         // 20 cells off a terminal, scaled to the largest group (3): read 1, pending 1, failed 1.
@@ -72,7 +80,8 @@ import OctopodsSandbox
         let none = try await run(["history", "stats", "--template", "9999", "-o", "json"])
         #expect(none.status == 0 && none.stdout == "[]\n")
         let misuse = try await run(["history", "stats", "--limit", "5"])
-        #expect(misuse.status == 2 && misuse.stderr.hasPrefix("error: unknown option '--limit'\n'--limit' is an option of 'octopods history'."))
+        #expect(
+            misuse.status == 2 && misuse.stderr.hasPrefix("error: unknown option '--limit'\n'--limit' is an option of 'octopods history'."))
     }
 
     /// Viber has no status endpoint: its sends are in a column of their own, not pending
@@ -81,10 +90,16 @@ import OctopodsSandbox
     @Test func viberAndSMSShowWhatTheyCannotKnow() async throws {
         let sandbox = try TestSandbox()
         let home = scratchDirectory()
-        #expect(try await octopods(["vbm", "send", "2002", "--to", "+14155552674", "--var", "1=Jo", "--var", "2=x"],
-                                   environment: sandbox.environment, home: home).status == 0)
-        #expect(try await octopods(["sms", "send", "--to", "+14155552671", "--body", "x"], environment: sandbox.environment, home: home).status == 0)
-        let byChannel = try await octopods(["history", "stats", "--by", "channel", "-o", "table"], environment: sandbox.environment, home: home)
+        #expect(
+            try await octopods(
+                ["vbm", "send", "2002", "--to", "+14155552674", "--var", "1=Jo", "--var", "2=x"],
+                environment: sandbox.environment, home: home
+            ).status == 0)
+        #expect(
+            try await octopods(["sms", "send", "--to", "+14155552671", "--body", "x"], environment: sandbox.environment, home: home).status
+                == 0)
+        let byChannel = try await octopods(
+            ["history", "stats", "--by", "channel", "-o", "table"], environment: sandbox.environment, home: home)
         let lines = byChannel.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("CHANNEL  SENT  DELIVERED  READ  FAILED  PENDING  NO STATUS") == true, "\(byChannel.stdout)")
         let viber = try #require(lines.first { $0.hasPrefix("vbm") })
@@ -94,7 +109,10 @@ import OctopodsSandbox
         let oneDay = try await octopods(["history", "stats", "-o", "table"], environment: sandbox.environment, home: home)
         #expect(oneDay.stdout.contains("\ntotal "), "a total row for one day: \(oneDay.stdout)")
         let json = try await octopods(["history", "stats", "--by", "channel", "-o", "json"], environment: sandbox.environment, home: home)
-        #expect(json.stdout.contains(#""group":"vbm","sent":1,"rejected":0,"unknown":0,"delivered":0,"read":0,"failed":0,"pending":0,"no_status":1,"delivery_rate":null,"read_rate":null"#),
-                "\(json.stdout)")
+        #expect(
+            json.stdout.contains(
+                #""group":"vbm","sent":1,"rejected":0,"unknown":0,"delivered":0,"read":0,"failed":0,"pending":0,"no_status":1,"delivery_rate":null,"read_rate":null"#
+            ),
+            "\(json.stdout)")
     }
 }

@@ -14,15 +14,21 @@ import OctopodsSandbox
         var ledger: URL { home.appendingPathComponent(".local/state/octopods/sandbox-history.ndjson") }
 
         @discardableResult
-        func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 20, way: Way = .binary,
-                 sourceLocation: SourceLocation = #_sourceLocation) async throws -> ProcessResult {
+        func run(
+            _ arguments: [String], environment: [String: String] = [:], timeout: Double = 20, way: Way = .binary,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) async throws -> ProcessResult {
             let environment = sandbox.environment.merging(environment) { _, new in new }
-            if way == .inProcess { return await octopodsInProcess(arguments, environment: environment, home: home, sourceLocation: sourceLocation) }
+            if way == .inProcess {
+                return await octopodsInProcess(arguments, environment: environment, home: home, sourceLocation: sourceLocation)
+            }
             return try await octopods(arguments, environment: environment, home: home, timeout: timeout, sourceLocation: sourceLocation)
         }
 
         /// `history -o ndjson` with these filters, one object per record.
-        func history(_ filters: [String] = [], way: Way = .binary, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [JSONValue] {
+        func history(
+            _ filters: [String] = [], way: Way = .binary, sourceLocation: SourceLocation = #_sourceLocation
+        ) async throws -> [JSONValue] {
             let r = try await run(["history", "-o", "ndjson", "--limit", "0"] + filters, way: way, sourceLocation: sourceLocation)
             #expect(r.status == 0, "\(r.stderr)", sourceLocation: sourceLocation)
             return r.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
@@ -39,14 +45,16 @@ import OctopodsSandbox
         #expect(rejected.status == 1)
         let unknown = try await user.run(["sms", "send", "--to", "+15550100500", "--body", "x"])
         #expect(unknown.status == 5)
-        let notSent = try await user.run(["sms", "send", "--to", "+14155552675", "--body", "x"], environment: ["OCTOPODS_SMS_API_KEY": "wrong"])
+        let notSent = try await user.run(
+            ["sms", "send", "--to", "+14155552675", "--body", "x"], environment: ["OCTOPODS_SMS_API_KEY": "wrong"])
         #expect(notSent.status == 3)
 
         let records = try await user.history()
         #expect(records.count == 6, "a 401 is not a send: \(records)")
         // A sandbox reached through OCTOPODS_BASE_URL (loopback) is practice: never the real history.
         #expect(FileManager.default.fileExists(atPath: user.ledger.path))
-        #expect(!FileManager.default.fileExists(atPath: user.ledger.deletingLastPathComponent().appendingPathComponent("history.ndjson").path))
+        #expect(
+            !FileManager.default.fileExists(atPath: user.ledger.deletingLastPathComponent().appendingPathComponent("history.ndjson").path))
         func field(_ i: Int, _ key: String) -> String? { records[i][key]?.stringValue }
         let expected: [(channel: String, kind: String, template: String?, to: String, outcome: String)] = [
             ("whatsapp", "template", "1001", "+14155552671", "accepted"), ("whatsapp", "interactive", nil, "+14155552672", "accepted"),
@@ -54,7 +62,8 @@ import OctopodsSandbox
             ("sms", "sms", nil, "+15550100004", "rejected"), ("sms", "sms", nil, "+15550100500", "unknown"),
         ]
         for (i, e) in expected.enumerated() where i < records.count {
-            #expect(field(i, "channel") == e.channel && field(i, "kind") == e.kind && field(i, "template_id") == e.template
+            #expect(
+                field(i, "channel") == e.channel && field(i, "kind") == e.kind && field(i, "template_id") == e.template
                     && field(i, "to") == e.to && field(i, "outcome") == e.outcome, "\(records[i])")
             #expect(field(i, "profile") == "default")
             #expect(field(i, "time").flatMap(LedgerTimeCheck.parse) != nil)
@@ -77,7 +86,10 @@ import OctopodsSandbox
         #expect(table.stdout.hasPrefix("TIME "))
         #expect(table.stdout.contains("template 1001"))
         let csv = try await user.run(["history", "-o", "csv", "--channel", "vbm"])
-        #expect(csv.stdout.hasPrefix("time,profile,channel,kind,template_id,template_name,to,message_id,request_id,outcome,error,status,status_time,failure,source\r\n"))
+        #expect(
+            csv.stdout.hasPrefix(
+                "time,profile,channel,kind,template_id,template_name,to,message_id,request_id,outcome,error,status,status_time,failure,source\r\n"
+            ))
         #expect(csv.stdout.split(separator: "\r\n").count == 2)
     }
 
@@ -85,8 +97,9 @@ import OctopodsSandbox
         let user = User(sandbox: try TestSandbox())
         for (i, phone) in ["+14155552671", "+14155552672", "+14155552671"].enumerated() {
             // The third is the first again: sent on purpose (--allow-repeat), so the history holds both.
-            try await user.run(["send", "template", i == 1 ? "1007" : "1001", "--to", phone] + (i == 1 ? [] : ["--var", "1=a", "--var", "2=b"])
-                               + (i == 2 ? ["--allow-repeat"] : []))
+            try await user.run(
+                ["send", "template", i == 1 ? "1007" : "1001", "--to", phone] + (i == 1 ? [] : ["--var", "1=a", "--var", "2=b"])
+                    + (i == 2 ? ["--allow-repeat"] : []))
         }
         try await user.run(["sms", "send", "--to", "+14155552671", "--body", "x"])
         try await user.run(["sms", "send", "--to", "+15550100004", "--body", "x"])
@@ -207,7 +220,8 @@ import OctopodsSandbox
     @Test func pruneRemovesOldRecords() async throws {
         let user = User(sandbox: try TestSandbox())
         try FileManager.default.createDirectory(at: user.ledger.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let old = #"{"time":"2020-01-01T00:00:00.000Z","type":"send","profile":"default","channel":"sms","kind":"sms","to":"+14155550000","outcome":"accepted"}"#
+        let old =
+            #"{"time":"2020-01-01T00:00:00.000Z","type":"send","profile":"default","channel":"sms","kind":"sms","to":"+14155550000","outcome":"accepted"}"#
         try Data((old + "\n").utf8).write(to: user.ledger)
         try await user.run(["sms", "send", "--to", "+14155552671", "--body", "x"])
         #expect(try await user.history().count == 2)

@@ -11,8 +11,10 @@ import Glibc
 /// every path a few runs of the real binary also take: starting the debug binary costs about
 /// 30 ms of CPU, most of the suite's time when it is done hundreds of times. Not for what only
 /// a process shows (exit by signal, Ctrl-C, the terminal, several processes sharing files).
-func octopodsInProcess(_ arguments: [String], environment: [String: String] = [:], stdin: String = "", home: URL? = nil,
-                       sourceLocation: SourceLocation = #_sourceLocation) async -> ProcessResult {
+func octopodsInProcess(
+    _ arguments: [String], environment: [String: String] = [:], stdin: String = "", home: URL? = nil,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async -> ProcessResult {
     let home = home ?? scratchDirectory()
     let out = BufferSink(), err = BufferSink()
     var ctx = Context(
@@ -51,8 +53,10 @@ enum Way: String, Sendable, CustomStringConvertible {
         Array(repeating: .binary, count: min(binary, count)) + Array(repeating: .inProcess, count: max(0, count - binary))
     }
 
-    func run(_ arguments: [String], environment: [String: String] = [:], stdin: String = "", home: URL? = nil,
-             sourceLocation: SourceLocation = #_sourceLocation) async throws -> ProcessResult {
+    func run(
+        _ arguments: [String], environment: [String: String] = [:], stdin: String = "", home: URL? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> ProcessResult {
         switch self {
         case .inProcess:
             return await octopodsInProcess(arguments, environment: environment, stdin: stdin, home: home, sourceLocation: sourceLocation)

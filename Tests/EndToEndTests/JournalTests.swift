@@ -28,8 +28,9 @@ import Glibc
     /// An SMS run that sends one row, then waits an hour for its next slot (no template fetch
     /// shares the slot): it holds its journal for as long as a test needs.
     func startHeldRun(_ file: URL, sandbox: TestSandbox, home: URL) throws -> Child {
-        try startOctopods(["sms", "send", "--from", file.path, "--body", "Hello", "--yes", "--rate", "1/1h"],
-                          environment: sandbox.environment, home: home)
+        try startOctopods(
+            ["sms", "send", "--from", file.path, "--body", "Hello", "--yes", "--rate", "1/1h"],
+            environment: sandbox.environment, home: home)
     }
 
     func phones(_ sandbox: TestSandbox) -> [String] {
@@ -49,7 +50,9 @@ import Glibc
 
     func waitForExit(_ process: Child) async {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { process.waitUntilExit(); continuation.resume() }
+            DispatchQueue.global().async {
+                process.waitUntilExit(); continuation.resume()
+            }
         }
     }
 
@@ -119,7 +122,9 @@ import Glibc
         // Finished, the same file: nothing sent, exit 2, naming the journal, when, and --new-run.
         let again = try await octopods(send, environment: sandbox.environment, home: dir)
         #expect(again.status == 2)
-        #expect(again.stderr.hasPrefix("error: \(file.path) was sent already: the run in the journal \(journal) finished at "), "\(again.stderr)")
+        #expect(
+            again.stderr.hasPrefix("error: \(file.path) was sent already: the run in the journal \(journal) finished at "),
+            "\(again.stderr)")
         #expect(again.stderr.contains("(6 accepted, 0 rejected); nothing was sent"))
         #expect(again.stderr.contains("To send it again, add --new-run"))
         #expect(sandbox.posts.count == 6)
@@ -148,16 +153,19 @@ import Glibc
         _ = phoneList(5, in: dir, first: 200)
         let midway = try startHeldRun(file, sandbox: sandbox, home: dir)
         // Its journal is new once the finished one is kept (the third kept), then its row answered.
-        #expect(await waitUntil {
-            Self.kept(in: journals) >= 3 && Self.text(journal).contains(#""state":"accepted""#)
-        }, "\(sandbox.posts.count) posts")
+        #expect(
+            await waitUntil {
+                Self.kept(in: journals) >= 3 && Self.text(journal).contains(#""state":"accepted""#)
+            }, "\(sandbox.posts.count) posts")
         #expect(sandbox.posts.count == 16)
         kill(midway.processIdentifier, SIGKILL)
         await waitForExit(midway)
         _ = phoneList(5, in: dir, first: 300)
         let changed = try await octopods(send, environment: sandbox.environment, home: dir)
         #expect(changed.status == 2)
-        #expect(changed.stderr.contains("\(file.path) changed since its run began: the unfinished run in the journal \(journal)"), "\(changed.stderr)")
+        #expect(
+            changed.stderr.contains("\(file.path) changed since its run began: the unfinished run in the journal \(journal)"),
+            "\(changed.stderr)")
         #expect(changed.stderr.contains(" sent 1 row from the earlier version; nothing was sent"))
         #expect(changed.stderr.contains("start over with this version with --new-run"))
         #expect(sandbox.posts.count == 16)
@@ -173,21 +181,26 @@ import Glibc
         let dir = scratchDirectory()
         let file = csv(2, in: dir)
         let journal = dir.appendingPathComponent("campaign.journal").path
-        let first = try await octopods(["send", "template", "1001", "--from", file.path, "--journal", journal, "--rate", "off"],
-                                       environment: sandbox.environment, home: dir)
+        let first = try await octopods(
+            ["send", "template", "1001", "--from", file.path, "--journal", journal, "--rate", "off"],
+            environment: sandbox.environment, home: dir)
         #expect(first.status == 0, "\(first.stderr)")
         let requests = sandbox.api.recordedRequests().count
-        let other = try await octopods(["send", "template", "1002", "--from", file.path, "--journal", journal, "--rate", "off"],
-                                       environment: sandbox.environment, home: dir)
+        let other = try await octopods(
+            ["send", "template", "1002", "--from", file.path, "--journal", journal, "--rate", "off"],
+            environment: sandbox.environment, home: dir)
         #expect(other.status == 2)
-        #expect(other.stderr.hasPrefix("error: the journal \(journal) belongs to 'send template 1001', not 'send template 1002'; nothing was sent"),
-                "\(other.stderr)")
+        #expect(
+            other.stderr.hasPrefix(
+                "error: the journal \(journal) belongs to 'send template 1001', not 'send template 1002'; nothing was sent"),
+            "\(other.stderr)")
         #expect(other.stderr.contains("--new-run"))
         #expect(sandbox.api.recordedRequests().count == requests)
         // By default each command has its own journal (this one has none yet); the history still
         // knows these rows were sent: repeats, not sent again.
-        let own = try await octopods(["send", "template", "1001", "--from", file.path, "--rate", "off", "--dry-run"],
-                                     environment: sandbox.environment, home: dir)
+        let own = try await octopods(
+            ["send", "template", "1001", "--from", file.path, "--rate", "off", "--dry-run"],
+            environment: sandbox.environment, home: dir)
         #expect(own.stdout.contains(#""to_send":0,"in_journal":0,"#), "\(own.stdout)")
         #expect(own.stdout.contains(#""repeat":2"#))
     }
@@ -202,15 +215,17 @@ import Glibc
         try Data("export PATH=/usr/bin\n".utf8).write(to: victim)
         let link = dir.appendingPathComponent("orders.journal")
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: victim)
-        let given = try await octopods(["send", "template", "1001", "--from", file.path, "--journal", link.path, "--rate", "off"],
-                                       environment: sandbox.environment, home: dir)
+        let given = try await octopods(
+            ["send", "template", "1001", "--from", file.path, "--journal", link.path, "--rate", "off"],
+            environment: sandbox.environment, home: dir)
         #expect(given.status == 2)
         #expect(given.stderr.contains("cannot use the journal \(link.path): is a symbolic link"), "\(given.stderr)")
 
         let send = ["send", "template", "1001", "--from", file.path, "--rate", "off"]
         let path = try await journalPath(send, sandbox: sandbox, home: dir)
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+            withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: victim.path)
         let planted = try await octopods(send, environment: sandbox.environment, home: dir)
         #expect(planted.status == 2)
@@ -229,22 +244,27 @@ import Glibc
         let file = csv(4, in: dir)
         let send = ["send", "template", "1001", "--from", file.path, "--rate", "off"]
         let path = try await journalPath(send, sandbox: sandbox, home: dir)
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+            withIntermediateDirectories: true)
         func plant(input: String, sha: String, finished: Bool) throws {
-            var lines = [#"{"journal":"octopods bulk send","version":2,"command":"send template 1001","input":"\#(input)","size":10,"sha256":"\#(sha)"}"#,
-                         #"{"started":"2026-11-30T10:00:00.000Z","pid":1}"#]
+            var lines = [
+                #"{"journal":"octopods bulk send","version":2,"command":"send template 1001","input":"\#(input)","size":10,"sha256":"\#(sha)"}"#,
+                #"{"started":"2026-11-30T10:00:00.000Z","pid":1}"#,
+            ]
             for line in 2...5 { lines.append(#"{"line":\#(line),"hash":"x","state":"accepted"}"#) }
             if finished { lines.append(#"{"finished":"2026-11-30T10:01:00.000Z","pid":1,"accepted":4,"rejected":0,"unknown":0}"#) }
             try? FileManager.default.removeItem(atPath: path)
-            _ = FileManager.default.createFile(atPath: path, contents: Data((lines.joined(separator: "\n") + "\n").utf8),
-                                           attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(
+                atPath: path, contents: Data((lines.joined(separator: "\n") + "\n").utf8),
+                attributes: [.posixPermissions: 0o600])
         }
         try plant(input: "/elsewhere/other.csv", sha: "00", finished: false)
         let other = try await octopods(send, environment: sandbox.environment, home: dir)
         #expect(other.status == 2)
-        #expect(other.stderr.contains("belongs to another input (/elsewhere/other.csv, 10 bytes), not \(file.path); nothing was sent"),
-                "\(other.stderr)")
+        #expect(
+            other.stderr.contains("belongs to another input (/elsewhere/other.csv, 10 bytes), not \(file.path); nothing was sent"),
+            "\(other.stderr)")
         chmod(path, 0o622)
         let writable = try await octopods(send, environment: sandbox.environment, home: dir)
         #expect(writable.status == 2)
@@ -290,8 +310,9 @@ import Glibc
         let terminal = try PseudoTerminal()
         let output = try pipePair()
         let replica = terminal.replica.fileDescriptor
-        let process = try startOctopods(["send", "template", "1001", "--from", file.path, "--rate", "off"],
-                                        environment: sandbox.environment, home: dir, stdin: replica, stdout: output.write, stderr: replica)
+        let process = try startOctopods(
+            ["send", "template", "1001", "--from", file.path, "--rate", "off"],
+            environment: sandbox.environment, home: dir, stdin: replica, stdout: output.write, stderr: replica)
         close(output.write)
         terminal.closeReplica()
         let screen = terminal.startReading()
@@ -330,7 +351,8 @@ final class PseudoTerminal: Sendable {
             dlsym(nil, name).map { unsafeBitCast($0, to: type) }
         }
         guard let openpt = symbol("posix_openpt", as: OpenFunction.self), let grantpt = symbol("grantpt", as: OpenFunction.self),
-              let unlockpt = symbol("unlockpt", as: OpenFunction.self), let ptsname = symbol("ptsname", as: NameFunction.self) else {
+            let unlockpt = symbol("unlockpt", as: OpenFunction.self), let ptsname = symbol("ptsname", as: NameFunction.self)
+        else {
             throw POSIXError(.ENOSYS)
         }
         let fd = openpt(O_RDWR | O_NOCTTY)

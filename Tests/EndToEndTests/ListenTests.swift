@@ -52,20 +52,26 @@ import Glibc
         /// `answer(delivery number of this id (1 = first), overall number)`: the status and whether to hang instead.
         init(answer: @escaping @Sendable (_ attempt: Int, _ overall: Int) -> SandboxResponse) throws {
             let log = self.log
-            server = try SandboxServer(port: 0, handler: { request in
-                let id = request.header("webhook-id")
-                let (attempt, overall) = log.deliveries.withLock { all in
-                    (all.filter { $0.id == id }.count + 1, all.count + 1)
-                }
-                let response = answer(attempt, overall)
-                log.deliveries.withLock {
-                    $0.append(Delivery(id: id, timestamp: request.header("webhook-timestamp"), signature: request.header("webhook-signature"),
-                                       body: request.body, contentType: request.header("Content-Type"),
-                                       answered: response.fault == nil ? response.status : 0))
-                }
-                log.firstArrived.withLock { $0?.resume(); $0 = nil }
-                return response
-            })
+            server = try SandboxServer(
+                port: 0,
+                handler: { request in
+                    let id = request.header("webhook-id")
+                    let (attempt, overall) = log.deliveries.withLock { all in
+                        (all.filter { $0.id == id }.count + 1, all.count + 1)
+                    }
+                    let response = answer(attempt, overall)
+                    log.deliveries.withLock {
+                        $0.append(
+                            Delivery(
+                                id: id, timestamp: request.header("webhook-timestamp"), signature: request.header("webhook-signature"),
+                                body: request.body, contentType: request.header("Content-Type"),
+                                answered: response.fault == nil ? response.status : 0))
+                    }
+                    log.firstArrived.withLock {
+                        $0?.resume(); $0 = nil
+                    }
+                    return response
+                })
             server.start()
         }
 
@@ -80,15 +86,20 @@ import Glibc
                 let arrived = log.deliveries.withLock { !$0.isEmpty }
                 if arrived { continuation.resume(); return }
                 log.firstArrived.withLock { $0 = continuation }
-                if log.deliveries.withLock({ !$0.isEmpty }) { log.firstArrived.withLock { $0?.resume(); $0 = nil } }
+                if log.deliveries.withLock({ !$0.isEmpty }) {
+                    log.firstArrived.withLock {
+                        $0?.resume(); $0 = nil
+                    }
+                }
             }
         }
 
         /// Whether the signature is what a Standard Webhooks receiver computes with `secret`.
         static func verify(_ delivery: Delivery, secret: String) -> Bool {
             guard secret.hasPrefix("whsec_"), let key = Data(base64Encoded: String(secret.dropFirst(6))),
-                  let id = delivery.id, let timestamp = delivery.timestamp, Int64(timestamp) != nil,
-                  let signature = delivery.signature else { return false }
+                let id = delivery.id, let timestamp = delivery.timestamp, Int64(timestamp) != nil,
+                let signature = delivery.signature
+            else { return false }
             let tag = HMACSHA256.authenticate(key: Array(key), message: Array("\(id).\(timestamp).".utf8) + Array(delivery.body))
             return signature.split(separator: " ").contains { $0 == "v1," + Data(tag).base64EncodedString() }
         }
@@ -102,10 +113,13 @@ import Glibc
         let clock = TestClock()
         let user = User(sandbox: try TestSandbox(stageInterval: 10, clock: clock))
         var ids: [String] = []
-        for argv in [["send", "template", "1007", "--to", "+14155552671"], ["send", "template", "1007", "--to", "+15550100003"],
-                     ["sms", "send", "--to", "+14155552672", "--body", "x"], ["sms", "send", "--to", "+15550100003", "--body", "x"],
-                     ["sms", "send", "--to", "+15550100007", "--body", "x"], ["vbm", "send", "2002", "--to", "+14155552674", "--var", "1=Jo", "--var", "2=x"],
-                     ["send", "template", "1007", "--to", "+15550100006"]] {
+        for argv in [
+            ["send", "template", "1007", "--to", "+14155552671"], ["send", "template", "1007", "--to", "+15550100003"],
+            ["sms", "send", "--to", "+14155552672", "--body", "x"], ["sms", "send", "--to", "+15550100003", "--body", "x"],
+            ["sms", "send", "--to", "+15550100007", "--body", "x"],
+            ["vbm", "send", "2002", "--to", "+14155552674", "--var", "1=Jo", "--var", "2=x"],
+            ["send", "template", "1007", "--to", "+15550100006"],
+        ] {
             let r = try await user.run(argv + ["-o", "json"])
             #expect(r.status == 0, "\(r.stderr)")
             ids.append((try? JSONValue.parse(r.stdout))?["message_id"]?.scalarText ?? "?")
@@ -135,7 +149,9 @@ import Glibc
 
         // What listen learned is in the history.
         let history = try await user.run(["history", "-o", "ndjson", "--limit", "0"])
-        let statuses = history.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }.map { $0["status"]?.stringValue }
+        let statuses = history.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }.map {
+            $0["status"]?.stringValue
+        }
         // The Viber send has no delivery status: history's status is its outcome (README "History").
         #expect(statuses == ["read", "failed", "delivered", "undelivered", "expired", "accepted", "deleted"])
     }
@@ -167,8 +183,11 @@ import Glibc
 
         let deliveries = receiver.all
         #expect(deliveries.map(\.answered) == [500, 200, 500, 200])
-        #expect(deliveries.map(\.id) == [printed[0]["id"]?.stringValue, printed[0]["id"]?.stringValue,
-                                         printed[1]["id"]?.stringValue, printed[1]["id"]?.stringValue])
+        #expect(
+            deliveries.map(\.id) == [
+                printed[0]["id"]?.stringValue, printed[0]["id"]?.stringValue,
+                printed[1]["id"]?.stringValue, printed[1]["id"]?.stringValue,
+            ])
         for delivery in deliveries {
             #expect(Receiver.verify(delivery, secret: secret), "\(delivery)")
             #expect((try? JSONValue.parse(delivery.body))?["id"]?.stringValue == delivery.id)
@@ -222,7 +241,8 @@ import Glibc
         #expect(r.stderr.contains("failed (the command exited 3); trying again in 1s"), "\(r.stderr)")
         let ran = try String(contentsOfFile: file, encoding: .utf8)
         #expect(ran == r.stdout, "each event once, as printed")
-        #expect(ran.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }.compactMap { $0["type"]?.stringValue }
+        #expect(
+            ran.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }.compactMap { $0["type"]?.stringValue }
                 == ["message.failed"], "a message seen failed at once has no sent event")
     }
 
@@ -239,7 +259,11 @@ import Glibc
         let child = try startOctopods(["listen", "--forward-to", receiver.url], environment: user.sandbox.environment, home: user.home)
         await receiver.waitForFirst()
         kill(child.processIdentifier, SIGKILL)
-        await withCheckedContinuation { c in DispatchQueue.global().async { child.waitUntilExit(); c.resume() } }
+        await withCheckedContinuation { c in
+            DispatchQueue.global().async {
+                child.waitUntilExit(); c.resume()
+            }
+        }
         #expect(child.terminationStatus == 128 + SIGKILL)
         hang.store(false, ordering: .relaxed)
 
@@ -265,7 +289,11 @@ import Glibc
         #expect(String(decoding: banner, as: UTF8.self).contains("Watching 1 message of profile 'default'"))
         kill(child.processIdentifier, SIGTERM)
         let rest = readToEnd(pipe.fileHandleForReading)
-        await withCheckedContinuation { c in DispatchQueue.global().async { child.waitUntilExit(); c.resume() } }
+        await withCheckedContinuation { c in
+            DispatchQueue.global().async {
+                child.waitUntilExit(); c.resume()
+            }
+        }
         #expect(child.terminationStatus == 0, "\(String(decoding: rest, as: UTF8.self))")
         #expect(String(decoding: rest, as: UTF8.self).contains("Stopped after"))
     }
@@ -277,8 +305,10 @@ import Glibc
         let user = User(sandbox: sandbox)
         let config = user.home.appendingPathComponent(".config/octopods")
         try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
-        #expect(FileManager.default.createFile(atPath: config.appendingPathComponent("config").path, contents: Data("[default]\nrate = 20/1s\n".utf8),
-                                               attributes: [.posixPermissions: 0o600]))
+        #expect(
+            FileManager.default.createFile(
+                atPath: config.appendingPathComponent("config").path, contents: Data("[default]\nrate = 20/1s\n".utf8),
+                attributes: [.posixPermissions: 0o600]))
         for i in 0..<4 { try await user.run(["send", "template", "1007", "--to", "+1415555\(2000 + i)"]) }
         var csv = "phone,1,2\n"
         for i in 0..<40 { csv += "+1415555\(3000 + i),N\(i),A-\(i)\n" }
@@ -288,7 +318,11 @@ import Glibc
         // Every poll is one list request (the list shows all four); without a budget, 12 would go out at once.
         let r = try await user.run(["listen", "--polls", "12"])
         #expect(r.status == 0, "\(r.stderr)")
-        await withCheckedContinuation { c in DispatchQueue.global().async { bulk.waitUntilExit(); c.resume() } }
+        await withCheckedContinuation { c in
+            DispatchQueue.global().async {
+                bulk.waitUntilExit(); c.resume()
+            }
+        }
         #expect(bulk.terminationStatus == 0)
 
         let log = sandbox.api.recordedRequests()
@@ -296,7 +330,9 @@ import Glibc
         #expect(log.filter { $0.method == "POST" && $0.status == 201 }.count == 44)
         let format = ISO8601DateFormatter()
         format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let polls = log.filter { $0.method == "GET" && $0.path.hasSuffix("/messages") }.compactMap { format.date(from: $0.time)?.timeIntervalSince1970 }
+        let polls = log.filter { $0.method == "GET" && $0.path.hasSuffix("/messages") }.compactMap {
+            format.date(from: $0.time)?.timeIntervalSince1970
+        }
         #expect(polls.count == 12)
         // At most 5 (a quarter of 20) in any second.
         for (i, t) in polls.enumerated() {

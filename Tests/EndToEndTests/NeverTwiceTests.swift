@@ -24,8 +24,10 @@ import Glibc
     /// `--to A --to B` used to send to B only, and --dry-run said the request was valid.
     @Test func aRepeatedToIsAUsageErrorNamingFrom() async throws {
         let sandbox = try TestSandbox()
-        for args in [["send", "template", "1007", "--to", "+14155550101", "--to", "+14155550102", "--dry-run"],
-                     ["sms", "send", "--to", "+14155550101", "--to", "+14155550102", "--body", "hi"]] {
+        for args in [
+            ["send", "template", "1007", "--to", "+14155550101", "--to", "+14155550102", "--dry-run"],
+            ["sms", "send", "--to", "+14155550101", "--to", "+14155550102", "--body", "hi"],
+        ] {
             let r = await octopodsInProcess(args, environment: sandbox.environment)
             #expect(r.status == 2, "\(r.stderr)")
             #expect(r.stderr.contains("--to is given 2 times: a send has one recipient"), "\(r.stderr)")
@@ -43,16 +45,22 @@ import Glibc
         let dir = scratchDirectory()
         let rows = (0..<120).map { "+1415558\(String(format: "%04d", $0)),N\($0)\n" }.joined()
         let input = file("phones.csv", "phone,name\n" + rows, in: dir)
-        let send = ["sms", "send", "--from", input.path, "--body", "Hello {name}", "--yes", "--rate", "off", "--concurrency", "1",
-                    "--journal", dir.appendingPathComponent("run.journal").path]
+        let send = [
+            "sms", "send", "--from", input.path, "--body", "Hello {name}", "--yes", "--rate", "off", "--concurrency", "1",
+            "--journal", dir.appendingPathComponent("run.journal").path,
+        ]
         // 4 blocks of 512 bytes (dash's unit) or of 1024: either fills long before 120 rows.
-        let limited = try spawnAndWait("/bin/sh", ["-c", "ulimit -f 4; trap '' XFSZ; exec \"$0\" \"$@\"", octopodsBinary.path] + send,
-                                       environment: octopodsEnvironment(sandbox.environment, home: dir), input: Data(), timeout: 60)
+        let limited = try spawnAndWait(
+            "/bin/sh", ["-c", "ulimit -f 4; trap '' XFSZ; exec \"$0\" \"$@\"", octopodsBinary.path] + send,
+            environment: octopodsEnvironment(sandbox.environment, home: dir), input: Data(), timeout: 60)
         let stderr = String(decoding: limited.stderr, as: UTF8.self)
         #expect(limited.status == 1, "\(stderr)")
         let went = Set(phones(sandbox)).count
         #expect(went > 0 && went < 120)
-        #expect(stderr.contains("error: cannot write the journal \(dir.path)/run.journal: File too large. The run stopped there: \(went) of 120 rows went out, each recorded in the journal"), "\(stderr)")
+        #expect(
+            stderr.contains(
+                "error: cannot write the journal \(dir.path)/run.journal: File too large. The run stopped there: \(went) of 120 rows went out, each recorded in the journal"
+            ), "\(stderr)")
         #expect(stderr.contains("Make room, then run the same command again: it resumes with the rows not sent yet."))
         #expect(!stderr.contains("failed("))
         // The row whose answer could not be recorded stays "sending": not resent, so maybe exit 5.
@@ -83,8 +91,9 @@ import Glibc
         #expect(again.stderr.contains(" (message \(id)); not sent again (--allow-repeat sends it)"), "\(again.stderr)")
         #expect(sandbox.posts.count == 1)
         // Another message to the same number goes; so does the same one with --allow-repeat.
-        let other = await octopodsInProcess(["send", "template", "1001", "--to", "+14155550123", "--var", "1=Ana", "--var", "2=A-2"],
-                                            environment: sandbox.environment, home: home)
+        let other = await octopodsInProcess(
+            ["send", "template", "1001", "--to", "+14155550123", "--var", "1=Ana", "--var", "2=A-2"],
+            environment: sandbox.environment, home: home)
         #expect(other.status == 0, "\(other.stderr)")
         let allowed = await octopodsInProcess(send + ["--allow-repeat"], environment: sandbox.environment, home: home)
         #expect(allowed.status == 0, "\(allowed.stderr)")
@@ -119,16 +128,21 @@ import Glibc
         _ = await octopodsInProcess(["config", "set", "repeat_window", "24h"], environment: sandbox.environment, home: home)
         // A provider error is a rejection (exit 1): sending it again is not a repeat.
         for _ in 0..<2 {
-            let r = await octopodsInProcess(["sms", "send", "--to", "+15550100004", "--body", "hi"], environment: sandbox.environment, home: home)
+            let r = await octopodsInProcess(
+                ["sms", "send", "--to", "+15550100004", "--body", "hi"], environment: sandbox.environment, home: home)
             #expect(r.status == 1, "\(r.stderr)")
         }
         #expect(sandbox.posts.count == 4)
         // A reset connection after the request: unknown (exit 5), and then a repeat, said to be unknown.
-        let unknown = await octopodsInProcess(["sms", "send", "--to", "+15550100104", "--body", "hi"], environment: sandbox.environment, home: home)
+        let unknown = await octopodsInProcess(
+            ["sms", "send", "--to", "+15550100104", "--body", "hi"], environment: sandbox.environment, home: home)
         #expect(unknown.status == 5, "\(unknown.stderr)")
-        let again = await octopodsInProcess(["sms", "send", "--to", "+15550100104", "--body", "hi"], environment: sandbox.environment, home: home)
+        let again = await octopodsInProcess(
+            ["sms", "send", "--to", "+15550100104", "--body", "hi"], environment: sandbox.environment, home: home)
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stderr.contains("whose outcome is unknown (it may have been delivered); not sent again (--allow-repeat sends it)"), "\(again.stderr)")
+        #expect(
+            again.stderr.contains("whose outcome is unknown (it may have been delivered); not sent again (--allow-repeat sends it)"),
+            "\(again.stderr)")
         #expect(Self.json(again.stdout)["status"] as? String == "unknown")
         #expect(sandbox.posts.count == 5)
     }
@@ -141,7 +155,10 @@ import Glibc
         _ = await octopodsInProcess(send, environment: sandbox.environment, home: home)
         let r = await octopodsInProcess(send + ["--no-ledger"], environment: sandbox.environment, home: home)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr == "warning: with --no-ledger the history is not kept, so an identical message sent lately cannot be found: the repeat guard is off for this run\n")
+        #expect(
+            r.stderr
+                == "warning: with --no-ledger the history is not kept, so an identical message sent lately cannot be found: the repeat guard is off for this run\n"
+        )
         #expect(sandbox.posts.count == 2)
         let quiet = await octopodsInProcess(send + ["--no-ledger", "--allow-repeat"], environment: sandbox.environment, home: home)
         #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
@@ -151,8 +168,9 @@ import Glibc
         #expect(sandbox.posts.count == 3)
         // A bulk run says it once, not per row.
         let input = file("p.csv", "phone\n+14155550001\n+14155550002\n+14155550003\n", in: home)
-        let bulk = await octopodsInProcess(["sms", "send", "--from", input.path, "--body", "hi", "--rate", "off", "--no-ledger"],
-                                           environment: sandbox.environment, home: home)
+        let bulk = await octopodsInProcess(
+            ["sms", "send", "--from", input.path, "--body", "hi", "--rate", "off", "--no-ledger"],
+            environment: sandbox.environment, home: home)
         #expect(bulk.status == 0, "\(bulk.stderr)")
         #expect(bulk.stderr.components(separatedBy: "the repeat guard is off for this run").count == 2, "\(bulk.stderr)")
         #expect(sandbox.posts.count == 6)
@@ -183,8 +201,10 @@ import Glibc
         let send = ["sms", "send", "--from", input.path, "--body", "hi {name}", "--yes", "--rate", "off"]
         let first = try await octopods(send, environment: sandbox.environment, home: home)
         #expect(first.status == 0, "\(first.stderr)")
-        let ids = Dictionary(uniqueKeysWithValues: lines(first.stdout).compactMap { line in
-            (line["phone"] as? String).map { ($0, line["message_id"] as? String ?? "") } })
+        let ids = Dictionary(
+            uniqueKeysWithValues: lines(first.stdout).compactMap { line in
+                (line["phone"] as? String).map { ($0, line["message_id"] as? String ?? "") }
+            })
         text += "+14155550004,Di\n"
         try Data(text.utf8).write(to: input)
         let second = try await octopods(send, environment: sandbox.environment, home: home)
@@ -213,7 +233,8 @@ import Glibc
     @Test func aBulkRowSentLatelyIsARepeat() async throws {
         let sandbox = try TestSandbox()
         let home = scratchDirectory()
-        let single = try await octopods(["sms", "send", "--to", "+14155550001", "--body", "hi Ann"], environment: sandbox.environment, home: home)
+        let single = try await octopods(
+            ["sms", "send", "--to", "+14155550001", "--body", "hi Ann"], environment: sandbox.environment, home: home)
         let id = try #require(Self.json(single.stdout)["message_id"] as? String)
         let input = file("other.csv", "phone,first\n+14155550001,Ann\n+14155550002,Bo\n", in: home)
         let send = ["sms", "send", "--from", input.path, "--body", "hi {first}", "--rate", "off"]
@@ -222,7 +243,10 @@ import Glibc
         #expect(Self.json(dry.stdout)["repeat"] as? Int == 1)
         let r = await octopodsInProcess(send, environment: sandbox.environment, home: home)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("1 row is identical to messages the history shows as sent within repeat_window (24h) or kept under the same idempotency key, and is skipped; --allow-repeat sends them."), "\(r.stderr)")
+        #expect(
+            r.stderr.contains(
+                "1 row is identical to messages the history shows as sent within repeat_window (24h) or kept under the same idempotency key, and is skipped; --allow-repeat sends them."
+            ), "\(r.stderr)")
         let row = try #require(lines(r.stdout).first { $0["line"] as? Int == 2 })
         #expect(row["status"] as? String == "repeat")
         #expect(row["message_id"] as? String == id)
@@ -232,8 +256,9 @@ import Glibc
         #expect(((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").contains(#""state":"repeat","message_id":"\#(id)""#))
         // --allow-repeat sends it.
         let other = file("again.csv", "phone,first\n+14155550001,Ann\n", in: home)
-        let allowed = await octopodsInProcess(["sms", "send", "--from", other.path, "--body", "hi {first}", "--rate", "off", "--allow-repeat"],
-                                              environment: sandbox.environment, home: home)
+        let allowed = await octopodsInProcess(
+            ["sms", "send", "--from", other.path, "--body", "hi {first}", "--rate", "off", "--allow-repeat"],
+            environment: sandbox.environment, home: home)
         #expect(allowed.status == 0, "\(allowed.stderr)")
         #expect(sandbox.posts.count == 3)
     }
@@ -248,8 +273,9 @@ import Glibc
         // campaign (one journal, one run at a time: docs/linux-notes.md), not two cron jobs.
         let a = file("a.csv", "phone\n" + numbers.joined(), in: home), b = file("b.csv", "phone\n" + numbers.reversed().joined(), in: home)
         let runs = try [a, b].map { input in
-            try startOctopods(["sms", "send", "--from", input.path, "--body", "Reminder: your visit is tomorrow", "--yes", "--rate", "off"],
-                              environment: sandbox.environment, home: home)
+            try startOctopods(
+                ["sms", "send", "--from", input.path, "--body", "Reminder: your visit is tomorrow", "--yes", "--rate", "off"],
+                environment: sandbox.environment, home: home)
         }
         for run in runs { #expect(await waitForExit(run) == 0) }
         #expect(sandbox.posts.count == 40)
@@ -278,8 +304,9 @@ import Glibc
             #expect(Self.json(again.stdout)["message_id"] as? String == id)
             #expect(again.stderr.contains("the idempotency key 'order-1' was used at "), "\(again.stderr)")
         }
-        let other = await octopodsInProcess(["sms", "send", "--to", "+14155550001", "--body", "hi Bob", "--idempotency-key", "order-1"],
-                                            environment: sandbox.environment, home: home)
+        let other = await octopodsInProcess(
+            ["sms", "send", "--to", "+14155550001", "--body", "hi Bob", "--idempotency-key", "order-1"],
+            environment: sandbox.environment, home: home)
         #expect(other.status == 2)
         #expect(other.stderr.contains("error: the idempotency key 'order-1' was used at "), "\(other.stderr)")
         #expect(other.stderr.contains(" for another message (to +14155550001); nothing was sent"))
@@ -293,13 +320,15 @@ import Glibc
         #expect(sandbox.posts.count == 2)
         // A key used for another message: that row is invalid, nothing is sent.
         let clash = file("clash.csv", "phone,first,order\n+14155550003,Cy,order-2\n", in: home)
-        let refused = await octopodsInProcess(["sms", "send", "--from", clash.path, "--body", "hi {first}", "--rate", "off", "--idempotency-column", "order"],
-                                              environment: sandbox.environment, home: home)
+        let refused = await octopodsInProcess(
+            ["sms", "send", "--from", clash.path, "--body", "hi {first}", "--rate", "off", "--idempotency-column", "order"],
+            environment: sandbox.environment, home: home)
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("line 2: the idempotency key 'order-2' was used at "), "\(refused.stderr)")
         #expect(sandbox.posts.count == 2)
-        let single = await octopodsInProcess(["sms", "send", "--from", clash.path, "--body", "x", "--idempotency-key", "k"],
-                                             environment: sandbox.environment, home: home)
+        let single = await octopodsInProcess(
+            ["sms", "send", "--from", clash.path, "--body", "x", "--idempotency-key", "k"],
+            environment: sandbox.environment, home: home)
         #expect(single.status == 2)
         #expect(single.stderr.contains("--idempotency-column NAME"), "\(single.stderr)")
     }
@@ -311,11 +340,17 @@ import Glibc
         let home = scratchDirectory()
         let input = file("c.csv", "phone,first\n+14155550001,Ann\n+14155550002,Bo\n+14155550001,Ann\nnot-a-phone,Cy\n", in: home)
         let fix = home.appendingPathComponent("fix.csv")
-        let r = try await octopods(["sms", "send", "--from", input.path, "--body", "hi {first}", "--rate", "off", "--skip-invalid",
-                                    "--rejected", fix.path], environment: sandbox.environment, home: home)
+        let r = try await octopods(
+            [
+                "sms", "send", "--from", input.path, "--body", "hi {first}", "--rate", "off", "--skip-invalid",
+                "--rejected", fix.path,
+            ], environment: sandbox.environment, home: home)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("line 4: the same phone and content as an earlier row (a duplicate)"))
-        #expect(r.stderr.contains("1 duplicate row (the same phone and content as an earlier row) is left out of \(fix.path): the earlier row is the one sent."), "\(r.stderr)")
+        #expect(
+            r.stderr.contains(
+                "1 duplicate row (the same phone and content as an earlier row) is left out of \(fix.path): the earlier row is the one sent."
+            ), "\(r.stderr)")
         let rejected = try String(contentsOf: fix, encoding: .utf8)
         #expect(!rejected.contains("+14155550001"), "\(rejected)")
         #expect(rejected.contains("not-a-phone,Cy,"))

@@ -15,8 +15,10 @@ import OctopodsSandbox
         let dir = home.appendingPathComponent(".config/octopods")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let config = dir.appendingPathComponent("config")
-        #expect(FileManager.default.createFile(atPath: config.path, contents: Data("[default]\nrate = \(rate)\n".utf8),
-                                               attributes: [.posixPermissions: 0o600]))
+        #expect(
+            FileManager.default.createFile(
+                atPath: config.path, contents: Data("[default]\nrate = \(rate)\n".utf8),
+                attributes: [.posixPermissions: 0o600]))
         return home
     }
 
@@ -39,10 +41,12 @@ import OctopodsSandbox
         let sandbox = try TestSandbox(rateLimit: SandboxRateLimit(count: 10, window: 1), cooldown: 1)
         let home = try home(rate: "10/1s")
         let file = phoneCSV("list.csv", rows: 12, first: 0, in: home)
-        let dry = try await octopods(["send", "template", "1001", "--from", file, "--dry-run"], environment: sandbox.environment, home: home)
+        let dry = try await octopods(
+            ["send", "template", "1001", "--from", file, "--dry-run"], environment: sandbox.environment, home: home)
         #expect(dry.status == 0, "\(dry.stderr)")
-        let real = try await octopods(["send", "template", "1001", "--from", file, "--yes"], environment: sandbox.environment, home: home,
-                                      timeout: 60)
+        let real = try await octopods(
+            ["send", "template", "1001", "--from", file, "--yes"], environment: sandbox.environment, home: home,
+            timeout: 60)
         #expect(real.status == 0, "\(real.stderr)")
         #expect(tooManyRequests(sandbox) == 0)
         #expect(Set(acceptedPhones(sandbox)).count == 12)
@@ -89,8 +93,9 @@ import OctopodsSandbox
         // machine slow enough to take the 3 s since the 429 to get here, there is nothing left
         // to wait for (what it sends is still checked against the retry time below).
         let file = phoneCSV("list.csv", rows: 2, first: 0, in: home)
-        let bulk = try await octopods(["send", "template", "1001", "--from", file, "-v"], environment: sandbox.environment, home: home,
-                                      timeout: 60)
+        let bulk = try await octopods(
+            ["send", "template", "1001", "--from", file, "-v"], environment: sandbox.environment, home: home,
+            timeout: 60)
         #expect(bulk.status == 0, "\(bulk.stderr)")
         let budgetLine = bulk.stderr.split(separator: "\n").first { $0.hasPrefix("* rate budget: ") }
         #expect(budgetLine != nil, "\(bulk.stderr)")

@@ -57,8 +57,11 @@ import OctopodsSandbox
         let sandbox = try TestSandbox()
         let r = try await octopods(["templates", "render", "1002", "--var", "1=Jane"], environment: sandbox.environment)
         #expect(r.status == 0)
-        #expect(r.stderr.contains("needs 1 header variable; got 0 (--header-var), and 3 body variables; got 1 (--var), and 1 footer variable; got 0 (--footer-var)"),
-                "\(r.stderr)")
+        #expect(
+            r.stderr.contains(
+                "needs 1 header variable; got 0 (--header-var), and 3 body variables; got 1 (--var), and 1 footer variable; got 0 (--footer-var)"
+            ),
+            "\(r.stderr)")
     }
 
     @Test func inactiveTemplateIsNotShownAsPlainAccepted() async throws {
@@ -88,8 +91,10 @@ import OctopodsSandbox
         #expect(empty.status == 0)
         #expect(empty.stdout == "")
         #expect(empty.stderr == "No messages sent with this key yet.\n")
-        let id = try #require(sandbox.sendDirectly(path: "/api/v1/whatsapp/templates/1007/messages", key: SandboxKeys.whatsapp,
-                                                   body: #"{"destination_phone":"+14155552671"}"#))
+        let id = try #require(
+            sandbox.sendDirectly(
+                path: "/api/v1/whatsapp/templates/1007/messages", key: SandboxKeys.whatsapp,
+                body: #"{"destination_phone":"+14155552671"}"#))
         let status = try await octopods(["status", id, "-o", "table"], environment: sandbox.environment)
         #expect(status.status == 0)
         #expect(status.stdout.hasPrefix("Message \(id): sent\n"))
@@ -99,8 +104,10 @@ import OctopodsSandbox
         #expect(list.stdout.split(separator: "\n").count == 1)
         #expect(list.stdout.contains(#""message_id":"\#(id)""#))
 
-        let smsID = try #require(sandbox.sendDirectly(path: "/api/v1/sms/messages", key: SandboxKeys.sms,
-                                                      body: #"{"destination_phone":"+14155552671","body":"hi"}"#))
+        let smsID = try #require(
+            sandbox.sendDirectly(
+                path: "/api/v1/sms/messages", key: SandboxKeys.sms,
+                body: #"{"destination_phone":"+14155552671","body":"hi"}"#))
         let sms = try await octopods(["status", smsID, "--channel", "sms", "--json"], environment: sandbox.environment)
         #expect(sms.status == 0)
         #expect(sms.stdout.contains(#""status":"queued""#))
@@ -134,8 +141,9 @@ import OctopodsSandbox
         let refusing = try RefusingPort()
         let port = refusing.port
         defer { withExtendedLifetime(refusing) {} }
-        let r = try await octopods(["templates", "list", "-o", "table"],
-                             environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(port)", "OCTOPODS_API_KEY": "not-a-real-key-but-secret-0001"])
+        let r = try await octopods(
+            ["templates", "list", "-o", "table"],
+            environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(port)", "OCTOPODS_API_KEY": "not-a-real-key-but-secret-0001"])
         #expect(r.status == 4)
         #expect(r.stderr.hasPrefix("error: could not connect to http://127.0.0.1:\(port)"))
     }
@@ -153,7 +161,10 @@ import OctopodsSandbox
         let r = try await octopods(["messages", "list"], environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:9"])
         #expect(r.status == 3)
         #expect(r.stderr.contains("OCTOPODS_WHATSAPP_API_KEY is not set"))
-        #expect(r.stderr.contains("hint: export OCTOPODS_WHATSAPP_API_KEY=..., or store it once with: printf %s \"$KEY\" | octopods config set whatsapp_api_key"))
+        #expect(
+            r.stderr.contains(
+                "hint: export OCTOPODS_WHATSAPP_API_KEY=..., or store it once with: printf %s \"$KEY\" | octopods config set whatsapp_api_key"
+            ))
     }
 }
 
@@ -190,25 +201,33 @@ import OctopodsSandbox
         // --reset must get past a corrupt state file (one the sandbox wrote, damaged later).
         try Data(#"{"version":1,"nextMessageID":100001,"messages":[oops"#.utf8).write(to: state)
         let output = try pipePair(), errors = try pipePair()
-        let process = try Child(octopodsBinary.path, ["sandbox", "--port", "0", "--state", state.path, "--reset", "--log", log.path,
-                                                      "--rate-limit", "2/1m"],
-                                environment: ["HOME": home.path, "PATH": "/usr/bin:/bin"], stdout: output.write, stderr: errors.write)
+        let process = try Child(
+            octopodsBinary.path,
+            [
+                "sandbox", "--port", "0", "--state", state.path, "--reset", "--log", log.path,
+                "--rate-limit", "2/1m",
+            ],
+            environment: ["HOME": home.path, "PATH": "/usr/bin:/bin"], stdout: output.write, stderr: errors.write)
         close(output.write)
         close(errors.write)
         defer { process.terminate(); close(output.read) }
         // The first line on stdout is the base URL; then the state's own key, as the banner on
         // stderr prints it (and the state file keeps it).
         let (line, bannerStart) = try await offThePool {
-            (readUntil(output.read) { $0.last == 0x0A },
-             readUntil(errors.read) { String(decoding: $0, as: UTF8.self).contains("Rate limit:") })
+            (
+                readUntil(output.read) { $0.last == 0x0A },
+                readUntil(errors.read) { String(decoding: $0, as: UTF8.self).contains("Rate limit:") }
+            )
         }
         let url = String(decoding: line.dropLast(), as: UTF8.self)
         #expect(url.hasPrefix("http://127.0.0.1:"))
-        let key = String(decoding: bannerStart, as: UTF8.self).split(separator: "\n")
+        let key =
+            String(decoding: bannerStart, as: UTF8.self).split(separator: "\n")
             .first { $0.contains("export OCTOPODS_WHATSAPP_API_KEY=") }.map { String($0.split(separator: "=").last ?? "") } ?? ""
         #expect(key.hasPrefix("sandbox-whatsapp-key-"))
-        let r = try await octopods(["templates", "list", "-o", "table"],
-                             environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": key])
+        let r = try await octopods(
+            ["templates", "list", "-o", "table"],
+            environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": key])
         #expect(r.status == 0)
         let limited = try await octopods(["templates", "list"], environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": key])
         let third = try await octopods(["templates", "list"], environment: ["OCTOPODS_BASE_URL": url, "OCTOPODS_WHATSAPP_API_KEY": key])

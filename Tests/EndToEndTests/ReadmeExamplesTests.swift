@@ -23,7 +23,7 @@ import OctopodsSandbox
                 if line.hasPrefix("```") {
                     inBlock = marked
                     marked = false
-                    if !inBlock { // skip an unmarked block whole
+                    if !inBlock {  // skip an unmarked block whole
                         inBlock = false
                     }
                     continue
@@ -80,36 +80,39 @@ import OctopodsSandbox
         return commands.indices.map { index in
             let base = results.appendingPathComponent("\(index)").path
             func text(_ suffix: String) -> String { (try? String(contentsOfFile: base + suffix, encoding: .utf8)) ?? "" }
-            return ProcessResult(status: Int32(text(".status").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1,
-                                 stdout: text(".out"), stderr: text(".err"))
+            return ProcessResult(
+                status: Int32(text(".status").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1,
+                stdout: text(".out"), stderr: text(".err"))
         }
     }
 
     @Test func onlyMarkedBlocksAndUnmarkedLinesAreCollected() {
         let text = """
-        ```sh
-        octopods not-marked
-        ```
+            ```sh
+            octopods not-marked
+            ```
 
-        <!-- readme-test: runs -->
-        ```sh
-        # a comment
-        octopods one --a \\
-            --b
-        octopods sandbox   # (manual)
-        octopods two | jq .
-        cat x | octopods three
-        ```
-        """
+            <!-- readme-test: runs -->
+            ```sh
+            # a comment
+            octopods one --a \\
+                --b
+            octopods sandbox   # (manual)
+            octopods two | jq .
+            cat x | octopods three
+            ```
+            """
         #expect(Self.commands(text) == ["octopods one --a      --b", "octopods two | jq .", "cat x | octopods three"])
     }
 
     static func shell(_ script: String, environment: [String: String], directory: URL) async throws -> ProcessResult {
         try await offThePool {
-            let r = try spawnAndWait("/bin/bash", ["-c", script], environment: environment, input: Data(),
-                                     timeout: 300, directory: directory.path)
-            return ProcessResult(status: r.status, stdout: String(decoding: r.stdout, as: UTF8.self),
-                                 stderr: String(decoding: r.stderr, as: UTF8.self))
+            let r = try spawnAndWait(
+                "/bin/bash", ["-c", script], environment: environment, input: Data(),
+                timeout: 300, directory: directory.path)
+            return ProcessResult(
+                status: r.status, stdout: String(decoding: r.stdout, as: UTF8.self),
+                stderr: String(decoding: r.stderr, as: UTF8.self))
         }
     }
 }

@@ -49,7 +49,8 @@ import Glibc
         }
         // Content sent from stdin first, then by path: one campaign too.
         let other = journals.phoneList(3, in: home, first: 100)
-        let piped = try await octopods(send("-"), environment: sandbox.environment, stdin: try String(contentsOf: other, encoding: .utf8), home: home)
+        let piped = try await octopods(
+            send("-"), environment: sandbox.environment, stdin: try String(contentsOf: other, encoding: .utf8), home: home)
         #expect(piped.status == 0, "\(piped.stderr)")
         let byPath = try await octopods(send(other.path), environment: sandbox.environment, home: home)
         #expect(byPath.status == 2 && byPath.stderr.contains("was sent already"), "\(byPath.stderr)")
@@ -64,7 +65,8 @@ import Glibc
         let first = try await octopods(send, home: home)
         #expect(first.status == 0, "\(first.stderr)")
         let rate = home.appendingPathComponent(".local/state/octopods/rate")
-        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: rate.path).first.map { rate.appendingPathComponent($0) })
+        let file = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: rate.path).first.map { rate.appendingPathComponent($0) })
         let written = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
         // This boot's id and a monotonic time of it, so the planted pause is one in force now.
         let boot = try #require(written.first { $0.hasPrefix("boot ") })
@@ -79,8 +81,9 @@ import Glibc
         // A sandbox state whose next id cannot be counted on from: a clear error, no trap.
         let state = home.appendingPathComponent(".local/state/octopods/sandbox.json")
         let text = try String(contentsOf: state, encoding: .utf8)
-        let planted = text.replacingOccurrences(of: #""nextMessageID":\d+"#, with: #""nextMessageID":9223372036854775807"#,
-                                                options: .regularExpression)
+        let planted = text.replacingOccurrences(
+            of: #""nextMessageID":\d+"#, with: #""nextMessageID":9223372036854775807"#,
+            options: .regularExpression)
         #expect(planted != text)
         try Data(planted.utf8).write(to: state)
         let trapped = try await octopods(send, home: home)
@@ -94,23 +97,29 @@ import Glibc
         let key = SecurityTests.key
         // A server that answers with a header named after the key.
         let hostile = try Counting { _ in
-            SandboxResponse(status: 200, headers: [HTTPField(key, "echo"), HTTPField("X-Echo", key)] + SecurityTests.json, body: Data("{}".utf8))
+            SandboxResponse(
+                status: 200, headers: [HTTPField(key, "echo"), HTTPField("X-Echo", key)] + SecurityTests.json, body: Data("{}".utf8))
         }
         defer { hostile.stop() }
         let home = scratchDirectory()
         let plain = ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(hostile.server.port)", "OCTOPODS_SMS_API_KEY": key]
         // octopods() fails the test when the key appears anywhere in its output.
         let include = try await octopods(["api", "sms/messages", "-i"], environment: plain, home: home)
-        #expect(include.status == 0 && include.stdout.contains("[redacted]: echo") && include.stdout.lowercased().contains("x-echo: [redacted]"), "\(include.stdout)")
+        #expect(
+            include.status == 0 && include.stdout.contains("[redacted]: echo")
+                && include.stdout.lowercased().contains("x-echo: [redacted]"), "\(include.stdout)")
         let keyFile = home.appendingPathComponent("holds-the-key.txt")
         try Data(key.utf8).write(to: keyFile)
-        let query = try await octopods(["api", "-X", "GET", "-F", "x=@\(keyFile.path)", "sms/messages", "--dry-run"], environment: plain, home: home)
+        let query = try await octopods(
+            ["api", "-X", "GET", "-F", "x=@\(keyFile.path)", "sms/messages", "--dry-run"], environment: plain, home: home)
         #expect(query.status == 0 && query.stdout.contains("?x=[redacted]"), "\(query.stdout)")
 
         var withUser = plain
         withUser["OCTOPODS_BASE_URL"] = "http://alice:hunter2-password@127.0.0.1:\(hostile.server.port)"
-        for arguments in [["api", "sms/messages", "--dry-run"], ["api", "sms/messages", "--dry-run", "-o", "json"], ["config", "list"],
-                          ["config", "get", "base_url"]] {
+        for arguments in [
+            ["api", "sms/messages", "--dry-run"], ["api", "sms/messages", "--dry-run", "-o", "json"], ["config", "list"],
+            ["config", "get", "base_url"],
+        ] {
             let r = try await octopods(arguments, environment: withUser, home: home)
             #expect(r.status == 0 && r.stdout.contains("[redacted]@127.0.0.1"), "\(arguments): \(r.stdout)\(r.stderr)")
             #expect(!r.stdout.contains("hunter2") && !r.stderr.contains("hunter2"), "\(arguments): \(r.stdout)\(r.stderr)")
@@ -130,10 +139,12 @@ import Glibc
     @Test func serverTextInCSVFilesIsEscaped() async throws {
         let hostile = try Counting { request in
             if String(decoding: request.body, as: UTF8.self).contains("+14155550100") {
-                return SandboxResponse(status: 201, headers: SecurityTests.json, body: Data(#"{"message_id": "\#(Self.hostileText)"}"#.utf8))
+                return SandboxResponse(
+                    status: 201, headers: SecurityTests.json, body: Data(#"{"message_id": "\#(Self.hostileText)"}"#.utf8))
             }
-            return SandboxResponse(status: 400, headers: SecurityTests.json,
-                                   body: Data(#"{"error": "\#(Self.hostileText)", "error_code": 3}"#.utf8))
+            return SandboxResponse(
+                status: 400, headers: SecurityTests.json,
+                body: Data(#"{"error": "\#(Self.hostileText)", "error_code": 3}"#.utf8))
         }
         defer { hostile.stop() }
         let home = scratchDirectory()
@@ -141,8 +152,9 @@ import Glibc
         let input = home.appendingPathComponent("phones.csv")
         try Data("phone,name\n+14155550100,A\n+14155550101,B\n".utf8).write(to: input)
         let rejected = home.appendingPathComponent("fix.csv")
-        let bulk = try await octopods(["sms", "send", "--from", input.path, "--body", "hi", "--yes", "--rejected", rejected.path],
-                                      environment: environment, home: home)
+        let bulk = try await octopods(
+            ["sms", "send", "--from", input.path, "--body", "hi", "--yes", "--rejected", rejected.path],
+            environment: environment, home: home)
         #expect(bulk.status == 1, "\(bulk.status) \(bulk.stderr)")
         let fix = try String(contentsOf: rejected, encoding: .utf8)
         #expect(fix.contains("+14155550101") && fix.contains("\\x1B]52") && !Self.holdsControls(fix), "\(fix.debugDescription)")
@@ -157,7 +169,8 @@ import Glibc
     /// blocking in open(2) (where only SIGKILL reached it).
     @Test func fifosAreRefusedAndDashIDsAreNeverOffered() async throws {
         let hostile = try Counting { _ in
-            let body = #"[{"template_id": "--yes", "template_name": "evil", "template_status": "Accepted"},"#
+            let body =
+                #"[{"template_id": "--yes", "template_name": "evil", "template_status": "Accepted"},"#
                 + #" {"template_id": "-1", "template_name": "evil", "template_status": "Accepted"},"#
                 + #" {"template_id": 1001, "template_name": "fine", "template_status": "Accepted"}]"#
             return SandboxResponse(status: 200, headers: SecurityTests.json, body: Data(body.utf8))
@@ -171,7 +184,8 @@ import Glibc
 
         // The template cache as a FIFO: completion answers nothing, at once.
         let cache = home.appendingPathComponent(".cache/octopods/template-lists")
-        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: cache.path).first.map { cache.appendingPathComponent($0) })
+        let file = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: cache.path).first.map { cache.appendingPathComponent($0) })
         try FileManager.default.removeItem(at: file)
         #expect(mkfifo(file.path, 0o600) == 0)
         let blocked = try await octopods(["__complete", "templates"], environment: environment, home: home)
@@ -201,7 +215,8 @@ import Glibc
     @Test func historyRefreshSkipsAnIDItCannotAskAboutAndRefreshesTheRest() async throws {
         let hostile = try Counting { request in
             guard request.method == "POST" else {
-                return SandboxResponse(status: 200, headers: SecurityTests.json, body: Data(#"{"message_id": "m2", "status": "delivered"}"#.utf8))
+                return SandboxResponse(
+                    status: 200, headers: SecurityTests.json, body: Data(#"{"message_id": "m2", "status": "delivered"}"#.utf8))
             }
             let id = String(decoding: request.body, as: UTF8.self).contains("+14155550100") ? ".." : "m2"
             return SandboxResponse(status: 201, headers: SecurityTests.json, body: Data(#"{"message_id": "\#(id)"}"#.utf8))
@@ -236,9 +251,10 @@ import Glibc
         let input = home.appendingPathComponent("phones.csv")
         try Data("phone\n+14155550100\n+14155550101\n+14155550102\n".utf8).write(to: input)
         let errors = Pipe()
-        let process = try startOctopods(["sms", "send", "--from", input.path, "--body", "hi", "--yes", "--concurrency", "1"],
-                                        environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(held.server.port)", "OCTOPODS_SMS_API_KEY": SecurityTests.key],
-                                        home: home, stderr: errors)
+        let process = try startOctopods(
+            ["sms", "send", "--from", input.path, "--body", "hi", "--yes", "--concurrency", "1"],
+            environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(held.server.port)", "OCTOPODS_SMS_API_KEY": SecurityTests.key],
+            home: home, stderr: errors)
         let journals = JournalEndToEndTests()
         #expect(await journals.waitUntil { held.requests >= 1 }, "no request went out")
         kill(process.processIdentifier, SIGHUP)
@@ -266,15 +282,19 @@ import Glibc
         let prompts = PromptEndToEndTests()
         var environment = sandbox.environment
         environment["SWIFT_BACKTRACE"] = ""
-        let picker = try await prompts.drive(["send", "template", "--to", "+14155552671"], environment: environment, steps: [
-            .expect("Filter: "), .signal(signal),
-        ])
+        let picker = try await prompts.drive(
+            ["send", "template", "--to", "+14155552671"], environment: environment,
+            steps: [
+                .expect("Filter: "), .signal(signal),
+            ])
         #expect(picker.canonical && picker.echo, "\(picker.output)")
         #expect(picker.status == (signal == SIGQUIT ? 131 : 130), "\(picker.status) \(picker.output)")
         #expect(!picker.output.contains("debug"), "\(picker.output)")
-        let prompt = try await prompts.drive(["config", "set", "whatsapp_api_key"], environment: ["SWIFT_BACKTRACE": ""], steps: [
-            .expect("input hidden"), .signal(signal),
-        ])
+        let prompt = try await prompts.drive(
+            ["config", "set", "whatsapp_api_key"], environment: ["SWIFT_BACKTRACE": ""],
+            steps: [
+                .expect("input hidden"), .signal(signal),
+            ])
         #expect(prompt.canonical && prompt.echo, "\(prompt.output)")
         #expect(prompt.status == (signal == SIGQUIT ? 131 : 129), "\(prompt.status) \(prompt.output)")
         #expect(sandbox.posts.isEmpty)
@@ -289,22 +309,26 @@ import Glibc
         let sandbox = try TestSandbox()
         let home = scratchDirectory()
         let editor = home.appendingPathComponent("editor.sh")
-        try Data("""
+        try Data(
+            """
             #!/bin/sh
             # editor.sh NAME OTHER DRAFT: notes the draft and its mode, edits it, waits for the other session's draft.
             echo "$3 $(stat -c %a "$3")" > "$0.$1"
             sed -i "s/Confirm your booking/$1: confirm your booking/" "$3"
             i=0; while [ ! -s "$0.$2" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
-            """.utf8).write(to: editor)
+            """.utf8
+        ).write(to: editor)
         let prompts = PromptEndToEndTests()
         func session(_ name: String, _ other: String, to phone: String) async throws -> PromptEndToEndTests.Transcript {
             var environment = sandbox.environment
             environment["HOME"] = home.path
             environment["EDITOR"] = "sh \(editor.path) \(name) \(other)"
-            return try await prompts.drive(["send", "interactive"], environment: environment, steps: [
-                .expect("Filter: "), .send("button\r"), .expect("To (E.164"), .send(phone + "\r"),
-                .expect("Send it? [y/N]"), .send("y"),
-            ])
+            return try await prompts.drive(
+                ["send", "interactive"], environment: environment,
+                steps: [
+                    .expect("Filter: "), .send("button\r"), .expect("To (E.164"), .send(phone + "\r"),
+                    .expect("Send it? [y/N]"), .send("y"),
+                ])
         }
         async let a = session("A", "B", to: "+14155550101")
         async let b = session("B", "A", to: "+14155550102")
@@ -345,7 +369,8 @@ import Glibc
         let send = ["--sandbox"] + Self.sms
         #expect(try await octopods(send, home: home).status == 0)
         let rate = home.appendingPathComponent(".local/state/octopods/rate")
-        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: rate.path).first.map { rate.appendingPathComponent($0) })
+        let file = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: rate.path).first.map { rate.appendingPathComponent($0) })
         let written = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
         let boot = try #require(written.first { $0.hasPrefix("boot ") })
         let time = try #require(written.first { $0.hasPrefix("r ") }?.split(separator: " ").dropFirst(3).first)

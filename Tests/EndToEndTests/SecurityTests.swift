@@ -32,7 +32,8 @@ import Glibc
         // (Sends to a loopback base URL are practice, kept in sandbox-history.ndjson.)
         let ledger = state.appendingPathComponent("sandbox-history.ndjson")
         try FileManager.default.createSymbolicLink(at: ledger, withDestinationURL: victim)
-        let send = try await octopods(["sms", "send", "--to", "+14155552671", "--body", "hi"], environment: sandbox.environment, home: home)
+        let send = try await octopods(
+            ["sms", "send", "--to", "+14155552671", "--body", "hi"], environment: sandbox.environment, home: home)
         #expect(send.status == 0, "\(send.stderr)")
         #expect(send.stderr.contains("symbolic link"), "\(send.stderr)")
         let history = try await octopods(["history"], environment: sandbox.environment, home: home)
@@ -85,12 +86,14 @@ import Glibc
         let send = ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b"]
         #expect(try await octopods(send, environment: sandbox.environment, home: home).status == 0)
         let templates = home.appendingPathComponent(".cache/octopods/templates")
-        let cached = try #require(try FileManager.default.contentsOfDirectory(atPath: templates.path).first.map { templates.appendingPathComponent($0) })
+        let cached = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: templates.path).first.map { templates.appendingPathComponent($0) })
         try FileManager.default.removeItem(at: cached)
         try FileManager.default.createSymbolicLink(at: cached, withDestinationURL: victim)
         let planted = try await octopods(send, environment: sandbox.environment, home: home)
         #expect(planted.status == 0, "\(planted.stderr)")
-        #expect(planted.stderr.contains("not using the template cache file") && planted.stderr.contains("symbolic link"), "\(planted.stderr)")
+        #expect(
+            planted.stderr.contains("not using the template cache file") && planted.stderr.contains("symbolic link"), "\(planted.stderr)")
         #expect(try String(contentsOf: victim, encoding: .utf8) == "precious\n")
         #expect(try FileManager.default.attributesOfItem(atPath: cached.path)[.type] as? FileAttributeType == .typeRegular)
     }
@@ -115,7 +118,8 @@ import Glibc
 
     @Test func hostileTemplateIDsNeverReachTheShellRaw() async throws {
         let hostile = try Counting { request in
-            let body = #"[{"template_id": "\#(Self.hostileID)", "template_name": "evil", "template_status": "Accepted"},"#
+            let body =
+                #"[{"template_id": "\#(Self.hostileID)", "template_name": "evil", "template_status": "Accepted"},"#
                 + #" {"template_id": 1001, "template_name": "fine", "template_status": "Accepted"}]"#
             return SandboxResponse(status: 200, headers: Self.json, body: Data(body.utf8))
         }
@@ -147,9 +151,10 @@ import Glibc
                 printf '%s\\n' "$1"
             done
             """
-        let result = try await runTool("/bin/bash", ["--norc", "--noprofile", "-c", script],
-                                       environment: ["HOME": home.path, "PATH": bin.path + ":/usr/bin:/bin", "LANG": "C.UTF-8"],
-                                       directory: work)
+        let result = try await runTool(
+            "/bin/bash", ["--norc", "--noprofile", "-c", script],
+            environment: ["HOME": home.path, "PATH": bin.path + ":/usr/bin:/bin", "LANG": "C.UTF-8"],
+            directory: work)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output == "\(Self.hostileID)\n$(touch PWNED2)\n`touch PWNED3`\n", "\(result.output)")
         let planted = try FileManager.default.contentsOfDirectory(atPath: work.path)
@@ -166,7 +171,8 @@ import Glibc
             return #"\u"# + String(repeating: "0", count: 4 - hex.count) + hex
         }.joined()
         let echo = try Counting { request in
-            let body = #"{"message_id": 4242, "note": "\#(slashEscaped)", "other": "\#(unicodeEscaped)", "#
+            let body =
+                #"{"message_id": 4242, "note": "\#(slashEscaped)", "other": "\#(unicodeEscaped)", "#
                 + #""error": "bad key \#(slashEscaped)", "request_id": "\#(unicodeEscaped)"}"#
             let status = request.path.hasSuffix("/messages") && request.method == "POST" ? 201 : 400
             return SandboxResponse(status: status, headers: Self.json + [HTTPField("X-Echo", slashEscaped)], body: Data(body.utf8))
@@ -175,8 +181,10 @@ import Glibc
         let home = scratchDirectory()
         let environment = ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(echo.server.port)", "OCTOPODS_API_KEY": key]
         var outputs: [String] = []
-        for arguments in [["sms", "send", "--to", "+14155552671", "--body", "x", "-o", "json", "-v"],
-                          ["templates", "list", "-v", "-o", "json"], ["status", "7", "--channel", "sms", "-o", "ndjson"]] {
+        for arguments in [
+            ["sms", "send", "--to", "+14155552671", "--body", "x", "-o", "json", "-v"],
+            ["templates", "list", "-v", "-o", "json"], ["status", "7", "--channel", "sms", "-o", "ndjson"],
+        ] {
             let r = try await octopods(arguments, environment: environment, home: home)
             outputs += [r.stdout, r.stderr]
         }
@@ -196,8 +204,9 @@ import Glibc
 
     static func tooManyRequestsForever() -> Counting? {
         try? Counting { _ in
-            SandboxResponse(status: 429, headers: Self.json,
-                            body: Data(#"{"message": "You have fired too many requests. Please try after 9999-12-31 23:59:59 UTC."}"#.utf8))
+            SandboxResponse(
+                status: 429, headers: Self.json,
+                body: Data(#"{"message": "You have fired too many requests. Please try after 9999-12-31 23:59:59 UTC."}"#.utf8))
         }
     }
 
@@ -211,8 +220,9 @@ import Glibc
         #expect(single.stderr.contains("rate limited until 9999-12-31"), "\(single.stderr)")
         let csv = home.appendingPathComponent("list.csv")
         try Data("phone,1,2\n+14155552671,a,b\n+14155552672,c,d\n".utf8).write(to: csv)
-        let bulk = try await octopods(["send", "template", "1001", "--no-verify", "--from", csv.path, "--yes", "-o", "ndjson"],
-                                      environment: environment, home: home)
+        let bulk = try await octopods(
+            ["send", "template", "1001", "--no-verify", "--from", csv.path, "--yes", "-o", "ndjson"],
+            environment: environment, home: home)
         #expect(bulk.status == 4, "\(bulk.status) \(bulk.stderr)")
         #expect(bulk.stdout.contains(#""status":"not_sent""#), "\(bulk.stdout)")
         #expect(!bulk.stdout.contains(#""status":"unknown""#), "the server proved it unsent: \(bulk.stdout)")
@@ -224,8 +234,9 @@ import Glibc
         let r = try await octopods(["templates", "list", "--timeout", "9223372036854775807s"], environment: sandbox.environment)
         #expect(r.status == 0, "\(r.status) \(r.stderr)")
         let huge = "9223372036854775807s"
-        let waited = try await octopods(["sms", "send", "--to", "+14155552671", "--body", "x", "--wait", "--timeout", huge],
-                                        environment: sandbox.environment)
+        let waited = try await octopods(
+            ["sms", "send", "--to", "+14155552671", "--body", "x", "--wait", "--timeout", huge],
+            environment: sandbox.environment)
         #expect(waited.status == 0, "\(waited.status) \(waited.stderr)")
     }
 
@@ -235,9 +246,13 @@ import Glibc
             return
         }
         let trace = scratchDirectory().appendingPathComponent("trace.txt")
-        let result = try await runTool("/usr/bin/strace", ["-f", "-e", "trace=prctl,setrlimit,prlimit64", "-o", trace.path,
-                                                          octopodsBinary.path, "--version"],
-                                       environment: ["PATH": "/usr/bin:/bin", "HOME": scratchDirectory().path])
+        let result = try await runTool(
+            "/usr/bin/strace",
+            [
+                "-f", "-e", "trace=prctl,setrlimit,prlimit64", "-o", trace.path,
+                octopodsBinary.path, "--version",
+            ],
+            environment: ["PATH": "/usr/bin:/bin", "HOME": scratchDirectory().path])
         guard result.status == 0 else {
             Issue.record("strace could not run here: \(result.output)")
             return
@@ -257,7 +272,8 @@ import Glibc
                 let chunk = Data(repeating: 0x20, count: 65_536)
                 while RawServer.send(fd, chunk) {}
             } else {
-                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: \(bomb.count)\r\nConnection: close\r\n\r\n"
+                let head =
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: \(bomb.count)\r\nConnection: close\r\n\r\n"
                 _ = RawServer.send(fd, Data(head.utf8) + bomb)
             }
         }
@@ -266,16 +282,18 @@ import Glibc
         let get = try await octopods(["templates", "list", "--timeout", "120s"], environment: environment, timeout: 150)
         #expect(get.status == 4, "\(get.status) \(get.stderr)")
         #expect(get.stderr.contains("larger than 32 MB"), "\(get.stderr)")
-        let post = try await octopods(["sms", "send", "--to", "+14155552671", "--body", "x", "--timeout", "120s"],
-                                      environment: environment, timeout: 150)
+        let post = try await octopods(
+            ["sms", "send", "--to", "+14155552671", "--body", "x", "--timeout", "120s"],
+            environment: environment, timeout: 150)
         #expect(post.status == 5, "\(post.status) \(post.stderr)")
         #expect(post.stderr.contains("larger than 32 MB"), "\(post.stderr)")
     }
 
     @Sendable func gzippedZeros(megabytes: Int) throws -> Data {
         let out = scratchDirectory().appendingPathComponent("bomb.gz")
-        _ = try spawnAndWait("/bin/sh", ["-c", "head -c \(megabytes * 1_048_576) /dev/zero | gzip -1 -c > '\(out.path)'"],
-                             environment: ["PATH": "/usr/bin:/bin"], input: Data(), timeout: 120)
+        _ = try spawnAndWait(
+            "/bin/sh", ["-c", "head -c \(megabytes * 1_048_576) /dev/zero | gzip -1 -c > '\(out.path)'"],
+            environment: ["PATH": "/usr/bin:/bin"], input: Data(), timeout: 120)
         return try Data(contentsOf: out)
     }
 
@@ -287,8 +305,10 @@ import Glibc
         let sandbox = try TestSandbox()
         let proxyURL = "http://127.0.0.1:\(proxy.server.port)"
         // A no_proxy that merely mentions a similar address must not let the key through.
-        let proxies = ["ALL_PROXY": proxyURL, "all_proxy": proxyURL, "http_proxy": proxyURL, "HTTP_PROXY": proxyURL,
-                       "https_proxy": proxyURL, "no_proxy": "127.0.0.10", "NO_PROXY": "127.0.0.10"]
+        let proxies = [
+            "ALL_PROXY": proxyURL, "all_proxy": proxyURL, "http_proxy": proxyURL, "HTTP_PROXY": proxyURL,
+            "https_proxy": proxyURL, "no_proxy": "127.0.0.10", "NO_PROXY": "127.0.0.10",
+        ]
         for host in ["127.0.0.1", "localhost"] {
             var environment = sandbox.environment.merging(proxies) { _, new in new }
             environment["OCTOPODS_BASE_URL"] = "http://\(host):\(sandbox.server.port)"
@@ -307,7 +327,8 @@ import Glibc
         let now = Date().addingTimeInterval(-60)
         let time = LedgerTimeForTests.format(now)
         let hostile = #"\u001b]52;c;cm0gLXJmIH4=\u0007\u001b[2J\u001b]8;;http://evil\u0007x"#
-        let record = #"{"time":"\#(time)","type":"send","profile":"default","channel":"sms","kind":"sms","to":"+14155552671","message_id":"\#(hostile)","outcome":"accepted"}"#
+        let record =
+            #"{"time":"\#(time)","type":"send","profile":"default","channel":"sms","kind":"sms","to":"+14155552671","message_id":"\#(hostile)","outcome":"accepted"}"#
         try Data((record + "\n").utf8).write(to: ledger)
         chmod(ledger.path, 0o600)
         let output = try await onTerminal([octopodsBinary.path, "history", "-o", "csv"], home: home)
@@ -326,8 +347,9 @@ import Glibc
             return SandboxResponse(status: 200, headers: Self.json, body: Data(#"{"message_id": "1", "status": "\u001b[2Jsent"}"#.utf8))
         }
         defer { server.stop() }
-        let r = try await octopods(["sms", "send", "--to", "+14155552671", "--body", "x", "--wait", "--timeout", "1s"],
-                                   environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(server.server.port)", "OCTOPODS_API_KEY": Self.key])
+        let r = try await octopods(
+            ["sms", "send", "--to", "+14155552671", "--body", "x", "--wait", "--timeout", "1s"],
+            environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(server.server.port)", "OCTOPODS_API_KEY": Self.key])
         #expect(r.stderr.contains("gave up waiting"), "\(r.stderr)")
         #expect(!SecretsAndTerminalTests.unsafe(r.stderr), "\(r.stderr.debugDescription)")
     }
@@ -340,8 +362,9 @@ import Glibc
             try await withThrowingTaskGroup(of: ProcessResult.self) { group in
                 for profile in 0..<6 {
                     group.addTask {
-                        try await octopods(["--profile", "p\(profile)", "config", "set", "base_url", "https://r\(round)p\(profile).example.test"],
-                                           home: home)
+                        try await octopods(
+                            ["--profile", "p\(profile)", "config", "set", "base_url", "https://r\(round)p\(profile).example.test"],
+                            home: home)
                     }
                 }
                 for try await r in group { #expect(r.status == 0, "\(r.stderr)") }
@@ -392,15 +415,21 @@ import Glibc
 
     // MARK: Point 11: `.` and `..` as ids
 
-    @Test(arguments: [["send", "template", ".", "--to", "+14155552671", "--no-verify"],
-                      ["send", "template", "..", "--to", "+14155552671"],
-                      ["templates", "get", ".."], ["status", ".", "--channel", "sms"], ["status", ".."],
-                      ["vbm", "send", "..", "--to", "+14155552671", "--no-verify"]])
+    @Test(arguments: [
+        ["send", "template", ".", "--to", "+14155552671", "--no-verify"],
+        ["send", "template", "..", "--to", "+14155552671"],
+        ["templates", "get", ".."], ["status", ".", "--channel", "sms"], ["status", ".."],
+        ["vbm", "send", "..", "--to", "+14155552671", "--no-verify"],
+    ])
     func dotIDsAreUsageErrors(_ arguments: [String]) async throws {
         let server = try Counting { _ in SandboxResponse(status: 200, headers: Self.json, body: Data("[]".utf8)) }
         defer { server.stop() }
-        let r = try await octopods(arguments, environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(server.server.port)",
-                                                            "OCTOPODS_API_KEY": Self.key])
+        let r = try await octopods(
+            arguments,
+            environment: [
+                "OCTOPODS_BASE_URL": "http://127.0.0.1:\(server.server.port)",
+                "OCTOPODS_API_KEY": Self.key,
+            ])
         #expect(r.status == 2, "\(arguments): \(r.status) \(r.stderr)")
         #expect(r.stderr.contains("are not ids"), "\(r.stderr)")
         #expect(r.stderr.contains("Usage: octopods \(arguments[0])"), "the command's usage line: \(r.stderr)")
@@ -417,9 +446,11 @@ import Glibc
         let key = try #require(served.whatsappKey)
         #expect(key.hasPrefix("sandbox-whatsapp-key-") && key.count > 40, "\(key)")
         // The fixed public key no longer opens it; the printed one does.
-        let fixed = try await octopods(["templates", "list"], environment: ["OCTOPODS_BASE_URL": served.url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp])
+        let fixed = try await octopods(
+            ["templates", "list"], environment: ["OCTOPODS_BASE_URL": served.url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp])
         #expect(fixed.status == 3, "\(fixed.stderr)")
-        let own = try await octopods(["templates", "list"], environment: ["OCTOPODS_BASE_URL": served.url, "OCTOPODS_WHATSAPP_API_KEY": key])
+        let own = try await octopods(
+            ["templates", "list"], environment: ["OCTOPODS_BASE_URL": served.url, "OCTOPODS_WHATSAPP_API_KEY": key])
         #expect(own.status == 0, "\(own.stderr)")
         // The key is kept in the state file (0600), where --sandbox finds it.
         let saved = try String(contentsOf: state, encoding: .utf8)
@@ -427,13 +458,19 @@ import Glibc
 
         // A request addressed to another name (DNS rebinding) is refused.
         let port = try #require(UInt16(served.url.split(separator: ":").last.map(String.init) ?? ""))
-        let rebound = try await offThePool { try rawExchange(port: port, "GET /api/v1/whatsapp/templates HTTP/1.1\r\nHost: attacker.example:\(port)\r\nX-Octopods-Auth: \(key)\r\nConnection: close\r\n\r\n") }
+        let rebound = try await offThePool {
+            try rawExchange(
+                port: port,
+                "GET /api/v1/whatsapp/templates HTTP/1.1\r\nHost: attacker.example:\(port)\r\nX-Octopods-Auth: \(key)\r\nConnection: close\r\n\r\n"
+            )
+        }
         #expect(rebound.hasPrefix("HTTP/1.1 403"), "\(rebound)")
         #expect(!rebound.contains("order_update"))
 
         // A request trickled a byte at a time is cut off by the whole-request deadline.
         let closed = try await offThePool {
-            try trickle(port: port, "GET /api/v1/whatsapp/templates HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + String(repeating: "a", count: 3_000))
+            try trickle(
+                port: port, "GET /api/v1/whatsapp/templates HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + String(repeating: "a", count: 3_000))
         }
         #expect(closed, "the server kept the slow connection open")
     }
@@ -464,11 +501,13 @@ import Glibc
             for index in 0..<8 {
                 group.addTask {
                     if index % 2 == 0 {
-                        return try await octopods(["--sandbox", "sms", "send", "--to", "+1415555\(String(2000 + index))", "--body", "x", "-o", "json"],
-                                                  home: home)
+                        return try await octopods(
+                            ["--sandbox", "sms", "send", "--to", "+1415555\(String(2000 + index))", "--body", "x", "-o", "json"],
+                            home: home)
                     }
-                    return try await octopods(["sms", "send", "--to", "+1415555\(String(2000 + index))", "--body", "x", "-o", "json"],
-                                              environment: ["OCTOPODS_BASE_URL": served.url, "OCTOPODS_SMS_API_KEY": key], home: home)
+                    return try await octopods(
+                        ["sms", "send", "--to", "+1415555\(String(2000 + index))", "--body", "x", "-o", "json"],
+                        environment: ["OCTOPODS_BASE_URL": served.url, "OCTOPODS_SMS_API_KEY": key], home: home)
                 }
             }
             var all: [ProcessResult] = []
@@ -483,8 +522,9 @@ import Glibc
         #expect(ids.count == 8, "\(results.map(\.stdout))")
         #expect(Set(ids).count == ids.count, "an id was issued twice: \(ids.sorted())")
         // Both processes see every message: the served sandbox answers for one --sandbox sent.
-        let status = try await octopods(["status", ids.sorted().first ?? "", "--channel", "sms"],
-                                        environment: ["OCTOPODS_BASE_URL": served.url, "OCTOPODS_SMS_API_KEY": key], home: home)
+        let status = try await octopods(
+            ["status", ids.sorted().first ?? "", "--channel", "sms"],
+            environment: ["OCTOPODS_BASE_URL": served.url, "OCTOPODS_SMS_API_KEY": key], home: home)
         #expect(status.status == 0, "\(status.stderr)")
     }
 
@@ -534,7 +574,8 @@ import Glibc
             Issue.record("python3 is needed to drive a pseudo-terminal")
             return
         }
-        let result = try await runTool(python, [script.path, octopodsBinary.path, home.path], environment: ["PATH": "/usr/bin:/bin"], timeout: 90)
+        let result = try await runTool(
+            python, [script.path, octopodsBinary.path, home.path], environment: ["PATH": "/usr/bin:/bin"], timeout: 90)
         #expect(result.output.contains("input hidden"), "\(result.output)")
         #expect(result.output.contains("EXIT=130"), "one Ctrl-C ends the prompt: \(result.output)")
         let settings = result.output.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == ";" }).map(String.init)
@@ -545,15 +586,18 @@ import Glibc
     // MARK: Issue 15 item 7: a second Ctrl-C ends the process at once
 
     @Test func aSecondInterruptExitsAtOnce() async throws {
-        let slow = try Counting { _ in SandboxResponse(status: 201, headers: Self.json, body: Data(#"{"message_id": 1}"#.utf8), fault: .delay(120)) }
+        let slow = try Counting { _ in
+            SandboxResponse(status: 201, headers: Self.json, body: Data(#"{"message_id": 1}"#.utf8), fault: .delay(120))
+        }
         defer { slow.stop() }
         let home = scratchDirectory()
         let csv = home.appendingPathComponent("list.csv")
         try Data("phone,1,2\n+14155552671,a,b\n+14155552672,c,d\n".utf8).write(to: csv)
         let errors = Pipe()
-        let process = try startOctopods(["send", "template", "1001", "--no-verify", "--from", csv.path, "--yes", "--timeout", "300s"],
-                                        environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(slow.server.port)", "OCTOPODS_API_KEY": Self.key],
-                                        home: home, stderr: errors)
+        let process = try startOctopods(
+            ["send", "template", "1001", "--no-verify", "--from", csv.path, "--yes", "--timeout", "300s"],
+            environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(slow.server.port)", "OCTOPODS_API_KEY": Self.key],
+            home: home, stderr: errors)
         defer { if process.isRunning { process.terminate() }; process.waitUntilExit() }
         for _ in 0..<600 where slow.requests == 0 { try await Task.sleep(for: .milliseconds(50)) }
         #expect(slow.requests >= 1, "a request is in flight")
@@ -578,7 +622,8 @@ import Glibc
         let sandbox = try TestSandbox()
         var environment = sandbox.environment
         environment["OCTOPODS_BASE_URL"] = "http://alice:hunter2-password@127.0.0.1:\(sandbox.server.port)"
-        let dry = try await octopods(["sms", "send", "--to", "+14155552671", "--body", "x", "--dry-run", "-o", "json"], environment: environment)
+        let dry = try await octopods(
+            ["sms", "send", "--to", "+14155552671", "--body", "x", "--dry-run", "-o", "json"], environment: environment)
         let verbose = try await octopods(["templates", "list", "-v"], environment: environment)
         for r in [dry, verbose] {
             #expect(!r.stdout.contains("hunter2") && !r.stderr.contains("hunter2"), "\(r.stdout)\n\(r.stderr)")
@@ -624,8 +669,9 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async t
 /// Runs a command with its stdout on a pseudo-terminal (`script`), returning what it printed.
 func onTerminal(_ command: [String], home: URL) async throws -> String {
     let line = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-    let result = try await runTool("/usr/bin/script", ["-q", "-e", "-c", line, "/dev/null"],
-                                   environment: ["HOME": home.path, "PATH": "/usr/bin:/bin", "TERM": "dumb", "COLUMNS": "200"])
+    let result = try await runTool(
+        "/usr/bin/script", ["-q", "-e", "-c", line, "/dev/null"],
+        environment: ["HOME": home.path, "PATH": "/usr/bin:/bin", "TERM": "dumb", "COLUMNS": "200"])
     return result.output
 }
 
@@ -639,8 +685,9 @@ final class ServedSandbox: Sendable {
     /// Blocks until the banner is out: call it off the cooperative pool (`offThePool`).
     init(_ arguments: [String], home: URL) throws {
         let output = try pipePair(), errors = try pipePair()
-        let process = try Child(octopodsBinary.path, ["sandbox", "--port", "0"] + arguments,
-                                environment: ["HOME": home.path, "PATH": "/usr/bin:/bin"], stdout: output.write, stderr: errors.write)
+        let process = try Child(
+            octopodsBinary.path, ["sandbox", "--port", "0"] + arguments,
+            environment: ["HOME": home.path, "PATH": "/usr/bin:/bin"], stdout: output.write, stderr: errors.write)
         close(output.write)
         close(errors.write)
         self.process = process
@@ -704,7 +751,8 @@ final class RawServer: Sendable {
             let text = String(decoding: buffer, as: UTF8.self)
             guard let end = text.range(of: "\r\n\r\n") else { continue }
             let head = text[..<end.lowerBound].lowercased()
-            let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+            let length =
+                head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
                 .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
             if text.utf8.distance(from: text.utf8.startIndex, to: end.upperBound) + length <= buffer.count { return }
         }

@@ -20,7 +20,13 @@ import OctopodsSandbox
     /// sorted. Files are offered from a directory holding notes.txt, state.json and sub/.
     static let probes: [(line: String, offers: [String])] = [
         ("octopods tem", ["templates"]),
-        ("octopods ", ["api", "completion", "config", "doctor", "history", "listen", "messages", "sandbox", "send", "sms", "status", "templates", "vbm"]),
+        (
+            "octopods ",
+            [
+                "api", "completion", "config", "doctor", "history", "listen", "messages", "sandbox", "send", "sms", "status", "templates",
+                "vbm",
+            ]
+        ),
         ("octopods api sms/", ["sms/messages", "sms/messages/MESSAGE_ID"]),
         ("octopods templates ", ["csv", "get", "list", "render"]),
         ("octopods templates list --status ", statuses),
@@ -56,8 +62,10 @@ import OctopodsSandbox
     func preparedHome() async throws -> (home: URL, environment: [String: String], work: URL) {
         let sandbox = try TestSandbox()
         let home = scratchDirectory()
-        let environment = ["OCTOPODS_BASE_URL": sandbox.url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp,
-                           "OCTOPODS_VBM_API_KEY": SandboxKeys.vbm]
+        let environment = [
+            "OCTOPODS_BASE_URL": sandbox.url, "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp,
+            "OCTOPODS_VBM_API_KEY": SandboxKeys.vbm,
+        ]
         let listed = try await octopods(["templates", "list"], environment: environment, home: home)
         #expect(listed.status == 0)
         let viber = try await octopods(["templates", "list", "--channel", "vbm"], environment: environment, home: home)
@@ -70,14 +78,18 @@ import OctopodsSandbox
 
     /// Runs a shell script with only the environment given (plus PATH with the built binary
     /// first, HOME, LANG, TERM) and returns its output, one probe a line.
-    func shell(_ executable: String, _ arguments: [String], home: URL, work: URL, environment: [String: String],
-               sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String]? {
+    func shell(
+        _ executable: String, _ arguments: [String], home: URL, work: URL, environment: [String: String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> [String]? {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             Issue.record("\(executable) is not installed (see .ci/run)", sourceLocation: sourceLocation)
             return nil
         }
-        var env = ["HOME": home.path, "PATH": octopodsBinary.deletingLastPathComponent().path + ":/usr/bin:/bin",
-                   "LANG": "C.UTF-8", "TERM": "dumb", "PROBE_LINES": Self.probes.map(\.line).joined(separator: "\n")]
+        var env = [
+            "HOME": home.path, "PATH": octopodsBinary.deletingLastPathComponent().path + ":/usr/bin:/bin",
+            "LANG": "C.UTF-8", "TERM": "dumb", "PROBE_LINES": Self.probes.map(\.line).joined(separator: "\n"),
+        ]
         env.merge(environment) { _, new in new }
         let result = try await runTool(executable, arguments, environment: env, directory: work)
         #expect(result.status == 0, "\(result.output)", sourceLocation: sourceLocation)
@@ -88,8 +100,10 @@ import OctopodsSandbox
     /// repeats the option before a value (`--state=state.json`) and marks directories (`sub/`).
     /// zsh offers the options where nothing else is left (`templates get 1001 `): with
     /// `optionsWhenNothingElse`, options are ignored unless the word being completed is one.
-    func check(_ lines: [String]?, _ shellName: String, optionsWhenNothingElse: Bool = false,
-               sourceLocation: SourceLocation = #_sourceLocation) {
+    func check(
+        _ lines: [String]?, _ shellName: String, optionsWhenNothingElse: Bool = false,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         guard let lines else { return }
         #expect(lines.count == Self.probes.count, "\(shellName): \(lines)", sourceLocation: sourceLocation)
         for (probe, line) in zip(Self.probes, lines) {
@@ -124,8 +138,9 @@ import OctopodsSandbox
         // Installed where bash-completion looks for a user's completions, loaded by name.
         let directory = home.appendingPathComponent(".local/share/bash-completion/completions")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.completions.appendingPathComponent("octopods.bash"),
-                                         to: directory.appendingPathComponent("octopods"))
+        try FileManager.default.copyItem(
+            at: Self.completions.appendingPathComponent("octopods.bash"),
+            to: directory.appendingPathComponent("octopods"))
         let script = """
             source /usr/share/bash-completion/bash_completion || exit 1
             __load_completion octopods || exit 2
@@ -133,8 +148,10 @@ import OctopodsSandbox
             declare -F _init_completion >/dev/null || exit 4
             complete_function=_octopods
             """ + "\n" + Self.bashProbe
-        check(try await shell("/bin/bash", ["--norc", "--noprofile", "-c", script], home: home, work: work,
-                              environment: environment), "bash with bash-completion")
+        check(
+            try await shell(
+                "/bin/bash", ["--norc", "--noprofile", "-c", script], home: home, work: work,
+                environment: environment), "bash with bash-completion")
     }
 
     @Test func bashWithoutBashCompletion() async throws {
@@ -144,8 +161,10 @@ import OctopodsSandbox
             ! declare -F _init_completion >/dev/null || exit 4
             complete_function=_octopods
             """ + "\n" + Self.bashProbe
-        check(try await shell("/bin/bash", ["--norc", "--noprofile", "-c", script], home: home, work: work,
-                              environment: environment), "bash")
+        check(
+            try await shell(
+                "/bin/bash", ["--norc", "--noprofile", "-c", script], home: home, work: work,
+                environment: environment), "bash")
     }
 
     /// zsh completes only inside its line editor, so the probe drives an interactive zsh on
@@ -154,7 +173,8 @@ import OctopodsSandbox
     @Test func zsh() async throws {
         let (home, environment, work) = try await preparedHome()
         let setup = home.appendingPathComponent("setup.zsh")
-        try Data(#"""
+        try Data(
+            #"""
             PS1='' RPROMPT='' PROMPT_EOL_MARK='' LISTMAX=100000  # never stop to ask before a long list
             unset zle_bracketed_paste
             fpath=($PROBE_FPATH $fpath)
@@ -178,7 +198,8 @@ import OctopodsSandbox
             zle -N probe-complete
             bindkey '^I' probe-complete
             print -r -- '<<READY>>'
-            """#.utf8).write(to: setup)
+            """#.utf8
+        ).write(to: setup)
         let script = #"""
             zmodload zsh/zpty || exit 1
             zpty probe zsh -f -i
@@ -196,8 +217,9 @@ import OctopodsSandbox
         env["PROBE_SETUP"] = setup.path
         env["PROBE_OUT"] = home.appendingPathComponent("candidates").path
         env["PROBE_FPATH"] = Self.completions.path
-        check(try await shell("/usr/bin/zsh", ["-f", "-c", script], home: home, work: work, environment: env), "zsh",
-              optionsWhenNothingElse: true)
+        check(
+            try await shell("/usr/bin/zsh", ["-f", "-c", script], home: home, work: work, environment: env), "zsh",
+            optionsWhenNothingElse: true)
     }
 
     @Test func fish() async throws {
@@ -209,8 +231,9 @@ import OctopodsSandbox
                 echo (complete -C "$line" | string replace -r '\\t.*' '' | string join ' ')
             end
             """
-        check(try await shell("/usr/bin/fish", ["--no-config", "-c", script], home: home, work: work, environment: environment),
-              "fish")
+        check(
+            try await shell("/usr/bin/fish", ["--no-config", "-c", script], home: home, work: work, environment: environment),
+            "fish")
     }
 
     /// fish and zsh show the template names beside the ids.
@@ -257,8 +280,12 @@ import OctopodsSandbox
                 Issue.record("\(tool) is not installed (see .ci/run)")
                 continue
             }
-            let result = try await runTool(tool, arguments, environment: ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
-                                                                          "HOME": scratchDirectory().path])
+            let result = try await runTool(
+                tool, arguments,
+                environment: [
+                    "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
+                    "HOME": scratchDirectory().path,
+                ])
             #expect(result.status == 0, "\(tool)")
             #expect(result.output == "", "\(tool)")
         }
@@ -267,18 +294,22 @@ import OctopodsSandbox
     @Test func makeInstallThenUninstall() async throws {
         let stage = scratchDirectory()
         let make = { (arguments: [String]) async throws -> (status: Int32, output: String) in
-            try await runTool("/usr/bin/make", ["--no-print-directory", "-C", Self.repository.path] + arguments + ["DESTDIR=\(stage.path)", "PREFIX=/usr/local"],
-                              environment: ["PATH": "/usr/bin:/bin", "HOME": stage.path])
+            try await runTool(
+                "/usr/bin/make",
+                ["--no-print-directory", "-C", Self.repository.path] + arguments + ["DESTDIR=\(stage.path)", "PREFIX=/usr/local"],
+                environment: ["PATH": "/usr/bin:/bin", "HOME": stage.path])
         }
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/make") else {
             Issue.record("make is not installed (see .ci/run)")
             return
         }
-        let installed = [("bin/octopods", 0o755), ("share/man/man1/octopods.1", 0o644),
-                         ("share/bash-completion/completions/octopods", 0o644),
-                         ("share/zsh/site-functions/_octopods", 0o644),
-                         ("share/fish/vendor_completions.d/octopods.fish", 0o644)]
-            .map { (stage.appendingPathComponent("usr/local/" + $0.0), $0.1) }
+        let installed = [
+            ("bin/octopods", 0o755), ("share/man/man1/octopods.1", 0o644),
+            ("share/bash-completion/completions/octopods", 0o644),
+            ("share/zsh/site-functions/_octopods", 0o644),
+            ("share/fish/vendor_completions.d/octopods.fish", 0o644),
+        ]
+        .map { (stage.appendingPathComponent("usr/local/" + $0.0), $0.1) }
 
         // The release binary links the Swift runtime statically, in its own build directory, and
         // libstdc++ too when there is a libstdc++.a (a directory holding only it comes first in
@@ -292,7 +323,9 @@ import OctopodsSandbox
         let named = try await make(["-n", "build", "COMMIT=8c3f9765695c"])
         #expect(named.output.hasSuffix(#" -Xcc -DOCTOPODS_COMMIT='"8c3f9765695c"'"# + "\n"), "\(named.output)")
         let missing = try await make(["-n", "install", "SCRATCH=\(stage.path)/no-build"])
-        #expect(missing.output.contains("swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path \(stage.path)/no-build"))
+        #expect(
+            missing.output.contains(
+                "swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path \(stage.path)/no-build"))
 
         let install = try await make(["install", "BINARY=\(octopodsBinary.path)"])
         #expect(install.status == 0, "\(install.output)")
@@ -305,9 +338,12 @@ import OctopodsSandbox
         let version = try await runTool(installed[0].0.path, ["--version"], environment: ["PATH": "/usr/bin:/bin"])
         #expect(version.output.hasPrefix("octopods "))
 
-        let man = try await runTool("/usr/bin/man", ["-l", installed[1].0.path],
-                                    environment: ["PATH": "/usr/bin:/bin", "HOME": stage.path, "LANG": "C.UTF-8",
-                                                  "MANPAGER": "cat", "MANWIDTH": "80"])
+        let man = try await runTool(
+            "/usr/bin/man", ["-l", installed[1].0.path],
+            environment: [
+                "PATH": "/usr/bin:/bin", "HOME": stage.path, "LANG": "C.UTF-8",
+                "MANPAGER": "cat", "MANWIDTH": "80",
+            ])
         #expect(man.status == 0)
         #expect(man.output.contains("octopods - Send and track WhatsApp, SMS and Viber messages"))
         #expect(man.output.contains("EXIT STATUS"))
@@ -323,11 +359,14 @@ import OctopodsSandbox
 
 /// Runs a program off Swift concurrency's threads (as `octopods(...)` does), stdout and
 /// stderr together, killed after `timeout` seconds.
-func runTool(_ executable: String, _ arguments: [String], environment: [String: String], directory: URL? = nil,
-             timeout: Double = 30) async throws -> (status: Int32, output: String) {
+func runTool(
+    _ executable: String, _ arguments: [String], environment: [String: String], directory: URL? = nil,
+    timeout: Double = 30
+) async throws -> (status: Int32, output: String) {
     try await offThePool {
-        let r = try spawnAndWait(executable, arguments, environment: environment, input: Data(), timeout: timeout,
-                                 directory: directory?.path, mergeStderr: true)
+        let r = try spawnAndWait(
+            executable, arguments, environment: environment, input: Data(), timeout: timeout,
+            directory: directory?.path, mergeStderr: true)
         return (r.status, String(decoding: r.stdout, as: UTF8.self))
     }
 }

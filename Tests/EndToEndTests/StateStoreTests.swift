@@ -25,9 +25,13 @@ final class RedisServer: Sendable {
     }
 
     private func start(_ server: String) throws {
-        let child = try Child(server, ["--port", String(port), "--bind", "127.0.0.1", "--dir", directory.path, "--save", "",
-                                       "--appendonly", "no", "--protected-mode", "yes"],
-                              environment: ["PATH": "/usr/bin:/bin"])
+        let child = try Child(
+            server,
+            [
+                "--port", String(port), "--bind", "127.0.0.1", "--dir", directory.path, "--save", "",
+                "--appendonly", "no", "--protected-mode", "yes",
+            ],
+            environment: ["PATH": "/usr/bin:/bin"])
         self.child.withLock { $0 = child }
         // Ready when it answers PING (bounded at a minute: a server that never comes up fails the test;
         // under load a start took over 5 s).
@@ -67,9 +71,11 @@ final class RedisServer: Sendable {
         let dir = home.appendingPathComponent(".config/octopods")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let config = dir.appendingPathComponent("config")
-        #expect(FileManager.default.createFile(atPath: config.path,
-                                               contents: Data("[default]\nrate = \(rate)\nstate_store = \(store)\n".utf8),
-                                               attributes: [.posixPermissions: 0o600]))
+        #expect(
+            FileManager.default.createFile(
+                atPath: config.path,
+                contents: Data("[default]\nrate = \(rate)\nstate_store = \(store)\n".utf8),
+                attributes: [.posixPermissions: 0o600]))
         return home
     }
 
@@ -79,10 +85,13 @@ final class RedisServer: Sendable {
         let redis = try RedisServer()
         let sandbox = try TestSandbox(rateLimit: SandboxRateLimit(count: 20, window: 1), cooldown: 1)
         let first = try host(rate: "20/1s", store: redis.url), second = try host(rate: "20/1s", store: redis.url)
-        let a = phoneCSV("a.csv", rows: 30, first: 0, in: first, placeholders: false), b = phoneCSV("b.csv", rows: 30, first: 100, in: second, placeholders: false)
-        let other = try startOctopods(["sms", "send", "--from", b, "--body", "hi", "--yes"], environment: sandbox.environment, home: second)
-        let r = try await octopods(["sms", "send", "--from", a, "--body", "hi", "--yes"], environment: sandbox.environment, home: first,
-                                   timeout: 60)
+        let a = phoneCSV("a.csv", rows: 30, first: 0, in: first, placeholders: false),
+            b = phoneCSV("b.csv", rows: 30, first: 100, in: second, placeholders: false)
+        let other = try startOctopods(
+            ["sms", "send", "--from", b, "--body", "hi", "--yes"], environment: sandbox.environment, home: second)
+        let r = try await octopods(
+            ["sms", "send", "--from", a, "--body", "hi", "--yes"], environment: sandbox.environment, home: first,
+            timeout: 60)
         let otherStatus = await exitStatus(other)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(otherStatus == 0)
@@ -115,9 +124,11 @@ final class RedisServer: Sendable {
         }
         #expect(sandbox.posts.count == 1)
         // Two bulk runs of the same people (in another order), one per host, at once.
-        let a = phoneCSV("a.csv", rows: 20, first: 0, in: first, placeholders: false), b = phoneCSV("b.csv", rows: 20, first: 0, in: second, placeholders: false)
+        let a = phoneCSV("a.csv", rows: 20, first: 0, in: first, placeholders: false),
+            b = phoneCSV("b.csv", rows: 20, first: 0, in: second, placeholders: false)
         let lines = try String(contentsOfFile: b, encoding: .utf8).split(separator: "\n")
-        try Data(([lines[0]] + lines.dropFirst().reversed()).joined(separator: "\n").appending("\n").utf8).write(to: URL(fileURLWithPath: b))
+        try Data(([lines[0]] + lines.dropFirst().reversed()).joined(separator: "\n").appending("\n").utf8).write(
+            to: URL(fileURLWithPath: b))
         let bulk = { (file: String) in ["sms", "send", "--from", file, "--body", "hi", "--yes"] }
         let other = try startOctopods(bulk(b), environment: sandbox.environment, home: second)
         let r = try await octopods(bulk(a), environment: sandbox.environment, home: first, timeout: 60)
@@ -130,8 +141,9 @@ final class RedisServer: Sendable {
         let two = try await octopods(keyed, environment: sandbox.environment, home: second)
         #expect(one.status == 0 && two.status == 0, "\(two.stderr)")
         #expect(two.stderr.contains("idempotency key 'order-7'"), "\(two.stderr)")
-        let conflict = try await octopods(["sms", "send", "--to", "+14155550888", "--body", "order 8", "--idempotency-key", "order-7"],
-                                          environment: sandbox.environment, home: second)
+        let conflict = try await octopods(
+            ["sms", "send", "--to", "+14155550888", "--body", "order 8", "--idempotency-key", "order-7"],
+            environment: sandbox.environment, home: second)
         #expect(conflict.status == 2, "\(conflict.stderr)")
         #expect(sandbox.posts.count == 22)
     }
@@ -184,8 +196,9 @@ final class RedisServer: Sendable {
         let set = try await octopods(["config", "set", "state_store", url], environment: sandbox.environment, home: home)
         #expect(set.status == 0, "\(set.stderr)")
         let list = try await octopods(["config", "list"], environment: sandbox.environment, home: home)
-        let bad = try await octopods(["sms", "send", "--to", "+14155552671", "--body", "hi", "-v"], environment: sandbox.environment,
-                                     home: home)
+        let bad = try await octopods(
+            ["sms", "send", "--to", "+14155552671", "--body", "hi", "-v"], environment: sandbox.environment,
+            home: home)
         for r in [set, list, bad] {
             #expect(!r.stdout.contains("s3cret-pa55") && !r.stderr.contains("s3cret-pa55"), "\(r.stdout) \(r.stderr)")
         }

@@ -42,8 +42,10 @@ import CLISupport
     }
 
     func environment(_ server: Counting) -> [String: String] {
-        ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(server.server.port)", "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp,
-         "OCTOPODS_SMS_API_KEY": SandboxKeys.sms, "TZ": "UTC"]
+        [
+            "OCTOPODS_BASE_URL": "http://127.0.0.1:\(server.server.port)", "OCTOPODS_WHATSAPP_API_KEY": SandboxKeys.whatsapp,
+            "OCTOPODS_SMS_API_KEY": SandboxKeys.sms, "TZ": "UTC",
+        ]
     }
 
     func object(_ text: String) -> [String: Any]? {
@@ -51,7 +53,9 @@ import CLISupport
     }
 
     @Test func documentedTrailingCommasAreRead() async throws {
-        let server = try serve { request in request.target.hasSuffix("/whatsapp/messages") ? (200, Self.listExample) : (200, Self.statusExample) }
+        let server = try serve { request in
+            request.target.hasSuffix("/whatsapp/messages") ? (200, Self.listExample) : (200, Self.statusExample)
+        }
         defer { server.stop() }
         for argv in [["status", "1001"], ["status", "1001", "--channel", "sms"], ["status", "1001", "--wait"]] {
             let r = try await octopods(argv + ["-o", "json"], environment: environment(server))
@@ -67,8 +71,10 @@ import CLISupport
     /// Offsets, a space for `T`, epoch seconds: ISO 8601 `Z` in JSON (the values as they came
     /// under `raw`), local time in tables.
     @Test func timesInOtherSpellingsAreNormalised() async throws {
-        let status = #"{"message_id": 1001, "status": "read", "sent_at": "2026-12-05 16:05:12+02:00", "delivered_at": 1796479532, "read_at": "2026-12-05T09:06:12-05:00", "failure_reason": null}"#
-        let list = #"{"messages": [{"message_id": 1001, "status": "read", "phone_number": "+14155552671", "sent_at": "2026-12-05 14:05:12 UTC"}]}"#
+        let status =
+            #"{"message_id": 1001, "status": "read", "sent_at": "2026-12-05 16:05:12+02:00", "delivered_at": 1796479532, "read_at": "2026-12-05T09:06:12-05:00", "failure_reason": null}"#
+        let list =
+            #"{"messages": [{"message_id": 1001, "status": "read", "phone_number": "+14155552671", "sent_at": "2026-12-05 14:05:12 UTC"}]}"#
         let server = try serve { request in request.target.contains("/whatsapp/messages/") ? (200, status) : (200, list) }
         defer { server.stop() }
         let r = try await octopods(["status", "1001", "-o", "json"], environment: environment(server))
@@ -90,7 +96,9 @@ import CLISupport
     }
 
     @Test func listLimitHoldsWhateverTheServerSends() async throws {
-        let items = (0..<150).map { #"{"message_id": \#(5000 + $0), "status": "sent", "phone_number": "+14155552671", "sent_at": "2026-12-05T14:05:12Z"}"# }
+        let items = (0..<150).map {
+            #"{"message_id": \#(5000 + $0), "status": "sent", "phone_number": "+14155552671", "sent_at": "2026-12-05T14:05:12Z"}"#
+        }
         let body = #"{"request_id": "r1", "messages": [\#(items.joined(separator: ","))]}"#
         let server = try serve { _ in (200, body) }
         defer { server.stop() }
@@ -106,7 +114,12 @@ import CLISupport
         let r = try await octopods(["messages", "list", "-o", "json"], environment: environment(server))
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
-        let deprecated = try serve { _ in (400, #"{"request_id": "r3", "error_code": 6, "error": "Deprecated API Key. Please go to your Octopods App, and get your new API Key"}"#) }
+        let deprecated = try serve { _ in
+            (
+                400,
+                #"{"request_id": "r3", "error_code": 6, "error": "Deprecated API Key. Please go to your Octopods App, and get your new API Key"}"#
+            )
+        }
         defer { deprecated.stop() }
         let refused = try await octopods(["messages", "list"], environment: environment(deprecated))
         #expect(refused.status == 3, "a deprecated key is still an error: \(refused.stderr)")
@@ -117,7 +130,8 @@ import CLISupport
     @Test func refreshRecordsForgottenMessagesAsExpired() async throws {
         let sandbox = try TestSandbox()
         let home = scratchDirectory()
-        let sent = try await octopods(["sms", "send", "--to", "+15550100007", "--body", "hi"], environment: sandbox.environment, home: home)
+        let sent = try await octopods(
+            ["sms", "send", "--to", "+15550100007", "--body", "hi"], environment: sandbox.environment, home: home)
         #expect(sent.status == 0, "\(sent.stderr)")
         let r = try await octopods(["history", "refresh", "-o", "json"], environment: sandbox.environment, home: home)
         #expect(r.status == 0, "\(r.stderr)")
@@ -135,8 +149,9 @@ import CLISupport
     /// provider's reason and code.
     @Test func waitOnAFailedMessageSaysWhyInJSON() async throws {
         let sandbox = try TestSandbox(stageInterval: 0.01)
-        let r = try await octopods(["send", "template", "1001", "--to", "+15550100004", "--var", "1=a", "--var", "2=b", "--wait", "-o", "json"],
-                                   environment: sandbox.environment)
+        let r = try await octopods(
+            ["send", "template", "1001", "--to", "+15550100004", "--var", "1=a", "--var", "2=b", "--wait", "-o", "json"],
+            environment: sandbox.environment)
         #expect(r.status == 1, "\(r.stderr)")
         let line = try #require(r.stderr.split(separator: "\n").last.flatMap { object(String($0))?["error"] as? [String: Any] })
         #expect(line["kind"] as? String == "delivery_failed")
@@ -152,16 +167,18 @@ import CLISupport
         let refusedOnce = Atomic<Bool>(false)
         let server = try Counting { request in
             if request.method == "GET", !refusedOnce.exchange(true, ordering: .relaxed) {
-                return SandboxResponse(status: 400, headers: Self.json,
-                                       body: Data(#"{"request_id": "r4", "error_code": 1, "error": "Message not found."}"#.utf8))
+                return SandboxResponse(
+                    status: 400, headers: Self.json,
+                    body: Data(#"{"request_id": "r4", "error_code": 1, "error": "Message not found."}"#.utf8))
             }
             return api.handle(request)
         }
         defer { server.stop() }
         var environment = environment(server)
         environment["OCTOPODS_SMS_API_KEY"] = SandboxKeys.sms
-        let r = try await octopods(["sms", "send", "--to", "+14155552671", "--body", "hi", "--wait", "--wait-timeout", "1m", "-o", "json"],
-                                   environment: environment)
+        let r = try await octopods(
+            ["sms", "send", "--to", "+14155552671", "--body", "hi", "--wait", "--wait-timeout", "1m", "-o", "json"],
+            environment: environment)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("not known to the API yet (Message not found.); retrying."), "\(r.stderr)")
         #expect((object(r.stdout)?["status"] as? [String: Any])?["status"] as? String == "delivered", "\(r.stdout)")

@@ -20,8 +20,10 @@ import Glibc
     /// The send was accepted (201, id), then every status lookup was refused (400 "Message not
     /// found."): asked until --wait-timeout (right after a send the API may not know it yet), then
     /// the send's result on stdout, stderr says delivery is not confirmed, exit 6.
-    @Test(arguments: [["sms", "send", "--to", "+15550100007", "--body", "hi"],
-                      ["send", "template", "1001", "--to", "+15550100007", "--var", "1=a", "--var", "2=b"]])
+    @Test(arguments: [
+        ["sms", "send", "--to", "+15550100007", "--body", "hi"],
+        ["send", "template", "1001", "--to", "+15550100007", "--var", "1=a", "--var", "2=b"],
+    ])
     func waitThatCannotConfirmExits6(_ send: [String]) async throws {
         let sandbox = try TestSandbox()
         let home = scratchDirectory()
@@ -31,7 +33,9 @@ import Glibc
         let id = (object(r.stdout)?["send"] as? [String: Any])?["message_id"] as? String
         #expect(id != nil, "the send's result is on stdout: \(r.stdout)")
         #expect(object(r.stdout)?["status"] is NSNull)
-        #expect(r.stderr.contains("error: message \(id ?? "?") was sent, but the API still does not know it after 1s; gave up waiting"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("error: message \(id ?? "?") was sent, but the API still does not know it after 1s; gave up waiting"),
+            "\(r.stderr)")
         #expect(r.stderr.contains("Message not found."))
         #expect(r.stderr.contains("hint: Do not send it again."))
         #expect(r.stderr.contains(#""disposition":"sent_unconfirmed""#))
@@ -48,7 +52,9 @@ import Glibc
         #expect(object(r.stdout)?["request_id"] != nil)
         #expect(r.stderr.contains("warning: the API accepted the send but did not return a message_id"))
         #expect(ledger(home).contains(#""outcome":"accepted""#))
-        let wait = try await octopods(["sms", "send", "--to", "+15550100202", "--body", "hi", "--wait", "--allow-repeat"], environment: sandbox.environment, home: home)
+        let wait = try await octopods(
+            ["sms", "send", "--to", "+15550100202", "--body", "hi", "--wait", "--allow-repeat"], environment: sandbox.environment,
+            home: home)
         #expect(wait.status == 6, "\(wait.stderr)")
         #expect(wait.stderr.contains("the send was accepted, but the API returned no message_id, so --wait cannot follow it"))
         #expect(!wait.stdout.isEmpty)
@@ -58,7 +64,8 @@ import Glibc
     /// 201 with the documented example's trailing comma: read, id and all.
     @Test func createdWithTheDocumentedTrailingComma() async throws {
         let sandbox = try TestSandbox()
-        let r = try await octopods(["sms", "send", "--to", "+15550100203", "--body", "hi", "-o", "table"], environment: sandbox.environment)
+        let r = try await octopods(
+            ["sms", "send", "--to", "+15550100203", "--body", "hi", "-o", "table"], environment: sandbox.environment)
         #expect(r.status == 0, "\(r.stderr)")
         let id = try #require(sandbox.api.recordedRequests().first?.messageID)
         #expect(r.stdout.hasPrefix("Sent to +15550100203 — message \(id)\n"), "\(r.stdout)")
@@ -70,19 +77,22 @@ import Glibc
     @Test func deletedIsFinalAndStatusWaitIsRecorded() async throws {
         let sandbox = try TestSandbox(stageInterval: 0.01)
         let home = scratchDirectory()
-        let sent = try await octopods(["send", "template", "1001", "--to", "+15550100006", "--var", "1=a", "--var", "2=b"],
-                                      environment: sandbox.environment, home: home)
+        let sent = try await octopods(
+            ["send", "template", "1001", "--to", "+15550100006", "--var", "1=a", "--var", "2=b"],
+            environment: sandbox.environment, home: home)
         #expect(sent.status == 0, "\(sent.stderr)")
         let id = try #require(object(sent.stdout)?["message_id"] as? String)
         // --until read: delivered is not enough, so only DELETED ends the wait.
-        let r = try await octopods(["status", "\(id)", "--wait", "--until", "read", "-o", "table"], environment: sandbox.environment, home: home)
+        let r = try await octopods(
+            ["status", "\(id)", "--wait", "--until", "read", "-o", "table"], environment: sandbox.environment, home: home)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("Message \(id): deleted\n"))
         #expect(ledger(home).contains(#""type":"status""#) && ledger(home).contains(#""status":"deleted""#))
         let history = try await octopods(["history", "-o", "json"], environment: sandbox.environment, home: home)
         #expect(history.stdout.contains(#""status":"deleted""#), "\(history.stdout)")
-        let send = try await octopods(["send", "template", "1001", "--to", "+15550100006", "--var", "1=a", "--var", "2=b", "--wait", "--until", "read"],
-                                      environment: sandbox.environment, home: home)
+        let send = try await octopods(
+            ["send", "template", "1001", "--to", "+15550100006", "--var", "1=a", "--var", "2=b", "--wait", "--until", "read"],
+            environment: sandbox.environment, home: home)
         #expect(send.status == 0, "\(send.stderr)")
     }
 
@@ -91,18 +101,21 @@ import Glibc
     @Test func ctrlCWhileASendIsInFlight() async throws {
         let api = try SandboxAPI(options: SandboxOptions(slowResponseDelay: 120))
         let arrived = DispatchSemaphore(value: 0)
-        let server = try SandboxServer(port: 0, handler: { request in
-            let response = api.handle(request)
-            if request.method == "POST" { arrived.signal() }
-            return response
-        })
+        let server = try SandboxServer(
+            port: 0,
+            handler: { request in
+                let response = api.handle(request)
+                if request.method == "POST" { arrived.signal() }
+                return response
+            })
         server.start()
         defer { server.stop() }
         let home = scratchDirectory()
         let errors = Pipe()
-        let process = try startOctopods(["sms", "send", "--to", "+15550100408", "--body", "hi", "--timeout", "10m"],
-                                        environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(server.port)", "OCTOPODS_SMS_API_KEY": SandboxKeys.sms],
-                                        home: home, stderr: errors)
+        let process = try startOctopods(
+            ["sms", "send", "--to", "+15550100408", "--body", "hi", "--timeout", "10m"],
+            environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(server.port)", "OCTOPODS_SMS_API_KEY": SandboxKeys.sms],
+            home: home, stderr: errors)
         defer { if process.isRunning { process.terminate() } }
         // Synchronised on the request's arrival (the message exists), not on time.
         let pid = process.processIdentifier
@@ -148,7 +161,8 @@ import Glibc
     @Test func statusFindsTheChannelInTheHistory() async throws {
         let sandbox = try TestSandbox()
         let home = scratchDirectory()
-        let sent = try await octopods(["sms", "send", "--to", "+14155552671", "--body", "hi"], environment: sandbox.environment, home: home)
+        let sent = try await octopods(
+            ["sms", "send", "--to", "+14155552671", "--body", "hi"], environment: sandbox.environment, home: home)
         let id = try #require(object(sent.stdout)?["message_id"] as? String)
         let known = try await octopods(["status", "\(id)"], environment: sandbox.environment, home: home)
         #expect(known.status == 0, "\(known.stderr)")
@@ -162,7 +176,8 @@ import Glibc
     /// Code 4 with the documented "not approved" text is not VARIABLES_SIZE.
     @Test func codeFourNotApproved() async throws {
         let sandbox = try TestSandbox()
-        let r = try await octopods(["send", "template", "1001", "--to", "+15550100008", "--var", "1=a", "--var", "2=b"], environment: sandbox.environment)
+        let r = try await octopods(
+            ["send", "template", "1001", "--to", "+15550100008", "--var", "1=a", "--var", "2=b"], environment: sandbox.environment)
         #expect(r.status == 1)
         #expect(r.stderr.contains("is not approved."))
         #expect(r.stderr.contains("error code 4"))
@@ -170,8 +185,10 @@ import Glibc
         #expect(r.stderr.contains("hint: Only approved (accepted) templates can be sent"))
     }
 
-    @Test(arguments: [["templates", "get", ""], ["status", ""], ["templates", "get", " ", "--channel", "vbm"],
-                      ["send", "template", "", "--to", "+14155552671"], ["templates", "csv", ""]])
+    @Test(arguments: [
+        ["templates", "get", ""], ["status", ""], ["templates", "get", " ", "--channel", "vbm"],
+        ["send", "template", "", "--to", "+14155552671"], ["templates", "csv", ""],
+    ])
     func emptyIDsAreUsageErrors(_ argv: [String]) async throws {
         let sandbox = try TestSandbox()
         let r = try await octopods(argv, environment: sandbox.environment)
@@ -182,8 +199,9 @@ import Glibc
 
     @Test func viberCannotWait() async throws {
         let sandbox = try TestSandbox()
-        let r = try await octopods(["vbm", "send", "2001", "--to", "+14155552671", "--header-image", "https://example.com/b.jpg", "--var", "1=A", "--wait"],
-                                   environment: sandbox.environment)
+        let r = try await octopods(
+            ["vbm", "send", "2001", "--to", "+14155552671", "--header-image", "https://example.com/b.jpg", "--var", "1=A", "--wait"],
+            environment: sandbox.environment)
         #expect(r.status == 2)
         #expect(r.stderr.hasPrefix("error: Viber messages have no status endpoint, so --wait cannot follow them"), "\(r.stderr)")
         #expect(sandbox.api.recordedRequests().isEmpty)

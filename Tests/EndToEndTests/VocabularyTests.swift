@@ -12,10 +12,13 @@ import OctopodsSandbox
         let sandbox: TestSandbox
 
         @discardableResult
-        func run(_ arguments: [String], environment: [String: String] = [:], way: Way = .binary,
-                 sourceLocation: SourceLocation = #_sourceLocation) async throws -> ProcessResult {
-            try await way.run(arguments, environment: sandbox.environment.merging(environment) { _, new in new }, home: home,
-                              sourceLocation: sourceLocation)
+        func run(
+            _ arguments: [String], environment: [String: String] = [:], way: Way = .binary,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) async throws -> ProcessResult {
+            try await way.run(
+                arguments, environment: sandbox.environment.merging(environment) { _, new in new }, home: home,
+                sourceLocation: sourceLocation)
         }
 
         func json(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
@@ -50,8 +53,16 @@ import OctopodsSandbox
         outputs.append(("send --wait", try await user.json(["send", "template", "1007", "--to", "+14155552672", "--wait"])))
         outputs.append(("status", try await user.json(["status", id])))
         outputs.append(("status --wait", try await user.json(["status", id, "--wait"])))
-        outputs.append(("sms status", try await user.json(["status", try #require(try await user.json(
-            ["sms", "send", "--to", "+14155552673", "--body", "hi"])["message_id"]?.stringValue), "--channel", "sms"])))
+        outputs.append(
+            (
+                "sms status",
+                try await user.json([
+                    "status",
+                    try #require(
+                        try await user.json(
+                            ["sms", "send", "--to", "+14155552673", "--body", "hi"])["message_id"]?.stringValue), "--channel", "sms",
+                ])
+            ))
         outputs.append(("messages list", try await user.json(["messages", "list"])))
         outputs.append(("history", try await user.json(["history"])))
         outputs.append(("history refresh", try await user.json(["history", "refresh"])))
@@ -95,8 +106,11 @@ import OctopodsSandbox
         // README: `octopods messages list -o ndjson | jq -r 'select(.status == "failed") | .phone_number'`
         #expect(items.filter { $0["status"]?.stringValue == "failed" }.compactMap { $0["phone_number"]?.stringValue } == ["+15550100001"])
         #expect(items.allSatisfy { $0["raw"]?.objectValue != nil }, "the API's own item is kept under raw")
-        #expect(items.first?.objectValue?.map(\.0) == ["message_id", "phone_number", "status", "sent_at", "failure_reason",
-                                                       "message_content", "raw"])
+        #expect(
+            items.first?.objectValue?.map(\.0) == [
+                "message_id", "phone_number", "status", "sent_at", "failure_reason",
+                "message_content", "raw",
+            ])
     }
 
     @Test func templateSendsByNameAreFoundByIdOrName() async throws {
@@ -138,7 +152,8 @@ import OctopodsSandbox
         let table = try await user.run(["templates", "list", "--fields", "template_id,template_name", "-o", "table"])
         #expect(table.stdout.hasPrefix("TEMPLATE ID  TEMPLATE NAME\n1001         order_update\n"), "\(table.stdout)")
 
-        #expect(try await user.lines(["messages", "list", "--fields", "message_id,status"]) == [["message_id": .string(id), "status": "sent"]])
+        #expect(
+            try await user.lines(["messages", "list", "--fields", "message_id,status"]) == [["message_id": .string(id), "status": "sent"]])
         #expect(try await user.json(["status", id, "--fields", "status,message_id"]) == ["status": "sent", "message_id": .string(id)])
         let history = try await user.lines(["history", "--fields", "message_id,template_id,outcome"])
         #expect(history == [["message_id": .string(id), "template_id": "1001", "outcome": "accepted"]])
@@ -152,7 +167,9 @@ import OctopodsSandbox
         // An unknown name is a usage error naming the valid ones, before any request.
         let before = user.sandbox.api.recordedRequests().count
         // The first through the binary, the rest in process (`Way`).
-        for (index, command) in [["templates", "list"], ["messages", "list"], ["status", id], ["history"], ["history", "refresh"]].enumerated() {
+        for (index, command) in [["templates", "list"], ["messages", "list"], ["status", id], ["history"], ["history", "refresh"]]
+            .enumerated()
+        {
             let bad = try await user.run(command + ["--fields", "colour"], way: index == 0 ? .binary : .inProcess)
             #expect(bad.status == 2, "\(command)")
             #expect(bad.stderr.hasPrefix("error: --fields: unknown field 'colour'; valid fields: "), "\(command): \(bad.stderr)")

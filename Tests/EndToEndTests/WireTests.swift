@@ -15,7 +15,9 @@ import Glibc
     static let send = ["sms", "send", "--to", "+14155552671", "--body", "hello", "--timeout", "2s"]
 
     /// The sandbox behind a TLS front of the test CA.
-    static func httpsSandbox(_ certificate: TLSLab.Certificate = .good) throws -> (TestSandbox, front: UInt16, environment: [String: String]) {
+    static func httpsSandbox(
+        _ certificate: TLSLab.Certificate = .good
+    ) throws -> (TestSandbox, front: UInt16, environment: [String: String]) {
         let sandbox = try TestSandbox()
         let lab = try TLSLab.get()
         let front = try lab.front(sandbox.server.port, certificate)
@@ -78,8 +80,9 @@ import Glibc
             // A directory of certificates named by their hash, as `openssl rehash` makes it.
             let directory = home.appendingPathComponent("certs")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let hash = try spawnAndWait("/usr/bin/openssl", ["x509", "-hash", "-noout", "-in", lab.ca], environment: [:], input: Data(),
-                                        timeout: 30)
+            let hash = try spawnAndWait(
+                "/usr/bin/openssl", ["x509", "-hash", "-noout", "-in", lab.ca], environment: [:], input: Data(),
+                timeout: 30)
             let name = String(decoding: hash.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             try FileManager.default.copyItem(atPath: lab.ca, toPath: directory.appendingPathComponent("\(name).0").path)
             environment[setting] = directory.path
@@ -93,14 +96,17 @@ import Glibc
 
     // MARK: TLS failures: exit 4, a plain message naming the cause, nothing sent
 
-    @Test(arguments: [
-        (TLSLab.Certificate.untrusted, TLSLab.Mode.relay, "not signed by an authority this machine trusts"),
-        (.wronghost, .relay, "for another host name"),
-        (.expired, .relay, "has expired"),
-        (.good, .refuse, "the TLS handshake failed"),
-    ], [Libcurl.system, .current, .old779])
-    func aHandshakeThatFailsIsNotSent(_ failure: (certificate: TLSLab.Certificate, mode: TLSLab.Mode, says: String),
-                                      _ libcurl: Libcurl) async throws {
+    @Test(
+        arguments: [
+            (TLSLab.Certificate.untrusted, TLSLab.Mode.relay, "not signed by an authority this machine trusts"),
+            (.wronghost, .relay, "for another host name"),
+            (.expired, .relay, "has expired"),
+            (.good, .refuse, "the TLS handshake failed"),
+        ], [Libcurl.system, .current, .old779])
+    func aHandshakeThatFailsIsNotSent(
+        _ failure: (certificate: TLSLab.Certificate, mode: TLSLab.Mode, says: String),
+        _ libcurl: Libcurl
+    ) async throws {
         let (certificate, mode, says) = failure
         guard let libraries = try libcurl.environment() else { return }
         let sandbox = try TestSandbox()
@@ -195,11 +201,15 @@ import Glibc
     // MARK: Long cool-downs
 
     static func tooManyRequests(until at: Date) throws -> Counting {
-        let text = at.formatted(Date.ISO8601FormatStyle(dateSeparator: .dash, dateTimeSeparator: .space,
-                                                         timeZone: TimeZone(identifier: "UTC") ?? .current)).dropLast()
+        let text = at.formatted(
+            Date.ISO8601FormatStyle(
+                dateSeparator: .dash, dateTimeSeparator: .space,
+                timeZone: TimeZone(identifier: "UTC") ?? .current)
+        ).dropLast()
         return try Counting { _ in
-            SandboxResponse(status: 429, headers: Self.json,
-                            body: Data(#"{"message": "You have fired too many requests. Please try after \#(text) UTC."}"#.utf8))
+            SandboxResponse(
+                status: 429, headers: Self.json,
+                body: Data(#"{"message": "You have fired too many requests. Please try after \#(text) UTC."}"#.utf8))
         }
     }
 
@@ -214,8 +224,11 @@ import Glibc
         let r = try await octopods(Self.send + ["--max-wait", "5s"], environment: environment, home: home)
         #expect(r.status == 4, "\(r.stderr)")
         #expect(server.requests == 1)
-        let given = at.formatted(Date.ISO8601FormatStyle(dateSeparator: .dash, dateTimeSeparator: .space,
-                                                          timeZone: TimeZone(identifier: "UTC") ?? .current)).dropLast()
+        let given = at.formatted(
+            Date.ISO8601FormatStyle(
+                dateSeparator: .dash, dateTimeSeparator: .space,
+                timeZone: TimeZone(identifier: "UTC") ?? .current)
+        ).dropLast()
         #expect(r.stderr.contains("the API said: You have fired too many requests. Please try after \(given) UTC."), "\(r.stderr)")
         #expect(r.stderr.contains("(in 2h)") || r.stderr.contains("(in 1h 59m"), "\(r.stderr)")
         for command in [Self.send, ["templates", "list"], Self.send + ["--max-wait", "1m"]] {
@@ -260,8 +273,9 @@ import Glibc
         let home = scratchDirectory()
         let file = home.appendingPathComponent("c.csv")
         try Data("phone\n+14155552672\n+14155552673\n+14155552674\n".utf8).write(to: file)
-        let bulk = try await octopods(["sms", "send", "--from", file.path, "--body", "hi", "--yes", "--concurrency", "1"],
-                                      environment: environment, home: home)
+        let bulk = try await octopods(
+            ["sms", "send", "--from", file.path, "--body", "hi", "--yes", "--concurrency", "1"],
+            environment: environment, home: home)
         #expect(bulk.status == 0, "\(bulk.stderr)")
         let afterSends = try lab.stats(front)
         #expect(afterSends.handshakes == 3, "one fresh TLS connection per send: \(afterSends)")
@@ -301,9 +315,10 @@ import Glibc
         try Data("127.0.0.1 localhost octopods.test\n".utf8).write(to: hosts)
         environment["NO_PROXY"] = "octopods.test"
         let script = "mount --bind \"$1\" /etc/hosts && shift && exec \"$@\""
-        let direct = try spawnAndWait(unshare, ["-m", "/bin/sh", "-c", script, "sh", hosts.path, octopodsBinary.path] + Self.send,
-                                      environment: octopodsEnvironment(environment, home: scratchDirectory()), input: Data(),
-                                      timeout: 60)
+        let direct = try spawnAndWait(
+            unshare, ["-m", "/bin/sh", "-c", script, "sh", hosts.path, octopodsBinary.path] + Self.send,
+            environment: octopodsEnvironment(environment, home: scratchDirectory()), input: Data(),
+            timeout: 60)
         #expect(direct.status == 0, "\(String(decoding: direct.stderr, as: UTF8.self))")
         #expect(try lab.stats(proxy).heads.count == 1, "the proxy saw nothing more")
         #expect(api.requests == 2)
@@ -316,8 +331,9 @@ import Glibc
         let sandbox = try TestSandbox()
         let r = try await octopods(Self.send, environment: sandbox.environment.merging(libraries) { a, _ in a })
         #expect(r.status == 3, "\(r.stderr)")
-        #expect(r.stderr.contains("cannot make HTTP requests: the system's libcurl is 7.67.0, older than 7.68.0, the oldest octopods supports"),
-                "\(r.stderr)")
+        #expect(
+            r.stderr.contains("cannot make HTTP requests: the system's libcurl is 7.67.0, older than 7.68.0, the oldest octopods supports"),
+            "\(r.stderr)")
         #expect(sandbox.posts.isEmpty)
         let offline = try await octopods(["templates", "render", "1001", "--help"], environment: libraries)
         #expect(offline.status == 0, "commands that make no request still work")

@@ -22,8 +22,10 @@ import CLISupport
             .success(HTTPResponse(status: 400, headers: ["X-Echo": "key \(Self.key)"], body: Data(#"{"error":"bad \#(Self.key)"}"#.utf8)))
         }
         let client = APIClient(transport: transport, baseURL: "https://app.octopods.io", key: { _ throws(OctopodsError) in Self.key })
-        let response = try await client.exchange(endpoint(headers: [("X-Octopods-Auth", "other"), ("Accept", "text/plain")],
-                                                          body: Data("raw".utf8)))
+        let response = try await client.exchange(
+            endpoint(
+                headers: [("X-Octopods-Auth", "other"), ("Accept", "text/plain")],
+                body: Data("raw".utf8)))
         #expect(response.status == 400)
         #expect(String(decoding: response.body, as: UTF8.self) == #"{"error":"bad [redacted]"}"#)
         #expect(response.headers["x-echo"] == "key [redacted]")
@@ -35,8 +37,9 @@ import CLISupport
     }
 
     @Test func noAnswerIsStillATransportError() async throws {
-        let client = APIClient(transport: FakeTransport(error: .timedOut(seconds: 1)), baseURL: "https://app.octopods.io",
-                               key: { _ throws(OctopodsError) in Self.key })
+        let client = APIClient(
+            transport: FakeTransport(error: .timedOut(seconds: 1)), baseURL: "https://app.octopods.io",
+            key: { _ throws(OctopodsError) in Self.key })
         await #expect(throws: OctopodsError.self) { try await client.exchange(endpoint()) }
     }
 }

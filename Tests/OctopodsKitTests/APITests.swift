@@ -20,8 +20,9 @@ import CLISupport
 
     @Test func pathSegmentsAreEncoded() throws {
         #expect(try url(API.getTemplate(channel: .whatsapp, id: "19S7")) == "https://app.octopods.io/api/v1/whatsapp/templates/19S7")
-        #expect(try url(API.getTemplate(channel: .whatsapp, id: "../../x?y=1")) ==
-            "https://app.octopods.io/api/v1/whatsapp/templates/..%2F..%2Fx%3Fy%3D1")
+        #expect(
+            try url(API.getTemplate(channel: .whatsapp, id: "../../x?y=1"))
+                == "https://app.octopods.io/api/v1/whatsapp/templates/..%2F..%2Fx%3Fy%3D1")
     }
 
     @Test func statusAndMessages() throws {
@@ -57,16 +58,18 @@ import CLISupport
     func json(_ text: String) throws -> JSONValue { try JSONValue.parse(text) }
 
     @Test func templateVariants() throws {
-        let list = try Template.decodeList(json("""
-        [{"created_at":"2021-09-24T14:29:32.000Z","template_id":19,"template_name":"order_update",
-          "template_body":"Hi {{1}}, order {{2}}","template_components":[
-            {"type":"HEADER","format":"TEXT","text":"Order {{1}}"},{"type":"BODY","text":"Hi {{1}}, order {{2}}"},
-            {"type":"FOOTER","text":"Thanks"},{"type":"BUTTONS","buttons":[{"type":"URL","text":"Track","url":"https://x.test/{{1}}"},
-            {"type":"QUICK_REPLY","text":"Stop"}]}],
-          "account_phone_number":"+15550009999","template_status":"Accepted"},
-         {"template_id":"019S7WT","template_name":"vbm_hello","template_body":{"type":"BODY","text":"Hello {{1}}."},
-          "template_components":[{"type":"HEADER","format":"IMAGE"},{"type":"BODY","text":"Hello {{1}}."}]}]
-        """))
+        let list = try Template.decodeList(
+            json(
+                """
+                [{"created_at":"2021-09-24T14:29:32.000Z","template_id":19,"template_name":"order_update",
+                  "template_body":"Hi {{1}}, order {{2}}","template_components":[
+                    {"type":"HEADER","format":"TEXT","text":"Order {{1}}"},{"type":"BODY","text":"Hi {{1}}, order {{2}}"},
+                    {"type":"FOOTER","text":"Thanks"},{"type":"BUTTONS","buttons":[{"type":"URL","text":"Track","url":"https://x.test/{{1}}"},
+                    {"type":"QUICK_REPLY","text":"Stop"}]}],
+                  "account_phone_number":"+15550009999","template_status":"Accepted"},
+                 {"template_id":"019S7WT","template_name":"vbm_hello","template_body":{"type":"BODY","text":"Hello {{1}}."},
+                  "template_components":[{"type":"HEADER","format":"IMAGE"},{"type":"BODY","text":"Hello {{1}}."}]}]
+                """))
         #expect(list.count == 2)
         #expect(list[0].id == "19")
         #expect(list[0].status == "Accepted")
@@ -87,24 +90,30 @@ import CLISupport
     }
 
     @Test func statusShapes() throws {
-        let old = try MessageStatus.decode(json("""
-        {"message_id":42,"status":"FAILED","status_message":"Your message has failed to be sent.",
-         "intercom_conversation_id":"123","intercom_conversation_part_id":"","last_updated":"2023-07-07T11:15:46.000Z",
-         "request_id":"d8c0","failure_reason":{"code":"63003","description":"Channel could not find To address"}}
-        """))
+        let old = try MessageStatus.decode(
+            json(
+                """
+                {"message_id":42,"status":"FAILED","status_message":"Your message has failed to be sent.",
+                 "intercom_conversation_id":"123","intercom_conversation_part_id":"","last_updated":"2023-07-07T11:15:46.000Z",
+                 "request_id":"d8c0","failure_reason":{"code":"63003","description":"Channel could not find To address"}}
+                """))
         #expect(old.status == .failed)
         #expect(old.failure == "63003: Channel could not find To address")
         #expect(old.conversationID == "123")
-        let new = try MessageStatus.decode(json("""
-        {"request_id":"u","message_id":3851834,"status":"delivered","phone_number":"+15551234567",
-         "channel_message_id":"wamid.X","sent_at":"2026-01-01T00:00:00Z","delivered_at":"2026-01-01T00:00:02Z",
-         "read_at":null,"failure_reason":null}
-        """))
+        let new = try MessageStatus.decode(
+            json(
+                """
+                {"request_id":"u","message_id":3851834,"status":"delivered","phone_number":"+15551234567",
+                 "channel_message_id":"wamid.X","sent_at":"2026-01-01T00:00:00Z","delivered_at":"2026-01-01T00:00:02Z",
+                 "read_at":null,"failure_reason":null}
+                """))
         #expect(new.messageID == "3851834")
         #expect(new.readAt == nil)
         #expect(new.failure == nil)
         #expect(try MessageStatus.decode(json(#"{"message_id":"msg_01","status":"sent","failure_reason":""}"#)).failure == nil)
-        #expect(MessageStatus.failureText(try json(#"{"code":470,"title":"Re-engagement window expired"}"#)) == "470: Re-engagement window expired")
+        #expect(
+            MessageStatus.failureText(try json(#"{"code":470,"title":"Re-engagement window expired"}"#))
+                == "470: Re-engagement window expired")
         #expect(MessageStatus.failureText(.string("Recipient is not a WhatsApp user.")) == "Recipient is not a WhatsApp user.")
         #expect(throws: DecodingProblem.self) { try MessageStatus.decode(json(#"{"message_id":1}"#)) }
         // A status this client does not know is kept (lower-cased, as every status), not refused.
@@ -114,19 +123,26 @@ import CLISupport
     }
 
     @Test func listShapes() throws {
-        let bare = try MessageSummary.decodeList(json("""
-        [{"user_phone_number":"01234567890","created_at":"2023-01-01","message_content":"Hi &amp; bye",
-          "message_status":{"channel_message_id":98765,"message_status":"FAILED","failure_reason":{"code":131049,"description":"Spam"}}},
-         {"user_phone_number":"+15551234567","created_at":"2023-01-02","message_content":"x",
-          "message_status":{"channel_message_id":"<ID>","message_status":"DELIVERED","failure_reason":""}}]
-        """))
-        #expect(bare[0] == MessageSummary(messageID: "98765", phone: "01234567890", status: .failed, time: "2023-01-01",
-                                          failure: "131049: Spam", content: "Hi &amp; bye"))
+        let bare = try MessageSummary.decodeList(
+            json(
+                """
+                [{"user_phone_number":"01234567890","created_at":"2023-01-01","message_content":"Hi &amp; bye",
+                  "message_status":{"channel_message_id":98765,"message_status":"FAILED","failure_reason":{"code":131049,"description":"Spam"}}},
+                 {"user_phone_number":"+15551234567","created_at":"2023-01-02","message_content":"x",
+                  "message_status":{"channel_message_id":"<ID>","message_status":"DELIVERED","failure_reason":""}}]
+                """))
+        #expect(
+            bare[0]
+                == MessageSummary(
+                    messageID: "98765", phone: "01234567890", status: .failed, time: "2023-01-01",
+                    failure: "131049: Spam", content: "Hi &amp; bye"))
         #expect(bare[1].failure == nil)
-        let wrapped = try MessageSummary.decodeList(json("""
-        {"request_id":"r","messages":[{"message_id":3851828,"status":"delivered","phone_number":"+1555","sent_at":"t"},
-         {"message_id":3851829,"status":"failed","phone_number":"+1556","sent_at":"t","failure_reason":"Recipient is not a WhatsApp user."}]}
-        """))
+        let wrapped = try MessageSummary.decodeList(
+            json(
+                """
+                {"request_id":"r","messages":[{"message_id":3851828,"status":"delivered","phone_number":"+1555","sent_at":"t"},
+                 {"message_id":3851829,"status":"failed","phone_number":"+1556","sent_at":"t","failure_reason":"Recipient is not a WhatsApp user."}]}
+                """))
         #expect(wrapped.map(\.messageID) == ["3851828", "3851829"])
         #expect(wrapped[1].failure == "Recipient is not a WhatsApp user.")
         #expect(MessageSummary.items(try json(#"{"messages":[1,2]}"#)).count == 2)
@@ -144,7 +160,10 @@ import CLISupport
 /// nothing else is repaired, and an unreadable 201 is an empty object.
 @Suite struct CreatedBodyTests {
     @Test(arguments: [
-        (#"{"message_id": 42, "phone_number": "353838000000", "request_id": "d8c0",}"#, #"{"message_id":42,"phone_number":"353838000000","request_id":"d8c0"}"#),
+        (
+            #"{"message_id": 42, "phone_number": "353838000000", "request_id": "d8c0",}"#,
+            #"{"message_id":42,"phone_number":"353838000000","request_id":"d8c0"}"#
+        ),
         ("{\"message_id\": 42 ,\n}\n", #"{"message_id":42}"#),
         (#"{"message_id": 42,,}"#, "{}"),
         (#"[42,]"#, "{}"),
@@ -195,23 +214,25 @@ import CLISupport
 /// The documented examples' trailing comma, for every answer: the status and list examples too
 /// (docs/api-notes.md, "201 Created"), and nothing else repaired.
 @Suite struct DocumentedTrailingCommaTests {
-    @Test(arguments: [
-        ("{\"status\": \"DELIVERED\",\n}", #"{"status":"DELIVERED"}"#),
-        ("[{\"a\": 1},\n]\n", #"[{"a":1}]"#),
-        (#"[42,,]"#, nil),
-        (#"{"a": [1,], "b": 2}"#, nil),
-        (#"{"a": 1}"#, nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("{\"status\": \"DELIVERED\",\n}", #"{"status":"DELIVERED"}"#),
+            ("[{\"a\": 1},\n]\n", #"[{"a":1}]"#),
+            (#"[42,,]"#, nil),
+            (#"{"a": [1,], "b": 2}"#, nil),
+            (#"{"a": 1}"#, nil),
+        ] as [(String, String?)])
     func repairs(_ body: String, _ expected: String?) {
         #expect(CreatedBody.repaired(Data(body.utf8))?.serialized() == expected)
     }
 
-    @Test(arguments: [
-        ("2026-12-05 16:05:12+02:00", "2026-12-05T14:05:12Z"), ("2026-12-05T14:05:12.250Z", nil), ("2026-12-05T14:05:12Z", nil),
-        ("2026-12-05T09:05:12-0500", "2026-12-05T14:05:12Z"), ("1796479512", "2026-12-05T14:05:12Z"),
-        ("2026-12-05 14:05:12 UTC", "2026-12-05T14:05:12Z"), ("2026-12-05 14:05:12", nil), ("soon", nil),
-        ("2026-12-05T14:05:12.5+01:00", "2026-12-05T13:05:12.500Z"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("2026-12-05 16:05:12+02:00", "2026-12-05T14:05:12Z"), ("2026-12-05T14:05:12.250Z", nil), ("2026-12-05T14:05:12Z", nil),
+            ("2026-12-05T09:05:12-0500", "2026-12-05T14:05:12Z"), ("1796479512", "2026-12-05T14:05:12Z"),
+            ("2026-12-05 14:05:12 UTC", "2026-12-05T14:05:12Z"), ("2026-12-05 14:05:12", nil), ("soon", nil),
+            ("2026-12-05T14:05:12.5+01:00", "2026-12-05T13:05:12.500Z"),
+        ] as [(String, String?)])
     func times(_ text: String, _ expected: String?) {
         #expect(APITime.normalized(.string(text))?.stringValue == expected)
     }

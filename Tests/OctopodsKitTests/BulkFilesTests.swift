@@ -5,7 +5,8 @@ import CLISupport
 
 @Suite struct CSVDialectTests {
     func rows(_ text: String, bom: Bool = false, delimiter: UInt8? = nil, chunk: Int = 7) throws -> (RowReader, [InputRow]) {
-        let reader = try RowReader(bytes: (bom ? [0xEF, 0xBB, 0xBF] : []) + Array(text.utf8), format: nil, delimiter: delimiter, chunkSize: chunk)
+        let reader = try RowReader(
+            bytes: (bom ? [0xEF, 0xBB, 0xBF] : []) + Array(text.utf8), format: nil, delimiter: delimiter, chunkSize: chunk)
         var out: [InputRow] = []
         while let row = try reader.next() { out.append(row) }
         return (reader, out)
@@ -149,14 +150,17 @@ import CLISupport
 
 @Suite struct BulkTerminalTests {
     @Test func theQuestionNamesTemplateChannelProfileAndDuration() {
-        var plan = BulkPlan(statusChannel: nil, knows: { _ in true }, endpoint: { API.sendSMS(body: $0) },
-                            prepare: { _ in ("", .null) })
+        var plan = BulkPlan(
+            statusChannel: nil, knows: { _ in true }, endpoint: { API.sendSMS(body: $0) },
+            prepare: { _ in ("", .null) })
         plan.describe = #"template 539 "otp" (en)"#
-        #expect(Progress.question(plan: plan, recipients: 1500, profile: "default", rate: .documented)
+        #expect(
+            Progress.question(plan: plan, recipients: 1500, profile: "default", rate: .documented)
                 == #"Send template 539 "otp" (en) on whatsapp to 1,500 recipients with profile default? About 4 min 33 s at 55/10s."#)
         plan.describe = "an SMS"
         plan.channel = .sms
-        #expect(Progress.question(plan: plan, recipients: 1, profile: "prod", rate: nil)
+        #expect(
+            Progress.question(plan: plan, recipients: 1, profile: "prod", rate: nil)
                 == "Send an SMS on sms to 1 recipient with profile prod? No rate limit (--rate off).")
     }
 
@@ -182,7 +186,9 @@ import CLISupport
     @Test func theBarAndTheSummaryUseTheSameWords() async {
         let (ctx, _, err) = makeContext(tty: true, width: 120)
         let tally = BulkRun.Tally()
-        tally.add { $0.accepted = 3; $0.rejected = 1; $0.unknown = 1 }
+        tally.add {
+            $0.accepted = 3; $0.rejected = 1; $0.unknown = 1
+        }
         let progress = Progress(ctx: ctx, total: 10, tally: tally)
         progress.update()
         progress.rejected(line: 4, phone: "+14155550001", reason: "the API rejected the request (HTTP 400)")
@@ -194,7 +200,8 @@ import CLISupport
             #expect(screen.contains("\(word) "), "\(word)")
         }
         #expect(screen.contains("5/10 · accepted 3 · rejected 1 · unknown 1"))
-        #expect(screen.contains("\r\u{1B}[KRate limited (HTTP 429): every octopods process using this key waits until later.\n"), "\(screen)")
+        #expect(
+            screen.contains("\r\u{1B}[KRate limited (HTTP 429): every octopods process using this key waits until later.\n"), "\(screen)")
         #expect(screen.contains("unknown 1 · paused: rate limited (429), see above"), "\(screen)")
         #expect(screen.contains("Sent 5 of 10 rows in 12.0 s (0.4/s)"))
         #expect(screen.contains("Rejected row:\n  line 4  +14155550001  the API rejected the request (HTTP 400)"))
@@ -239,9 +246,13 @@ import CLISupport
     }
 
     @Test func templatesCSVColumns() throws {
-        let template = try Template.decode(["template_id": "7", "template_name": "t", "template_components": [
-            ["type": "HEADER", "format": "IMAGE"], ["type": "BODY", "text": "Hi {{1}} {{2}}"],
-            ["type": "BUTTONS", "buttons": [["type": "URL", "text": "Go", "url": "https://x.io/{{1}}"]]]]])
+        let template = try Template.decode([
+            "template_id": "7", "template_name": "t",
+            "template_components": [
+                ["type": "HEADER", "format": "IMAGE"], ["type": "BODY", "text": "Hi {{1}} {{2}}"],
+                ["type": "BUTTONS", "buttons": [["type": "URL", "text": "Go", "url": "https://x.io/{{1}}"]]],
+            ],
+        ])
         let (columns, example) = Templates.CSV.columns(template, channel: .whatsapp)
         #expect(columns == ["phone", "header_url", "body_1", "body_2", "button_1"])
         #expect(example == ["+14155552671", "https://example.com/header.jpg", "body 1", "body 2", "example-1"])
@@ -254,20 +265,26 @@ import CLISupport
         let input = dir.appendingPathComponent("in.csv")
         try Data("Mobile|First|Order\r\n+14155550001|Ana|A-1\r\n+14155550002|Bo|A-2\r\n".utf8).write(to: input)
         let fake = BulkFake { body, n in
-            body.contains("+14155550001") ? (400, #"{"error_code":5,"error":"Invalid Phone number"}"#) : (201, #"{"message_id":\#(1000 + n)}"#)
+            body.contains("+14155550001")
+                ? (400, #"{"error_code":5,"error":"Invalid Phone number"}"#) : (201, #"{"message_id":\#(1000 + n)}"#)
         }
         let rejected = dir.appendingPathComponent("fix.csv")
-        let argv = ["send", "template", "1001", "--from", input.path, "--rate", "off", "--var", "1={First}", "--var", "2={Order}",
-                    "--rejected", rejected.path]
+        let argv = [
+            "send", "template", "1001", "--from", input.path, "--rate", "off", "--var", "1={First}", "--var", "2={Order}",
+            "--rejected", rejected.path,
+        ]
         let r = await run(argv, transport: fake.transport, home: dir)
         #expect(r.code == .rejected)
-        let expected = "Mobile|First|Order|reason\r\n+14155550001|Ana|A-1|the API rejected the request (HTTP 400): Invalid Phone number, PHONE_INVALID (5)\r\n"
+        let expected =
+            "Mobile|First|Order|reason\r\n+14155550001|Ana|A-1|the API rejected the request (HTTP 400): Invalid Phone number, PHONE_INVALID (5)\r\n"
         #expect(try String(contentsOf: rejected, encoding: .utf8) == expected)
         // Run again: the run finished, so it is refused; nothing is resent, and the file still lists the row.
         let again = await run(argv, transport: fake.transport, home: dir)
         #expect(again.code == .usage)
         #expect(fake.count == 2)
-        #expect(try String(contentsOf: rejected, encoding: .utf8).hasPrefix("Mobile|First|Order|reason\r\n+14155550001|Ana|A-1|the API rejected"))
+        #expect(
+            try String(contentsOf: rejected, encoding: .utf8).hasPrefix(
+                "Mobile|First|Order|reason\r\n+14155550001|Ana|A-1|the API rejected"))
     }
 }
 
@@ -275,14 +292,21 @@ import CLISupport
     @Test func ndjsonRowsUseReferencesByKeyAndAPhoneKey() async throws {
         let dir = temporaryDirectory()
         let input = dir.appendingPathComponent("in.ndjson")
-        try Data((#"{"cell":"+14155550001","who":"Ana","order":7}"# + "\n" + #"{"cell":"+14155550002","who":"Bo"}"# + "\n").utf8).write(to: input)
+        try Data((#"{"cell":"+14155550001","who":"Ana","order":7}"# + "\n" + #"{"cell":"+14155550002","who":"Bo"}"# + "\n").utf8).write(
+            to: input)
         let fake = BulkFake()
-        let r = await run(["send", "template", "1001", "--from", input.path, "--rate", "off", "--phone-column", "cell",
-                           "--var", "1={who}", "--var", "2=#{order}"], transport: fake.transport)
+        let r = await run(
+            [
+                "send", "template", "1001", "--from", input.path, "--rate", "off", "--phone-column", "cell",
+                "--var", "1={who}", "--var", "2=#{order}",
+            ], transport: fake.transport)
         #expect(r.code == .usage)  // line 2 has no order
         #expect(r.stderr.contains("line 2: column 'order' is empty (--var 2 uses it)"), "\(r.stderr)")
-        let ok = await run(["send", "template", "1001", "--from", input.path, "--rate", "off", "--phone-column", "cell",
-                            "--var", "1={who}", "--var", "2=#{order}", "--skip-invalid"], transport: fake.transport)
+        let ok = await run(
+            [
+                "send", "template", "1001", "--from", input.path, "--rate", "off", "--phone-column", "cell",
+                "--var", "1={who}", "--var", "2=#{order}", "--skip-invalid",
+            ], transport: fake.transport)
         #expect(ok.code == .success, "\(ok.stderr)")
         #expect(fake.posts.withLock { $0 }.first?.contains(##""body":["Ana","#7"]"##) == true)
     }

@@ -21,16 +21,20 @@ import CLISupport
     }
 
     /// Opens a journal this test closed before (see `whileHeldByAChildOfOurs`).
-    func open(_ url: URL, _ input: JournalInput, command: String = "send template 1", newRun: Bool = false,
-              resendUnknown: Bool = false) async throws(OctopodsError) -> Journal {
+    func open(
+        _ url: URL, _ input: JournalInput, command: String = "send template 1", newRun: Bool = false,
+        resendUnknown: Bool = false
+    ) async throws(OctopodsError) -> Journal {
         try await whileHeldByAChildOfOurs { () async throws(OctopodsError) -> Journal in
             try await Journal.open(url, input: input, command: command, newRun: newRun, resendUnknown: resendUnknown, now: now)
         }
     }
 
     /// The message and hint a refused open prints, or nil when it opened.
-    func refusal(_ url: URL, _ input: JournalInput, command: String = "send template 1", newRun: Bool = false,
-                 resendUnknown: Bool = false) async -> (code: ExitCode, text: String)? {
+    func refusal(
+        _ url: URL, _ input: JournalInput, command: String = "send template 1", newRun: Bool = false,
+        resendUnknown: Bool = false
+    ) async -> (code: ExitCode, text: String)? {
         do {
             await (try await open(url, input, command: command, newRun: newRun, resendUnknown: resendUnknown)).close()
             return nil
@@ -91,15 +95,19 @@ import CLISupport
         try await first.record(.init(line: 2, hash: "a", state: .accepted, messageID: "1"))
         let refused: (code: ExitCode, text: String)?
         do {
-            await (try await Journal.open(url, input: orders, command: "send template 1", newRun: false, resendUnknown: false, now: now)).close()
+            await (try await Journal.open(url, input: orders, command: "send template 1", newRun: false, resendUnknown: false, now: now))
+                .close()
             refused = nil
         } catch {
             let report = ErrorReporter(now: { fixedNow }).report(error)
             refused = (report.code, report.message + "\n" + (report.hint ?? ""))
         }
         #expect(refused?.code == .usage)
-        #expect(refused?.text.hasPrefix("the journal \(url.path) is in use by another octopods run (pid \(getpid()), started 2026-09-21 14:13:20 UTC); nothing was sent") == true,
-                "\(refused?.text ?? "opened")")
+        #expect(
+            refused?.text.hasPrefix(
+                "the journal \(url.path) is in use by another octopods run (pid \(getpid()), started 2026-09-21 14:13:20 UTC); nothing was sent"
+            ) == true,
+            "\(refused?.text ?? "opened")")
         await first.close()
         let second = try await open(url, orders)
         #expect(second.decision == .resume)
@@ -119,7 +127,10 @@ import CLISupport
         // Unfinished, different content: refused, saying what the old run sent.
         let changed = await refusal(url, v2)
         #expect(changed?.code == .usage)
-        #expect(changed?.text.contains("/data/orders.csv changed since its run began: the unfinished run in the journal \(url.path), last started 2026-09-21 14:13:20 UTC, sent 2 rows (1 with no recorded answer) from the earlier version; nothing was sent") == true, "\(changed?.text ?? "")")
+        #expect(
+            changed?.text.contains(
+                "/data/orders.csv changed since its run began: the unfinished run in the journal \(url.path), last started 2026-09-21 14:13:20 UTC, sent 2 rows (1 with no recorded answer) from the earlier version; nothing was sent"
+            ) == true, "\(changed?.text ?? "")")
         #expect(changed?.text.contains("start over with this version with --new-run") == true)
         // Unfinished, same content: resumed.
         do {
@@ -132,8 +143,11 @@ import CLISupport
         // Finished, same content: refused, naming the journal, when, and --new-run.
         let again = await refusal(url, v1)
         #expect(again?.code == .usage)
-        #expect(again?.text.hasPrefix("/data/orders.csv was sent already: the run in the journal \(url.path) finished at 2026-09-21 14:14:20 UTC (1 accepted, 0 rejected, 1 unknown); nothing was sent\nTo send it again, add --new-run") == true,
-                "\(again?.text ?? "")")
+        #expect(
+            again?.text.hasPrefix(
+                "/data/orders.csv was sent already: the run in the journal \(url.path) finished at 2026-09-21 14:14:20 UTC (1 accepted, 0 rejected, 1 unknown); nothing was sent\nTo send it again, add --new-run"
+            ) == true,
+            "\(again?.text ?? "")")
         #expect(again?.text.contains("To resend only the 1 row with no recorded answer, add --resend-unknown") == true)
         // …unless the rows with no answer are to be resent.
         do {
@@ -171,8 +185,11 @@ import CLISupport
             await journal.close()
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(names == ["orders.finished-20260921T141520Z.journal", "orders.journal", "orders.stopped-20260921T141320Z-2.journal",
-                          "orders.stopped-20260921T141320Z.journal"])
+        #expect(
+            names == [
+                "orders.finished-20260921T141520Z.journal", "orders.journal", "orders.stopped-20260921T141320Z-2.journal",
+                "orders.stopped-20260921T141320Z.journal",
+            ])
     }
 
     @Test func anotherCommandIsAUsageErrorNamingNewRun() async throws {
@@ -184,7 +201,9 @@ import CLISupport
         }
         let other = await refusal(url, input("rows"), command: "send template 1002")
         #expect(other?.code == .usage)
-        #expect(other?.text.hasPrefix("the journal \(url.path) belongs to 'send template 1001', not 'send template 1002'; nothing was sent") == true)
+        #expect(
+            other?.text.hasPrefix("the journal \(url.path) belongs to 'send template 1001', not 'send template 1002'; nothing was sent")
+                == true)
         #expect(other?.text.contains("--new-run") == true)
     }
 
@@ -210,11 +229,15 @@ import CLISupport
     @Test func journalsThatAreNotThisInputsAreRefused() async throws {
         let dir = temporaryDirectory()
         let url = dir.appendingPathComponent("planted.journal")
-        let planted = #"{"journal":"octopods bulk send","version":2,"command":"send template 1","input":"/elsewhere/other.csv","size":3,"sha256":"00"}"#
+        let planted =
+            #"{"journal":"octopods bulk send","version":2,"command":"send template 1","input":"/elsewhere/other.csv","size":3,"sha256":"00"}"#
             + "\n" + #"{"line":2,"hash":"a","state":"accepted"}"# + "\n"
         try Data(planted.utf8).write(to: url)
         let other = await refusal(url, input("rows"))
-        #expect(other?.text.hasPrefix("the journal \(url.path) belongs to another input (/elsewhere/other.csv, 3 bytes), not /data/orders.csv; nothing was sent") == true, "\(other?.text ?? "")")
+        #expect(
+            other?.text.hasPrefix(
+                "the journal \(url.path) belongs to another input (/elsewhere/other.csv, 3 bytes), not /data/orders.csv; nothing was sent")
+                == true, "\(other?.text ?? "")")
 
         let headless = dir.appendingPathComponent("headless.journal")
         try Data(#"{"line":2,"hash":"a","state":"accepted"}"#.utf8).write(to: headless)
@@ -251,14 +274,17 @@ func whileHeldByAChildOfOurs<T>(_ body: () async throws(OctopodsError) -> T) asy
 }
 
 /// `run` for a bulk send that may open a journal an earlier run of this test closed.
-func runBulk(_ argv: [String], environment: [String: String] = ["OCTOPODS_API_KEY": testKey], stdin: String = "",
-             stdinIsTTY: Bool = false, transport: (any HTTPTransport)? = nil, home: URL? = nil, clock: TestClock = TestClock(),
-             configure: (inout Context) -> Void = { _ in }) async -> TestRun {
+func runBulk(
+    _ argv: [String], environment: [String: String] = ["OCTOPODS_API_KEY": testKey], stdin: String = "",
+    stdinIsTTY: Bool = false, transport: (any HTTPTransport)? = nil, home: URL? = nil, clock: TestClock = TestClock(),
+    configure: (inout Context) -> Void = { _ in }
+) async -> TestRun {
     let ours = "is in use by another octopods run (pid \(getpid()),"
     var attempts = 0
     while true {
-        let r = await run(argv, environment: environment, stdin: stdin, stdinIsTTY: stdinIsTTY, transport: transport, home: home,
-                          clock: clock, configure: configure)
+        let r = await run(
+            argv, environment: environment, stdin: stdin, stdinIsTTY: stdinIsTTY, transport: transport, home: home,
+            clock: clock, configure: configure)
         attempts += 1
         guard r.code == .usage, r.stderr.contains(ours), attempts < 1_000 else { return r }
         try? await Task.sleep(nanoseconds: 5_000_000)
@@ -276,7 +302,9 @@ final class BulkFake: Sendable {
         FakeTransport { request in
             if request.method == "GET" { return .success(HTTPResponse(status: 200, body: Data(orderTemplate.utf8))) }
             let body = String(decoding: request.body ?? Data(), as: UTF8.self)
-            let n = self.posts.withLock { $0.append(body); return $0.count }
+            let n = self.posts.withLock {
+                $0.append(body); return $0.count
+            }
             let (status, text) = self.answer(body, n)
             return .success(HTTPResponse(status: status, body: Data(text.utf8)))
         }
@@ -294,10 +322,13 @@ final class BulkFake: Sendable {
     }
 
     /// A run on `file`; runs on one file share a HOME (and so their journals).
-    func send(_ file: URL, _ extra: [String] = [], fake: BulkFake, clock: TestClock = TestClock(), stdinIsTTY: Bool = false,
-              configure: (inout Context) -> Void = { _ in }) async -> TestRun {
-        await runBulk(["send", "template", "1001", "--from", file.path, "--rate", "off"] + extra, stdinIsTTY: stdinIsTTY,
-                  transport: fake.transport, home: file.deletingLastPathComponent(), clock: clock, configure: configure)
+    func send(
+        _ file: URL, _ extra: [String] = [], fake: BulkFake, clock: TestClock = TestClock(), stdinIsTTY: Bool = false,
+        configure: (inout Context) -> Void = { _ in }
+    ) async -> TestRun {
+        await runBulk(
+            ["send", "template", "1001", "--from", file.path, "--rate", "off"] + extra, stdinIsTTY: stdinIsTTY,
+            transport: fake.transport, home: file.deletingLastPathComponent(), clock: clock, configure: configure)
     }
 
     @Test func sendsEveryRowOnceWithNDJSONAndJournal() async {
@@ -317,7 +348,9 @@ final class BulkFake: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: journals.path)) ?? []
         // One journal, also named for its content (what a run of it from stdin finds).
         #expect(names.count == 2 && names.contains { $0.hasPrefix("rows.csv.") } && names.contains { $0.hasPrefix("stdin.") }, "\(names)")
-        let inodes = names.compactMap { (try? FileManager.default.attributesOfItem(atPath: journals.appendingPathComponent($0).path))?[.systemFileNumber] as? Int }
+        let inodes = names.compactMap {
+            (try? FileManager.default.attributesOfItem(atPath: journals.appendingPathComponent($0).path))?[.systemFileNumber] as? Int
+        }
         #expect(inodes.count == 2 && Set(inodes).count == 1)
         #expect(names.allSatisfy { AtomicFile.mode(of: journals.appendingPathComponent($0)) == 0o600 })
         // The same file again: every row is in the finished journal, so nothing is sent.
@@ -351,7 +384,9 @@ final class BulkFake: Sendable {
         let next = await send(file, fake: fake)
         #expect(next.code == .success, "\(next.stderr)")
         #expect(fake.count == 6)
-        #expect(next.stderr.contains("\(file.path) changed since the run that finished at 2026-09-21 14:13:20 UTC: this is a new run; its journal is kept as "))
+        #expect(
+            next.stderr.contains(
+                "\(file.path) changed since the run that finished at 2026-09-21 14:13:20 UTC: this is a new run; its journal is kept as "))
     }
 
     /// The file changed while its run was unfinished: refused, saying what the old run sent.
@@ -380,8 +415,9 @@ final class BulkFake: Sendable {
         let file = dir.appendingPathComponent("sms.csv")
         try Data("phone\n+14155550001\n+14155550002\n+14155550003\n".utf8).write(to: file)
         func sms(_ body: String, configure: (inout Context) -> Void = { _ in }) async -> TestRun {
-            await runBulk(["sms", "send", "--from", file.path, "--body", body, "--rate", "off", "--concurrency", "1"],
-                      transport: fake.transport, home: dir, configure: configure)
+            await runBulk(
+                ["sms", "send", "--from", file.path, "--body", body, "--rate", "off", "--concurrency", "1"],
+                transport: fake.transport, home: dir, configure: configure)
         }
         #expect(await sms("Sale today") { ctx in ctx.isInterrupted = { fake.count >= 1 } }.code == .interrupted)
         let other = await sms("Last day")
@@ -399,8 +435,9 @@ final class BulkFake: Sendable {
         let file = csv(3)
         let home = file.deletingLastPathComponent()
         let argv = ["send", "template", "1001", "--from", file.path, "--rate", "off"]
-        let practice = await runBulk(argv, environment: ["OCTOPODS_API_KEY": testKey, "OCTOPODS_BASE_URL": "http://127.0.0.1:9"],
-                                     transport: fake.transport, home: home)
+        let practice = await runBulk(
+            argv, environment: ["OCTOPODS_API_KEY": testKey, "OCTOPODS_BASE_URL": "http://127.0.0.1:9"],
+            transport: fake.transport, home: home)
         #expect(practice.code == .success, "\(practice.stderr)")
         #expect(practice.stderr.contains("Journal: \(home.path)/.local/state/octopods/journals/sandbox/rows.csv."))
         let real = await runBulk(argv, transport: fake.transport, home: home)
@@ -458,7 +495,9 @@ final class BulkFake: Sendable {
         #expect(r.stdout.split(separator: "\n").count == 5)
         // Paused until the retry time (14:18:20) plus the safety second, then resumed.
         #expect(clock.now >= fixedNow.addingTimeInterval(301))
-        #expect(r.stderr.contains("Rate limited (HTTP 429): every octopods process using this key waits until 2026-09-21 14:18:21 UTC (5m 1s)."))
+        #expect(
+            r.stderr.contains("Rate limited (HTTP 429): every octopods process using this key waits until 2026-09-21 14:18:21 UTC (5m 1s).")
+        )
         #expect(r.stderr.contains("; 1 rate-limited (429) and resent; 1 pause for the rate limit."))
     }
 
@@ -471,7 +510,10 @@ final class BulkFake: Sendable {
         let file = csv(4)
         let r = await send(file, fake: fake)
         #expect(r.code == .unknownOutcome)
-        #expect(r.stdout.contains(#""line":3,"phone":"+14155550001","error":"the API rejected the request (HTTP 400): Invalid Phone number, PHONE_INVALID (5)","error_code":5,"status":"rejected""#))
+        #expect(
+            r.stdout.contains(
+                #""line":3,"phone":"+14155550001","error":"the API rejected the request (HTTP 400): Invalid Phone number, PHONE_INVALID (5)","error_code":5,"status":"rejected""#
+            ))
         #expect(r.stdout.contains(#""phone":"+14155550002","error":"the API failed with HTTP 502","status":"unknown""#))
         #expect(r.stderr.contains("warning: 1 row went out with no recorded answer"))
         // Run again: the run finished, so nothing is resent; the refusal names --resend-unknown…
@@ -510,23 +552,38 @@ final class BulkFake: Sendable {
         #expect(max.code == .usage)
         #expect(max.stderr.contains("this run would send 20 messages, more than --max-messages 10; nothing was sent"))
         let asked = Mutex<String?>(nil)
-        let declined = await run(["send", "template", "1001", "--from", csv(101).path], stdinIsTTY: true, transport: fake.transport) { ctx in
-            ctx.confirm = { question in asked.withLock { $0 = question }; return false }
+        let declined = await run(["send", "template", "1001", "--from", csv(101).path], stdinIsTTY: true, transport: fake.transport) {
+            ctx in
+            ctx.confirm = { question in
+                asked.withLock { $0 = question }; return false
+            }
         }
         #expect(declined.code == .usage)
-        #expect(asked.withLock { $0 } == #"Send template 1001 "order_update" on whatsapp to 101 recipients with profile default? About 18 s at 55/10s."#)
+        #expect(
+            asked.withLock { $0 }
+                == #"Send template 1001 "order_update" on whatsapp to 101 recipients with profile default? About 18 s at 55/10s."#)
         #expect(declined.stderr.contains("not confirmed; nothing was sent"))
         #expect(fake.count == 0)
-        let yes = await run(["send", "template", "1001", "--from", csv(101).path, "--yes", "--rate", "off"], stdinIsTTY: true,
-                            transport: fake.transport)
+        let yes = await run(
+            ["send", "template", "1001", "--from", csv(101).path, "--yes", "--rate", "off"], stdinIsTTY: true,
+            transport: fake.transport)
         #expect(yes.code == .success)
         #expect(fake.count == 101)
     }
 
     @Test(arguments: [
-        (["send", "template", "1", "--to", "+14155552671", "--journal", "j"], "error: --journal applies to bulk sends; give the recipients with --from FILE"),
-        (["send", "template", "1", "--to", "+14155552671", "--from", "f.csv"], "error: --to and --from cannot be used together: --from gives the recipients"),
-        (["send", "template", "1", "--from", "f.csv", "--rate", "fast"], "error: invalid value for '--rate': 'fast' is not N/DURATION (e.g. 55/10s) or off"),
+        (
+            ["send", "template", "1", "--to", "+14155552671", "--journal", "j"],
+            "error: --journal applies to bulk sends; give the recipients with --from FILE"
+        ),
+        (
+            ["send", "template", "1", "--to", "+14155552671", "--from", "f.csv"],
+            "error: --to and --from cannot be used together: --from gives the recipients"
+        ),
+        (
+            ["send", "template", "1", "--from", "f.csv", "--rate", "fast"],
+            "error: invalid value for '--rate': 'fast' is not N/DURATION (e.g. 55/10s) or off"
+        ),
         (["send", "template", "1"], "error: give the recipient with --to PHONE, or many with --from FILE"),
         (["sms", "send", "--from", "f.csv", "--max-wait", "1m"], "error: --max-wait is for single sends"),
     ])
@@ -548,7 +605,9 @@ final class BulkFake: Sendable {
         #expect(await pipe(rows).code == .success)
         let again = await pipe(rows)
         #expect(again.code == .usage)
-        #expect(again.stderr.hasPrefix("error: stdin was sent already: the run in the journal \(home.path)/.local/state/octopods/journals/stdin."))
+        #expect(
+            again.stderr.hasPrefix(
+                "error: stdin was sent already: the run in the journal \(home.path)/.local/state/octopods/journals/stdin."))
         #expect(await pipe("phone,1,2\n+14155552672,a,b\n").code == .success)
         #expect(fake.count == 2)
     }
@@ -599,7 +658,8 @@ final class BulkFake: Sendable {
     }
 
     @Test func aPauseSaysWhenItEnds() {
-        let reason = Progress.pauseReason("Rate limited (HTTP 429): every octopods process using this key waits until 2026-09-21 14:18:21 UTC (5m 1s).\n")
+        let reason = Progress.pauseReason(
+            "Rate limited (HTTP 429): every octopods process using this key waits until 2026-09-21 14:18:21 UTC (5m 1s).\n")
         #expect(reason.hasPrefix("rate limit: resuming at "), "\(reason)")
         #expect(reason.split(separator: " ").last?.split(separator: ":").count == 3, "a local time of day: \(reason)")
         #expect(Progress.pauseReason("Rate limited somehow") == "paused: rate limited (429), see above")

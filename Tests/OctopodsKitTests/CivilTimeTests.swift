@@ -23,8 +23,9 @@ import TestSupport
             let date = Date(timeIntervalSince1970: Double(Int64.random(in: 0...4_102_444_800, using: &generator)))
             let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
             let f = CivilTime.fields(date, in: .utc)
-            #expect([f.year, f.month, f.day, f.hour, f.minute, f.second] == [c.year, c.month, c.day, c.hour, c.minute, c.second],
-                    "seed \(seed), \(date.timeIntervalSince1970)")
+            #expect(
+                [f.year, f.month, f.day, f.hour, f.minute, f.second] == [c.year, c.month, c.day, c.hour, c.minute, c.second],
+                "seed \(seed), \(date.timeIntervalSince1970)")
             #expect(CivilTime.date(f, in: .utc) == date, "seed \(seed), \(date.timeIntervalSince1970)")
         }
     }

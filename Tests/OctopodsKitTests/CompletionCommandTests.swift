@@ -9,8 +9,9 @@ import CLISupport
     static let env = ["OCTOPODS_API_KEY": testKey]
 
     func listed(_ json: String, _ extra: [String] = [], home: URL, environment: [String: String] = env) async -> TestRun {
-        await run(["templates", "list"] + extra, environment: environment, transport: FakeTransport(status: 200, json: json),
-                  home: home)
+        await run(
+            ["templates", "list"] + extra, environment: environment, transport: FakeTransport(status: 200, json: json),
+            home: home)
     }
 
     func candidates(home: URL, environment: [String: String] = env, _ argv: [String] = ["__complete", "templates"]) async -> String {
@@ -49,7 +50,8 @@ import CLISupport
         #expect(await candidates(home: home, environment: Self.env.merging(["OCTOPODS_BASE_URL": "https://other.example"]) { $1 }) == "")
         #expect(await candidates(home: home, ["--base-url", "https://other.example", "__complete", "templates"]) == "")
         // A trailing slash on the base URL is the same API.
-        #expect(await candidates(home: home, environment: Self.env.merging(["OCTOPODS_BASE_URL": "https://app.octopods.io/"]) { $1 })
+        #expect(
+            await candidates(home: home, environment: Self.env.merging(["OCTOPODS_BASE_URL": "https://app.octopods.io/"]) { $1 })
                 .hasPrefix("1001\t"))
     }
 
@@ -70,7 +72,8 @@ import CLISupport
     @Test func filteredListsAddUnfilteredListsReplace() async {
         let home = temporaryDirectory()
         _ = await listed(templatesJSON, home: home)
-        let renamed = #"[{"template_id":1001,"template_name":"order_update_v2","template_status":"Accepted"},"#
+        let renamed =
+            #"[{"template_id":1001,"template_name":"order_update_v2","template_status":"Accepted"},"#
             + #"{"template_id":1010,"template_name":"new_one","template_status":"Accepted"}]"#
         _ = await listed(renamed, ["--status", "accepted"], home: home)
         #expect(await candidates(home: home) == "1001\torder_update_v2\n1005\tpromo [2J\n1010\tnew_one\n")
@@ -87,11 +90,11 @@ import CLISupport
     @Test func silentWhateverGoesWrong() async throws {
         let home = temporaryDirectory()
         _ = await listed(templatesJSON, home: home)
-        #expect(await candidates(home: home, environment: [:]) == "")                                   // no key
+        #expect(await candidates(home: home, environment: [:]) == "")  // no key
         #expect(await candidates(home: home, ["--profile", "nope", "__complete", "templates"]) == "")  // bad profile
-        #expect(await candidates(home: home, ["__complete", "messages"]) == "")                        // unknown name
+        #expect(await candidates(home: home, ["__complete", "messages"]) == "")  // unknown name
         #expect(await candidates(home: home, ["__complete"]) == "")
-        #expect(await candidates(home: temporaryDirectory()) == "")                                    // no cache
+        #expect(await candidates(home: temporaryDirectory()) == "")  // no cache
         let config = home.appendingPathComponent("bad.ini")
         try Data("not ini at all\n".utf8).write(to: config)
         #expect(await candidates(home: home, ["--config", config.path, "__complete", "templates"]) == "")

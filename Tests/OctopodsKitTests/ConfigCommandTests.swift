@@ -28,8 +28,9 @@ import CLISupport
 
     @Test func hiddenPromptOnATerminal() async throws {
         let home = temporaryDirectory()
-        let r = await run(["--profile", "staging", "config", "set", "sms_api_key"], environment: [:], stdinIsTTY: true,
-                          secret: "sms-typed-key-0000", home: home)
+        let r = await run(
+            ["--profile", "staging", "config", "set", "sms_api_key"], environment: [:], stdinIsTTY: true,
+            secret: "sms-typed-key-0000", home: home)
         #expect(r.code == .success)
         let text = try String(contentsOf: home.appendingPathComponent(".config/octopods/config"), encoding: .utf8)
         #expect(text == "[staging]\nsms_api_key = sms-typed-key-0000\n")
@@ -166,7 +167,8 @@ import CLISupport
         var built = 0
         for (example, words) in Self.examples {
             guard let arguments = try? ArgumentParser(Program.spec).parse(Array(words.dropFirst())),
-                  !arguments.helpRequested, !arguments.versionRequested else { continue }
+                !arguments.helpRequested, !arguments.versionRequested
+            else { continue }
             guard let type = Program.tree.command(at: arguments.path) else {
                 Issue.record("\(example): no command at \(arguments.path)")
                 continue

@@ -34,7 +34,8 @@ import Glibc
         defer { s.stop() }
         let transport = CurlTransport(timeout: 5)
         let body = Data(#"{"destination_phone":"+14155552671","body":"héllo"}"#.utf8)
-        let response = try await transport.send(HTTPRequest(method: "POST", url: url(s), headers: [("X-Octopods-Auth", "k"), ("Content-Type", "application/json")], body: body))
+        let response = try await transport.send(
+            HTTPRequest(method: "POST", url: url(s), headers: [("X-Octopods-Auth", "k"), ("Content-Type", "application/json")], body: body))
         #expect(response.status == 201)
         #expect(response.headers["x-test"] == "yes")
         #expect(response.body == Data(#"{"ok":true}"#.utf8))
@@ -62,14 +63,18 @@ import Glibc
 
     @Test func redirectsAreNotFollowedAndTheKeyStaysHome() async throws {
         let elsewhere = Recorder()
-        let other = try server { r in elsewhere.record(r); return SandboxResponse(status: 200) }
+        let other = try server { r in
+            elsewhere.record(r); return SandboxResponse(status: 200)
+        }
         defer { other.stop() }
         let target = "http://127.0.0.1:\(other.port)/steal"
         let s = try server { _ in SandboxResponse(status: 302, headers: [HTTPField("Location", target)]) }
         defer { s.stop() }
         for method in ["GET", "POST"] {
-            let response = try await CurlTransport(timeout: 5).send(HTTPRequest(method: method, url: url(s), headers: [("X-Octopods-Auth", "secret")],
-                                                                                 body: method == "POST" ? Data("{}".utf8) : nil))
+            let response = try await CurlTransport(timeout: 5).send(
+                HTTPRequest(
+                    method: method, url: url(s), headers: [("X-Octopods-Auth", "secret")],
+                    body: method == "POST" ? Data("{}".utf8) : nil))
             #expect(response.status == 302)
             #expect(response.headers["location"] == target)
         }
@@ -152,7 +157,8 @@ import Glibc
     }
 
     @Test func headerParsingKeepsTheLastBlock() {
-        let raw = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Type: application/json\r\nSet-Cookie: a\r\nSet-Cookie: b\r\n\r\n"
+        let raw =
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Type: application/json\r\nSet-Cookie: a\r\nSet-Cookie: b\r\n\r\n"
         #expect(CurlTransport.parseHeaders(raw) == ["content-type": "application/json", "set-cookie": "a, b"])
     }
 }

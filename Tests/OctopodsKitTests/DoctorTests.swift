@@ -10,8 +10,10 @@ import CLISupport
     static func api(status: Int = 200, skew: Double = 0, body: String = "[]") -> FakeTransport {
         let date = Date(timeIntervalSince1970: fixedNow.timeIntervalSince1970 + skew)
         return FakeTransport { _ in
-            .success(HTTPResponse(status: status, headers: ["Content-Type": "application/json", "Date": Self.imf(date)],
-                                  body: Data(body.utf8)))
+            .success(
+                HTTPResponse(
+                    status: status, headers: ["Content-Type": "application/json", "Date": Self.imf(date)],
+                    body: Data(body.utf8)))
         }
     }
 
@@ -35,16 +37,20 @@ import CLISupport
         let r = await run(["doctor"], environment: ["OCTOPODS_WHATSAPP_API_KEY": testKey], transport: transport)
         #expect(r.code == .success, "\(r.stdout)\(r.stderr)")
         let checks = try Self.checks(r.stdout)
-        #expect(checks.map(\.id) == ["config_file", "state_directory", "base_url", "libcurl", "tls_trust_store",
-                                     "whatsapp_rate_budget", "whatsapp_key", "clock"])
+        #expect(
+            checks.map(\.id) == [
+                "config_file", "state_directory", "base_url", "libcurl", "tls_trust_store",
+                "whatsapp_rate_budget", "whatsapp_key", "clock",
+            ])
         #expect(checks.allSatisfy { $0.ok }, "\(r.stdout)")
         #expect(transport.requests.map { "\($0.method) \($0.url.path)" } == ["GET /api/v1/whatsapp/templates"])
         #expect(!r.stdout.contains(testKey))
     }
 
     @Test func aRefusedKeyFailsWithWhatToDo() async throws {
-        let r = await run(["doctor", "-o", "table"], environment: ["OCTOPODS_SMS_API_KEY": testKey],
-                          transport: Self.api(status: 401, body: ""))
+        let r = await run(
+            ["doctor", "-o", "table"], environment: ["OCTOPODS_SMS_API_KEY": testKey],
+            transport: Self.api(status: 401, body: ""))
         #expect(r.code == .rejected)
         let line = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("✗ SMS key") })
         #expect(line.contains("GET /api/v1/sms/messages/0"), "\(r.stdout)")
@@ -56,11 +62,13 @@ import CLISupport
     /// SMS has no list: its probe looks up an id that does not exist, and a valid key gets "not
     /// found" (400); a rotated key gets DEPRECATED_API_KEY (code 5), also a 400.
     @Test func anSMSKeyIsAcceptedByItsNotFoundAndRefusedWhenRotated() async throws {
-        let notFound = await run(["doctor"], environment: ["OCTOPODS_SMS_API_KEY": testKey],
-                                 transport: Self.api(status: 400, body: #"{"error_code":1,"error":"Message not found."}"#))
+        let notFound = await run(
+            ["doctor"], environment: ["OCTOPODS_SMS_API_KEY": testKey],
+            transport: Self.api(status: 400, body: #"{"error_code":1,"error":"Message not found."}"#))
         #expect(notFound.code == .success, "\(notFound.stdout)")
-        let rotated = await run(["doctor"], environment: ["OCTOPODS_SMS_API_KEY": testKey],
-                                transport: Self.api(status: 400, body: #"{"error_code":5,"error":"Deprecated API Key."}"#))
+        let rotated = await run(
+            ["doctor"], environment: ["OCTOPODS_SMS_API_KEY": testKey],
+            transport: Self.api(status: 400, body: #"{"error_code":5,"error":"Deprecated API Key."}"#))
         #expect(rotated.code == .rejected)
         let key = try #require(try Self.checks(rotated.stdout).first { $0.id == "sms_key" })
         #expect(!key.ok && key.detail.contains("deprecated (rotated or revoked)"), "\(key.detail)")
@@ -97,10 +105,13 @@ import CLISupport
         let directory = home.appendingPathComponent(".config/octopods")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let config = directory.appendingPathComponent("config")
-        #expect(FileManager.default.createFile(atPath: config.path, contents: Data("[work]\nrate = fast\n".utf8),
-                                               attributes: [.posixPermissions: 0o600]))
-        let r = await run(["--profile", "work", "doctor"], environment: ["OCTOPODS_WHATSAPP_API_KEY": testKey],
-                          transport: Self.api(), home: home)
+        #expect(
+            FileManager.default.createFile(
+                atPath: config.path, contents: Data("[work]\nrate = fast\n".utf8),
+                attributes: [.posixPermissions: 0o600]))
+        let r = await run(
+            ["--profile", "work", "doctor"], environment: ["OCTOPODS_WHATSAPP_API_KEY": testKey],
+            transport: Self.api(), home: home)
         #expect(r.code == .rejected)
         let findings = try Self.checks(r.stdout).filter { !$0.ok }
         #expect(findings.map(\.id) == ["config_file"], "\(r.stdout)")
@@ -144,10 +155,13 @@ import CLISupport
     }
 
     @Test func libcurlVersionText() {
-        #expect(Libcurl.parse("libcurl/8.5.0 OpenSSL/3.0.13", problem: nil)
+        #expect(
+            Libcurl.parse("libcurl/8.5.0 OpenSSL/3.0.13", problem: nil)
                 == Libcurl(version: "8.5.0", tls: "OpenSSL/3.0.13", problem: nil))
-        #expect(Libcurl.parse("libcurl/7.67.0", problem: "too old").describe == "libcurl 7.67.0 with no TLS library (cannot be used: too old)")
-        #expect(Libcurl.parse("", problem: "libcurl.so.4: cannot open shared object file").describe
+        #expect(
+            Libcurl.parse("libcurl/7.67.0", problem: "too old").describe == "libcurl 7.67.0 with no TLS library (cannot be used: too old)")
+        #expect(
+            Libcurl.parse("", problem: "libcurl.so.4: cannot open shared object file").describe
                 == "libcurl: none loaded (cannot be used: libcurl.so.4: cannot open shared object file)")
     }
 }

@@ -15,31 +15,43 @@ struct ErrorCase: Sendable, CustomTestStringConvertible {
 }
 
 let errorCases: [ErrorCase] = [
-    ErrorCase(name: "400 phone", status: 400, body: #"{"request_id":"r1","error_code":5,"error":"Invalid Phone number"}"#,
-              readOnly: false, code: .rejected, message: "the API rejected the request (HTTP 400)"),
-    ErrorCase(name: "400 deprecated key WA", status: 400, body: #"{"request_id":"r","error_code":6,"error":"Deprecated API Key."}"#,
-              code: .auth, message: "the WhatsApp API key is deprecated (rotated or revoked)"),
-    ErrorCase(name: "400 deprecated key SMS", status: 400, body: #"{"error_code":5,"error":"Deprecated"}"#, family: .sms,
-              code: .auth, message: "the SMS API key is deprecated (rotated or revoked)"),
-    ErrorCase(name: "400 SMS code 3 is a phone", status: 400, body: #"{"error_code":3,"error":"x"}"#, readOnly: false, family: .sms,
-              code: .rejected, message: "the API rejected the request (HTTP 400)"),
-    ErrorCase(name: "401 no body", status: 401, body: "", code: .auth,
-              message: "unauthorized: the WhatsApp API key was refused (401)"),
-    ErrorCase(name: "401 json", status: 401, body: #"{"error":"Unauthorized"}"#, family: .vbm, code: .auth,
-              message: "unauthorized: the Viber (VBM) API key was refused (401)"),
-    ErrorCase(name: "403", status: 403, body: "", readOnly: false, family: .whatsappInteractive, code: .auth,
-              message: "forbidden (403): this feature is not enabled for the account"),
-    ErrorCase(name: "404 legacy phone", status: 404, body: #"{"error_code":5,"error":"Invalid Phone number"}"#, readOnly: false,
-              code: .rejected, message: "the API rejected the request (HTTP 404)"),
-    ErrorCase(name: "429", status: 429, body: #"{"message":"You have fired too many requests. Please try after 2026-09-21 14:17:32 UTC."}"#,
-              readOnly: false, code: .retryable, message: "rate limited until 2026-09-21 14:17:32 UTC (in 4m 12s)"),
+    ErrorCase(
+        name: "400 phone", status: 400, body: #"{"request_id":"r1","error_code":5,"error":"Invalid Phone number"}"#,
+        readOnly: false, code: .rejected, message: "the API rejected the request (HTTP 400)"),
+    ErrorCase(
+        name: "400 deprecated key WA", status: 400, body: #"{"request_id":"r","error_code":6,"error":"Deprecated API Key."}"#,
+        code: .auth, message: "the WhatsApp API key is deprecated (rotated or revoked)"),
+    ErrorCase(
+        name: "400 deprecated key SMS", status: 400, body: #"{"error_code":5,"error":"Deprecated"}"#, family: .sms,
+        code: .auth, message: "the SMS API key is deprecated (rotated or revoked)"),
+    ErrorCase(
+        name: "400 SMS code 3 is a phone", status: 400, body: #"{"error_code":3,"error":"x"}"#, readOnly: false, family: .sms,
+        code: .rejected, message: "the API rejected the request (HTTP 400)"),
+    ErrorCase(
+        name: "401 no body", status: 401, body: "", code: .auth,
+        message: "unauthorized: the WhatsApp API key was refused (401)"),
+    ErrorCase(
+        name: "401 json", status: 401, body: #"{"error":"Unauthorized"}"#, family: .vbm, code: .auth,
+        message: "unauthorized: the Viber (VBM) API key was refused (401)"),
+    ErrorCase(
+        name: "403", status: 403, body: "", readOnly: false, family: .whatsappInteractive, code: .auth,
+        message: "forbidden (403): this feature is not enabled for the account"),
+    ErrorCase(
+        name: "404 legacy phone", status: 404, body: #"{"error_code":5,"error":"Invalid Phone number"}"#, readOnly: false,
+        code: .rejected, message: "the API rejected the request (HTTP 404)"),
+    ErrorCase(
+        name: "429", status: 429, body: #"{"message":"You have fired too many requests. Please try after 2026-09-21 14:17:32 UTC."}"#,
+        readOnly: false, code: .retryable, message: "rate limited until 2026-09-21 14:17:32 UTC (in 4m 12s)"),
     ErrorCase(name: "429 unparsable", status: 429, body: "Too Many Requests", code: .retryable, message: "rate limited"),
-    ErrorCase(name: "500 POST", status: 500, body: "Internal Server Error", readOnly: false, code: .unknownOutcome,
-              message: "the API failed with HTTP 500"),
-    ErrorCase(name: "502 HTML GET", status: 502, body: "<html><body><h1>502 Bad Gateway</h1></body></html>", code: .retryable,
-              message: "the API failed with HTTP 502"),
-    ErrorCase(name: "302", status: 302, body: "", code: .auth,
-              message: "the server answered 302 with a redirect; redirects are not followed, so the key is never sent elsewhere"),
+    ErrorCase(
+        name: "500 POST", status: 500, body: "Internal Server Error", readOnly: false, code: .unknownOutcome,
+        message: "the API failed with HTTP 500"),
+    ErrorCase(
+        name: "502 HTML GET", status: 502, body: "<html><body><h1>502 Bad Gateway</h1></body></html>", code: .retryable,
+        message: "the API failed with HTTP 502"),
+    ErrorCase(
+        name: "302", status: 302, body: "", code: .auth,
+        message: "the server answered 302 with a redirect; redirects are not followed, so the key is never sent elsewhere"),
 ]
 
 @Suite struct ErrorMappingTests {
@@ -63,8 +75,10 @@ let errorCases: [ErrorCase] = [
         (502, true, "x", .notSent),
     ])
     func apiDispositions(_ status: Int, _ readOnly: Bool, _ body: String, _ disposition: Disposition) {
-        let error = OctopodsError.api(APIError.from(HTTPResponse(status: status, body: Data(body.utf8)), family: .whatsappTemplates,
-                                                    readOnly: readOnly))
+        let error = OctopodsError.api(
+            APIError.from(
+                HTTPResponse(status: status, body: Data(body.utf8)), family: .whatsappTemplates,
+                readOnly: readOnly))
         #expect(error.disposition == disposition)
         #expect(reporter.report(error).disposition == disposition)
         #expect(reporter.json(reporter.report(error)).contains(#""disposition":"\#(disposition.name)""#))
@@ -87,16 +101,19 @@ let errorCases: [ErrorCase] = [
     @Test func detailsCarryTheAPIsWords() {
         let response = HTTPResponse(status: 400, body: Data(#"{"request_id":"r1","error_code":5,"error":"Invalid Phone number"}"#.utf8))
         let report = reporter.report(APIError.from(response, family: .whatsappTemplates, readOnly: false))
-        #expect(reporter.text(report) == """
-        error: the API rejected the request (HTTP 400)
-          Invalid Phone number
-          PHONE_INVALID (5)
-          request_id: r1
-        hint: Phone numbers must be E.164: '+', country code and number, no spaces or dashes (e.g. +14155552671).
+        #expect(
+            reporter.text(report) == """
+                error: the API rejected the request (HTTP 400)
+                  Invalid Phone number
+                  PHONE_INVALID (5)
+                  request_id: r1
+                hint: Phone numbers must be E.164: '+', country code and number, no spaces or dashes (e.g. +14155552671).
 
-        """)
-        #expect(reporter.json(report) ==
-            #"{"error":{"kind":"api","message":"the API rejected the request (HTTP 400)","error_code":5,"request_id":"r1","retryable":false,"disposition":"refused","exit_code":1}}"# + "\n")
+                """)
+        #expect(
+            reporter.json(report)
+                == #"{"error":{"kind":"api","message":"the API rejected the request (HTTP 400)","error_code":5,"request_id":"r1","retryable":false,"disposition":"refused","exit_code":1}}"#
+                + "\n")
     }
 
     @Test func htmlBodyBecomesOneLine() {
@@ -133,15 +150,19 @@ let errorCases: [ErrorCase] = [
     }
 
     @Test func interruptedInFlightSaysItMayHaveBeenSent() {
-        let text = reporter.text(reporter.report(OctopodsError.transport(.cancelled(requestSent: true), readOnly: false, url: "https://x.test")))
+        let text = reporter.text(
+            reporter.report(OctopodsError.transport(.cancelled(requestSent: true), readOnly: false, url: "https://x.test")))
         #expect(text.contains("may have been sent"))
         #expect(text.contains("octopods status") && text.contains("messages list") && text.contains("history"))
     }
 
     @Test func unconfirmedAfterAnAcceptedSendExitsSix() {
-        let refused = OctopodsError.api(APIError.from(HTTPResponse(status: 400, body: Data(#"{"error_code":1,"error":"Message not found."}"#.utf8)),
-                                                      family: .sms, readOnly: true))
-        let error = OctopodsError.unconfirmed(Unconfirmed(messageID: "5", channel: .sms, reason: "its delivery could not be confirmed", cause: refused))
+        let refused = OctopodsError.api(
+            APIError.from(
+                HTTPResponse(status: 400, body: Data(#"{"error_code":1,"error":"Message not found."}"#.utf8)),
+                family: .sms, readOnly: true))
+        let error = OctopodsError.unconfirmed(
+            Unconfirmed(messageID: "5", channel: .sms, reason: "its delivery could not be confirmed", cause: refused))
         #expect(error.disposition == .sentUnconfirmed)
         let report = reporter.report(error)
         #expect(report.code == .unconfirmed)
@@ -151,13 +172,16 @@ let errorCases: [ErrorCase] = [
     }
 
     @Test func codeFourFollowsTheAPIsText() {
-        let notApproved = APIError.from(HTTPResponse(status: 400, body: Data(#"{"error_code":4,"error":"Template 'order_confirmation_v1' is not approved."}"#.utf8)),
-                                        family: .whatsappTemplates, readOnly: false)
+        let notApproved = APIError.from(
+            HTTPResponse(status: 400, body: Data(#"{"error_code":4,"error":"Template 'order_confirmation_v1' is not approved."}"#.utf8)),
+            family: .whatsappTemplates, readOnly: false)
         #expect(notApproved.name == nil)
         let text = reporter.text(reporter.report(notApproved))
         #expect(!text.contains("VARIABLES_SIZE") && text.contains("error code 4") && text.contains("approved"))
-        let variables = APIError.from(HTTPResponse(status: 400, body: Data(#"{"error_code":4,"error":"Your Message Template has 2 variables which you must supply."}"#.utf8)),
-                                      family: .whatsappTemplates, readOnly: false)
+        let variables = APIError.from(
+            HTTPResponse(
+                status: 400, body: Data(#"{"error_code":4,"error":"Your Message Template has 2 variables which you must supply."}"#.utf8)),
+            family: .whatsappTemplates, readOnly: false)
         #expect(variables.name == "VARIABLES_SIZE")
     }
 
@@ -165,13 +189,18 @@ let errorCases: [ErrorCase] = [
         #expect(reporter.report(OctopodsError.usage(UsageError("x"))).code == .usage)
         #expect(reporter.report(OctopodsError.invalidInput("x")).code == .usage)
         #expect(reporter.report(OctopodsError.configuration("x")).code == .auth)
-        #expect(reporter.report(OctopodsError.unreadableResponse(status: 200, detail: "x", readOnly: false, requestID: nil)).code == .unknownOutcome)
-        #expect(reporter.report(OctopodsError.unreadableResponse(status: 200, detail: "x", readOnly: true, requestID: nil)).code == .retryable)
+        #expect(
+            reporter.report(OctopodsError.unreadableResponse(status: 200, detail: "x", readOnly: false, requestID: nil)).code
+                == .unknownOutcome)
+        #expect(
+            reporter.report(OctopodsError.unreadableResponse(status: 200, detail: "x", readOnly: true, requestID: nil)).code == .retryable)
         #expect(reporter.report(CancellationError()).code == .interrupted)
     }
 
-    @Test(arguments: [(45.0, "45s"), (1.5, "1.5s"), (0.25, "0.3s"), (60, "1m"), (252, "4m 12s"), (7200, "2h"), (3900, "1h 5m"),
-                      (-3, "0s"), (.nan, "0s")])
+    @Test(arguments: [
+        (45.0, "45s"), (1.5, "1.5s"), (0.25, "0.3s"), (60, "1m"), (252, "4m 12s"), (7200, "2h"), (3900, "1h 5m"),
+        (-3, "0s"), (.nan, "0s"),
+    ])
     func durations(_ seconds: Double, _ text: String) {
         #expect(DurationText.format(seconds: seconds) == text)
     }

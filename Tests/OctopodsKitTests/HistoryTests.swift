@@ -9,10 +9,13 @@ import CLISupport
             .appendingPathComponent("octopods/history.ndjson")
     }
 
-    func send(_ seconds: Double, to: String = "+14155552671", id: String? = nil, channel: Channel = .sms,
-              outcome: SendOutcome = .accepted) -> LedgerRecord {
-        LedgerRecord(time: Date(timeIntervalSince1970: seconds), type: .send, profile: "default", channel: channel,
-                     messageID: id, kind: "sms", to: to, outcome: outcome)
+    func send(
+        _ seconds: Double, to: String = "+14155552671", id: String? = nil, channel: Channel = .sms,
+        outcome: SendOutcome = .accepted
+    ) -> LedgerRecord {
+        LedgerRecord(
+            time: Date(timeIntervalSince1970: seconds), type: .send, profile: "default", channel: channel,
+            messageID: id, kind: "sms", to: to, outcome: outcome)
     }
 
     func lines(_ url: URL) throws -> [String] {
@@ -52,8 +55,10 @@ import CLISupport
     /// An outcome or status this version does not know (a newer version's ledger, a status the
     /// API adds) is kept as written: read, matched, listed and written again unchanged.
     @Test func unknownOutcomesAndStatusesRoundTrip() throws {
-        let sendLine = #"{"time":"2026-11-18T11:06:40.000Z","type":"send","profile":"default","channel":"sms","kind":"sms","to":"+14155552671","message_id":"7","outcome":"queued_elsewhere"}"#
-        let statusLine = #"{"time":"2026-11-18T11:06:41.000Z","type":"status","profile":"default","channel":"sms","message_id":"7","status":"Expired"}"#
+        let sendLine =
+            #"{"time":"2026-11-18T11:06:40.000Z","type":"send","profile":"default","channel":"sms","kind":"sms","to":"+14155552671","message_id":"7","outcome":"queued_elsewhere"}"#
+        let statusLine =
+            #"{"time":"2026-11-18T11:06:41.000Z","type":"status","profile":"default","channel":"sms","message_id":"7","status":"Expired"}"#
         let send = try #require(Array(sendLine.utf8).withUnsafeBytes { LedgerRecord.decode($0) })
         let status = try #require(Array(statusLine.utf8).withUnsafeBytes { LedgerRecord.decode($0) })
         #expect(send.outcome == .other("queued_elsewhere") && send.outcome != .unknown)
@@ -134,7 +139,9 @@ import CLISupport
         let pruned = try Ledger.prune(url, before: Date(timeIntervalSince1970: 250), dryRun: false)
         #expect(pruned.removed == 2 && pruned.kept == 1)
         try writer.append([send(400)])  // its descriptor is of the replaced file: it must reopen
-        let times = try lines(url).compactMap { line in Array(line.utf8).withUnsafeBytes { LedgerRecord.decode($0) }?.time.timeIntervalSince1970 }
+        let times = try lines(url).compactMap { line in
+            Array(line.utf8).withUnsafeBytes { LedgerRecord.decode($0) }?.time.timeIntervalSince1970
+        }
         #expect(times == [300, 400])
         #expect(AtomicFile.mode(of: url) == 0o600)
     }
@@ -144,11 +151,15 @@ import CLISupport
         let ledger = Ledger(url: url)
         for i in 0..<10 { try ledger.append([send(Double(i * 10), to: "+1415555000\(i)", id: "\(i)")]) }
         func status(_ at: Double, _ id: String, _ status: DeliveryStatus) -> LedgerRecord {
-            LedgerRecord(time: Date(timeIntervalSince1970: at), type: .status, profile: "default", channel: .sms, messageID: id, status: status)
+            LedgerRecord(
+                time: Date(timeIntervalSince1970: at), type: .status, profile: "default", channel: .sms, messageID: id, status: status)
         }
-        try ledger.append([status(200, "3", .delivered), status(150, "3", .sent), status(210, "4", .failed),
-                           LedgerRecord(time: Date(timeIntervalSince1970: 220), type: .status, profile: "other", channel: .sms,
-                                        messageID: "5", status: .failed)])
+        try ledger.append([
+            status(200, "3", .delivered), status(150, "3", .sent), status(210, "4", .failed),
+            LedgerRecord(
+                time: Date(timeIntervalSince1970: 220), type: .status, profile: "other", channel: .sms,
+                messageID: "5", status: .failed),
+        ])
         func ids(_ configure: (inout HistoryQuery) -> Void) throws -> [String] {
             var query = HistoryQuery()
             query.limit = 0
@@ -159,7 +170,10 @@ import CLISupport
         }
         #expect(try ids { _ in } == ["0", "1", "2", "3:delivered", "4:failed", "5", "6", "7", "8", "9"])
         #expect(try ids { $0.limit = 3 } == ["7", "8", "9"])
-        #expect(try ids { $0.since = Date(timeIntervalSince1970: 30); $0.until = Date(timeIntervalSince1970: 60) } == ["3:delivered", "4:failed", "5"])
+        #expect(
+            try ids {
+                $0.since = Date(timeIntervalSince1970: 30); $0.until = Date(timeIntervalSince1970: 60)
+            } == ["3:delivered", "4:failed", "5"])
         #expect(try ids { $0.statuses = ["failed", "delivered"] } == ["3:delivered", "4:failed"])
         #expect(try ids { $0.to = "+14155550002" } == ["2"])
         #expect(try ids { $0.channels = [.whatsapp] }.isEmpty)
@@ -206,7 +220,10 @@ import CLISupport
         (["history", "prune"], "error: missing required option '--before WHEN'"),
         (["history", "--before", "90d"], "error: unknown option '--before'\n'--before' is an option of 'octopods history prune'."),
         (["history", "--yes"], "error: unknown option '--yes'\n'--yes' is an option of 'octopods history prune'."),
-        (["history", "prune", "--before", "90d", "--since", "1d"], "error: unknown option '--since'\n'--since' is an option of 'octopods history'."),
+        (
+            ["history", "prune", "--before", "90d", "--since", "1d"],
+            "error: unknown option '--since'\n'--since' is an option of 'octopods history'."
+        ),
         (["history", "--since", "1d", "prune", "--before", "90d"], "error: unknown option '--since' for 'octopods history prune'"),
         (["history", "list"], "error: unknown command 'list' for 'octopods history'"),
         (["history", "--rate", "5/1s"], "error: unknown option '--rate'\n'--rate' is an option of 'octopods history refresh'."),
@@ -223,8 +240,11 @@ import CLISupport
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("octopods-hist-\(UUID().uuidString)")
         let ledger = home.appendingPathComponent(".local/state/octopods/history.ndjson")
         try FileManager.default.createDirectory(at: ledger.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(#"{"time":"2020-01-01T00:00:00.000Z","type":"send","profile":"default","channel":"sms","to":"+14155550000","outcome":"accepted"}"#.utf8 + [0x0A])
-            .write(to: ledger)
+        try Data(
+            #"{"time":"2020-01-01T00:00:00.000Z","type":"send","profile":"default","channel":"sms","to":"+14155550000","outcome":"accepted"}"#
+                .utf8 + [0x0A]
+        )
+        .write(to: ledger)
         let r = await run(argv, environment: ["XDG_STATE_HOME": home.appendingPathComponent(".local/state").path])
         #expect(r.code == .usage)
         #expect(r.stderr.hasPrefix(prefix), "\(r.stderr)")
@@ -235,8 +255,10 @@ import CLISupport
 /// The ledger's outcome for a failed send is read from the error's disposition.
 @Suite struct LedgerOutcomeTests {
     @Test func outcomeFollowsTheDisposition() {
-        let refused = OctopodsError.api(APIError.from(HTTPResponse(status: 400, body: Data(#"{"error_code":5,"error":"x"}"#.utf8)),
-                                                      family: .whatsappTemplates, readOnly: false))
+        let refused = OctopodsError.api(
+            APIError.from(
+                HTTPResponse(status: 400, body: Data(#"{"error_code":5,"error":"x"}"#.utf8)),
+                family: .whatsappTemplates, readOnly: false))
         #expect(HistoryRecorder.outcome(refused) == .rejected)
         #expect(HistoryRecorder.outcome(.transport(.timedOut(seconds: 1), readOnly: false, url: "x")) == .unknown)
         #expect(HistoryRecorder.outcome(.transport(.cancelled(requestSent: true), readOnly: false, url: "x")) == .unknown)

@@ -19,7 +19,9 @@ import TestSupport
             var text = ""
             for _ in 0..<Int.random(in: 0...400, using: &random) {
                 // Short lines, empty ones, and some longer than a 64 KB block.
-                let length = Int.random(in: 0...10, using: &random) == 0 ? Int.random(in: 60_000...200_000, using: &random)
+                let length =
+                    Int.random(in: 0...10, using: &random) == 0
+                    ? Int.random(in: 60_000...200_000, using: &random)
                     : Int.random(in: 0...300, using: &random)
                 text += String(repeating: "abcdefghij", count: length / 10 + 1).prefix(length) + "\n"
             }
@@ -29,18 +31,24 @@ import TestSupport
             chmod(url.path, 0o600)
             defer { try? FileManager.default.removeItem(at: url) }
             var backward: [String] = []
-            try Ledger.forEachLineBackward(url) { backward.append(String(decoding: $0, as: UTF8.self)); return false }
+            try Ledger.forEachLineBackward(url) {
+                backward.append(String(decoding: $0, as: UTF8.self)); return false
+            }
             let forward = try Self.lines(forward: url).filter { !$0.isEmpty }
             #expect(backward.filter { !$0.isEmpty } == forward.reversed(), "seed \(seed), round \(round)")
             var seen = 0
-            try Ledger.forEachLineBackward(url) { _ in seen += 1; return seen == 2 }
+            try Ledger.forEachLineBackward(url) { _ in
+                seen += 1; return seen == 2
+            }
             #expect(seen == min(2, backward.count), "it stops when told (seed \(seed))")
         }
     }
 
     @Test func aMissingFileHasNoLines() throws {
         var called = false
-        try Ledger.forEachLineBackward(URL(fileURLWithPath: "/nonexistent/ledger")) { _ in called = true; return false }
+        try Ledger.forEachLineBackward(URL(fileURLWithPath: "/nonexistent/ledger")) { _ in
+            called = true; return false
+        }
         #expect(!called)
     }
 }

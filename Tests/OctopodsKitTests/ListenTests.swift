@@ -7,8 +7,9 @@ import CLISupport
 /// `listen`'s parts without the network: events and their ids, the signature, the queue on
 /// disk, the polling schedule, and its command line.
 @Suite struct ListenUnitTests {
-    let send = LedgerRecord(time: fixedNow, type: .send, profile: "default", channel: .whatsapp, messageID: "100001", kind: "template",
-                            templateID: "1001", to: "+14155552671", outcome: .accepted, source: "list.csv:2")
+    let send = LedgerRecord(
+        time: fixedNow, type: .send, profile: "default", channel: .whatsapp, messageID: "100001", kind: "template",
+        templateID: "1001", to: "+14155552671", outcome: .accepted, source: "list.csv:2")
 
     @Test func aStatusMakesTheStagesPassedSinceTheLastOneInOrder() {
         #expect(ListenEvent.kinds(from: nil, to: .sent) == [.sent])
@@ -34,8 +35,11 @@ import CLISupport
         #expect(a.id != ListenEvent(kind: .delivered, time: fixedNow, send: sms, status: .delivered, failure: nil).id)
         let json = a.json
         #expect(json.objectValue?.map(\.0) == ["id", "type", "time", "data"])
-        #expect(json["data"]?.objectValue?.map(\.0) == ["message_id", "channel", "to", "status", "failure_reason", "template_id",
-                                                        "template_name", "source", "sent_at"])
+        #expect(
+            json["data"]?.objectValue?.map(\.0) == [
+                "message_id", "channel", "to", "status", "failure_reason", "template_id",
+                "template_name", "source", "sent_at",
+            ])
         #expect(json["type"] == .string("message.delivered"))
         #expect(json["time"] == .string("2026-09-21T14:13:20.000Z"))
         #expect(json["data"]?["source"] == .string("list.csv:2"))
@@ -45,7 +49,8 @@ import CLISupport
     /// The Standard Webhooks specification's own example (its reference libraries test it).
     @Test func signaturesMatchTheStandardWebhooksExample() throws {
         let signer = try #require(WebhookSigner(secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
-        #expect(signer.signature(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: Array("{\"test\": 2432232314}".utf8))
+        #expect(
+            signer.signature(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: Array("{\"test\": 2432232314}".utf8))
                 == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
         #expect(WebhookSigner(secret: "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") == nil)
         #expect(WebhookSigner(secret: "whsec_c2hvcnQ=") == nil, "too short a key")
@@ -122,8 +127,10 @@ import CLISupport
         let clock = TestClock()
         let transport = FakeTransport { request in
             let status = clock.now < fixedNow.addingTimeInterval(25) ? "sent" : "delivered"
-            return .success(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"],
-                                         body: Data("{\"messages\":[{\"message_id\":100001,\"status\":\"\(status)\"}]}".utf8)))
+            return .success(
+                HTTPResponse(
+                    status: 200, headers: ["Content-Type": "application/json"],
+                    body: Data("{\"messages\":[{\"message_id\":100001,\"status\":\"\(status)\"}]}".utf8)))
         }
         let r = await run(["listen"], tty: true, transport: transport, home: home, clock: clock) { ctx in
             ctx.isInterrupted = { clock.now >= fixedNow.addingTimeInterval(60) }
@@ -150,13 +157,20 @@ import CLISupport
         final class Times: Sendable { let value = Mutex<[Date]>([]) }
         let times = Times()
         let transport = FakeTransport { _ in
-            let first = times.value.withLock { $0.append(clock.now); return $0.count == 1 }
-            if first {
-                return .success(HTTPResponse(status: 429, headers: ["Content-Type": "application/json"], body: Data(
-                    "{\"message\": \"You have fired too many requests. Please try after 2026-09-21 14:15:20 UTC.\"}".utf8)))
+            let first = times.value.withLock {
+                $0.append(clock.now); return $0.count == 1
             }
-            return .success(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"],
-                                         body: Data("{\"messages\":[{\"message_id\":100001,\"status\":\"delivered\"}]}".utf8)))
+            if first {
+                return .success(
+                    HTTPResponse(
+                        status: 429, headers: ["Content-Type": "application/json"],
+                        body: Data(
+                            "{\"message\": \"You have fired too many requests. Please try after 2026-09-21 14:15:20 UTC.\"}".utf8)))
+            }
+            return .success(
+                HTTPResponse(
+                    status: 200, headers: ["Content-Type": "application/json"],
+                    body: Data("{\"messages\":[{\"message_id\":100001,\"status\":\"delivered\"}]}".utf8)))
         }
         let r = await run(["listen", "--polls", "1"], transport: transport, home: home, clock: clock)
         #expect(r.code == .success, "\(r.stderr)")

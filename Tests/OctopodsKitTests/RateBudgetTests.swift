@@ -139,7 +139,8 @@ final class Notices: Sendable {
 
     @Test func corruptOrImpossibleStateIsBounded() {
         #expect(RateBudget.parse("\u{0}garbage\nr x\npause nan 3\nlearned 0 10 0\nstrikes 99999\n") == RateBudget())
-        var budget = RateBudget.parse("boot b\npause 99999999 99999999\nr a 1 99999999 1\nr b 1 99999999 1\nr c 1 99999999 1\nprobe p 99999999\nneeds-probe\n")
+        var budget = RateBudget.parse(
+            "boot b\npause 99999999 99999999\nr a 1 99999999 1\nr b 1 99999999 1\nr c 1 99999999 1\nprobe p 99999999\nneeds-probe\n")
         budget.sanitize(now: 100, wallNow: 100, boot: "b", keep: 10.1, alive: { _ in true })
         #expect(budget.pauseUntil == 100 + RateBudget.maxPause)
         #expect(budget.entries.allSatisfy { $0.time == 100 })  // from the future: counted as now
@@ -218,7 +219,10 @@ final class Notices: Sendable {
         let pauseNotices = notices.all.filter { $0.hasPrefix("Rate limited (HTTP 429)") }
         #expect(pauseNotices.count == 1, "\(notices.all)")
         #expect(pauseNotices.first?.contains("waits until 2026-09-21 14:13:51 UTC (31s)") == true, "\(notices.all)")
-        #expect(notices.all.contains("This key allows fewer requests than 10/10s: pacing at 5/10s from now on (remembered for later runs; it grows back after quiet)."))
+        #expect(
+            notices.all.contains(
+                "This key allows fewer requests than 10/10s: pacing at 5/10s from now on (remembered for later runs; it grows back after quiet)."
+            ))
         #expect(b.stats.pauses == 1)
         #expect(a.stats.rateLimited == 2)
     }
@@ -278,7 +282,9 @@ final class Notices: Sendable {
     @Test func aDeletedFileIsAReset() throws {
         let url = file()
         let store = RateBudgetFile(url: url)
-        try store.update { $0.pauseUntil = 1e6; $0.pauseWall = 1e6 }
+        try store.update {
+            $0.pauseUntil = 1e6; $0.pauseWall = 1e6
+        }
         try FileManager.default.removeItem(at: url)
         let paused = try store.update { $0.pauseUntil }
         #expect(paused == nil)
@@ -303,8 +309,9 @@ final class Notices: Sendable {
         let counter = Counter()
         let fake = FakeTransport { request in
             if request.method == "GET" {
-                return counter.next() == 1 ? .success(HTTPResponse(status: 429, body: Data(tooMany.utf8)))
-                                           : .success(HTTPResponse(status: 200, body: Data(orderTemplate.utf8)))
+                return counter.next() == 1
+                    ? .success(HTTPResponse(status: 429, body: Data(tooMany.utf8)))
+                    : .success(HTTPResponse(status: 200, body: Data(orderTemplate.utf8)))
             }
             return .success(HTTPResponse(status: 201, body: Data(sent.utf8)))
         }
@@ -335,7 +342,8 @@ final class Notices: Sendable {
         #expect(fake.requests.filter { $0.method == "POST" }.count == 1)
         // The server's time, as it gave it (not the budget's end, a safety second later).
         #expect(r.stderr.contains("error: rate limited until 2026-09-21 14:14:00 UTC"), "\(r.stderr)")
-        #expect(r.stderr.contains("the API said: You have fired too many requests. Please try after 2026-09-21 14:14:00 UTC."), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("the API said: You have fired too many requests. Please try after 2026-09-21 14:14:00 UTC."), "\(r.stderr)")
     }
 
     @Test func aRefusedConnectionIsRetriedWithinMaxWaitAndAPauseRecordedEarlierHoldsTheNextCommand() async {

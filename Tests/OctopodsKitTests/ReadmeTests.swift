@@ -18,7 +18,8 @@ import Testing
         for (name, markdown) in ReferenceTables.sections {
             let begin = "<!-- generated: \(name) -->\n", end = "<!-- end: \(name) -->"
             guard let which = texts.firstIndex(where: { $0.contains(begin) }), let start = texts[which].range(of: begin),
-                  let stop = texts[which].range(of: end, range: start.upperBound..<texts[which].endIndex) else {
+                let stop = texts[which].range(of: end, range: start.upperBound..<texts[which].endIndex)
+            else {
                 Issue.record("no document among \(Self.documents) has the generated section '\(name)'")
                 continue
             }

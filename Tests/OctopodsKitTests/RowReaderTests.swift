@@ -9,16 +9,20 @@ import Glibc
 // MARK: Helpers
 
 /// Every row of `bytes`, read from memory in chunks of `chunk` bytes.
-private func rrRows(_ bytes: [UInt8], format: InputFormat? = .csv, chunk: Int = RowReader.defaultChunkSize,
-                    maxRecordBytes: Int = RowReader.defaultMaxRecordBytes) throws(OctopodsError) -> [InputRow] {
+private func rrRows(
+    _ bytes: [UInt8], format: InputFormat? = .csv, chunk: Int = RowReader.defaultChunkSize,
+    maxRecordBytes: Int = RowReader.defaultMaxRecordBytes
+) throws(OctopodsError) -> [InputRow] {
     let reader = try RowReader(bytes: bytes, name: "orders.csv", format: format, chunkSize: chunk, maxRecordBytes: maxRecordBytes)
     var rows: [InputRow] = []
     while let row = try reader.next() { rows.append(row) }
     return rows
 }
 
-private func rrRows(_ text: String, format: InputFormat? = .csv, chunk: Int = RowReader.defaultChunkSize,
-                    maxRecordBytes: Int = RowReader.defaultMaxRecordBytes) throws(OctopodsError) -> [InputRow] {
+private func rrRows(
+    _ text: String, format: InputFormat? = .csv, chunk: Int = RowReader.defaultChunkSize,
+    maxRecordBytes: Int = RowReader.defaultMaxRecordBytes
+) throws(OctopodsError) -> [InputRow] {
     try rrRows(Array(text.utf8), format: format, chunk: chunk, maxRecordBytes: maxRecordBytes)
 }
 
@@ -62,28 +66,31 @@ private func rrTempFile(_ name: String, _ bytes: [UInt8]) throws -> URL {
 
 /// An input that exercises every path: BOM, CRLF, a lone CR, blank lines, quotes, doubled quotes, embedded line breaks
 /// of all three kinds, multi-byte UTF-8, a ragged row, stray text after a quote, a last row without a line break.
-private let rrSample: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((
-    " phone , name,1\r\n"                          // line 1
-    + "+911,\"Asha, \"\"A\"\" K\",x\r\n"           // line 2
-    + "\r\n"                                       // line 3
-    + "+912,\"two\nlines\",\"and\r\ncrlf\"\n"      // lines 4-6
-    + "+913,\"cr\rhere\",é😀ü\r"                   // lines 7-8
-    + "+914,short\n"                               // line 9
-    + "\n\n"                                       // lines 10-11
-    + "+915,\"closed\"junk,z\n"                    // line 12
-    + "+916,\"\",\"\"\"\"\r\n"                     // line 13
-    + "+917,,last"                                 // line 14
-).utf8)
+private let rrSample: [UInt8] =
+    [0xEF, 0xBB, 0xBF]
+    + Array(
+        (" phone , name,1\r\n"  // line 1
+            + "+911,\"Asha, \"\"A\"\" K\",x\r\n"  // line 2
+            + "\r\n"  // line 3
+            + "+912,\"two\nlines\",\"and\r\ncrlf\"\n"  // lines 4-6
+            + "+913,\"cr\rhere\",é😀ü\r"  // lines 7-8
+            + "+914,short\n"  // line 9
+            + "\n\n"  // lines 10-11
+            + "+915,\"closed\"junk,z\n"  // line 12
+            + "+916,\"\",\"\"\"\"\r\n"  // line 13
+            + "+917,,last"  // line 14
+            ).utf8)
 
 @Suite struct RowReaderTests {
     // MARK: CSV basics
 
     @Test func readsRowsWithHeaderNamesTrimmedAndValuesNot() throws {
         let rows = try rrRows(" phone ,name , 1,2\n+919876543210, Asha ,ORD-1,\n+14155550100,Bo,ORD-2,3\n")
-        #expect(rows == [
-            rrRow(2, ["phone": "+919876543210", "name": " Asha ", "1": "ORD-1", "2": ""]),
-            rrRow(3, ["phone": "+14155550100", "name": "Bo", "1": "ORD-2", "2": "3"]),
-        ])
+        #expect(
+            rows == [
+                rrRow(2, ["phone": "+919876543210", "name": " Asha ", "1": "ORD-1", "2": ""]),
+                rrRow(3, ["phone": "+14155550100", "name": "Bo", "1": "ORD-2", "2": "3"]),
+            ])
         let reader = try RowReader(bytes: Array(" phone ,name , 1,2\n".utf8), format: .csv)
         #expect(reader.columns == ["phone", "name", "1", "2"])
         #expect(reader.format == .csv)
@@ -92,22 +99,24 @@ private let rrSample: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((
     }
 
     @Test func quotedFieldsDoubledQuotesAndEmbeddedLineBreaksKeepLineNumbers() throws {
-        let text = "phone,body\n"
-            + "+1,\"Hello, \"\"friend\"\"\"\n"          // line 2
-            + "+2,\"first\nsecond\nthird\"\n"             // lines 3-5
-            + "+3,\"crlf\r\ninside\"\n"                   // lines 6-7
-            + "+4,\"lone\rcr\"\n"                         // lines 8-9
-            + "+5,\"\"\n"                                 // line 10
-            + "+6,\"a,b\"\n"                              // line 11
+        let text =
+            "phone,body\n"
+            + "+1,\"Hello, \"\"friend\"\"\"\n"  // line 2
+            + "+2,\"first\nsecond\nthird\"\n"  // lines 3-5
+            + "+3,\"crlf\r\ninside\"\n"  // lines 6-7
+            + "+4,\"lone\rcr\"\n"  // lines 8-9
+            + "+5,\"\"\n"  // line 10
+            + "+6,\"a,b\"\n"  // line 11
         let rows = try rrRows(text)
-        #expect(rows == [
-            rrRow(2, ["phone": "+1", "body": "Hello, \"friend\""]),
-            rrRow(3, ["phone": "+2", "body": "first\nsecond\nthird"]),
-            rrRow(6, ["phone": "+3", "body": "crlf\r\ninside"]),
-            rrRow(8, ["phone": "+4", "body": "lone\rcr"]),
-            rrRow(10, ["phone": "+5", "body": ""]),
-            rrRow(11, ["phone": "+6", "body": "a,b"]),
-        ])
+        #expect(
+            rows == [
+                rrRow(2, ["phone": "+1", "body": "Hello, \"friend\""]),
+                rrRow(3, ["phone": "+2", "body": "first\nsecond\nthird"]),
+                rrRow(6, ["phone": "+3", "body": "crlf\r\ninside"]),
+                rrRow(8, ["phone": "+4", "body": "lone\rcr"]),
+                rrRow(10, ["phone": "+5", "body": ""]),
+                rrRow(11, ["phone": "+6", "body": "a,b"]),
+            ])
     }
 
     @Test func crlfLoneCRAndMixedLineEnds() throws {
@@ -150,8 +159,9 @@ private let rrSample: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((
         #expect(rows[0].problem == "has 3 fields; the header has 4 (no value for \"2\"; an empty value still needs its comma)")
         #expect(rows[0].fields == ["phone": "+1", "name": "A", "1": "x"])
         #expect(rows[1].problem == "has 5 fields; the header has 4 (a value containing a comma must be in double quotes)")
-        #expect(rows[2].problem
-            == "has 1 field; the header has 4 (no value for \"name\", \"1\", \"2\"; an empty value still needs its comma)")
+        #expect(
+            rows[2].problem
+                == "has 1 field; the header has 4 (no value for \"name\", \"1\", \"2\"; an empty value still needs its comma)")
         #expect(rows[3].problem == nil)
         #expect(rows[4].problem == nil)
         #expect(rows[4].fields["2"] == "")
@@ -162,8 +172,9 @@ private let rrSample: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((
         let rows = try rrRows("phone,name\n+1,\"Asha\" K\n+2,\"Bo\"\n+3,\"a\"\"b\"c,d\n")
         #expect(rows.count == 3)
         #expect(rows[0].line == 2)
-        #expect(rows[0].problem
-            == "column \"name\" has text after its closing quote (a quote inside a quoted field is written twice: \"\")")
+        #expect(
+            rows[0].problem
+                == "column \"name\" has text after its closing quote (a quote inside a quoted field is written twice: \"\")")
         #expect(rows[0].fields["name"] == "Asha K")
         #expect(rows[1] == rrRow(3, ["phone": "+2", "name": "Bo"]))
         #expect(rows[2].line == 4)
@@ -188,16 +199,21 @@ private let rrSample: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((
         #expect(rrError { () throws(OctopodsError) in _ = try rrRows("") } == "orders.csv has no header row")
         #expect(rrError { () throws(OctopodsError) in _ = try rrRows("\n\r\n\n") } == "orders.csv has no header row")
         #expect(rrError { () throws(OctopodsError) in _ = try rrRows([0xEF, 0xBB, 0xBF]) } == "orders.csv has no header row")
-        #expect(rrError { () throws(OctopodsError) in _ = try rrRows("phone,,name\n+1,,A\n") }
-            == "orders.csv, line 1: header column 2 has no name")
-        #expect(rrError { () throws(OctopodsError) in _ = try rrRows("\nphone,name,  \n") }
-            == "orders.csv, line 2: header column 3 has no name")
-        #expect(rrError { () throws(OctopodsError) in _ = try rrRows("phone,name, phone\n") }
-            == "orders.csv, line 1: the header names column \"phone\" twice (columns 1 and 3)")
-        #expect(rrError { () throws(OctopodsError) in _ = try rrRows("phone,\"na\"me\n") }
-            == "orders.csv, line 1: header column 2 has text after its closing quote")
-        #expect(rrError { () throws(OctopodsError) in _ = try rrRows([0x70, 0x2C, 0xFF, 0x0A]) }
-            == "orders.csv, line 1: header column 2 is not valid UTF-8")
+        #expect(
+            rrError { () throws(OctopodsError) in _ = try rrRows("phone,,name\n+1,,A\n") }
+                == "orders.csv, line 1: header column 2 has no name")
+        #expect(
+            rrError { () throws(OctopodsError) in _ = try rrRows("\nphone,name,  \n") }
+                == "orders.csv, line 2: header column 3 has no name")
+        #expect(
+            rrError { () throws(OctopodsError) in _ = try rrRows("phone,name, phone\n") }
+                == "orders.csv, line 1: the header names column \"phone\" twice (columns 1 and 3)")
+        #expect(
+            rrError { () throws(OctopodsError) in _ = try rrRows("phone,\"na\"me\n") }
+                == "orders.csv, line 1: header column 2 has text after its closing quote")
+        #expect(
+            rrError { () throws(OctopodsError) in _ = try rrRows([0x70, 0x2C, 0xFF, 0x0A]) }
+                == "orders.csv, line 1: header column 2 is not valid UTF-8")
     }
 
     @Test func invalidUTF8IsAProblemNamingTheColumn() throws {
@@ -217,8 +233,11 @@ private let rrSample: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((
         for chunk in [1, 7, 64, 4096] {
             let rows = try rrRows(text, chunk: chunk, maxRecordBytes: 64)
             #expect(rows.map(\.line) == [2, 3, 5, 6, 7], "chunk \(chunk)")
-            #expect(rows.map(\.problem) == ["the record is longer than 64 bytes", "the record is longer than 64 bytes", nil,
-                                            "the record is longer than 64 bytes", nil], "chunk \(chunk)")
+            #expect(
+                rows.map(\.problem) == [
+                    "the record is longer than 64 bytes", "the record is longer than 64 bytes", nil,
+                    "the record is longer than 64 bytes", nil,
+                ], "chunk \(chunk)")
             #expect(rows[2].fields == ["phone": "+3", "name": "B"])
         }
     }
@@ -262,20 +281,23 @@ private let rrSample: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((
     // MARK: NDJSON
 
     @Test func ndjsonRowsConvertScalarsAndDropNull() throws {
-        let text = "{\"phone\": \"+1\", \"name\": \"Asha\", \"1\": 42, \"2\": 1.5e3, \"vip\": true, \"x\": null}\n"
+        let text =
+            "{\"phone\": \"+1\", \"name\": \"Asha\", \"1\": 42, \"2\": 1.5e3, \"vip\": true, \"x\": null}\n"
             + "\n"
             + "  {\"phone\": 919876543210123456789}  \r\n"
             + "{}\n"
         let rows = try rrRows(text, format: .ndjson)
-        #expect(rows == [
-            rrRow(1, ["phone": "+1", "name": "Asha", "1": "42", "2": "1.5e3", "vip": "true"]),
-            rrRow(3, ["phone": "919876543210123456789"]),
-            rrRow(4, [:]),
-        ])
+        #expect(
+            rows == [
+                rrRow(1, ["phone": "+1", "name": "Asha", "1": "42", "2": "1.5e3", "vip": "true"]),
+                rrRow(3, ["phone": "919876543210123456789"]),
+                rrRow(4, [:]),
+            ])
     }
 
     @Test func ndjsonBadLinesAreProblems() throws {
-        let lines = "{\"phone\": \"+1\", \"vars\": [1, 2]}\n"
+        let lines =
+            "{\"phone\": \"+1\", \"vars\": [1, 2]}\n"
             + "{\"phone\": \"+2\", \"meta\": {\"a\": 1}}\n"
             + "[1, 2]\n"
             + "\"text\"\n"
@@ -306,8 +328,9 @@ private let rrSample: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((
             #expect(try rrRows(bytes, format: .ndjson, chunk: chunk) == reference, "chunk size \(chunk)")
         }
         let long = "{\"a\":\"\(String(repeating: "z", count: 200))\"}\n{\"a\":1}\n"
-        #expect(try rrRows(long, format: .ndjson, chunk: 16, maxRecordBytes: 100)
-            == [rrRow(1, [:], "the line is longer than 100 bytes"), rrRow(2, ["a": "1"])])
+        #expect(
+            try rrRows(long, format: .ndjson, chunk: 16, maxRecordBytes: 100)
+                == [rrRow(1, [:], "the line is longer than 100 bytes"), rrRow(2, ["a": "1"])])
     }
 
     // MARK: Sources and sniffing
@@ -416,8 +439,10 @@ private let rrSample: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((
 
     @Test func randomInputNeverCrashesAndLineNumbersAreSane() {
         var rng = SeededGenerator(seed: 0x5EED_0C70_90D5)
-        let alphabet: [UInt8] = [0x2C, 0x2C, 0x22, 0x22, 0x0D, 0x0A, 0x0A, 0x61, 0x62, 0x20, 0xC3, 0xA9, 0xFF, 0xEF, 0xBB, 0xBF,
-                                 0x7B, 0x7D, 0x3A, 0x5B, 0x5D, 0x31, 0x6E]
+        let alphabet: [UInt8] = [
+            0x2C, 0x2C, 0x22, 0x22, 0x0D, 0x0A, 0x0A, 0x61, 0x62, 0x20, 0xC3, 0xA9, 0xFF, 0xEF, 0xBB, 0xBF,
+            0x7B, 0x7D, 0x3A, 0x5B, 0x5D, 0x31, 0x6E,
+        ]
         let formats: [InputFormat?] = [.csv, .ndjson, nil]
         var insane: [Int] = []
         var differing: [String] = []

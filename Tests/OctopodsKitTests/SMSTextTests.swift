@@ -54,10 +54,12 @@ private func smsRepeat(_ s: String, _ n: Int) -> String { String(repeating: s, c
     @Test func summariesMatchTheDocumentedShape() {
         #expect(SMSText.analyse(smsRepeat("a", 165)).summary == "GSM-7, 165 characters, 2 segments of up to 153")
         let text = smsRepeat("a", 11) + "😀" + smsRepeat("b", 68)
-        #expect(SMSText.analyse(text).summary
-            == "UCS-2 (because of '😀' U+1F600 at character 12), 80 characters, 2 segments of up to 67")
-        #expect(SMSText.analyse(smsRepeat("x", 1_234) + "ł").summary
-            == "UCS-2 (because of 'ł' U+0142 at character 1,235), 1,235 characters, 19 segments of up to 67")
+        #expect(
+            SMSText.analyse(text).summary
+                == "UCS-2 (because of '😀' U+1F600 at character 12), 80 characters, 2 segments of up to 67")
+        #expect(
+            SMSText.analyse(smsRepeat("x", 1_234) + "ł").summary
+                == "UCS-2 (because of 'ł' U+0142 at character 1,235), 1,235 characters, 19 segments of up to 67")
     }
 
     @Test func extensionCharactersCountDouble() {
@@ -75,7 +77,8 @@ private func smsRepeat(_ s: String, _ n: Int) -> String { String(repeating: s, c
     }
 
     @Test func theWholeBasicSetIsGSM7AtOneUnitEach() {
-        let basic = "@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
+        let basic =
+            "@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
             + "abcdefghijklmnopqrstuvwxyzäöñüà"
         for scalar in basic.unicodeScalars {
             #expect(SMSText.gsmSeptets(scalar) == 1, "U+\(String(scalar.value, radix: 16))")
@@ -115,8 +118,11 @@ private func smsRepeat(_ s: String, _ n: Int) -> String { String(repeating: s, c
 
     @Test func emojiAreSurrogatePairs() {
         let one = SMSText.analyse("😀")
-        #expect(one == SMSText(encoding: .ucs2, characters: 1, units: 2, segments: 1,
-                               perSegment: 70, trigger: .init(character: "😀", codePoint: "U+1F600", position: 1)))
+        #expect(
+            one
+                == SMSText(
+                    encoding: .ucs2, characters: 1, units: 2, segments: 1,
+                    perSegment: 70, trigger: .init(character: "😀", codePoint: "U+1F600", position: 1)))
         #expect(SMSText.analyse(smsRepeat("😀", 35)).segments == 1)
         let thirtySix = SMSText.analyse(smsRepeat("😀", 36))
         #expect(thirtySix.units == 72)
@@ -158,8 +164,9 @@ private func smsRepeat(_ s: String, _ n: Int) -> String { String(repeating: s, c
     @Test func invisibleOrControlTriggersAreShownByCodePointOnly() {
         #expect(SMSText.analyse("a\u{A0}b").summary == "UCS-2 (because of U+00A0 at character 2), 3 characters, 1 segment")
         #expect(SMSText.analyse("a\tb").summary == "UCS-2 (because of U+0009 at character 2), 3 characters, 1 segment")
-        #expect(SMSText.analyse("\u{1B}[31mred").summary
-            == "UCS-2 (because of U+001B at character 1), 8 characters, 1 segment")
+        #expect(
+            SMSText.analyse("\u{1B}[31mred").summary
+                == "UCS-2 (because of U+001B at character 1), 8 characters, 1 segment")
         #expect(SMSText.analyse("\u{202E}abc").summary == "UCS-2 (because of U+202E at character 1), 4 characters, 1 segment")
         #expect(SMSText.analyse("x\u{200B}").summary == "UCS-2 (because of U+200B at character 2), 2 characters, 1 segment")
         for text in ["a\u{A0}b", "a\tb", "\u{1B}[31mred", "\u{202E}abc", "\u{85}x"] {

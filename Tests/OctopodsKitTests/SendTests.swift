@@ -4,9 +4,9 @@ import CLISupport
 @testable import OctopodsKit
 
 let orderTemplate = """
-{"template_id":1001,"template_name":"order_update","template_status":"Accepted",
- "template_components":[{"type":"BODY","text":"Hi {{1}}, order {{2}}."}]}
-"""
+    {"template_id":1001,"template_name":"order_update","template_status":"Accepted",
+     "template_components":[{"type":"BODY","text":"Hi {{1}}, order {{2}}."}]}
+    """
 let sent = #"{"request_id":"r-1","message_id":3851834,"channel_message_id":"wamid.X","phone_number":"+14155552671"}"#
 
 /// Answers by method and path: the template for GETs of it, a script for the rest.
@@ -23,34 +23,39 @@ func scripted(template: String = orderTemplate, _ answers: @escaping @Sendable (
 
 final class Counter: Sendable {
     private let value = Mutex(0)
-    func next() -> Int { value.withLock { $0 += 1; return $0 } }
+    func next() -> Int {
+        value.withLock {
+            $0 += 1; return $0
+        }
+    }
 }
 
 import Synchronization
 
 @Suite struct PhoneNumberTests {
-    @Test(arguments: [
-        ("+14155552671", nil),
-        ("+1 (415) 555-2671", "--to '+1 (415) 555-2671' is not an E.164 phone number; did you mean +14155552671?"),
-        ("+44 20-7946-0958", "--to '+44 20-7946-0958' is not an E.164 phone number; did you mean +442079460958?"),
-        ("0044 20 7946 0958", "--to '0044 20 7946 0958' is not an E.164 phone number; did you mean +442079460958?"),
-        // No country code is ever guessed (4155552671 is not +41…, Switzerland).
-        ("14155552671", "--to '14155552671' has no country code: a number must start with '+' and its country code"),
-        ("4155552671", "--to '4155552671' has no country code: a number must start with '+' and its country code"),
-        ("07700 900123", "--to '07700 900123' has no country code: a number must start with '+' and its country code"),
-        // A national trunk 0 is dropped only after an explicit country code (not Italy's, which keeps it).
-        ("+44 07700 900123", "--to '+44 07700 900123' is not an E.164 phone number; did you mean +447700900123?"),
-        ("+44 (0)20 7946 0958", "--to '+44 (0)20 7946 0958' is not an E.164 phone number; did you mean +442079460958?"),
-        ("0044 07700 900123", "--to '0044 07700 900123' is not an E.164 phone number; did you mean +447700900123?"),
-        ("+39 06 1234 5678", "--to '+39 06 1234 5678' is not an E.164 phone number; did you mean +390612345678?"),
-        // Invisible characters are shown escaped.
-        ("+1415\u{200B}5552671", "--to '+1415\\u{200B}5552671' is not an E.164 phone number; did you mean +14155552671?"),
-        ("+14155552671\u{00A0}", "--to '+14155552671\\u{00A0}' is not an E.164 phone number; did you mean +14155552671?"),
-        ("+0123456789", "--to '+0123456789' is not an E.164 phone number"),
-        ("+1234", "--to '+1234' is not an E.164 phone number"),
-        ("+1415555267１", "--to '+1415555267１' is not an E.164 phone number"),
-        ("", "--to '' is not an E.164 phone number"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("+14155552671", nil),
+            ("+1 (415) 555-2671", "--to '+1 (415) 555-2671' is not an E.164 phone number; did you mean +14155552671?"),
+            ("+44 20-7946-0958", "--to '+44 20-7946-0958' is not an E.164 phone number; did you mean +442079460958?"),
+            ("0044 20 7946 0958", "--to '0044 20 7946 0958' is not an E.164 phone number; did you mean +442079460958?"),
+            // No country code is ever guessed (4155552671 is not +41…, Switzerland).
+            ("14155552671", "--to '14155552671' has no country code: a number must start with '+' and its country code"),
+            ("4155552671", "--to '4155552671' has no country code: a number must start with '+' and its country code"),
+            ("07700 900123", "--to '07700 900123' has no country code: a number must start with '+' and its country code"),
+            // A national trunk 0 is dropped only after an explicit country code (not Italy's, which keeps it).
+            ("+44 07700 900123", "--to '+44 07700 900123' is not an E.164 phone number; did you mean +447700900123?"),
+            ("+44 (0)20 7946 0958", "--to '+44 (0)20 7946 0958' is not an E.164 phone number; did you mean +442079460958?"),
+            ("0044 07700 900123", "--to '0044 07700 900123' is not an E.164 phone number; did you mean +447700900123?"),
+            ("+39 06 1234 5678", "--to '+39 06 1234 5678' is not an E.164 phone number; did you mean +390612345678?"),
+            // Invisible characters are shown escaped.
+            ("+1415\u{200B}5552671", "--to '+1415\\u{200B}5552671' is not an E.164 phone number; did you mean +14155552671?"),
+            ("+14155552671\u{00A0}", "--to '+14155552671\\u{00A0}' is not an E.164 phone number; did you mean +14155552671?"),
+            ("+0123456789", "--to '+0123456789' is not an E.164 phone number"),
+            ("+1234", "--to '+1234' is not an E.164 phone number"),
+            ("+1415555267１", "--to '+1415555267１' is not an E.164 phone number"),
+            ("", "--to '' is not an E.164 phone number"),
+        ] as [(String, String?)])
     func validates(_ raw: String, _ message: String?) {
         do {
             let phone = try PhoneNumber.validate(raw)
@@ -77,10 +82,12 @@ import Synchronization
     }
 
     @Test func arrayAndKeyed() throws {
-        #expect(try parse(["--var", "1=a", "--var", "2=b", "--variables-format", "array"])
-            .messageVariables(channel: .whatsapp, needs: nil)?.serialized() == #"["a","b"]"#)
-        #expect(try parse(["--var", "1=a", "--var", "2=b", "--variables-format", "keyed"])
-            .messageVariables(channel: .whatsapp, needs: nil)?.serialized() == #"{"1":"a","2":"b"}"#)
+        #expect(
+            try parse(["--var", "1=a", "--var", "2=b", "--variables-format", "array"])
+                .messageVariables(channel: .whatsapp, needs: nil)?.serialized() == #"["a","b"]"#)
+        #expect(
+            try parse(["--var", "1=a", "--var", "2=b", "--variables-format", "keyed"])
+                .messageVariables(channel: .whatsapp, needs: nil)?.serialized() == #"{"1":"a","2":"b"}"#)
     }
 
     @Test func nothingToSend() throws {
@@ -122,16 +129,21 @@ import Synchronization
 @Suite struct SendCommandTests {
     @Test func sendsTheExactBody() async throws {
         let fake = scripted { _, _ in (201, sent) }
-        let r = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=Jane", "--var", "2=A-1042",
-                           "--open-conversation", "--teammate", "5173352", "--name", "Jane Doe"], transport: fake)
+        let r = await run(
+            [
+                "send", "template", "1001", "--to", "+14155552671", "--var", "1=Jane", "--var", "2=A-1042",
+                "--open-conversation", "--teammate", "5173352", "--name", "Jane Doe",
+            ], transport: fake)
         #expect(r.code == .success)
         // The API's answer, with its integer id as a string (README "Output": one type per field).
         #expect(r.stdout == sent.replacingOccurrences(of: #""message_id":3851834"#, with: #""message_id":"3851834""#) + "\n")
         let post = try #require(fake.requests.last)
         #expect(post.method == "POST")
         #expect(post.url.path == "/api/v1/whatsapp/templates/1001/messages")
-        #expect(String(decoding: post.body ?? Data(), as: UTF8.self) ==
-            #"{"destination_phone":"+14155552671","message_variables":{"header":[],"body":["Jane","A-1042"],"buttons":[]},"open_intercom_conversation":true,"intercom_teammate_id":"5173352","destination_user_name":"Jane Doe"}"#)
+        #expect(
+            String(decoding: post.body ?? Data(), as: UTF8.self)
+                == #"{"destination_phone":"+14155552671","message_variables":{"header":[],"body":["Jane","A-1042"],"buttons":[]},"open_intercom_conversation":true,"intercom_teammate_id":"5173352","destination_user_name":"Jane Doe"}"#
+        )
     }
 
     @Test func validationFailuresSendNothing() async {
@@ -144,32 +156,34 @@ import Synchronization
 
     @Test func dryRunPrintsTheRequestRedacted() async {
         let fake = scripted { _, _ in (201, sent) }
-        let r = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=Jane", "--var", "2=A-1042", "--dry-run", "-o", "table"],
-                          transport: fake)
+        let r = await run(
+            ["send", "template", "1001", "--to", "+14155552671", "--var", "1=Jane", "--var", "2=A-1042", "--dry-run", "-o", "table"],
+            transport: fake)
         #expect(r.code == .success)
-        #expect(r.stdout == """
-        POST https://app.octopods.io/api/v1/whatsapp/templates/1001/messages
-        X-Octopods-Auth: [redacted]
-        Accept: application/json
-        User-Agent: octopods/\(Version.current)
-        Content-Type: application/json
+        #expect(
+            r.stdout == """
+                POST https://app.octopods.io/api/v1/whatsapp/templates/1001/messages
+                X-Octopods-Auth: [redacted]
+                Accept: application/json
+                User-Agent: octopods/\(Version.current)
+                Content-Type: application/json
 
-        {
-          "destination_phone": "+14155552671",
-          "message_variables": {
-            "header": [],
-            "body": [
-              "Jane",
-              "A-1042"
-            ],
-            "buttons": []
-          }
-        }
+                {
+                  "destination_phone": "+14155552671",
+                  "message_variables": {
+                    "header": [],
+                    "body": [
+                      "Jane",
+                      "A-1042"
+                    ],
+                    "buttons": []
+                  }
+                }
 
-        Preview (to +14155552671):
-          Hi Jane, order A-1042.
+                Preview (to +14155552671):
+                  Hi Jane, order A-1042.
 
-        """)
+                """)
         #expect(r.stderr == "Dry run: the request is valid; nothing was sent.\n")
         #expect(!r.stdout.contains(testKey))
         #expect(fake.requests.allSatisfy { $0.method == "GET" })
@@ -179,7 +193,9 @@ import Synchronization
         let home = temporaryDirectory()
         let fake = scripted { _, _ in (201, sent) }
         for _ in 0..<3 {
-            _ = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--allow-repeat"], transport: fake, home: home)
+            _ = await run(
+                ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--allow-repeat"], transport: fake,
+                home: home)
         }
         #expect(fake.requests.filter { $0.method == "GET" }.count == 1)
         #expect(fake.requests.filter { $0.method == "POST" }.count == 3)
@@ -187,7 +203,8 @@ import Synchronization
 
     @Test func rateLimitedExits4WithTheRetryTime() async {
         let fake = scripted { _, _ in (429, #"{"message":"You have fired too many requests. Please try after 2026-09-21 14:17:32 UTC."}"#) }
-        let r = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "-o", "table"], transport: fake)
+        let r = await run(
+            ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "-o", "table"], transport: fake)
         #expect(r.code == .retryable)
         #expect(r.stderr.hasPrefix("error: rate limited until 2026-09-21 14:17:32 UTC (in 4m 12s)\n"))
     }
@@ -197,15 +214,19 @@ import Synchronization
         let fake = scripted { _, n in
             n == 1 ? (429, #"{"message":"You have fired too many requests. Please try after 2026-09-21 14:17:32 UTC."}"#) : (201, sent)
         }
-        let r = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--max-wait", "5m"],
-                          transport: fake, clock: clock)
+        let r = await run(
+            ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--max-wait", "5m"],
+            transport: fake, clock: clock)
         #expect(r.code == .success)
         #expect(fake.requests.filter { $0.method == "POST" }.count == 2)
         #expect(clock.now == fixedNow.addingTimeInterval(253))  // the retry time plus the safety second
-        #expect(r.stderr.contains("Rate limited (HTTP 429): every octopods process using this key waits until 2026-09-21 14:17:33 UTC (4m 13s)."),
-                "\(r.stderr)")
-        let short = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--max-wait", "1m"],
-                              transport: scripted { _, _ in (429, #"{"message":"Please try after 2026-09-21 14:17:32 UTC."}"#) })
+        #expect(
+            r.stderr.contains(
+                "Rate limited (HTTP 429): every octopods process using this key waits until 2026-09-21 14:17:33 UTC (4m 13s)."),
+            "\(r.stderr)")
+        let short = await run(
+            ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--max-wait", "1m"],
+            transport: scripted { _, _ in (429, #"{"message":"Please try after 2026-09-21 14:17:32 UTC."}"#) })
         #expect(short.code == .retryable)
     }
 
@@ -217,22 +238,26 @@ import Synchronization
                 _ = counter.next()
                 return .failure(failure)
             }
-            let r = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--max-wait", "10m"], transport: fake)
+            let r = await run(
+                ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--max-wait", "10m"], transport: fake)
             #expect(r.code == .unknownOutcome)
             #expect(counter.next() == 2)  // exactly one POST went out
             #expect(r.stderr.contains("hint: The request may have been processed."))
         }
-        let server = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b"],
-                               transport: scripted { _, _ in (502, "<html>Bad Gateway</html>") })
+        let server = await run(
+            ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b"],
+            transport: scripted { _, _ in (502, "<html>Bad Gateway</html>") })
         #expect(server.code == .unknownOutcome)
-        let empty = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b"],
-                              transport: scripted { _, _ in (201, "") })
+        let empty = await run(
+            ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b"],
+            transport: scripted { _, _ in (201, "") })
         // 201 means created, whatever the body (cli-contract amendment): accepted, the id unknown.
         #expect(empty.code == .success)
         #expect(empty.stderr.contains("warning: the API answered 201 Created with a body that could not be read: the body is empty\n"))
         #expect(empty.stderr.contains("did not return a message_id"))
-        let emptyOK = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b"],
-                                transport: scripted { _, _ in (200, "") })
+        let emptyOK = await run(
+            ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b"],
+            transport: scripted { _, _ in (200, "") })
         #expect(emptyOK.code == .unknownOutcome)
         #expect(emptyOK.stderr.hasPrefix("error: the API answered 200 with a body that could not be read: the body is empty\n"))
     }
@@ -244,8 +269,9 @@ import Synchronization
             if request.method == "POST" { return (201, sent) }
             return (200, #"{"message_id":3851834,"status":"\#(statuses[min(n - 2, 2)])"}"#)
         }
-        let r = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--wait", "-o", "table"],
-                          transport: fake, clock: clock)
+        let r = await run(
+            ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--wait", "-o", "table"],
+            transport: fake, clock: clock)
         #expect(r.code == .success)
         #expect(r.stdout.contains("3851834     +14155552671  delivered"))
         #expect(clock.sleeps == [1, 2])
@@ -268,8 +294,9 @@ import Synchronization
             if request.method == "POST" { return (201, sent) }
             return (200, #"{"message_id":3851834,"status":"\#(statuses[min(n - 2, 2)])"}"#)
         }
-        let r = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--wait"],
-                          environment: [:], transport: fake, home: home, clock: clock)
+        let r = await run(
+            ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--wait"],
+            environment: [:], transport: fake, home: home, clock: clock)
         #expect(r.code == .success)
         #expect(r.stderr.components(separatedBy: "unknown setting 'colour'").count == 2, "said once: \(r.stderr)")
     }
@@ -279,8 +306,9 @@ import Synchronization
         let fake = scripted { request, _ in
             request.method == "POST" ? (201, sent) : (200, #"{"message_id":3851834,"status":"SENT"}"#)
         }
-        let r = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--wait", "--wait-timeout", "1m"],
-                          transport: fake, clock: clock)
+        let r = await run(
+            ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--wait", "--wait-timeout", "1m"],
+            transport: fake, clock: clock)
         #expect(r.code == .unconfirmed)
         #expect(r.stderr.contains("error: message 3851834 was sent, but it is still sent after 1m; gave up waiting (--wait-timeout)\n"))
         #expect(!r.stderr.contains("warning"))
@@ -293,10 +321,13 @@ import Synchronization
         let clock = TestClock()
         let fake = scripted { request, n in
             if request.method == "POST" { return (201, sent) }
-            return n == 2 ? (503, "busy") : (200, #"{"message_id":3851834,"status":"failed","failure_reason":{"code":470,"title":"Re-engagement window expired"}}"#)
+            return n == 2
+                ? (503, "busy")
+                : (200, #"{"message_id":3851834,"status":"failed","failure_reason":{"code":470,"title":"Re-engagement window expired"}}"#)
         }
-        let r = await run(["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--wait", "-o", "table"],
-                          transport: fake, clock: clock)
+        let r = await run(
+            ["send", "template", "1001", "--to", "+14155552671", "--var", "1=a", "--var", "2=b", "--wait", "-o", "table"],
+            transport: fake, clock: clock)
         #expect(r.code == .rejected)
         #expect(r.stdout.contains("failed  470: Re-engagement window expired"))
         #expect(r.stderr.contains("Status check failed (the API failed with HTTP 503); retrying."))
@@ -327,11 +358,14 @@ import Synchronization
 
     @Test func noVerifySkipsTheTemplate() async {
         let fake = scripted { _, _ in (201, sent) }
-        let r = await run(["send", "template", "77", "--to", "+14155552671", "--no-verify", "--var", "1=x", "--variables-format", "keyed"], transport: fake)
+        let r = await run(
+            ["send", "template", "77", "--to", "+14155552671", "--no-verify", "--var", "1=x", "--variables-format", "keyed"],
+            transport: fake)
         #expect(r.code == .success)
         #expect(fake.requests.count == 1)
-        #expect(fake.requests.first.map { String(decoding: $0.body ?? Data(), as: UTF8.self) } ==
-            #"{"destination_phone":"+14155552671","message_variables":{"1":"x"}}"#)
+        #expect(
+            fake.requests.first.map { String(decoding: $0.body ?? Data(), as: UTF8.self) }
+                == #"{"destination_phone":"+14155552671","message_variables":{"1":"x"}}"#)
     }
 }
 
@@ -348,9 +382,12 @@ import Synchronization
         clock.sleep(2)
         _ = await run(argv, transport: fake, home: home, clock: clock)
         #expect(fake.requests.filter { $0.method == "GET" }.count == 2)
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: home.appendingPathComponent(".cache/octopods/templates").path)) ?? []
+        let files =
+            (try? FileManager.default.contentsOfDirectory(atPath: home.appendingPathComponent(".cache/octopods/templates").path)) ?? []
         #expect(files.count == 1)
-        let text = files.first.flatMap { try? String(contentsOf: home.appendingPathComponent(".cache/octopods/templates/\($0)"), encoding: .utf8) } ?? ""
+        let text =
+            files.first.flatMap { try? String(contentsOf: home.appendingPathComponent(".cache/octopods/templates/\($0)"), encoding: .utf8) }
+            ?? ""
         #expect(!text.contains(testKey))
     }
 }

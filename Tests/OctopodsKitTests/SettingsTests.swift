@@ -6,15 +6,15 @@ import CLISupport
 @Suite struct ConfigDocumentTests {
     @Test func parsesAndKeepsLines() throws {
         let text = """
-        # my keys
-        [default]
-        whatsapp_api_key = "wa-default"
-        base_url=https://app.octopods.io
+            # my keys
+            [default]
+            whatsapp_api_key = "wa-default"
+            base_url=https://app.octopods.io
 
-        [staging]
-        ; staging
-        sms_api_key = sms-staging
-        """
+            [staging]
+            ; staging
+            sms_api_key = sms-staging
+            """
         var doc = try ConfigDocument.parse(text)
         #expect(doc.profiles == ["default", "staging"])
         #expect(doc.value("whatsapp_api_key", profile: "default") == "wa-default")
@@ -24,21 +24,22 @@ import CLISupport
         doc.set("vbm_api_key", "vbm-default", profile: "default")
         doc.set("sms_api_key", "sms-2", profile: "staging")
         doc.set("base_url", "https://x.test", profile: "prod")
-        #expect(doc.text == """
-        # my keys
-        [default]
-        whatsapp_api_key = wa-default
-        base_url = https://app.octopods.io
-        vbm_api_key = vbm-default
+        #expect(
+            doc.text == """
+                # my keys
+                [default]
+                whatsapp_api_key = wa-default
+                base_url = https://app.octopods.io
+                vbm_api_key = vbm-default
 
-        [staging]
-        ; staging
-        sms_api_key = sms-2
+                [staging]
+                ; staging
+                sms_api_key = sms-2
 
-        [prod]
-        base_url = https://x.test
+                [prod]
+                base_url = https://x.test
 
-        """)
+                """)
         let removed = doc.unset("sms_api_key", profile: "staging")
         let removedAgain = doc.unset("sms_api_key", profile: "staging")
         #expect(removed)
@@ -48,7 +49,8 @@ import CLISupport
 
     /// Found by the config fuzzer: "\r\n" is one Character, so a CRLF file once parsed as one line.
     @Test func windowsLineEndings() throws {
-        var doc = try ConfigDocument.parse("# edited on Windows\r\n[default]\r\nsms_api_key = k1\r\n\r\n[prod]\r\nbase_url=https://x.example\r\n")
+        var doc = try ConfigDocument.parse(
+            "# edited on Windows\r\n[default]\r\nsms_api_key = k1\r\n\r\n[prod]\r\nbase_url=https://x.example\r\n")
         #expect(doc.value("sms_api_key", profile: "default") == "k1")
         #expect(doc.value("base_url", profile: "prod") == "https://x.example")
         doc.set("vbm_api_key", "k2", profile: "prod")
@@ -71,8 +73,10 @@ import CLISupport
 }
 
 @Suite struct SettingsTests {
-    func context(_ env: [String: String], config: String? = nil, globals: GlobalOptions = GlobalOptions(),
-                 mode: Int = 0o600) -> Context {
+    func context(
+        _ env: [String: String], config: String? = nil, globals: GlobalOptions = GlobalOptions(),
+        mode: Int = 0o600
+    ) -> Context {
         let home = temporaryDirectory()
         if let config {
             let url = home.appendingPathComponent(".config/octopods/config")
@@ -85,13 +89,13 @@ import CLISupport
     }
 
     let file = """
-    [default]
-    whatsapp_api_key = wa-file-key-000000
-    sms_api_key = sms-file-key-000000
-    base_url = https://file.example.com
-    [other]
-    vbm_api_key = vbm-other-key-00000
-    """
+        [default]
+        whatsapp_api_key = wa-file-key-000000
+        sms_api_key = sms-file-key-000000
+        base_url = https://file.example.com
+        [other]
+        vbm_api_key = vbm-other-key-00000
+        """
 
     @Test func precedence() throws {
         // Environment beats the file; the channel variable beats the fallback.
@@ -136,7 +140,10 @@ import CLISupport
         #expect(s.baseURL == SourcedValue(value: "https://file.example.com", source: "config [default]"))
         // What the profile does not set still comes from the environment.
         #expect(s.keys[.vbm] == SourcedValue(value: "fallback", source: "OCTOPODS_API_KEY"))
-        #expect(s.warnings == ["--profile default wins over the environment: ignoring OCTOPODS_BASE_URL, OCTOPODS_SMS_API_KEY, OCTOPODS_API_KEY (for whatsapp)"])
+        #expect(
+            s.warnings == [
+                "--profile default wins over the environment: ignoring OCTOPODS_BASE_URL, OCTOPODS_SMS_API_KEY, OCTOPODS_API_KEY (for whatsapp)"
+            ])
         // Without --profile the environment wins, silently.
         let plain = try Settings.resolve(context(env, config: file))
         #expect(plain.keys[.sms]?.source == "OCTOPODS_SMS_API_KEY")
@@ -155,17 +162,18 @@ import CLISupport
         }
     }
 
-    @Test(arguments: [
-        ("https://app.octopods.io", nil),
-        ("http://127.0.0.1:4747", nil),
-        ("http://localhost:1", nil),
-        ("http://[::1]:8080", nil),
-        ("http://app.octopods.io", "plain http is allowed only for loopback hosts; use https"),
-        ("http://127.0.0.1.evil.com", "plain http is allowed only for loopback hosts; use https"),
-        ("ftp://x", "the scheme must be https"),
-        ("app.octopods.io", "not an absolute URL (e.g. https://app.octopods.io)"),
-        ("https://x.test/?a=1", "it must not have a query or fragment"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("https://app.octopods.io", nil),
+            ("http://127.0.0.1:4747", nil),
+            ("http://localhost:1", nil),
+            ("http://[::1]:8080", nil),
+            ("http://app.octopods.io", "plain http is allowed only for loopback hosts; use https"),
+            ("http://127.0.0.1.evil.com", "plain http is allowed only for loopback hosts; use https"),
+            ("ftp://x", "the scheme must be https"),
+            ("app.octopods.io", "not an absolute URL (e.g. https://app.octopods.io)"),
+            ("https://x.test/?a=1", "it must not have a query or fragment"),
+        ] as [(String, String?)])
     func baseURLRules(_ url: String, _ problem: String?) {
         #expect(BaseURL.problem(url) == problem)
     }

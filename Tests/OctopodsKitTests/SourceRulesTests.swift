@@ -10,7 +10,8 @@ import Testing
     /// FoundationEssentials, and Foundation only in the `#else` of `canImport(FoundationEssentials)`
     /// (docs/linux-notes.md, "A lean static binary"). `Sources/Fuzz` is not installed.
     @Test func productSourcesImportOnlyFoundationEssentials() throws {
-        let files = FileManager.default.enumerator(at: Self.sources, includingPropertiesForKeys: nil)?
+        let files =
+            FileManager.default.enumerator(at: Self.sources, includingPropertiesForKeys: nil)?
             .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" && !$0.path.contains("/Sources/Fuzz/") } ?? []
         #expect(files.count > 50)
         for file in files {

@@ -61,9 +61,11 @@ struct TestRun {
 
 /// A Context for tests: canned streams and environment; a HOME in a fresh temp directory;
 /// every outside-world hook not given fails loudly.
-func makeContext(environment: [String: String] = [:], tty: Bool = false, width: Int? = nil, stdin: String = "",
-                 stdinIsTTY: Bool = false, transport: (any HTTPTransport)? = nil,
-                 secret: String? = nil, home: URL? = nil, clock: TestClock = TestClock()) -> (Context, BufferSink, BufferSink) {
+func makeContext(
+    environment: [String: String] = [:], tty: Bool = false, width: Int? = nil, stdin: String = "",
+    stdinIsTTY: Bool = false, transport: (any HTTPTransport)? = nil,
+    secret: String? = nil, home: URL? = nil, clock: TestClock = TestClock()
+) -> (Context, BufferSink, BufferSink) {
     let out = BufferSink(), err = BufferSink()
     let home = home ?? temporaryDirectory()
     let transport: any HTTPTransport = transport ?? NoNetwork()
@@ -94,12 +96,15 @@ func makeContext(environment: [String: String] = [:], tty: Bool = false, width: 
     return (ctx, out, err)
 }
 
-func run(_ argv: [String], environment: [String: String] = ["OCTOPODS_API_KEY": testKey], tty: Bool = false,
-         width: Int? = nil, stdin: String = "", stdinIsTTY: Bool = false, transport: (any HTTPTransport)? = nil,
-         secret: String? = nil, home: URL? = nil, clock: TestClock = TestClock(),
-         configure: (inout Context) -> Void = { _ in }) async -> TestRun {
-    var (ctx, out, err) = makeContext(environment: environment, tty: tty, width: width, stdin: stdin, stdinIsTTY: stdinIsTTY,
-                                      transport: transport, secret: secret, home: home, clock: clock)
+func run(
+    _ argv: [String], environment: [String: String] = ["OCTOPODS_API_KEY": testKey], tty: Bool = false,
+    width: Int? = nil, stdin: String = "", stdinIsTTY: Bool = false, transport: (any HTTPTransport)? = nil,
+    secret: String? = nil, home: URL? = nil, clock: TestClock = TestClock(),
+    configure: (inout Context) -> Void = { _ in }
+) async -> TestRun {
+    var (ctx, out, err) = makeContext(
+        environment: environment, tty: tty, width: width, stdin: stdin, stdinIsTTY: stdinIsTTY,
+        transport: transport, secret: secret, home: home, clock: clock)
     configure(&ctx)
     let code = await Runner.run(argv, ctx)
     return TestRun(code: code, stdout: out.text, stderr: err.text)
@@ -131,7 +136,8 @@ enum Golden {
             Issue.record("missing golden \(name); run UPDATE_GOLDENS=1 swift test", sourceLocation: sourceLocation)
             return
         }
-        #expect(actual == expected, "golden \(name) differs; review and run UPDATE_GOLDENS=1 swift test",
-                sourceLocation: sourceLocation)
+        #expect(
+            actual == expected, "golden \(name) differs; review and run UPDATE_GOLDENS=1 swift test",
+            sourceLocation: sourceLocation)
     }
 }

@@ -27,7 +27,7 @@ import Testing
             if stage >= .ready {
                 expectNotSent = false  // the request was being written, or had been: possibly processed
             } else if exact || stage == .none {
-                expectNotSent = true   // libcurl never said "ready": no request byte left
+                expectNotSent = true  // libcurl never said "ready": no request byte left
             } else {
                 expectNotSent = CurlTransport.beforeRequestCodes.contains(code)  // an old libcurl: only pre-request codes prove it
             }

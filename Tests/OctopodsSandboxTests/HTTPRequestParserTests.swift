@@ -13,8 +13,9 @@ enum ParseOutcome: Equatable, CustomStringConvertible {
         switch result {
         case .incomplete: self = .incomplete
         case .request(let request, let consumed):
-            self = .request(method: request.method, target: request.target,
-                            body: String(decoding: request.body, as: UTF8.self), consumed: consumed)
+            self = .request(
+                method: request.method, target: request.target,
+                body: String(decoding: request.body, as: UTF8.self), consumed: consumed)
         case .failure(let status, _): self = .failure(status)
         }
     }
@@ -22,7 +23,8 @@ enum ParseOutcome: Equatable, CustomStringConvertible {
     var description: String {
         switch self {
         case .incomplete: "incomplete"
-        case .request(let method, let target, let body, let consumed): "\(method) \(target) body=\(body.debugDescription) consumed=\(consumed)"
+        case .request(let method, let target, let body, let consumed):
+            "\(method) \(target) body=\(body.debugDescription) consumed=\(consumed)"
         case .failure(let status): "failure \(status)"
         }
     }
@@ -42,8 +44,10 @@ private func head(_ text: String) -> HTTPRequestHead? {
 
     static let good: [(String, ParseOutcome)] = [
         ("GET / HTTP/1.1\r\nHost: x\r\n\r\n", .request(method: "GET", target: "/", body: "", consumed: 27)),
-        ("GET /api/v1/whatsapp/templates?status=accepted HTTP/1.1\r\nHost: a\r\n\r\n",
-         .request(method: "GET", target: "/api/v1/whatsapp/templates?status=accepted", body: "", consumed: 68)),
+        (
+            "GET /api/v1/whatsapp/templates?status=accepted HTTP/1.1\r\nHost: a\r\n\r\n",
+            .request(method: "GET", target: "/api/v1/whatsapp/templates?status=accepted", body: "", consumed: 68)
+        ),
         ("GET / HTTP/1.0\r\n\r\n", .request(method: "GET", target: "/", body: "", consumed: 18)),
         ("POST /m HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", .request(method: "POST", target: "/m", body: "hello", consumed: 44)),
         // bare LF line endings are tolerated
@@ -51,7 +55,10 @@ private func head(_ text: String) -> HTTPRequestHead? {
         // leading empty lines before the request line are skipped
         ("\r\n\nGET / HTTP/1.1\r\n\r\n", .request(method: "GET", target: "/", body: "", consumed: 21)),
         // identical repeated Content-Length values are one value
-        ("PUT /x HTTP/1.1\r\nContent-Length: 3\r\ncontent-length: 003\r\n\r\nabc", .request(method: "PUT", target: "/x", body: "abc", consumed: 62)),
+        (
+            "PUT /x HTTP/1.1\r\nContent-Length: 3\r\ncontent-length: 003\r\n\r\nabc",
+            .request(method: "PUT", target: "/x", body: "abc", consumed: 62)
+        ),
         ("PUT /x HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\nabc", .request(method: "PUT", target: "/x", body: "abc", consumed: 44)),
         ("DELETE /x/1 HTTP/1.1\r\nContent-Length: 0\r\n\r\n", .request(method: "DELETE", target: "/x/1", body: "", consumed: 43)),
         // any token is a method; obs-text in a value is accepted
@@ -119,7 +126,7 @@ private func head(_ text: String) -> HTTPRequestHead? {
         ("GET / http/1.1\r\n\r\n", 400),
         ("GET / HTTP/11\r\n\r\n", 400),
         ("GET / HTTP/1.10\r\n\r\n", 400),
-        ("\u{16}\u{3}\u{1}\u{2}\u{0}\u{1}\n", 400),       // a TLS ClientHello start
+        ("\u{16}\u{3}\u{1}\u{2}\u{0}\u{1}\n", 400),  // a TLS ClientHello start
         ("\r\rGET / HTTP/1.1\r\n\r\n", 400),
         ("GET / HTTP/2.0\r\n\r\n", 505),
         ("GET / HTTP/0.9\r\n\r\n", 505),
@@ -169,7 +176,8 @@ private func head(_ text: String) -> HTTPRequestHead? {
         let over = "GET / HTTP/1.1\r\nX: " + String(repeating: "b", count: 101 - 23) + "\r\n\r\n"
         #expect(parse(over, limits) == .failure(431))
         // The body limit is separate from the header limit.
-        #expect(parse("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789", limits)
+        #expect(
+            parse("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789", limits)
                 == .request(method: "POST", target: "/", body: "0123456789", consumed: 49))
         #expect(parse("POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n", limits) == .failure(413))
     }
@@ -222,7 +230,7 @@ private func head(_ text: String) -> HTTPRequestHead? {
         ("GET /1 HTTP/1.1\r\n\r\n", "GET /2 HTTP/1.1\r\n\r\n"),
         ("POST /1 HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", "POST /2 HTTP/1.1\r\nContent-Length: 2\r\n\r\nde"),
         ("POST /1 HTTP/1.1\nContent-Length: 1\n\nx", "GET /2 HTTP/1.0\n\n"),
-        ("GET /1 HTTP/1.1\r\n\r\n", "GET /2 HTTP/1.1\r\nHost: a\r\n"),   // second one incomplete
+        ("GET /1 HTTP/1.1\r\n\r\n", "GET /2 HTTP/1.1\r\nHost: a\r\n"),  // second one incomplete
     ]
 
     @Test(arguments: pipelined)

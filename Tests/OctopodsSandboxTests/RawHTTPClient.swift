@@ -120,12 +120,15 @@ final class RawHTTPClient {
         var headers: [HTTPField] = []
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { throw RawHTTPError.malformed(line) }
-            headers.append(HTTPField(String(line[..<colon]),
-                                     line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            headers.append(
+                HTTPField(
+                    String(line[..<colon]),
+                    line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
         buffer.removeFirst(end + 4)
-        var response = RawHTTPResponse(status: status, reason: parts.count > 2 ? String(parts[2]) : "",
-                                       headers: headers, body: [])
+        var response = RawHTTPResponse(
+            status: status, reason: parts.count > 2 ? String(parts[2]) : "",
+            headers: headers, body: [])
         if status < 200 || status == 204 || status == 304 { return response }
         if let lengthText = response.header("Content-Length") {
             guard let length = Int(lengthText), length >= 0 else { throw RawHTTPError.malformed(lengthText) }

@@ -24,10 +24,14 @@ private struct Reply {
     var messageID: Int? { json?["message_id"]?.intValue }
 }
 
-private func makeAPI(_ clock: TestClock = TestClock(), rateLimit: SandboxRateLimit? = nil, stateFile: URL? = nil,
-             logFile: URL? = nil, seedMessages: Bool = false) throws -> SandboxAPI {
-    try SandboxAPI(options: SandboxOptions(stateFile: stateFile, logFile: logFile, rateLimit: rateLimit,
-                                           stageInterval: 2, slowResponseDelay: 40, now: { clock.now }, seedMessages: seedMessages))
+private func makeAPI(
+    _ clock: TestClock = TestClock(), rateLimit: SandboxRateLimit? = nil, stateFile: URL? = nil,
+    logFile: URL? = nil, seedMessages: Bool = false
+) throws -> SandboxAPI {
+    try SandboxAPI(
+        options: SandboxOptions(
+            stateFile: stateFile, logFile: logFile, rateLimit: rateLimit,
+            stageInterval: 2, slowResponseDelay: 40, now: { clock.now }, seedMessages: seedMessages))
 }
 
 /// The README's example messages exist in every sandbox, for their own key only.
@@ -50,8 +54,10 @@ private func makeAPI(_ clock: TestClock = TestClock(), rateLimit: SandboxRateLim
 }
 
 private extension SandboxAPI {
-    func call(_ method: String, _ target: String, key: String? = SandboxKeys.whatsapp, body: SandboxJSON? = nil,
-              raw: String? = nil) -> Reply {
+    func call(
+        _ method: String, _ target: String, key: String? = SandboxKeys.whatsapp, body: SandboxJSON? = nil,
+        raw: String? = nil
+    ) -> Reply {
         var headers: [HTTPField] = [HTTPField("Content-Type", "application/json")]
         if let key { headers.append(HTTPField("X-Octopods-Auth", key)) }
         let data = raw.map { Data($0.utf8) } ?? body.map { $0.encoded() } ?? Data()
@@ -142,7 +148,8 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
         expectError(api.get("whatsapp/templates", key: SandboxKeys.revoked), 6, containing: text)
         expectError(api.get("whatsapp/messages", key: SandboxKeys.revoked), 6)
         expectError(api.post("whatsapp/interactive", interactive(buttonMessage), key: SandboxKeys.revoked), 6)
-        expectError(api.post("sms/messages", ["destination_phone": "+14155552671", "body": "x"], key: SandboxKeys.revoked), 5, containing: text)
+        expectError(
+            api.post("sms/messages", ["destination_phone": "+14155552671", "body": "x"], key: SandboxKeys.revoked), 5, containing: text)
         expectError(api.get("vbm/templates", key: SandboxKeys.revoked), 6)
     }
 
@@ -162,8 +169,11 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
     }
 
     @Test func keyListIsComplete() {
-        #expect(Set(SandboxAPI.keys.map(\.value)) == [SandboxKeys.whatsapp, SandboxKeys.sms, SandboxKeys.vbm,
-                                                       SandboxKeys.whatsappNoInteractive, SandboxKeys.revoked])
+        #expect(
+            Set(SandboxAPI.keys.map(\.value)) == [
+                SandboxKeys.whatsapp, SandboxKeys.sms, SandboxKeys.vbm,
+                SandboxKeys.whatsappNoInteractive, SandboxKeys.revoked,
+            ])
         #expect(SandboxAPI.keys.allSatisfy { !$0.summary.isEmpty })
     }
 }
@@ -186,8 +196,10 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
         #expect(first["template_components"]?.arrayValue?.first?["type"] == "BODY")
         #expect(isISO(first["created_at"]))
         #expect(names(reply).contains("promo_blast"))  // non-accepted templates are listed too
-        let expected: Set = ["order_update", "appointment_reminder", "summer_sale", "track_package", "promo_blast",
-                             "pedido_enviado", "welcome", "legacy_newsletter", "horario_festivo"]
+        let expected: Set = [
+            "order_update", "appointment_reminder", "summer_sale", "track_package", "promo_blast",
+            "pedido_enviado", "welcome", "legacy_newsletter", "horario_festivo",
+        ]
         #expect(Set(names(reply)) == expected)
     }
 
@@ -278,26 +290,55 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
 
     @Test func allThreeVariableShapesAreAccepted() throws {
         let api = try makeAPI()
-        #expect(api.post("whatsapp/templates/1001/messages", ["destination_phone": "+14155552671", "message_variables": ["Alex", "1234"]]).status == 201)
-        #expect(api.post("whatsapp/templates/1001/messages", ["destination_phone": "+14155552671", "message_variables": ["1": "Alex", "2": "1234"]]).status == 201)
-        #expect(api.post("whatsapp/templates/1001/messages", ["destination_phone": "+14155552671", "message_variables": ["body": ["Alex", "1234"]]]).status == 201)
-        #expect(api.post("whatsapp/templates/1001/messages", ["destination_phone": "+14155552671",
-                                                              "message_variables": ["header": [], "body": ["Alex", "1234"], "footer": [], "buttons": []]]).status == 201)
-        let sectioned: SandboxJSON = ["destination_phone": "+14155552671",
-                                      "message_variables": ["header": ["Alex"], "body": ["Alex", "May 2", "10:00"], "footer": ["B-77"]]]
+        #expect(
+            api.post("whatsapp/templates/1001/messages", ["destination_phone": "+14155552671", "message_variables": ["Alex", "1234"]])
+                .status == 201)
+        #expect(
+            api.post(
+                "whatsapp/templates/1001/messages", ["destination_phone": "+14155552671", "message_variables": ["1": "Alex", "2": "1234"]]
+            ).status == 201)
+        #expect(
+            api.post(
+                "whatsapp/templates/1001/messages", ["destination_phone": "+14155552671", "message_variables": ["body": ["Alex", "1234"]]]
+            ).status == 201)
+        #expect(
+            api.post(
+                "whatsapp/templates/1001/messages",
+                [
+                    "destination_phone": "+14155552671",
+                    "message_variables": ["header": [], "body": ["Alex", "1234"], "footer": [], "buttons": []],
+                ]
+            ).status == 201)
+        let sectioned: SandboxJSON = [
+            "destination_phone": "+14155552671",
+            "message_variables": ["header": ["Alex"], "body": ["Alex", "May 2", "10:00"], "footer": ["B-77"]],
+        ]
         #expect(api.post("whatsapp/templates/appointment_reminder/messages", sectioned).status == 201)
-        #expect(api.post("whatsapp/templates/1004/messages", ["destination_phone": "+14155552671",
-                                                              "message_variables": ["body": ["PKG-1"], "buttons": ["PKG-1"]]]).status == 201)
-        #expect(api.post("whatsapp/templates/1003/messages", ["destination_phone": "+14155552671",
-                                                              "header_attachment_url": "https://example.com/sale.jpg",
-                                                              "message_variables": ["body": ["Alex"], "buttons": ["SUMMER25"]]]).status == 201)
+        #expect(
+            api.post(
+                "whatsapp/templates/1004/messages",
+                [
+                    "destination_phone": "+14155552671",
+                    "message_variables": ["body": ["PKG-1"], "buttons": ["PKG-1"]],
+                ]
+            ).status == 201)
+        #expect(
+            api.post(
+                "whatsapp/templates/1003/messages",
+                [
+                    "destination_phone": "+14155552671",
+                    "header_attachment_url": "https://example.com/sale.jpg",
+                    "message_variables": ["body": ["Alex"], "buttons": ["SUMMER25"]],
+                ]
+            ).status == 201)
         #expect(api.post("whatsapp/templates/1007/messages", ["destination_phone": "+14155552671"]).status == 201)
         #expect(api.post("whatsapp/templates/1007/messages", ["destination_phone": "+14155552671", "message_variables": []]).status == 201)
     }
 
     @Test func missingArgumentIsCode1() throws {
         let api = try makeAPI()
-        expectError(api.post("whatsapp/templates/1001/messages", ["message_variables": ["Alex", "1234"]]), 1, containing: "destination_phone")
+        expectError(
+            api.post("whatsapp/templates/1001/messages", ["message_variables": ["Alex", "1234"]]), 1, containing: "destination_phone")
         expectError(api.post("whatsapp/templates/1001/messages", ["destination_phone": nil, "message_variables": ["Alex", "1234"]]), 1)
         expectError(api.post("whatsapp/templates/1001/messages", ["destination_phone": "  "]), 1)
     }
@@ -319,15 +360,23 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
         expectError(api.post("whatsapp/templates/1008/messages", body), 3, containing: "inactive")
     }
 
-    @Test(arguments: ["14155552671", "+1 415 555 2671", "+1 (415) 555-2671", "+0123456789", "+1234567", "+1234567890123456", "+1415555267a", "", "0014155552671"])
+    @Test(arguments: [
+        "14155552671", "+1 415 555 2671", "+1 (415) 555-2671", "+0123456789", "+1234567", "+1234567890123456", "+1415555267a", "",
+        "0014155552671",
+    ])
     func badPhoneIsCode5(phone: String) throws {
         let api = try makeAPI()
         let reply = api.post("whatsapp/templates/1001/messages", ["destination_phone": .string(phone), "message_variables": ["A", "B"]])
-        if phone.trimmingCharacters(in: .whitespaces).isEmpty { expectError(reply, 1) } else { expectError(reply, 5, containing: "Invalid Phone number") }
+        if phone.trimmingCharacters(in: .whitespaces).isEmpty {
+            expectError(reply, 1)
+        } else {
+            expectError(reply, 5, containing: "Invalid Phone number")
+        }
     }
 
     @Test func phoneMustBeAString() throws {
-        expectError(try makeAPI().post("whatsapp/templates/1001/messages", ["destination_phone": 14155552671, "message_variables": ["A", "B"]]), 5)
+        expectError(
+            try makeAPI().post("whatsapp/templates/1001/messages", ["destination_phone": 14155552671, "message_variables": ["A", "B"]]), 5)
     }
 
     @Test func wrongVariableCountIsCode4() throws {
@@ -352,9 +401,11 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
 
     @Test func plainArrayOrKeyedObjectForNonBodyPlaceholdersIsCode9() throws {
         let api = try makeAPI()
-        expectError(api.post("whatsapp/templates/1002/messages", ["destination_phone": "+14155552671", "message_variables": ["a", "b", "c"]]), 9)
+        expectError(
+            api.post("whatsapp/templates/1002/messages", ["destination_phone": "+14155552671", "message_variables": ["a", "b", "c"]]), 9)
         expectError(api.post("whatsapp/templates/1004/messages", ["destination_phone": "+14155552671", "message_variables": ["PKG"]]), 9)
-        expectError(api.post("whatsapp/templates/1004/messages", ["destination_phone": "+14155552671", "message_variables": ["1": "PKG"]]), 9)
+        expectError(
+            api.post("whatsapp/templates/1004/messages", ["destination_phone": "+14155552671", "message_variables": ["1": "PKG"]]), 9)
     }
 
     @Test func variableValuesMustBeSingleLineStrings() throws {
@@ -375,24 +426,40 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
     @Test func mediaHeaderNeedsAnAttachmentURL() throws {
         let api = try makeAPI()
         let variables: SandboxJSON = ["body": ["Alex"], "buttons": ["SUMMER25"]]
-        expectError(api.post("whatsapp/templates/1003/messages", ["destination_phone": "+14155552671", "message_variables": variables]), 1, containing: "header_attachment_url")
+        expectError(
+            api.post("whatsapp/templates/1003/messages", ["destination_phone": "+14155552671", "message_variables": variables]), 1,
+            containing: "header_attachment_url")
         for bad: SandboxJSON in ["ftp://example.com/a.jpg", "not a url", "https://", 5, "example.com/a.jpg"] {
-            expectError(api.post("whatsapp/templates/1003/messages", ["destination_phone": "+14155552671", "message_variables": variables,
-                                                                      "header_attachment_url": bad]), 8)
+            expectError(
+                api.post(
+                    "whatsapp/templates/1003/messages",
+                    [
+                        "destination_phone": "+14155552671", "message_variables": variables,
+                        "header_attachment_url": bad,
+                    ]), 8)
         }
     }
 
     @Test func openIntercomConversationSpellings() throws {
         let api = try makeAPI()
         for value: SandboxJSON in [true, false, 1, 0, "true", "false", "1", "0", "yes", "no", "on", "off", "YES"] {
-            #expect(api.post("whatsapp/templates/1007/messages", ["destination_phone": "+14155552671", "open_intercom_conversation": value]).status == 201)
+            #expect(
+                api.post("whatsapp/templates/1007/messages", ["destination_phone": "+14155552671", "open_intercom_conversation": value])
+                    .status == 201)
         }
         for value: SandboxJSON in ["maybe", 2, [], ["x": 1], ""] {
-            expectError(api.post("whatsapp/templates/1007/messages", ["destination_phone": "+14155552671", "open_intercom_conversation": value]), 2)
+            expectError(
+                api.post("whatsapp/templates/1007/messages", ["destination_phone": "+14155552671", "open_intercom_conversation": value]), 2)
         }
         expectError(api.post("whatsapp/templates/1007/messages", ["destination_phone": "+14155552671", "destination_user_name": 5]), 2)
-        #expect(api.post("whatsapp/templates/1007/messages", ["destination_phone": "+14155552671", "intercom_teammate_id": "5173352",
-                                                              "destination_user_name": "Alex"]).status == 201)
+        #expect(
+            api.post(
+                "whatsapp/templates/1007/messages",
+                [
+                    "destination_phone": "+14155552671", "intercom_teammate_id": "5173352",
+                    "destination_user_name": "Alex",
+                ]
+            ).status == 201)
     }
 
     @Test func validationOrder() throws {
@@ -402,7 +469,8 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
         expectError(api.post("whatsapp/templates/4242/messages", ["destination_phone": "bad", "message_variables": 5]), 3)
         expectError(api.post("whatsapp/templates/1003/messages", ["destination_phone": "bad", "message_variables": 5]), 5)
         expectError(api.post("whatsapp/templates/1003/messages", ["destination_phone": "+14155552671", "message_variables": ["x"]]), 9)
-        expectError(api.post("whatsapp/templates/1003/messages", ["destination_phone": "+14155552671", "message_variables": ["body": ["x"]]]), 4)
+        expectError(
+            api.post("whatsapp/templates/1003/messages", ["destination_phone": "+14155552671", "message_variables": ["body": ["x"]]]), 4)
     }
 }
 
@@ -417,29 +485,45 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
         #expect(api.status(reply.messageID).json?["status"] == "sent")
         let text = String(decoding: buttonMessage.encoded(), as: UTF8.self)
         #expect(api.post("whatsapp/interactive", interactive(.string(text))).status == 201)  // stringified JSON
-        let list: SandboxJSON = ["type": "list", "body": ["text": "Choose"], "header": ["type": "text", "text": "Menu"],
-                                 "footer": ["text": "Thanks"],
-                                 "action": ["button": "Options", "sections": [["title": "A", "rows": [["id": "1", "title": "One", "description": "d"]]]]]]
+        let list: SandboxJSON = [
+            "type": "list", "body": ["text": "Choose"], "header": ["type": "text", "text": "Menu"],
+            "footer": ["text": "Thanks"],
+            "action": ["button": "Options", "sections": [["title": "A", "rows": [["id": "1", "title": "One", "description": "d"]]]]],
+        ]
         #expect(api.post("whatsapp/interactive", interactive(list)).status == 201)
-        let product: SandboxJSON = ["type": "product", "body": ["text": "Look"], "action": ["catalog_id": "c1", "product_retailer_id": "p1"]]
+        let product: SandboxJSON = [
+            "type": "product", "body": ["text": "Look"], "action": ["catalog_id": "c1", "product_retailer_id": "p1"],
+        ]
         #expect(api.post("whatsapp/interactive", interactive(product)).status == 201)
-        let image: SandboxJSON = ["type": "button", "body": ["text": "Pick"], "header": ["type": "image", "image": ["link": "https://example.com/a.png"]],
-                                  "action": ["buttons": [["type": "reply", "reply": ["id": "a", "title": "A"]]]]]
+        let image: SandboxJSON = [
+            "type": "button", "body": ["text": "Pick"], "header": ["type": "image", "image": ["link": "https://example.com/a.png"]],
+            "action": ["buttons": [["type": "reply", "reply": ["id": "a", "title": "A"]]]],
+        ]
         #expect(api.post("whatsapp/interactive", interactive(image)).status == 201)
     }
 
     @Test func badInteractiveTypeIsCode2WithDocumentedText() throws {
         let api = try makeAPI()
         let reply = api.post("whatsapp/interactive", interactive(["type": "dropdown", "body": ["text": "x"], "action": [:]]))
-        expectError(reply, 2, containing: "You must supply WhatsApp Interactive Type as one of the valid types button, list, product, product_list")
+        expectError(
+            reply, 2, containing: "You must supply WhatsApp Interactive Type as one of the valid types button, list, product, product_list")
         #expect(reply.error.hasSuffix("Provided type: dropdown."))
         expectError(api.post("whatsapp/interactive", interactive("{not json")), 2)
         expectError(api.post("whatsapp/interactive", interactive(["body": ["text": "x"]])), 2)
-        expectError(api.post("whatsapp/interactive", interactive(["type": "button", "body": ["text": "x"],
-                                                                  "action": ["buttons": [["type": "reply", "reply": ["id": "1", "title": "1"]],
-                                                                                         ["type": "reply", "reply": ["id": "2", "title": "2"]],
-                                                                                         ["type": "reply", "reply": ["id": "3", "title": "3"]],
-                                                                                         ["type": "reply", "reply": ["id": "4", "title": "4"]]]]])), 2)
+        expectError(
+            api.post(
+                "whatsapp/interactive",
+                interactive([
+                    "type": "button", "body": ["text": "x"],
+                    "action": [
+                        "buttons": [
+                            ["type": "reply", "reply": ["id": "1", "title": "1"]],
+                            ["type": "reply", "reply": ["id": "2", "title": "2"]],
+                            ["type": "reply", "reply": ["id": "3", "title": "3"]],
+                            ["type": "reply", "reply": ["id": "4", "title": "4"]],
+                        ]
+                    ],
+                ])), 2)
     }
 
     @Test func missingArgumentsAreCode1() throws {
@@ -452,21 +536,30 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
 
     @Test func headerRulesAreCode8() throws {
         let api = try makeAPI()
-        let productList: SandboxJSON = ["type": "product_list", "body": ["text": "x"],
-                                        "action": ["catalog_id": "c", "sections": [["title": "s", "product_items": [["product_retailer_id": "p"]]]]]]
+        let productList: SandboxJSON = [
+            "type": "product_list", "body": ["text": "x"],
+            "action": ["catalog_id": "c", "sections": [["title": "s", "product_items": [["product_retailer_id": "p"]]]]],
+        ]
         expectError(api.post("whatsapp/interactive", interactive(productList)), 8, containing: "required")
-        let product: SandboxJSON = ["type": "product", "body": ["text": "x"], "header": ["type": "text", "text": "h"],
-                                    "action": ["catalog_id": "c", "product_retailer_id": "p"]]
+        let product: SandboxJSON = [
+            "type": "product", "body": ["text": "x"], "header": ["type": "text", "text": "h"],
+            "action": ["catalog_id": "c", "product_retailer_id": "p"],
+        ]
         expectError(api.post("whatsapp/interactive", interactive(product)), 8, containing: "not allowed")
-        let catalog: SandboxJSON = ["type": "catalog_message", "body": ["text": "x"], "header": ["type": "text", "text": "h"],
-                                    "action": ["name": "catalog_message"]]
+        let catalog: SandboxJSON = [
+            "type": "catalog_message", "body": ["text": "x"], "header": ["type": "text", "text": "h"],
+            "action": ["name": "catalog_message"],
+        ]
         expectError(api.post("whatsapp/interactive", interactive(catalog)), 8)
         func button(header: SandboxJSON) -> SandboxJSON {
-            ["type": "button", "body": ["text": "x"], "header": header,
-             "action": ["buttons": [["type": "reply", "reply": ["id": "a", "title": "A"]]]]]
+            [
+                "type": "button", "body": ["text": "x"], "header": header,
+                "action": ["buttons": [["type": "reply", "reply": ["id": "a", "title": "A"]]]],
+            ]
         }
         expectError(api.post("whatsapp/interactive", interactive(button(header: ["type": "image"]))), 8, containing: "link")
-        expectError(api.post("whatsapp/interactive", interactive(button(header: ["type": "video", "video": ["link": "file:///etc/passwd"]]))), 8)
+        expectError(
+            api.post("whatsapp/interactive", interactive(button(header: ["type": "video", "video": ["link": "file:///etc/passwd"]]))), 8)
         expectError(api.post("whatsapp/interactive", interactive(button(header: ["type": "sticker"]))), 8)
         expectError(api.post("whatsapp/interactive", interactive(button(header: ["type": "text", "text": ""]))), 8)
     }
@@ -484,7 +577,9 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
 
     @Test func legacyInteractiveBodyOnTheSMSPath() throws {
         let api = try makeAPI()
-        let body: SandboxJSON = ["destination_phone": "+353838000000", "waba_interactive_message": buttonMessage, "intercom_teammate_id": "5173352"]
+        let body: SandboxJSON = [
+            "destination_phone": "+353838000000", "waba_interactive_message": buttonMessage, "intercom_teammate_id": "5173352",
+        ]
         let reply = api.post("sms/messages", body, key: SandboxKeys.sms)
         #expect(reply.status == 201)
         #expect(reply.json?["channel_message_id"]?.stringValue?.hasPrefix("wamid.") == true)
@@ -494,7 +589,8 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
         // Interactive numbering, not SMS numbering, for body errors:
         expectError(api.post("sms/messages", interactive(buttonMessage, to: "353838000000"), key: SandboxKeys.sms), 5)
         expectError(api.post("sms/messages", interactive(buttonMessage, to: "+15550100002"), key: SandboxKeys.sms), 7)
-        expectError(api.post("sms/messages", interactive(["type": "dropdown"]), key: SandboxKeys.sms), 2, containing: "Provided type: dropdown")
+        expectError(
+            api.post("sms/messages", interactive(["type": "dropdown"]), key: SandboxKeys.sms), 2, containing: "Provided type: dropdown")
     }
 }
 
@@ -526,20 +622,50 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
 
     @Test func vbmSend() throws {
         let api = try makeAPI()
-        let reply = api.post("vbm/templates/2001/messages", ["destination_phone": "+14155552671", "header_image_url": "https://example.com/banner.jpg",
-                                                             "message_variables": ["header": [], "body": ["Alex"], "footer": []]], key: SandboxKeys.vbm)
+        let reply = api.post(
+            "vbm/templates/2001/messages",
+            [
+                "destination_phone": "+14155552671", "header_image_url": "https://example.com/banner.jpg",
+                "message_variables": ["header": [], "body": ["Alex"], "footer": []],
+            ], key: SandboxKeys.vbm)
         #expect(reply.status == 201)
         #expect(reply.json?["channel_message_id"]?.stringValue?.hasPrefix("vbm.") == true)
-        #expect(api.post("vbm/templates/2002/messages", ["destination_phone": "+14155552671", "message_variables": ["A1", "shipped"]], key: SandboxKeys.vbm).status == 201)
-        #expect(api.post("vbm/templates/vbm_order_status/messages", ["destination_phone": "+14155552671", "message_variables": ["1": "A1", "2": "shipped"]], key: SandboxKeys.vbm).status == 201)
-        expectError(api.post("vbm/templates/2001/messages", ["destination_phone": "+14155552671", "message_variables": ["body": ["Alex"]]], key: SandboxKeys.vbm), 1, containing: "header_image_url")
-        expectError(api.post("vbm/templates/2001/messages", ["destination_phone": "+14155552671", "header_image_url": "banner.jpg",
-                                                             "message_variables": ["body": ["Alex"]]], key: SandboxKeys.vbm), 8)
-        expectError(api.post("vbm/templates/2003/messages", ["destination_phone": "+14155552671", "message_variables": ["x"]], key: SandboxKeys.vbm), 3)
-        expectError(api.post("vbm/templates/2002/messages", ["destination_phone": "4155552671", "message_variables": ["a", "b"]], key: SandboxKeys.vbm), 5)
-        expectError(api.post("vbm/templates/2002/messages", ["destination_phone": "+14155552671", "message_variables": ["a"]], key: SandboxKeys.vbm), 4)
+        #expect(
+            api.post(
+                "vbm/templates/2002/messages", ["destination_phone": "+14155552671", "message_variables": ["A1", "shipped"]],
+                key: SandboxKeys.vbm
+            ).status == 201)
+        #expect(
+            api.post(
+                "vbm/templates/vbm_order_status/messages",
+                ["destination_phone": "+14155552671", "message_variables": ["1": "A1", "2": "shipped"]], key: SandboxKeys.vbm
+            ).status == 201)
+        expectError(
+            api.post(
+                "vbm/templates/2001/messages", ["destination_phone": "+14155552671", "message_variables": ["body": ["Alex"]]],
+                key: SandboxKeys.vbm), 1, containing: "header_image_url")
+        expectError(
+            api.post(
+                "vbm/templates/2001/messages",
+                [
+                    "destination_phone": "+14155552671", "header_image_url": "banner.jpg",
+                    "message_variables": ["body": ["Alex"]],
+                ], key: SandboxKeys.vbm), 8)
+        expectError(
+            api.post(
+                "vbm/templates/2003/messages", ["destination_phone": "+14155552671", "message_variables": ["x"]], key: SandboxKeys.vbm), 3)
+        expectError(
+            api.post(
+                "vbm/templates/2002/messages", ["destination_phone": "4155552671", "message_variables": ["a", "b"]], key: SandboxKeys.vbm),
+            5)
+        expectError(
+            api.post(
+                "vbm/templates/2002/messages", ["destination_phone": "+14155552671", "message_variables": ["a"]], key: SandboxKeys.vbm), 4)
         expectError(api.post("vbm/templates/2002/messages", ["destination_phone": "+14155552671"], key: SandboxKeys.vbm), 4)
-        expectError(api.post("vbm/templates/2002/messages", ["destination_phone": "+14155552671", "message_variables": ["a", 1]], key: SandboxKeys.vbm), 2)
+        expectError(
+            api.post(
+                "vbm/templates/2002/messages", ["destination_phone": "+14155552671", "message_variables": ["a", 1]], key: SandboxKeys.vbm),
+            2)
     }
 }
 
@@ -851,9 +977,13 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
     }
 
     @Test func defaultStateFile() {
-        #expect(SandboxOptions.defaultStateFile(environment: ["XDG_STATE_HOME": "/x/state", "HOME": "/home/a"]).path == "/x/state/octopods/sandbox.json")
+        #expect(
+            SandboxOptions.defaultStateFile(environment: ["XDG_STATE_HOME": "/x/state", "HOME": "/home/a"]).path
+                == "/x/state/octopods/sandbox.json")
         #expect(SandboxOptions.defaultStateFile(environment: ["HOME": "/home/a"]).path == "/home/a/.local/state/octopods/sandbox.json")
-        #expect(SandboxOptions.defaultStateFile(environment: ["XDG_STATE_HOME": "relative", "HOME": "/home/a"]).path == "/home/a/.local/state/octopods/sandbox.json")
+        #expect(
+            SandboxOptions.defaultStateFile(environment: ["XDG_STATE_HOME": "relative", "HOME": "/home/a"]).path
+                == "/home/a/.local/state/octopods/sandbox.json")
     }
 
     @Test func requestLog() throws {
@@ -891,8 +1021,11 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
     @Test func keepsTheNewestMessages() {
         var state = SandboxState()
         for _ in 0..<(SandboxState.messageLimit + 5) {
-            _ = state.add { SandboxMessage(id: $0, key: "k", channel: .sms, phone: "+14155552671", channelMessageID: "SM",
-                                           createdAt: Date(), plan: .normal) }
+            _ = state.add {
+                SandboxMessage(
+                    id: $0, key: "k", channel: .sms, phone: "+14155552671", channelMessageID: "SM",
+                    createdAt: Date(), plan: .normal)
+            }
         }
         #expect(state.messages.count == SandboxState.messageLimit)
         #expect(state.messages.first?.id == 100_006)
@@ -906,11 +1039,15 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
         let api = try makeAPI()
         var random = SeededGenerator(seed: 0x0C70_9005)
         let methods = ["GET", "POST", "PUT", "DELETE", "HEAD", "get", "", "P\u{0}ST", "OPTIONS"]
-        let prefixes = ["/api/v1/whatsapp/templates", "/api/v1/whatsapp/templates/1001/messages", "/api/v1/whatsapp/interactive",
-                        "/api/v1/whatsapp/messages", "/api/v1/sms/messages", "/api/v1/vbm/templates/2001/messages",
-                        "/api/v1/vbm/templates", "/", "", "*", "/api/v1/", "%%%", "/api/v1/sms/messages/"]
-        let suffixes = ["", "/", "?limit=-1", "?status=%ZZ", "/../../etc/passwd", "?lang=&active=", "/%00", "//x", "?a=b=c&&",
-                        "/\u{1F419}", "?limit=" + String(repeating: "9", count: 40)]
+        let prefixes = [
+            "/api/v1/whatsapp/templates", "/api/v1/whatsapp/templates/1001/messages", "/api/v1/whatsapp/interactive",
+            "/api/v1/whatsapp/messages", "/api/v1/sms/messages", "/api/v1/vbm/templates/2001/messages",
+            "/api/v1/vbm/templates", "/", "", "*", "/api/v1/", "%%%", "/api/v1/sms/messages/",
+        ]
+        let suffixes = [
+            "", "/", "?limit=-1", "?status=%ZZ", "/../../etc/passwd", "?lang=&active=", "/%00", "//x", "?a=b=c&&",
+            "/\u{1F419}", "?limit=" + String(repeating: "9", count: 40),
+        ]
         let keys: [String?] = [nil, "", SandboxKeys.whatsapp, SandboxKeys.sms, SandboxKeys.vbm, SandboxKeys.revoked, "x\u{0}y"]
         let bodies: [String] = [
             "", "{", "}", "[]", "null", "0", "\"x\"", "{\"destination_phone\": 5}", "{\"destination_phone\": \"+1\"}",
@@ -927,7 +1064,9 @@ private func isISO(_ value: SandboxJSON?) -> Bool {
             var headers: [HTTPField] = []
             if let key = keys.randomElement(using: &random) ?? nil { headers.append(HTTPField("x-octopods-auth", key)) }
             var body = Data((bodies.randomElement(using: &random) ?? "").utf8)
-            if Bool.random(using: &random) { body.append(contentsOf: (0..<Int.random(in: 0..<64, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }) }
+            if Bool.random(using: &random) {
+                body.append(contentsOf: (0..<Int.random(in: 0..<64, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) })
+            }
             let response = api.handle(SandboxRequest(method: method, target: target, headers: headers, body: body))
             statuses[response.status, default: 0] += 1
             // Only well-formed GETs with the right key may succeed; nothing here may be a server error.

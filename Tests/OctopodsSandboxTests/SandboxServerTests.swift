@@ -19,15 +19,20 @@ private let echoHandler: SandboxHandler = { request in
     case "/empty":
         return SandboxResponse(status: 204)
     default:
-        return SandboxResponse(status: 200,
-                               headers: [HTTPField("X-Method", request.method), HTTPField("X-Target", request.target),
-                                         HTTPField("Content-Length", "999"), HTTPField("Connection", "upgrade")],
-                               body: request.body.isEmpty ? Data("ok".utf8) : request.body)
+        return SandboxResponse(
+            status: 200,
+            headers: [
+                HTTPField("X-Method", request.method), HTTPField("X-Target", request.target),
+                HTTPField("Content-Length", "999"), HTTPField("Connection", "upgrade"),
+            ],
+            body: request.body.isEmpty ? Data("ok".utf8) : request.body)
     }
 }
 
-private func withServer(_ limits: SandboxServer.Limits = .init(), handler: @escaping SandboxHandler = echoHandler,
-                        _ body: (SandboxServer) throws -> Void) throws {
+private func withServer(
+    _ limits: SandboxServer.Limits = .init(), handler: @escaping SandboxHandler = echoHandler,
+    _ body: (SandboxServer) throws -> Void
+) throws {
     let server = try SandboxServer(port: 0, limits: limits, handler: handler)
     server.start()
     defer { server.stop() }
@@ -90,8 +95,11 @@ private func eventually(_ seconds: TimeInterval = 60, _ condition: () -> Bool) -
             #expect(response.headers.filter { $0.name.lowercased() == "connection" }.map(\.value) == ["keep-alive"])
             #expect(response.header("X-Method") == "GET")
             let date = try #require(response.header("Date"))
-            #expect(date.range(of: #"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT$"#,
-                               options: .regularExpression) != nil, "\(date)")
+            #expect(
+                date.range(
+                    of:
+                        #"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT$"#,
+                    options: .regularExpression) != nil, "\(date)")
 
             try client.send(get("/created"))
             let created = try client.readResponse()
@@ -112,10 +120,15 @@ private func eventually(_ seconds: TimeInterval = 60, _ condition: () -> Bool) -
     }
 
     @Test func serializedResponseIsExact() {
-        let bytes = SandboxServer.serialize(status: 404, headers: [HTTPField("Content-Type", "application/json"),
-                                                                   HTTPField("X-Evil", "a\r\nSet-Cookie: b")],
-                                            body: Data("{}".utf8), keepAlive: false, now: 784_111_777)
-        #expect(String(decoding: bytes, as: UTF8.self) == "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+        let bytes = SandboxServer.serialize(
+            status: 404,
+            headers: [
+                HTTPField("Content-Type", "application/json"),
+                HTTPField("X-Evil", "a\r\nSet-Cookie: b"),
+            ],
+            body: Data("{}".utf8), keepAlive: false, now: 784_111_777)
+        #expect(
+            String(decoding: bytes, as: UTF8.self) == "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
                 + "X-Evil: aSet-Cookie: b\r\nContent-Length: 2\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
                 + "Connection: close\r\n\r\n{}")
     }
@@ -295,9 +308,11 @@ private func eventually(_ seconds: TimeInterval = 60, _ condition: () -> Bool) -
     @Test func garbageNeverCrashesTheServer() throws {
         try withServer(.init(maxHeaderBytes: 2048, maxBodyBytes: 512, idleTimeout: 2)) { server in
             var rng = SeededGenerator(seed: 0x5A4D_B0C5)
-            let pieces = ["GET ", "POST ", "/", " HTTP/1.1", " HTTP/1.0", "\r\n", "\n", "\r", ":", " ", "Content-Length: ",
-                          "Transfer-Encoding: chunked", "Expect: 100-continue", "Connection: close", "-1", "99999999999999999999",
-                          "12", "\0", "\u{7F}", "\u{FF}"]
+            let pieces = [
+                "GET ", "POST ", "/", " HTTP/1.1", " HTTP/1.0", "\r\n", "\n", "\r", ":", " ", "Content-Length: ",
+                "Transfer-Encoding: chunked", "Expect: 100-continue", "Connection: close", "-1", "99999999999999999999",
+                "12", "\0", "\u{7F}", "\u{FF}",
+            ]
             // A fixed number of rounds (not "as many as fit in N seconds"): the same inputs on
             // a busy machine as on an idle one.
             for round in 0..<150 {
@@ -312,7 +327,7 @@ private func eventually(_ seconds: TimeInterval = 60, _ condition: () -> Bool) -
                 let client = try RawHTTPClient(port: server.port, timeout: 3)
                 try? client.send(bytes)
                 client.shutdownWrite()
-                _ = client.awaitClose()   // any answer, EOF or reset is fine; a hang is not (3 s timeout)
+                _ = client.awaitClose()  // any answer, EOF or reset is fine; a hang is not (3 s timeout)
                 client.close()
             }
             let client = try RawHTTPClient(port: server.port)
@@ -357,7 +372,7 @@ private func eventually(_ seconds: TimeInterval = 60, _ condition: () -> Bool) -
             let client = try RawHTTPClient(port: server.port)
             try client.send(get("/"))
             #expect(try client.readResponse().status == 200)
-            #expect(client.awaitClose() == nil)   // the server closed it (a hang would be .timeout)
+            #expect(client.awaitClose() == nil)  // the server closed it (a hang would be .timeout)
             #expect(eventually { server.openConnections == 0 })
         }
     }
@@ -383,20 +398,20 @@ private func eventually(_ seconds: TimeInterval = 60, _ condition: () -> Bool) -
             _ = try delayed.readResponse()
             Issue.record("the delayed request was answered: stop() waited for it")
         } catch let error as RawHTTPError {
-            #expect(error != .timeout)   // closed by stop(), not left hanging
+            #expect(error != .timeout)  // closed by stop(), not left hanging
         }
         #expect(idle.awaitClose() != .timeout)
         #expect(eventually { server.openConnections == 0 })
         #expect(connectionRefused(port: port))
 
-        server.stop()   // idempotent
+        server.stop()  // idempotent
     }
 
     @Test func stopWithoutStart() throws {
         let server = try SandboxServer(port: 0, handler: echoHandler)
         let port = server.port
         server.stop()
-        server.start()   // too late: does nothing
+        server.start()  // too late: does nothing
         #expect(connectionRefused(port: port))
     }
 

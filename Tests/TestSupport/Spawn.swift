@@ -22,8 +22,10 @@ package func pipePair() throws -> (read: Int32, write: Int32) {
 
 /// Starts `path` with `stdin`, `stdout` and `stderr` as its standard descriptors (nil:
 /// /dev/null), in `directory` when given; returns its pid. The caller closes its own copies.
-package func spawnChild(_ path: String, _ arguments: [String], environment: [String: String], stdin: Int32?, stdout: Int32?,
-                stderr: Int32?, directory: String? = nil) throws -> pid_t {
+package func spawnChild(
+    _ path: String, _ arguments: [String], environment: [String: String], stdin: Int32?, stdout: Int32?,
+    stderr: Int32?, directory: String? = nil
+) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -101,14 +103,17 @@ package func readUntil(_ fd: Int32, _ done: (Data) -> Bool) -> Data {
 
 /// Runs a program with its stdin fed from `input` and its stdout and stderr collected
 /// (`mergeStderr`: both into stdout, in the order written), killed after `timeout` seconds.
-package func spawnAndWait(_ path: String, _ arguments: [String], environment: [String: String], input: Data,
-                  timeout: Double, directory: String? = nil, mergeStderr: Bool = false) throws -> (status: Int32, stdout: Data, stderr: Data) {
+package func spawnAndWait(
+    _ path: String, _ arguments: [String], environment: [String: String], input: Data,
+    timeout: Double, directory: String? = nil, mergeStderr: Bool = false
+) throws -> (status: Int32, stdout: Data, stderr: Data) {
     let stdinPipe = try pipePair(), stdoutPipe = try pipePair()
     let stderrPipe = mergeStderr ? nil : try pipePair()
     let pid: pid_t
     do {
-        pid = try spawnChild(path, arguments, environment: environment, stdin: stdinPipe.read, stdout: stdoutPipe.write,
-                             stderr: stderrPipe?.write ?? stdoutPipe.write, directory: directory)
+        pid = try spawnChild(
+            path, arguments, environment: environment, stdin: stdinPipe.read, stdout: stdoutPipe.write,
+            stderr: stderrPipe?.write ?? stdoutPipe.write, directory: directory)
     } catch {
         for fd in [stdinPipe.read, stdinPipe.write, stdoutPipe.read, stdoutPipe.write] { close(fd) }
         if let stderrPipe { close(stderrPipe.read); close(stderrPipe.write) }
@@ -155,10 +160,13 @@ package final class Child: Sendable {
 
     /// Starts `path` with the given standard descriptors (nil: /dev/null); the caller closes
     /// its own copies of them.
-    package init(_ path: String, _ arguments: [String], environment: [String: String], stdin: Int32? = nil, stdout: Int32? = nil,
-         stderr: Int32? = nil, directory: String? = nil) throws {
-        let pid = try spawnChild(path, arguments, environment: environment, stdin: stdin, stdout: stdout, stderr: stderr,
-                                 directory: directory)
+    package init(
+        _ path: String, _ arguments: [String], environment: [String: String], stdin: Int32? = nil, stdout: Int32? = nil,
+        stderr: Int32? = nil, directory: String? = nil
+    ) throws {
+        let pid = try spawnChild(
+            path, arguments, environment: environment, stdin: stdin, stdout: stdout, stderr: stderr,
+            directory: directory)
         processIdentifier = pid
         exited.enter()
         DetachedThread.run { [self] in

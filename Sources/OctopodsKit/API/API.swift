@@ -5,19 +5,24 @@ import CLISupport
 package enum API {
     package static let root = "/api/v1"
 
-    package static func listTemplates(channel: Channel, status: String? = nil, active: Bool? = nil,
-                                      lang: String? = nil) -> Endpoint<[Template]> {
+    package static func listTemplates(
+        channel: Channel, status: String? = nil, active: Bool? = nil,
+        lang: String? = nil
+    ) -> Endpoint<[Template]> {
         var query: [(String, String)] = []
         if let status { query.append(("status", status)) }
         if let active { query.append(("active", active ? "true" : "false")) }
         if let lang { query.append(("lang", lang)) }
-        return Endpoint(method: "GET", path: "\(root)/\(channel.rawValue)/templates", query: query,
-                        family: templateFamily(channel), decode: Template.decodeList)
+        return Endpoint(
+            method: "GET", path: "\(root)/\(channel.rawValue)/templates", query: query,
+            family: templateFamily(channel), decode: Template.decodeList)
     }
 
     package static func getTemplate(channel: Channel, id: String) -> Endpoint<Template> {
-        Endpoint(method: "GET", path: "\(root)/\(channel.rawValue)/templates/\(URLEncoding.component(id))",
-                 family: templateFamily(channel)) { json throws(DecodingProblem) in
+        Endpoint(
+            method: "GET", path: "\(root)/\(channel.rawValue)/templates/\(URLEncoding.component(id))",
+            family: templateFamily(channel)
+        ) { json throws(DecodingProblem) in
             // Tolerate a one-item list: the single-template shape is not shown in the docs.
             if let items = json.arrayValue, let first = items.first, items.count == 1 { return try Template.decode(first) }
             return try Template.decode(json)
@@ -25,13 +30,15 @@ package enum API {
     }
 
     package static func messageStatus(channel: Channel, id: String) -> Endpoint<MessageStatus> {
-        Endpoint(method: "GET", path: "\(root)/\(channel.rawValue)/messages/\(URLEncoding.component(id))",
-                 family: channel == .sms ? .sms : .whatsappTemplates, decode: MessageStatus.decode)
+        Endpoint(
+            method: "GET", path: "\(root)/\(channel.rawValue)/messages/\(URLEncoding.component(id))",
+            family: channel == .sms ? .sms : .whatsappTemplates, decode: MessageStatus.decode)
     }
 
     package static func listMessages(limit: Int? = nil) -> Endpoint<[MessageSummary]> {
-        Endpoint(method: "GET", path: "\(root)/whatsapp/messages", query: limit.map { [("limit", String($0))] } ?? [],
-                 family: .whatsappTemplates, decode: MessageSummary.decodeList)
+        Endpoint(
+            method: "GET", path: "\(root)/whatsapp/messages", query: limit.map { [("limit", String($0))] } ?? [],
+            family: .whatsappTemplates, decode: MessageSummary.decodeList)
     }
 
     static func templateFamily(_ channel: Channel) -> ErrorFamily {
@@ -43,15 +50,17 @@ package enum API {
 
 extension API {
     package static func sendTemplate(channel: Channel, templateID: String, body: JSONValue) -> Endpoint<SendResult> {
-        var endpoint = Endpoint(method: "POST", path: "\(root)/\(channel.rawValue)/templates/\(URLEncoding.component(templateID))/messages",
-                                body: body, family: templateFamily(channel), decode: SendResult.decode)
+        var endpoint = Endpoint(
+            method: "POST", path: "\(root)/\(channel.rawValue)/templates/\(URLEncoding.component(templateID))/messages",
+            body: body, family: templateFamily(channel), decode: SendResult.decode)
         endpoint.templateID = templateID
         return endpoint
     }
 
     package static func sendInteractive(body: JSONValue) -> Endpoint<SendResult> {
-        Endpoint(method: "POST", path: "\(root)/whatsapp/interactive", body: body, family: .whatsappInteractive,
-                 decode: SendResult.decode)
+        Endpoint(
+            method: "POST", path: "\(root)/whatsapp/interactive", body: body, family: .whatsappInteractive,
+            decode: SendResult.decode)
     }
 
     package static func sendSMS(body: JSONValue) -> Endpoint<SendResult> {

@@ -46,9 +46,11 @@ package struct APIClient: Sendable {
     /// The transport is described once per client in the trace.
     private let traceOnce = OnceFlag()
 
-    package init(transport: any HTTPTransport, baseURL: String,
-                 key: @escaping @Sendable (Channel) throws(OctopodsError) -> String,
-                 trace: (@Sendable (String) -> Void)? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+    package init(
+        transport: any HTTPTransport, baseURL: String,
+        key: @escaping @Sendable (Channel) throws(OctopodsError) -> String,
+        trace: (@Sendable (String) -> Void)? = nil, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.transport = transport
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.key = key; self.trace = trace; self.now = now
@@ -63,11 +65,14 @@ package struct APIClient: Sendable {
         // `.` and `..` as an id would be normalised away by the URL (`send template .` became
         // a POST to /whatsapp/templates/messages): refused before anything is sent.
         if let dots = Self.dotSegment(in: endpoint.path) {
-            throw .usage(UsageError("invalid \(dots.what) '\(dots.segment)': '.' and '..' are not ids (they would change the request's path)"))
+            throw .usage(
+                UsageError("invalid \(dots.what) '\(dots.segment)': '.' and '..' are not ids (they would change the request's path)"))
         }
         var text = baseURL + endpoint.path
         if !endpoint.query.isEmpty {
-            text += "?" + endpoint.query.map { "\(URLEncoding.component($0.0))=\(URLEncoding.component($0.1))" }
+            text +=
+                "?"
+                + endpoint.query.map { "\(URLEncoding.component($0.0))=\(URLEncoding.component($0.1))" }
                 .joined(separator: "&")
         }
         guard let url = URL(string: text) else {
@@ -142,7 +147,8 @@ package struct APIClient: Sendable {
             case .interrupted: throw .interrupted
             case .paused(let until):
                 var api = APIError(status: 429, family: endpoint.family, readOnly: endpoint.isReadOnly)
-                api.hint = "Nothing was sent: an earlier 429 to this key pauses every octopods process using it until then"
+                api.hint =
+                    "Nothing was sent: an earlier 429 to this key pauses every octopods process using it until then"
                     + (patience == .none ? " (--max-wait DURATION lets a command wait for it)." : ", longer than this command may wait.")
                 api.retryAt = until
                 throw .api(api)
@@ -168,8 +174,13 @@ package struct APIClient: Sendable {
         do {
             response = try await transport.send(request)
         } catch {
-            trace?("* " + ErrorReporter(now: now).report(OctopodsError.transport(error, readOnly: endpoint.isReadOnly,
-                                                                                  url: Self.origin(request.url))).message + "\n")
+            trace?(
+                "* "
+                    + ErrorReporter(now: now).report(
+                        OctopodsError.transport(
+                            error, readOnly: endpoint.isReadOnly,
+                            url: Self.origin(request.url))
+                    ).message + "\n")
             if let pacer = reservation.pacer, let slot = reservation.slot {
                 pacer.finish(slot, error.certainlyNotSent ? .notSent : .answered)
             }
@@ -180,8 +191,9 @@ package struct APIClient: Sendable {
                 // No process sends to this key before the server's time (the budget bounds it at
                 // RateBudget.maxPause); whether this run waits for it is `patience`'s to say.
                 let retry = APIError.from(response, family: endpoint.family, readOnly: endpoint.isReadOnly).retryAt
-                pacer.finish(slot, .rateLimited(retryWall: retry?.timeIntervalSince1970, rate: slot.rate),
-                             announce: patience.covers(retry ?? now(), now: now()))
+                pacer.finish(
+                    slot, .rateLimited(retryWall: retry?.timeIntervalSince1970, rate: slot.rate),
+                    announce: patience.covers(retry ?? now(), now: now()))
             } else {
                 pacer.finish(slot, .answered)
             }
@@ -223,8 +235,9 @@ package struct APIClient: Sendable {
         do {
             return APIResponse(value: try endpoint.decode(raw), raw: raw, status: response.status, warning: warning)
         } catch {
-            throw .unreadableResponse(status: response.status, detail: error.message, readOnly: endpoint.isReadOnly,
-                                      requestID: raw["request_id"]?.scalarText)
+            throw .unreadableResponse(
+                status: response.status, detail: error.message, readOnly: endpoint.isReadOnly,
+                requestID: raw["request_id"]?.scalarText)
         }
     }
 
@@ -257,8 +270,9 @@ package struct APIClient: Sendable {
     package static func display(_ url: URL, key: String = "") -> String {
         var text = url.absoluteString
         if url.user != nil || url.password != nil, let scheme = text.firstRange(of: "://"),
-           let at = text[scheme.upperBound...].firstIndex(of: "@"),
-           at < (text[scheme.upperBound...].firstIndex(of: "/") ?? text.endIndex) {
+            let at = text[scheme.upperBound...].firstIndex(of: "@"),
+            at < (text[scheme.upperBound...].firstIndex(of: "/") ?? text.endIndex)
+        {
             text = String(text[..<scheme.upperBound]) + redacted + String(text[at...])
         }
         return redact(redact(text, key: key), key: PlainText.percentEncoded(key))

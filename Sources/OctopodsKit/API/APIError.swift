@@ -52,9 +52,11 @@ package struct APIError: Error, Equatable, Sendable {
 package enum RetryTime {
     package static func parse(_ message: String) -> Date? {
         guard let match = message.firstMatch(of: /(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/),
-              let year = Int(match.1), let month = Int(match.2), let day = Int(match.3),
-              let hour = Int(match.4), let minute = Int(match.5), let second = Int(match.6) else { return nil }
-        return CivilTime.date(CivilTime.Fields(year: year, month: month, day: day, hour: hour, minute: minute, second: second),
-                              in: .utc)
+            let year = Int(match.1), let month = Int(match.2), let day = Int(match.3),
+            let hour = Int(match.4), let minute = Int(match.5), let second = Int(match.6)
+        else { return nil }
+        return CivilTime.date(
+            CivilTime.Fields(year: year, month: month, day: day, hour: hour, minute: minute, second: second),
+            in: .utc)
     }
 }

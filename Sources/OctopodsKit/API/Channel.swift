@@ -53,14 +53,20 @@ package enum ErrorCatalog {
     }
 
     static let table: [ErrorFamily: [Int: String]] = [
-        .whatsappTemplates: [1: "ARGUMENT_MISSING", 2: "TYPE_MISMATCH", 3: "TEMPLATE_NOT_EXIST", 4: "VARIABLES_SIZE",
-                             5: "PHONE_INVALID", 6: "DEPRECATED_API_KEY", 8: "INVALID_HEADER", 10: "INVALID_STATUS"],
-        .whatsappInteractive: [1: "ARGUMENT_MISSING", 2: "TYPE_MISMATCH", 5: "PHONE_INVALID", 6: "DEPRECATED_API_KEY",
-                               8: "INVALID_HEADER"],
+        .whatsappTemplates: [
+            1: "ARGUMENT_MISSING", 2: "TYPE_MISMATCH", 3: "TEMPLATE_NOT_EXIST", 4: "VARIABLES_SIZE",
+            5: "PHONE_INVALID", 6: "DEPRECATED_API_KEY", 8: "INVALID_HEADER", 10: "INVALID_STATUS",
+        ],
+        .whatsappInteractive: [
+            1: "ARGUMENT_MISSING", 2: "TYPE_MISMATCH", 5: "PHONE_INVALID", 6: "DEPRECATED_API_KEY",
+            8: "INVALID_HEADER",
+        ],
         .sms: [1: "ARGUMENT_MISSING", 2: "EMPTY_BODY", 3: "PHONE_INVALID", 5: "DEPRECATED_API_KEY"],
         // VBM's deprecated-key code is not visible in the docs; 6 is inferred from WhatsApp's.
-        .vbm: [1: "ARGUMENT_MISSING", 2: "TYPE_MISMATCH", 3: "TEMPLATE_NOT_EXIST", 4: "VARIABLES_SIZE",
-               5: "PHONE_INVALID", 6: "DEPRECATED_API_KEY", 8: "INVALID_HEADER"],
+        .vbm: [
+            1: "ARGUMENT_MISSING", 2: "TYPE_MISMATCH", 3: "TEMPLATE_NOT_EXIST", 4: "VARIABLES_SIZE",
+            5: "PHONE_INVALID", 6: "DEPRECATED_API_KEY", 8: "INVALID_HEADER",
+        ],
     ]
 
     /// What to do about an error, where something useful can be said.

@@ -32,8 +32,10 @@ package struct Endpoint<Response: Sendable>: Sendable {
     /// The template's name, when known (a send checked against the fetched template): recorded beside the id.
     package var templateName: String?
 
-    package init(method: String, path: String, query: [(String, String)] = [], body: JSONValue? = nil,
-                 family: ErrorFamily, decode: @escaping @Sendable (JSONValue) throws(DecodingProblem) -> Response) {
+    package init(
+        method: String, path: String, query: [(String, String)] = [], body: JSONValue? = nil,
+        family: ErrorFamily, decode: @escaping @Sendable (JSONValue) throws(DecodingProblem) -> Response
+    ) {
         self.method = method; self.path = path; self.query = query; self.body = body; self.family = family
         self.decode = decode
     }

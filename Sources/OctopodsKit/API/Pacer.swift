@@ -33,7 +33,8 @@ package final class Pacer: Sendable {
         package static func parse(_ text: String) -> Rate? {
             let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
             guard parts.count == 2, let count = Int(parts[0]), count > 0,
-                  let window = DurationParser.seconds(parts[1]), window > 0, window.isFinite else { return nil }
+                let window = DurationParser.seconds(parts[1]), window > 0, window.isFinite
+            else { return nil }
             return Rate(count: count, window: window)
         }
 
@@ -104,8 +105,10 @@ package final class Pacer: Sendable {
         package var alive: @Sendable (Int32) -> Bool = { pid in kill(pid, 0) == 0 || errno == EPERM }
         package var pid: Int32 = getpid()
 
-        package init(wall: @escaping @Sendable () -> Date, monotonic: @escaping @Sendable () -> Double,
-                     sleep: @escaping @Sendable (Double) async throws -> Void, boot: String) {
+        package init(
+            wall: @escaping @Sendable () -> Date, monotonic: @escaping @Sendable () -> Double,
+            sleep: @escaping @Sendable (Double) async throws -> Void, boot: String
+        ) {
             self.wall = wall; self.monotonic = monotonic; self.sleep = sleep; self.boot = boot
         }
 
@@ -162,8 +165,10 @@ package final class Pacer: Sendable {
     let prefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
     private let local: Mutex<Local>
 
-    package init(store: any RateBudgetStore, clock: Clock, notice: @escaping @Sendable (String) -> Void = { _ in },
-                 interrupted: @escaping @Sendable () -> Bool = { false }) {
+    package init(
+        store: any RateBudgetStore, clock: Clock, notice: @escaping @Sendable (String) -> Void = { _ in },
+        interrupted: @escaping @Sendable () -> Bool = { false }
+    ) {
         self.clock = clock; self.notice = notice; self.interrupted = interrupted
         local = Mutex(Local(store: store))
     }
@@ -191,8 +196,9 @@ package final class Pacer: Sendable {
                 return !l.warned
             }
             if first {
-                notice("warning: the rate budget shared with other octopods processes cannot be used (\(error)); "
-                       + "this process paces by itself")
+                notice(
+                    "warning: the rate budget shared with other octopods processes cannot be used (\(error)); "
+                        + "this process paces by itself")
             }
             do { return try memory.update(body) } catch {
                 var fresh = RateBudget()
@@ -202,8 +208,10 @@ package final class Pacer: Sendable {
     }
 
     /// Waits until the budget gives a slot under `rate` (nil: no window, pauses only).
-    package func acquire(rate: Rate?, patience: Patience, announceWaits: Bool = false,
-                         trace: (@Sendable (String) -> Void)? = nil) async throws(Stop) -> Slot {
+    package func acquire(
+        rate: Rate?, patience: Patience, announceWaits: Bool = false,
+        trace: (@Sendable (String) -> Void)? = nil
+    ) async throws(Stop) -> Slot {
         let id = local.withLock { l -> String in
             l.counter += 1
             return "\(prefix)-\(l.counter)"
@@ -215,7 +223,11 @@ package final class Pacer: Sendable {
                 let summary = trace == nil ? "" : Self.describe(budget, now: now, rate: rate)
                 return (budget.acquire(id: id, pid: clock.pid, now: now, rate: rate), summary)
             }
-            if let trace, local.withLock({ l in defer { l.traced = true }; return !l.traced }) {
+            if let trace,
+                local.withLock({ l in
+                    defer { l.traced = true }; return !l.traced
+                })
+            {
                 let path = local.withLock { $0.store.path }
                 trace("* rate budget: \(summary)" + (path.map { " (\($0))" } ?? " (this process only)") + "\n")
             }
@@ -234,14 +246,19 @@ package final class Pacer: Sendable {
                     return true
                 }
                 if first {
-                    notice("Rate limited (HTTP 429): every octopods process using this key waits until \(ErrorReporter.utc(end))"
-                           + " (\(DurationText.format(seconds: seconds.rounded(.up)))).")
+                    notice(
+                        "Rate limited (HTTP 429): every octopods process using this key waits until \(ErrorReporter.utc(end))"
+                            + " (\(DurationText.format(seconds: seconds.rounded(.up)))).")
                 }
             case .window:
                 if announceWaits, seconds >= 2, let rate,
-                   local.withLock({ l in defer { l.announcedWindow = true }; return !l.announcedWindow }) {
-                    notice("Waiting \(DurationText.format(seconds: seconds.rounded(.up))) for the rate limit "
-                           + "(\(rate) per key, shared by every octopods process using the key).")
+                    local.withLock({ l in
+                        defer { l.announcedWindow = true }; return !l.announcedWindow
+                    })
+                {
+                    notice(
+                        "Waiting \(DurationText.format(seconds: seconds.rounded(.up))) for the rate limit "
+                            + "(\(rate) per key, shared by every octopods process using the key).")
                 }
             case .probe:
                 break
@@ -279,7 +296,9 @@ package final class Pacer: Sendable {
             }
         } catch {
             // The request is over: nothing to stop. Its slot ages out of the shared window.
-            if local.withLock({ l in defer { l.warned = true }; return !l.warned }) {
+            if local.withLock({ l in
+                defer { l.warned = true }; return !l.warned
+            }) {
                 notice("warning: the answer could not be recorded in the shared rate budget (\(error))")
             }
             return
@@ -287,8 +306,9 @@ package final class Pacer: Sendable {
         if case .rateLimited = answer { local.withLock { $0.stats.rateLimited += 1 } }
         guard let event, announce else { return }
         if let cut = event.cutTo, let from = event.from {
-            notice("This key allows fewer requests than \(from): pacing at \(cut) from now on "
-                   + "(remembered for later runs; it grows back after quiet).")
+            notice(
+                "This key allows fewer requests than \(from): pacing at \(cut) from now on "
+                    + "(remembered for later runs; it grows back after quiet).")
         }
     }
 

@@ -237,8 +237,10 @@ package struct RateBudget: Sendable, Equatable {
 
     /// Drops what is over, bounds what cannot be true, and grows the learned rate after quiet.
     /// `alive` says whether a process still runs (its in-flight requests are then waited for).
-    package mutating func sanitize(now: Double, wallNow: Double, boot: String, keep: Double,
-                                   alive: (Int32) -> Bool) {
+    package mutating func sanitize(
+        now: Double, wallNow: Double, boot: String, keep: Double,
+        alive: (Int32) -> Bool
+    ) {
         if self.boot != boot {
             // Another boot: the monotonic times mean nothing; the pause's wall-clock end still does.
             if !self.boot.isEmpty, let wall = pauseWall, wall > wallNow {
@@ -269,7 +271,9 @@ package struct RateBudget: Sendable, Equatable {
         }
         if entries.count > 10_000 { entries.removeFirst(entries.count - 10_000) }
         if let until = pauseUntil {
-            if until <= now { pauseUntil = nil; pauseWall = nil } else if until > now + Self.maxPause {
+            if until <= now {
+                pauseUntil = nil; pauseWall = nil
+            } else if until > now + Self.maxPause {
                 pauseUntil = now + Self.maxPause
                 pauseWall = wallNow + Self.maxPause
             } else if let wall = pauseWall, abs(wall - wallNow - (until - now)) > Self.maxPause {

@@ -65,8 +65,9 @@ enum Redaction {
             case UInt8(ascii: "u"):
                 guard let unit = hex4(bytes, at: i + 2) else { return nil }
                 if (0xD800..<0xDC00).contains(unit), bytes.count >= i + 12,
-                   bytes[i + 6] == UInt8(ascii: "\\"), bytes[i + 7] == UInt8(ascii: "u"),
-                   let low = hex4(bytes, at: i + 8), (0xDC00..<0xE000).contains(low) {
+                    bytes[i + 6] == UInt8(ascii: "\\"), bytes[i + 7] == UInt8(ascii: "u"),
+                    let low = hex4(bytes, at: i + 8), (0xDC00..<0xE000).contains(low)
+                {
                     return (0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00), i + 12)
                 }
                 return (unit, i + 6)

@@ -90,7 +90,8 @@ package final class RedisClock: Sendable {
         for _ in 0..<5 {
             let sent = Pacer.Clock.systemMonotonic()
             guard case .array(let parts?)? = try? client.command("TIME"), parts.count == 2,
-                  let seconds = parts[0].text.flatMap(Double.init), let micros = parts[1].text.flatMap(Double.init) else { break }
+                let seconds = parts[0].text.flatMap(Double.init), let micros = parts[1].text.flatMap(Double.init)
+            else { break }
             let received = Pacer.Clock.systemMonotonic()
             let sample = (roundTrip: received - sent, offset: seconds + micros / 1e6 - (sent + received) / 2)
             if best.map({ sample.roundTrip < $0.roundTrip }) ?? true { best = sample }

@@ -22,9 +22,10 @@ package struct SendResult: Sendable, Equatable {
     /// Any success answer to a send is an accepted send; what it says about the message is taken
     /// where it is, and nothing is required.
     package static func decode(_ json: JSONValue) throws(DecodingProblem) -> SendResult {
-        SendResult(messageID: MessageStatus.nonEmpty(json["message_id"]), phone: MessageStatus.nonEmpty(json["phone_number"]),
-                   requestID: MessageStatus.nonEmpty(json["request_id"]),
-                   channelMessageID: MessageStatus.nonEmpty(json["channel_message_id"]))
+        SendResult(
+            messageID: MessageStatus.nonEmpty(json["message_id"]), phone: MessageStatus.nonEmpty(json["phone_number"]),
+            requestID: MessageStatus.nonEmpty(json["request_id"]),
+            channelMessageID: MessageStatus.nonEmpty(json["channel_message_id"]))
     }
 
     /// Said when the id is unknown: where to find the message instead.

@@ -59,17 +59,20 @@ package struct Template: Sendable, Equatable {
         guard json.objectValue != nil else { throw DecodingProblem("a template is not a JSON object") }
         guard let id = json["template_id"]?.scalarText else { throw DecodingProblem("a template has no template_id") }
         let components = (json["template_components"] ?? json["templates_components"])?.arrayValue?.compactMap(component) ?? []
-        let body = json["template_body"]?.stringValue ?? json["template_body"]?["text"]?.stringValue
+        let body =
+            json["template_body"]?.stringValue ?? json["template_body"]?["text"]?.stringValue
             ?? components.first { $0.type == "BODY" }?.text ?? ""
-        let active: Bool? = switch json["active"] {
-        case .bool(let b)?: b
-        case .string(let s)?: s == "true"
-        default: nil
-        }
-        return Template(id: id, name: json["template_name"]?.scalarText ?? "", status: json["template_status"]?.scalarText,
-                        language: (json["language"] ?? json["template_language"] ?? json["lang"])?.stringValue,
-                        body: body, components: components, createdAt: json["created_at"]?.scalarText,
-                        businessNumber: json["account_phone_number"]?.scalarText, active: active)
+        let active: Bool? =
+            switch json["active"] {
+            case .bool(let b)?: b
+            case .string(let s)?: s == "true"
+            default: nil
+            }
+        return Template(
+            id: id, name: json["template_name"]?.scalarText ?? "", status: json["template_status"]?.scalarText,
+            language: (json["language"] ?? json["template_language"] ?? json["lang"])?.stringValue,
+            body: body, components: components, createdAt: json["created_at"]?.scalarText,
+            businessNumber: json["account_phone_number"]?.scalarText, active: active)
     }
 
     package static func decodeList(_ json: JSONValue) throws(DecodingProblem) -> [Template] {
@@ -83,12 +86,16 @@ package struct Template: Sendable, Equatable {
 
     private static func component(_ json: JSONValue) -> TemplateComponent? {
         guard let type = json["type"]?.stringValue?.uppercased() else { return nil }
-        let buttons = json["buttons"]?.arrayValue?.map { button in
-            (type: button["type"]?.stringValue?.uppercased() ?? "", text: button["text"]?.scalarText ?? "",
-             url: button["url"]?.stringValue)
-        } ?? []
-        return TemplateComponent(type: type, format: json["format"]?.stringValue?.uppercased(), text: json["text"]?.stringValue,
-                                 buttons: buttons)
+        let buttons =
+            json["buttons"]?.arrayValue?.map { button in
+                (
+                    type: button["type"]?.stringValue?.uppercased() ?? "", text: button["text"]?.scalarText ?? "",
+                    url: button["url"]?.stringValue
+                )
+            } ?? []
+        return TemplateComponent(
+            type: type, format: json["format"]?.stringValue?.uppercased(), text: json["text"]?.stringValue,
+            buttons: buttons)
     }
 
     /// Placeholders per section, from the components (or the body text when there are none).

@@ -18,22 +18,31 @@ extension BulkRun {
         try ColumnReference.check(plan.references, columns: columns, file: name)
         let referenced = Set(plan.references.map(\.column))
         if let key = options.idempotencyColumn, !columns.contains(key) {
-            throw .usage(UsageError("--idempotency-column '\(TerminalText.sanitize(key))' is not a column of \(name)",
-                                    suggestion: "Its columns: \(columns.prefix(12).map { TerminalText.sanitize($0) }.joined(separator: ", "))."))
+            throw .usage(
+                UsageError(
+                    "--idempotency-column '\(TerminalText.sanitize(key))' is not a column of \(name)",
+                    suggestion: "Its columns: \(columns.prefix(12).map { TerminalText.sanitize($0) }.joined(separator: ", "))."))
         }
-        let unused = columns.filter { $0 != phone && $0 != options.idempotencyColumn && !referenced.contains($0) && !plan.knows($0) && !BulkColumns.isCommon($0) }
+        let unused = columns.filter {
+            $0 != phone && $0 != options.idempotencyColumn && !referenced.contains($0) && !plan.knows($0) && !BulkColumns.isCommon($0)
+        }
         let suspicious = unused.filter(Self.looksLikeAPlaceholder)
         if !suspicious.isEmpty {
-            let shown = suspicious.prefix(5).map { "'\(TerminalText.sanitize(String($0.prefix(40))))'" }.joined(separator: ", ")
+            let shown =
+                suspicious.prefix(5).map { "'\(TerminalText.sanitize(String($0.prefix(40))))'" }.joined(separator: ", ")
                 + (suspicious.count > 5 ? " and \(suspicious.count - 5) more" : "")
-            throw .invalidInput("\(name): unknown column\(suspicious.count == 1 ? "" : "s") \(shown)",
-                                hint: "Placeholder columns are 1, 2, … or body_1 for the body, header_1, footer_1, button_1, and header_url; "
-                                    + "other columns are used by naming them in a flag: --var 1={First Name}. See 'octopods templates csv ID'.")
+            throw .invalidInput(
+                "\(name): unknown column\(suspicious.count == 1 ? "" : "s") \(shown)",
+                hint: "Placeholder columns are 1, 2, … or body_1 for the body, header_1, footer_1, button_1, and header_url; "
+                    + "other columns are used by naming them in a flag: --var 1={First Name}. See 'octopods templates csv ID'.")
         }
         if !unused.isEmpty {
-            let shown = unused.prefix(8).map { "'\(TerminalText.sanitize(String($0.prefix(40))))'" }.joined(separator: ", ")
+            let shown =
+                unused.prefix(8).map { "'\(TerminalText.sanitize(String($0.prefix(40))))'" }.joined(separator: ", ")
                 + (unused.count > 8 ? " and \(unused.count - 8) more" : "")
-            ctx.notice("Not used: column\(unused.count == 1 ? "" : "s") \(shown) (use a column in a flag with {Name}, e.g. --var 1={\(unused[0])}).")
+            ctx.notice(
+                "Not used: column\(unused.count == 1 ? "" : "s") \(shown) (use a column in a flag with {Name}, e.g. --var 1={\(unused[0])})."
+            )
         }
         return phone
     }

@@ -27,25 +27,55 @@ package struct BulkOptions: Sendable, Equatable {
     package var isBulk: Bool { from != nil }
 
     package static let specs: [OptionSpec] = [
-        .value("from", "FILE", .file, help: "Send to every row of a CSV (a header row naming the columns; comma, semicolon, tab or | between fields) or NDJSON file; - for stdin."),
-        .value("phone-column", "NAME", help: "Bulk: the column that holds the phone number (default: the one named phone, phone number, mobile, msisdn, to, number or whatsapp)."),
+        .value(
+            "from", "FILE", .file,
+            help:
+                "Send to every row of a CSV (a header row naming the columns; comma, semicolon, tab or | between fields) or NDJSON file; - for stdin."
+        ),
+        .value(
+            "phone-column", "NAME",
+            help:
+                "Bulk: the column that holds the phone number (default: the one named phone, phone number, mobile, msisdn, to, number or whatsapp)."
+        ),
         .value("delimiter", "CHAR", help: "Bulk: the CSV field delimiter: , ; tab or | (default: found from the header line)."),
         .value("exclude", "FILE", .file, help: "Bulk: skip the numbers in FILE (one a line, or a CSV with a phone column): opt-outs."),
-        .value("rejected", "FILE", .file, help: "Bulk: write the rows that were not sent because they are invalid or the API rejected them to FILE, in the input's format with a reason column, to fix and send again."),
-        .value("journal", "FILE", .file, help: "Bulk: where the run records each row's state (default: one per input and command under $XDG_STATE_HOME/octopods/journals/). Run the same command again to resume."),
-        .flag("new-run", help: "Bulk: send the input again as a new run, though its journal records a finished or changed one (the old journal is kept, renamed with its time)."),
-        .value("rate", "N/DURATION", help: "Bulk: at most N requests in any DURATION (default: the profile's rate, 55/10s, the API's limit; 'off' for none)."),
+        .value(
+            "rejected", "FILE", .file,
+            help:
+                "Bulk: write the rows that were not sent because they are invalid or the API rejected them to FILE, in the input's format with a reason column, to fix and send again."
+        ),
+        .value(
+            "journal", "FILE", .file,
+            help:
+                "Bulk: where the run records each row's state (default: one per input and command under $XDG_STATE_HOME/octopods/journals/). Run the same command again to resume."
+        ),
+        .flag(
+            "new-run",
+            help:
+                "Bulk: send the input again as a new run, though its journal records a finished or changed one (the old journal is kept, renamed with its time)."
+        ),
+        .value(
+            "rate", "N/DURATION",
+            help: "Bulk: at most N requests in any DURATION (default: the profile's rate, 55/10s, the API's limit; 'off' for none)."),
         .value("concurrency", "N", .integer(1...64), help: "Bulk: requests in flight at once (default 4)."),
         .flag("skip-invalid", help: "Bulk: send the valid rows even when some are invalid (they are listed, then skipped)."),
-        .value("idempotency-column", "NAME", help: "Bulk: each row's idempotency key (an order id) is in column NAME: a row whose key was sent with the same request is not sent again (see --idempotency-key)."),
-        .flag("resend-unknown", help: "Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice)."),
+        .value(
+            "idempotency-column", "NAME",
+            help:
+                "Bulk: each row's idempotency key (an order id) is in column NAME: a row whose key was sent with the same request is not sent again (see --idempotency-key)."
+        ),
+        .flag(
+            "resend-unknown",
+            help: "Bulk: resend rows whose earlier request went out with no recorded answer (they may be delivered twice)."),
         .value("max-messages", "N", .integer(1...Int(Int32.max)), help: "Bulk: refuse to run if more than N messages would be sent."),
         .flag("yes", short: "y", help: "Bulk: do not ask for confirmation before sending more than 100 messages."),
         FieldSelection.option(rowFields),
     ]
 
-    static let bulkOnly = ["journal", "new-run", "rate", "concurrency", "skip-invalid", "resend-unknown", "max-messages", "yes",
-                           "phone-column", "delimiter", "exclude", "rejected", "fields", "idempotency-column"]
+    static let bulkOnly = [
+        "journal", "new-run", "rate", "concurrency", "skip-invalid", "resend-unknown", "max-messages", "yes",
+        "phone-column", "delimiter", "exclude", "rejected", "fields", "idempotency-column",
+    ]
 
     package init() {}
 
@@ -58,8 +88,10 @@ package struct BulkOptions: Sendable, Equatable {
         // The parser keeps the last of a repeated option: a second --to would silently drop the first recipient.
         let recipients = arguments.occurrences.filter { $0.option == "to" }.count
         if recipients > 1 {
-            throw .usage(UsageError("--to is given \(recipients) times: a send has one recipient",
-                                    suggestion: "To send to several, put them in a file with a phone column and give it with --from FILE.", path: path))
+            throw .usage(
+                UsageError(
+                    "--to is given \(recipients) times: a send has one recipient",
+                    suggestion: "To send to several, put them in a file with a phone column and give it with --from FILE.", path: path))
         }
         if from == nil {
             if let flag = Self.bulkOnly.first(where: arguments.has) {
@@ -74,7 +106,8 @@ package struct BulkOptions: Sendable, Equatable {
             throw .usage(UsageError("--to and --from cannot be used together: --from gives the recipients", path: path))
         }
         if arguments.has("max-wait") {
-            throw .usage(UsageError("--max-wait is for single sends; a bulk run always waits out a 429 and sends the row again", path: path))
+            throw .usage(
+                UsageError("--max-wait is for single sends; a bulk run always waits out a 429 and sends the row again", path: path))
         }
         journal = arguments.string("journal")
         newRun = arguments.flag("new-run")

@@ -35,7 +35,8 @@ package enum BulkColumns {
         guard let dot = column.firstIndex(where: { $0 == "." || $0 == "_" }) else { return nil }
         let section = String(column[..<dot])
         guard ["header", "footer", "button", "body"].contains(section), let n = Int(column[column.index(after: dot)...]),
-              (1...100).contains(n) else { return nil }
+            (1...100).contains(n)
+        else { return nil }
         return (section, n)
     }
 

@@ -80,7 +80,9 @@ final class Progress: Sendable {
     /// written, the bar redrawn. The rate budget's pause notice also pauses the bar.
     func note(_ text: String, to sink: any TextSink) {
         guard enabled else { sink.write(text); return }
-        let wasDrawn = state.withLock { s -> Bool in let d = s.drawn; s.drawn = false; return d }
+        let wasDrawn = state.withLock { s -> Bool in
+            let d = s.drawn; s.drawn = false; return d
+        }
         sink.write((wasDrawn ? "\r\u{1B}[K" : "") + text)
         if text.hasPrefix("Rate limited") {
             pause(Self.pauseReason(text))
@@ -121,7 +123,8 @@ final class Progress: Sendable {
     /// What the line says while a 429's cool-down holds every request: when it ends, local time.
     static func pauseReason(_ notice: String) -> String {
         guard let from = notice.firstRange(of: "waits until "), let to = notice[from.upperBound...].firstRange(of: " UTC"),
-              let end = APITime.parse(String(notice[from.upperBound..<to.upperBound])) else {
+            let end = APITime.parse(String(notice[from.upperBound..<to.upperBound]))
+        else {
             return "paused: rate limited (429), see above"
         }
         let local = Vocabulary.localTime(end).split(separator: " ")
@@ -142,9 +145,11 @@ final class Progress: Sendable {
         let rate = Self.rate(samples: samples, started: started, now: now, done: done)
         let seen = samples.first.map { now.timeIntervalSince($0.time) } ?? 0
         let pace = Self.pace(budget: budget, observed: rate, seenFor: seen)
-        var parts = ["\(NumberText.grouped(done))/\(NumberText.grouped(total))",
-                     "accepted \(NumberText.grouped(c.accepted))", "rejected \(NumberText.grouped(c.rejected))",
-                     "unknown \(NumberText.grouped(c.unknown))"]
+        var parts = [
+            "\(NumberText.grouped(done))/\(NumberText.grouped(total))",
+            "accepted \(NumberText.grouped(c.accepted))", "rejected \(NumberText.grouped(c.rejected))",
+            "unknown \(NumberText.grouped(c.unknown))",
+        ]
         if let paused {
             parts.append(paused)
         } else {
@@ -154,7 +159,8 @@ final class Progress: Sendable {
         var text = parts.joined(separator: " · ")
         // The bar takes the room the words leave at their widest (so it does not jump), up to 20 cells.
         let columns = (ctx.terminalWidth ?? 80) - 1
-        let widest = "\(NumberText.grouped(total))/\(NumberText.grouped(total)) · accepted \(NumberText.grouped(total)) · rejected "
+        let widest =
+            "\(NumberText.grouped(total))/\(NumberText.grouped(total)) · accepted \(NumberText.grouped(total)) · rejected "
             + "\(NumberText.grouped(total)) · unknown \(NumberText.grouped(total)) · 999.9/s · ETA 59 min 59 s"
         let width = min(20, columns - max(TerminalText.width(text), widest.count) - 1)
         if width >= 5 {
@@ -165,22 +171,28 @@ final class Progress: Sendable {
     }
 
     func finish() {
-        let wasDrawn = state.withLock { s -> Bool in let d = s.drawn; s.drawn = false; s.finished = true; return d }
+        let wasDrawn = state.withLock { s -> Bool in
+            let d = s.drawn; s.drawn = false; s.finished = true; return d
+        }
         if enabled, wasDrawn { ctx.stderr.write("\r\u{1B}[K") }
     }
 
     // MARK: Summary
 
     /// After the run: at a terminal a small table and the first rejected rows; otherwise one line.
-    func summary(_ c: BulkRun.Tally.Counts, elapsed: Double, journal: String, rejectedFile: RejectedFile?, invalid: Int = 0,
-                 pauses: Int = 0) {
+    func summary(
+        _ c: BulkRun.Tally.Counts, elapsed: Double, journal: String, rejectedFile: RejectedFile?, invalid: Int = 0,
+        pauses: Int = 0
+    ) {
         guard !ctx.globals.quiet else { return }
         let done = Self.done(c)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let took = elapsed < 60 ? NumberText.decimal(elapsed) + " s" : NumberText.duration(elapsed)
         let head = "Sent \(NumberText.grouped(done)) of \(NumberText.counted(total, "row")) in \(took) (\(NumberText.decimal(rate))/s)"
         guard enabled else {
-            var line = head + ": \(NumberText.grouped(c.accepted)) accepted, \(NumberText.grouped(c.rejected)) rejected, \(NumberText.grouped(c.unknown)) unknown"
+            var line =
+                head
+                + ": \(NumberText.grouped(c.accepted)) accepted, \(NumberText.grouped(c.rejected)) rejected, \(NumberText.grouped(c.unknown)) unknown"
             if c.rateLimited > 0 { line += "; \(NumberText.grouped(c.rateLimited)) rate-limited (429) and resent" }
             if pauses > 0 { line += "; \(NumberText.counted(pauses, "pause")) for the rate limit" }
             if c.skipped > 0 { line += "; \(NumberText.grouped(c.skipped)) skipped (earlier runs)" }
@@ -189,10 +201,14 @@ final class Progress: Sendable {
             ctx.stderr.write(line + ". Journal: \(journal)\n")
             return
         }
-        var rows: [[String]] = [[BulkRowStatus.accepted.rawValue, NumberText.grouped(c.accepted), ""],
-                                [BulkRowStatus.rejected.rawValue, NumberText.grouped(c.rejected), ""],
-                                [BulkRowStatus.unknown.rawValue, NumberText.grouped(c.unknown),
-                                 c.unknown > 0 ? "may have been delivered: check before resending" : ""]]
+        var rows: [[String]] = [
+            [BulkRowStatus.accepted.rawValue, NumberText.grouped(c.accepted), ""],
+            [BulkRowStatus.rejected.rawValue, NumberText.grouped(c.rejected), ""],
+            [
+                BulkRowStatus.unknown.rawValue, NumberText.grouped(c.unknown),
+                c.unknown > 0 ? "may have been delivered: check before resending" : "",
+            ],
+        ]
         if invalid > 0 { rows.append(["invalid", NumberText.grouped(invalid), "not sent (--skip-invalid)"]) }
         if c.skipped > 0 { rows.append(["skipped", NumberText.grouped(c.skipped), "handled by an earlier run"]) }
         if c.excluded > 0 { rows.append([BulkRowStatus.excluded.rawValue, NumberText.grouped(c.excluded), "on the --exclude list"]) }
@@ -226,7 +242,8 @@ final class Progress: Sendable {
 
     /// `Send template 539 "otp" (en) on whatsapp to 1,500 recipients with profile default? About 4 min 33 s at 55/10s.`
     static func question(plan: BulkPlan, recipients: Int, profile: String, rate: Pacer.Rate?) -> String {
-        var text = "Send \(plan.describe) on \(plan.channel.rawValue) to \(NumberText.counted(recipients, "recipient")) with profile \(profile)?"
+        var text =
+            "Send \(plan.describe) on \(plan.channel.rawValue) to \(NumberText.counted(recipients, "recipient")) with profile \(profile)?"
         if let rate {
             let seconds = Double(recipients) / Double(rate.count) * rate.window
             text += " About \(NumberText.duration(seconds)) at \(rateText(rate))."

@@ -23,8 +23,10 @@ package struct BulkRun: Sendable {
 
     /// `plan` is made with the run's client: a template fetch is a request of the same key and
     /// is paced with the same budget.
-    package init(ctx: Context, command: String, options: BulkOptions, send: SendOptions,
-                 plan: @escaping @Sendable (APIClient) async throws(OctopodsError) -> BulkPlan) {
+    package init(
+        ctx: Context, command: String, options: BulkOptions, send: SendOptions,
+        plan: @escaping @Sendable (APIClient) async throws(OctopodsError) -> BulkPlan
+    ) {
         self.ctx = ctx; self.command = command; self.makePlan = plan; self.options = options; self.send = send
     }
 
@@ -47,7 +49,9 @@ package struct BulkRun: Sendable {
 
     /// Counts of the run, shared by the workers.
     final class Tally: Sendable {
-        struct Counts { var accepted = 0, rejected = 0, unknown = 0, skipped = 0, earlierUnknown = 0, rateLimited = 0, excluded = 0, repeated = 0 }
+        struct Counts {
+            var accepted = 0, rejected = 0, unknown = 0, skipped = 0, earlierUnknown = 0, rateLimited = 0, excluded = 0, repeated = 0
+        }
         let counts = Mutex(Counts())
         let fatal = Mutex<OctopodsError?>(nil)
         let sent = Mutex<[(line: Int, id: String)]>([])
@@ -82,8 +86,9 @@ package struct BulkRun: Sendable {
         // The journal before anything else: a second run of this input refuses here, and so
         // does a journal of another command or input, or of a run this one must not repeat.
         let journalURL = try journalURL(input, settings: settings, create: true)
-        let journal = try await Journal.open(journalURL, input: input.identity, command: command, newRun: options.newRun,
-                                             resendUnknown: options.resendUnknown, now: ctx.now(), profile: settings.profile.value)
+        let journal = try await Journal.open(
+            journalURL, input: input.identity, command: command, newRun: options.newRun,
+            resendUnknown: options.resendUnknown, now: ctx.now(), profile: settings.profile.value)
         linkContentJournal(journal, input: input, settings: settings)
         announce(journal, input: input)
         do {
@@ -103,39 +108,52 @@ package struct BulkRun: Sendable {
         let history = ctx.historyRecorder(settings, disabled: send.noLedger)
         defer { history?.close() }
         let repeats = try repeatGuard(history, settings: settings)
-        let sentBefore = journal.decision == .replace(newRun: false) ? Self.sentBefore(journal.previous, profile: settings.profile.value) : [:]
-        let (plan, paced, check, exclude, notices) = try await checkEveryRow(input, earlier: earlier, settings: settings,
-                                                                             sentBefore: sentBefore, snapshot: snapshot(repeats))
+        let sentBefore =
+            journal.decision == .replace(newRun: false) ? Self.sentBefore(journal.previous, profile: settings.profile.value) : [:]
+        let (plan, paced, check, exclude, notices) = try await checkEveryRow(
+            input, earlier: earlier, settings: settings,
+            sentBefore: sentBefore, snapshot: snapshot(repeats))
         if check.invalid > 0 && !options.skipInvalid {
-            throw .invalidInput("\(NumberText.grouped(check.invalid)) of \(NumberText.counted(check.rows, "row")) \(check.invalid == 1 ? "is" : "are") invalid (listed above); nothing was sent",
-                                hint: "Fix them and run again, or send only the valid rows with --skip-invalid.")
+            throw .invalidInput(
+                "\(NumberText.grouped(check.invalid)) of \(NumberText.counted(check.rows, "row")) \(check.invalid == 1 ? "is" : "are") invalid (listed above); nothing was sent",
+                hint: "Fix them and run again, or send only the valid rows with --skip-invalid.")
         }
         if let changed = Self.changedSinceEarlier(check, journal: journalURL) { throw changed }
         if check.earlierSkips > 0 {
-            ctx.notice("Resuming \(journalURL.path): \(NumberText.counted(check.earlierSkips, "row")) already handled by an earlier run \(check.earlierSkips == 1 ? "is" : "are") skipped.")
+            ctx.notice(
+                "Resuming \(journalURL.path): \(NumberText.counted(check.earlierSkips, "row")) already handled by an earlier run \(check.earlierSkips == 1 ? "is" : "are") skipped."
+            )
         }
         if check.sentBefore > 0 {
             let when = journal.previous.finish?.at.map { " at \(JournalTime.display($0))" } ?? " by an earlier run"
-            ctx.notice("\(NumberText.counted(check.sentBefore, "row")) identical to rows sent\(when) \(check.sentBefore == 1 ? "is" : "are") skipped; --new-run sends them again.")
+            ctx.notice(
+                "\(NumberText.counted(check.sentBefore, "row")) identical to rows sent\(when) \(check.sentBefore == 1 ? "is" : "are") skipped; --new-run sends them again."
+            )
         }
         if check.repeats > 0 {
-            ctx.notice("\(NumberText.counted(check.repeats, "row")) \(check.repeats == 1 ? "is" : "are") identical to messages the history shows as sent within repeat_window (\(DurationText.format(seconds: settings.repeatWindow ?? 0))) or kept under the same idempotency key, and \(check.repeats == 1 ? "is" : "are") skipped; --allow-repeat sends them.")
+            ctx.notice(
+                "\(NumberText.counted(check.repeats, "row")) \(check.repeats == 1 ? "is" : "are") identical to messages the history shows as sent within repeat_window (\(DurationText.format(seconds: settings.repeatWindow ?? 0))) or kept under the same idempotency key, and \(check.repeats == 1 ? "is" : "are") skipped; --allow-repeat sends them."
+            )
         }
         if let max = options.maxMessages, check.toSend > max {
-            throw .invalidInput("this run would send \(NumberText.counted(check.toSend, "message")), more than --max-messages \(NumberText.grouped(max)); nothing was sent")
+            throw .invalidInput(
+                "this run would send \(NumberText.counted(check.toSend, "message")), more than --max-messages \(NumberText.grouped(max)); nothing was sent"
+            )
         }
         if check.toSend > 100, !options.yes, ctx.stdinIsTTY,
-           !ctx.confirm(Progress.question(plan: plan, recipients: check.toSend, profile: settings.profile.value, rate: paced.rate)) {
+            !ctx.confirm(Progress.question(plan: plan, recipients: check.toSend, profile: settings.profile.value, rate: paced.rate))
+        {
             throw .invalidInput("not confirmed; nothing was sent", hint: "Pass --yes to skip the question.")
         }
 
         // Pass 2: send exactly the rows checked, never more than counted.
         let tally = Tally()
         let output = OutputLines(ctx.stdout, mode: OutputLines.mode(ctx), fields: options.fields)
-        let queue = try RowQueue(input: input, delimiter: options.delimiter, phoneColumn: check.phoneColumn, plan: plan,
-                                 earlier: earlier, checked: check.checked, invalidLines: check.invalidLines,
-                                 limit: min(check.toSend, options.maxMessages ?? Int.max) + check.repeats, resendUnknown: options.resendUnknown,
-                                 exclude: exclude, sentBefore: check.sentBeforeLines, keyColumn: options.idempotencyColumn, output: output, tally: tally)
+        let queue = try RowQueue(
+            input: input, delimiter: options.delimiter, phoneColumn: check.phoneColumn, plan: plan,
+            earlier: earlier, checked: check.checked, invalidLines: check.invalidLines,
+            limit: min(check.toSend, options.maxMessages ?? Int.max) + check.repeats, resendUnknown: options.resendUnknown,
+            exclude: exclude, sentBefore: check.sentBeforeLines, keyColumn: options.idempotencyColumn, output: output, tally: tally)
         let progress = Progress(ctx: ctx, total: check.toSend, tally: tally, budget: paced.rate)
         tally.reporters.withLock { $0 = (progress, check.rejectedFile) }
         notices.attach(progress)
@@ -147,8 +165,9 @@ package struct BulkRun: Sendable {
             for _ in 0..<options.concurrency {
                 group.addTask {
                     while !ctx.isInterrupted(), tally.stopped == nil, let row = await queue.next() {
-                        await self.send(row, plan: plan, client: paced, journal: journal, output: output,
-                                        tally: tally, history: history, repeats: repeats, source: input.name)
+                        await self.send(
+                            row, plan: plan, client: paced, journal: journal, output: output,
+                            tally: tally, history: history, repeats: repeats, source: input.name)
                         progress.update()
                     }
                 }
@@ -164,11 +183,14 @@ package struct BulkRun: Sendable {
         }
         let counts = tally.snapshot
         let elapsed = ctx.now().timeIntervalSince(sendStarted)
-        progress.summary(counts, elapsed: elapsed, journal: journalURL.path, rejectedFile: check.rejectedFile, invalid: check.invalid,
-                         pauses: ctx.rateBudgets.stats.pauses)
+        progress.summary(
+            counts, elapsed: elapsed, journal: journalURL.path, rejectedFile: check.rejectedFile, invalid: check.invalid,
+            pauses: ctx.rateBudgets.stats.pauses)
         if counts.unknown + counts.earlierUnknown > 0 {
             let n = counts.unknown + counts.earlierUnknown
-            ctx.stderr.write("warning: \(NumberText.counted(n, "row")) went out with no recorded answer (status \"unknown\"); \(n == 1 ? "it" : "they") may have been delivered. Check 'octopods messages list' before resending \(n == 1 ? "it" : "them") with --resend-unknown.\n")
+            ctx.stderr.write(
+                "warning: \(NumberText.counted(n, "row")) went out with no recorded answer (status \"unknown\"); \(n == 1 ? "it" : "they") may have been delivered. Check 'octopods messages list' before resending \(n == 1 ? "it" : "them") with --resend-unknown.\n"
+            )
         }
 
         var code: ExitCode = .success
@@ -180,16 +202,18 @@ package struct BulkRun: Sendable {
             if tally.journalFailed.withLock({ $0 }), case .failed(let reason, _) = fatal {
                 // The journal could not be written (a full disk): what, how far the run got, what next.
                 let went = counts.accepted + counts.rejected + counts.unknown
-                throw .failed("\(reason). The run stopped there: \(NumberText.grouped(went)) of \(NumberText.counted(check.toSend, "row")) went out, each recorded in the journal",
-                              hint: "Make room, then run the same command again: it resumes with the rows not sent yet.")
+                throw .failed(
+                    "\(reason). The run stopped there: \(NumberText.grouped(went)) of \(NumberText.counted(check.toSend, "row")) went out, each recorded in the journal",
+                    hint: "Make room, then run the same command again: it resumes with the rows not sent yet.")
             }
             throw fatal
         }
         if counts.rejected > 0 { code = .rejected }
         if counts.unknown + counts.earlierUnknown > 0 { code = .unknownOutcome }
         if send.wait, let channel = plan.statusChannel {
-            let waited = await waitForAll(channel: channel, sent: tally.sent.withLock { $0 }, client: paced,
-                                          output: output, history: history)
+            let waited = await waitForAll(
+                channel: channel, sent: tally.sent.withLock { $0 }, client: paced,
+                output: output, history: history)
             if code == .success { code = waited }
         }
         return CommandOutput(table: output.table(), exitCode: code)
@@ -198,9 +222,12 @@ package struct BulkRun: Sendable {
     /// Makes the plan (fetching the template) and checks every row, before anything is sent.
     /// Returns the client the run sends with: every request waits its turn in the key's shared
     /// budget, through any 429 pause.
-    func checkEveryRow(_ input: Input, earlier: [Int: Journal.Entry], settings: Settings, sentBefore: [String: Journal.Entry] = [:],
-                       snapshot: RepeatGuard.Snapshot? = nil) async throws(OctopodsError)
-        -> (plan: BulkPlan, client: APIClient, check: Check, exclude: ExcludeList?, notices: ProgressNotices) {
+    func checkEveryRow(
+        _ input: Input, earlier: [Int: Journal.Entry], settings: Settings, sentBefore: [String: Journal.Entry] = [:],
+        snapshot: RepeatGuard.Snapshot? = nil
+    ) async throws(OctopodsError)
+        -> (plan: BulkPlan, client: APIClient, check: Check, exclude: ExcludeList?, notices: ProgressNotices)
+    {
         // Notices said while the progress line is up (a 429 pause) go above it, not through it.
         let notices = ProgressNotices(ctx.stderr)
         var noticeContext = ctx
@@ -210,17 +237,21 @@ package struct BulkRun: Sendable {
         client.patience = .unlimited
         client.notice = nil
         let plan = try await makePlan(client)
-        let exclude = try options.exclude.map { path throws(OctopodsError) in try ExcludeList(path: path, phoneColumn: options.phoneColumn) }
+        let exclude = try options.exclude.map { path throws(OctopodsError) in try ExcludeList(path: path, phoneColumn: options.phoneColumn)
+        }
         let started = ctx.now()
         let check = try validate(input, plan: plan, earlier: earlier, exclude: exclude, sentBefore: sentBefore, snapshot: snapshot)
         let checkedIn = ctx.now().timeIntervalSince(started)
-        ctx.notice("Checked \(NumberText.counted(check.rows, "row")) in \(NumberText.decimal(checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid"
-                   + (check.excluded > 0 ? ", \(NumberText.grouped(check.excluded)) excluded (--exclude)" : "") + ".")
+        ctx.notice(
+            "Checked \(NumberText.counted(check.rows, "row")) in \(NumberText.decimal(checkedIn))s: \(NumberText.grouped(check.valid)) valid, \(NumberText.grouped(check.invalid)) invalid"
+                + (check.excluded > 0 ? ", \(NumberText.grouped(check.excluded)) excluded (--exclude)" : "") + ".")
         if let file = check.rejectedFile, check.invalid > check.duplicates {
             ctx.notice("Invalid rows written to \(file.path) with a reason column: fix them there and send that file.")
         }
         if let file = check.rejectedFile, check.duplicates > 0 {
-            ctx.notice("\(NumberText.counted(check.duplicates, "duplicate row")) (the same phone and content as an earlier row) \(check.duplicates == 1 ? "is" : "are") left out of \(file.path): the earlier row is the one sent.")
+            ctx.notice(
+                "\(NumberText.counted(check.duplicates, "duplicate row")) (the same phone and content as an earlier row) \(check.duplicates == 1 ? "is" : "are") left out of \(file.path): the earlier row is the one sent."
+            )
         }
         return (plan, client, check, exclude, notices)
     }
@@ -229,8 +260,11 @@ package struct BulkRun: Sendable {
     /// sent with another --body or --var): resuming would mix two campaigns.
     static func changedSinceEarlier(_ check: Check, journal: URL) -> OctopodsError? {
         guard check.changed > 0 else { return nil }
-        return .invalidInput("\(NumberText.grouped(check.changed)) rows would make another message than the unfinished run in the journal \(journal.path) sent for them (another --body, --var or option?); nothing was sent",
-                             hint: "Finish that run with the options it began with, or start over with --new-run (the old journal is kept, renamed with its time).")
+        return .invalidInput(
+            "\(NumberText.grouped(check.changed)) rows would make another message than the unfinished run in the journal \(journal.path) sent for them (another --body, --var or option?); nothing was sent",
+            hint:
+                "Finish that run with the options it began with, or start over with --new-run (the old journal is kept, renamed with its time)."
+        )
     }
 
     /// Whether the repeat guard looks for identical messages sent lately: not with --allow-repeat,
@@ -242,7 +276,10 @@ package struct BulkRun: Sendable {
     func repeatGuard(_ history: HistoryRecorder?, settings: Settings) throws(OctopodsError) -> RepeatGuard? {
         if let history { return history.repeatGuard(window: settings.repeatWindow) }
         if options.idempotencyColumn != nil {
-            throw .usage(UsageError("--idempotency-column needs the history, which \(send.noLedger ? "--no-ledger" : "profile '\(settings.profile.value)' (ledger = off)") turns off"))
+            throw .usage(
+                UsageError(
+                    "--idempotency-column needs the history, which \(send.noLedger ? "--no-ledger" : "profile '\(settings.profile.value)' (ledger = off)") turns off"
+                ))
         }
         if lookForRepeats, settings.repeatWindow != nil { ctx.warn(RepeatGuard.noHistoryWarning(send.noLedger)) }
         return nil
@@ -299,15 +336,19 @@ package struct BulkRun: Sendable {
         var refusal: OctopodsError?
         if let previous = try Journal.peek(journalURL) {
             do {
-                switch try Journal.decide(previous, input: input.identity, command: command, journal: journalURL,
-                                          newRun: options.newRun, resendUnknown: options.resendUnknown) {
+                switch try Journal.decide(
+                    previous, input: input.identity, command: command, journal: journalURL,
+                    newRun: options.newRun, resendUnknown: options.resendUnknown)
+                {
                 case .resume: earlier = previous.states
                 case .fresh: break
                 case .replace(let newRun):
                     if !newRun { sentBefore = Self.sentBefore(previous, profile: settings.profile.value) }
                     let when = previous.finish?.at.map { " at \(JournalTime.display($0))" } ?? ""
-                    ctx.notice(newRun ? "A real run would start over (--new-run), keeping the journal \(journalURL.path) renamed."
-                                      : "\(input.name) changed since the run that finished\(when): a real run would be a new run.")
+                    ctx.notice(
+                        newRun
+                            ? "A real run would start over (--new-run), keeping the journal \(journalURL.path) renamed."
+                            : "\(input.name) changed since the run that finished\(when): a real run would be a new run.")
                 }
             } catch {
                 refusal = error
@@ -317,12 +358,15 @@ package struct BulkRun: Sendable {
         }
         let history = ctx.historyRecorder(settings, disabled: send.noLedger)
         defer { history?.close() }
-        let (plan, paced, check, exclude, _) = try await checkEveryRow(input, earlier: earlier, settings: settings, sentBefore: sentBefore,
-                                                                       snapshot: snapshot(try repeatGuard(history, settings: settings)))
+        let (plan, paced, check, exclude, _) = try await checkEveryRow(
+            input, earlier: earlier, settings: settings, sentBefore: sentBefore,
+            snapshot: snapshot(try repeatGuard(history, settings: settings)))
         refusal = refusal ?? Self.changedSinceEarlier(check, journal: journalURL)
-        var summary: JSONValue = ["rows": .int(check.rows), "valid": .int(check.valid), "invalid": .int(check.invalid),
-                                  "to_send": .int(check.toSend), "in_journal": .int(check.earlierSkips), "journal": .string(journalURL.path),
-                                  "repeat": .int(check.repeats + check.sentBefore)]
+        var summary: JSONValue = [
+            "rows": .int(check.rows), "valid": .int(check.valid), "invalid": .int(check.invalid),
+            "to_send": .int(check.toSend), "in_journal": .int(check.earlierSkips), "journal": .string(journalURL.path),
+            "repeat": .int(check.repeats + check.sentBefore),
+        ]
         if exclude != nil { summary.set("excluded", .int(check.excluded)) }
         if plan.segments != nil { summary.set("segments", .int(check.segments)) }
         ctx.notice("Dry run: nothing was sent.")
@@ -333,20 +377,24 @@ package struct BulkRun: Sendable {
             let report = ErrorReporter(now: ctx.now).report(refusal)
             ctx.notice("A real run would stop here: \(report.message)" + (report.hint.map { "\n\($0)" } ?? ""))
         }
-        return CommandOutput(json: summary, text: Self.dryRunText(check, plan: plan, rate: paced.rate, excluded: exclude != nil),
-                             exitCode: check.invalid > 0 || refusal != nil ? .usage : .success)
+        return CommandOutput(
+            json: summary, text: Self.dryRunText(check, plan: plan, rate: paced.rate, excluded: exclude != nil),
+            exitCode: check.invalid > 0 || refusal != nil ? .usage : .success)
     }
 
     /// What `--dry-run` shows a person (JSON when piped): the counts, the time it would take, the
     /// segments of an SMS run, and the first rows as their recipients will read them.
     static func dryRunText(_ check: Check, plan: BulkPlan, rate: Pacer.Rate?, excluded: Bool) -> String {
-        var counts = ["\(NumberText.counted(check.rows, "row"))", "\(NumberText.grouped(check.valid)) valid",
-                      "\(NumberText.grouped(check.invalid)) invalid", "\(NumberText.grouped(check.earlierSkips)) skipped (in the journal)"]
+        var counts = [
+            "\(NumberText.counted(check.rows, "row"))", "\(NumberText.grouped(check.valid)) valid",
+            "\(NumberText.grouped(check.invalid)) invalid", "\(NumberText.grouped(check.earlierSkips)) skipped (in the journal)",
+        ]
         if excluded { counts.append("\(NumberText.grouped(check.excluded)) excluded") }
         var text = counts.joined(separator: ", ") + "\n"
         text += "Would send \(NumberText.counted(check.toSend, "message"))"
         if let rate {
-            text += ", in about \(NumberText.duration(Double(check.toSend) / Double(rate.count) * rate.window)) at \(Progress.rateText(rate))"
+            text +=
+                ", in about \(NumberText.duration(Double(check.toSend) / Double(rate.count) * rate.window)) at \(Progress.rateText(rate))"
         }
         if plan.segments != nil { text += "; \(NumberText.counted(check.segments, "SMS segment")) in all (billed per segment)" }
         text += ".\n"
@@ -354,7 +402,8 @@ package struct BulkRun: Sendable {
             text += "\nThe first \(check.samples.count == 1 ? "row" : "\(check.samples.count) rows") as the recipients will read them:\n"
             for sample in check.samples {
                 text += "\nline \(sample.line), to \(sample.phone):\n"
-                text += sample.text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
+                text +=
+                    sample.text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
             }
         }
         return text
@@ -386,8 +435,10 @@ package struct BulkRun: Sendable {
         var segments = 0
     }
 
-    func validate(_ input: Input, plan: BulkPlan, earlier: [Int: Journal.Entry], exclude: ExcludeList? = nil,
-                  sentBefore: [String: Journal.Entry] = [:], snapshot: RepeatGuard.Snapshot? = nil) throws(OctopodsError) -> Check {
+    func validate(
+        _ input: Input, plan: BulkPlan, earlier: [Int: Journal.Entry], exclude: ExcludeList? = nil,
+        sentBefore: [String: Journal.Entry] = [:], snapshot: RepeatGuard.Snapshot? = nil
+    ) throws(OctopodsError) -> Check {
         let reader = try input.reader(delimiter: options.delimiter)
         var check = Check()
         check.phoneColumn = try checkHeader(reader, plan: plan, name: input.name)
@@ -419,7 +470,8 @@ package struct BulkRun: Sendable {
                 }
                 let key = options.idempotencyColumn.flatMap { BulkColumns.value(row, $0) }
                 if let key, !keys.insert(key).inserted {
-                    throw OctopodsError.invalidInput("the same idempotency key as an earlier row ('\(TerminalText.sanitize(key))'): one key is one message")
+                    throw OctopodsError.invalidInput(
+                        "the same idempotency key as an earlier row ('\(TerminalText.sanitize(key))'): one key is one message")
                 }
                 // The history, read once before the check (a row's claim in the send pass has the last word).
                 var found: RepeatGuard.Claim?
@@ -483,12 +535,16 @@ package struct BulkRun: Sendable {
 
     // MARK: Pass 2
 
-    func send(_ row: Prepared, plan: BulkPlan, client: APIClient, journal: Journal, output: OutputLines, tally: Tally,
-              history: HistoryRecorder?, repeats: RepeatGuard?, source: String) async {
+    func send(
+        _ row: Prepared, plan: BulkPlan, client: APIClient, journal: Journal, output: OutputLines, tally: Tally,
+        history: HistoryRecorder?, repeats: RepeatGuard?, source: String
+    ) async {
         if row.excluded || row.sentBefore != nil {
             do {
-                try await journal.record(Journal.Entry(line: row.line, hash: row.hash, state: row.excluded ? .excluded : .repeated,
-                                                       messageID: row.sentBefore?.messageID))
+                try await journal.record(
+                    Journal.Entry(
+                        line: row.line, hash: row.hash, state: row.excluded ? .excluded : .repeated,
+                        messageID: row.sentBefore?.messageID))
             } catch {
                 tally.journalUnwritable(error)
             }
@@ -541,7 +597,8 @@ package struct BulkRun: Sendable {
                     line.set("note", .string(RepeatGuard.notSentAgain(earlier, key: row.key)))
                     tally.add { $0.repeated += 1 }
                     do {
-                        try await journal.record(Journal.Entry(line: row.line, hash: row.hash, state: .repeated, messageID: earlier.messageID))
+                        try await journal.record(
+                            Journal.Entry(line: row.line, hash: row.hash, state: .repeated, messageID: earlier.messageID))
                     } catch {
                         tally.journalUnwritable(error)
                     }
@@ -641,8 +698,10 @@ package struct BulkRun: Sendable {
     }
 
     /// --wait after a bulk run: follows every accepted message to a final state, paced.
-    func waitForAll(channel: Channel, sent: [(line: Int, id: String)], client: APIClient,
-                    output: OutputLines, history: HistoryRecorder?) async -> ExitCode {
+    func waitForAll(
+        channel: Channel, sent: [(line: Int, id: String)], client: APIClient,
+        output: OutputLines, history: HistoryRecorder?
+    ) async -> ExitCode {
         var schedule = PollSchedule(timeout: ctx.waitLimits().total, now: ctx.now())
         var pending = sent
         var failed = false
@@ -654,7 +713,9 @@ package struct BulkRun: Sendable {
                     let status = try await client.send(API.messageStatus(channel: channel, id: item.id)).value
                     if let outcome = MessageStatus.outcome(status.status, until: send.until) {
                         history?.learned(status, channel: channel, messageID: item.id)
-                        var line: JSONValue = ["line": .int(item.line), "message_id": .string(item.id), "final_status": .string(status.status.rawValue)]
+                        var line: JSONValue = [
+                            "line": .int(item.line), "message_id": .string(item.id), "final_status": .string(status.status.rawValue),
+                        ]
                         if let failure = status.failure { line.set("failure", .string(failure)) }
                         output.write(line)
                         if outcome == .rejected { failed = true }
@@ -668,7 +729,8 @@ package struct BulkRun: Sendable {
             pending = next
             if pending.isEmpty { break }
             guard let pause = schedule.nextPause(now: ctx.now()) else {
-                ctx.stderr.write("error: \(NumberText.counted(pending.count, "message")) had no final status before the --wait-timeout deadline\n")
+                ctx.stderr.write(
+                    "error: \(NumberText.counted(pending.count, "message")) had no final status before the --wait-timeout deadline\n")
                 return .unconfirmed
             }
             try? await ctx.sleep(pause)

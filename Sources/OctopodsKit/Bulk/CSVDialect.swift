@@ -44,7 +44,8 @@ package struct CSVDialect: Sendable, Equatable {
         let separator = String(UnicodeScalar(delimiter))
         return fields.map { field -> String in
             // U+FEFF first would read back as a byte-order mark at the start of the file.
-            let needs = field.utf8.contains { $0 == delimiter || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+            let needs =
+                field.utf8.contains { $0 == delimiter || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
                 || field.unicodeScalars.first.map(Self.isSpace) == true || field.unicodeScalars.last.map(Self.isSpace) == true
                 || field.unicodeScalars.first == "\u{FEFF}"
             guard needs else { return field }

@@ -54,13 +54,15 @@ extension BulkRun {
                 throw .invalidInput("cannot read --from - (stdin): \(PlainText.describe(error))")
             }
             let (fd, size, sha) = try Self.snapshot(name: "stdin", of: .data(data))
-            return Input(name: "stdin", identity: JournalInput(identity: "-", size: size, sha256: sha), stablePath: false,
-                         format: nil, fd: fd)
+            return Input(
+                name: "stdin", identity: JournalInput(identity: "-", size: size, sha256: sha), stablePath: false,
+                format: nil, fd: fd)
         }
         let fd = open(from, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw .invalidInput("--from \(from): \(String(cString: strerror(errno)))",
-                                hint: "Give --from an existing CSV or NDJSON file, or - for stdin.")
+            throw .invalidInput(
+                "--from \(from): \(String(cString: strerror(errno)))",
+                hint: "Give --from an existing CSV or NDJSON file, or - for stdin.")
         }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
@@ -80,8 +82,9 @@ extension BulkRun {
                 close(fd)
                 throw .invalidInput("cannot read \(from): \(error.reason)")
             }
-            return Input(name: from, identity: JournalInput(identity: path, size: size, sha256: SHA256.hexString(hasher.finalize())),
-                         stablePath: true, format: format, fd: fd)
+            return Input(
+                name: from, identity: JournalInput(identity: path, size: size, sha256: SHA256.hexString(hasher.finalize())),
+                stablePath: true, format: format, fd: fd)
         case S_IFDIR:
             close(fd)
             throw .invalidInput("cannot read \(from): it is a directory", hint: "Give --from a CSV or NDJSON file.")
@@ -89,8 +92,9 @@ extension BulkRun {
             // A pipe (`--from <(…)`) or a device: read once, kept for the second pass.
             defer { close(fd) }
             let (copy, size, sha) = try Self.snapshot(name: from, of: .descriptor(fd))
-            return Input(name: from, identity: JournalInput(identity: "-", size: size, sha256: sha), stablePath: false,
-                         format: format, fd: copy)
+            return Input(
+                name: from, identity: JournalInput(identity: "-", size: size, sha256: sha), stablePath: false,
+                format: format, fd: copy)
         }
     }
 
@@ -130,8 +134,9 @@ extension BulkRun {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("octopods-bulk-\(getpid())-\(UUID().uuidString)").path
         let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw .invalidInput("cannot keep a copy of \(name) in \(path): \(String(cString: strerror(errno)))",
-                                hint: "Set TMPDIR to a writable directory, or give --from a file.")
+            throw .invalidInput(
+                "cannot keep a copy of \(name) in \(path): \(String(cString: strerror(errno)))",
+                hint: "Set TMPDIR to a writable directory, or give --from a file.")
         }
         unlink(path)
         var hasher = SHA256()
@@ -154,8 +159,9 @@ extension BulkRun {
         }
         if let failure {
             close(fd)
-            throw .invalidInput("cannot keep a copy of \(name) in \(path): \(String(cString: strerror(failure)))",
-                                hint: "Set TMPDIR to a directory with room, or give --from a file.")
+            throw .invalidInput(
+                "cannot keep a copy of \(name) in \(path): \(String(cString: strerror(failure)))",
+                hint: "Set TMPDIR to a directory with room, or give --from a file.")
         }
         return (fd, size, SHA256.hexString(hasher.finalize()))
     }
@@ -183,7 +189,8 @@ extension BulkRun {
     /// stdin would use names this journal too (unless it names one already).
     func linkContentJournal(_ journal: Journal, input: Input, settings: Settings) {
         guard options.journal == nil, input.stablePath,
-              let directory = try? journalDirectory(settings: settings, create: false) else { return }
+            let directory = try? journalDirectory(settings: settings, create: false)
+        else { return }
         let content = journalName(input, byContent: true, in: directory)
         guard !Self.sameFile(content, journal.url) else { return }
         // Replaced in one step when it names another (an older run's, kept before --new-run).
@@ -214,8 +221,9 @@ extension BulkRun {
         }
         if create {
             do { try SystemFile.makePrivateDirectory(directory) } catch {
-                throw .invalidInput("cannot use the journal directory \(error.description); nothing was sent",
-                                    hint: "Fix it, or choose where the journal goes with --journal FILE.")
+                throw .invalidInput(
+                    "cannot use the journal directory \(error.description); nothing was sent",
+                    hint: "Fix it, or choose where the journal goes with --journal FILE.")
             }
         }
         return directory
@@ -223,14 +231,17 @@ extension BulkRun {
 
     /// The journal named for the input's path, or for its content (what stdin and pipes use).
     private func journalName(_ input: Input, byContent: Bool, in directory: URL) -> URL {
-        let key = !byContent ? "path\u{0}\(input.identity.identity)\u{0}\(command)"
-                             : "content\u{0}\(input.identity.sha256)\u{0}\(command)"
+        let key =
+            !byContent
+            ? "path\u{0}\(input.identity.identity)\u{0}\(command)"
+            : "content\u{0}\(input.identity.sha256)\u{0}\(command)"
         let base = !byContent ? URL(fileURLWithPath: input.identity.identity).lastPathComponent : "stdin"
         // The input's name first, so `ls` shows which is which; the hash makes it unique.
-        let readable = String(base.unicodeScalars.map { scalar -> Character in
-            let c = Character(scalar)
-            return c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "-" || c == "_") ? c : "_"
-        }.prefix(40))
+        let readable = String(
+            base.unicodeScalars.map { scalar -> Character in
+                let c = Character(scalar)
+                return c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "-" || c == "_") ? c : "_"
+            }.prefix(40))
         return directory.appendingPathComponent("\(readable).\(SHA256.hex(key).prefix(24)).journal")
     }
 

@@ -49,13 +49,17 @@ package struct CellTemplate: Sendable, Equatable {
                 }
                 if c == "}" { literal.unicodeScalars.append(c); continue }
                 guard let close = scalars.firstIndex(of: "}") else {
-                    throw .usage(UsageError("\(field): '{' starts a column reference that is never closed with '}'",
-                                            suggestion: "Write {{ for a literal brace, or {Column Name} for a column's value."))
+                    throw .usage(
+                        UsageError(
+                            "\(field): '{' starts a column reference that is never closed with '}'",
+                            suggestion: "Write {{ for a literal brace, or {Column Name} for a column's value."))
                 }
                 let name = String(String.UnicodeScalarView(scalars[..<close])).trimmingSpaces()
                 if name.isEmpty {
-                    throw .usage(UsageError("\(field): '{}' names no column",
-                                            suggestion: "Write {Column Name} for a column's value, or {{}} for literal braces."))
+                    throw .usage(
+                        UsageError(
+                            "\(field): '{}' names no column",
+                            suggestion: "Write {Column Name} for a column's value, or {{}} for literal braces."))
                 }
                 if !literal.isEmpty { parts.append(.text(literal)); literal = "" }
                 parts.append(.column(name))
@@ -95,12 +99,16 @@ package struct ColumnReference: Sendable, Equatable {
     /// Throws a usage error naming the first reference to a column the file does not have.
     package static func check(_ references: [ColumnReference], columns: [String], file: String) throws(OctopodsError) {
         for reference in references where !columns.contains(reference.column) {
-            let guess = columns.first { $0.lowercased() == reference.column.lowercased() }
+            let guess =
+                columns.first { $0.lowercased() == reference.column.lowercased() }
                 ?? Suggestions.closest(to: reference.column, among: columns)
-            let listed = columns.prefix(30).map { "'\(TerminalText.sanitize(String($0.prefix(40))))'" }.joined(separator: ", ")
+            let listed =
+                columns.prefix(30).map { "'\(TerminalText.sanitize(String($0.prefix(40))))'" }.joined(separator: ", ")
                 + (columns.count > 30 ? " and \(columns.count - 30) more" : "")
-            throw .usage(UsageError("\(reference.field) uses column '\(TerminalText.sanitize(String(reference.column.prefix(40))))', which \(file) does not have; its columns are \(listed)",
-                                    suggestion: guess.map { "Did you mean {\($0)}?" }))
+            throw .usage(
+                UsageError(
+                    "\(reference.field) uses column '\(TerminalText.sanitize(String(reference.column.prefix(40))))', which \(file) does not have; its columns are \(listed)",
+                    suggestion: guess.map { "Did you mean {\($0)}?" }))
         }
     }
 }

@@ -30,8 +30,9 @@ package struct ExcludeList: Sendable {
             do {
                 numbers.insert(try PhoneNumber.normalize(raw, field: "'\(raw)'"))
             } catch {
-                throw .invalidInput("\(at(row.line)): '\(String(raw.prefix(40)))' is not an E.164 phone number; no row was sent",
-                                    hint: "Opt-out numbers are compared in E.164 (+, country code, number); fix the line so the number is excluded.")
+                throw .invalidInput(
+                    "\(at(row.line)): '\(String(raw.prefix(40)))' is not an E.164 phone number; no row was sent",
+                    hint: "Opt-out numbers are compared in E.164 (+, country code, number); fix the line so the number is excluded.")
             }
         }
     }

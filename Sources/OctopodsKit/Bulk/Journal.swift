@@ -151,29 +151,36 @@ package actor Journal {
     /// Opens (creating 0600) the journal at `url` for a run of `command` on `input`, locks it for
     /// the life of the returned value, decides from what it holds whether this run resumes it,
     /// replaces it or is refused (exit 2, nothing sent), and records this run's start.
-    package static func open(_ url: URL, input: JournalInput, command: String, newRun: Bool, resendUnknown: Bool,
-                             now: Date, profile: String? = nil) async throws(OctopodsError) -> Journal {
+    package static func open(
+        _ url: URL, input: JournalInput, command: String, newRun: Bool, resendUnknown: Bool,
+        now: Date, profile: String? = nil
+    ) async throws(OctopodsError) -> Journal {
         let queue = DispatchQueue(label: "octopods.journal")
         let result: Result<Journal, OctopodsError> = await withCheckedContinuation { continuation in
             queue.async {
-                continuation.resume(returning: Result { () throws(OctopodsError) -> Journal in
-                    try openBlocking(url, queue: queue, input: input, command: command, newRun: newRun,
-                                     resendUnknown: resendUnknown, now: now, profile: profile)
-                })
+                continuation.resume(
+                    returning: Result { () throws(OctopodsError) -> Journal in
+                        try openBlocking(
+                            url, queue: queue, input: input, command: command, newRun: newRun,
+                            resendUnknown: resendUnknown, now: now, profile: profile)
+                    })
             }
         }
         return try result.get()
     }
 
-    private static func openBlocking(_ url: URL, queue: DispatchQueue, input: JournalInput, command: String, newRun: Bool,
-                                     resendUnknown: Bool, now: Date, profile: String?) throws(OctopodsError) -> Journal {
+    private static func openBlocking(
+        _ url: URL, queue: DispatchQueue, input: JournalInput, command: String, newRun: Bool,
+        resendUnknown: Bool, now: Date, profile: String?
+    ) throws(OctopodsError) -> Journal {
         var fd = try lockedDescriptor(url)
         let previous: Summary
         do { previous = try summary(fd, path: url.path) } catch { Glibc.close(fd); throw error }
         let decision: Decision
         do {
-            decision = try decide(previous, input: input, command: command, journal: url, newRun: newRun,
-                                  resendUnknown: resendUnknown)
+            decision = try decide(
+                previous, input: input, command: command, journal: url, newRun: newRun,
+                resendUnknown: resendUnknown)
         } catch { Glibc.close(fd); throw error }
         var archived: URL?
         if case .replace = decision {
@@ -185,8 +192,9 @@ package actor Journal {
             guard rename(url.path, kept.path) == 0 else {
                 let reason = String(cString: strerror(errno))
                 Glibc.close(fd)
-                throw .invalidInput("cannot keep the old journal \(url.path) as \(kept.lastPathComponent): \(reason); nothing was sent",
-                                    hint: "Move it away yourself, or choose another journal with --journal FILE.")
+                throw .invalidInput(
+                    "cannot keep the old journal \(url.path) as \(kept.lastPathComponent): \(reason); nothing was sent",
+                    hint: "Move it away yourself, or choose another journal with --journal FILE.")
             }
             archived = kept
             let old = fd
@@ -203,8 +211,10 @@ package actor Journal {
             // A run killed mid-write leaves a torn last line; start after it, not on it.
             if previous.endsMidLine { bytes.append(UInt8(ascii: "\n")) }
         } else {
-            let header: JSONValue = ["journal": "octopods bulk send", "version": 2, "command": .string(command),
-                                     "input": .string(input.identity), "size": .int(input.size), "sha256": .string(input.sha256)]
+            let header: JSONValue = [
+                "journal": "octopods bulk send", "version": 2, "command": .string(command),
+                "input": .string(input.identity), "size": .int(input.size), "sha256": .string(input.sha256),
+            ]
             bytes += Array((header.serialized() + "\n").utf8)
         }
         var start: JSONValue = ["started": .string(LedgerTime.format(now)), "pid": .int(Int(getpid()))]
@@ -230,7 +240,8 @@ package actor Journal {
             } catch {
                 // A missing directory is not fixed by naming the same path again (README "Bulk sends").
                 let directory = url.deletingLastPathComponent().path
-                let hint = FileManager.default.fileExists(atPath: directory)
+                let hint =
+                    FileManager.default.fileExists(atPath: directory)
                     ? "Remove or fix that file, or choose another journal with --journal FILE."
                     : "The directory \(directory) does not exist: create it (mkdir -p \(directory)), or give --journal a file in a directory that exists."
                 throw .invalidInput("cannot use the journal \(error.description); nothing was sent", hint: hint)
@@ -263,8 +274,11 @@ package actor Journal {
             if let at = holder.at { parts.append("started \(JournalTime.display(at))") }
             if !parts.isEmpty { who += " (" + parts.joined(separator: ", ") + ")" }
         }
-        return .invalidInput("the journal \(url.path) is in use by \(who); nothing was sent",
-                             hint: "Two runs of one input would message the same people twice: let that run finish (or stop it), then run this again to resume.")
+        return .invalidInput(
+            "the journal \(url.path) is in use by \(who); nothing was sent",
+            hint:
+                "Two runs of one input would message the same people twice: let that run finish (or stop it), then run this again to resume."
+        )
     }
 
     /// The states, header and runs an existing journal records, without opening it for writing
@@ -276,8 +290,9 @@ package actor Journal {
             guard let opened = try SystemFile.openOwned(url, flags: O_RDONLY) else { return nil }
             fd = opened
         } catch {
-            throw .invalidInput("cannot use the journal \(error.description)",
-                                hint: "Remove or fix that file, or choose another journal with --journal FILE.")
+            throw .invalidInput(
+                "cannot use the journal \(error.description)",
+                hint: "Remove or fix that file, or choose another journal with --journal FILE.")
         }
         defer { Glibc.close(fd) }
         return try summary(fd, path: url.path)
@@ -306,7 +321,8 @@ package actor Journal {
                 summary.hasHeader = true
                 summary.command = json["command"]?.stringValue
                 if let identity = json["input"]?.stringValue, let size = json["size"]?.intValue,
-                   let sha = json["sha256"]?.stringValue {
+                    let sha = json["sha256"]?.stringValue
+                {
                     summary.input = JournalInput(identity: identity, size: size, sha256: sha)
                 }
                 continue
@@ -317,14 +333,17 @@ package actor Journal {
                 continue
             }
             if let at = json["finished"]?.stringValue {
-                summary.finish = Finish(at: LedgerTime.parse(at), accepted: json["accepted"]?.intValue ?? 0,
-                                        rejected: json["rejected"]?.intValue ?? 0, unknown: json["unknown"]?.intValue ?? 0)
+                summary.finish = Finish(
+                    at: LedgerTime.parse(at), accepted: json["accepted"]?.intValue ?? 0,
+                    rejected: json["rejected"]?.intValue ?? 0, unknown: json["unknown"]?.intValue ?? 0)
                 continue
             }
             guard let line = json["line"]?.intValue, let stateText = json["state"]?.stringValue,
-                  let state = RowState(rawValue: stateText) else { summary.tornLines += 1; continue }
-            summary.states[line] = Entry(line: line, hash: json["hash"]?.stringValue ?? "", state: state,
-                                         messageID: json["message_id"]?.scalarText, error: json["error"]?.stringValue)
+                let state = RowState(rawValue: stateText)
+            else { summary.tornLines += 1; continue }
+            summary.states[line] = Entry(
+                line: line, hash: json["hash"]?.stringValue ?? "", state: state,
+                messageID: json["message_id"]?.scalarText, error: json["error"]?.stringValue)
         }
         summary.endsMidLine = !data.isEmpty && data.last != UInt8(ascii: "\n")
         return summary
@@ -339,22 +358,34 @@ package actor Journal {
     /// |---|---|---|
     /// | unfinished | resume | refuse: the file changed mid-campaign |
     /// | finished | refuse: already sent (`--new-run` sends again) | a new run; the old journal is kept |
-    package static func decide(_ previous: Summary, input: JournalInput, command: String, journal url: URL, newRun: Bool,
-                               resendUnknown: Bool) throws(OctopodsError) -> Decision {
+    package static func decide(
+        _ previous: Summary, input: JournalInput, command: String, journal url: URL, newRun: Bool,
+        resendUnknown: Bool
+    ) throws(OctopodsError) -> Decision {
         if previous.isEmpty { return .fresh }
         if newRun { return .replace(newRun: true) }
         let path = url.path
         guard previous.hasHeader else {
-            throw .invalidInput("the journal \(path) has no header octopods can read, so it cannot tell which input it belongs to; nothing was sent",
-                                hint: "Start over with --new-run (the old journal is kept, renamed with its time), or choose another journal with --journal FILE.")
+            throw .invalidInput(
+                "the journal \(path) has no header octopods can read, so it cannot tell which input it belongs to; nothing was sent",
+                hint:
+                    "Start over with --new-run (the old journal is kept, renamed with its time), or choose another journal with --journal FILE."
+            )
         }
         if let other = previous.command, other != command {
-            throw .usage(UsageError("the journal \(path) belongs to '\(other)', not '\(command)'; nothing was sent",
-                                    suggestion: "Each command keeps its own journal: leave out --journal (or give another FILE), or start this one over with --new-run."))
+            throw .usage(
+                UsageError(
+                    "the journal \(path) belongs to '\(other)', not '\(command)'; nothing was sent",
+                    suggestion:
+                        "Each command keeps its own journal: leave out --journal (or give another FILE), or start this one over with --new-run."
+                ))
         }
         guard let recorded = previous.input else {
-            throw .invalidInput("the journal \(path) does not record which input it belongs to (an older octopods wrote it); nothing was sent",
-                                hint: "Start over with --new-run (the old journal is kept, renamed with its time), or choose another journal with --journal FILE.")
+            throw .invalidInput(
+                "the journal \(path) does not record which input it belongs to (an older octopods wrote it); nothing was sent",
+                hint:
+                    "Start over with --new-run (the old journal is kept, renamed with its time), or choose another journal with --journal FILE."
+            )
         }
         let name = input.identity == "-" ? "stdin" : input.identity
         if recorded.sha256 == input.sha256 && recorded.size == input.size {
@@ -364,32 +395,41 @@ package actor Journal {
             if finish.unknown > 0 { counts += ", \(NumberText.grouped(finish.unknown)) unknown" }
             var hint = "To send it again, add --new-run (the old journal is kept, renamed with its time)."
             if previous.unanswered > 0 {
-                hint += " To resend only the \(NumberText.counted(previous.unanswered, "row")) with no recorded answer, add --resend-unknown (they may be delivered twice)."
+                hint +=
+                    " To resend only the \(NumberText.counted(previous.unanswered, "row")) with no recorded answer, add --resend-unknown (they may be delivered twice)."
             }
             let when = finish.at.map { " at \(JournalTime.display($0))" } ?? ""
-            throw .invalidInput("\(name) was sent already: the run in the journal \(path) finished\(when) (\(counts)); nothing was sent",
-                                hint: hint)
+            throw .invalidInput(
+                "\(name) was sent already: the run in the journal \(path) finished\(when) (\(counts)); nothing was sent",
+                hint: hint)
         }
         if recorded.identity != input.identity {
             let other = recorded.identity == "-" ? "stdin" : recorded.identity
-            throw .invalidInput("the journal \(path) belongs to another input (\(other), \(NumberText.grouped(recorded.size)) bytes), not \(name); nothing was sent",
-                                hint: "Give this input its own journal (leave out --journal, or give another FILE), or start this one over with --new-run.")
+            throw .invalidInput(
+                "the journal \(path) belongs to another input (\(other), \(NumberText.grouped(recorded.size)) bytes), not \(name); nothing was sent",
+                hint: "Give this input its own journal (leave out --journal, or give another FILE), or start this one over with --new-run.")
         }
         if previous.finish != nil { return .replace(newRun: false) }
         let sent = previous.sent, unanswered = previous.unanswered
         var count = "sent \(NumberText.grouped(sent)) row\(sent == 1 ? "" : "s")"
         if unanswered > 0 { count += " (\(NumberText.grouped(unanswered)) with no recorded answer)" }
         let when = previous.lastStart?.at.map { ", last started \(JournalTime.display($0))," } ?? ""
-        throw .invalidInput("\(name) changed since its run began: the unfinished run in the journal \(path)\(when) \(count) from the earlier version; nothing was sent",
-                            hint: "Finish that run with the file as it was, or start over with this version with --new-run: every row of it is sent, including any the old run sent (the old journal is kept, renamed with its time).")
+        throw .invalidInput(
+            "\(name) changed since its run began: the unfinished run in the journal \(path)\(when) \(count) from the earlier version; nothing was sent",
+            hint:
+                "Finish that run with the file as it was, or start over with this version with --new-run: every row of it is sent, including any the old run sent (the old journal is kept, renamed with its time)."
+        )
     }
 
     /// `run.journal` → `run.finished-20261202T083940Z.journal` (or `stopped-` and its last start,
     /// for a run that never finished); a number is added if that name is taken.
     static func archiveURL(_ url: URL, previous: Summary) -> URL {
         let stamp: String
-        if let finish = previous.finish { stamp = "finished-" + JournalTime.compact(finish.at ?? Date()) }
-        else { stamp = "stopped-" + JournalTime.compact(previous.lastStart?.at ?? Date()) }
+        if let finish = previous.finish {
+            stamp = "finished-" + JournalTime.compact(finish.at ?? Date())
+        } else {
+            stamp = "stopped-" + JournalTime.compact(previous.lastStart?.at ?? Date())
+        }
         let directory = url.deletingLastPathComponent()
         let name = url.lastPathComponent
         let base = name.hasSuffix(".journal") ? String(name.dropLast(".journal".count)) : name
@@ -429,9 +469,11 @@ package actor Journal {
             }
         }
         do {
-            try await append(["finished": .string(LedgerTime.format(date)), "pid": .int(Int(getpid())),
-                              "accepted": .int(accepted), "rejected": .int(rejected), "unknown": .int(unknown),
-                              "excluded": .int(excluded), "repeat": .int(repeated)])
+            try await append([
+                "finished": .string(LedgerTime.format(date)), "pid": .int(Int(getpid())),
+                "accepted": .int(accepted), "rejected": .int(rejected), "unknown": .int(unknown),
+                "excluded": .int(excluded), "repeat": .int(repeated),
+            ])
         } catch let error as OctopodsError {
             throw error
         } catch {

@@ -75,14 +75,19 @@ final class OutputLines: Sendable {
         guard !rows.isEmpty else { return nil }
         let text = { (row: JSONValue, key: String) in row[key]?.scalarText ?? "" }
         if let fields {
-            return Table(headers: fields.map(FieldSelection.header),
-                         rows: rows.map { row in fields.map { FieldSelection.cell($0, row[$0]) } })
+            return Table(
+                headers: fields.map(FieldSelection.header),
+                rows: rows.map { row in fields.map { FieldSelection.cell($0, row[$0]) } })
         }
-        return Table(headers: ["LINE", "PHONE", "STATUS", "MESSAGE ID", "ERROR"],
-                     rows: rows.map { row in
-                         [text(row, "line"), text(row, "phone"), text(row, "status") + (row["final_status"].map { " → \($0.scalarText ?? "")" } ?? ""),
-                          text(row, "message_id"), text(row, "error").isEmpty ? text(row, "note") : text(row, "error")]
-                     },
-                     flexibleColumn: 4)
+        return Table(
+            headers: ["LINE", "PHONE", "STATUS", "MESSAGE ID", "ERROR"],
+            rows: rows.map { row in
+                [
+                    text(row, "line"), text(row, "phone"),
+                    text(row, "status") + (row["final_status"].map { " → \($0.scalarText ?? "")" } ?? ""),
+                    text(row, "message_id"), text(row, "error").isEmpty ? text(row, "note") : text(row, "error"),
+                ]
+            },
+            flexibleColumn: 4)
     }
 }

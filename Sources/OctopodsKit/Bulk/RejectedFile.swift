@@ -66,8 +66,10 @@ final class RejectedFile: Sendable {
             // The row as it was read (fixed and sent again); the reason, the API's words, escaped.
             text = line(columns.map { row.fields[$0] ?? "" } + [TerminalText.sanitize(reason)])
         case .ndjson:
-            var pairs = row.fields.filter { $0.key != "reason" }.sorted { ($0.key == "phone" ? "" : $0.key) < ($1.key == "phone" ? "" : $1.key) }
-                .map { ($0.key, JSONValue.string($0.value)) }
+            var pairs = row.fields.filter { $0.key != "reason" }.sorted {
+                ($0.key == "phone" ? "" : $0.key) < ($1.key == "phone" ? "" : $1.key)
+            }
+            .map { ($0.key, JSONValue.string($0.value)) }
             pairs.append(("reason", .string(reason)))
             text = JSONValue.object(pairs).serialized() + "\n"
         }

@@ -29,9 +29,11 @@ actor RowQueue {
     let output: OutputLines
     let tally: BulkRun.Tally
 
-    init(input: BulkRun.Input, delimiter: UInt8?, phoneColumn: String?, plan: BulkPlan, earlier: [Int: Journal.Entry],
-         checked: Set<UInt64>, invalidLines: Set<Int>, limit: Int, resendUnknown: Bool, exclude: ExcludeList?,
-         sentBefore: [Int: Journal.Entry] = [:], keyColumn: String? = nil, output: OutputLines, tally: BulkRun.Tally) throws(OctopodsError) {
+    init(
+        input: BulkRun.Input, delimiter: UInt8?, phoneColumn: String?, plan: BulkPlan, earlier: [Int: Journal.Entry],
+        checked: Set<UInt64>, invalidLines: Set<Int>, limit: Int, resendUnknown: Bool, exclude: ExcludeList?,
+        sentBefore: [Int: Journal.Entry] = [:], keyColumn: String? = nil, output: OutputLines, tally: BulkRun.Tally
+    ) throws(OctopodsError) {
         self.input = input
         reader = try input.reader(delimiter: delimiter, phoneColumn: phoneColumn)
         self.plan = plan; self.earlier = earlier; self.checked = checked; self.invalidLines = invalidLines
@@ -62,11 +64,15 @@ actor RowQueue {
             }
             let fingerprint = body.fingerprint()
             if let exclude, exclude.contains(phone) {
-                output.write(["line": .int(row.line), "phone": .string(phone), "status": BulkRowStatus.excluded.json, "note": "on the --exclude list; not sent"])
+                output.write([
+                    "line": .int(row.line), "phone": .string(phone), "status": BulkRowStatus.excluded.json,
+                    "note": "on the --exclude list; not sent",
+                ])
                 tally.add { $0.excluded += 1 }
                 // Recorded in the journal (by the worker), so the run's record says why the row was not sent.
-                return BulkRun.Prepared(line: row.line, phone: phone, body: body, hash: String(fingerprint, radix: 16), row: row,
-                                        excluded: true)
+                return BulkRun.Prepared(
+                    line: row.line, phone: phone, body: body, hash: String(fingerprint, radix: 16), row: row,
+                    excluded: true)
             }
             guard checked.remove(fingerprint) != nil else {
                 notChecked(row, phone: phone, "the row changed after the check; not sent (run again to check and send it)")
@@ -87,7 +93,8 @@ actor RowQueue {
                     let sent = entry.state == .accepted
                     line.set("status", (sent ? BulkRowStatus.accepted : .repeated).json)
                     if let id = entry.messageID { line.set("message_id", .string(id)) }
-                    line.set("note", .string(sent ? "sent by an earlier run" : "a repeat of an earlier send, found by an earlier run; not sent"))
+                    line.set(
+                        "note", .string(sent ? "sent by an earlier run" : "a repeat of an earlier send, found by an earlier run; not sent"))
                     output.write(line)
                     tally.add { $0.skipped += 1 }
                     continue
@@ -101,9 +108,12 @@ actor RowQueue {
                 case .sending, .unknown:
                     if !resendUnknown {
                         line.set("status", BulkRowStatus.unknown.json)
-                        line.set("error", "an earlier run sent this row and recorded no answer; not resent (check, then use --resend-unknown)")
+                        line.set(
+                            "error", "an earlier run sent this row and recorded no answer; not resent (check, then use --resend-unknown)")
                         output.write(line)
-                        tally.add { $0.skipped += 1; $0.earlierUnknown += 1 }
+                        tally.add {
+                            $0.skipped += 1; $0.earlierUnknown += 1
+                        }
                         continue
                     }
                 case .excluded:
@@ -129,8 +139,9 @@ actor RowQueue {
                 continue
             }
             remaining -= 1
-            return BulkRun.Prepared(line: row.line, phone: phone, body: body, hash: hash, row: row,
-                                    key: keyColumn.flatMap { BulkColumns.value(row, $0) })
+            return BulkRun.Prepared(
+                line: row.line, phone: phone, body: body, hash: hash, row: row,
+                key: keyColumn.flatMap { BulkColumns.value(row, $0) })
         }
     }
 }

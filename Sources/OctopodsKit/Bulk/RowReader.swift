@@ -76,10 +76,13 @@ package final class RowReader {
     /// Reads from an open descriptor (stdin for `-`), which stays open: the caller owns it. `name` is used in messages.
     /// `format`: nil sniffs the first non-blank byte (`{` → ndjson, anything else → csv). `byteLimit`: read no more
     /// than this many bytes (a bulk run reads exactly the bytes it checked, even if the file grows meanwhile).
-    package convenience init(fileDescriptor: Int32, name: String, format: InputFormat? = nil, delimiter: UInt8? = nil,
-                             byteLimit: Int? = nil) throws(OctopodsError) {
-        try self.init(fileDescriptor: fileDescriptor, name: name, format: format, delimiter: delimiter,
-                      chunkSize: Self.defaultChunkSize, byteLimit: byteLimit)
+    package convenience init(
+        fileDescriptor: Int32, name: String, format: InputFormat? = nil, delimiter: UInt8? = nil,
+        byteLimit: Int? = nil
+    ) throws(OctopodsError) {
+        try self.init(
+            fileDescriptor: fileDescriptor, name: name, format: format, delimiter: delimiter,
+            chunkSize: Self.defaultChunkSize, byteLimit: byteLimit)
     }
 
     /// The next record, nil at the end. Throws only for what ends reading altogether: an I/O error (`.failed`), or a
@@ -90,8 +93,10 @@ package final class RowReader {
 
     // MARK: Internal initialisers (tests choose the chunk size and the record limit)
 
-    convenience init(url: URL, format: InputFormat?, delimiter: UInt8? = nil, chunkSize: Int,
-                     maxRecordBytes: Int = RowReader.defaultMaxRecordBytes) throws(OctopodsError) {
+    convenience init(
+        url: URL, format: InputFormat?, delimiter: UInt8? = nil, chunkSize: Int,
+        maxRecordBytes: Int = RowReader.defaultMaxRecordBytes
+    ) throws(OctopodsError) {
         let name = url.isFileURL ? url.relativePath : url.absoluteString
         let fd = url.withUnsafeFileSystemRepresentation { path in
             path.map { open($0, O_RDONLY | O_CLOEXEC) } ?? -1
@@ -106,24 +111,31 @@ package final class RowReader {
             throw .invalidInput("cannot read \(name): it is a directory", hint: "Give --from a CSV or NDJSON file.")
         }
         let chosen = format ?? Self.format(forExtension: url.pathExtension)
-        let parser = try RowParser(descriptor: fd, ownsDescriptor: true, bytes: [], name: name, format: chosen,
-                                   delimiter: delimiter, chunkSize: chunkSize, maxRecordBytes: maxRecordBytes)
+        let parser = try RowParser(
+            descriptor: fd, ownsDescriptor: true, bytes: [], name: name, format: chosen,
+            delimiter: delimiter, chunkSize: chunkSize, maxRecordBytes: maxRecordBytes)
         self.init(parser: parser)
     }
 
-    convenience init(fileDescriptor: Int32, name: String, format: InputFormat?, delimiter: UInt8? = nil, chunkSize: Int,
-                     maxRecordBytes: Int = RowReader.defaultMaxRecordBytes, byteLimit: Int? = nil) throws(OctopodsError) {
-        let parser = try RowParser(descriptor: fileDescriptor, ownsDescriptor: false, bytes: [], name: name, format: format,
-                                   delimiter: delimiter, chunkSize: chunkSize, maxRecordBytes: maxRecordBytes, byteLimit: byteLimit)
+    convenience init(
+        fileDescriptor: Int32, name: String, format: InputFormat?, delimiter: UInt8? = nil, chunkSize: Int,
+        maxRecordBytes: Int = RowReader.defaultMaxRecordBytes, byteLimit: Int? = nil
+    ) throws(OctopodsError) {
+        let parser = try RowParser(
+            descriptor: fileDescriptor, ownsDescriptor: false, bytes: [], name: name, format: format,
+            delimiter: delimiter, chunkSize: chunkSize, maxRecordBytes: maxRecordBytes, byteLimit: byteLimit)
         self.init(parser: parser)
     }
 
     /// Reads from memory, served `chunkSize` bytes at a time as a file would be.
-    package convenience init(bytes: [UInt8], name: String = "input", format: InputFormat?, delimiter: UInt8? = nil,
-                             chunkSize: Int = RowReader.defaultChunkSize,
-                             maxRecordBytes: Int = RowReader.defaultMaxRecordBytes) throws(OctopodsError) {
-        let parser = try RowParser(descriptor: -1, ownsDescriptor: false, bytes: bytes, name: name, format: format,
-                                   delimiter: delimiter, chunkSize: chunkSize, maxRecordBytes: maxRecordBytes)
+    package convenience init(
+        bytes: [UInt8], name: String = "input", format: InputFormat?, delimiter: UInt8? = nil,
+        chunkSize: Int = RowReader.defaultChunkSize,
+        maxRecordBytes: Int = RowReader.defaultMaxRecordBytes
+    ) throws(OctopodsError) {
+        let parser = try RowParser(
+            descriptor: -1, ownsDescriptor: false, bytes: bytes, name: name, format: format,
+            delimiter: delimiter, chunkSize: chunkSize, maxRecordBytes: maxRecordBytes)
         self.init(parser: parser)
     }
 
@@ -203,8 +215,10 @@ private struct RowParser: ~Copyable {
     private var headerValues: [String] = []
     private var fields: [String: String] = [:]
 
-    init(descriptor: Int32, ownsDescriptor: Bool, bytes: [UInt8], name: String, format: InputFormat?, delimiter: UInt8?,
-         chunkSize: Int, maxRecordBytes: Int, byteLimit: Int? = nil) throws(OctopodsError) {
+    init(
+        descriptor: Int32, ownsDescriptor: Bool, bytes: [UInt8], name: String, format: InputFormat?, delimiter: UInt8?,
+        chunkSize: Int, maxRecordBytes: Int, byteLimit: Int? = nil
+    ) throws(OctopodsError) {
         fd = descriptor
         self.ownsDescriptor = ownsDescriptor
         eof = descriptor < 0
@@ -227,8 +241,9 @@ private struct RowParser: ~Copyable {
             if n == 0 { eof = true } else { pending.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<n])) }
         }
         if let encoding = CSVDialect.foreignEncoding(pending) {
-            throw .invalidInput("\(name), line 1: the file is \(encoding) text, not UTF-8",
-                                hint: "Save it as UTF-8 (in Excel: CSV UTF-8; in LibreOffice: Unicode (UTF-8)).")
+            throw .invalidInput(
+                "\(name), line 1: the file is \(encoding) text, not UTF-8",
+                hint: "Save it as UTF-8 (in Excel: CSV UTF-8; in LibreOffice: Unicode (UTF-8)).")
         }
         if pending.starts(with: [0xEF, 0xBB, 0xBF]) { pendingOffset = 3; dialect.byteOrderMark = true }
         if let format {
@@ -395,8 +410,9 @@ private struct RowParser: ~Copyable {
         let at = "\(name), line \(recordLine)"
         if oversize { throw .invalidInput("\(at): the header is longer than \(limitText)", hint: hint) }
         if let k = strayField {
-            throw .invalidInput("\(at): header column \(k + 1) has text after its closing quote",
-                                hint: "A quote inside a quoted field is written twice (\"\").")
+            throw .invalidInput(
+                "\(at): header column \(k + 1) has text after its closing quote",
+                hint: "A quote inside a quoted field is written twice (\"\").")
         }
         if let k = badUTF8Field {
             throw .invalidInput("\(at): header column \(k + 1) is not valid UTF-8", hint: "Save the file as UTF-8.")
@@ -409,8 +425,9 @@ private struct RowParser: ~Copyable {
                 throw .invalidInput("\(at): header column \(k + 1) has no name", hint: hint)
             }
             if let first = seen[trimmed] {
-                throw .invalidInput("\(at): the header names column \"\(trimmed)\" twice (columns \(first + 1) and \(k + 1))",
-                                    hint: "Each column name may appear once.")
+                throw .invalidInput(
+                    "\(at): the header names column \"\(trimmed)\" twice (columns \(first + 1) and \(k + 1))",
+                    hint: "Each column name may appear once.")
             }
             seen[trimmed] = k
             names.append(trimmed)
@@ -478,8 +495,9 @@ private struct RowParser: ~Copyable {
                     case .recordStart:
                         return false
                     case .quoted:
-                        throw .invalidInput("\(name), line \(quoteLine): a quoted field is never closed",
-                                            hint: "Close it with a \" (a quote inside a quoted field is written twice: \"\").")
+                        throw .invalidInput(
+                            "\(name), line \(quoteLine): a quoted field is never closed",
+                            hint: "Close it with a \" (a quote inside a quoted field is written twice: \"\").")
                     case .fieldStart, .unquoted, .quoteSeen:
                         finishField(0, 0)
                         return true

@@ -23,42 +23,55 @@ package struct APICommand: Command {
         name: "api",
         abstract: "Make any request to the Octopods API with the right key and print the response.",
         discussion: """
-        PATH is relative to /api/v1 (a leading /api/v1 is accepted too); a query may follow it after '?'. Its first \
-        segment (whatsapp, sms, vbm) chooses the key, or --channel does. -f adds a string field, -F a typed one \
-        (true, false, null, numbers, JSON objects and arrays as JSON; @FILE or @- the contents of a file or of standard \
-        input as a string); the fields make a JSON object sent as the body, or the query string with -X GET. --input \
-        sends a file or standard input as the body as it is. The method is GET, or POST when there is a body.
+            PATH is relative to /api/v1 (a leading /api/v1 is accepted too); a query may follow it after '?'. Its first \
+            segment (whatsapp, sms, vbm) chooses the key, or --channel does. -f adds a string field, -F a typed one \
+            (true, false, null, numbers, JSON objects and arrays as JSON; @FILE or @- the contents of a file or of standard \
+            input as a string); the fields make a JSON object sent as the body, or the query string with -X GET. --input \
+            sends a file or standard input as the body as it is. The method is GET, or POST when there is a body.
 
-        The response body goes to stdout as the API sent it (pretty and terminal-safe on a terminal), the status and \
-        headers before it with -i. An error status also prints the API's error decoded on stderr, and the exit status \
-        follows the usual rules: 1 refused, 3 key or access, 4 not sent (safe to retry), 5 the outcome is unknown \
-        (a request other than GET that failed after it went out). The key is added by octopods and never printed \
-        (--dry-run and --verbose show it redacted); the request is paced within the key's rate budget like every \
-        other, and redirects are never followed.
+            The response body goes to stdout as the API sent it (pretty and terminal-safe on a terminal), the status and \
+            headers before it with -i. An error status also prints the API's error decoded on stderr, and the exit status \
+            follows the usual rules: 1 refused, 3 key or access, 4 not sent (safe to retry), 5 the outcome is unknown \
+            (a request other than GET that failed after it went out). The key is added by octopods and never printed \
+            (--dry-run and --verbose show it redacted); the request is paced within the key's rate budget like every \
+            other, and redirects are never followed.
 
-        Requests made with 'api' are not recorded in the history: it cannot know whether a request is a send. \
-        Use 'send', 'sms send' or 'vbm send' for sends you want to find again with 'octopods history'.
-        """,
-        arguments: [ArgumentSpec("path", completion: .choices(documentedPaths),
-                                 help: "The endpoint below /api/v1, e.g. whatsapp/templates or sms/messages/4829174.")],
+            Requests made with 'api' are not recorded in the history: it cannot know whether a request is a send. \
+            Use 'send', 'sms send' or 'vbm send' for sends you want to find again with 'octopods history'.
+            """,
+        arguments: [
+            ArgumentSpec(
+                "path", completion: .choices(documentedPaths),
+                help: "The endpoint below /api/v1, e.g. whatsapp/templates or sms/messages/4829174.")
+        ],
         options: [
             .value("method", short: "X", "METHOD", help: "HTTP method (default GET, or POST when there is a body)."),
-            .value("raw-field", short: "f", "KEY=VALUE", repeatable: true, help: "Add a string field to the JSON body (or the query with -X GET)."),
-            .value("field", short: "F", "KEY=VALUE", repeatable: true,
-                   help: "Add a typed field: true, false, null, a number or JSON as such; @FILE or @- reads the value from a file or stdin."),
-            .value("input", "FILE", .file, help: "Send this file (- for standard input) as the body, as it is; fields then go to the query."),
-            .value("header", short: "H", "'NAME: VALUE'", repeatable: true,
-                   help: "Add a request header (not the key's header); 'NAME:' with no value removes one octopods sends, such as User-Agent."),
-            .value("channel", "CHANNEL", .choice(Channel.allCases.map(\.rawValue)),
-                   help: "Whose key to use: whatsapp, sms or vbm (default: PATH's first segment)."),
+            .value(
+                "raw-field", short: "f", "KEY=VALUE", repeatable: true,
+                help: "Add a string field to the JSON body (or the query with -X GET)."),
+            .value(
+                "field", short: "F", "KEY=VALUE", repeatable: true,
+                help: "Add a typed field: true, false, null, a number or JSON as such; @FILE or @- reads the value from a file or stdin."),
+            .value(
+                "input", "FILE", .file, help: "Send this file (- for standard input) as the body, as it is; fields then go to the query."),
+            .value(
+                "header", short: "H", "'NAME: VALUE'", repeatable: true,
+                help: "Add a request header (not the key's header); 'NAME:' with no value removes one octopods sends, such as User-Agent."),
+            .value(
+                "channel", "CHANNEL", .choice(Channel.allCases.map(\.rawValue)),
+                help: "Whose key to use: whatsapp, sms or vbm (default: PATH's first segment)."),
             .flag("include", short: "i", help: "Print the response status and headers before the body."),
             .flag("dry-run", help: "Print the request that would be made (key redacted); send nothing."),
         ],
         examples: [
             Example("octopods api whatsapp/templates", "The raw template list."),
             Example("octopods api 'whatsapp/messages?limit=5' -i", "The last five messages, with the response headers."),
-            Example("octopods api sms/messages -f destination_phone=+14155552671 -f body=Hello", "Send an SMS from the raw API (not recorded in the history)."),
-            Example("octopods api whatsapp/templates/1234/messages --input request.json --dry-run", "Check a hand-written request without sending it."),
+            Example(
+                "octopods api sms/messages -f destination_phone=+14155552671 -f body=Hello",
+                "Send an SMS from the raw API (not recorded in the history)."),
+            Example(
+                "octopods api whatsapp/templates/1234/messages --input request.json --dry-run",
+                "Check a hand-written request without sending it."),
         ])
 
     var method: String?
@@ -114,7 +127,8 @@ package struct APICommand: Command {
             throw usage("PATH '\(segments[0])/…' does not start with whatsapp, sms or vbm; say whose key to use with --channel")
         }
         switch channel {
-        case .whatsapp: family = segments.first == "whatsapp" && segments.dropFirst().first == "interactive" ? .whatsappInteractive : .whatsappTemplates
+        case .whatsapp:
+            family = segments.first == "whatsapp" && segments.dropFirst().first == "interactive" ? .whatsappInteractive : .whatsappTemplates
         case .sms: family = .sms
         case .vbm: family = .vbm
         }
@@ -124,8 +138,11 @@ package struct APICommand: Command {
             guard let equals = occurrence.value.firstIndex(of: "="), equals != occurrence.value.startIndex else {
                 throw usage("invalid value for '\(flag)': '\(occurrence.value)' is not KEY=VALUE")
             }
-            fields.append((String(occurrence.value[..<equals]), String(occurrence.value[occurrence.value.index(after: equals)...]),
-                           occurrence.option == "field"))
+            fields.append(
+                (
+                    String(occurrence.value[..<equals]), String(occurrence.value[occurrence.value.index(after: equals)...]),
+                    occurrence.option == "field"
+                ))
         }
         input = arguments.string("input")
         if input == "-", fields.contains(where: { $0.2 && $0.1 == "@-" }) {
@@ -149,8 +166,9 @@ package struct APICommand: Command {
                 throw usage("invalid value for '-H \(name)': a header value cannot contain line breaks")
             }
             if PlainText.sameIgnoringCase(name, APIClient.authHeader) {
-                throw usage("the key is never given on the command line (it would show in ps and shell history); "
-                            + "octopods adds \(APIClient.authHeader) from \(channel.environmentVariable.rawValue) or the config file")
+                throw usage(
+                    "the key is never given on the command line (it would show in ps and shell history); "
+                        + "octopods adds \(APIClient.authHeader) from \(channel.environmentVariable.rawValue) or the config file")
             }
             if ["host", "content-length", "transfer-encoding", "connection"].contains(name.lowercased()) {
                 throw usage("'-H \(name)' is set by octopods itself and cannot be given")
@@ -189,7 +207,8 @@ package struct APICommand: Command {
                 body = .object(values)
             }
         }
-        var endpoint = Endpoint<HTTPResponse>(method: method, path: path, query: query, body: body, family: family) { _ throws(DecodingProblem) in
+        var endpoint = Endpoint<HTTPResponse>(method: method, path: path, query: query, body: body, family: family) {
+            _ throws(DecodingProblem) in
             HTTPResponse(status: 0)
         }
         endpoint.rawBody = rawBody
@@ -263,8 +282,10 @@ package struct APICommand: Command {
         ctx.notice("Dry run: nothing was sent.")
         let json: JSONValue = [
             "dry_run": true,
-            "request": ["method": .string(request.method), "url": .string(url),
-                        "headers": .object(headers.map { ($0.0, .string($0.1)) }), "body": bodyJSON],
+            "request": [
+                "method": .string(request.method), "url": .string(url),
+                "headers": .object(headers.map { ($0.0, .string($0.1)) }), "body": bodyJSON,
+            ],
         ]
         return CommandOutput(json: json, text: text)
     }

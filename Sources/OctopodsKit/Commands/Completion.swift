@@ -29,15 +29,15 @@ package struct Completion: Command {
         name: "completion",
         abstract: "Print the shell completion script for bash, zsh or fish.",
         discussion: """
-        The script completes commands, options, option values (channels, output formats, statuses, ...), file \
-        names, and template ids from the list the last 'octopods templates list' saw (it asks 'octopods', which \
-        reads a local cache and never the network). 'make install' puts the scripts where the shells look for them. \
-        To install by hand: bash (with bash-completion): save it as \
-        ~/.local/share/bash-completion/completions/octopods, or add 'source <(octopods completion bash)' to \
-        ~/.bashrc; zsh: save it as _octopods in a directory on $fpath before compinit runs, or add \
-        'source <(octopods completion zsh)' to ~/.zshrc after compinit; fish: save it as \
-        ~/.config/fish/completions/octopods.fish.
-        """,
+            The script completes commands, options, option values (channels, output formats, statuses, ...), file \
+            names, and template ids from the list the last 'octopods templates list' saw (it asks 'octopods', which \
+            reads a local cache and never the network). 'make install' puts the scripts where the shells look for them. \
+            To install by hand: bash (with bash-completion): save it as \
+            ~/.local/share/bash-completion/completions/octopods, or add 'source <(octopods completion bash)' to \
+            ~/.bashrc; zsh: save it as _octopods in a directory on $fpath before compinit runs, or add \
+            'source <(octopods completion zsh)' to ~/.zshrc after compinit; fish: save it as \
+            ~/.config/fish/completions/octopods.fish.
+            """,
         arguments: [ArgumentSpec("shell", .choice(Shell.allCases.map(\.rawValue)), help: "bash, zsh or fish.")],
         examples: [
             Example("octopods completion bash", "Print the bash script."),

@@ -13,18 +13,19 @@ package enum ConfigCommand {
         name: "config",
         abstract: "Read and write the config file (API keys, base URL) per profile.",
         discussion: """
-        The file is INI style: a [profile] section per profile, with the settings whatsapp_api_key, sms_api_key, \
-        vbm_api_key, base_url, ledger (on or off: whether sends are recorded in the local history) and rate (the keys' \
-        rate limit, N/DURATION, default 55/10s: every request is paced under it; see README 'Rate limits'), repeat_window (how far back \
-        an identical message counts as already sent, DURATION or off, default 24h; see README 'Sent once'), ca_file \
-        (a PEM file of the CAs to trust for TLS, e.g. a proxy's that inspects TLS; before CURL_CA_BUNDLE, SSL_CERT_FILE and \
-        SSL_CERT_DIR) and state_store (local, or redis://[user:password@]host:port[/db]: the rate budget shared by \
-        several machines using one key; see README 'Several machines'). It is written with mode 0600 in a 0700 directory. Environment variables override it; \
-        'config list' shows where each value comes from. Keys are never printed, only their last four characters.
-        """)
+            The file is INI style: a [profile] section per profile, with the settings whatsapp_api_key, sms_api_key, \
+            vbm_api_key, base_url, ledger (on or off: whether sends are recorded in the local history) and rate (the keys' \
+            rate limit, N/DURATION, default 55/10s: every request is paced under it; see README 'Rate limits'), repeat_window (how far back \
+            an identical message counts as already sent, DURATION or off, default 24h; see README 'Sent once'), ca_file \
+            (a PEM file of the CAs to trust for TLS, e.g. a proxy's that inspects TLS; before CURL_CA_BUNDLE, SSL_CERT_FILE and \
+            SSL_CERT_DIR) and state_store (local, or redis://[user:password@]host:port[/db]: the rate budget shared by \
+            several machines using one key; see README 'Several machines'). It is written with mode 0600 in a 0700 directory. Environment variables override it; \
+            'config list' shows where each value comes from. Keys are never printed, only their last four characters.
+            """)
 
-    static let keyArgument = ArgumentSpec("key", .choice(ConfigDocument.knownKeys),
-                                          help: "A setting: " + ConfigDocument.knownKeys.joined(separator: ", ") + ".")
+    static let keyArgument = ArgumentSpec(
+        "key", .choice(ConfigDocument.knownKeys),
+        help: "A setting: " + ConfigDocument.knownKeys.joined(separator: ", ") + ".")
 
     /// The profile a write goes to: --profile > OCTOPODS_PROFILE > the file's default_profile
     /// (`config use`) > default (it need not exist yet).
@@ -91,9 +92,10 @@ package enum ConfigCommand {
             key = arguments.positionals.first ?? ""
             value = arguments.positionals.dropFirst().first
             if value != nil, ConfigDocument.secretKeys.contains(key) {
-                throw .usage(UsageError(
-                    "an API key is never accepted on the command line (it would show in ps and the shell history)",
-                    suggestion: "Pipe it in instead: printf %s \"$KEY\" | octopods config set \(key)", path: arguments.path))
+                throw .usage(
+                    UsageError(
+                        "an API key is never accepted on the command line (it would show in ps and the shell history)",
+                        suggestion: "Pipe it in instead: printf %s \"$KEY\" | octopods config set \(key)", path: arguments.path))
             }
         }
 
@@ -117,8 +119,9 @@ package enum ConfigCommand {
                 throw .invalidInput("invalid state_store: \(problem)", hint: "Give local, or redis://[user:password@]host:port[/db].")
             }
             if key == "ca_file", access(newValue, R_OK) != 0 {
-                throw .invalidInput("invalid ca_file '\(newValue)': \(PlainText.systemText(errno))",
-                                    hint: "Give the path of a readable PEM file with the CA certificates to trust.")
+                throw .invalidInput(
+                    "invalid ca_file '\(newValue)': \(PlainText.systemText(errno))",
+                    hint: "Give the path of a readable PEM file with the CA certificates to trust.")
             }
             let (url, _) = Settings.configLocation(ctx)
             let profile = try locked(url) { () throws(OctopodsError) -> String in
@@ -153,8 +156,9 @@ package enum ConfigCommand {
             }
             let value = (raw ?? "").trimmingWhitespace()
             guard !value.isEmpty else {
-                throw .invalidInput("no value for \(key) on standard input",
-                                    hint: "Pipe it in: printf %s \"$VALUE\" | octopods config set \(key)")
+                throw .invalidInput(
+                    "no value for \(key) on standard input",
+                    hint: "Pipe it in: printf %s \"$VALUE\" | octopods config set \(key)")
             }
             guard !value.contains(where: \.isNewline) else {
                 throw .invalidInput("the value for \(key) spans several lines; give exactly one")
@@ -179,11 +183,13 @@ package enum ConfigCommand {
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
             let settings = try ctx.resolvedSettings()
             guard let entry = List.entries(settings).first(where: { $0.key == key }), let value = entry.value else {
-                throw .configuration("\(key) is not set for profile '\(settings.profile.value)'",
-                                     hint: "Set it with: octopods config set \(key)")
+                throw .configuration(
+                    "\(key) is not set for profile '\(settings.profile.value)'",
+                    hint: "Set it with: octopods config set \(key)")
             }
-            var output = CommandOutput(json: ["key": .string(key), "value": .string(value), "source": .string(entry.source)],
-                                       text: value + "\n")
+            var output = CommandOutput(
+                json: ["key": .string(key), "value": .string(value), "source": .string(entry.source)],
+                text: value + "\n")
             output.bare = true
             return output
         }
@@ -242,11 +248,17 @@ package enum ConfigCommand {
             let rateSet = settings.config?.value("rate", profile: settings.profile.value) != nil
             rows.append(("rate", settings.rate?.description ?? "off", rateSet ? "config [\(settings.profile.value)]" : "default"))
             let windowSet = settings.config?.value("repeat_window", profile: settings.profile.value) != nil
-            rows.append(("repeat_window", settings.repeatWindow.map { DurationText.format(seconds: $0) } ?? "off",
-                         windowSet ? "config [\(settings.profile.value)]" : "default"))
+            rows.append(
+                (
+                    "repeat_window", settings.repeatWindow.map { DurationText.format(seconds: $0) } ?? "off",
+                    windowSet ? "config [\(settings.profile.value)]" : "default"
+                ))
             let trust = [settings.trust.file, settings.trust.directory].compactMap { $0 }
-            rows.append(("ca_file", trust.isEmpty ? nil : trust.joined(separator: " and "),
-                         settings.trust.source == "system" ? "the system's trust store" : settings.trust.source))
+            rows.append(
+                (
+                    "ca_file", trust.isEmpty ? nil : trust.joined(separator: " and "),
+                    settings.trust.source == "system" ? "the system's trust store" : settings.trust.source
+                ))
             // The address only: a password in the URL is never shown.
             rows.append(("state_store", settings.stateStore.display, settings.stateStoreSource))
             return rows
@@ -258,8 +270,13 @@ package enum ConfigCommand {
             let json: JSONValue = [
                 "profile": .string(settings.profile.value),
                 "config_file": .string(settings.configURL.path),
-                "settings": .array(rows.map { ["key": .string($0.key), "value": $0.value.map(JSONValue.string) ?? .null,
-                                               "source": .string($0.source)] }),
+                "settings": .array(
+                    rows.map {
+                        [
+                            "key": .string($0.key), "value": $0.value.map(JSONValue.string) ?? .null,
+                            "source": .string($0.source),
+                        ]
+                    }),
             ]
             var table = Table(headers: ["SETTING", "VALUE", "SOURCE"], rows: rows.map { [$0.key, $0.value ?? "-", $0.source] })
             table.rows.append(["profile", settings.profile.value, settings.profile.source])

@@ -13,10 +13,10 @@ extension ConfigCommand {
             name: "profiles",
             abstract: "List the profiles in the config file: the default, and where each key comes from.",
             discussion: """
-            The default is the profile used when neither --profile nor OCTOPODS_PROFILE names one: the one 'config use' \
-            chose, else 'default'. A key's source is the profile itself, an environment variable (used when the profile \
-            has no key of its own), or nothing.
-            """,
+                The default is the profile used when neither --profile nor OCTOPODS_PROFILE names one: the one 'config use' \
+                chose, else 'default'. A key's source is the profile itself, an environment variable (used when the profile \
+                has no key of its own), or nothing.
+                """,
             examples: [Example("octopods config profiles", "Which profiles exist and which one runs by default.")])
 
         package init(_ arguments: ParsedArguments) throws(OctopodsError) {}
@@ -37,15 +37,18 @@ extension ConfigCommand {
                     return "not set"
                 }
                 let baseURL = document?.value("base_url", profile: name).map { APIClient.display(url: $0) }
-                var item: JSONValue = ["profile": .string(name), "default": .bool(name == chosen),
-                                       "base_url": baseURL.map(JSONValue.string) ?? .null]
+                var item: JSONValue = [
+                    "profile": .string(name), "default": .bool(name == chosen),
+                    "base_url": baseURL.map(JSONValue.string) ?? .null,
+                ]
                 for (channel, source) in zip(Channel.allCases, keys) { item.set(channel.keySetting, .string(source)) }
                 items.append(item)
                 rows.append([name + (name == chosen ? " *" : ""), baseURL ?? "-"] + keys)
             }
             let headers = ["PROFILE", "BASE URL"] + Channel.allCases.map { FieldSelection.header($0.keySetting) }
-            return CommandOutput(json: .array(items), items: items, table: Table(headers: headers, rows: rows, flexibleColumn: 1),
-                                 text: "* the default (octopods config use NAME changes it). Config file: \(url.path)\n")
+            return CommandOutput(
+                json: .array(items), items: items, table: Table(headers: headers, rows: rows, flexibleColumn: 1),
+                text: "* the default (octopods config use NAME changes it). Config file: \(url.path)\n")
         }
 
         package struct Remove: Command {
@@ -67,8 +70,9 @@ extension ConfigCommand {
                 let wasDefault = try locked(url) { () throws(OctopodsError) -> Bool in
                     var document = try Settings.loadConfig(url).0 ?? ConfigDocument()
                     guard document.profiles.contains(name) else {
-                        throw noProfile(name, in: document, url: url,
-                                        hint: document.profiles.isEmpty ? nil : "Profiles there: \(document.profiles.joined(separator: ", ")).")
+                        throw noProfile(
+                            name, in: document, url: url,
+                            hint: document.profiles.isEmpty ? nil : "Profiles there: \(document.profiles.joined(separator: ", ")).")
                     }
                     document.removeProfile(name)
                     let wasDefault = document.defaultProfile == name
@@ -76,7 +80,8 @@ extension ConfigCommand {
                     try save(document, to: url)
                     return wasDefault
                 }
-                ctx.notice("Removed profile '\(name)' from \(url.path)" + (wasDefault ? "; the default is '\(Defaults.profile)' again." : "."))
+                ctx.notice(
+                    "Removed profile '\(name)' from \(url.path)" + (wasDefault ? "; the default is '\(Defaults.profile)' again." : "."))
                 return .none
             }
         }
@@ -84,8 +89,9 @@ extension ConfigCommand {
 
     /// A profile the file does not have, with the closest one it has.
     static func noProfile(_ name: String, in document: ConfigDocument, url: URL, hint: String?) -> OctopodsError {
-        .invalidInput("no profile '\(name)' in \(url.path)"
-                        + (Suggestions.closest(to: name, among: document.profiles).map { "; did you mean '\($0)'?" } ?? ""), hint: hint)
+        .invalidInput(
+            "no profile '\(name)' in \(url.path)"
+                + (Suggestions.closest(to: name, among: document.profiles).map { "; did you mean '\($0)'?" } ?? ""), hint: hint)
     }
 
     /// `config use NAME`: the profile runs use when neither --profile nor OCTOPODS_PROFILE names one.
@@ -108,7 +114,9 @@ extension ConfigCommand {
             try locked(url) { () throws(OctopodsError) in
                 var document = try Settings.loadConfig(url).0 ?? ConfigDocument()
                 guard name == Defaults.profile || document.profiles.contains(name) else {
-                    throw noProfile(name, in: document, url: url, hint: "Create it first: octopods --profile \(name) config set base_url URL (or a key)")
+                    throw noProfile(
+                        name, in: document, url: url, hint: "Create it first: octopods --profile \(name) config set base_url URL (or a key)"
+                    )
                 }
                 document.setDefaultProfile(name == Defaults.profile ? nil : name)
                 try save(document, to: url)

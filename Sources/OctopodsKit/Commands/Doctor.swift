@@ -16,13 +16,13 @@ package struct Doctor: Command {
         name: "doctor",
         abstract: "Check that this machine is ready: keys, base URL, TLS, libcurl, clock, file permissions, rate budget.",
         discussion: """
-        For the current profile: the config file and the state directory (ownership, permissions), the base URL, \
-        the libcurl found and the TLS trust store, then for each configured key its rate budget (a cool-down \
-        after an HTTP 429 in force, and until when; a shared state store out of reach) and whether the API accepts it: one read-only request each \
-        (WhatsApp and Viber: list templates; SMS: look up a message id that does not exist, which a valid key \
-        gets answered with 'not found'), drawn from the key's rate budget. The API's Date header tells how far \
-        this machine's clock is off. No message is sent. Exit status 0 when every check passes, 1 when any fails.
-        """,
+            For the current profile: the config file and the state directory (ownership, permissions), the base URL, \
+            the libcurl found and the TLS trust store, then for each configured key its rate budget (a cool-down \
+            after an HTTP 429 in force, and until when; a shared state store out of reach) and whether the API accepts it: one read-only request each \
+            (WhatsApp and Viber: list templates; SMS: look up a message id that does not exist, which a valid key \
+            gets answered with 'not found'), drawn from the key's rate budget. The API's Date header tells how far \
+            this machine's clock is off. No message is sent. Exit status 0 when every check passes, 1 when any fails.
+            """,
         examples: [
             Example("octopods doctor", "Check the current profile."),
             Example("octopods doctor --sandbox", "Check this machine against the built-in sandbox: no key needed."),
@@ -82,10 +82,16 @@ package struct Doctor: Command {
         let json = JSONValue.object([
             ("ok", .bool(failed == 0)),
             ("profile", profile.map(JSONValue.string) ?? .null),
-            ("checks", .array(checks.map { check in
-                .object([("check", .string(check.id)), ("ok", .bool(check.ok)), ("detail", .string(check.detail)),
-                         ("fix", check.fix.map(JSONValue.string) ?? .null)])
-            })),
+            (
+                "checks",
+                .array(
+                    checks.map { check in
+                        .object([
+                            ("check", .string(check.id)), ("ok", .bool(check.ok)), ("detail", .string(check.detail)),
+                            ("fix", check.fix.map(JSONValue.string) ?? .null),
+                        ])
+                    })
+            ),
         ])
         return CommandOutput(json: json, text: text(checks), exitCode: failed == 0 ? .success : .rejected)
     }
@@ -101,8 +107,10 @@ package struct Doctor: Command {
             }
         }
         let failed = checks.filter { !$0.ok }.count
-        lines.append(failed == 0 ? "All \(checks.count) checks passed."
-                                 : "\(failed) of \(checks.count) checks failed.")
+        lines.append(
+            failed == 0
+                ? "All \(checks.count) checks passed."
+                : "\(failed) of \(checks.count) checks failed.")
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -118,8 +126,11 @@ package struct Doctor: Command {
         do {
             let (document, found) = try Settings.loadConfig(url)
             guard document != nil else {
-                return [Check("config_file", name, ok: true,
-                              "none at \(url.path)" + (resolved == nil ? " (--sandbox needs none)" : "; keys from the environment"))]
+                return [
+                    Check(
+                        "config_file", name, ok: true,
+                        "none at \(url.path)" + (resolved == nil ? " (--sandbox needs none)" : "; keys from the environment"))
+                ]
             }
             warnings = resolved ?? found
         } catch {
@@ -143,17 +154,20 @@ package struct Doctor: Command {
         }
         let mode = info.st_mode & 0o7777
         if info.st_mode & S_IFMT != S_IFDIR {
-            return Check("state_directory", name, ok: false, "\(path) is not a directory (a link or a file is in its place)",
-                         fix: "Move it away; octopods makes the directory (mode 700) when it next needs it.")
+            return Check(
+                "state_directory", name, ok: false, "\(path) is not a directory (a link or a file is in its place)",
+                fix: "Move it away; octopods makes the directory (mode 700) when it next needs it.")
         }
         if info.st_uid != geteuid() {
-            return Check("state_directory", name, ok: false, "\(path) belongs to another user (uid \(info.st_uid))",
-                         fix: "Run octopods as the directory's owner, or set XDG_STATE_HOME to a directory of yours.")
+            return Check(
+                "state_directory", name, ok: false, "\(path) belongs to another user (uid \(info.st_uid))",
+                fix: "Run octopods as the directory's owner, or set XDG_STATE_HOME to a directory of yours.")
         }
         if mode & 0o022 != 0 {
-            return Check("state_directory", name, ok: false,
-                         "\(path) is writable by other users (mode \(String(mode, radix: 8))): they could change the history and the rate budgets",
-                         fix: "chmod 700 \(path)")
+            return Check(
+                "state_directory", name, ok: false,
+                "\(path) is writable by other users (mode \(String(mode, radix: 8))): they could change the history and the rate budgets",
+                fix: "chmod 700 \(path)")
         }
         return Check("state_directory", name, ok: true, "\(path) (mode \(String(mode, radix: 8)))")
     }
@@ -162,8 +176,9 @@ package struct Doctor: Command {
 
     static func libcurl(_ library: Libcurl) -> Check {
         guard library.problem == nil else {
-            return Check("libcurl", "libcurl", ok: false, library.describe,
-                         fix: "Install libcurl 7.68.0 or later: apt-get install libcurl4 (Debian, Ubuntu), dnf install libcurl (Fedora).")
+            return Check(
+                "libcurl", "libcurl", ok: false, library.describe,
+                fix: "Install libcurl 7.68.0 or later: apt-get install libcurl4 (Debian, Ubuntu), dnf install libcurl (Fedora).")
         }
         return Check("libcurl", "libcurl", ok: true, library.describe + "; 7.68.0 or later is needed")
     }
@@ -176,17 +191,20 @@ package struct Doctor: Command {
         }
         let libcurlDefault = library.problem == nil ? CurlTransport.libcurlDefaultCA : ""
         let trust = settings.trust.effective(libcurlDefault: libcurlDefault)
-        let fix = trust.source == TrustStore.system.source
+        let fix =
+            trust.source == TrustStore.system.source
             ? "Install the system's CA certificates: apt-get install ca-certificates (Debian, Ubuntu), dnf install ca-certificates (Fedora)."
             : "Point \(trust.source) at a readable PEM file of the CA certificates to trust."
         for (path, mode) in [trust.file.map { ($0, R_OK) }, trust.directory.map { ($0, R_OK | X_OK) }].compactMap({ $0 })
         where access(path, mode) != 0 {
-            return Check("tls_trust_store", name, ok: false, "\(path) (\(trust.source)) cannot be read: \(PlainText.systemText(errno))", fix: fix)
+            return Check(
+                "tls_trust_store", name, ok: false, "\(path) (\(trust.source)) cannot be read: \(PlainText.systemText(errno))", fix: fix)
         }
         if trust.file == nil, trust.directory == nil, libcurlDefault.isEmpty || access(libcurlDefault, R_OK) != 0 {
-            return Check("tls_trust_store", name, ok: false,
-                         libcurlDefault.isEmpty ? "no CA bundle found in the usual places" : "libcurl's CA bundle \(libcurlDefault) is missing",
-                         fix: fix)
+            return Check(
+                "tls_trust_store", name, ok: false,
+                libcurlDefault.isEmpty ? "no CA bundle found in the usual places" : "libcurl's CA bundle \(libcurlDefault) is missing",
+                fix: fix)
         }
         return Check("tls_trust_store", name, ok: true, trust.describe(libcurlDefault: libcurlDefault))
     }
@@ -205,16 +223,20 @@ package struct Doctor: Command {
 
     /// For each configured key: its rate budget, then one request with it. Returns the checks and
     /// the first `Date` header the API sent.
-    static func keys(_ settings: Settings, client: APIClient, sandbox: Bool,
-                     now: @escaping @Sendable () -> Date) async -> ([Check], String?) {
+    static func keys(
+        _ settings: Settings, client: APIClient, sandbox: Bool,
+        now: @escaping @Sendable () -> Date
+    ) async -> ([Check], String?) {
         // Where the budgets live when machines share them (the sandbox's never are).
         var store: String?
         if !sandbox, case .redis(let address) = settings.stateStore { store = address.display }
         var checks: [Check] = []
         var date: String?
-        let configured = Channel.allCases.compactMap { channel in settings.keys[channel].flatMap { $0.value.isEmpty ? nil : (channel, $0) } }
+        let configured = Channel.allCases.compactMap { channel in settings.keys[channel].flatMap { $0.value.isEmpty ? nil : (channel, $0) }
+        }
         guard !configured.isEmpty else {
-            let hint = "Export OCTOPODS_WHATSAPP_API_KEY (or the SMS or VBM one), or store a key with: printf %s \"$KEY\" | octopods config set whatsapp_api_key"
+            let hint =
+                "Export OCTOPODS_WHATSAPP_API_KEY (or the SMS or VBM one), or store a key with: printf %s \"$KEY\" | octopods config set whatsapp_api_key"
             return ([Check("api_keys", "API keys", ok: false, "none configured for profile '\(settings.profile.value)'", fix: hint)], nil)
         }
         for (channel, key) in configured {
@@ -223,9 +245,11 @@ package struct Doctor: Command {
                 checks.append(budget)
                 // A budget that holds every request (a cool-down, a store out of reach): nothing is sent with the key.
                 guard budget.ok else {
-                    checks.append(Check("\(channel.rawValue)_key", "\(channel.displayName) key", ok: false,
-                                        "not checked: its rate budget lets nothing be sent with it now (from \(key.source))",
-                                        fix: "Run 'octopods doctor' again once the rate budget's check passes."))
+                    checks.append(
+                        Check(
+                            "\(channel.rawValue)_key", "\(channel.displayName) key", ok: false,
+                            "not checked: its rate budget lets nothing be sent with it now (from \(key.source))",
+                            fix: "Run 'octopods doctor' again once the rate budget's check passes."))
                     continue
                 }
             }
@@ -237,17 +261,23 @@ package struct Doctor: Command {
     }
 
     /// Whether the key's budget lets a request go now: no cool-down in force, its store in reach.
-    static func budgetCheck(_ channel: Channel, pacer: Pacer, rate: Pacer.Rate?, store: String?,
-                            now: @escaping @Sendable () -> Date) -> Check {
+    static func budgetCheck(
+        _ channel: Channel, pacer: Pacer, rate: Pacer.Rate?, store: String?,
+        now: @escaping @Sendable () -> Date
+    ) -> Check {
         let id = "\(channel.rawValue)_rate_budget", name = "\(channel.displayName) rate budget"
         let kept = store.map { " (kept in \($0))" } ?? ""
         do {
             let (end, summary) = try pacer.state(rate: rate)
             guard let end else { return Check(id, name, ok: true, "no cool-down in force; " + summary + kept) }
             let left = DurationText.format(seconds: max(0, end.timeIntervalSince(now())).rounded(.up))
-            return Check(id, name, ok: false,
-                         "a cool-down after an HTTP 429 is in force until \(ErrorReporter.utc(end)) (\(left) from now): no octopods process sends with this key before then" + kept,
-                         fix: "Wait until then (a command given --max-wait waits by itself). If no 429 was expected, another process or machine uses this key: README \"Rate limits\".")
+            return Check(
+                id, name, ok: false,
+                "a cool-down after an HTTP 429 is in force until \(ErrorReporter.utc(end)) (\(left) from now): no octopods process sends with this key before then"
+                    + kept,
+                fix:
+                    "Wait until then (a command given --max-wait waits by itself). If no 429 was expected, another process or machine uses this key: README \"Rate limits\"."
+            )
         } catch {
             let report = ErrorReporter(now: now).report(storeError(error))
             return Check(id, name, ok: false, report.message, fix: report.hint)
@@ -255,8 +285,10 @@ package struct Doctor: Command {
     }
 
     /// One request with the key; the check, and the answer's `Date` header.
-    static func keyCheck(_ channel: Channel, source: String, client: APIClient,
-                         now: @escaping @Sendable () -> Date) async -> (Check, String?) {
+    static func keyCheck(
+        _ channel: Channel, source: String, client: APIClient,
+        now: @escaping @Sendable () -> Date
+    ) async -> (Check, String?) {
         let id = "\(channel.rawValue)_key", name = "\(channel.displayName) key"
         let endpoint = probe(channel)
         let request = "GET \(endpoint.path)"
@@ -274,7 +306,11 @@ package struct Doctor: Command {
         let error = APIError.from(response, family: endpoint.family, readOnly: true)
         if channel == .sms, response.status == 400, error.name != "DEPRECATED_API_KEY" {
             // A valid key gets its lookup of an unknown id answered (400, not found); a bad one, 401.
-            return (Check(id, name, ok: true, "accepted (from \(source)): \(request), an id that does not exist, answered 400 as it does for a valid key"), date)
+            return (
+                Check(
+                    id, name, ok: true,
+                    "accepted (from \(source)): \(request), an id that does not exist, answered 400 as it does for a valid key"), date
+            )
         }
         let report = ErrorReporter(now: now).report(OctopodsError.api(error))
         return (Check(id, name, ok: false, "\(report.message) (from \(source); \(request))", fix: report.hint), date)
@@ -292,14 +328,16 @@ package struct Doctor: Command {
     static func clock(_ header: String?, now: Date) -> Check? {
         guard let header else { return nil }
         guard let server = HTTPDate.parse(header) else {
-            return Check("clock", "clock", ok: true, "not measured: the API's Date header '\(TerminalText.sanitize(header))' is not an HTTP date")
+            return Check(
+                "clock", "clock", ok: true, "not measured: the API's Date header '\(TerminalText.sanitize(header))' is not an HTTP date")
         }
         // The header has whole seconds: up to a second of the difference is its rounding.
         let skew = now.timeIntervalSince(server)
         let amount = DurationText.format(seconds: abs(skew).rounded())
         guard abs(skew) <= clockTolerance else {
-            return Check("clock", "clock", ok: false, "\(amount) \(skew > 0 ? "ahead of" : "behind") the API's (its Date header)",
-                         fix: "Set the clock right (e.g. timedatectl set-ntp true): rate-limit retry times are the API's, on its clock.")
+            return Check(
+                "clock", "clock", ok: false, "\(amount) \(skew > 0 ? "ahead of" : "behind") the API's (its Date header)",
+                fix: "Set the clock right (e.g. timedatectl set-ntp true): rate-limit retry times are the API's, on its clock.")
         }
         return Check("clock", "clock", ok: true, "within \(Int(clockTolerance)) s of the API's (its Date header)")
     }
@@ -311,10 +349,12 @@ package enum HTTPDate {
 
     package static func parse(_ text: String) -> Date? {
         guard let match = text.firstMatch(of: /^[A-Za-z]{3}, (\d{2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/),
-              let month = months.firstIndex(of: String(match.2)),
-              let day = Int(match.1), let year = Int(match.3), let hour = Int(match.4), let minute = Int(match.5),
-              let second = Int(match.6) else { return nil }
-        return CivilTime.date(CivilTime.Fields(year: year, month: month + 1, day: day, hour: hour, minute: minute, second: second),
-                              in: .utc)
+            let month = months.firstIndex(of: String(match.2)),
+            let day = Int(match.1), let year = Int(match.3), let hour = Int(match.4), let minute = Int(match.5),
+            let second = Int(match.6)
+        else { return nil }
+        return CivilTime.date(
+            CivilTime.Fields(year: year, month: month + 1, day: day, hour: hour, minute: minute, second: second),
+            in: .utc)
     }
 }

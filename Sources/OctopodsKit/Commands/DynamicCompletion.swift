@@ -24,7 +24,8 @@ package struct DynamicCompletion: Command {
         guard let channel = name.flatMap({ channels[$0] }) else { return .none }
         // Settings.resolve, not ctx.resolvedSettings(): that one warns on stderr.
         guard ctx.sandbox == nil, let settings = try? Settings.resolve(ctx),
-              let key = settings.keys[channel]?.value, !key.isEmpty else { return .none }
+            let key = settings.keys[channel]?.value, !key.isEmpty
+        else { return .none }
         let entries = TemplateListCache(ctx).load(baseURL: settings.baseURL.value, channel: channel, key: key)
         return .verbatim(entries.map { "\($0.id)\t\($0.name)\n" }.joined())
     }

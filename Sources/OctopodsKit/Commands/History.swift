@@ -21,14 +21,16 @@ package struct History: Command {
     static let filterOptions: [OptionSpec] = [
         .value("since", "WHEN", completion: whenExamples, help: "Sends at or after WHEN (e.g. 24h, 2w, 2026-11-01)."),
         .value("until", "WHEN", completion: whenExamples, help: "Sends before WHEN."),
-        .value("channel", "CHANNEL", .choice(Channel.allCases.map(\.rawValue)), repeatable: true,
-               help: "Only this channel: whatsapp, sms or vbm (repeatable)."),
+        .value(
+            "channel", "CHANNEL", .choice(Channel.allCases.map(\.rawValue)), repeatable: true,
+            help: "Only this channel: whatsapp, sms or vbm (repeatable)."),
         .value("to", "PHONE", help: "Only sends to this number (E.164)."),
         .value("template", "ID", help: "Only sends of this template."),
     ]
     static let statusOption = OptionSpec.value(
         "status", "STATE", .choice(HistoryQuery.statusChoices), repeatable: true,
-        help: "Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …).")
+        help: "Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …)."
+    )
     static let rateOption = OptionSpec.value(
         "rate", "N/DURATION", help: "At most N status requests in any DURATION (default: the profile's rate, 55/10s).")
 
@@ -36,17 +38,17 @@ package struct History: Command {
         name: "history",
         abstract: "List what this tool sent, from the local ledger; refresh statuses, summarise, prune old records.",
         discussion: """
-        Every send (single or bulk, every channel) is recorded in ${XDG_STATE_HOME:-~/.local/state}/octopods/history.ndjson \
-        (sandbox-history.ndjson with --sandbox or a loopback base URL): time, profile, channel, template, recipient, message id, request id, \
-        whether the API accepted it (accepted, rejected with the error, or unknown when no answer came), the bulk \
-        file and line, and later each delivery status learned by --wait or 'history refresh'. Message text and \
-        variables are not stored. The API lists only a key's last 100 messages; the ledger keeps everything until \
-        pruned. Turn it off per send with --no-ledger, or per profile with 'octopods config set ledger off'.
+            Every send (single or bulk, every channel) is recorded in ${XDG_STATE_HOME:-~/.local/state}/octopods/history.ndjson \
+            (sandbox-history.ndjson with --sandbox or a loopback base URL): time, profile, channel, template, recipient, message id, request id, \
+            whether the API accepted it (accepted, rejected with the error, or unknown when no answer came), the bulk \
+            file and line, and later each delivery status learned by --wait or 'history refresh'. Message text and \
+            variables are not stored. The API lists only a key's last 100 messages; the ledger keeps everything until \
+            pruned. Turn it off per send with --no-ledger, or per profile with 'octopods config set ledger off'.
 
-        Without a command, lists the most recent matching sends, oldest first. A send's status is the latest         known: its delivery status once one was learned, else its outcome (accepted, rejected, unknown).
+            Without a command, lists the most recent matching sends, oldest first. A send's status is the latest         known: its delivery status once one was learned, else its outcome (accepted, rejected, unknown).
 
-        \(when)
-        """,
+            \(when)
+            """,
         options: filterOptions + [
             statusOption,
             .value("limit", "N", .integer(0...Int(Int32.max)), help: "Show the most recent N matches (default 100; 0 for all)."),
@@ -55,9 +57,13 @@ package struct History: Command {
         examples: [
             Example("octopods history --since 24h", "Everything sent in the last day."),
             Example("octopods history --to +14155552671 --since 2026-11-17", "Did Jane get her reminder this week?"),
-            Example("octopods history --since yesterday --status rejected --status failed --status undelivered", "Which sends failed since yesterday."),
+            Example(
+                "octopods history --since yesterday --status rejected --status failed --status undelivered",
+                "Which sends failed since yesterday."),
             Example("octopods history --since 7d --limit 0 -o csv", "A week of sends as CSV, for a spreadsheet."),
-            Example("octopods history --template order_update --fields time,to,message_id,status", "Sends of a template (by id or name), four columns."),
+            Example(
+                "octopods history --template order_update --fields time,to,message_id,status",
+                "Sends of a template (by id or name), four columns."),
         ])
 
     package static var csvOutput: Bool { true }
@@ -105,7 +111,8 @@ package struct History: Command {
         /// The query with its times resolved; `since` when --since is not given.
         func query(_ ctx: Context, since defaultSince: Date? = nil) throws(OctopodsError) -> HistoryQuery {
             var query = self.query
-            query.since = try since.map { text throws(OctopodsError) in try History.time(text, flag: "since", path: path, ctx: ctx) } ?? defaultSince
+            query.since =
+                try since.map { text throws(OctopodsError) in try History.time(text, flag: "since", path: path, ctx: ctx) } ?? defaultSince
             if let until { query.until = try History.time(until, flag: "until", path: path, ctx: ctx) }
             if let from = query.since, let to = query.until, from >= to {
                 throw .usage(UsageError("--since \(since ?? "") is not before --until \(until ?? "")", path: path))
@@ -117,11 +124,15 @@ package struct History: Command {
     static func time(_ text: String, flag: String, path: [String], ctx: Context) throws(OctopodsError) -> Date {
         guard let date = HistoryTime.parse(text, now: ctx.now()) else {
             if text.lowercased().hasSuffix("mo") || text.lowercased().hasSuffix("month") || text.lowercased().hasSuffix("months") {
-                throw .usage(UsageError("invalid value for '--\(flag)': '\(text)': months are not a duration here ('m' is minutes, and months "
-                                        + "differ in length); use weeks or days (4w, 30d) or a date (2026-11-01)", path: path))
+                throw .usage(
+                    UsageError(
+                        "invalid value for '--\(flag)': '\(text)': months are not a duration here ('m' is minutes, and months "
+                            + "differ in length); use weeks or days (4w, 30d) or a date (2026-11-01)", path: path))
             }
-            throw .usage(UsageError("invalid value for '--\(flag)': '\(text)' is not a time; use a duration (24h, 7d), today, yesterday, "
-                                    + "a date (2026-11-01) or a date and time (2026-11-01T09:30)", path: path))
+            throw .usage(
+                UsageError(
+                    "invalid value for '--\(flag)': '\(text)' is not a time; use a duration (24h, 7d), today, yesterday, "
+                        + "a date (2026-11-01) or a date and time (2026-11-01T09:30)", path: path))
         }
         return date
     }
@@ -146,12 +157,12 @@ package struct History: Command {
             name: "refresh",
             abstract: "Ask the API for the current status of sends that are not final yet, and record it.",
             discussion: """
-            Asks the API for the current status of the matching WhatsApp and SMS messages of this profile that are not \
-            final yet (the last 7 days unless --since says otherwise), paced under the rate limit, and records what it \
-            learns in the ledger.
+                Asks the API for the current status of the matching WhatsApp and SMS messages of this profile that are not \
+                final yet (the last 7 days unless --since says otherwise), paced under the rate limit, and records what it \
+                learns in the ledger.
 
-            \(when)
-            """,
+                \(when)
+                """,
             options: filterOptions + [
                 statusOption,
                 .value("limit", "N", .integer(0...Int(Int32.max)), help: "Refresh only the most recent N matches (default 0: all)."),
@@ -159,7 +170,7 @@ package struct History: Command {
                 FieldSelection.option(HistoryRefresh.fields),
             ],
             examples: [
-                Example("octopods history refresh --since 24h", "Ask the API for the statuses of yesterday's sends."),
+                Example("octopods history refresh --since 24h", "Ask the API for the statuses of yesterday's sends.")
             ])
 
         static var csvOutput: Bool { true }
@@ -186,26 +197,29 @@ package struct History: Command {
             name: "stats",
             abstract: "Count sends and delivery and read rates per day, hour, template, channel or status.",
             discussion: """
-            Counts the matching sends per --by group (day by default; hour; template; channel; or status): sent \
-            (accepted by the API), rejected, unknown, and of the sent ones delivered (read included), read, failed \
-            (failed or undelivered), pending (no final state yet) and no_status (Viber: no status endpoint), with the \
-            delivery rate (delivered of the sent ones that can be followed) and the read rate (read of delivered, WhatsApp \
-            only); '–' where a group's channels have no such state. On a terminal each group gets a bar: read, delivered, pending and failed in \
-            four shades of block, scaled to the largest group. Days and hours are local time. --refresh runs 'history \
-            refresh' over the same sends first.
+                Counts the matching sends per --by group (day by default; hour; template; channel; or status): sent \
+                (accepted by the API), rejected, unknown, and of the sent ones delivered (read included), read, failed \
+                (failed or undelivered), pending (no final state yet) and no_status (Viber: no status endpoint), with the \
+                delivery rate (delivered of the sent ones that can be followed) and the read rate (read of delivered, WhatsApp \
+                only); '–' where a group's channels have no such state. On a terminal each group gets a bar: read, delivered, pending and failed in \
+                four shades of block, scaled to the largest group. Days and hours are local time. --refresh runs 'history \
+                refresh' over the same sends first.
 
-            \(when)
-            """,
+                \(when)
+                """,
             options: filterOptions + [
-                .value("by", "GROUP", .choice(HistoryStats.Grouping.allCases.map(\.rawValue)),
-                       help: "One row per day (default), hour, template, channel or status."),
+                .value(
+                    "by", "GROUP", .choice(HistoryStats.Grouping.allCases.map(\.rawValue)),
+                    help: "One row per day (default), hour, template, channel or status."),
                 .flag("refresh", help: "Run 'history refresh' over the same sends first (paced)."),
-                OptionSpec.value("rate", "N/DURATION",
-                                 help: "With --refresh: at most N status requests in any DURATION (default: the profile's rate, 55/10s)."),
+                OptionSpec.value(
+                    "rate", "N/DURATION",
+                    help: "With --refresh: at most N status requests in any DURATION (default: the profile's rate, 55/10s)."),
             ],
             examples: [
                 Example("octopods history stats --since 7d", "Delivery and read rates per day for the last week."),
-                Example("octopods history stats --by template --since 30d --refresh -o csv", "Per template, statuses refreshed first, as CSV."),
+                Example(
+                    "octopods history stats --by template --since 30d --refresh -o csv", "Per template, statuses refreshed first, as CSV."),
             ])
 
         static var csvOutput: Bool { true }
@@ -244,7 +258,8 @@ package struct History: Command {
             }
             let items = summary.groups.map { JSONValue.object(HistoryStats.values($0.label, $0.counts)) }
             let (table, showsBar) = HistoryStats.table(summary, by: grouping, width: ctx.stdoutIsTTY ? ctx.terminalWidth ?? 80 : nil)
-            let empty = FileManager.default.fileExists(atPath: url.path) ? "No sends in the history match." : "Nothing recorded yet in \(url.path)."
+            let empty =
+                FileManager.default.fileExists(atPath: url.path) ? "No sends in the history match." : "Nothing recorded yet in \(url.path)."
             var output = CommandOutput(json: .array(items), items: items, table: table, emptyMessage: empty)
             if showsBar, !summary.groups.isEmpty { output.text = HistoryStats.legend + "\n" }
             if items.isEmpty, try OutputFormat.resolve(ctx) != .table { ctx.notice(empty) }
@@ -259,18 +274,18 @@ package struct History: Command {
             name: "prune",
             abstract: "Delete history records older than a time.",
             discussion: """
-            Deletes the ledger's records older than --before, after asking at a terminal (--yes elsewhere). \
-            --dry-run counts them and deletes nothing.
+                Deletes the ledger's records older than --before, after asking at a terminal (--yes elsewhere). \
+                --dry-run counts them and deletes nothing.
 
-            \(when)
-            """,
+                \(when)
+                """,
             options: [
                 .value("before", "WHEN", required: true, help: "Delete records older than WHEN (e.g. 90d, 2026-01-01)."),
                 .flag("dry-run", help: "Count what would be deleted; delete nothing."),
                 .flag("yes", short: "y", help: "Do not ask for confirmation (needed when not at a terminal)."),
             ],
             examples: [
-                Example("octopods history prune --before 90d --yes", "Keep three months (e.g. from cron)."),
+                Example("octopods history prune --before 90d --yes", "Keep three months (e.g. from cron).")
             ])
 
         static var csvOutput: Bool { true }
@@ -295,24 +310,30 @@ package struct History: Command {
                 let done = !dryRun && counts.removed > 0
                 // Sends are what people count; records (statuses too) are the file's lines.
                 let removed = "\(NumberText.counted(counts.sends.removed, "send")) (\(NumberText.counted(counts.removed, "record")))"
-                let kept = "\(NumberText.counted(counts.sends.kept, "send")) (\(NumberText.counted(counts.kept, "record"))) kept in \(url.path)."
+                let kept =
+                    "\(NumberText.counted(counts.sends.kept, "send")) (\(NumberText.counted(counts.kept, "record"))) kept in \(url.path)."
                 if done {
                     ctx.notice("Removed \(removed) older than \(shown); " + kept)
                 } else {
-                    ctx.notice("\(counts.removed == 0 ? "Nothing to remove" : "Would remove \(removed)")"
-                               + " older than \(shown); " + kept)
+                    ctx.notice(
+                        "\(counts.removed == 0 ? "Nothing to remove" : "Would remove \(removed)")"
+                            + " older than \(shown); " + kept)
                 }
-                return CommandOutput(json: ["file": .string(url.path), "before": .string(LedgerTime.format(before)), "dry_run": .bool(dryRun),
-                                            "removed": .int(counts.removed), "kept": .int(counts.kept),
-                                            "sends_removed": .int(counts.sends.removed), "sends_kept": .int(counts.sends.kept)])
+                return CommandOutput(json: [
+                    "file": .string(url.path), "before": .string(LedgerTime.format(before)), "dry_run": .bool(dryRun),
+                    "removed": .int(counts.removed), "kept": .int(counts.kept),
+                    "sends_removed": .int(counts.sends.removed), "sends_kept": .int(counts.sends.kept),
+                ])
             }
             // With --yes there is nothing to ask, so no counting pass first.
             if yes, !dryRun { return result(try Ledger.prune(url, before: before, dryRun: false)) }
             let counted = try Ledger.prune(url, before: before, dryRun: true)
             if dryRun || counted.removed == 0 { return result(counted) }
             guard ctx.stdinIsTTY else {
-                throw .usage(UsageError("'history prune' deletes \(NumberText.counted(counted.removed, "record")); pass --yes to confirm when not at a terminal",
-                                        path: path))
+                throw .usage(
+                    UsageError(
+                        "'history prune' deletes \(NumberText.counted(counted.removed, "record")); pass --yes to confirm when not at a terminal",
+                        path: path))
             }
             guard ctx.confirm("Delete \(NumberText.grouped(counted.removed)) history records older than \(shown)?") else {
                 throw .failed("not confirmed; nothing was deleted")

@@ -16,11 +16,11 @@ package enum SMS {
             name: "send",
             abstract: "Send an SMS.",
             discussion: """
-            The body may be up to 1,600 characters. Messages are billed per segment: plain GSM-7 text fits 160 \
-            characters in one segment and 153 in each of several; a single character outside GSM-7 (an emoji, most \
-            accented letters) makes the whole message UCS-2, at 70 and 67. --dry-run and --verbose show the encoding, \
-            the segment count and which character forced UCS-2.
-            """,
+                The body may be up to 1,600 characters. Messages are billed per segment: plain GSM-7 text fits 160 \
+                characters in one segment and 153 in each of several; a single character outside GSM-7 (an emoji, most \
+                accented letters) makes the whole message UCS-2, at 70 and 67. --dry-run and --verbose show the encoding, \
+                the segment count and which character forced UCS-2.
+                """,
             options: [
                 .value("to", "PHONE", help: "Recipient, E.164: +14155552671 (or many with --from)."),
                 .value("body", "TEXT", help: "The message text (with --from: for rows without a body column)."),
@@ -31,9 +31,13 @@ package enum SMS {
             ] + SendOptions.specs(canWait: true) + BulkOptions.specs,
             examples: [
                 Example("octopods sms send --to +14155552671 --body 'Your code is 123456'", "Send a one-segment SMS."),
-                Example("octopods sms send --to +14155552671 --body-file notice.txt --dry-run", "See encoding and segments before sending."),
-                Example("octopods sms send --to +14155552671 --body 'Shipped' --wait", "Send and wait until the carrier confirms delivery."),
-                Example("octopods sms send --from reminders.csv --yes", "Send each row's body column to its phone (see 'octopods help send' on bulk sends)."),
+                Example(
+                    "octopods sms send --to +14155552671 --body-file notice.txt --dry-run", "See encoding and segments before sending."),
+                Example(
+                    "octopods sms send --to +14155552671 --body 'Shipped' --wait", "Send and wait until the carrier confirms delivery."),
+                Example(
+                    "octopods sms send --from reminders.csv --yes",
+                    "Send each row's body column to its phone (see 'octopods help send' on bulk sends)."),
             ],
             usage: "(--to PHONE | --from FILE) (--body TEXT | --body-file FILE) [options]")
 
@@ -89,7 +93,11 @@ package enum SMS {
                         let phone = try BulkColumns.phone(row)
                         let column = BulkColumns.value(row, "body")
                         let text: String
-                        if let column { text = column } else if let fallback { text = try fallback.render(row) } else {
+                        if let column {
+                            text = column
+                        } else if let fallback {
+                            text = try fallback.render(row)
+                        } else {
                             throw .invalidInput("no body: give a body column or --body")
                         }
                         _ = try SMSText.validate(text, field: column == nil ? fallback?.field ?? "--body" : "column 'body'")
@@ -105,8 +113,9 @@ package enum SMS {
             }
             let to = self.to ?? "", text = message ?? ""
             let analysis = try SMSText.validate(text, field: self.text == nil ? "--body-file" : "--body")
-            let plan = SendPlan(endpoint: API.sendSMS(body: body(to: to, text: text, name: name)), statusChannel: .sms,
-                                recipient: to, preview: text, notes: ["SMS: " + analysis.summary])
+            let plan = SendPlan(
+                endpoint: API.sendSMS(body: body(to: to, text: text, name: name)), statusChannel: .sms,
+                recipient: to, preview: text, notes: ["SMS: " + analysis.summary])
             return try await Sender(ctx).execute(plan, options)
         }
 

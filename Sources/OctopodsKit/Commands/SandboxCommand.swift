@@ -13,14 +13,14 @@ package struct SandboxCommand: Command {
         name: "sandbox",
         abstract: "Serve a local fake of the Octopods API on 127.0.0.1 until Ctrl-C.",
         discussion: """
-        The sandbox answers every documented endpoint with the documented codes and shapes, keeps its state \
-        (messages, statuses, rate-limit history) in a file across runs, moves statuses along with time \
-        (sent → delivered → read), and enforces the documented rate limit (55 requests per 10 s per key, then a \
-        5-minute cool-down). It accepts only its own keys: random for each state file, kept in it and printed at \
-        start (--sandbox uses the same ones). Several processes may serve one state file at once. Recipient numbers +15550100001 to \
-        +15550100005 and +15550100104 … +15550100502 act out failures and faults (see docs/sandbox.md). \
-        The first line on stdout is the base URL; the global --sandbox starts one for a single command instead.
-        """,
+            The sandbox answers every documented endpoint with the documented codes and shapes, keeps its state \
+            (messages, statuses, rate-limit history) in a file across runs, moves statuses along with time \
+            (sent → delivered → read), and enforces the documented rate limit (55 requests per 10 s per key, then a \
+            5-minute cool-down). It accepts only its own keys: random for each state file, kept in it and printed at \
+            start (--sandbox uses the same ones). Several processes may serve one state file at once. Recipient numbers +15550100001 to \
+            +15550100005 and +15550100104 … +15550100502 act out failures and faults (see docs/sandbox.md). \
+            The first line on stdout is the base URL; the global --sandbox starts one for a single command instead.
+            """,
         options: [
             .value("port", "PORT", .integer(0...65535), help: "Port on 127.0.0.1 (0 picks a free one; default \(defaultPort))."),
             .value("state", "FILE", .file, help: "State file (default ${XDG_STATE_HOME:-~/.local/state}/octopods/sandbox.json)."),
@@ -30,10 +30,14 @@ package struct SandboxCommand: Command {
             .value("cooldown", "DURATION", .duration, help: "Refusal period after the limit is exceeded (default 5m)."),
             .flag("no-rate-limit", help: "No rate limit at all."),
             .value("stage-interval", "DURATION", .duration, help: "Time between status stages, e.g. sent → delivered (default 2s)."),
-            .value("status-memory", "N", .integer(1...Int(Int32.max)),
-                   help: "Status lookups know only each key's newest N messages, as an API that forgets (default: all)."),
-            .value("slow-delay", "DURATION", .duration, hidden: true, help: "How long the slow-response number makes the server wait (default 40s)."),
-            .value("request-deadline", "DURATION", .duration, hidden: true, help: "Longest time a request may take to arrive (default 10s)."),
+            .value(
+                "status-memory", "N", .integer(1...Int(Int32.max)),
+                help: "Status lookups know only each key's newest N messages, as an API that forgets (default: all)."),
+            .value(
+                "slow-delay", "DURATION", .duration, hidden: true,
+                help: "How long the slow-response number makes the server wait (default 40s)."),
+            .value(
+                "request-deadline", "DURATION", .duration, hidden: true, help: "Longest time a request may take to arrive (default 10s)."),
         ],
         examples: [
             Example("octopods sandbox", "Serve on http://127.0.0.1:\(defaultPort)."),
@@ -89,17 +93,21 @@ package struct SandboxCommand: Command {
 
     static func banner(_ url: String, options: SandboxOptions, keys: [SandboxKey]) -> String {
         func value(_ role: String) -> String { keys.first { $0.role == role }?.value ?? role }
-        var lines = ["Octopods sandbox listening on \(url) (loopback only). Press Ctrl-C to stop.", "",
-                     "Use it from another shell (these keys belong to this state file; --sandbox uses them too):",
-                     "  export OCTOPODS_BASE_URL=\(url)",
-                     "  export OCTOPODS_WHATSAPP_API_KEY=\(value(SandboxKeys.whatsapp))",
-                     "  export OCTOPODS_SMS_API_KEY=\(value(SandboxKeys.sms))",
-                     "  export OCTOPODS_VBM_API_KEY=\(value(SandboxKeys.vbm))", "", "Keys:"]
+        var lines = [
+            "Octopods sandbox listening on \(url) (loopback only). Press Ctrl-C to stop.", "",
+            "Use it from another shell (these keys belong to this state file; --sandbox uses them too):",
+            "  export OCTOPODS_BASE_URL=\(url)",
+            "  export OCTOPODS_WHATSAPP_API_KEY=\(value(SandboxKeys.whatsapp))",
+            "  export OCTOPODS_SMS_API_KEY=\(value(SandboxKeys.sms))",
+            "  export OCTOPODS_VBM_API_KEY=\(value(SandboxKeys.vbm))", "", "Keys:",
+        ]
         lines += keys.map { "  \($0.value)  \($0.summary)" }
         lines.append("")
         lines.append("State: \(options.stateFile?.path ?? "memory only")" + (options.logFile.map { "  Log: \($0.path)" } ?? ""))
         if let rate = options.rateLimit {
-            lines.append("Rate limit: \(NumberText.counted(rate.count, "request")) per \(DurationText.format(seconds: rate.window)) per key, then \(DurationText.format(seconds: options.cooldown)) of 429s.")
+            lines.append(
+                "Rate limit: \(NumberText.counted(rate.count, "request")) per \(DurationText.format(seconds: rate.window)) per key, then \(DurationText.format(seconds: options.cooldown)) of 429s."
+            )
         } else {
             lines.append("Rate limit: off.")
         }

@@ -11,17 +11,17 @@ extension Send {
             name: "interactive",
             abstract: "Send a WhatsApp interactive message: reply buttons or a list.",
             discussion: """
-            Free-form, so WhatsApp accepts it only within 24 hours of the customer's last message (else error code 7), \
-            and the account must be opted in (else 403). Give the payload with --file (a JSON object, or the object \
-            as a JSON string, as the API accepts), or build it with flags: --body and up to 3 --button ID:TITLE for \
-            reply buttons; or --list-button LABEL with --section TITLE and --row ID:TITLE[:DESCRIPTION] (rows belong \
-            to the --section before them) for a list. It is checked against WhatsApp's limits before sending: 3 reply \
-            buttons, titles of 20, 10 list rows in all, row titles of 24 and descriptions of 72, body 1,024, header \
-            and footer 60, unique ids. At a terminal with neither, octopods offers an example of each interactive type, \
-            written to a draft under the state directory and opened in $VISUAL or $EDITOR; it is checked when the editor \
-            exits (edit again until it is valid), then the recipient is asked if --to is missing, and the message and the \
-            equivalent command line are shown before you confirm.
-            """,
+                Free-form, so WhatsApp accepts it only within 24 hours of the customer's last message (else error code 7), \
+                and the account must be opted in (else 403). Give the payload with --file (a JSON object, or the object \
+                as a JSON string, as the API accepts), or build it with flags: --body and up to 3 --button ID:TITLE for \
+                reply buttons; or --list-button LABEL with --section TITLE and --row ID:TITLE[:DESCRIPTION] (rows belong \
+                to the --section before them) for a list. It is checked against WhatsApp's limits before sending: 3 reply \
+                buttons, titles of 20, 10 list rows in all, row titles of 24 and descriptions of 72, body 1,024, header \
+                and footer 60, unique ids. At a terminal with neither, octopods offers an example of each interactive type, \
+                written to a draft under the state directory and opened in $VISUAL or $EDITOR; it is checked when the editor \
+                exits (edit again until it is valid), then the recipient is asked if --to is missing, and the message and the \
+                equivalent command line are shown before you confirm.
+                """,
             options: [
                 .value("to", "PHONE", help: "Recipient, E.164: +14155552671 (or many with --from: the same message to each)."),
                 .value("file", "FILE", .file, help: "The waba_interactive_message payload as JSON (- for stdin)."),
@@ -39,13 +39,18 @@ extension Send {
                 .value("teammate", "ID", help: "Intercom teammate shown as the sender."),
             ] + SendOptions.specs(canWait: true) + BulkOptions.specs,
             examples: [
-                Example("octopods send interactive --to +14155552671 --body 'Confirm your booking?' --button yes:Yes --button no:No",
-                        "Two reply buttons."),
-                Example("octopods send interactive --to +14155552671 --body 'Pick a slot' --list-button Slots --section Morning --row m9:9am --row m10:10am --section Afternoon --row a2:2pm",
-                        "A list with two sections."),
-                Example("octopods send interactive --to +14155552671 --file payload.json --dry-run", "Check a payload file without sending."),
+                Example(
+                    "octopods send interactive --to +14155552671 --body 'Confirm your booking?' --button yes:Yes --button no:No",
+                    "Two reply buttons."),
+                Example(
+                    "octopods send interactive --to +14155552671 --body 'Pick a slot' --list-button Slots --section Morning --row m9:9am --row m10:10am --section Afternoon --row a2:2pm",
+                    "A list with two sections."),
+                Example(
+                    "octopods send interactive --to +14155552671 --file payload.json --dry-run", "Check a payload file without sending."),
             ],
-            usage: "(--to PHONE | --from FILE) (--file FILE | --body TEXT (--button ID:TITLE... | --list-button LABEL --row ID:TITLE...)) [options]")
+            usage:
+                "(--to PHONE | --from FILE) (--file FILE | --body TEXT (--button ID:TITLE... | --list-button LABEL --row ID:TITLE...)) [options]"
+        )
 
         var to: String?
         var file: String?
@@ -58,8 +63,10 @@ extension Send {
         /// No --file and no builder flags: at a terminal, an example is edited instead.
         var askPayload = false
 
-        static let builderFlags = ["body", "footer", "header-text", "header-image", "header-video", "header-document",
-                                   "button", "list-button", "section", "row"]
+        static let builderFlags = [
+            "body", "footer", "header-text", "header-image", "header-video", "header-document",
+            "button", "list-button", "section", "row",
+        ]
 
         package init(_ arguments: ParsedArguments) throws(OctopodsError) {
             self.arguments = arguments
@@ -124,8 +131,10 @@ extension Send {
             if !bulk.isBulk, askPayload || to == nil {
                 guard let prompter = Prompter.open(ctx) else {
                     if askPayload { throw missingPayload() }
-                    throw .usage(UsageError("give the recipient with --to PHONE, or many with --from FILE",
-                                            suggestion: "Or run at a terminal (without --no-input) to be asked for it.", path: ["send", "interactive"]))
+                    throw .usage(
+                        UsageError(
+                            "give the recipient with --to PHONE, or many with --from FILE",
+                            suggestion: "Or run at a terminal (without --no-input) to be asked for it.", path: ["send", "interactive"]))
                 }
                 defer { prompter.close() }
                 let send = try prompted(ctx, prompter)
@@ -158,8 +167,9 @@ extension Send {
                 return try await BulkRun(ctx: ctx, command: "send interactive", options: bulk, send: options) { _ in finished }.run()
             }
             let to = self.to ?? ""
-            let plan = SendPlan(endpoint: API.sendInteractive(body: body(to: to, payload: payload)), statusChannel: .whatsapp,
-                                recipient: to, preview: Self.preview(payload))
+            let plan = SendPlan(
+                endpoint: API.sendInteractive(body: body(to: to, payload: payload)), statusChannel: .whatsapp,
+                recipient: to, preview: Self.preview(payload))
             return try await Sender(ctx).execute(plan, options)
         }
 

@@ -25,7 +25,8 @@ struct TemplateSendFlow: Sendable {
         if channel == .vbm {
             specs.append(.value("header-image", "URL", help: "Public URL of the header image, for templates with an image header."))
         } else {
-            specs.append(.value("header-url", "URL", help: "Public URL of the header image, video or document, for templates with a media header."))
+            specs.append(
+                .value("header-url", "URL", help: "Public URL of the header image, video or document, for templates with a media header."))
             specs.append(.value("name", "NAME", help: "Display name for a contact Octopods creates (with --open-conversation)."))
         }
         specs += [
@@ -40,9 +41,10 @@ struct TemplateSendFlow: Sendable {
         self.channel = channel
         self.arguments = arguments
         // A missing template (or --to) is asked for at a terminal, else refused in `run`.
-        templateID = try arguments.positionals.first.map { id throws(OctopodsError) in
-            try IDArgument.check(id, name: "template-id", path: arguments.path)
-        } ?? ""
+        templateID =
+            try arguments.positionals.first.map { id throws(OctopodsError) in
+                try IDArgument.check(id, name: "template-id", path: arguments.path)
+            } ?? ""
         bulk = try BulkOptions(arguments, recipientAsked: true)
         to = try arguments.string("to").map { phone throws(OctopodsError) in try PhoneNumber.validate(phone) }
         mediaURL = arguments.string(channel == .vbm ? "header-image" : "header-url")
@@ -124,17 +126,23 @@ struct TemplateSendFlow: Sendable {
             try variables.check(against: template, channel: channel, mediaURL: mediaURL)
             preview = variables.preview(template, mediaURL: mediaURL)
         }
-        let plan = SendPlan(endpoint: Self.naming(API.sendTemplate(channel: channel, templateID: templateID,
-                                                                   body: body(to: to, variables: variables, needs: template?.requirements,
-                                                                              mediaURL: mediaURL, name: name)), template),
-                            statusChannel: channel == .vbm ? nil : .whatsapp, recipient: to, preview: preview)
+        let plan = SendPlan(
+            endpoint: Self.naming(
+                API.sendTemplate(
+                    channel: channel, templateID: templateID,
+                    body: body(
+                        to: to, variables: variables, needs: template?.requirements,
+                        mediaURL: mediaURL, name: name)), template),
+            statusChannel: channel == .vbm ? nil : .whatsapp, recipient: to, preview: preview)
         return try await sender.execute(plan, options)
     }
 
     func bulkPlan(_ ctx: Context, client: APIClient) async throws(OctopodsError) -> BulkPlan {
         if arguments.has("variables") {
-            throw .usage(UsageError("--variables cannot be combined with --from: give per-row variables as columns 1, 2, header.1, …",
-                                    path: arguments.path))
+            throw .usage(
+                UsageError(
+                    "--variables cannot be combined with --from: give per-row variables as columns 1, 2, header.1, …",
+                    path: arguments.path))
         }
         let defaults = try VariableTemplates(try TemplateVariables.parse(arguments, ctx: ctx))
         let template = try await self.template(ctx, client: client)
@@ -162,8 +170,12 @@ struct TemplateSendFlow: Sendable {
                 if let template {
                     try variables.check(against: template, channel: channel, mediaURL: media, source: .columns, requirements: needs)
                 }
-                return (phone, send.body(to: phone, variables: variables, needs: needs, mediaURL: media,
-                                         name: BulkColumns.value(row, "name") ?? send.name))
+                return (
+                    phone,
+                    send.body(
+                        to: phone, variables: variables, needs: needs, mediaURL: media,
+                        name: BulkColumns.value(row, "name") ?? send.name)
+                )
             })
         plan.references = defaults.references
         plan.describe = describe
@@ -182,62 +194,71 @@ package enum Send {
         name: "send",
         abstract: "Send WhatsApp messages: approved templates, or interactive messages inside the 24-hour window.",
         discussion: """
-        Every send is checked before it leaves (phone, template, variables, media, limits); --dry-run shows the exact \
-        request, and --wait follows the message until it is delivered or fails.
+            Every send is checked before it leaves (phone, template, variables, media, limits); --dry-run shows the exact \
+            request, and --wait follows the message until it is delivered or fails.
 
-        BULK SENDS: --from FILE (any send command) reads recipients from a CSV with a header row, as spreadsheets \
-        export it (comma, semicolon, tab or | between fields, found from the header; a UTF-8 byte-order mark and CRLF \
-        are fine), or NDJSON; - reads stdin. The phone column is the one named phone, phone number, mobile, msisdn, \
-        to, number or whatsapp (any case), or --phone-column NAME. Flag values take any column's value with \
-        {Column Name}: --var 1={First Name} --var 2="Order {Order} ships today" ({{ is a literal brace); columns \
-        named 1, 2, … or body_1, header_1, footer_1, button_1, header_url (see 'octopods templates csv ID') map by \
-        themselves, and name and body (SMS) are read too. Every row is checked before anything is sent, and every bad \
-        row is listed with its line number (--dry-run stops there; --skip-invalid sends the valid ones; --rejected \
-        FILE writes them, in the input's format with a reason column, to fix and send again). --exclude FILE skips \
-        opted-out numbers. Requests are paced to at most --rate (default 55/10s, the API's limit) with --concurrency \
-        in flight. Each row's state goes to a journal (one per input file and command under \
-        $XDG_STATE_HOME/octopods/journals/, or --journal) before its request leaves and after its answer; one run at \
-        a time holds it. Run the same command again to resume an unfinished run; rows sent with no recorded answer \
-        are reported as unknown and not resent without --resend-unknown. A file whose run finished is not sent again \
-        (exit 2) unless --new-run; a file that changed after its run finished is a new run; one that changed mid-run \
-        is refused. Ctrl-C lets in-flight requests finish, writes the journal and exits 130. At a terminal a progress \
-        line and a summary show the run; piped (or with -o ndjson) each row's outcome is one JSON line on stdout; \
-        -o table prints a table of the rows after the run.
-        """)
+            BULK SENDS: --from FILE (any send command) reads recipients from a CSV with a header row, as spreadsheets \
+            export it (comma, semicolon, tab or | between fields, found from the header; a UTF-8 byte-order mark and CRLF \
+            are fine), or NDJSON; - reads stdin. The phone column is the one named phone, phone number, mobile, msisdn, \
+            to, number or whatsapp (any case), or --phone-column NAME. Flag values take any column's value with \
+            {Column Name}: --var 1={First Name} --var 2="Order {Order} ships today" ({{ is a literal brace); columns \
+            named 1, 2, … or body_1, header_1, footer_1, button_1, header_url (see 'octopods templates csv ID') map by \
+            themselves, and name and body (SMS) are read too. Every row is checked before anything is sent, and every bad \
+            row is listed with its line number (--dry-run stops there; --skip-invalid sends the valid ones; --rejected \
+            FILE writes them, in the input's format with a reason column, to fix and send again). --exclude FILE skips \
+            opted-out numbers. Requests are paced to at most --rate (default 55/10s, the API's limit) with --concurrency \
+            in flight. Each row's state goes to a journal (one per input file and command under \
+            $XDG_STATE_HOME/octopods/journals/, or --journal) before its request leaves and after its answer; one run at \
+            a time holds it. Run the same command again to resume an unfinished run; rows sent with no recorded answer \
+            are reported as unknown and not resent without --resend-unknown. A file whose run finished is not sent again \
+            (exit 2) unless --new-run; a file that changed after its run finished is a new run; one that changed mid-run \
+            is refused. Ctrl-C lets in-flight requests finish, writes the journal and exits 130. At a terminal a progress \
+            line and a summary show the run; piped (or with -o ndjson) each row's outcome is one JSON line on stdout; \
+            -o table prints a table of the rows after the run.
+            """)
 
     package struct TemplateCommand: Command {
         package static let spec = CommandSpec(
             name: "template",
             abstract: "Send a WhatsApp template message.",
             discussion: """
-            With --from FILE it sends to every row of a CSV or NDJSON file (see BULK SENDS in 'octopods help send'). \
-            The template is fetched first (cached for 5 minutes) to check that it is accepted and that every section \
-            gets exactly the variables it needs: --var for the body, --header-var, --footer-var and --button-var in \
-            order, or the whole message_variables value with --variables. 'octopods templates get <id>' shows what a \
-            template needs. At a terminal, what the command line leaves out (the template, --to, the variables) is \
-            asked for: the template picked from the list (type to filter), each variable with the message previewed, \
-            the number checked as typed, then the message and the equivalent command line are shown before you \
-            confirm. Never with --no-input, OCTOPODS_NO_INPUT, --from, or when stdin or stderr is not a terminal: a \
-            missing argument is then a usage error (exit 2). Esc or Ctrl-C at a prompt sends nothing (exit 130). A 429 exits 4 and says when to retry; a failure after the request went out exits 5 and is \
-            never retried, since the API has no idempotency key.
-            """,
-            arguments: [ArgumentSpec("template-id", optional: true, completion: .dynamic("templates"),
-                                     help: "The template to send (see 'octopods templates list'); at a terminal, picked from a list when left out.")],
+                With --from FILE it sends to every row of a CSV or NDJSON file (see BULK SENDS in 'octopods help send'). \
+                The template is fetched first (cached for 5 minutes) to check that it is accepted and that every section \
+                gets exactly the variables it needs: --var for the body, --header-var, --footer-var and --button-var in \
+                order, or the whole message_variables value with --variables. 'octopods templates get <id>' shows what a \
+                template needs. At a terminal, what the command line leaves out (the template, --to, the variables) is \
+                asked for: the template picked from the list (type to filter), each variable with the message previewed, \
+                the number checked as typed, then the message and the equivalent command line are shown before you \
+                confirm. Never with --no-input, OCTOPODS_NO_INPUT, --from, or when stdin or stderr is not a terminal: a \
+                missing argument is then a usage error (exit 2). Esc or Ctrl-C at a prompt sends nothing (exit 130). A 429 exits 4 and says when to retry; a failure after the request went out exits 5 and is \
+                never retried, since the API has no idempotency key.
+                """,
+            arguments: [
+                ArgumentSpec(
+                    "template-id", optional: true, completion: .dynamic("templates"),
+                    help: "The template to send (see 'octopods templates list'); at a terminal, picked from a list when left out.")
+            ],
             options: TemplateSendFlow.options(.whatsapp),
             examples: [
                 Example("octopods send template 1001 --to +14155552671 --var 1=Jane --var 2=A-1042", "Send an order update."),
-                Example("octopods send template 1002 --to +14155552671 --header-var Jane --var 1=Jane --var 2=Friday --var 3=10:00 --footer-var B-77 --dry-run",
-                        "Check a send and see the exact request, without sending."),
-                Example("octopods send template 1003 --to +14155552671 --header-url https://example.com/sale.jpg --var 1=Jane --button-var SUMMER25 --wait",
-                        "Send with an image header and wait until it is delivered."),
-                Example(#"octopods send template 1001 --to +14155552671 --variables '["Jane","A-1042"]' --variables-format array"#,
-                        "Send the legacy plain-array form."),
-                Example("octopods send template 1001 --from customers.csv --dry-run",
-                        "Check every row of a CSV (columns phone, 1, 2) without sending."),
-                Example("octopods send template 1001 --from export.csv --var 1='{First Name}' --var 2='{Order}' --rejected fix.csv",
-                        "Send a spreadsheet export, taking the variables from its columns; rows not sent go to fix.csv."),
-                Example("octopods send template 1001 --from customers.csv --yes",
-                        "Send to every row, paced under the rate limit; run it again to resume after a failure."),
+                Example(
+                    "octopods send template 1002 --to +14155552671 --header-var Jane --var 1=Jane --var 2=Friday --var 3=10:00 --footer-var B-77 --dry-run",
+                    "Check a send and see the exact request, without sending."),
+                Example(
+                    "octopods send template 1003 --to +14155552671 --header-url https://example.com/sale.jpg --var 1=Jane --button-var SUMMER25 --wait",
+                    "Send with an image header and wait until it is delivered."),
+                Example(
+                    #"octopods send template 1001 --to +14155552671 --variables '["Jane","A-1042"]' --variables-format array"#,
+                    "Send the legacy plain-array form."),
+                Example(
+                    "octopods send template 1001 --from customers.csv --dry-run",
+                    "Check every row of a CSV (columns phone, 1, 2) without sending."),
+                Example(
+                    "octopods send template 1001 --from export.csv --var 1='{First Name}' --var 2='{Order}' --rejected fix.csv",
+                    "Send a spreadsheet export, taking the variables from its columns; rows not sent go to fix.csv."),
+                Example(
+                    "octopods send template 1001 --from customers.csv --yes",
+                    "Send to every row, paced under the rate limit; run it again to resume after a failure."),
             ],
             usage: "<template-id> (--to PHONE | --from FILE) [options]")
 

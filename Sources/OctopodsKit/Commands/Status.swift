@@ -4,12 +4,14 @@ package struct Status: Command {
     package static let spec = CommandSpec(
         name: "status",
         abstract: "Show a sent message's delivery status.",
-        discussion: "Use the same channel's key that sent the message. WhatsApp goes sent → delivered → read; SMS goes queued → sent → delivered. "
+        discussion:
+            "Use the same channel's key that sent the message. WhatsApp goes sent → delivered → read; SMS goes queued → sent → delivered. "
             + "failed, undelivered and deleted are final. Viber messages have no status endpoint.",
         arguments: [ArgumentSpec("message-id", help: "The message_id from the send's response.")],
         options: [
-            .value("channel", "CHANNEL", .choice(["whatsapp", "sms"]),
-                   help: "The channel it was sent on: whatsapp or sms (default: the channel the history records for this id, else whatsapp)."),
+            .value(
+                "channel", "CHANNEL", .choice(["whatsapp", "sms"]),
+                help: "The channel it was sent on: whatsapp or sms (default: the channel the history records for this id, else whatsapp)."),
             FieldSelection.option(fields),
         ] + SendOptions.waitSpecs,
         examples: [
@@ -18,8 +20,10 @@ package struct Status: Command {
             Example("octopods status 3851834 --wait --until read --wait-timeout 10m", "Wait up to 10 minutes for the message to be read."),
         ])
 
-    package static let fields = ["message_id", "status", "status_message", "phone_number", "channel_message_id", "sent_at",
-                                 "delivered_at", "read_at", "last_updated", "failure_reason", "request_id"]
+    package static let fields = [
+        "message_id", "status", "status_message", "phone_number", "channel_message_id", "sent_at",
+        "delivered_at", "read_at", "last_updated", "failure_reason", "request_id",
+    ]
 
     /// Nil when not given: the history decides, else WhatsApp.
     var channel: Channel?
@@ -40,8 +44,10 @@ package struct Status: Command {
         let recorded = channel == nil ? Self.recordedChannel(of: id, settings: sender.settings, ctx: ctx) : nil
         let channel = self.channel ?? recorded ?? .whatsapp
         if wait.wait, wait.until == .read, channel == .sms {
-            throw .usage(UsageError("message \(id) is an SMS (from the history), and SMS has no read receipts; use --until delivered",
-                                    path: ["status"]))
+            throw .usage(
+                UsageError(
+                    "message \(id) is an SMS (from the history), and SMS has no read receipts; use --until delivered",
+                    path: ["status"]))
         }
         do {
             if wait.wait {
@@ -50,8 +56,9 @@ package struct Status: Command {
                     recorder.learned(outcome.status, channel: channel, messageID: id)
                     recorder.close()
                 }
-                return CommandOutput(json: MessageStatus.output(outcome.raw), text: Self.describe(outcome.status, fallbackID: id),
-                                     exitCode: outcome.code, failure: outcome.failure(id: id))
+                return CommandOutput(
+                    json: MessageStatus.output(outcome.raw), text: Self.describe(outcome.status, fallbackID: id),
+                    exitCode: outcome.code, failure: outcome.failure(id: id))
             }
             let response = try await sender.client.send(API.messageStatus(channel: channel, id: id))
             return CommandOutput(json: MessageStatus.output(response.raw), text: Self.describe(response.value, fallbackID: id))
@@ -68,7 +75,8 @@ package struct Status: Command {
         var channel: Channel?
         try? Ledger.forEachLineBackward(Ledger.location(ctx, baseURL: settings.baseURL.value)) { line in
             guard LedgerLine.type(line) == .send, LedgerLine.contains(line, needle), let record = LedgerRecord.decode(line),
-                  record.messageID == id, record.profile == profile else { return false }
+                record.messageID == id, record.profile == profile
+            else { return false }
             channel = record.channel
             return true
         }
@@ -79,7 +87,8 @@ package struct Status: Command {
     static func explainNotFound(_ error: OctopodsError, id: String, channel: Channel, guessed: Bool) -> OctopodsError {
         guard guessed, case .api(var api) = error, error.disposition == .refused else { return error }
         let other = channel == .sms ? "whatsapp" : "sms"
-        api.hint = "Looked on \(channel.rawValue) (the history has no send with this id). If it was sent on another channel, "
+        api.hint =
+            "Looked on \(channel.rawValue) (the history has no send with this id). If it was sent on another channel, "
             + "add --channel \(other); and use the key that sent it (ids belong to one channel's key)."
         return .api(api)
     }

@@ -6,8 +6,9 @@ package enum Templates {
         abstract: "List, inspect and preview message templates (WhatsApp and Viber).",
         discussion: "Only accepted templates can be sent. 'templates get' shows the variables each section of a template needs.")
 
-    static let channelOption = OptionSpec.value("channel", "CHANNEL", .choice(["whatsapp", "vbm"]),
-                                               help: "Whose templates: whatsapp (default) or vbm.")
+    static let channelOption = OptionSpec.value(
+        "channel", "CHANNEL", .choice(["whatsapp", "vbm"]),
+        help: "Whose templates: whatsapp (default) or vbm.")
     static let statuses = TemplateStatus.known.map(\.rawValue)
 
     static func channel(_ arguments: ParsedArguments) -> Channel {
@@ -34,8 +35,10 @@ package enum Templates {
                 Example("octopods templates list --json | jq -r '.[].template_name'", "Just the names, for a script."),
             ])
 
-        package static let fields = ["template_id", "template_name", "template_status", "language", "active", "created_at",
-                                     "template_body", "template_components", "account_phone_number"]
+        package static let fields = [
+            "template_id", "template_name", "template_status", "language", "active", "created_at",
+            "template_body", "template_components", "account_phone_number",
+        ]
 
         var channel: Channel
         var status: String?
@@ -48,8 +51,10 @@ package enum Templates {
             active = arguments.bool("active")
             lang = arguments.string("lang")
             if channel == .vbm, status != nil {
-                throw .usage(UsageError("--status applies to WhatsApp templates only (Viber lists accepted templates only)",
-                                        path: arguments.path))
+                throw .usage(
+                    UsageError(
+                        "--status applies to WhatsApp templates only (Viber lists accepted templates only)",
+                        path: arguments.path))
             }
         }
 
@@ -60,19 +65,22 @@ package enum Templates {
             // Remembered for completing template ids in the shell (`__complete templates`,
             // `vbm-templates`) and for "did you mean".
             if ctx.sandbox == nil, let key = try? client.key(channel) {
-                let dropped = TemplateListCache(ctx).store(templates.map { TemplateListCache.Entry(id: $0.id, name: $0.name) },
-                                                           complete: status == nil && active == nil && lang == nil,
-                                                           baseURL: client.baseURL, channel: channel, key: key)
+                let dropped = TemplateListCache(ctx).store(
+                    templates.map { TemplateListCache.Entry(id: $0.id, name: $0.name) },
+                    complete: status == nil && active == nil && lang == nil,
+                    baseURL: client.baseURL, channel: channel, key: key)
                 if ctx.globals.verbose, !dropped.isEmpty {
-                    ctx.stderr.write("note: not kept for shell completion (not a template id's shape): "
-                                     + dropped.map { TerminalText.sanitize($0) }.joined(separator: ", ") + "\n")
+                    ctx.stderr.write(
+                        "note: not kept for shell completion (not a template id's shape): "
+                            + dropped.map { TerminalText.sanitize($0) }.joined(separator: ", ") + "\n")
                 }
             }
             // Only a table shows the VARIABLES column, which reads every template's text.
             let table = (try? OutputFormat.resolve(ctx)) == .table ? Self.table(templates, channel: channel) : nil
             let items = (response.raw.arrayValue ?? [response.raw]).map { APITime.normalizing($0, fields: ["created_at"]) }
-            return CommandOutput(json: response.raw.arrayValue != nil ? .array(items) : response.raw, items: items, table: table,
-                                 emptyMessage: "No templates match.")
+            return CommandOutput(
+                json: response.raw.arrayValue != nil ? .array(items) : response.raw, items: items, table: table,
+                emptyMessage: "No templates match.")
         }
 
         static func table(_ templates: [Template], channel: Channel) -> Table {
@@ -98,7 +106,9 @@ package enum Templates {
         package static let spec = CommandSpec(
             name: "get",
             abstract: "Show one template: its components and the variables each section needs.",
-            arguments: [ArgumentSpec("template-id", completion: .dynamic("templates"), help: "The template's id (see 'octopods templates list').")],
+            arguments: [
+                ArgumentSpec("template-id", completion: .dynamic("templates"), help: "The template's id (see 'octopods templates list').")
+            ],
             options: [channelOption],
             examples: [Example("octopods templates get 1001", "What template 1001 says and needs.")])
 
@@ -112,7 +122,8 @@ package enum Templates {
 
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
             let response = try await ctx.apiClient().send(API.getTemplate(channel: channel, id: id))
-            return CommandOutput(json: APITime.normalizing(response.raw, fields: ["created_at"]), text: Self.describe(response.value, channel: channel))
+            return CommandOutput(
+                json: APITime.normalizing(response.raw, fields: ["created_at"]), text: Self.describe(response.value, channel: channel))
         }
 
         static func describe(_ t: Template, channel: Channel) -> String {
@@ -122,12 +133,16 @@ package enum Templates {
                 ("Created", t.createdAt.map { Vocabulary.localTime(iso: $0) ?? $0 }), ("Business number", t.businessNumber),
             ]
             for (label, value) in facts { if let value { lines.append("  \(TerminalText.pad(label + ":", to: 17)) \(value)") } }
-            let components = t.components.isEmpty ? [TemplateComponent(type: "BODY", format: nil, text: t.body, buttons: [])]
-                                                  : t.components
+            let components =
+                t.components.isEmpty
+                ? [TemplateComponent(type: "BODY", format: nil, text: t.body, buttons: [])]
+                : t.components
             for component in components {
                 lines.append("")
                 lines.append(component.type + (component.format.map { " (\($0))" } ?? ""))
-                if let text = component.text { lines.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }) }
+                if let text = component.text {
+                    lines.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 })
+                }
                 for button in component.buttons {
                     lines.append("  [\(button.type)] \(button.text)" + (button.url.map { " → \($0)" } ?? ""))
                 }
@@ -172,7 +187,8 @@ extension Templates {
         package static let spec = CommandSpec(
             name: "render",
             abstract: "Print a template filled in with variables, as the recipient would see it; sends nothing.",
-            discussion: "Takes the same variable flags as 'send template'. Placeholders without a value are left as {{N}} and listed on stderr.",
+            discussion:
+                "Takes the same variable flags as 'send template'. Placeholders without a value are left as {{N}} and listed on stderr.",
             arguments: [ArgumentSpec("template-id", completion: .dynamic("templates"), help: "The template's id.")],
             options: [channelOption] + TemplateVariables.options(.whatsapp)
                 + [.value("header-url", "URL", help: "Media header URL to show in the preview.")],
@@ -201,9 +217,12 @@ extension Templates {
             } catch {
                 if case .invalidInput(let message, _) = error { ctx.warn(message) }
             }
-            return CommandOutput(json: ["template_id": .string(template.id), "template_name": .string(template.name),
-                                        "text": .string(text)],
-                                 text: text + "\n")
+            return CommandOutput(
+                json: [
+                    "template_id": .string(template.id), "template_name": .string(template.name),
+                    "text": .string(text),
+                ],
+                text: text + "\n")
         }
     }
 }

@@ -7,13 +7,17 @@ extension Templates {
             name: "csv",
             abstract: "Print a CSV header for a bulk send of a template (phone and one column per placeholder) and an example row.",
             discussion: """
-            The columns are named by section: header_1, body_1, body_2, footer_1, button_1, … and header_url (Viber: \
-            header_image) for a media header; 'send template ID --from FILE' maps them without any --var. Save the \
-            output, replace the example row with your recipients, check it with --dry-run, then send.
-            """,
+                The columns are named by section: header_1, body_1, body_2, footer_1, button_1, … and header_url (Viber: \
+                header_image) for a media header; 'send template ID --from FILE' maps them without any --var. Save the \
+                output, replace the example row with your recipients, check it with --dry-run, then send.
+                """,
             arguments: [ArgumentSpec("template-id", completion: .dynamic("templates"), help: "The template's id.")],
             options: [channelOption],
-            examples: [Example("octopods templates csv 1001", "The header and an example row for template 1001 (redirect it to a file to start a campaign).")])
+            examples: [
+                Example(
+                    "octopods templates csv 1001",
+                    "The header and an example row for template 1001 (redirect it to a file to start a campaign).")
+            ])
 
         var channel: Channel
         var id: String
@@ -30,9 +34,12 @@ extension Templates {
             }
             let (columns, example) = Self.columns(template, channel: channel)
             let text = [columns, example].map { $0.map(CSVText.field).joined(separator: ",") + "\n" }.joined()
-            var output = CommandOutput(json: ["template_id": .string(template.id), "columns": .array(columns.map(JSONValue.string)),
-                                              "example": .array(example.map(JSONValue.string))],
-                                       text: text)
+            var output = CommandOutput(
+                json: [
+                    "template_id": .string(template.id), "columns": .array(columns.map(JSONValue.string)),
+                    "example": .array(example.map(JSONValue.string)),
+                ],
+                text: text)
             output.bare = true
             return output
         }

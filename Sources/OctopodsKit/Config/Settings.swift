@@ -49,7 +49,8 @@ package struct Settings: Sendable {
         if let key = keys[channel]?.value, !key.isEmpty { return key }
         throw .configuration(
             "no \(channel.displayName) API key: \(channel.environmentVariable.rawValue) is not set and profile '\(profile.value)' in \(configURL.path) has no \(channel.keySetting)",
-            hint: "export \(channel.environmentVariable.rawValue)=..., or store it once with: printf %s \"$KEY\" | octopods config set \(channel.keySetting)"
+            hint:
+                "export \(channel.environmentVariable.rawValue)=..., or store it once with: printf %s \"$KEY\" | octopods config set \(channel.keySetting)"
                 + "; or try everything safely with --sandbox (a local fake API, nothing is sent)")
     }
 
@@ -74,8 +75,11 @@ package struct Settings: Sendable {
             guard let read = try SystemFile.readOwned(url, limit: 1 << 20) else { return (nil, []) }
             data = read
         } catch {
-            throw .configuration("cannot use the config file \(error)",
-                                 hint: "The config file holds API keys: it must be a regular file of yours (not a link) that no one else can write, e.g. mode 600.")
+            throw .configuration(
+                "cannot use the config file \(error)",
+                hint:
+                    "The config file holds API keys: it must be a regular file of yours (not a link) that no one else can write, e.g. mode 600."
+            )
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw .configuration("the config file \(url.path) is not UTF-8 text")
@@ -84,13 +88,16 @@ package struct Settings: Sendable {
         do {
             document = try ConfigDocument.parse(text)
         } catch {
-            throw .configuration("\(url.path):\(error.line): \(error.message)",
-                                 hint: "Fix the line, or see the format with 'octopods config --help'.")
+            throw .configuration(
+                "\(url.path):\(error.line): \(error.message)",
+                hint: "Fix the line, or see the format with 'octopods config --help'.")
         }
         var warnings: [String] = []
         let directory = url.deletingLastPathComponent()
         if let mode = AtomicFile.mode(of: directory), mode & 0o002 != 0, mode & 0o1000 == 0 {
-            warnings.append("\(directory.path) is writable by every user (mode \(String(mode, radix: 8))): anyone could replace the config file; run: chmod 700 \(directory.path)")
+            warnings.append(
+                "\(directory.path) is writable by every user (mode \(String(mode, radix: 8))): anyone could replace the config file; run: chmod 700 \(directory.path)"
+            )
         }
         if let mode = AtomicFile.mode(of: url), mode & 0o077 != 0 {
             warnings.append("\(url.path) is readable by other users (mode \(String(mode, radix: 8))); run: chmod 600 \(url.path)")
@@ -98,7 +105,8 @@ package struct Settings: Sendable {
         for profile in document.profiles {
             for entry in document.entries(profile) where !ConfigDocument.knownKeys.contains(entry.key) {
                 let guess = Suggestions.closest(to: entry.key, among: ConfigDocument.knownKeys)
-                warnings.append("\(url.path): unknown setting '\(entry.key)' in [\(profile)]" + (guess.map { "; did you mean '\($0)'?" } ?? ""))
+                warnings.append(
+                    "\(url.path): unknown setting '\(entry.key)' in [\(profile)]" + (guess.map { "; did you mean '\($0)'?" } ?? ""))
             }
         }
         return (document, warnings)
@@ -121,9 +129,11 @@ package struct Settings: Sendable {
         }
         if profile.source != "default", !(config?.profiles.contains(profile.value) ?? false) {
             let known = config?.profiles ?? []
-            throw .configuration("profile '\(profile.value)' (from \(profile.source)) is not in \(configURL.path)",
-                                 hint: known.isEmpty ? "Create it with: octopods --profile \(profile.value) config set base_url URL"
-                                                     : "Profiles there: \(known.joined(separator: ", ")).")
+            throw .configuration(
+                "profile '\(profile.value)' (from \(profile.source)) is not in \(configURL.path)",
+                hint: known.isEmpty
+                    ? "Create it with: octopods --profile \(profile.value) config set base_url URL"
+                    : "Profiles there: \(known.joined(separator: ", ")).")
         }
         let fileSource = "config [\(profile.value)]"
         // An explicit --profile is the user's choice for this run: what that profile sets wins
@@ -155,7 +165,8 @@ package struct Settings: Sendable {
         // The API's docs write the root with /api/v1 (docs/api-notes.md, "Hosts"); every path adds it.
         var traceNotes: [String] = []
         if let root = BaseURL.droppingVersionPath(baseURL.value) {
-            traceNotes.append("base URL \(baseURL.value) (from \(baseURL.source)): its trailing /api/v1 is dropped, every request path adds it")
+            traceNotes.append(
+                "base URL \(baseURL.value) (from \(baseURL.source)): its trailing /api/v1 is dropped, every request path adds it")
             baseURL.value = root
         }
 
@@ -177,14 +188,17 @@ package struct Settings: Sendable {
                 keys[channel] = SourcedValue(value: value, source: fileSource)
             }
         }
-        var settings = Settings(profile: profile, configURL: configURL, configSource: configSource, config: config,
-                                baseURL: baseURL, keys: keys, warnings: warnings)
+        var settings = Settings(
+            profile: profile, configURL: configURL, configSource: configSource, config: config,
+            baseURL: baseURL, keys: keys, warnings: warnings)
         if profileWins, baseURL.source == fileSource {
             for (channel, key) in keys where key.source != fileSource {
-                settings.mixedKeys[channel] = ("profile '\(profile.value)' has no \(channel.keySetting): the \(channel.displayName) key from "
-                    + "\(key.source) is used with the profile's base URL \(APIClient.display(url: baseURL.value)); if that key is for "
-                    + "another server, set the profile's own: printf %s \"$KEY\" | octopods --profile \(profile.value) config set \(channel.keySetting)",
-                    OnceFlag())
+                settings.mixedKeys[channel] = (
+                    "profile '\(profile.value)' has no \(channel.keySetting): the \(channel.displayName) key from "
+                        + "\(key.source) is used with the profile's base URL \(APIClient.display(url: baseURL.value)); if that key is for "
+                        + "another server, set the profile's own: printf %s \"$KEY\" | octopods --profile \(profile.value) config set \(channel.keySetting)",
+                    OnceFlag()
+                )
             }
         }
         settings.traceNotes = traceNotes
@@ -198,7 +212,8 @@ package struct Settings: Sendable {
             if let on = Self.switchValue(value) {
                 settings.ledger = on
             } else {
-                settings.warnings.append("\(configURL.path): ledger = '\(value)' in [\(profile.value)] is not on or off; sends are recorded")
+                settings.warnings.append(
+                    "\(configURL.path): ledger = '\(value)' in [\(profile.value)] is not on or off; sends are recorded")
             }
         }
         if let value = config?.value("rate", profile: profile.value) {
@@ -207,7 +222,8 @@ package struct Settings: Sendable {
             } else if let rate = Pacer.Rate.parse(value) {
                 settings.rate = rate
             } else {
-                settings.warnings.append("\(configURL.path): rate = '\(value)' in [\(profile.value)] is not N/DURATION (e.g. 55/10s) or off; using 55/10s")
+                settings.warnings.append(
+                    "\(configURL.path): rate = '\(value)' in [\(profile.value)] is not N/DURATION (e.g. 55/10s) or off; using 55/10s")
             }
         }
         if let value = config?.value("repeat_window", profile: profile.value) {
@@ -215,15 +231,17 @@ package struct Settings: Sendable {
             if window.valid {
                 settings.repeatWindow = window.seconds
             } else {
-                settings.warnings.append("\(configURL.path): repeat_window = '\(value)' in [\(profile.value)] is not a duration (e.g. 24h) or off; using 24h")
+                settings.warnings.append(
+                    "\(configURL.path): repeat_window = '\(value)' in [\(profile.value)] is not a duration (e.g. 24h) or off; using 24h")
             }
         }
         var caFile: (value: String, source: String)?
         if let value = config?.value("ca_file", profile: profile.value), !value.isEmpty {
             caFile = (value, "ca_file in [\(profile.value)] of \(configURL.path)")
             guard access(value, R_OK) == 0 else {
-                throw .configuration("ca_file '\(value)' in [\(profile.value)] of \(configURL.path) cannot be read: \(PlainText.systemText(errno))",
-                                     hint: "Point it at the PEM file of the CA to trust: octopods config set ca_file /path/to/ca.pem")
+                throw .configuration(
+                    "ca_file '\(value)' in [\(profile.value)] of \(configURL.path) cannot be read: \(PlainText.systemText(errno))",
+                    hint: "Point it at the PEM file of the CA to trust: octopods config set ca_file /path/to/ca.pem")
             }
         }
         settings.trust = TrustStore.resolve(caFile: caFile, environment: env)

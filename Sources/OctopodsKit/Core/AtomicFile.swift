@@ -15,8 +15,9 @@ import Glibc
 package enum AtomicFile {
     /// Creates the directory (and parents) with `mode` when missing.
     package static func makeDirectory(_ url: URL, mode: Int = 0o700) throws {
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: mode])
+        try FileManager.default.createDirectory(
+            at: url, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: mode])
     }
 
     /// Replaces `url` with `data`: temp file in the same directory, fsync, rename, fsync of

@@ -54,8 +54,9 @@ package enum CivilTime {
             seconds += time_t(east)
             gmtime_r(&seconds, &parts)
         }
-        return Fields(year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
-                      hour: Int(parts.tm_hour), minute: Int(parts.tm_min), second: Int(parts.tm_sec))
+        return Fields(
+            year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
+            hour: Int(parts.tm_hour), minute: Int(parts.tm_min), second: Int(parts.tm_sec))
     }
 
     /// The instant `fields` name in `zone`; nil for a date that does not exist (`2026-02-30`)
@@ -63,8 +64,9 @@ package enum CivilTime {
     /// forward, as the C library decides.
     package static func date(_ fields: Fields, in zone: Zone) -> Date? {
         guard (1...12).contains(fields.month), (1...31).contains(fields.day), (0..<24).contains(fields.hour),
-              (0..<60).contains(fields.minute), (0..<60).contains(fields.second),
-              let year = Int32(exactly: fields.year - 1900) else { return nil }
+            (0..<60).contains(fields.minute), (0..<60).contains(fields.second),
+            let year = Int32(exactly: fields.year - 1900)
+        else { return nil }
         var parts = tm()
         parts.tm_year = year
         parts.tm_mon = Int32(fields.month - 1)

@@ -68,13 +68,15 @@ package struct Context: Sendable {
     /// When this run started: `--max-wait` counts from here.
     package var startedAt: Date
 
-    package init(stdout: any TextSink, stderr: any TextSink, stdin: any InputSource, stdoutIsTTY: Bool,
-                 stderrIsTTY: Bool, stdinIsTTY: Bool, terminalWidth: Int?, environment: [String: String],
-                 homeDirectory: URL, now: @escaping @Sendable () -> Date,
-                 sleep: @escaping @Sendable (Double) async throws -> Void,
-                 makeTransport: @escaping @Sendable (TransportOptions) -> any HTTPTransport,
-                 readSecret: @escaping @Sendable (String) -> String?,
-                 waitForInterrupt: @escaping @Sendable () async -> Int32) {
+    package init(
+        stdout: any TextSink, stderr: any TextSink, stdin: any InputSource, stdoutIsTTY: Bool,
+        stderrIsTTY: Bool, stdinIsTTY: Bool, terminalWidth: Int?, environment: [String: String],
+        homeDirectory: URL, now: @escaping @Sendable () -> Date,
+        sleep: @escaping @Sendable (Double) async throws -> Void,
+        makeTransport: @escaping @Sendable (TransportOptions) -> any HTTPTransport,
+        readSecret: @escaping @Sendable (String) -> String?,
+        waitForInterrupt: @escaping @Sendable () async -> Int32
+    ) {
         self.stdout = stdout; self.stderr = stderr; self.stdin = stdin
         self.stdoutIsTTY = stdoutIsTTY; self.stderrIsTTY = stderrIsTTY; self.stdinIsTTY = stdinIsTTY
         self.terminalWidth = terminalWidth; self.environment = environment; self.homeDirectory = homeDirectory
@@ -153,4 +155,3 @@ package struct DataInput: InputSource {
     package init(_ text: String) { self.data = Data(text.utf8) }
     package func readAll() throws -> Data { data }
 }
-

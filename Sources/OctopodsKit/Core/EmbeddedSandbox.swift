@@ -41,8 +41,10 @@ package final class EmbeddedSandbox: Sendable {
         "sandbox " + SandboxOptions.defaultStateFile(environment: environment).path
     }
 
-    package static func launch(options: SandboxOptions, port: Int, reset: Bool,
-                               requestDeadline: Double? = nil) throws(OctopodsError) -> RunningSandbox {
+    package static func launch(
+        options: SandboxOptions, port: Int, reset: Bool,
+        requestDeadline: Double? = nil
+    ) throws(OctopodsError) -> RunningSandbox {
         do {
             if reset, let file = options.stateFile { try SandboxAPI.reset(stateFile: file) }
             let api = try SandboxAPI(options: options)
@@ -76,9 +78,10 @@ package final class EmbeddedSandbox: Sendable {
             .sms: SourcedValue(value: value(SandboxKeys.sms), source: source),
             .vbm: SourcedValue(value: value(SandboxKeys.vbm), source: source),
         ]
-        return Settings(profile: SourcedValue(value: "sandbox", source: source),
-                        configURL: configLocation.0, configSource: configLocation.1,
-                        config: nil, baseURL: SourcedValue(value: running.baseURL, source: source), keys: keys)
+        return Settings(
+            profile: SourcedValue(value: "sandbox", source: source),
+            configURL: configLocation.0, configSource: configLocation.1,
+            config: nil, baseURL: SourcedValue(value: running.baseURL, source: source), keys: keys)
     }
 
     /// Stops the server and saves the state (so a later `--sandbox status` sees this run's

@@ -34,8 +34,9 @@ package struct ErrorReporter: Sendable {
         case let error as APIError: return report(OctopodsError.api(error))
         case is CancellationError: return report(OctopodsError.interrupted)
         default:
-            return Report(kind: "internal", message: String(describing: error), details: [], hint: nil,
-                          code: .rejected, retryable: false)
+            return Report(
+                kind: "internal", message: String(describing: error), details: [], hint: nil,
+                code: .rejected, retryable: false)
         }
     }
 
@@ -60,10 +61,11 @@ package struct ErrorReporter: Sendable {
         case .failed(let message, let hint):
             return Report(kind: "failed", message: message, details: [], hint: hint)
         case .stateStore(let why):
-            return Report(kind: "state_store", message: "the state store shared with other machines cannot be used: \(why); nothing was sent",
-                          details: [],
-                          hint: "Check the Redis server of state_store (or \(EnvironmentVariable.stateStore.rawValue)); "
-                              + "--state-store local paces this run with this machine's budget only (other machines are not counted).")
+            return Report(
+                kind: "state_store", message: "the state store shared with other machines cannot be used: \(why); nothing was sent",
+                details: [],
+                hint: "Check the Redis server of state_store (or \(EnvironmentVariable.stateStore.rawValue)); "
+                    + "--state-store local paces this run with this machine's budget only (other machines are not counted).")
         case .interrupted:
             return Self.interrupted(inFlight: false)
         case .cancelled:
@@ -71,14 +73,18 @@ package struct ErrorReporter: Sendable {
         case .unconfirmed(let unconfirmed):
             return self.unconfirmed(unconfirmed)
         case .deliveryFailed(let status):
-            return Report(kind: "delivery_failed", message: "message \(status.messageID) was not delivered: it ended \(status.status.rawValue)"
-                            + (status.failure.map { ": \($0)" } ?? " (the API gave no reason)"),
-                          details: status.statusMessage.map { [$0] } ?? [], hint: nil, errorCode: status.failureCode.flatMap { Int($0) })
+            return Report(
+                kind: "delivery_failed",
+                message: "message \(status.messageID) was not delivered: it ended \(status.status.rawValue)"
+                    + (status.failure.map { ": \($0)" } ?? " (the API gave no reason)"),
+                details: status.statusMessage.map { [$0] } ?? [], hint: nil, errorCode: status.failureCode.flatMap { Int($0) })
         case .unreadableResponse(let status, let detail, _, let requestID):
-            return Report(kind: "unreadable_response",
-                          message: "the API answered \(status) with a body that could not be read: \(detail)",
-                          details: requestID.map { ["request_id: \($0)"] } ?? [],
-                          hint: maybeSent ? Self.unknownOutcomeHint : "Try again; if it persists, run with --verbose to see the response.", requestID: requestID)
+            return Report(
+                kind: "unreadable_response",
+                message: "the API answered \(status) with a body that could not be read: \(detail)",
+                details: requestID.map { ["request_id: \($0)"] } ?? [],
+                hint: maybeSent ? Self.unknownOutcomeHint : "Try again; if it persists, run with --verbose to see the response.",
+                requestID: requestID)
         case .transport(let failure, _, let url):
             return transport(failure, url: url, maybeSent: maybeSent)
         case .api(let api):
@@ -88,7 +94,8 @@ package struct ErrorReporter: Sendable {
 
     /// A handshake that never completed: what was wrong, in plain words, and what to do.
     static func tls(_ failure: TLSFailure, url: String) -> (message: String, hint: String) {
-        let proxyHint = "If a proxy on this network inspects TLS, trust its CA: octopods config set ca_file /path/to/proxy-ca.pem "
+        let proxyHint =
+            "If a proxy on this network inspects TLS, trust its CA: octopods config set ca_file /path/to/proxy-ca.pem "
             + "(or SSL_CERT_FILE, CURL_CA_BUNDLE). Trust store in use: \(failure.trustStore)."
         let cause: String
         var hint = "Nothing was sent. "
@@ -101,7 +108,9 @@ package struct ErrorReporter: Sendable {
             hint += "Check the date on this machine ('date'); otherwise the server must renew its certificate."
         case .wrongHost:
             cause = "the server's certificate is for another host name"
-            hint += "Check the base URL (--base-url, \(EnvironmentVariable.baseURL.rawValue)); a proxy that inspects TLS can cause it too. " + proxyHint
+            hint +=
+                "Check the base URL (--base-url, \(EnvironmentVariable.baseURL.rawValue)); a proxy that inspects TLS can cause it too. "
+                + proxyHint
         case .trustStoreUnreadable:
             cause = "the trust store cannot be read"
             hint += "Trust store in use: \(failure.trustStore); point ca_file, SSL_CERT_FILE or CURL_CA_BUNDLE at a readable PEM file."
@@ -119,9 +128,10 @@ package struct ErrorReporter: Sendable {
         guard inFlight else {
             return Report(kind: "interrupted", message: "interrupted", details: [], hint: nil)
         }
-        return Report(kind: "interrupted", message: "interrupted while the request was in flight: the message may have been sent",
-                      details: [],
-                      hint: "Check with 'octopods status <message-id>', 'octopods messages list' or 'octopods history' before sending again.")
+        return Report(
+            kind: "interrupted", message: "interrupted while the request was in flight: the message may have been sent",
+            details: [],
+            hint: "Check with 'octopods status <message-id>', 'octopods messages list' or 'octopods history' before sending again.")
     }
 
     private func unconfirmed(_ u: Unconfirmed) -> Report {
@@ -141,8 +151,9 @@ package struct ErrorReporter: Sendable {
         } else {
             hint = "Do not send it again. Find it with 'octopods messages list' or 'octopods history'."
         }
-        return Report(kind: "unconfirmed", message: "\(what), but \(u.reason)", details: details, hint: hint,
-                      errorCode: errorCode, requestID: requestID)
+        return Report(
+            kind: "unconfirmed", message: "\(what), but \(u.reason)", details: details, hint: hint,
+            errorCode: errorCode, requestID: requestID)
     }
 
     private func transport(_ failure: TransportError, url: String, maybeSent: Bool) -> Report {
@@ -175,8 +186,9 @@ package struct ErrorReporter: Sendable {
             message = "request to \(url) failed: \(detail)"
             hint = maybeSent ? Self.unknownOutcomeHint : nil
         }
-        return Report(kind: maybeSent ? "unknown_outcome" : "network", message: message, details: [],
-                      hint: hint)
+        return Report(
+            kind: maybeSent ? "unknown_outcome" : "network", message: message, details: [],
+            hint: hint)
     }
 
     private func api(_ error: APIError, maybeSent: Bool) -> Report {
@@ -187,8 +199,9 @@ package struct ErrorReporter: Sendable {
         }
         if let snippet = error.bodySnippet { details.append("response: \(String(snippet.prefix(200)))") }
         if let id = error.requestID { details.append("request_id: \(id)") }
-        var report = Report(kind: "api", message: "", details: details, hint: nil,
-                            errorCode: error.errorCode, requestID: error.requestID)
+        var report = Report(
+            kind: "api", message: "", details: details, hint: nil,
+            errorCode: error.errorCode, requestID: error.requestID)
         let channel = error.family.channel
         switch error.status {
         case 429:
@@ -198,10 +211,12 @@ package struct ErrorReporter: Sendable {
                 report.message = "rate limited until \(Self.utc(at)) (in \(DurationText.format(seconds: wait.rounded(.up))))"
                 // The server's own words, with its time as it gave it.
                 if let message = error.message { report.details.insert("the API said: \(message)", at: 0) }
-                report.hint = "Nothing was sent. Every octopods process using this key waits until then; the limit is 55 requests "
+                report.hint =
+                    "Nothing was sent. Every octopods process using this key waits until then; the limit is 55 requests "
                     + "per 10 seconds per key, and exceeding it starts a 5-minute cool-down."
                 if !Clamp.plausibleRetry(at, now: now()) {
-                    report.hint = "That retry time is implausible, so octopods did not wait for it. Nothing was sent: try again later "
+                    report.hint =
+                        "That retry time is implausible, so octopods did not wait for it. Nothing was sent: try again later "
                         + "(every octopods process using this key waits until then, at most a day)."
                 }
             } else {
@@ -211,7 +226,8 @@ package struct ErrorReporter: Sendable {
         case 401:
             report.kind = "auth"
             report.message = "unauthorized: the \(channel.displayName) API key was refused (401)"
-            report.hint = "Check the key: \(channel.environmentVariable.rawValue), or store it with: printf %s \"$KEY\" | octopods config set \(channel.keySetting)"
+            report.hint =
+                "Check the key: \(channel.environmentVariable.rawValue), or store it with: printf %s \"$KEY\" | octopods config set \(channel.keySetting)"
         case 403:
             report.kind = "auth"
             report.message = "forbidden (403): this feature is not enabled for the account"
@@ -220,14 +236,17 @@ package struct ErrorReporter: Sendable {
             }
         case 300..<400:
             report.kind = "redirect"
-            report.message = "the server answered \(error.status) with a redirect" + (error.location.map { " to \($0)" } ?? "")
+            report.message =
+                "the server answered \(error.status) with a redirect" + (error.location.map { " to \($0)" } ?? "")
                 + "; redirects are not followed, so the key is never sent elsewhere"
             report.hint = "Check the base URL (--base-url, \(EnvironmentVariable.baseURL.rawValue), base_url in the config)."
             if maybeSent {
                 // The whole request reached a server (a proxy or middlebox, perhaps the API itself),
                 // which may have acted on it before answering with a redirect.
                 report.message += "; the request reached that server, which may have processed it"
-                report.hint = Self.unknownOutcomeHint + " Then check the base URL (--base-url, \(EnvironmentVariable.baseURL.rawValue), base_url in the config)."
+                report.hint =
+                    Self.unknownOutcomeHint
+                    + " Then check the base URL (--base-url, \(EnvironmentVariable.baseURL.rawValue), base_url in the config)."
             }
         case 500..<600:
             report.kind = "server"

@@ -17,10 +17,18 @@ package enum ExitCode: Int32, CaseIterable, Sendable {
         case .rejected: return "Rejected: the API refused the request, or a waited-for message ended FAILED or UNDELIVERED."
         case .usage: return "Usage: a bad command line or bad input data; nothing was sent."
         case .auth: return "Authentication or configuration: no key for the channel, 401, a revoked key, 403 feature not enabled."
-        case .retryable: return "Not sent, safe to retry: rate limited (429), could not connect, DNS failure, a TLS handshake that failed; any transient failure of a read-only command."
-        case .unknownOutcome: return "Outcome unknown: a timeout or lost connection after the request went out, a 5xx, a redirect answering a send, an unreadable answer (other than 201 Created, which is a send accepted). Check 'octopods messages list' or 'octopods status' before sending again."
-        case .unconfirmed: return "Sent, final status not confirmed: the API accepted the send, but --wait could not confirm where it ended (the status check was refused or unreadable, or the deadline passed). Do not send it again; check later with 'octopods status'."
-        case .interrupted: return "Interrupted (Ctrl-C). A send that was in flight may have been sent: check 'octopods status', 'octopods messages list' or 'octopods history' before sending again."
+        case .retryable:
+            return
+                "Not sent, safe to retry: rate limited (429), could not connect, DNS failure, a TLS handshake that failed; any transient failure of a read-only command."
+        case .unknownOutcome:
+            return
+                "Outcome unknown: a timeout or lost connection after the request went out, a 5xx, a redirect answering a send, an unreadable answer (other than 201 Created, which is a send accepted). Check 'octopods messages list' or 'octopods status' before sending again."
+        case .unconfirmed:
+            return
+                "Sent, final status not confirmed: the API accepted the send, but --wait could not confirm where it ended (the status check was refused or unreadable, or the deadline passed). Do not send it again; check later with 'octopods status'."
+        case .interrupted:
+            return
+                "Interrupted (Ctrl-C). A send that was in flight may have been sent: check 'octopods status', 'octopods messages list' or 'octopods history' before sending again."
         }
     }
 }

@@ -8,8 +8,10 @@ package enum IDArgument {
     package static func check(_ raw: String, name: String, path: [String]) throws(OctopodsError) -> String {
         if raw.allSatisfy({ $0.isWhitespace }) {
             // An empty segment would ask for the whole collection (`/templates/`).
-            throw .usage(UsageError("<\(name)> is empty; give the \(name.replacingAll("-", with: " ")) to look up",
-                                    path: path))
+            throw .usage(
+                UsageError(
+                    "<\(name)> is empty; give the \(name.replacingAll("-", with: " ")) to look up",
+                    path: path))
         }
         return raw
     }

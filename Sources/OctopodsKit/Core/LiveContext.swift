@@ -177,10 +177,12 @@ private let promptTerminal = Mutex<SavedTerminal?>(nil)
 /// Puts the terminal back as it was before a hidden prompt; true when a prompt was active.
 @discardableResult
 func restoreTerminal() -> Bool {
-    guard let saved = promptTerminal.withLock({ current -> SavedTerminal? in
-        defer { current = nil }
-        return current
-    }) else { return false }
+    guard
+        let saved = promptTerminal.withLock({ current -> SavedTerminal? in
+            defer { current = nil }
+            return current
+        })
+    else { return false }
     var settings = saved.settings
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &settings)
     return true

@@ -29,17 +29,23 @@ package enum ReferenceTables {
     }
 
     package static var sandboxTemplates: String {
-        table(["id", "channel", "name", "language", "status", "needs"], SandboxAPI.seedTemplates.map { t in
-            var needs: [String] = []
-            if let media = t.mediaHeader { needs.append("header \(media.lowercased()) URL") }
-            let p = t.placeholders
-            for (section, count) in [("header", p.header.count), ("body", p.body.count), ("footer", p.footer.count), ("buttons", p.buttons)]
+        table(
+            ["id", "channel", "name", "language", "status", "needs"],
+            SandboxAPI.seedTemplates.map { t in
+                var needs: [String] = []
+                if let media = t.mediaHeader { needs.append("header \(media.lowercased()) URL") }
+                let p = t.placeholders
+                for (section, count) in [
+                    ("header", p.header.count), ("body", p.body.count), ("footer", p.footer.count), ("buttons", p.buttons),
+                ]
                 where count > 0 {
-                needs.append("\(section) \(count)")
-            }
-            return ["\(t.id)", t.channel.rawValue, "`\(t.name)`", t.language, t.status.rawValue + (t.active ? "" : " (inactive)"),
-                    needs.isEmpty ? "nothing" : needs.joined(separator: ", ")]
-        })
+                    needs.append("\(section) \(count)")
+                }
+                return [
+                    "\(t.id)", t.channel.rawValue, "`\(t.name)`", t.language, t.status.rawValue + (t.active ? "" : " (inactive)"),
+                    needs.isEmpty ? "nothing" : needs.joined(separator: ", "),
+                ]
+            })
     }
 
     package static var sandboxNumbers: String {

@@ -39,7 +39,9 @@ package enum Runner {
             let fields = type.fields.isEmpty ? nil : try FieldSelection.parse(arguments, valid: type.fields)
             let command = try type.init(arguments)
             var output = try await command.run(ctx)
-            if !output.rawJSON { output.json = output.json.map(Vocabulary.normalizingIDs); output.items = output.items?.map(Vocabulary.normalizingIDs) }
+            if !output.rawJSON {
+                output.json = output.json.map(Vocabulary.normalizingIDs); output.items = output.items?.map(Vocabulary.normalizingIDs)
+            }
             output = output.selecting(fields)
             Printer(format: format, ctx: ctx).print(output)
             guard let failure = output.failure else { return output.exitCode }
@@ -90,7 +92,10 @@ package enum Runner {
     /// Best effort for command lines that did not parse: was JSON output asked for?
     static func wantsJSON(_ argv: [String], _ environment: [String: String]) -> Bool {
         if argv.contains("--json") || argv.contains("-ojson") || argv.contains("--output=json")
-            || argv.contains("--output=ndjson") || argv.contains("-ondjson") { return true }
+            || argv.contains("--output=ndjson") || argv.contains("-ondjson")
+        {
+            return true
+        }
         for (i, token) in argv.enumerated() where (token == "-o" || token == "--output") && i + 1 < argv.count {
             return argv[i + 1] == "json" || argv[i + 1] == "ndjson"
         }
@@ -119,8 +124,10 @@ extension Context {
             if let mixed = settings.mixedKeys[channel], mixed.once.first() { ctx.warn(mixed.note) }
             return key
         }
-        var client = APIClient(transport: makeTransport(TransportOptions(timeout: globals.timeout ?? Defaults.timeout, trust: settings.trust)), baseURL: settings.baseURL.value,
-                               key: key, trace: trace, now: now)
+        var client = APIClient(
+            transport: makeTransport(TransportOptions(timeout: globals.timeout ?? Defaults.timeout, trust: settings.trust)),
+            baseURL: settings.baseURL.value,
+            key: key, trace: trace, now: now)
         // Every request of the run draws on the key's budget shared by all octopods processes
         // (README "Rate limits"); the embedded sandbox's port changes every run, its state file does not.
         let identity = sandbox?.budgetIdentity ?? settings.baseURL.value
@@ -139,14 +146,17 @@ extension Context {
         case .local:
             let url = RateBudgetFile.url(directory: directory(.state), identity: identity + "\n" + key)
             return rateBudgets.pacer(url.path) {
-                Pacer(store: RateBudgetFile(url: url, notice: { self.warn($0) }), clock: pacerClock, notice: { self.notice($0) }, interrupted: isInterrupted)
+                Pacer(
+                    store: RateBudgetFile(url: url, notice: { self.warn($0) }), clock: pacerClock, notice: { self.notice($0) },
+                    interrupted: isInterrupted)
             }
         case .redis(let address):
             let (client, clock) = redisClients.client(address)
             let budget = RedisRateBudget(client: client, identity: identity + "\n" + key)
             return rateBudgets.pacer("\(address.display) \(budget.key)") {
-                Pacer(store: budget, clock: clock.pacerClock(wall: now, sleep: sleep), notice: { self.notice($0) },
-                      interrupted: isInterrupted)
+                Pacer(
+                    store: budget, clock: clock.pacerClock(wall: now, sleep: sleep), notice: { self.notice($0) },
+                    interrupted: isInterrupted)
             }
         }
     }
@@ -165,8 +175,9 @@ extension Context {
             }
             return try sandbox.settings()
         }
-        let inputs = SettingsOnce.Inputs(profile: globals.profile, configPath: globals.configPath, baseURL: globals.baseURL,
-                                         environment: environment, home: homeDirectory)
+        let inputs = SettingsOnce.Inputs(
+            profile: globals.profile, configPath: globals.configPath, baseURL: globals.baseURL,
+            environment: environment, home: homeDirectory)
         return try settingsOnce.get(inputs) { () throws(OctopodsError) -> Settings in
             let settings = try Settings.resolve(self)
             for warning in settings.warnings { warn(warning) }

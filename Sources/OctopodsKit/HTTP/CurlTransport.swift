@@ -85,8 +85,10 @@ package final class CurlTransport: HTTPTransport {
             await withCheckedContinuation { continuation in
                 // libcurl blocks; keep it off Swift's cooperative threads.
                 DetachedThread.run {
-                    continuation.resume(returning: Self.perform(request, handle: handle, timeoutMilliseconds: timeoutMilliseconds,
-                                                                cancel: cancel, seconds: self.timeout, trust: trust))
+                    continuation.resume(
+                        returning: Self.perform(
+                            request, handle: handle, timeoutMilliseconds: timeoutMilliseconds,
+                            cancel: cancel, seconds: self.timeout, trust: trust))
                 }
             }
         } onCancel: {
@@ -107,12 +109,15 @@ package final class CurlTransport: HTTPTransport {
     static func performBlocking(_ request: HTTPRequest, timeout: Double) -> Result<HTTPResponse, TransportError> {
         guard octo_curl_load() == nil, let raw = octo_handle_new() else { return .failure(.other("libcurl unavailable")) }
         defer { octo_handle_free(raw) }
-        return perform(request, handle: Handle(raw: raw), timeoutMilliseconds: milliseconds(timeout),
-                       cancel: CancelFlag(), seconds: timeout, trust: TrustStore())
+        return perform(
+            request, handle: Handle(raw: raw), timeoutMilliseconds: milliseconds(timeout),
+            cancel: CancelFlag(), seconds: timeout, trust: TrustStore())
     }
 
-    private static func perform(_ request: HTTPRequest, handle: Handle, timeoutMilliseconds: Int, cancel: CancelFlag,
-                                seconds: Double, trust: TrustStore) -> Result<HTTPResponse, TransportError> {
+    private static func perform(
+        _ request: HTTPRequest, handle: Handle, timeoutMilliseconds: Int, cancel: CancelFlag,
+        seconds: Double, trust: TrustStore
+    ) -> Result<HTTPResponse, TransportError> {
         let headerLines = request.headers.map { "\($0.0): \($0.1)" }
         let noProxy: Int32 = Loopback.isLoopback(host: request.url.host) ? 1 : 0
         var response = octo_response()
@@ -123,13 +128,15 @@ package final class CurlTransport: HTTPTransport {
                         // An empty body still needs a valid pointer to be sent as an empty POST.
                         let bytes = body.isEmpty ? Data([0]) : body
                         bytes.withUnsafeBytes { raw in
-                            octo_perform(handle.raw, request.method, request.url.absoluteString, headers, headerLines.count,
-                                         raw.bindMemory(to: UInt8.self).baseAddress, body.count, timeoutMilliseconds,
-                                         cancel.pointer, noProxy, bodyLimit, caFile, caDirectory, &response)
+                            octo_perform(
+                                handle.raw, request.method, request.url.absoluteString, headers, headerLines.count,
+                                raw.bindMemory(to: UInt8.self).baseAddress, body.count, timeoutMilliseconds,
+                                cancel.pointer, noProxy, bodyLimit, caFile, caDirectory, &response)
                         }
                     } else {
-                        octo_perform(handle.raw, request.method, request.url.absoluteString, headers, headerLines.count, nil, 0,
-                                     timeoutMilliseconds, cancel.pointer, noProxy, bodyLimit, caFile, caDirectory, &response)
+                        octo_perform(
+                            handle.raw, request.method, request.url.absoluteString, headers, headerLines.count, nil, 0,
+                            timeoutMilliseconds, cancel.pointer, noProxy, bodyLimit, caFile, caDirectory, &response)
                     }
                 }
             }
@@ -139,16 +146,24 @@ package final class CurlTransport: HTTPTransport {
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
         if response.too_large != 0 {
-            let what = response.too_large == 1 ? "the response is larger than \(bodyLimit >> 20) MB" : "the response headers are larger than 1 MB"
+            let what =
+                response.too_large == 1 ? "the response is larger than \(bodyLimit >> 20) MB" : "the response headers are larger than 1 MB"
             return .failure(.other(what + ", far more than the API ever sends; octopods stopped reading it"))
         }
         if response.curl_code != 0 {
             let stage = WireStage(rawValue: Int(response.stage)) ?? .responseBegun
-            return .failure(map(code: response.curl_code, detail: detail, stage: stage, exact: response.stage_exact != 0,
-                                seconds: seconds, trustStore: trust.describe(libcurlDefault: libcurlDefaultCA)))
+            return .failure(
+                map(
+                    code: response.curl_code, detail: detail, stage: stage, exact: response.stage_exact != 0,
+                    seconds: seconds, trustStore: trust.describe(libcurlDefault: libcurlDefaultCA)))
         }
         let body = response.body.map { Data(bytes: $0, count: response.body_len) } ?? Data()
-        let rawHeaders = response.headers.map { String(decoding: UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: response.headers_len), as: UTF8.self) } ?? ""
+        let rawHeaders =
+            response.headers.map {
+                String(
+                    decoding: UnsafeBufferPointer(
+                        start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: response.headers_len), as: UTF8.self)
+            } ?? ""
         return .success(HTTPResponse(status: response.status, headers: parseHeaders(rawHeaders), body: body))
     }
 
@@ -193,13 +208,15 @@ package final class CurlTransport: HTTPTransport {
     }
 
     /// CURLcode and stage → what the failure means for the request (libcurl's codes are stable ABI).
-    static func map(code: Int32, detail: String, stage: WireStage, exact: Bool, seconds: Double,
-                    trustStore: String = "") -> TransportError {
+    static func map(
+        code: Int32, detail: String, stage: WireStage, exact: Bool, seconds: Double,
+        trustStore: String = ""
+    ) -> TransportError {
         guard mayHaveReachedServer(stage: stage, exact: exact, code: code) else {
             switch code {
-            case 5, 6: return .dnsFailure(detail)                                 // COULDNT_RESOLVE_PROXY/HOST
+            case 5, 6: return .dnsFailure(detail)  // COULDNT_RESOLVE_PROXY/HOST
             case 28: return .cannotConnect("no connection within \(DurationText.format(seconds: seconds))")
-            case 42: return .cancelled(requestSent: false)                         // ABORTED_BY_CALLBACK
+            case 42: return .cancelled(requestSent: false)  // ABORTED_BY_CALLBACK
             case let code where tlsCodes.contains(code):
                 return .tls(TLSFailure(cause: tlsCause(code: code, detail: detail), detail: detail, trustStore: trustStore))
             default: return .cannotConnect(detail)
@@ -209,8 +226,8 @@ package final class CurlTransport: HTTPTransport {
         switch code {
         case 28: return .timedOut(seconds: seconds)
         case 42: return .cancelled(requestSent: true)
-        case 1, 8: return .badResponse(detail)                                    // UNSUPPORTED_PROTOCOL, WEIRD_SERVER_REPLY
-        case 52, 55, 56:                                                          // GOT_NOTHING, SEND_ERROR, RECV_ERROR
+        case 1, 8: return .badResponse(detail)  // UNSUPPORTED_PROTOCOL, WEIRD_SERVER_REPLY
+        case 52, 55, 56:  // GOT_NOTHING, SEND_ERROR, RECV_ERROR
             return .connectionLost((detail.isEmpty ? "the server closed the connection without answering" : detail) + when)
         case let code where tlsCodes.contains(code):
             return .connectionLost("TLS error after the handshake: \(detail)" + when)
@@ -229,7 +246,8 @@ package final class CurlTransport: HTTPTransport {
             return .trustStoreUnreadable
         }
         if code == 60 || code == 51 || text.contains("self-signed") || text.contains("self signed")
-            || text.contains("local issuer") || text.contains("unknown ca") || text.contains("verif") {
+            || text.contains("local issuer") || text.contains("unknown ca") || text.contains("verif")
+        {
             return .untrusted
         }
         return .handshake

@@ -42,10 +42,10 @@ package struct TrustStore: Sendable, Equatable {
     /// Where distributions keep the system's CA bundle: used when the loaded libcurl's own
     /// default does not exist on this machine (a libcurl built for another distribution).
     static let knownBundles = [
-        "/etc/ssl/certs/ca-certificates.crt",                // Debian, Ubuntu, Alpine, Arch
-        "/etc/pki/tls/certs/ca-bundle.crt",                  // Fedora, RHEL
-        "/etc/ssl/ca-bundle.pem",                            // openSUSE
-        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", // RHEL 7+
+        "/etc/ssl/certs/ca-certificates.crt",  // Debian, Ubuntu, Alpine, Arch
+        "/etc/pki/tls/certs/ca-bundle.crt",  // Fedora, RHEL
+        "/etc/ssl/ca-bundle.pem",  // openSUSE
+        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",  // RHEL 7+
     ]
 
     /// The store to hand libcurl: the system's is libcurl's default when that file exists,

@@ -16,15 +16,19 @@ struct HistoryListing {
     var selected: [String]? = nil
 
     /// Every output has the same fields, null when unknown, in this order (the CSV header).
-    static let fields = ["time", "profile", "channel", "kind", "template_id", "template_name", "to", "message_id", "request_id",
-                         "outcome", "error", "status", "status_time", "failure", "source"]
+    static let fields = [
+        "time", "profile", "channel", "kind", "template_id", "template_name", "to", "message_id", "request_id",
+        "outcome", "error", "status", "status_time", "failure", "source",
+    ]
 
     /// The values of `fields`, in order. `status` is the latest known: the delivery status once
     /// one was learned, else the send's outcome (as the table's STATUS column shows it).
     static func values(_ entry: HistoryEntry) -> [String?] {
         let s = entry.send
-        return [LedgerTime.format(s.time), s.profile, s.channel.rawValue, s.kind, s.templateID, s.templateName, s.to, s.messageID, s.requestID,
-                s.outcome?.rawValue, s.error, entry.state, entry.statusTime.map(LedgerTime.format), entry.failure, s.source]
+        return [
+            LedgerTime.format(s.time), s.profile, s.channel.rawValue, s.kind, s.templateID, s.templateName, s.to, s.messageID, s.requestID,
+            s.outcome?.rawValue, s.error, entry.state, entry.statusTime.map(LedgerTime.format), entry.failure, s.source,
+        ]
     }
 
     static func json(_ entry: HistoryEntry) -> JSONValue {
@@ -49,8 +53,10 @@ struct HistoryListing {
             report(result, shown: shown, query: query)
             if let selected {
                 let rows = entries.map { entry in chosen(entry).map { FieldSelection.cell($0.0, $0.1.map(JSONValue.string)) } }
-                return CommandOutput(table: Table(headers: selected.map(FieldSelection.header), rows: rows,
-                                                  flexibleColumn: selected.count - 1), emptyMessage: emptyMessage)
+                return CommandOutput(
+                    table: Table(
+                        headers: selected.map(FieldSelection.header), rows: rows,
+                        flexibleColumn: selected.count - 1), emptyMessage: emptyMessage)
             }
             return CommandOutput(table: Self.table(entries), emptyMessage: emptyMessage)
         }
@@ -90,10 +96,14 @@ struct HistoryListing {
 
     func report(_ result: HistoryQuery.Result, shown: Int, query: HistoryQuery) {
         if result.unreadable > 0 {
-            ctx.warn("\(NumberText.counted(result.unreadable, "line")) of \(url.path) \(result.unreadable == 1 ? "is not a history record and was" : "are not history records and were") skipped")
+            ctx.warn(
+                "\(NumberText.counted(result.unreadable, "line")) of \(url.path) \(result.unreadable == 1 ? "is not a history record and was" : "are not history records and were") skipped"
+            )
         }
         if result.matched > shown {
-            ctx.notice("Showing the latest \(NumberText.grouped(shown)) of \(NumberText.grouped(result.matched)) matching sends; --limit 0 shows all.")
+            ctx.notice(
+                "Showing the latest \(NumberText.grouped(shown)) of \(NumberText.grouped(result.matched)) matching sends; --limit 0 shows all."
+            )
         }
     }
 
@@ -104,8 +114,10 @@ struct HistoryListing {
         let rows = entries.map { entry -> [String] in
             let s = entry.send
             let what = s.templateID.map { "template \($0)" } ?? s.kind ?? ""
-            var row = [localTime(s.time), s.channel.rawValue, s.to ?? "", what, s.messageID ?? "",
-                       entry.state, entry.failure ?? s.error ?? (s.source ?? "")]
+            var row = [
+                localTime(s.time), s.channel.rawValue, s.to ?? "", what, s.messageID ?? "",
+                entry.state, entry.failure ?? s.error ?? (s.source ?? ""),
+            ]
             if profiles.count > 1 { row.insert(s.profile, at: 1) }
             return row
         }

@@ -42,7 +42,8 @@ package struct HistoryQuery: Sendable, Equatable {
     package init() {}
 
     /// What `--status` takes: the outcomes, then the delivery statuses (`unknown` is both; once).
-    package static let statusChoices = SendOutcome.known.map(\.rawValue)
+    package static let statusChoices =
+        SendOutcome.known.map(\.rawValue)
         + DeliveryStatus.known.filter { $0 != .unknown }.map(\.rawValue)
 
     package struct Result: Sendable {
@@ -66,7 +67,8 @@ package struct HistoryQuery: Sendable, Equatable {
         var learned: [String: (status: DeliveryStatus, time: Date, failure: String?)] = [:]
         try Ledger.forEachLine(url) { line in
             guard let time = LedgerLine.time(line), !beforeSince(time), LedgerLine.type(line) == .status,
-                  let record = LedgerRecord.decode(line), let key = record.messageKey, let status = record.status else { return }
+                let record = LedgerRecord.decode(line), let key = record.messageKey, let status = record.status
+            else { return }
             if let known = learned[key], known.time > record.time { return }
             learned[key] = (status, record.time, record.failure)
         }
@@ -153,7 +155,8 @@ package enum HistoryTime {
         }
         let stamp = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/
         guard let m = s.wholeMatch(of: stamp), let y = Int(m.1), let mo = Int(m.2), let d = Int(m.3),
-              let h = Int(m.4), let mi = Int(m.5), h < 24, mi < 60 else { return nil }
+            let h = Int(m.4), let mi = Int(m.5), h < 24, mi < 60
+        else { return nil }
         let sec = m.6.flatMap { Int($0) } ?? 0
         guard sec < 60 else { return nil }
         var zone = zone

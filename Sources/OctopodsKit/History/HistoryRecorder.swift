@@ -31,16 +31,19 @@ package final class HistoryRecorder: Sendable {
 
     /// Records a send; `message`: what the repeat guard reserved for it (its fingerprint and
     /// key go on the line; a send that was certainly not made gives the reservation back).
-    package func sent(_ endpoint: Endpoint<SendResult>, to: String, result: Result<APIResponse<SendResult>, OctopodsError>,
-                      source: String? = nil, message: RepeatGuard.Message? = nil) {
+    package func sent(
+        _ endpoint: Endpoint<SendResult>, to: String, result: Result<APIResponse<SendResult>, OctopodsError>,
+        source: String? = nil, message: RepeatGuard.Message? = nil
+    ) {
         let kind: String
         switch endpoint.family {
         case .whatsappInteractive: kind = "interactive"
         case .sms: kind = "sms"
         case .whatsappTemplates, .vbm: kind = "template"
         }
-        var record = LedgerRecord(time: ctx.now(), type: .send, profile: profile, channel: endpoint.channel, kind: kind,
-                                  templateID: endpoint.templateID, to: to, source: source)
+        var record = LedgerRecord(
+            time: ctx.now(), type: .send, profile: profile, channel: endpoint.channel, kind: kind,
+            templateID: endpoint.templateID, to: to, source: source)
         record.templateName = endpoint.templateName
         record.fingerprint = message?.fingerprint
         record.idempotencyKey = message?.key
@@ -68,8 +71,9 @@ package final class HistoryRecorder: Sendable {
     /// now is said once (the send went out: nothing to stop).
     func recordShared(_ shared: SharedRepeats, _ message: RepeatGuard.Message, outcome: SendOutcome?, record: LedgerRecord) {
         do {
-            try shared.record(message, profile: profile, outcome: outcome, messageID: record.messageID, requestID: record.requestID,
-                              window: sharedWindow, time: record.time)
+            try shared.record(
+                message, profile: profile, outcome: outcome, messageID: record.messageID, requestID: record.requestID,
+                window: sharedWindow, time: record.time)
         } catch {
             failedToWrite(error)
         }
@@ -102,8 +106,10 @@ package final class HistoryRecorder: Sendable {
 
     package func learned(_ status: MessageStatus, channel: Channel, messageID: String) {
         guard status.status != .unknown else { return }
-        append(LedgerRecord(time: ctx.now(), type: .status, profile: profile, channel: channel, messageID: messageID,
-                            status: status.status, failure: status.failure))
+        append(
+            LedgerRecord(
+                time: ctx.now(), type: .status, profile: profile, channel: channel, messageID: messageID,
+                status: status.status, failure: status.failure))
     }
 
     func append(_ record: LedgerRecord) {
@@ -135,6 +141,7 @@ extension Context {
     /// are profile "sandbox"); nil with --no-ledger or the profile's `ledger = off`.
     func historyRecorder(_ settings: Settings, disabled: Bool) -> HistoryRecorder? {
         guard !disabled, settings.ledger else { return nil }
-        return HistoryRecorder(ledger: Ledger(url: Ledger.location(self, baseURL: settings.baseURL.value)), profile: settings.profile.value, ctx: self)
+        return HistoryRecorder(
+            ledger: Ledger(url: Ledger.location(self, baseURL: settings.baseURL.value)), profile: settings.profile.value, ctx: self)
     }
 }

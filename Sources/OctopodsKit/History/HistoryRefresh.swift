@@ -31,11 +31,14 @@ struct HistoryRefresh {
         if !unaskable.isEmpty {
             pending.removeAll { unaskable.contains($0.send.messageID ?? "") }
             let shown = Set(unaskable).sorted().map { "'\($0)'" }.joined(separator: ", ")
-            ctx.notice("Skipping \(NumberText.counted(unaskable.count, "message")) whose id cannot be asked about (\(shown)): the API answered the send with it.")
+            ctx.notice(
+                "Skipping \(NumberText.counted(unaskable.count, "message")) whose id cannot be asked about (\(shown)): the API answered the send with it."
+            )
         }
         let headers = ["MESSAGE ID", "CHANNEL", "TO", "SENT", "BEFORE", "STATUS", "DETAIL"]
         guard !pending.isEmpty else {
-            let message = "No messages of profile '\(query.profile ?? "")' to refresh: "
+            let message =
+                "No messages of profile '\(query.profile ?? "")' to refresh: "
                 + (final > 0 ? "\(NumberText.grouped(final)) matching ones are final." : "none match.")
             if try OutputFormat.resolve(ctx) != .table { ctx.notice(message) }
             return CommandOutput(items: [], table: Table(headers: headers, rows: []), emptyMessage: message)
@@ -57,10 +60,12 @@ struct HistoryRefresh {
         entries: for entry in pending {
             progress.draw(done: items.count, changed: changed)
             guard let id = entry.send.messageID else { continue }
-            var item: JSONValue = ["message_id": .string(id), "channel": .string(entry.send.channel.rawValue),
-                                   "to": entry.send.to.map(JSONValue.string) ?? .null,
-                                   "time": .string(LedgerTime.format(entry.send.time)),
-                                   "before": .string(entry.state)]
+            var item: JSONValue = [
+                "message_id": .string(id), "channel": .string(entry.send.channel.rawValue),
+                "to": entry.send.to.map(JSONValue.string) ?? .null,
+                "time": .string(LedgerTime.format(entry.send.time)),
+                "before": .string(entry.state),
+            ]
             var detail = ""
             let result: Result<APIResponse<MessageStatus>, OctopodsError>
             do { result = .success(try await client.send(API.messageStatus(channel: entry.send.channel, id: id))) } catch {
@@ -86,7 +91,9 @@ struct HistoryRefresh {
                 // anything else (network, server, auth, rate limit) would fail them all alike.
                 guard error.disposition == .refused else {
                     progress.clear()
-                    ctx.notice("Stopped after checking \(NumberText.grouped(items.count)) of \(NumberText.counted(pending.count, "message")); what was learned is recorded.")
+                    ctx.notice(
+                        "Stopped after checking \(NumberText.grouped(items.count)) of \(NumberText.counted(pending.count, "message")); what was learned is recorded."
+                    )
                     throw error
                 }
                 let report = reporter.report(error)
@@ -108,14 +115,17 @@ struct HistoryRefresh {
                     item.set("error", .string(report.message))
                 }
             }
-            rows.append([id, entry.send.channel.rawValue, entry.send.to ?? "", HistoryListing.localTime(entry.send.time), entry.state,
-                         item["status"]?.stringValue ?? "?", detail])
+            rows.append([
+                id, entry.send.channel.rawValue, entry.send.to ?? "", HistoryListing.localTime(entry.send.time), entry.state,
+                item["status"]?.stringValue ?? "?", detail,
+            ])
             items.append(item)
         }
         progress.clear()
-        ctx.notice("Checked \(NumberText.grouped(items.count)) of \(NumberText.counted(pending.count, "message")): \(NumberText.grouped(changed)) changed"
-                   + (expired > 0 ? " (\(NumberText.grouped(expired)) expired: the API no longer knows them)" : "")
-                   + (failed > 0 ? ", \(NumberText.grouped(failed)) could not be checked" : "") + ".")
+        ctx.notice(
+            "Checked \(NumberText.grouped(items.count)) of \(NumberText.counted(pending.count, "message")): \(NumberText.grouped(changed)) changed"
+                + (expired > 0 ? " (\(NumberText.grouped(expired)) expired: the API no longer knows them)" : "")
+                + (failed > 0 ? ", \(NumberText.grouped(failed)) could not be checked" : "") + ".")
         if code == .interrupted { ctx.stderr.write("Interrupted: what was learned so far is recorded.\n") }
         return CommandOutput(items: items, table: Table(headers: headers, rows: rows, flexibleColumn: 6), exitCode: code)
     }
@@ -144,7 +154,8 @@ struct RefreshProgress {
         let left = Double(total - done)
         var eta: Double?
         if done > 0, elapsed >= 2 { eta = left * elapsed / Double(done) } else if let rate { eta = left * rate.window / Double(rate.count) }
-        let line = "Checking \(NumberText.grouped(done + 1))/\(NumberText.grouped(total)) · \(NumberText.grouped(changed)) changed"
+        let line =
+            "Checking \(NumberText.grouped(done + 1))/\(NumberText.grouped(total)) · \(NumberText.grouped(changed)) changed"
             + (eta.map { " · ETA " + NumberText.duration($0) } ?? "")
         let columns = (ctx.terminalWidth ?? 80) - 1
         ctx.stderr.write("\r\u{1B}[K" + (TerminalText.width(line) > columns ? TerminalText.truncate(line, to: columns) : line))

@@ -77,8 +77,10 @@ struct HistoryStats {
 
     /// Counts the sends `query` selects (its status and limit are ignored), grouped `by`.
     /// `utcOffset` gives the local time's offset from UTC, in seconds, at an instant.
-    static func summarise(_ url: URL, query: HistoryQuery, by grouping: Grouping,
-                          utcOffset: (Int64) -> Int64 = Self.localOffset) throws(OctopodsError) -> Summary {
+    static func summarise(
+        _ url: URL, query: HistoryQuery, by grouping: Grouping,
+        utcOffset: (Int64) -> Int64 = Self.localOffset
+    ) throws(OctopodsError) -> Summary {
         let since = query.since.map { Array(LedgerTime.format($0).utf8) }
         let until = query.until.map { Array(LedgerTime.format($0).utf8) }
         func beforeSince(_ time: UnsafeRawBufferPointer) -> Bool { since.map { LedgerLine.compare(time, $0) < 0 } ?? false }
@@ -90,7 +92,8 @@ struct HistoryStats {
         var learned: [UInt64: Int64] = [:]
         try Ledger.forEachLine(url) { line in
             guard let time = LedgerLine.time(line), !beforeSince(time), LedgerLine.type(line) == .status,
-                  let fields = FlatFields(line), let key = fields.messageHash(line), let millis = Self.millis(time) else { return }
+                let fields = FlatFields(line), let key = fields.messageHash(line), let millis = Self.millis(time)
+            else { return }
             if let known = learned[key], known >> 2 > millis { return }
             learned[key] = millis << 2 | Int64(Self.final(fields, line).rawValue)
         }
@@ -111,8 +114,10 @@ struct HistoryStats {
             }
             guard !beforeSince(time), !atOrAfterUntil(time), LedgerLine.type(line) == .send else { return }
             for needle in needles where !LedgerLine.contains(line, needle) { return }
-            guard let fields = FlatFields(line), let channel = Self.channels.first(where: { fields.has(.channel, $0.bytes, line) })?.channel,
-                  let millis = Self.millis(time) else {
+            guard let fields = FlatFields(line),
+                let channel = Self.channels.first(where: { fields.has(.channel, $0.bytes, line) })?.channel,
+                let millis = Self.millis(time)
+            else {
                 summary.unreadable += 1
                 return
             }
@@ -145,7 +150,8 @@ struct HistoryStats {
                 let unit: Int64 = grouping == .day ? 86400 : 3600
                 byNumber[local >= 0 ? local / unit : (local - unit + 1) / unit, default: Counts()].add(counts)
             case .template:
-                let label = fields.text(.templateID, line).map { String($0) }
+                let label =
+                    fields.text(.templateID, line).map { String($0) }
                     ?? "(\(fields.text(.kind, line).map { String($0) } ?? channel.rawValue))"
                 byName[label, default: Counts()].add(counts)
             case .channel:
@@ -179,7 +185,8 @@ struct HistoryStats {
             return n
         }
         guard let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2), let h = number(11, 2),
-              let mi = number(14, 2), let s = number(17, 2), let ms = number(20, 3), (1...12).contains(mo) else { return nil }
+            let mi = number(14, 2), let s = number(17, 2), let ms = number(20, 3), (1...12).contains(mo)
+        else { return nil }
         return ((Self.days(year: y, month: mo, day: d) * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms
     }
 
@@ -225,8 +232,10 @@ struct HistoryStats {
 
     // MARK: Output
 
-    static let fields = ["group", "sent", "rejected", "unknown", "delivered", "read", "failed", "pending", "no_status",
-                         "delivery_rate", "read_rate"]
+    static let fields = [
+        "group", "sent", "rejected", "unknown", "delivered", "read", "failed", "pending", "no_status",
+        "delivery_rate", "read_rate",
+    ]
 
     /// `0.9123`, `0.5`, `1`: `part / whole` to at most four places, or nil when `whole` is 0.
     static func rate(_ part: Int, _ whole: Int) -> String? {
@@ -250,7 +259,9 @@ struct HistoryStats {
     static func values(_ label: String, _ c: Counts) -> [(String, JSONValue)] {
         let numbers = [c.sent, c.rejected, c.unknown, c.delivered, c.read, c.failed, c.pending, c.noStatus].map(JSONValue.int)
         // Of what can be known: Viber's sends have no delivery, only WhatsApp's a read.
-        let rates = [rate(c.delivered, c.followed), c.readable > 0 ? rate(c.read, c.delivered) : nil].map { $0.map(JSONValue.number) ?? .null }
+        let rates = [rate(c.delivered, c.followed), c.readable > 0 ? rate(c.read, c.delivered) : nil].map {
+            $0.map(JSONValue.number) ?? .null
+        }
         return Array(zip(fields, [JSONValue.string(label)] + numbers + rates))
     }
 
@@ -277,7 +288,8 @@ struct HistoryStats {
         return cells.indices.map { String(repeating: blocks[$0], count: cells[$0]) }.joined()
     }
 
-    static let legend = "█ read  ▓ delivered  ▒ pending  ░ failed (scaled to the largest group; rates: delivered of sent (Viber has no status), "
+    static let legend =
+        "█ read  ▓ delivered  ▒ pending  ░ failed (scaled to the largest group; rates: delivered of sent (Viber has no status), "
         + "read of delivered (WhatsApp only))"
 
     static func table(_ summary: Summary, by grouping: Grouping, width: Int?) -> (Table, showsBar: Bool) {
@@ -293,9 +305,11 @@ struct HistoryStats {
             // "–" where the group's channels have no such state: no delivery for Viber, no read but on WhatsApp.
             let followed = c.followed > 0 || c.sent == 0
             func known(_ text: String) -> String { followed ? text : "–" }
-            var row = [group.label, NumberText.grouped(c.sent), known("\(NumberText.grouped(c.delivered)) \(percent(c.delivered, c.followed))"),
-                       c.readable > 0 ? "\(NumberText.grouped(c.read)) \(percent(c.read, c.delivered))" : "–", known(NumberText.grouped(c.failed)),
-                       known(NumberText.grouped(c.pending))]
+            var row = [
+                group.label, NumberText.grouped(c.sent), known("\(NumberText.grouped(c.delivered)) \(percent(c.delivered, c.followed))"),
+                c.readable > 0 ? "\(NumberText.grouped(c.read)) \(percent(c.read, c.delivered))" : "–", known(NumberText.grouped(c.failed)),
+                known(NumberText.grouped(c.pending)),
+            ]
             if anyNoStatus { row.append(NumberText.grouped(c.noStatus)) }
             if anyRejected { row.append(NumberText.grouped(c.rejected)) }
             if anyUnknown { row.append(NumberText.grouped(c.unknown)) }
@@ -303,7 +317,8 @@ struct HistoryStats {
         }
         // The bar takes what the terminal has left (off a terminal: 20 cells), or is left out
         // below 8 cells: numbers are never cut for it.
-        let used = (0..<headers.count).map { i in max(TerminalText.width(headers[i]), rows.map { TerminalText.width($0[i]) }.max() ?? 0) }
+        let used =
+            (0..<headers.count).map { i in max(TerminalText.width(headers[i]), rows.map { TerminalText.width($0[i]) }.max() ?? 0) }
             .reduce(0, +) + 2 * headers.count
         let cells = width.map { min(30, $0 - used) } ?? 20
         guard cells >= 8 else { return (Table(headers: headers, rows: rows), false) }
@@ -322,7 +337,9 @@ struct HistoryStats {
 struct FlatFields {
     enum Field: Int, CaseIterable { case profile, channel, messageID, outcome, templateID, kind, status }
 
-    private static let names: [[UInt8]] = ["profile", "channel", "message_id", "outcome", "template_id", "kind", "status"].map { Array($0.utf8) }
+    private static let names: [[UInt8]] = ["profile", "channel", "message_id", "outcome", "template_id", "kind", "status"].map {
+        Array($0.utf8)
+    }
 
     /// Where each field's value is (no array: this runs for every line of the ledger).
     private struct Ranges {
@@ -404,8 +421,10 @@ struct FlatFields {
         }
         if sawEscape {
             guard let record = LedgerRecord.decode(b) else { return nil }
-            decoded = [record.profile, record.channel.rawValue, record.messageID, record.outcome?.rawValue, record.templateID, record.kind,
-                       record.status?.rawValue]
+            decoded = [
+                record.profile, record.channel.rawValue, record.messageID, record.outcome?.rawValue, record.templateID, record.kind,
+                record.status?.rawValue,
+            ]
         }
     }
 

@@ -96,7 +96,8 @@ package final class Ledger: Sendable {
                 defer { flock(state.fd, LOCK_UN) }
                 var own = stat(), current = stat()
                 guard fstat(state.fd, &own) == 0 else {
-                    return .failure(.failed("cannot write the history ledger \(url.path): cannot stat it: \(String(cString: strerror(errno)))"))
+                    return .failure(
+                        .failed("cannot write the history ledger \(url.path): cannot stat it: \(String(cString: strerror(errno)))"))
                 }
                 if stat(url.path, &current) != 0 || own.st_ino != current.st_ino || own.st_dev != current.st_dev {
                     // Pruned (replaced) or removed since we opened it: write to the file the path names now.
@@ -272,8 +273,11 @@ package final class Ledger: Sendable {
     /// throughout; with `dryRun` only counts. Lines that are not records are dropped too. When
     /// nothing is to go, the file is left as it is.
     /// `removed` and `kept` count lines (records); `sends` the send records among them.
-    package static func prune(_ url: URL, before: Date, dryRun: Bool) throws(OctopodsError)
-        -> (removed: Int, kept: Int, sends: (removed: Int, kept: Int)) {
+    package static func prune(
+        _ url: URL, before: Date, dryRun: Bool
+    ) throws(OctopodsError)
+        -> (removed: Int, kept: Int, sends: (removed: Int, kept: Int))
+    {
         func failure(_ what: String) -> OctopodsError {
             .failed("cannot \(what) the history ledger \(url.path): \(String(cString: strerror(errno)))")
         }
@@ -357,7 +361,8 @@ package enum LedgerLine {
     /// The 24 time bytes, or nil when the line does not start like a record.
     package static func time(_ line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         guard line.count > typeStart + 4, starts(line, timePrefix, at: 0),
-              starts(line, typePrefix, at: timeStart + LedgerTime.width) else { return nil }
+            starts(line, typePrefix, at: timeStart + LedgerTime.width)
+        else { return nil }
         return UnsafeRawBufferPointer(rebasing: line[timeStart..<timeStart + LedgerTime.width])
     }
 

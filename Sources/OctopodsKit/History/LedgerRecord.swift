@@ -40,9 +40,11 @@ package struct LedgerRecord: Sendable, Equatable {
     package var status: DeliveryStatus?
     package var failure: String?
 
-    package init(time: Date, type: Kind, profile: String, channel: Channel, messageID: String? = nil, kind: String? = nil,
-                 templateID: String? = nil, to: String? = nil, requestID: String? = nil, outcome: SendOutcome? = nil,
-                 error: String? = nil, source: String? = nil, status: DeliveryStatus? = nil, failure: String? = nil) {
+    package init(
+        time: Date, type: Kind, profile: String, channel: Channel, messageID: String? = nil, kind: String? = nil,
+        templateID: String? = nil, to: String? = nil, requestID: String? = nil, outcome: SendOutcome? = nil,
+        error: String? = nil, source: String? = nil, status: DeliveryStatus? = nil, failure: String? = nil
+    ) {
         self.time = time; self.type = type; self.profile = profile; self.channel = channel; self.messageID = messageID
         self.kind = kind; self.templateID = templateID; self.to = to; self.requestID = requestID; self.outcome = outcome
         self.error = error; self.source = source; self.status = status; self.failure = failure
@@ -56,8 +58,10 @@ package struct LedgerRecord: Sendable, Equatable {
 
     /// The line, without its newline. Absent fields are left out.
     package var line: String {
-        var pairs: [(String, JSONValue)] = [("time", .string(LedgerTime.format(time))), ("type", .string(type.rawValue)),
-                                            ("profile", .string(profile)), ("channel", .string(channel.rawValue))]
+        var pairs: [(String, JSONValue)] = [
+            ("time", .string(LedgerTime.format(time))), ("type", .string(type.rawValue)),
+            ("profile", .string(profile)), ("channel", .string(channel.rawValue)),
+        ]
         func add(_ key: String, _ value: String?) { if let value { pairs.append((key, .string(value))) } }
         add("kind", kind); add("template_id", templateID); add("template_name", templateName); add("to", to); add("message_id", messageID)
         add("request_id", requestID); add("outcome", outcome?.rawValue); add("error", error); add("source", source)
@@ -162,7 +166,9 @@ package enum FlatJSON {
             guard i < n, b[i] == UInt8(ascii: ":") else { return nil }
             i += 1
             skipSpace()
-            if i + 4 <= n, b[i] == UInt8(ascii: "n"), b[i + 1] == UInt8(ascii: "u"), b[i + 2] == UInt8(ascii: "l"), b[i + 3] == UInt8(ascii: "l") {
+            if i + 4 <= n, b[i] == UInt8(ascii: "n"), b[i + 1] == UInt8(ascii: "u"), b[i + 2] == UInt8(ascii: "l"),
+                b[i + 3] == UInt8(ascii: "l")
+            {
                 i += 4
             } else {
                 guard let value = string() else { return nil }
@@ -194,14 +200,16 @@ package enum LedgerTime {
         let year = Int(parts.tm_year) + 1900
         let yearText = year < 0 ? "0000" : String(String(year).suffix(4)).leftPadded(to: 4)
         let milliText = String(millis).leftPadded(to: 3)
-        return "\(yearText)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(milliText)Z"
+        return
+            "\(yearText)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(milliText)Z"
     }
 
     /// Exactly the format above; anything else is nil.
     package static func parse(_ text: String) -> Date? {
         let b = Array(text.utf8)
         guard b.count == width, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A, b[19] == 0x2E,
-              b[23] == 0x5A else { return nil }
+            b[23] == 0x5A
+        else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var n = 0
             for i in range {
@@ -211,8 +219,9 @@ package enum LedgerTime {
             return n
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
-              let minute = number(14..<16), let second = number(17..<19), let millis = number(20..<23),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+            let minute = number(14..<16), let second = number(17..<19), let millis = number(20..<23),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
         var parts = tm()
         parts.tm_year = Int32(year - 1900); parts.tm_mon = Int32(month - 1); parts.tm_mday = Int32(day)
         parts.tm_hour = Int32(hour); parts.tm_min = Int32(minute); parts.tm_sec = Int32(second)

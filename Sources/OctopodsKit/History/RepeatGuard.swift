@@ -71,7 +71,9 @@ package final class RepeatGuard: Sendable {
     /// and request body; 128 bits of SHA-256 in hex.
     package static func fingerprint(profile: String, endpoint: Endpoint<SendResult>, to: String) -> String {
         var hasher = SHA256()
-        hasher.update("octopods-message-1\u{0}\(profile)\u{0}\(endpoint.channel.rawValue)\u{0}\(endpoint.method) \(endpoint.path)\u{0}\(to)\u{0}".utf8)
+        hasher.update(
+            "octopods-message-1\u{0}\(profile)\u{0}\(endpoint.channel.rawValue)\u{0}\(endpoint.method) \(endpoint.path)\u{0}\(to)\u{0}".utf8
+        )
         hasher.update(canonical(endpoint.body ?? .null).serialized().utf8)
         return SHA256.hexString(Array(hasher.finalize().prefix(16)))
     }
@@ -86,7 +88,9 @@ package final class RepeatGuard: Sendable {
     }
 
     package func message(_ endpoint: Endpoint<SendResult>, to: String, key: String?) -> Message {
-        Message(fingerprint: Self.fingerprint(profile: recorder.profile, endpoint: endpoint, to: to), channel: endpoint.channel, to: to, key: key)
+        Message(
+            fingerprint: Self.fingerprint(profile: recorder.profile, endpoint: endpoint, to: to), channel: endpoint.channel, to: to,
+            key: key)
     }
 
     // MARK: Claiming
@@ -101,8 +105,9 @@ package final class RepeatGuard: Sendable {
         let ctx = recorder.ctx
         let everywhere: Claim
         do {
-            everywhere = try await shared.claim(message, profile: recorder.profile, window: lookForRepeats ? window : nil,
-                                                patience: patience, now: ctx.now, sleep: ctx.sleep)
+            everywhere = try await shared.claim(
+                message, profile: recorder.profile, window: lookForRepeats ? window : nil,
+                patience: patience, now: ctx.now, sleep: ctx.sleep)
         } catch {
             try? release(message)
             throw error
@@ -133,10 +138,14 @@ package final class RepeatGuard: Sendable {
             var table = try RepeatIndex.open(index, ledger: locked)
             defer { table.close() }
             let lines = Lines(fd: locked.fd, end: locked.end)
-            if let found = Self.look(message, profile: profile, window: window, now: now, offsets: table.offsets, lines: lines) { return found }
-            var line: [(String, JSONValue)] = [("time", .string(LedgerTime.format(now))), ("type", "reserve"), ("profile", .string(profile)),
-                                               ("channel", .string(message.channel.rawValue)), ("to", .string(message.to)),
-                                               ("fingerprint", .string(message.fingerprint))]
+            if let found = Self.look(message, profile: profile, window: window, now: now, offsets: table.offsets, lines: lines) {
+                return found
+            }
+            var line: [(String, JSONValue)] = [
+                ("time", .string(LedgerTime.format(now))), ("type", "reserve"), ("profile", .string(profile)),
+                ("channel", .string(message.channel.rawValue)), ("to", .string(message.to)),
+                ("fingerprint", .string(message.fingerprint)),
+            ]
             if let key = message.key { line.append(("idempotency_key", .string(key))) }
             line += [("pid", .string(String(getpid()))), ("process", .string(ProcessIdentity.current))]
             let offset = try locked.append(Array((JSONValue.object(line).serialized() + "\n").utf8))
@@ -149,18 +158,24 @@ package final class RepeatGuard: Sendable {
 
     /// What the history says of `message`: its key's first send, or an identical message within
     /// `window` (nil: not looked for); nil when it may go.
-    static func look(_ message: Message, profile: String, window: Double?, now: Date, offsets: (UInt64) -> [Int64],
-                     lines: Lines) -> (Claim, busy: Bool)? {
+    static func look(
+        _ message: Message, profile: String, window: Double?, now: Date, offsets: (UInt64) -> [Int64],
+        lines: Lines
+    ) -> (Claim, busy: Bool)? {
         if let key = message.key,
-           let earlier = latest(offsets(RepeatIndex.hash(key: key, profile: profile)), in: lines,
-                                where: { $0["idempotency_key"] == key && $0["profile"] == profile }) {
+            let earlier = latest(
+                offsets(RepeatIndex.hash(key: key, profile: profile)), in: lines,
+                where: { $0["idempotency_key"] == key && $0["profile"] == profile })
+        {
             if earlier.fingerprint == message.fingerprint { return (.sameKey(earlier), earlier.inFlight != nil) }
             return (.keyConflict(earlier), false)
         }
         if let window,
-           let earlier = latest(offsets(RepeatIndex.hash(fingerprint: message.fingerprint)), in: lines,
-                                where: { $0["fingerprint"] == message.fingerprint }),
-           earlier.inFlight != nil || earlier.time >= now.addingTimeInterval(-window) {
+            let earlier = latest(
+                offsets(RepeatIndex.hash(fingerprint: message.fingerprint)), in: lines,
+                where: { $0["fingerprint"] == message.fingerprint }),
+            earlier.inFlight != nil || earlier.time >= now.addingTimeInterval(-window)
+        {
             return (.repeated(earlier), earlier.inFlight != nil)
         }
         return nil
@@ -190,8 +205,9 @@ package final class RepeatGuard: Sendable {
 
         /// What the history says of `message` (nil: it may go), as `claim` would find it.
         package func look(_ message: Message) -> Claim? {
-            RepeatGuard.look(message, profile: profile, window: window, now: now,
-                             offsets: { RepeatIndex.probe($0, slots: slots) { RepeatIndex.slot(table, $0).map { [$0] } }.offsets }, lines: lines)?.0
+            RepeatGuard.look(
+                message, profile: profile, window: window, now: now,
+                offsets: { RepeatIndex.probe($0, slots: slots) { RepeatIndex.slot(table, $0).map { [$0] } }.offsets }, lines: lines)?.0
         }
     }
 
@@ -209,8 +225,9 @@ package final class RepeatGuard: Sendable {
         } catch {
             throw .failed("cannot read the history ledger \(error)")
         }
-        return Snapshot(table: table, slots: fd < 0 ? 0 : slots, lines: Lines(fd: fd, end: fd < 0 ? 0 : end), guardian: self,
-                        window: lookForRepeats ? window : nil)
+        return Snapshot(
+            table: table, slots: fd < 0 ? 0 : slots, lines: Lines(fd: fd, end: fd < 0 ? 0 : end), guardian: self,
+            window: lookForRepeats ? window : nil)
     }
 
     /// Where ledger lines are read from: a descriptor and the end of what may be read.
@@ -221,9 +238,11 @@ package final class RepeatGuard: Sendable {
 
     /// Gives a reservation back: the message was certainly not sent.
     func release(_ message: Message) throws(OctopodsError) {
-        var line: [(String, JSONValue)] = [("time", .string(LedgerTime.format(recorder.ctx.now()))), ("type", "release"),
-                                           ("profile", .string(recorder.profile)), ("channel", .string(message.channel.rawValue)),
-                                           ("fingerprint", .string(message.fingerprint))]
+        var line: [(String, JSONValue)] = [
+            ("time", .string(LedgerTime.format(recorder.ctx.now()))), ("type", "release"),
+            ("profile", .string(recorder.profile)), ("channel", .string(message.channel.rawValue)),
+            ("fingerprint", .string(message.fingerprint)),
+        ]
         if let key = message.key { line.append(("idempotency_key", .string(key))) }
         try recorder.ledger.exclusively { locked throws(OctopodsError) in
             _ = try locked.append(Array((JSONValue.object(line).serialized() + "\n").utf8))
@@ -240,7 +259,8 @@ package final class RepeatGuard: Sendable {
             return "the idempotency key '\(key)' was used at \(when) for this same request\(what)\(unknownNote(earlier)); not sent again"
         }
         if let pid = earlier.inFlight {
-            return "identical to the message another octopods run (pid \(pid)) has been sending since \(when); not sent again (--allow-repeat sends it)"
+            return
+                "identical to the message another octopods run (pid \(pid)) has been sending since \(when); not sent again (--allow-repeat sends it)"
         }
         return "identical to the message sent at \(when)\(what)\(unknownNote(earlier)); not sent again (--allow-repeat sends it)"
     }
@@ -261,9 +281,11 @@ package final class RepeatGuard: Sendable {
     }
 
     package static func keyConflict(_ earlier: Earlier, key: String) -> OctopodsError {
-        .usage(UsageError("the idempotency key '\(key)' was used at \(JournalTime.display(earlier.time)) for another message"
-                          + (earlier.to.map { " (to \($0))" } ?? "") + "; nothing was sent",
-                          suggestion: "Each message needs its own key: give this one another."))
+        .usage(
+            UsageError(
+                "the idempotency key '\(key)' was used at \(JournalTime.display(earlier.time)) for another message"
+                    + (earlier.to.map { " (to \($0))" } ?? "") + "; nothing was sent",
+                suggestion: "Each message needs its own key: give this one another."))
     }
 
     package static func noHistoryWarning(_ noLedger: Bool) -> String {
@@ -288,9 +310,12 @@ package final class RepeatGuard: Sendable {
     }
 
     static func earlier(_ fields: [String: String]) -> Earlier? {
-        guard let timeText = fields["time"], let time = LedgerTime.parse(timeText), let fingerprint = fields["fingerprint"] else { return nil }
-        var earlier = Earlier(time: time, outcome: .unknown, messageID: fields["message_id"], requestID: fields["request_id"],
-                              to: fields["to"], fingerprint: fingerprint)
+        guard let timeText = fields["time"], let time = LedgerTime.parse(timeText), let fingerprint = fields["fingerprint"] else {
+            return nil
+        }
+        var earlier = Earlier(
+            time: time, outcome: .unknown, messageID: fields["message_id"], requestID: fields["request_id"],
+            to: fields["to"], fingerprint: fingerprint)
         switch fields["type"] {
         case "send":
             let outcome = SendOutcome(rawValue: fields["outcome"] ?? "")
@@ -334,7 +359,8 @@ enum ProcessIdentity {
     /// `BOOT-ID/START-TICKS` of a running process; nil when /proc does not say.
     static func identity(_ pid: Int32) -> String? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         // After "pid (comm)": state is field 3, starttime field 22.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 19 else { return nil }

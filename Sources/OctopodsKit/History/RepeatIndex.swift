@@ -70,8 +70,11 @@ struct RepeatIndex {
     /// Walks the probe sequence of `hash`, from its home slot to the first empty one, a window of
     /// slots at a time (one read for most probes): the offsets stored under `hash`, the first
     /// slot holding it, and the empty slot that ends the sequence (nil when a read failed).
-    static func probe(_ hash: UInt64, slots: Int, _ window: (Int) -> [(UInt64, Int64)]?)
-        -> (offsets: [Int64], match: Int?, empty: Int?) {
+    static func probe(
+        _ hash: UInt64, slots: Int, _ window: (Int) -> [(UInt64, Int64)]?
+    )
+        -> (offsets: [Int64], match: Int?, empty: Int?)
+    {
         guard slots > 0 else { return ([], nil, nil) }
         var found: [Int64] = []
         var match: Int?
@@ -181,7 +184,8 @@ struct RepeatIndex {
             Self.put(UInt64(offset), into: &table, at: slot * Self.slotSize + 8)
         }
         guard ftruncate(fd, 0) == 0, ftruncate(fd, off_t(Self.headerSize + table.count)) == 0,
-              lseek(fd, off_t(Self.headerSize), SEEK_SET) == off_t(Self.headerSize), SystemFile.writeAll(fd, table) == nil else { throw failure("write") }
+            lseek(fd, off_t(Self.headerSize), SEEK_SET) == off_t(Self.headerSize), SystemFile.writeAll(fd, table) == nil
+        else { throw failure("write") }
         try covered(end, ledger: ledger.info)
     }
 
@@ -207,7 +211,9 @@ struct RepeatIndex {
                 var lineStart = 0
                 while lineStart < raw.count, let hit = memchr(base + lineStart, 0x0A, raw.count - lineStart) {
                     let newline = base.distance(to: UnsafeRawPointer(hit))
-                    for hash in hashes(UnsafeRawBufferPointer(rebasing: raw[lineStart..<newline])) { found(hash, carryStart + Int64(lineStart)) }
+                    for hash in hashes(UnsafeRawBufferPointer(rebasing: raw[lineStart..<newline])) {
+                        found(hash, carryStart + Int64(lineStart))
+                    }
                     lineStart = newline + 1
                 }
                 return lineStart
@@ -229,10 +235,12 @@ struct RepeatIndex {
             guard h != 0 else { continue }
             var slot = Int(h & UInt64(slots - 1))
             while Self.get(bigger, at: slot * Self.slotSize) != 0 { slot = (slot + 1) & (slots - 1) }
-            bigger.replaceSubrange(slot * Self.slotSize..<(slot + 1) * Self.slotSize, with: table[i * Self.slotSize..<(i + 1) * Self.slotSize])
+            bigger.replaceSubrange(
+                slot * Self.slotSize..<(slot + 1) * Self.slotSize, with: table[i * Self.slotSize..<(i + 1) * Self.slotSize])
         }
         guard ftruncate(fd, off_t(Self.headerSize + bigger.count)) == 0,
-              pwrite(fd, bigger, bigger.count, off_t(Self.headerSize)) == bigger.count else { throw failure("write") }
+            pwrite(fd, bigger, bigger.count, off_t(Self.headerSize)) == bigger.count
+        else { throw failure("write") }
     }
 
     // MARK: Bytes
@@ -242,11 +250,13 @@ struct RepeatIndex {
         var header = [UInt8](repeating: 0, count: Self.headerSize)
         var info = stat()
         guard pread(fd, &header, header.count, 0) == header.count, Array(header[0..<8]) == Self.magic,
-              Self.get(header, at: 8) == UInt64(ledger.st_dev), Self.get(header, at: 16) == UInt64(ledger.st_ino),
-              fstat(fd, &info) == 0 else { return nil }
+            Self.get(header, at: 8) == UInt64(ledger.st_dev), Self.get(header, at: 16) == UInt64(ledger.st_ino),
+            fstat(fd, &info) == 0
+        else { return nil }
         let count = Self.get(header, at: 32), used = Self.get(header, at: 40)
         guard count >= UInt64(Self.initialSlots), count <= 1 << 40, count & (count - 1) == 0, used < count,
-              Int64(info.st_size) == Int64(Self.headerSize) + Int64(count) * Int64(Self.slotSize) else { return nil }
+            Int64(info.st_size) == Int64(Self.headerSize) + Int64(count) * Int64(Self.slotSize)
+        else { return nil }
         slots = Int(count)
         self.used = Int(used)
         return Int64(clamping: Self.get(header, at: 24))

@@ -41,8 +41,10 @@ package final class SharedRepeats: Sendable {
 
     /// Claims `message` for this process on every machine: `.go` when it may be sent, else what
     /// an earlier send (of any host) says.
-    func claim(_ message: RepeatGuard.Message, profile: String, window: Double?, patience: Double, now: @Sendable () -> Date,
-               sleep: @Sendable (Double) async throws -> Void) async throws(OctopodsError) -> RepeatGuard.Claim {
+    func claim(
+        _ message: RepeatGuard.Message, profile: String, window: Double?, patience: Double, now: @Sendable () -> Date,
+        sleep: @Sendable (Double) async throws -> Void
+    ) async throws(OctopodsError) -> RepeatGuard.Claim {
         let deadline = now().addingTimeInterval(patience)
         var claimedKey: String?
         if let key = message.key {
@@ -75,8 +77,10 @@ package final class SharedRepeats: Sendable {
 
     /// The send's result, for every machine: accepted or unknown stand for a send; anything else
     /// (a rejection, not sent) gives the reservations back.
-    func record(_ message: RepeatGuard.Message, profile: String, outcome: SendOutcome?, messageID: String?, requestID: String?,
-                window: Double?, time: Date) throws(OctopodsError) {
+    func record(
+        _ message: RepeatGuard.Message, profile: String, outcome: SendOutcome?, messageID: String?, requestID: String?,
+        window: Double?, time: Date
+    ) throws(OctopodsError) {
         var names: [String] = []
         if window != nil { names.append(Self.messageKey(message)) }
         if let key = message.key { names.append(Self.idempotencyKey(key, profile: profile)) }
@@ -84,12 +88,16 @@ package final class SharedRepeats: Sendable {
             try delete(names)
             return
         }
-        var value: JSONValue = ["state": "sent", "time": .string(LedgerTime.format(time)), "outcome": .string(outcome.rawValue),
-                                "to": .string(message.to), "fingerprint": .string(message.fingerprint)]
+        var value: JSONValue = [
+            "state": "sent", "time": .string(LedgerTime.format(time)), "outcome": .string(outcome.rawValue),
+            "to": .string(message.to), "fingerprint": .string(message.fingerprint),
+        ]
         if let messageID { value.set("message_id", .string(messageID)) }
         if let requestID { value.set("request_id", .string(requestID)) }
         var commands: [[String]] = []
-        if let window { commands.append(["SET", Self.messageKey(message), value.serialized(), "PX", String(max(1, Clamp.milliseconds(window)))]) }
+        if let window {
+            commands.append(["SET", Self.messageKey(message), value.serialized(), "PX", String(max(1, Clamp.milliseconds(window)))])
+        }
         if let key = message.key {
             commands.append(["SET", Self.idempotencyKey(key, profile: profile), value.serialized(), "PX", String(Self.keyExpiry)])
         }
@@ -107,14 +115,17 @@ package final class SharedRepeats: Sendable {
     }
 
     private func reserve(_ name: String, _ message: RepeatGuard.Message, expiry: Int, now: Date) throws(OctopodsError) -> Reservation {
-        let value: JSONValue = ["state": "reserved", "time": .string(LedgerTime.format(now)), "to": .string(message.to),
-                                "fingerprint": .string(message.fingerprint), "host": .string(Self.hostName),
-                                "pid": .string(String(getpid()))]
+        let value: JSONValue = [
+            "state": "reserved", "time": .string(LedgerTime.format(now)), "to": .string(message.to),
+            "fingerprint": .string(message.fingerprint), "host": .string(Self.hostName),
+            "pid": .string(String(getpid())),
+        ]
         for _ in 0..<10 {
             let replies = try run([["SET", name, value.serialized(), "NX", "PX", String(expiry)], ["GET", name]])
             if case .success(.simple("OK")) = replies.first { return .reserved }
             guard replies.count == 2, case .success(let reply) = replies[1], let text = reply.text,
-                  let json = try? JSONValue.parse(Data(text.utf8)) else { continue }  // expired in between: again
+                let json = try? JSONValue.parse(Data(text.utf8))
+            else { continue }  // expired in between: again
             let earlier = RepeatGuard.Earlier(
                 time: json["time"]?.scalarText.flatMap(LedgerTime.parse) ?? now,
                 outcome: json["outcome"]?.scalarText.map(SendOutcome.init(rawValue:)) ?? .unknown,

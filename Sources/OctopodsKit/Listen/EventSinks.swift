@@ -32,7 +32,8 @@ package struct WebhookForwarder: EventSink {
         }
         switch scheme {
         case "https": return nil
-        case "http": return BaseURL.isLoopback(host) ? nil : "plain http is allowed only to loopback hosts (localhost, 127.0.0.1, ::1); use https"
+        case "http":
+            return BaseURL.isLoopback(host) ? nil : "plain http is allowed only to loopback hosts (localhost, 127.0.0.1, ::1); use https"
         default: return "the scheme must be http (loopback only) or https"
         }
     }
@@ -40,7 +41,8 @@ package struct WebhookForwarder: EventSink {
     package func deliver(_ item: Outbox.Item) async -> String? {
         // Signed at each attempt: receivers refuse old timestamps (the specification suggests 5 minutes).
         let timestamp = Int64(now().timeIntervalSince1970.rounded(.down))
-        let headers = [("Content-Type", "application/json"), ("User-Agent", APIClient.userAgent)]
+        let headers =
+            [("Content-Type", "application/json"), ("User-Agent", APIClient.userAgent)]
             + signer.headers(id: item.id, timestamp: timestamp, body: item.body)
         do {
             let response = try await transport.send(HTTPRequest(method: "POST", url: url, headers: headers, body: Data(item.body)))

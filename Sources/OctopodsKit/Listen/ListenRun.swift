@@ -96,8 +96,10 @@ struct ListenRun {
     var retryAt = Date.distantPast
     var pollProblem: String?
 
-    init(ctx: Context, settings: Settings, window: Window, kinds: Set<ListenEvent.Kind>, budget: Double,
-         sink: (any EventSink)?, outbox: Outbox?) {
+    init(
+        ctx: Context, settings: Settings, window: Window, kinds: Set<ListenEvent.Kind>, budget: Double,
+        sink: (any EventSink)?, outbox: Outbox?
+    ) {
         self.ctx = ctx; self.settings = settings; self.window = window; self.kinds = kinds; self.sink = sink; self.outbox = outbox
         ledgerURL = Ledger.location(ctx, baseURL: settings.baseURL.value)
         recorder = ctx.historyRecorder(settings, disabled: false)
@@ -121,7 +123,9 @@ struct ListenRun {
     mutating func run(polls: Int?) async throws(OctopodsError) -> CommandOutput {
         defer { recorder?.close() }
         if recorder == nil {
-            ctx.warn("the history is off for profile '\(settings.profile.value)' (ledger = off): sends are not recorded, so there is nothing to follow")
+            ctx.warn(
+                "the history is off for profile '\(settings.profile.value)' (ledger = off): sends are not recorded, so there is nothing to follow"
+            )
         }
         if let outbox, !outbox.pending.isEmpty, let sink {
             ctx.notice("\(NumberText.counted(outbox.pending.count, "event")) from an earlier run waiting for \(sink.name).")
@@ -145,7 +149,9 @@ struct ListenRun {
         }
         status.clear()
         let queued = outbox?.pending.count ?? 0
-        ctx.notice("Stopped after \(NumberText.counted(events, "event"))" + (queued > 0 ? "; \(NumberText.grouped(queued)) queued for the next run." : "."))
+        ctx.notice(
+            "Stopped after \(NumberText.counted(events, "event"))"
+                + (queued > 0 ? "; \(NumberText.grouped(queued)) queued for the next run." : "."))
         return .none
     }
 
@@ -177,7 +183,11 @@ struct ListenRun {
         if viber > viberSkipped { ctx.notice("Skipping \(NumberText.counted(viber, "Viber message")): Viber has no status endpoint.") }
         viberSkipped = viber
         watch.update(entries, since: query.since ?? .distantPast, now: now)
-        if first { ctx.notice("Watching \(NumberText.counted(watch.messages.count, "message")) of profile '\(settings.profile.value)' not final yet (\(ledgerURL.path)).") }
+        if first {
+            ctx.notice(
+                "Watching \(NumberText.counted(watch.messages.count, "message")) of profile '\(settings.profile.value)' not final yet (\(ledgerURL.path))."
+            )
+        }
     }
 
     // MARK: Polling
@@ -212,7 +222,9 @@ struct ListenRun {
                 if stopped { throw OctopodsError.interrupted }
                 // A long round (many SMS at a small share of the rate) still delivers as it goes.
                 try await deliver()
-                status.show("Asking about \(NumberText.grouped(done + 1)) of \(NumberText.counted(single.count, "message")) · \(NumberText.counted(events, "event"))")
+                status.show(
+                    "Asking about \(NumberText.grouped(done + 1)) of \(NumberText.counted(single.count, "message")) · \(NumberText.counted(events, "event"))"
+                )
                 do {
                     let status = try await client.send(API.messageStatus(channel: entry.message.send.channel, id: id)).value
                     try learned(entry.key, status.status, failure: status.failure)
@@ -257,11 +269,13 @@ struct ListenRun {
             return
         }
         let made = changes.map { kind in
-            ListenEvent(kind: kind, time: now, send: message.send, status: ListenEvent.status(of: kind, reached: new),
-                        failure: kind == .failed ? failure : nil)
+            ListenEvent(
+                kind: kind, time: now, send: message.send, status: ListenEvent.status(of: kind, reached: new),
+                failure: kind == .failed ? failure : nil)
         }.filter { kinds.contains($0.kind) }
         for event in made { try outbox?.add(event) }
-        recorder?.learned(MessageStatus(messageID: messageID, status: new, failure: failure), channel: message.send.channel, messageID: messageID)
+        recorder?.learned(
+            MessageStatus(messageID: messageID, status: new, failure: failure), channel: message.send.channel, messageID: messageID)
         for event in made { emit(event) }
         watch.set(key, status: new, now: now)
     }
@@ -295,8 +309,9 @@ struct ListenRun {
                 let delay = min(pow(2, Double(min(failures, 20) - 1)), 300)
                 retryAt = ctx.now().addingTimeInterval(delay)
                 status.clear()
-                ctx.notice("Delivering \(item.id) to \(sink.name) failed (\(problem)); trying again in \(DurationText.format(seconds: delay))"
-                           + " (\(NumberText.counted(outbox.pending.count, "event")) waiting).")
+                ctx.notice(
+                    "Delivering \(item.id) to \(sink.name) failed (\(problem)); trying again in \(DurationText.format(seconds: delay))"
+                        + " (\(NumberText.counted(outbox.pending.count, "event")) waiting).")
                 return
             }
             failures = 0
@@ -314,9 +329,10 @@ struct ListenRun {
         let seconds = min(max(next.timeIntervalSince(now), 0.05), 1)
         let pending = outbox?.pending.count ?? 0
         let nextIn = watch.nextPoll.map { DurationText.format(seconds: max($0.timeIntervalSince(now), 0).rounded(.up)) }
-        status.show("Watching \(NumberText.counted(watch.messages.count, "message"))"
-                    + (nextIn.map { " · next poll in \($0)" } ?? "") + " · \(NumberText.counted(events, "event"))"
-                    + (pending > 0 ? " · \(NumberText.grouped(pending)) to deliver" : ""))
+        status.show(
+            "Watching \(NumberText.counted(watch.messages.count, "message"))"
+                + (nextIn.map { " · next poll in \($0)" } ?? "") + " · \(NumberText.counted(events, "event"))"
+                + (pending > 0 ? " · \(NumberText.grouped(pending)) to deliver" : ""))
         do { try await ctx.sleep(seconds) } catch { throw .interrupted }
     }
 }

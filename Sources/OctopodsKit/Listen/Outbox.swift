@@ -40,8 +40,9 @@ package final class Outbox {
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            throw .configuration("another 'octopods listen' is delivering this profile's events (\(url.path) is locked)",
-                                 hint: "Stop it first; one listen per profile delivers its events.")
+            throw .configuration(
+                "another 'octopods listen' is delivering this profile's events (\(url.path) is locked)",
+                hint: "Stop it first; one listen per profile delivers its events.")
         }
         self.fd = fd
         let data: Data

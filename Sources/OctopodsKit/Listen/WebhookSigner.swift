@@ -20,7 +20,8 @@ package struct WebhookSigner: Sendable {
     /// nil for text that is not `whsec_` and base64 of at least 16 bytes.
     package init?(secret: String) {
         guard secret.hasPrefix(Self.prefix), let bytes = Data(base64Encoded: String(secret.dropFirst(Self.prefix.count))),
-              bytes.count >= 16 else { return nil }
+            bytes.count >= 16
+        else { return nil }
         self.secret = secret
         key = Array(bytes)
     }
@@ -39,8 +40,10 @@ package struct WebhookSigner: Sendable {
     }
 
     package func headers(id: String, timestamp: Int64, body: [UInt8]) -> [(String, String)] {
-        [("webhook-id", id), ("webhook-timestamp", String(timestamp)),
-         ("webhook-signature", signature(id: id, timestamp: timestamp, body: body))]
+        [
+            ("webhook-id", id), ("webhook-timestamp", String(timestamp)),
+            ("webhook-signature", signature(id: id, timestamp: timestamp, body: body)),
+        ]
     }
 
     /// The profile's secret, kept in `url` (0600) so it survives restarts: read, or made on
@@ -51,8 +54,9 @@ package struct WebhookSigner: Sendable {
             if let data = try SystemFile.readOwned(url) {
                 let text = String(decoding: data, as: UTF8.self).trimmingWhitespace()
                 guard let signer = WebhookSigner(secret: text) else {
-                    throw OctopodsError.configuration("\(url.path) does not hold a webhook secret (whsec_ and base64)",
-                                                      hint: "Delete it to have a new secret made (receivers then need the new one).")
+                    throw OctopodsError.configuration(
+                        "\(url.path) does not hold a webhook secret (whsec_ and base64)",
+                        hint: "Delete it to have a new secret made (receivers then need the new one).")
                 }
                 return signer
             }

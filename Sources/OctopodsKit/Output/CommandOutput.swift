@@ -27,8 +27,10 @@ package struct CommandOutput: Sendable {
     /// the result is printed, then the failure is reported on stderr and decides the exit code.
     package var failure: OctopodsError?
 
-    package init(json: JSONValue? = nil, items: [JSONValue]? = nil, table: Table? = nil, text: String? = nil,
-                 emptyMessage: String? = nil, exitCode: ExitCode = .success, failure: OctopodsError? = nil) {
+    package init(
+        json: JSONValue? = nil, items: [JSONValue]? = nil, table: Table? = nil, text: String? = nil,
+        emptyMessage: String? = nil, exitCode: ExitCode = .success, failure: OctopodsError? = nil
+    ) {
         self.json = json; self.items = items; self.table = table; self.text = text
         self.emptyMessage = emptyMessage; self.exitCode = exitCode; self.failure = failure
     }
@@ -55,8 +57,9 @@ package enum OutputFormat: String, Sendable, CaseIterable {
         }
         if let env = ctx.environment[EnvironmentVariable.output.rawValue], !env.isEmpty {
             guard let format = OutputFormat(rawValue: env) else {
-                throw .invalidInput("\(EnvironmentVariable.output.rawValue)='\(env)' is not one of: table, json, ndjson, csv",
-                                    hint: "Unset it or set it to table, json, ndjson or csv.")
+                throw .invalidInput(
+                    "\(EnvironmentVariable.output.rawValue)='\(env)' is not one of: table, json, ndjson, csv",
+                    hint: "Unset it or set it to table, json, ndjson or csv.")
             }
             return format
         }
@@ -103,9 +106,10 @@ package struct Printer: Sendable {
                 let statusColumn = table.headers.firstIndex(of: "STATUS")
                 var table = table
                 table.wholeColumns = Self.wholeColumns(table.headers)
-                ctx.stdout.write(renderer.render(table) { column, cell in
-                    column == statusColumn ? Self.statusColor(cell) : nil
-                })
+                ctx.stdout.write(
+                    renderer.render(table) { column, cell in
+                        column == statusColumn ? Self.statusColor(cell) : nil
+                    })
                 if let text = output.text { ctx.stdout.write(TerminalText.sanitize(text, keepNewlines: true)) }
             } else if let text = output.text {
                 ctx.stdout.write(TerminalText.sanitize(text, keepNewlines: true))
@@ -118,8 +122,10 @@ package struct Printer: Sendable {
     /// Columns of times and ids (and phone numbers, template names: what is typed back): cut
     /// only when the free text around them cannot make room.
     static func wholeColumns(_ headers: [String]) -> Set<Int> {
-        let names: Set<String> = ["TIME", "SENT", "CREATED", "STATUS TIME", "ID", "MESSAGE ID", "TEMPLATE ID", "REQUEST ID", "TO", "PHONE",
-                                  "PHONE NUMBER", "NAME", "TEMPLATE NAME", "LINE"]
+        let names: Set<String> = [
+            "TIME", "SENT", "CREATED", "STATUS TIME", "ID", "MESSAGE ID", "TEMPLATE ID", "REQUEST ID", "TO", "PHONE",
+            "PHONE NUMBER", "NAME", "TEMPLATE NAME", "LINE",
+        ]
         return Set(headers.indices.filter { names.contains(headers[$0]) || headers[$0].hasSuffix(" AT") })
     }
 

@@ -19,10 +19,11 @@ package enum Vocabulary {
     package static func normalizingIDs(_ value: JSONValue) -> JSONValue {
         switch value {
         case .object(let pairs):
-            return .object(pairs.map { key, item in
-                if idKeys.contains(key), case .number(let n) = item { return (key, .string(n)) }
-                return (key, normalizingIDs(item))
-            })
+            return .object(
+                pairs.map { key, item in
+                    if idKeys.contains(key), case .number(let n) = item { return (key, .string(n)) }
+                    return (key, normalizingIDs(item))
+                })
         case .array(let items):
             return .array(items.map(normalizingIDs))
         default:
@@ -48,7 +49,8 @@ package enum Vocabulary {
             let offset = Int(parts.tm_gmtoff), minutes = abs(offset) / 60
             zone = (offset < 0 ? "-" : "+") + two(Int32(minutes / 60)) + ":" + two(Int32(minutes % 60))
         }
-        return "\(year)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) \(zone)"
+        return
+            "\(year)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) \(zone)"
     }
 
     /// `2026-12-01T21:11:44Z` (no fraction) to a date; nil otherwise.
@@ -64,17 +66,24 @@ package enum Vocabulary {
 /// is a usage error before anything is sent.
 package enum FieldSelection {
     package static func option(_ valid: [String]) -> OptionSpec {
-        .value("fields", "LIST", help: "Only these fields, in this order, as table columns and JSON keys (comma-separated): "
-            + valid.joined(separator: ", ") + ".")
+        .value(
+            "fields", "LIST",
+            help: "Only these fields, in this order, as table columns and JSON keys (comma-separated): "
+                + valid.joined(separator: ", ") + ".")
     }
 
     package static func parse(_ arguments: ParsedArguments, valid: [String]) throws(OctopodsError) -> [String]? {
         guard let raw = arguments.string("fields") else { return nil }
-        let names = raw.split(separator: ",", omittingEmptySubsequences: false).map { String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }
+        let names = raw.split(separator: ",", omittingEmptySubsequences: false).map {
+            String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+        }
         let unknown = names.filter { !valid.contains($0) }
         guard unknown.isEmpty, !names.isEmpty else {
-            let what = unknown.isEmpty || unknown == [""] ? "an empty field name" : "unknown field\(unknown.count > 1 ? "s" : "") "
-                + unknown.map { "'\($0)'" }.joined(separator: ", ")
+            let what =
+                unknown.isEmpty || unknown == [""]
+                ? "an empty field name"
+                : "unknown field\(unknown.count > 1 ? "s" : "") "
+                    + unknown.map { "'\($0)'" }.joined(separator: ", ")
             throw .usage(UsageError("--fields: \(what); valid fields: \(valid.joined(separator: ", "))", path: arguments.path))
         }
         return names
@@ -90,7 +99,10 @@ package enum FieldSelection {
         guard let value, !value.isNull else { return "" }
         if let text = value.scalarText {
             if field == "time" || field.hasSuffix("_time") || field.hasSuffix("_at") || field == "last_updated",
-               let local = Vocabulary.localTime(iso: text) { return local }
+                let local = Vocabulary.localTime(iso: text)
+            {
+                return local
+            }
             return text
         }
         return value.serialized()
@@ -111,9 +123,10 @@ extension CommandOutput {
         let projected = records.map { FieldSelection.project($0, fields) }
         if items != nil { out.items = projected }
         if json != nil { out.json = single ? projected.first : .array(projected) }
-        out.table = Table(headers: fields.map(FieldSelection.header),
-                          rows: projected.map { p in fields.map { FieldSelection.cell($0, p[$0]) } },
-                          flexibleColumn: fields.count - 1)
+        out.table = Table(
+            headers: fields.map(FieldSelection.header),
+            rows: projected.map { p in fields.map { FieldSelection.cell($0, p[$0]) } },
+            flexibleColumn: fields.count - 1)
         out.text = nil
         return out
     }

@@ -63,8 +63,10 @@ package struct InteractiveBuilder: Sendable, Equatable {
     package var listButton: String?
     package var sections: [Section]
 
-    package init(body: String? = nil, footer: String? = nil, header: Header? = nil, buttons: [Button] = [],
-                 listButton: String? = nil, sections: [Section] = []) {
+    package init(
+        body: String? = nil, footer: String? = nil, header: Header? = nil, buttons: [Button] = [],
+        listButton: String? = nil, sections: [Section] = []
+    ) {
         self.body = body
         self.footer = footer
         self.header = header
@@ -95,11 +97,14 @@ package struct InteractiveBuilder: Sendable, Equatable {
         if buttons.isEmpty && !isList {
             throw .invalidInput(
                 "no \(Flag.button) or \(Flag.row) given: an interactive message needs reply buttons or a list",
-                hint: "Add \(Flag.button) ID:TITLE (up to 3), or \(Flag.row) ID:TITLE[:DESCRIPTION] (up to 10) with \(Flag.listButton) LABEL.")
+                hint:
+                    "Add \(Flag.button) ID:TITLE (up to 3), or \(Flag.row) ID:TITLE[:DESCRIPTION] (up to 10) with \(Flag.listButton) LABEL."
+            )
         }
         guard let body else {
-            throw .invalidInput("\(Flag.body) is required: every interactive message needs body text",
-                                hint: "Add \(Flag.body) TEXT (at most 1,024 characters).")
+            throw .invalidInput(
+                "\(Flag.body) is required: every interactive message needs body text",
+                hint: "Add \(Flag.body) TEXT (at most 1,024 characters).")
         }
         if !isList && listButton != nil {
             throw .invalidInput(
@@ -114,8 +119,9 @@ package struct InteractiveBuilder: Sendable, Equatable {
             }
             for (i, section) in sections.enumerated() where section.rows.isEmpty {
                 let which = section.title.map { " " + InteractiveMessage.quote($0) } ?? ""
-                throw .invalidInput("\(Flag.section) #\(i + 1)\(which) has no \(Flag.row)",
-                                    hint: "Give at least one \(Flag.row) ID:TITLE after it, or drop that \(Flag.section).")
+                throw .invalidInput(
+                    "\(Flag.section) #\(i + 1)\(which) has no \(Flag.row)",
+                    hint: "Give at least one \(Flag.row) ID:TITLE after it, or drop that \(Flag.section).")
             }
         }
 
@@ -133,11 +139,16 @@ package struct InteractiveBuilder: Sendable, Equatable {
             let sectionValues: [JSONValue] = sections.map { section in
                 var pairs: [(String, JSONValue)] = []
                 if let title = section.title { pairs.append(("title", .string(title))) }
-                pairs.append(("rows", .array(section.rows.map { row in
-                    var rowPairs: [(String, JSONValue)] = [("id", .string(row.id)), ("title", .string(row.title))]
-                    if let description = row.description { rowPairs.append(("description", .string(description))) }
-                    return .object(rowPairs)
-                })))
+                pairs.append(
+                    (
+                        "rows",
+                        .array(
+                            section.rows.map { row in
+                                var rowPairs: [(String, JSONValue)] = [("id", .string(row.id)), ("title", .string(row.title))]
+                                if let description = row.description { rowPairs.append(("description", .string(description))) }
+                                return .object(rowPairs)
+                            })
+                    ))
                 return .object(pairs)
             }
             payload.append(("action", ["button": .string(listButton ?? ""), "sections": .array(sectionValues)]))

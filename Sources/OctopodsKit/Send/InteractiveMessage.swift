@@ -12,7 +12,8 @@ package enum InteractiveMessage {
     /// both), → the object. `source` names the input in messages ("--file offer.json").
     package static func parse(_ data: Data, source: String) throws(OctopodsError) -> JSONValue {
         let source = TerminalText.sanitize(source)
-        let example = "Put the waba_interactive_message object in it, e.g. {\"type\": \"button\", \"body\": {\"text\": \"…\"}, \"action\": {…}}."
+        let example =
+            "Put the waba_interactive_message object in it, e.g. {\"type\": \"button\", \"body\": {\"text\": \"…\"}, \"action\": {…}}."
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             throw .invalidInput("\(source) is empty; expected a JSON object", hint: example)
         }
@@ -20,8 +21,9 @@ package enum InteractiveMessage {
         do {
             value = try JSONValue.parse(data)
         } catch {
-            throw .invalidInput("\(source) is not valid JSON: \(error.message) (\(position(of: error.offset, in: Array(data))))",
-                                hint: "Check the JSON near that position.")
+            throw .invalidInput(
+                "\(source) is not valid JSON: \(error.message) (\(position(of: error.offset, in: Array(data))))",
+                hint: "Check the JSON near that position.")
         }
         switch value {
         case .object:
@@ -37,8 +39,9 @@ package enum InteractiveMessage {
                     hint: "Give the object itself, or a string that holds the object as JSON text.")
             }
             guard case .object = innerValue else {
-                throw .invalidInput("\(source) holds a JSON string with \(kind(innerValue)) inside; expected an object",
-                                    hint: example)
+                throw .invalidInput(
+                    "\(source) holds a JSON string with \(kind(innerValue)) inside; expected an object",
+                    hint: example)
             }
             return innerValue
         default:

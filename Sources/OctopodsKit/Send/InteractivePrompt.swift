@@ -14,50 +14,82 @@ import CLISupport
 enum InteractiveExamples {
     /// One example per interactive type, each valid as it stands (a test checks them).
     static let all: [(type: String, about: String, payload: JSONValue)] = [
-        ("button", "up to 3 reply buttons", [
-            "type": "button",
-            "body": ["text": "Confirm your booking for Friday at 10:00?"],
-            "footer": ["text": "Reply to change it"],
-            "action": ["buttons": [
-                ["type": "reply", "reply": ["id": "yes", "title": "Yes"]],
-                ["type": "reply", "reply": ["id": "no", "title": "No"]],
-            ]],
-        ]),
-        ("list", "a menu of sections and rows", [
-            "type": "list",
-            "header": ["type": "text", "text": "Appointments"],
-            "body": ["text": "Pick a time that suits you."],
-            "action": ["button": "Times", "sections": [
-                ["title": "Morning", "rows": [["id": "m9", "title": "9:00", "description": "Front desk"], ["id": "m10", "title": "10:00"]]],
-                ["title": "Afternoon", "rows": [["id": "a2", "title": "14:00"]]],
-            ]],
-        ]),
-        ("product", "one product of your catalog", [
-            "type": "product",
-            "body": ["text": "The running shoes you asked about."],
-            "action": ["catalog_id": "CATALOG_ID", "product_retailer_id": "SKU-123"],
-        ]),
-        ("product_list", "products of your catalog in sections", [
-            "type": "product_list",
-            "header": ["type": "text", "text": "Summer picks"],
-            "body": ["text": "A few things we think you will like."],
-            "action": ["catalog_id": "CATALOG_ID", "sections": [
-                ["title": "Shoes", "product_items": [["product_retailer_id": "SKU-123"], ["product_retailer_id": "SKU-124"]]],
-            ]],
-        ]),
-        ("catalog_message", "your whole catalog", [
-            "type": "catalog_message",
-            "body": ["text": "Browse our catalog and order in the chat."],
-            "action": ["name": "catalog_message", "parameters": ["thumbnail_product_retailer_id": "SKU-123"]],
-        ]),
-        ("flow", "a WhatsApp Flow", [
-            "type": "flow",
-            "body": ["text": "Book your appointment in a few taps."],
-            "action": ["name": "flow", "parameters": [
-                "flow_message_version": "3", "flow_token": "TOKEN", "flow_id": "FLOW_ID", "flow_cta": "Book now",
-                "flow_action": "navigate", "flow_action_payload": ["screen": "WELCOME"],
-            ]],
-        ]),
+        (
+            "button", "up to 3 reply buttons",
+            [
+                "type": "button",
+                "body": ["text": "Confirm your booking for Friday at 10:00?"],
+                "footer": ["text": "Reply to change it"],
+                "action": [
+                    "buttons": [
+                        ["type": "reply", "reply": ["id": "yes", "title": "Yes"]],
+                        ["type": "reply", "reply": ["id": "no", "title": "No"]],
+                    ]
+                ],
+            ]
+        ),
+        (
+            "list", "a menu of sections and rows",
+            [
+                "type": "list",
+                "header": ["type": "text", "text": "Appointments"],
+                "body": ["text": "Pick a time that suits you."],
+                "action": [
+                    "button": "Times",
+                    "sections": [
+                        [
+                            "title": "Morning",
+                            "rows": [["id": "m9", "title": "9:00", "description": "Front desk"], ["id": "m10", "title": "10:00"]],
+                        ],
+                        ["title": "Afternoon", "rows": [["id": "a2", "title": "14:00"]]],
+                    ],
+                ],
+            ]
+        ),
+        (
+            "product", "one product of your catalog",
+            [
+                "type": "product",
+                "body": ["text": "The running shoes you asked about."],
+                "action": ["catalog_id": "CATALOG_ID", "product_retailer_id": "SKU-123"],
+            ]
+        ),
+        (
+            "product_list", "products of your catalog in sections",
+            [
+                "type": "product_list",
+                "header": ["type": "text", "text": "Summer picks"],
+                "body": ["text": "A few things we think you will like."],
+                "action": [
+                    "catalog_id": "CATALOG_ID",
+                    "sections": [
+                        ["title": "Shoes", "product_items": [["product_retailer_id": "SKU-123"], ["product_retailer_id": "SKU-124"]]]
+                    ],
+                ],
+            ]
+        ),
+        (
+            "catalog_message", "your whole catalog",
+            [
+                "type": "catalog_message",
+                "body": ["text": "Browse our catalog and order in the chat."],
+                "action": ["name": "catalog_message", "parameters": ["thumbnail_product_retailer_id": "SKU-123"]],
+            ]
+        ),
+        (
+            "flow", "a WhatsApp Flow",
+            [
+                "type": "flow",
+                "body": ["text": "Book your appointment in a few taps."],
+                "action": [
+                    "name": "flow",
+                    "parameters": [
+                        "flow_message_version": "3", "flow_token": "TOKEN", "flow_id": "FLOW_ID", "flow_cta": "Book now",
+                        "flow_action": "navigate", "flow_action_payload": ["screen": "WELCOME"],
+                    ],
+                ],
+            ]
+        ),
     ]
 }
 
@@ -107,16 +139,19 @@ extension Send.Interactive {
             arguments.values["file"] = [file.path]
         }
         if to == nil {
-            let phone = try prompter.ask("To (E.164, e.g. +14155552671)", check: { text in
-                do { _ = try PhoneNumber.validate(text, field: "the number"); return nil } catch {
-                    return ErrorReporter(now: ctx.now).report(error).message
-                }
-            })
+            let phone = try prompter.ask(
+                "To (E.164, e.g. +14155552671)",
+                check: { text in
+                    do { _ = try PhoneNumber.validate(text, field: "the number"); return nil } catch {
+                        return ErrorReporter(now: ctx.now).report(error).message
+                    }
+                })
             arguments.values["to"] = [phone]
         }
         let send = try Send.Interactive(arguments)
-        try prompter.finish(to: send.to, preview: (payload ?? send.built).map(Self.preview) ?? "",
-                            commandLine: send.commandLine(ctx), dryRun: options.dryRun)
+        try prompter.finish(
+            to: send.to, preview: (payload ?? send.built).map(Self.preview) ?? "",
+            commandLine: send.commandLine(ctx), dryRun: options.dryRun)
         return send
     }
 
@@ -136,9 +171,11 @@ extension Send.Interactive {
     }
 
     func missingPayload() -> OctopodsError {
-        .usage(UsageError("give the payload with --file FILE, or build it with --body and --button or --row",
-                          suggestion: "At a terminal (without --no-input), octopods offers an example to edit instead.",
-                          path: ["send", "interactive"]))
+        .usage(
+            UsageError(
+                "give the payload with --file FILE, or build it with --body and --button or --row",
+                suggestion: "At a terminal (without --no-input), octopods offers an example to edit instead.",
+                path: ["send", "interactive"]))
     }
 
     func commandLine(_ ctx: Context) -> String {

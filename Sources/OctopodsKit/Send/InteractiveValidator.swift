@@ -97,8 +97,11 @@ struct InteractiveValidator {
 
     // MARK: Access
 
-    func object(_ value: JSONValue?, _ path: Path, missing why: String, hint: String? = nil)
-        throws(OctopodsError) -> JSONValue {
+    func object(
+        _ value: JSONValue?, _ path: Path, missing why: String, hint: String? = nil
+    )
+        throws(OctopodsError) -> JSONValue
+    {
         guard let value else { throw missing(path, why, hint: hint) }
         guard case .object = value else { throw wrongType(path, "an object", value) }
         return value
@@ -117,8 +120,11 @@ struct InteractiveValidator {
     }
 
     /// Non-empty (not just whitespace, unless `allowEmpty`) and at most `max` characters.
-    func text(_ s: String, _ path: Path, max: Int, quoted: Bool = false, allowEmpty: Bool = false)
-        throws(OctopodsError) {
+    func text(
+        _ s: String, _ path: Path, max: Int, quoted: Bool = false, allowEmpty: Bool = false
+    )
+        throws(OctopodsError)
+    {
         if !allowEmpty {
             if s.isEmpty { throw fail("\(name(path)) is empty", hint: "Give it some text (at most \(max) characters).") }
             if s.allSatisfy(\.isWhitespace) {
@@ -139,22 +145,25 @@ struct InteractiveValidator {
 
     func validate(_ payload: JSONValue) throws(OctopodsError) {
         guard case .object = payload else {
-            throw fail("the payload is \(InteractiveMessage.kind(payload)); expected a JSON object",
-                       hint: "Give the waba_interactive_message object: {\"type\": …, \"body\": {\"text\": …}, \"action\": {…}}.")
+            throw fail(
+                "the payload is \(InteractiveMessage.kind(payload)); expected a JSON object",
+                hint: "Give the waba_interactive_message object: {\"type\": …, \"body\": {\"text\": …}, \"action\": {…}}.")
         }
         let root = Path.root
         let typesText = InteractiveMessage.types.joined(separator: ", ")
         let type = try string(payload["type"], root.key("type"), missing: "expected one of: \(typesText)")
         guard InteractiveMessage.types.contains(type) else {
-            throw fail("\(subject(root.key("type"), type)) is not a known interactive type",
-                       hint: "Use one of: \(typesText).")
+            throw fail(
+                "\(subject(root.key("type"), type)) is not a known interactive type",
+                hint: "Use one of: \(typesText).")
         }
         try header(payload["header"], type: type)
         try body(payload["body"])
         try footer(payload["footer"])
         let actionPath = root.key("action")
-        let action = try object(payload["action"], actionPath, missing: "every interactive message needs an action object",
-                                hint: "Add \"action\": {…} with the \(type) message's buttons, sections or product.")
+        let action = try object(
+            payload["action"], actionPath, missing: "every interactive message needs an action object",
+            hint: "Add \"action\": {…} with the \(type) message's buttons, sections or product.")
         switch type {
         case "button": try buttons(action, actionPath)
         case "list": try list(action, actionPath)
@@ -168,8 +177,9 @@ struct InteractiveValidator {
         let path = Path.root.key("header")
         guard let value else {
             if type == "product_list" {
-                throw missing(path, "a product_list message needs a text header",
-                              hint: "Add \"header\": {\"type\": \"text\", \"text\": \"…\"} (at most 60 characters).")
+                throw missing(
+                    path, "a product_list message needs a text header",
+                    hint: "Add \"header\": {\"type\": \"text\", \"text\": \"…\"} (at most 60 characters).")
             }
             return
         }
@@ -185,13 +195,15 @@ struct InteractiveValidator {
         }
         if kind == "text" {
             let textPath = path.key("text")
-            try text(try string(value["text"], textPath, missing: "a text header needs its text"), textPath,
-                     max: Self.headerTextMax)
+            try text(
+                try string(value["text"], textPath, missing: "a text header needs its text"), textPath,
+                max: Self.headerTextMax)
             return
         }
         if type == "list" || type == "product_list" {
-            throw fail("\(subject(kindPath, kind)) is not allowed in a \(type) message; WhatsApp allows only a text header there",
-                       hint: "Use a text header, or send reply buttons (type button), which may have an image, video or document header.")
+            throw fail(
+                "\(subject(kindPath, kind)) is not allowed in a \(type) message; WhatsApp allows only a text header there",
+                hint: "Use a text header, or send reply buttons (type button), which may have an image, video or document header.")
         }
         let mediaPath = path.key(kind)
         let media = try object(value[kind], mediaPath, missing: "the \(kind) header needs {\"link\": URL}")
@@ -199,8 +211,9 @@ struct InteractiveValidator {
         let link = try string(media["link"], linkPath, missing: "the \(kind) header needs a public http(s) URL")
         if let problem = Self.urlProblem(link) {
             let example = ["image": "photo.jpg", "video": "clip.mp4", "document": "menu.pdf"][kind] ?? "file"
-            throw fail("\(subject(linkPath, link.isEmpty ? nil : link)) \(problem)",
-                       hint: "Give a public http(s) URL of the \(kind), e.g. https://example.com/\(example).")
+            throw fail(
+                "\(subject(linkPath, link.isEmpty ? nil : link)) \(problem)",
+                hint: "Give a public http(s) URL of the \(kind), e.g. https://example.com/\(example).")
         }
     }
 
@@ -220,11 +233,13 @@ struct InteractiveValidator {
 
     private func body(_ value: JSONValue?) throws(OctopodsError) {
         let path = Path.root.key("body")
-        let bodyValue = try object(value, path, missing: "every interactive message needs body.text",
-                                   hint: "Add \"body\": {\"text\": \"…\"} (at most 1,024 characters).")
+        let bodyValue = try object(
+            value, path, missing: "every interactive message needs body.text",
+            hint: "Add \"body\": {\"text\": \"…\"} (at most 1,024 characters).")
         let textPath = path.key("text")
-        try text(try string(bodyValue["text"], textPath, missing: "every interactive message needs body text"), textPath,
-                 max: Self.bodyMax)
+        try text(
+            try string(bodyValue["text"], textPath, missing: "every interactive message needs body text"), textPath,
+            max: Self.bodyMax)
     }
 
     private func footer(_ value: JSONValue?) throws(OctopodsError) {
@@ -239,13 +254,15 @@ struct InteractiveValidator {
         let path = actionPath.key("buttons")
         let items = try array(action["buttons"], path, missing: "a button message needs 1 to 3 reply buttons")
         if items.isEmpty {
-            throw fail("\(name(path)) is empty; a button message needs 1 to 3 reply buttons",
-                       hint: "Add {\"type\": \"reply\", \"reply\": {\"id\": \"…\", \"title\": \"…\"}}.")
+            throw fail(
+                "\(name(path)) is empty; a button message needs 1 to 3 reply buttons",
+                hint: "Add {\"type\": \"reply\", \"reply\": {\"id\": \"…\", \"title\": \"…\"}}.")
         }
         if items.count > Self.buttonsMax {
             let over = items.count - Self.buttonsMax
-            throw fail("\(count(path, items.count, "buttons", builderFlag: Flag.button)); WhatsApp allows at most 3 reply buttons",
-                       hint: "Remove \(over) \(over == 1 ? "button" : "buttons"), or use a list (up to 10 rows) instead.")
+            throw fail(
+                "\(count(path, items.count, "buttons", builderFlag: Flag.button)); WhatsApp allows at most 3 reply buttons",
+                hint: "Remove \(over) \(over == 1 ? "button" : "buttons"), or use a list (up to 10 rows) instead.")
         }
         var seen: [String: Path] = [:]
         for (i, item) in items.enumerated() {
@@ -254,8 +271,9 @@ struct InteractiveValidator {
             let typePath = itemPath.key("type")
             let buttonType = try string(item["type"], typePath, missing: "a reply button needs \"type\": \"reply\"")
             guard buttonType == "reply" else {
-                throw fail("\(subject(typePath, buttonType)) is not supported; only \"reply\" buttons can be sent",
-                           hint: "Set it to \"reply\".")
+                throw fail(
+                    "\(subject(typePath, buttonType)) is not supported; only \"reply\" buttons can be sent",
+                    hint: "Set it to \"reply\".")
             }
             let replyPath = itemPath.key("reply")
             let reply = try object(item["reply"], replyPath, missing: "a reply button needs {\"id\": …, \"title\": …}")
@@ -263,8 +281,9 @@ struct InteractiveValidator {
             let id = try string(reply["id"], idPath, missing: "a reply button needs an id")
             try text(id, idPath, max: Self.buttonIDMax, quoted: true)
             if let earlier = seen[id] {
-                throw fail("\(subject(idPath, id)) is also used by \(name(earlier)); button ids must be unique",
-                           hint: "Give each button its own id.")
+                throw fail(
+                    "\(subject(idPath, id)) is also used by \(name(earlier)); button ids must be unique",
+                    hint: "Give each button its own id.")
             }
             seen[id] = itemPath
             let titlePath = replyPath.key("title")
@@ -281,14 +300,16 @@ struct InteractiveValidator {
         let path = actionPath.key("sections")
         let (sections, rowsBySection) = try self.sections(
             action, path, itemsKey: "rows", missing: "a list needs 1 to 10 sections of rows",
-            empty: "a list needs at least 1 section with rows", emptyHint: "Add {\"title\": \"…\", \"rows\": [{\"id\": \"…\", \"title\": \"…\"}]}.",
+            empty: "a list needs at least 1 section with rows",
+            emptyHint: "Add {\"title\": \"…\", \"rows\": [{\"id\": \"…\", \"title\": \"…\"}]}.",
             overHint: "Merge sections; a list holds at most 10 rows in all.", itemsNeeded: "each section needs at least 1 row")
         let total = rowsBySection.reduce(0) { $0 + $1.count }
         if total > Self.rowsMax {
             let over = total - Self.rowsMax
             let counted = if case .builder = origin { "\(Flag.row) is given \(total) times" } else { "\(path) hold \(total) rows in total" }
-            throw fail("\(counted); WhatsApp allows at most 10 rows in a list",
-                       hint: "Remove \(over) \(over == 1 ? "row" : "rows"), or split the choices over two messages.")
+            throw fail(
+                "\(counted); WhatsApp allows at most 10 rows in a list",
+                hint: "Remove \(over) \(over == 1 ? "row" : "rows"), or split the choices over two messages.")
         }
         var seen: [String: Path] = [:]
         for (s, section) in sections.enumerated() {
@@ -298,9 +319,11 @@ struct InteractiveValidator {
                 let title = try string(titleValue, titlePath, missing: "")
                 try text(title, titlePath, max: Self.sectionTitleMax, quoted: true)
             } else if sections.count > 1 {
-                throw missing(titlePath, "every section needs a title when a list has more than one section",
-                              hint: origin.isBuilder ? "Give each section a title: \(Flag.section) TITLE before its \(Flag.row) flags."
-                                                     : "Add \"title\": \"…\" (at most 24 characters) to each section.")
+                throw missing(
+                    titlePath, "every section needs a title when a list has more than one section",
+                    hint: origin.isBuilder
+                        ? "Give each section a title: \(Flag.section) TITLE before its \(Flag.row) flags."
+                        : "Add \"title\": \"…\" (at most 24 characters) to each section.")
             }
             for (r, row) in rowsBySection[s].enumerated() {
                 let rowPath = sectionPath.key("rows").index(r)
@@ -309,8 +332,9 @@ struct InteractiveValidator {
                 let id = try string(row["id"], idPath, missing: "every row needs an id")
                 try text(id, idPath, max: Self.rowIDMax, quoted: true)
                 if let earlier = seen[id] {
-                    throw fail("\(subject(idPath, id)) is also used by \(name(earlier)); row ids must be unique across all sections",
-                               hint: "Give each row its own id.")
+                    throw fail(
+                        "\(subject(idPath, id)) is also used by \(name(earlier)); row ids must be unique across all sections",
+                        hint: "Give each row its own id.")
                 }
                 seen[id] = rowPath
                 let rowTitlePath = rowPath.key("title")
@@ -327,15 +351,17 @@ struct InteractiveValidator {
 
     /// `action.sections` of a list or product_list: 1 to 10 objects, each checked by `check`
     /// first, then holding a non-empty array under `itemsKey`. Returns the sections and their items.
-    private func sections(_ action: JSONValue, _ path: Path, itemsKey: String, missing: String, empty: String, emptyHint: String,
-                          overHint: String, itemsNeeded: String,
-                          check: (JSONValue, Path) throws(OctopodsError) -> Void = { _, _ in }
+    private func sections(
+        _ action: JSONValue, _ path: Path, itemsKey: String, missing: String, empty: String, emptyHint: String,
+        overHint: String, itemsNeeded: String,
+        check: (JSONValue, Path) throws(OctopodsError) -> Void = { _, _ in }
     ) throws(OctopodsError) -> ([JSONValue], [[JSONValue]]) {
         let sections = try array(action["sections"], path, missing: missing)
         if sections.isEmpty { throw fail("\(name(path)) is empty; \(empty)", hint: emptyHint) }
         if sections.count > Self.sectionsMax {
-            throw fail("\(count(path, sections.count, "sections", builderFlag: Flag.section)); WhatsApp allows at most 10 sections",
-                       hint: overHint)
+            throw fail(
+                "\(count(path, sections.count, "sections", builderFlag: Flag.section)); WhatsApp allows at most 10 sections",
+                hint: overHint)
         }
         var itemsBySection: [[JSONValue]] = []
         for (s, section) in sections.enumerated() {
@@ -377,8 +403,9 @@ struct InteractiveValidator {
         let total = itemsBySection.reduce(0) { $0 + $1.count }
         if total > Self.productItemsMax {
             let over = total - Self.productItemsMax
-            throw fail("\(path) hold \(total) product_items in total; WhatsApp allows at most 30 products in a message",
-                       hint: "Remove \(over) \(over == 1 ? "product" : "products"), or split them over two messages.")
+            throw fail(
+                "\(path) hold \(total) product_items in total; WhatsApp allows at most 30 products in a message",
+                hint: "Remove \(over) \(over == 1 ? "product" : "products"), or split them over two messages.")
         }
         for (s, items) in itemsBySection.enumerated() {
             for (i, item) in items.enumerated() {

@@ -7,15 +7,17 @@ package enum PhoneNumber {
         let shown = "'\(visible(String(raw.prefix(40))))'"
         let e164 = "E.164 is '+', the country code and the number, with no spaces, dashes or brackets, e.g. +14155552671."
         if let candidate = suggestion(raw) {
-            throw .invalidInput("\(field) \(shown) is not an E.164 phone number; did you mean \(candidate)?",
-                                hint: "Write numbers as '+', country code and number, with no spaces, dashes or brackets.")
+            throw .invalidInput(
+                "\(field) \(shown) is not an E.164 phone number; did you mean \(candidate)?",
+                hint: "Write numbers as '+', country code and number, with no spaces, dashes or brackets.")
         }
         let digits = withoutSeparators(raw)
         if (6...15).contains(digits.utf8.count), digits.utf8.allSatisfy(isDigit) {
-            throw .invalidInput("\(field) \(shown) has no country code: a number must start with '+' and its country code",
-                                hint: digits.hasPrefix("0")
-                                    ? "Write '+', the country code, then the number without its national leading 0 (a UK 07700 900123 is +447700900123)."
-                                    : e164)
+            throw .invalidInput(
+                "\(field) \(shown) has no country code: a number must start with '+' and its country code",
+                hint: digits.hasPrefix("0")
+                    ? "Write '+', the country code, then the number without its national leading 0 (a UK 07700 900123 is +447700900123)."
+                    : e164)
         }
         throw .invalidInput("\(field) \(shown) is not an E.164 phone number", hint: e164 + " 8 to 15 digits.")
     }
@@ -27,10 +29,12 @@ package enum PhoneNumber {
         let candidate = withoutSeparators(raw)
         guard candidate.hasPrefix("+"), candidate.utf8.dropFirst().allSatisfy(isDigit) else { return nil }
         // The country code as written: the digits after '+' or '00', up to the first separator.
-        let shown = Substring(raw.unicodeScalars.filter { scalar in
-            let category = scalar.properties.generalCategory
-            return category != .format && category != .control
-        }.map(String.init).joined()).drop { $0 == " " }
+        let shown = Substring(
+            raw.unicodeScalars.filter { scalar in
+                let category = scalar.properties.generalCategory
+                return category != .format && category != .control
+            }.map(String.init).joined()
+        ).drop { $0 == " " }
         let afterPrefix = shown.hasPrefix("+") ? shown.dropFirst() : shown.dropFirst(2)
         let countryCode = afterPrefix.prefix { $0.isASCII && $0.isNumber }
         let national = candidate.dropFirst(1 + countryCode.count)

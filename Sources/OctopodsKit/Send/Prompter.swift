@@ -171,8 +171,10 @@ final class Prompter {
 
     /// Reads a value; `preview` is shown above the line as it is typed, `check` says what is
     /// wrong with it (nil: fine) and Enter accepts only a value it does not complain about.
-    func ask(_ label: String, initial: String = "", preview: (String) -> [String] = { _ in [] },
-             check: (String) -> String? = { _ in nil }) throws(OctopodsError) -> String {
+    func ask(
+        _ label: String, initial: String = "", preview: (String) -> [String] = { _ in [] },
+        check: (String) -> String? = { _ in nil }
+    ) throws(OctopodsError) -> String {
         guard case .raw(let raw) = terminal else { return try askByLine(label, preview: preview, check: check) }
         var text = initial
         var tried = false

@@ -67,8 +67,9 @@ package struct SMSText: Sendable, Equatable {
         let single = encoding == .gsm7 ? 160 : 70
         let multi = encoding == .gsm7 ? 153 : 67
         guard units > single else {
-            return SMSText(encoding: encoding, characters: characters, units: units, segments: 1, perSegment: single,
-                           trigger: trigger)
+            return SMSText(
+                encoding: encoding, characters: characters, units: units, segments: 1, perSegment: single,
+                trigger: trigger)
         }
         var segments = 1
         var used = 0
@@ -80,8 +81,9 @@ package struct SMSText: Sendable, Equatable {
                 used += size
             }
         }
-        return SMSText(encoding: encoding, characters: characters, units: units, segments: segments, perSegment: multi,
-                       trigger: trigger)
+        return SMSText(
+            encoding: encoding, characters: characters, units: units, segments: segments, perSegment: multi,
+            trigger: trigger)
     }
 
     // MARK: Validation
@@ -89,7 +91,8 @@ package struct SMSText: Sendable, Equatable {
     /// Checks an SMS body: not empty or whitespace-only, at most 1,600 characters. `field` is how
     /// the user gave it ("--body" or "--body-file").
     package static func validate(_ text: String, field: String) throws(OctopodsError) -> SMSText {
-        let fix = field == "--body-file"
+        let fix =
+            field == "--body-file"
             ? "Write the text to send into the file, or give it with --body TEXT."
             : "Give the text to send, e.g. \(field) 'Your order has shipped'."
         if text.isEmpty {
@@ -137,7 +140,8 @@ package struct SMSText: Sendable, Equatable {
 
     /// The basic character set (0x1B, the escape to the extension table, has no character).
     private static let gsmBasic: Set<UInt32> = {
-        let table = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+        let table =
+            "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
             + "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
         return Set(table.unicodeScalars.map(\.value))
     }()
@@ -161,13 +165,14 @@ package struct SMSText: Sendable, Equatable {
         for scalar in character.unicodeScalars {
             let v = scalar.value
             if v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
-                || v == 0x200E || v == 0x200F || v == 0x061C {
+                || v == 0x200E || v == 0x200F || v == 0x061C
+            {
                 return false
             }
         }
         switch first.properties.generalCategory {
         case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator, .nonspacingMark,
-             .spacingMark, .enclosingMark, .privateUse, .unassigned, .surrogate:
+            .spacingMark, .enclosingMark, .privateUse, .unassigned, .surrogate:
             return false
         default:
             return true

@@ -20,22 +20,45 @@ package struct SendOptions: Sendable, Equatable {
 
     package static func specs(canWait: Bool) -> [OptionSpec] {
         var specs: [OptionSpec] = [
-            .flag("dry-run", help: "Check everything and print the exact request (key redacted) and a preview; send nothing."),
+            .flag("dry-run", help: "Check everything and print the exact request (key redacted) and a preview; send nothing.")
         ]
         // Viber: --wait is declared hidden so that it gets the reason, not "unknown option".
         specs += canWait ? waitSpecs : [.flag("wait", hidden: true, help: "Viber messages have no status endpoint.")]
-        specs.append(.value("max-wait", "DURATION", .duration,
-                            help: "If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command)."))
-        specs.append(.flag("no-ledger", help: "Do not record this send in the local history (see 'octopods history'; or set 'ledger = off')."))
-        specs.append(.flag("allow-repeat", help: "Send even if the history shows the identical message (same recipient and content) sent within repeat_window (default 24h)."))
-        specs.append(.value("idempotency-key", "KEY", help: "Send once per KEY: a later send with the same KEY and request prints the first result and sends nothing; with another request it is refused."))
+        specs.append(
+            .value(
+                "max-wait", "DURATION", .duration,
+                help:
+                    "If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command)."
+            ))
+        specs.append(
+            .flag("no-ledger", help: "Do not record this send in the local history (see 'octopods history'; or set 'ledger = off')."))
+        specs.append(
+            .flag(
+                "allow-repeat",
+                help:
+                    "Send even if the history shows the identical message (same recipient and content) sent within repeat_window (default 24h)."
+            ))
+        specs.append(
+            .value(
+                "idempotency-key", "KEY",
+                help:
+                    "Send once per KEY: a later send with the same KEY and request prints the first result and sends nothing; with another request it is refused."
+            ))
         return specs
     }
 
     package static let waitSpecs: [OptionSpec] = [
-        .flag("wait", help: "Poll the status until it is final or --wait-timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed."),
-        .value("until", "STATE", .choice([DeliveryStatus.delivered, .read].map(\.rawValue)), help: "With --wait: the state that counts as done (default delivered)."),
-        .value("wait-timeout", "DURATION", .duration, help: "With --wait: give up waiting after this long in all (default 2m); --timeout is each request's."),
+        .flag(
+            "wait",
+            help:
+                "Poll the status until it is final or --wait-timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed."
+        ),
+        .value(
+            "until", "STATE", .choice([DeliveryStatus.delivered, .read].map(\.rawValue)),
+            help: "With --wait: the state that counts as done (default delivered)."),
+        .value(
+            "wait-timeout", "DURATION", .duration,
+            help: "With --wait: give up waiting after this long in all (default 2m); --timeout is each request's."),
     ]
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {
@@ -47,13 +70,23 @@ package struct SendOptions: Sendable, Equatable {
         idempotencyKey = arguments.string("idempotency-key")
         if let key = idempotencyKey {
             if arguments.isDeclared("from"), arguments.has("from") {
-                throw .usage(UsageError("--idempotency-key is one key for one send; a bulk run takes each row's key from a column with --idempotency-column NAME", path: arguments.path))
+                throw .usage(
+                    UsageError(
+                        "--idempotency-key is one key for one send; a bulk run takes each row's key from a column with --idempotency-column NAME",
+                        path: arguments.path))
             }
-            if key.isEmpty || key.count > 255 || key.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } == true }) {
-                throw .usage(UsageError("--idempotency-key must be 1 to 255 characters on one line, without control characters", path: arguments.path))
+            if key.isEmpty || key.count > 255
+                || key.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } == true })
+            {
+                throw .usage(
+                    UsageError(
+                        "--idempotency-key must be 1 to 255 characters on one line, without control characters", path: arguments.path))
             }
             if noLedger {
-                throw .usage(UsageError("--idempotency-key is kept in the history, which --no-ledger turns off: leave out one of them", path: arguments.path))
+                throw .usage(
+                    UsageError(
+                        "--idempotency-key is kept in the history, which --no-ledger turns off: leave out one of them", path: arguments.path
+                    ))
             }
         }
         if dryRun, wait {
@@ -77,8 +110,10 @@ package struct SendOptions: Sendable, Equatable {
     package init() {}
 
     package static func viberCannotWait(_ path: [String]) -> OctopodsError {
-        .usage(UsageError("Viber messages have no status endpoint, so --wait cannot follow them",
-                          suggestion: "Send without --wait; 'octopods history' records the send.", path: path))
+        .usage(
+            UsageError(
+                "Viber messages have no status endpoint, so --wait cannot follow them",
+                suggestion: "Send without --wait; 'octopods history' records the send.", path: path))
     }
 
     /// How long this command's requests may wait for a 429's pause: --max-wait from the run's start.
@@ -145,14 +180,19 @@ extension Sender {
         // From here on the send is accepted: whatever fails later, the result goes to stdout and
         // the exit is never 1-4 (a later failure is `.unconfirmed`, exit 6).
         let sent = response.value
-        var accepted = CommandOutput(json: response.raw, text: Self.sentLine(id: sent.messageID, phone: plan.recipient, statusChannel: plan.statusChannel,
-                                                                         earlier: sentOutcome == .accepted && response.raw["repeat"] == nil ? nil : sentOutcome))
+        var accepted = CommandOutput(
+            json: response.raw,
+            text: Self.sentLine(
+                id: sent.messageID, phone: plan.recipient, statusChannel: plan.statusChannel,
+                earlier: sentOutcome == .accepted && response.raw["repeat"] == nil ? nil : sentOutcome))
         guard options.wait, let channel = plan.statusChannel else { return accepted }
         // With --wait the JSON is always {"send": …, "status": …}; status null when not learned.
         accepted.json = ["send": response.raw, "status": .null]
         guard let id = sent.messageID else {
-            accepted.failure = .unconfirmed(Unconfirmed(messageID: nil, channel: nil,
-                                                        reason: "the API returned no message_id, so --wait cannot follow it"))
+            accepted.failure = .unconfirmed(
+                Unconfirmed(
+                    messageID: nil, channel: nil,
+                    reason: "the API returned no message_id, so --wait cannot follow it"))
             return accepted
         }
         let outcome: WaitOutcome
@@ -161,18 +201,25 @@ extension Sender {
         } catch {
             if case .interrupted = error.disposition {
                 // Ctrl-C is still exit 130, but the message is sent: say so (an error line, not silenced by --quiet).
-                ctx.stderr.write("Message \(id) was sent; stopped waiting for its status. Check it with: octopods status \(id)\(channel == .sms ? " --channel sms" : "")\n")
+                ctx.stderr.write(
+                    "Message \(id) was sent; stopped waiting for its status. Check it with: octopods status \(id)\(channel == .sms ? " --channel sms" : "")\n"
+                )
                 accepted.failure = .interrupted
             } else {
-                accepted.failure = .unconfirmed(Unconfirmed(messageID: id, channel: channel,
-                                                            reason: "its delivery could not be confirmed: the status check failed", cause: error))
+                accepted.failure = .unconfirmed(
+                    Unconfirmed(
+                        messageID: id, channel: channel,
+                        reason: "its delivery could not be confirmed: the status check failed", cause: error))
             }
             return accepted
         }
         recorder?.learned(outcome.status, channel: channel, messageID: id)
         let json: JSONValue = ["send": response.raw, "status": outcome.learned ? MessageStatus.output(outcome.raw) : .null]
-        var output = CommandOutput(json: json, table: Table(headers: ["MESSAGE ID", "PHONE", "STATUS", "FAILURE"],
-                                                           rows: [[id, sent.phone ?? plan.recipient, outcome.status.status.rawValue, outcome.status.failure ?? ""]]))
+        var output = CommandOutput(
+            json: json,
+            table: Table(
+                headers: ["MESSAGE ID", "PHONE", "STATUS", "FAILURE"],
+                rows: [[id, sent.phone ?? plan.recipient, outcome.status.status.rawValue, outcome.status.failure ?? ""]]))
         output.exitCode = outcome.code
         output.failure = outcome.failure(id: id)
         return output
@@ -184,7 +231,9 @@ extension Sender {
     func claim(_ plan: SendPlan, _ options: SendOptions, recorder: HistoryRecorder?) async throws(OctopodsError) -> RepeatGuard.Claim {
         guard let recorder else {
             if options.idempotencyKey != nil {
-                throw .usage(UsageError("--idempotency-key is kept in the history, which profile '\(settings.profile.value)' turns off (ledger = off)"))
+                throw .usage(
+                    UsageError(
+                        "--idempotency-key is kept in the history, which profile '\(settings.profile.value)' turns off (ledger = off)"))
             }
             if !options.allowRepeat, settings.repeatWindow != nil { ctx.warn(RepeatGuard.noHistoryWarning(options.noLedger)) }
             return .go(nil)
@@ -229,13 +278,17 @@ extension Sender {
         var text = "\(request.method) \(url)\n"
         text += headers.map { "\($0.0): \($0.1)\n" }.joined()
         text += "\n" + body.serialized(pretty: true) + "\n"
-        text += "\nPreview (to \(plan.recipient)):\n" + plan.preview.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
+        text +=
+            "\nPreview (to \(plan.recipient)):\n"
+            + plan.preview.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
         for note in plan.notes { text += note + "\n" }
         ctx.notice("Dry run: the request is valid; nothing was sent.")
         var json: JSONValue = [
             "dry_run": true,
-            "request": ["method": .string(request.method), "url": .string(url),
-                        "headers": .object(headers.map { ($0.0, .string($0.1)) }), "body": body],
+            "request": [
+                "method": .string(request.method), "url": .string(url),
+                "headers": .object(headers.map { ($0.0, .string($0.1)) }), "body": body,
+            ],
             "preview": .string(plan.preview),
         ]
         if !plan.notes.isEmpty { json.set("notes", .array(plan.notes.map(JSONValue.string))) }
@@ -247,8 +300,10 @@ extension Sender {
     /// other failure of the status check is thrown (the caller knows whether a send preceded it).
     /// `afterSend`: the API has just accepted it, so "Message not found." means not yet known
     /// (as UNKNOWN does: "not yet available, retry shortly"), and the wait goes on.
-    package func waitForStatus(channel: Channel, id: String, until: DeliveryStatus,
-                               afterSend: Bool = false) async throws(OctopodsError) -> WaitOutcome {
+    package func waitForStatus(
+        channel: Channel, id: String, until: DeliveryStatus,
+        afterSend: Bool = false
+    ) async throws(OctopodsError) -> WaitOutcome {
         let now = ctx.now
         let (total, perRequest) = ctx.waitLimits()
         var schedule = PollSchedule(timeout: total, now: now())
@@ -272,7 +327,9 @@ extension Sender {
             } catch {
                 let report = ErrorReporter(now: now).report(error)
                 if afterSend, error.disposition == .refused, case .api = error {
-                    if notKnownYet == nil { ctx.notice("Message \(id): not known to the API yet (\(report.details.first ?? report.message)); retrying.") }
+                    if notKnownYet == nil {
+                        ctx.notice("Message \(id): not known to the API yet (\(report.details.first ?? report.message)); retrying.")
+                    }
                     notKnownYet = error
                 } else {
                     guard error.retryable else { throw error }
@@ -286,11 +343,13 @@ extension Sender {
                 let state = last?.0.status ?? .unknown
                 let fallback = MessageStatus(messageID: id, status: state)
                 let still = notKnownYet == nil ? "it is still \(state.rawValue)" : "the API still does not know it"
-                let unconfirmed = Unconfirmed(messageID: id, channel: channel,
-                                              reason: "\(still) after \(DurationText.format(seconds: total)); gave up waiting (--wait-timeout)",
-                                              cause: notKnownYet)
-                return WaitOutcome(status: last?.0 ?? fallback, raw: last?.1 ?? ["message_id": .string(id), "status": .string(state.rawValue)],
-                                   code: .unconfirmed, unconfirmed: unconfirmed, learned: last != nil)
+                let unconfirmed = Unconfirmed(
+                    messageID: id, channel: channel,
+                    reason: "\(still) after \(DurationText.format(seconds: total)); gave up waiting (--wait-timeout)",
+                    cause: notKnownYet)
+                return WaitOutcome(
+                    status: last?.0 ?? fallback, raw: last?.1 ?? ["message_id": .string(id), "status": .string(state.rawValue)],
+                    code: .unconfirmed, unconfirmed: unconfirmed, learned: last != nil)
             }
             do { try await ctx.sleep(pause) } catch { throw .interrupted }
         }
@@ -325,8 +384,10 @@ extension Context {
     package func waitLimits() -> (total: Double, perRequest: Double) {
         if let total = globals.waitTimeout { return (total, min(globals.timeout ?? Defaults.timeout, total)) }
         if let old = globals.timeout {
-            warn("--timeout with --wait is taken as the whole wait (--wait-timeout) for this release only; "
-                 + "from the next one it is each request's timeout, as everywhere else: use --wait-timeout \(DurationText.format(seconds: old))")
+            warn(
+                "--timeout with --wait is taken as the whole wait (--wait-timeout) for this release only; "
+                    + "from the next one it is each request's timeout, as everywhere else: use --wait-timeout \(DurationText.format(seconds: old))"
+            )
             return (old, min(Defaults.timeout, old))
         }
         return (PollSchedule.defaultTimeout, Defaults.timeout)

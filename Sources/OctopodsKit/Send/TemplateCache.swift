@@ -39,7 +39,8 @@ package struct TemplateCache: Sendable {
             read = nil
         }
         guard let data = read, let entry = try? JSONValue.parse(data),
-              let fetched = entry["fetched_at"].flatMap({ $0.scalarText }).flatMap(Double.init) else { return nil }
+            let fetched = entry["fetched_at"].flatMap({ $0.scalarText }).flatMap(Double.init)
+        else { return nil }
         let age = now().timeIntervalSince1970 - fetched
         guard age >= 0, age < Self.lifetime else { return nil }
         return entry["template"]
@@ -48,10 +49,10 @@ package struct TemplateCache: Sendable {
     package func store(_ json: JSONValue, baseURL: String, channel: Channel, key: String, id: String) {
         let entry: JSONValue = ["fetched_at": .number(String(Int(now().timeIntervalSince1970))), "template": json]
         guard (try? SystemFile.makePrivateDirectory(directory)) != nil else { return }
-        try? AtomicFile.write(Data(entry.serialized().utf8), to: file(baseURL: baseURL, channel: channel, key: key, id: id),
-                              followLinks: false)
+        try? AtomicFile.write(
+            Data(entry.serialized().utf8), to: file(baseURL: baseURL, channel: channel, key: key, id: id),
+            followLinks: false)
     }
-
 
 }
 
@@ -61,7 +62,8 @@ extension TemplateCache {
         let cache = self
         let key = try client.key(channel)
         if let cached = cache.load(baseURL: client.baseURL, channel: channel, key: key, id: id),
-           let template = try? Template.decode(cached) {
+            let template = try? Template.decode(cached)
+        {
             return template
         }
         let response: APIResponse<Template>
@@ -71,16 +73,19 @@ extension TemplateCache {
             if case .api(let api) = error, api.name == "TEMPLATE_NOT_EXIST" || api.status == 404 {
                 let known = lists.load(baseURL: client.baseURL, channel: channel, key: key)
                 let guess = Suggestions.closest(to: id, among: known.map(\.name) + known.map(\.id))
-                var hint = "List the templates you can send: octopods templates list\(channel == .vbm ? " --channel vbm" : "") --status accepted"
+                var hint =
+                    "List the templates you can send: octopods templates list\(channel == .vbm ? " --channel vbm" : "") --status accepted"
                 if channel == .whatsapp {
                     // A Viber template's id given on the WhatsApp channel (the default).
                     let viber = (try? client.key(.vbm)).map { lists.load(baseURL: client.baseURL, channel: .vbm, key: $0) } ?? []
-                    hint = viber.contains { $0.id == id || $0.name == id }
+                    hint =
+                        viber.contains { $0.id == id || $0.name == id }
                         ? "Template \(id) is a Viber template: add --channel vbm (or use 'octopods vbm send')."
                         : hint + "; a Viber template needs --channel vbm."
                 }
-                throw .invalidInput("template \(id) does not exist for this \(channel.displayName) key"
-                                        + (guess.map { "; did you mean '\(TerminalText.sanitize($0))'?" } ?? ""), hint: hint)
+                throw .invalidInput(
+                    "template \(id) does not exist for this \(channel.displayName) key"
+                        + (guess.map { "; did you mean '\(TerminalText.sanitize($0))'?" } ?? ""), hint: hint)
             }
             throw error
         }

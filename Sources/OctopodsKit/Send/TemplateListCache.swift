@@ -110,8 +110,12 @@ package struct TemplateListCache: Sendable {
     }
 
     static func cleanScalars(_ text: String) -> String {
-        String(text.unicodeScalars.map { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format ? " " : Character($0) })
-            .trimmingSpaces()
+        String(
+            text.unicodeScalars.map {
+                $0.properties.generalCategory == .control || $0.properties.generalCategory == .format ? " " : Character($0)
+            }
+        )
+        .trimmingSpaces()
     }
 
     /// `clean` for ASCII: the control characters are 0-31 and 127 (no ASCII character is of the

@@ -54,10 +54,13 @@ extension TemplateSendFlow {
             let choices = templates.map { t -> Prompter.Choice in
                 let status = (t.status ?? "–").lowercased() + (t.active == false ? " (inactive)" : "")
                 let needs = t.requirements.total == 0 && t.requirements.headerMedia == nil ? "no variables" : t.requirements.summary
-                let label = [TerminalText.pad(t.id, to: idWidth), TerminalText.pad(TerminalText.truncate(t.name, to: nameWidth), to: nameWidth),
-                             TerminalText.pad(t.language ?? "", to: 6), TerminalText.pad(status, to: 9), needs].joined(separator: "  ")
-                return Prompter.Choice(label: label, search: "\(t.id) \(t.name) \(t.language ?? "")",
-                                       selectable: t.isSendable)
+                let label = [
+                    TerminalText.pad(t.id, to: idWidth), TerminalText.pad(TerminalText.truncate(t.name, to: nameWidth), to: nameWidth),
+                    TerminalText.pad(t.language ?? "", to: 6), TerminalText.pad(status, to: 9), needs,
+                ].joined(separator: "  ")
+                return Prompter.Choice(
+                    label: label, search: "\(t.id) \(t.name) \(t.language ?? "")",
+                    selectable: t.isSendable)
             }
             templateID = templates[try prompter.pick("Template", choices)].id
             arguments.positionals = [templateID]
@@ -77,9 +80,13 @@ extension TemplateSendFlow {
                 return ["Message:"] + text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
             }
             if let kind = needs.headerMedia, media == nil {
-                media = try prompter.ask("Header \(kind.lowercased()) URL", preview: { preview($0, nil, true) }, check: { text in
-                    do { try URLCheck.checkMedia(text, field: "the URL"); return nil } catch { return ErrorReporter(now: ctx.now).report(error).message }
-                })
+                media = try prompter.ask(
+                    "Header \(kind.lowercased()) URL", preview: { preview($0, nil, true) },
+                    check: { text in
+                        do { try URLCheck.checkMedia(text, field: "the URL"); return nil } catch {
+                            return ErrorReporter(now: ctx.now).report(error).message
+                        }
+                    })
                 arguments.values[mediaFlag] = [media ?? ""]
             }
             let sections: [(String, Int, WritableKeyPath<TemplateVariables, [String]>, String)] = [
@@ -88,11 +95,13 @@ extension TemplateSendFlow {
             ]
             for (name, count, place, flag) in sections where count > 0 {
                 for n in 1...count {
-                    let value = try prompter.ask("\(name) {{\(n)}}", preview: { preview($0, place, false) }, check: { text in
-                        if text.isEmpty { return "WhatsApp rejects empty variables" }
-                        if text.contains(where: \.isNewline) { return "one line only" }
-                        return nil
-                    })
+                    let value = try prompter.ask(
+                        "\(name) {{\(n)}}", preview: { preview($0, place, false) },
+                        check: { text in
+                            if text.isEmpty { return "WhatsApp rejects empty variables" }
+                            if text.contains(where: \.isNewline) { return "one line only" }
+                            return nil
+                        })
                     values[keyPath: place].append(value)
                     arguments.values[flag, default: []].append(flag == "var" ? "\(n)=\(value)" : value)
                 }
@@ -101,11 +110,13 @@ extension TemplateSendFlow {
         }
 
         if to == nil {
-            let phone = try prompter.ask("To (E.164, e.g. +14155552671)", check: { text in
-                do { _ = try PhoneNumber.validate(text, field: "the number"); return nil } catch {
-                    return ErrorReporter(now: ctx.now).report(error).message
-                }
-            })
+            let phone = try prompter.ask(
+                "To (E.164, e.g. +14155552671)",
+                check: { text in
+                    do { _ = try PhoneNumber.validate(text, field: "the number"); return nil } catch {
+                        return ErrorReporter(now: ctx.now).report(error).message
+                    }
+                })
             arguments.values["to"] = [phone]
             asked = true
         }
@@ -113,8 +124,9 @@ extension TemplateSendFlow {
 
         let send = try TemplateSendFlow(channel: channel, arguments)
         let variables = try TemplateVariables.parse(arguments, ctx: ctx)
-        try prompter.finish(to: send.to, preview: variables.preview(template, mediaURL: send.mediaURL),
-                            commandLine: send.commandLine(ctx), dryRun: options.dryRun)
+        try prompter.finish(
+            to: send.to, preview: variables.preview(template, mediaURL: send.mediaURL),
+            commandLine: send.commandLine(ctx), dryRun: options.dryRun)
         return send
     }
 

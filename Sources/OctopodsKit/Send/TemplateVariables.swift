@@ -35,13 +35,18 @@ package struct TemplateVariables: Sendable, Equatable {
             .value("footer-var", "VALUE", repeatable: true, help: "Footer placeholders, in order."),
         ]
         if channel == .whatsapp {
-            options.append(.value("button-var", "VALUE", repeatable: true,
-                                  help: "Button placeholders (URL suffixes, copy codes), in order."))
+            options.append(
+                .value(
+                    "button-var", "VALUE", repeatable: true,
+                    help: "Button placeholders (URL suffixes, copy codes), in order."))
         }
         options += [
-            .value("variables", "JSON|@FILE|-", help: "The raw message_variables value (JSON text, @file, or - for stdin), instead of the flags above."),
-            .value("variables-format", "FORMAT", .choice(VariablesFormat.allCases.map(\.rawValue)),
-                   help: "Shape of message_variables: sectioned (default), array or keyed (both body-only)."),
+            .value(
+                "variables", "JSON|@FILE|-",
+                help: "The raw message_variables value (JSON text, @file, or - for stdin), instead of the flags above."),
+            .value(
+                "variables-format", "FORMAT", .choice(VariablesFormat.allCases.map(\.rawValue)),
+                help: "Shape of message_variables: sectioned (default), array or keyed (both body-only)."),
         ]
         return options
     }
@@ -53,8 +58,9 @@ package struct TemplateVariables: Sendable, Equatable {
         var numbered: [Int: String] = [:]
         for item in arguments.strings("var") {
             guard let eq = item.firstIndex(of: "="), let n = Int(item[..<eq]), n >= 1, n <= 100 else {
-                throw .invalidInput("--var '\(String(item.prefix(40)))' is not N=VALUE with N a placeholder number (1, 2, …)",
-                                    hint: "For {{1}} write --var 1=VALUE.")
+                throw .invalidInput(
+                    "--var '\(String(item.prefix(40)))' is not N=VALUE with N a placeholder number (1, 2, …)",
+                    hint: "For {{1}} write --var 1=VALUE.")
             }
             guard numbered[n] == nil else { throw .invalidInput("--var \(n) is given twice") }
             numbered[n] = String(item[item.index(after: eq)...])
@@ -74,8 +80,10 @@ package struct TemplateVariables: Sendable, Equatable {
         }
         if let text = arguments.string("variables") {
             if !(v.body.isEmpty && v.header.isEmpty && v.footer.isEmpty && v.buttons.isEmpty) {
-                throw .usage(UsageError("--variables cannot be combined with --var, --header-var, --footer-var or --button-var",
-                                        path: arguments.path))
+                throw .usage(
+                    UsageError(
+                        "--variables cannot be combined with --var, --header-var, --footer-var or --button-var",
+                        path: arguments.path))
             }
             v.raw = try readRaw(text, ctx: ctx)
         }
@@ -85,8 +93,9 @@ package struct TemplateVariables: Sendable, Equatable {
     static func checkValue(_ value: String, _ field: String) throws(OctopodsError) {
         if value.isEmpty { throw .invalidInput("\(field) is empty; WhatsApp rejects empty variables") }
         if hasLineBreak(value) {
-            throw .invalidInput("\(field) contains a line break; template variables must be one line",
-                                hint: "Replace line breaks with spaces.")
+            throw .invalidInput(
+                "\(field) contains a line break; template variables must be one line",
+                hint: "Replace line breaks with spaces.")
         }
     }
 
@@ -126,14 +135,17 @@ package struct TemplateVariables: Sendable, Equatable {
             throw .invalidInput("\(source) is not valid JSON (\(error.message) at byte \(error.offset))")
         }
         guard json.arrayValue != nil || json.objectValue != nil else {
-            throw .invalidInput("\(source) must be a JSON object or array",
-                                hint: #"For example {"header":[],"body":["Jane","A-1042"],"buttons":[]}."#)
+            throw .invalidInput(
+                "\(source) must be a JSON object or array",
+                hint: #"For example {"header":[],"body":["Jane","A-1042"],"buttons":[]}."#)
         }
         return json
     }
 
     /// The raw value's sections, whichever documented shape it has.
-    func rawSections(_ json: JSONValue, format: inout VariablesFormat) throws(OctopodsError) -> (header: [JSONValue], body: [JSONValue], footer: [JSONValue], buttons: [JSONValue]) {
+    func rawSections(
+        _ json: JSONValue, format: inout VariablesFormat
+    ) throws(OctopodsError) -> (header: [JSONValue], body: [JSONValue], footer: [JSONValue], buttons: [JSONValue]) {
         if let items = json.arrayValue {
             format = .array
             return ([], items, [], [])
@@ -166,12 +178,15 @@ package struct TemplateVariables: Sendable, Equatable {
 
     /// `requirements`: the template's, when the caller has them already (a bulk run checks
     /// every row against the same template).
-    package func check(against template: Template, channel: Channel, mediaURL: String?, source: Source = .flags,
-                       requirements: VariableRequirements? = nil) throws(OctopodsError) {
+    package func check(
+        against template: Template, channel: Channel, mediaURL: String?, source: Source = .flags,
+        requirements: VariableRequirements? = nil
+    ) throws(OctopodsError) {
         let needs = requirements ?? template.requirements
         var name: String { "template \(template.id) (\(TerminalText.sanitize(String(template.name.prefix(60)))))" }
         let mediaFlag = channel == .vbm ? "--header-image" : "--header-url"
-        let mediaSource = source == .columns ? "the \(channel == .vbm ? "header_image" : "header_url") column (or \(mediaFlag))" : "\(mediaFlag) URL"
+        let mediaSource =
+            source == .columns ? "the \(channel == .vbm ? "header_image" : "header_url") column (or \(mediaFlag))" : "\(mediaFlag) URL"
         if let media = needs.headerMedia, mediaURL == nil {
             let kind = media.lowercased()
             throw .invalidInput("\(name) has \(kind == "image" ? "an" : "a") \(kind) header: give its public URL with \(mediaSource)")
@@ -193,21 +208,32 @@ package struct TemplateVariables: Sendable, Equatable {
                 }
             }
             if shape != .sectioned, needs.header + needs.footer + needs.buttons > 0 {
-                throw .invalidInput("--variables is a \(shape.rawValue == "array" ? "plain array" : "keyed object"), which carries body variables only, but \(name) also has header, footer or button placeholders",
-                                    hint: #"Use the sectioned form: {"header":[…],"body":[…],"buttons":[…]}."#)
+                throw .invalidInput(
+                    "--variables is a \(shape.rawValue == "array" ? "plain array" : "keyed object"), which carries body variables only, but \(name) also has header, footer or button placeholders",
+                    hint: #"Use the sectioned form: {"header":[…],"body":[…],"buttons":[…]}."#)
             }
-            sections = [("header", "--variables header", s.header.count, needs.header), ("body", "--variables body", s.body.count, needs.body),
-                        ("footer", "--variables footer", s.footer.count, needs.footer), ("buttons", "--variables buttons", s.buttons.count, needs.buttons)]
+            sections = [
+                ("header", "--variables header", s.header.count, needs.header), ("body", "--variables body", s.body.count, needs.body),
+                ("footer", "--variables footer", s.footer.count, needs.footer),
+                ("buttons", "--variables buttons", s.buttons.count, needs.buttons),
+            ]
         } else {
             if format != .sectioned, needs.header + needs.footer + needs.buttons > 0 {
-                throw .invalidInput("--variables-format \(format.rawValue) carries body variables only, but \(name) also has header, footer or button placeholders",
-                                    hint: "Use --variables-format sectioned (the default).")
+                throw .invalidInput(
+                    "--variables-format \(format.rawValue) carries body variables only, but \(name) also has header, footer or button placeholders",
+                    hint: "Use --variables-format sectioned (the default).")
             }
-            sections = source == .columns
-                ? [("header", "columns header.1, …", header.count, needs.header), ("body", "columns 1, 2, …", body.count, needs.body),
-                   ("footer", "columns footer.1, …", footer.count, needs.footer), ("buttons", "columns button.1, …", buttons.count, needs.buttons)]
-                : [("header", "--header-var", header.count, needs.header), ("body", "--var", body.count, needs.body),
-                   ("footer", "--footer-var", footer.count, needs.footer), ("buttons", "--button-var", buttons.count, needs.buttons)]
+            sections =
+                source == .columns
+                ? [
+                    ("header", "columns header.1, …", header.count, needs.header), ("body", "columns 1, 2, …", body.count, needs.body),
+                    ("footer", "columns footer.1, …", footer.count, needs.footer),
+                    ("buttons", "columns button.1, …", buttons.count, needs.buttons),
+                ]
+                : [
+                    ("header", "--header-var", header.count, needs.header), ("body", "--var", body.count, needs.body),
+                    ("footer", "--footer-var", footer.count, needs.footer), ("buttons", "--button-var", buttons.count, needs.buttons),
+                ]
         }
         // Every section that does not match, in one error: fixing one only to be told of the next wastes a try.
         var problems: [String] = []
@@ -243,8 +269,9 @@ package struct TemplateVariables: Sendable, Equatable {
                 next += count
                 let filled = Self.fill(url, values)
                 if !URLCheck.isWebURL(filled) {
-                    throw .invalidInput("--button-var makes the button '\(TerminalText.sanitize(button.text))' URL '\(String(filled.prefix(80)))', which is not a valid URL",
-                                        hint: "Button variables are URL suffixes: no spaces; percent-encode other characters.")
+                    throw .invalidInput(
+                        "--button-var makes the button '\(TerminalText.sanitize(button.text))' URL '\(String(filled.prefix(80)))', which is not a valid URL",
+                        hint: "Button variables are URL suffixes: no spaces; percent-encode other characters.")
                 }
             }
         }
@@ -300,7 +327,8 @@ package struct TemplateVariables: Sendable, Equatable {
             }
         }
         var lines: [String] = []
-        let components = template.components.isEmpty
+        let components =
+            template.components.isEmpty
             ? [TemplateComponent(type: "BODY", format: nil, text: template.body, buttons: [])] : template.components
         var nextButton = 0
         for component in components {
@@ -351,7 +379,8 @@ extension TemplateVariables {
         for (section, values) in [("body", merged.body), ("header", merged.header), ("footer", merged.footer), ("button", merged.buttons)] {
             guard let gap = values.firstIndex(of: "") else { continue }
             let name = { (k: Int) in section == "body" ? "\(k)" : "\(section).\(k)" }
-            throw .invalidInput("column '\(name(values.count))' has a value but '\(name(gap + 1))' has none; placeholders are numbered from 1 without gaps")
+            throw .invalidInput(
+                "column '\(name(values.count))' has a value but '\(name(gap + 1))' has none; placeholders are numbered from 1 without gaps")
         }
         return merged
     }
