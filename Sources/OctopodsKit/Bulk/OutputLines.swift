@@ -40,12 +40,8 @@ final class OutputLines: Sendable {
     /// The mode for a run: an explicit `-o`/`OCTOPODS_OUTPUT` wins; otherwise nothing per row when
     /// both stdout and stderr are a terminal, JSON lines when not.
     static func mode(_ ctx: Context) -> Mode {
-        let env = ctx.environment[EnvironmentVariable.output.rawValue].flatMap { $0.isEmpty ? nil : $0 }
-        switch ctx.globals.output ?? env {
-        case "table": return .table
-        case "json", "ndjson", "csv": return .lines
-        default: return ctx.stdoutIsTTY && ctx.stderrIsTTY ? .none : .lines
-        }
+        guard ctx.formatChosen else { return ctx.stdoutIsTTY && ctx.stderrIsTTY ? .none : .lines }
+        return ctx.format == .table ? .table : .lines
     }
 
     func write(_ json: JSONValue) {

@@ -237,7 +237,7 @@ package struct APICommand: Command {
             let reporter = ErrorReporter(now: ctx.now)
             let report = reporter.report(OctopodsError.api(APIError.from(response, family: endpoint.family, readOnly: endpoint.isReadOnly)))
             ctx.stderr.write(reporter.text(report))
-            if (try? OutputFormat.resolve(ctx)).map({ $0 == .json || $0 == .ndjson }) == true {
+            if ctx.format == .json || ctx.format == .ndjson {
                 ctx.stderr.write(reporter.json(report))
             }
             output.exitCode = report.code

@@ -262,7 +262,7 @@ package struct History: Command {
                 FileManager.default.fileExists(atPath: url.path) ? "No sends in the history match." : "Nothing recorded yet in \(url.path)."
             var output = CommandOutput(json: .array(items), items: items, table: table, emptyMessage: empty)
             if showsBar, !summary.groups.isEmpty { output.text = HistoryStats.legend + "\n" }
-            if items.isEmpty, try OutputFormat.resolve(ctx) != .table { ctx.notice(empty) }
+            if items.isEmpty, ctx.format != .table { ctx.notice(empty) }
             return output
         }
 

@@ -76,7 +76,7 @@ package enum Templates {
                 }
             }
             // Only a table shows the VARIABLES column, which reads every template's text.
-            let table = (try? OutputFormat.resolve(ctx)) == .table ? Self.table(templates, channel: channel) : nil
+            let table = ctx.format == .table ? Self.table(templates, channel: channel) : nil
             let items = (response.raw.arrayValue ?? [response.raw]).map { APITime.normalizing($0, fields: ["created_at"]) }
             return CommandOutput(
                 json: response.raw.arrayValue != nil ? .array(items) : response.raw, items: items, table: table,

@@ -63,6 +63,11 @@ package struct Context: Sendable {
     package var rateBudgets = RateBudgets()
     /// This run's connections to a state store in Redis, one per address.
     package var redisClients = RedisClients()
+    /// The run's output format, resolved once by the runner (`OutputFormat.resolve`) before the
+    /// command runs; every command reads it here.
+    package var format = OutputFormat.json
+    /// Whether `-o`, `--json` or OCTOPODS_OUTPUT chose `format` (rather than the terminal).
+    package var formatChosen = false
     /// This run's settings, resolved on first use (`resolvedSettings`).
     package var settingsOnce = SettingsOnce()
     /// When this run started: `--max-wait` counts from here.

@@ -35,6 +35,8 @@ package enum Runner {
         defer { if let warning = sandbox?.stop() { ctx.warn(warning) } }
         do {
             format = try OutputFormat.resolve(ctx)
+            ctx.format = format
+            ctx.formatChosen = ctx.globals.output != nil || ctx.environment[EnvironmentVariable.output.rawValue]?.isEmpty == false
             try checkFormat(format, type, path: arguments.path)
             let fields = type.fields.isEmpty ? nil : try FieldSelection.parse(arguments, valid: type.fields)
             let command = try type.init(arguments)

@@ -43,7 +43,7 @@ struct HistoryListing {
     }
 
     func run(_ query: HistoryQuery) throws(OctopodsError) -> CommandOutput {
-        let format = try OutputFormat.resolve(ctx)
+        let format = ctx.format
         let result: HistoryQuery.Result
         var shown = 0
         if format == .table {

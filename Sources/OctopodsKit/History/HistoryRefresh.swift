@@ -40,7 +40,7 @@ struct HistoryRefresh {
             let message =
                 "No messages of profile '\(query.profile ?? "")' to refresh: "
                 + (final > 0 ? "\(NumberText.grouped(final)) matching ones are final." : "none match.")
-            if try OutputFormat.resolve(ctx) != .table { ctx.notice(message) }
+            if ctx.format != .table { ctx.notice(message) }
             return CommandOutput(items: [], table: Table(headers: headers, rows: []), emptyMessage: message)
         }
         var client = ctx.apiClient(settings)

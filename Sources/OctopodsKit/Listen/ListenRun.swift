@@ -283,7 +283,7 @@ struct ListenRun {
     mutating func emit(_ event: ListenEvent) {
         events += 1
         status.clear()
-        if (try? OutputFormat.resolve(ctx)) == .table {
+        if ctx.format == .table {
             let send = event.send
             var line = "\(Vocabulary.localTime(event.time))  \(event.kind.type)  \(send.channel.rawValue) \(send.messageID ?? "?")"
             if let to = send.to { line += " to \(to)" }
