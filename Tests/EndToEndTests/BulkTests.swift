@@ -244,3 +244,36 @@ import OctopodsSandbox
         #expect(sandbox.posts.filter { $0.path == "/api/v1/whatsapp/interactive" }.count == 2)
     }
 }
+
+/// A bulk --wait whose status checks are refused (401) stops at once, as a single --wait does:
+/// the sends were accepted, their final status is not confirmed (exit 6). It used to ask again
+/// every round until --wait-timeout.
+@Suite struct BulkWaitRefusedTests {
+    @Test func refusedStatusChecksStopTheWaitWithExit6() async throws {
+        let json = [HTTPField("Content-Type", "application/json")]
+        let counter = Counter()
+        let api = try Counting { request in
+            if request.method == "POST" {
+                counter.add()
+                return SandboxResponse(
+                    status: 201, headers: json,
+                    body: Data(#"{"message_id": \#(100 + counter.count), "phone_number": "+14155550000"}"#.utf8))
+            }
+            return SandboxResponse(status: 401, headers: json, body: Data(#"{"error": "Unauthorized"}"#.utf8))
+        }
+        defer { api.stop() }
+        let home = scratchDirectory()
+        let file = home.appendingPathComponent("c.csv")
+        try Data("phone\n+14155552672\n+14155552673\n".utf8).write(to: file)
+        let r = try await octopods(
+            [
+                "sms", "send", "--from", file.path, "--body", "hi", "--yes", "--wait", "--wait-timeout", "10m",
+                "-o", "ndjson",
+            ],
+            environment: ["OCTOPODS_BASE_URL": "http://127.0.0.1:\(api.server.port)", "OCTOPODS_API_KEY": "k-0001"],
+            home: home, timeout: 120)
+        #expect(r.status == 6, "\(r.stderr)")
+        #expect(r.stderr.contains("the status checks of --wait were refused"), "\(r.stderr)")
+        #expect(api.requests == 3, "two sends and one refused status check, not a round per pause: \(api.requests)")
+    }
+}

@@ -707,7 +707,7 @@ package struct BulkRun: Sendable {
         var failed = false
         while !pending.isEmpty, !ctx.isInterrupted() {
             var next: [(line: Int, id: String)] = []
-            for item in pending {
+            for (index, item) in pending.enumerated() {
                 if ctx.isInterrupted() { return .interrupted }
                 do {
                     let status = try await client.send(API.messageStatus(channel: channel, id: item.id)).value
@@ -722,7 +722,18 @@ package struct BulkRun: Sendable {
                         continue
                     }
                 } catch {
-                    // Asked again next round (a 429's pause is waited out by the budget).
+                    // The key or the address refused (401, 403, a rotated key): every later check
+                    // would be refused too. Stop, as a single --wait does: the sends were accepted,
+                    // their final status is not confirmed (exit 6).
+                    if case .api(let api) = error, api.isAccessProblem {
+                        let report = ErrorReporter(now: ctx.now).report(error)
+                        ctx.stderr.write(
+                            "error: the status checks of --wait were refused: \(report.message); "
+                                + "\(NumberText.counted(next.count + pending.count - index, "message")) sent but not confirmed\n")
+                        if let hint = report.hint { ctx.stderr.write("hint: \(hint)\n") }
+                        return .unconfirmed
+                    }
+                    // Anything else is asked again next round (a 429's pause is waited out by the budget).
                 }
                 next.append(item)
             }
