@@ -277,3 +277,28 @@ import OctopodsSandbox
         #expect(api.requests == 3, "two sends and one refused status check, not a round per pause: \(api.requests)")
     }
 }
+
+/// A usage error is raised before any file is touched: `--variables` with `--from` and
+/// `--new-run` used to be refused only after the old journal had been archived.
+@Suite struct BulkUsageBeforeFilesTests {
+    @Test func variablesWithFromTouchesNoJournal() async throws {
+        let sandbox = try TestSandbox()
+        let home = scratchDirectory()
+        let file = home.appendingPathComponent("c.csv")
+        try Data("phone,1,2\n+14155552672,Ann,A-1\n".utf8).write(to: file)
+        let send = ["send", "template", "1001", "--from", file.path, "--yes"]
+        let first = try await octopods(send, environment: sandbox.environment, home: home)
+        #expect(first.status == 0, "\(first.stderr)")
+        let journals = home.appendingPathComponent(".local/state/octopods/journals")
+        func files() -> [String] {
+            (FileManager.default.enumerator(atPath: journals.path)?.allObjects as? [String] ?? []).sorted()
+        }
+        let before = files()
+        let r = try await octopods(
+            send + ["--new-run", "--variables", #"["Jane","A-1042"]"#], environment: sandbox.environment, home: home)
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr.contains("--variables cannot be combined with --from"), "\(r.stderr)")
+        #expect(files() == before, "no journal created or archived")
+        #expect(sandbox.posts.count == 1)
+    }
+}

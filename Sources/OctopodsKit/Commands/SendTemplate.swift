@@ -46,6 +46,8 @@ struct TemplateSendFlow: Sendable {
                 try IDArgument.check(id, name: "template-id", path: arguments.path)
             } ?? ""
         bulk = try BulkOptions(arguments, recipientAsked: true)
+        // Refused here, before a journal is locked or an old one archived (--new-run).
+        if bulk.from != nil, arguments.has("variables") { throw Self.variablesWithFrom(arguments.path) }
         to = try arguments.string("to").map { phone throws(OctopodsError) in try PhoneNumber.validate(phone) }
         mediaURL = arguments.string(channel == .vbm ? "header-image" : "header-url")
         if let mediaURL { try URLCheck.checkMedia(mediaURL, field: "--\(channel == .vbm ? "header-image" : "header-url")") }
@@ -56,6 +58,10 @@ struct TemplateSendFlow: Sendable {
         options = try SendOptions(arguments)
         if channel == .vbm, options.wait { throw SendOptions.viberCannotWait(arguments.path) }
         if let name, name.contains(where: \.isNewline) { throw .invalidInput("--name must be one line") }
+    }
+
+    static func variablesWithFrom(_ path: [String]) -> OctopodsError {
+        .usage(UsageError("--variables cannot be combined with --from: give per-row variables as columns 1, 2, header.1, …", path: path))
     }
 
     var command: String { "\(channel == .vbm ? "vbm send" : "send template") \(templateID)" }
@@ -138,12 +144,6 @@ struct TemplateSendFlow: Sendable {
     }
 
     func bulkPlan(_ ctx: Context, client: APIClient) async throws(OctopodsError) -> BulkPlan {
-        if arguments.has("variables") {
-            throw .usage(
-                UsageError(
-                    "--variables cannot be combined with --from: give per-row variables as columns 1, 2, header.1, …",
-                    path: arguments.path))
-        }
         let defaults = try VariableTemplates(try TemplateVariables.parse(arguments, ctx: ctx))
         let template = try await self.template(ctx, client: client)
         let needs = template?.requirements
