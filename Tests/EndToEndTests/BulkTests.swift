@@ -299,6 +299,11 @@ import OctopodsSandbox
         #expect(r.status == 2, "\(r.stderr)")
         #expect(r.stderr.contains("--variables cannot be combined with --from"), "\(r.stderr)")
         #expect(files() == before, "no journal created or archived")
+        // A malformed --var too: checked in init, with the command's other options.
+        let bad = try await octopods(send + ["--new-run", "--var", "x"], environment: sandbox.environment, home: home)
+        #expect(bad.status == 2, "\(bad.stderr)")
+        #expect(bad.stderr.contains("--var 'x' is not N=VALUE"), "\(bad.stderr)")
+        #expect(files() == before, "no journal created or archived")
         #expect(sandbox.posts.count == 1)
     }
 }

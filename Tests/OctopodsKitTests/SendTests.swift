@@ -72,7 +72,7 @@ import Synchronization
     func parse(_ argv: [String], stdin: String = "") throws -> TemplateVariables {
         let args = try ArgumentParser(Program.spec).parse(["send", "template", "1", "--to", "+14155552671"] + argv)
         let (ctx, _, _) = makeContext(stdin: stdin)
-        return try TemplateVariables.parse(args, ctx: ctx)
+        return try TemplateVariables.parse(args).reading(ctx)
     }
 
     @Test func sectionedIsTheDefault() throws {

@@ -15,6 +15,8 @@ struct TemplateSendFlow: Sendable {
     var verify: Bool
     var options: SendOptions
     var bulk: BulkOptions
+    /// Checked here; a --variables file is read when the command runs.
+    var variables: TemplateVariables
 
     var mediaFlag: String { channel == .vbm ? "header-image" : "header-url" }
     var mediaField: String { channel == .vbm ? "header_image_url" : "header_attachment_url" }
@@ -46,6 +48,7 @@ struct TemplateSendFlow: Sendable {
                 try IDArgument.check(id, name: "template-id", path: arguments.path)
             } ?? ""
         bulk = try BulkOptions(arguments, recipientAsked: true)
+        variables = try TemplateVariables.parse(arguments)
         // Refused here, before a journal is locked or an old one archived (--new-run).
         if bulk.from != nil, arguments.has("variables") { throw Self.variablesWithFrom(arguments.path) }
         to = try arguments.string("to").map { phone throws(OctopodsError) in try PhoneNumber.validate(phone) }
@@ -120,7 +123,7 @@ struct TemplateSendFlow: Sendable {
             }
         }
         let to = self.to ?? ""
-        let variables = try TemplateVariables.parse(arguments, ctx: ctx)
+        let variables = try self.variables.reading(ctx)
         var preview = "(template not fetched: --no-verify)"
         let sender = try Sender(ctx)
         // The check gets a client (and so a transport) of its own: the send must not go out on a
@@ -144,7 +147,7 @@ struct TemplateSendFlow: Sendable {
     }
 
     func bulkPlan(_ ctx: Context, client: APIClient) async throws(OctopodsError) -> BulkPlan {
-        let defaults = try VariableTemplates(try TemplateVariables.parse(arguments, ctx: ctx))
+        let defaults = try VariableTemplates(try variables.reading(ctx))
         let template = try await self.template(ctx, client: client)
         let needs = template?.requirements
         let send = self

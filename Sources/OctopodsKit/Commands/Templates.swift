@@ -197,6 +197,7 @@ extension Templates {
         var channel: Channel
         var id: String
         var arguments: ParsedArguments
+        var variables: TemplateVariables
 
         package init(_ arguments: ParsedArguments) throws(OctopodsError) {
             channel = Templates.channel(arguments)
@@ -205,10 +206,11 @@ extension Templates {
             if channel == .vbm, arguments.has("button-var") {
                 throw .usage(UsageError("Viber templates have no button variables", path: arguments.path))
             }
+            variables = try TemplateVariables.parse(arguments)
         }
 
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
-            let variables = try TemplateVariables.parse(arguments, ctx: ctx)
+            let variables = try self.variables.reading(ctx)
             let template = try await TemplateCache(ctx).template(channel: channel, id: id, client: ctx.apiClient())
             let mediaURL = arguments.string("header-url")
             let text = variables.preview(template, mediaURL: mediaURL)

@@ -123,7 +123,7 @@ extension TemplateSendFlow {
         guard asked else { return nil }
 
         let send = try TemplateSendFlow(channel: channel, arguments)
-        let variables = try TemplateVariables.parse(arguments, ctx: ctx)
+        let variables = try send.variables.reading(ctx)
         try prompter.finish(
             to: send.to, preview: variables.preview(template, mediaURL: send.mediaURL),
             commandLine: send.commandLine(ctx), dryRun: options.dryRun)

@@ -24,6 +24,8 @@ package struct TemplateVariables: Sendable, Equatable {
     package var buttons: [String] = []
     /// The raw `--variables` value, sent as given (after checks).
     package var raw: JSONValue?
+    /// What --variables names (JSON, @file or - for stdin), read by `reading(_:)` when the command runs.
+    package var rawSource: String?
     package var format: VariablesFormat = .sectioned
 
     package init() {}
@@ -52,7 +54,9 @@ package struct TemplateVariables: Sendable, Equatable {
     }
 
     /// Reads the flags. `--variables` is read from its file or stdin here, through the context.
-    package static func parse(_ arguments: ParsedArguments, ctx: Context) throws(OctopodsError) -> TemplateVariables {
+    /// The variables of a command line, checked in the command's `init` (every usage error is
+    /// raised before anything is read or touched); a --variables file is read by `reading(_:)`.
+    package static func parse(_ arguments: ParsedArguments) throws(OctopodsError) -> TemplateVariables {
         var v = TemplateVariables()
         v.format = arguments.string("variables-format").flatMap(VariablesFormat.init) ?? .sectioned
         var numbered: [Int: String] = [:]
@@ -85,9 +89,17 @@ package struct TemplateVariables: Sendable, Equatable {
                         "--variables cannot be combined with --var, --header-var, --footer-var or --button-var",
                         path: arguments.path))
             }
-            v.raw = try readRaw(text, ctx: ctx)
+            v.rawSource = text
         }
         return v
+    }
+
+    /// These variables with the --variables value read (inline JSON, a file, or stdin).
+    package func reading(_ ctx: Context) throws(OctopodsError) -> TemplateVariables {
+        guard let source = rawSource, raw == nil else { return self }
+        var read = self
+        read.raw = try Self.readRaw(source, ctx: ctx)
+        return read
     }
 
     static func checkValue(_ value: String, _ field: String) throws(OctopodsError) {
