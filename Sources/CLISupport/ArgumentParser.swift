@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Synchronization
 
 /// A bad command line: what is wrong, a suggestion where one helps, and the command it
 /// concerns (for the usage line and the pointer to its help).
@@ -36,9 +37,15 @@ package struct ParsedArguments: Sendable, Equatable {
     package var versionRequested = false
     /// The long names this command line could carry: its command's options and the global
     /// ones (the parser fills it in; nil for a value built by hand). Looking up a name that is
-    /// not among them is a typo in the command's code: a debug build stops on it, and a test
-    /// builds every command from every help example.
+    /// not among them is a typo in the command's code: it is noted (`undeclaredLookups`), the
+    /// runner turns it into an error in every build, and a test builds every command from every
+    /// help example.
     package var declared: Set<String>?
+    /// Names looked up that `declared` lacks.
+    private let misses = LookupLog()
+
+    /// The names the command's code looked up that its spec does not declare (typos).
+    package var undeclaredLookups: [String] { misses.names }
 
     package init(
         path: [String] = [], values: [String: [String]] = [:], positionals: [String] = [],
@@ -51,7 +58,7 @@ package struct ParsedArguments: Sendable, Equatable {
     package func isDeclared(_ long: String) -> Bool { declared?.contains(long) ?? true }
 
     private func checked(_ long: String) -> String {
-        assert(isDeclared(long), "option '--\(long)' is not declared by '\(path.joined(separator: " "))' or the global options")
+        if !isDeclared(long) { misses.add(long) }
         return long
     }
 
@@ -306,4 +313,12 @@ package struct ArgumentParser: Sendable {
             throw UsageError("unexpected argument '\(extra)'", path: result.path)
         }
     }
+}
+
+/// The undeclared names a command line's lookups met; shared by its copies, not part of its value.
+final class LookupLog: Sendable, Equatable {
+    private let log = Mutex<[String]>([])
+    func add(_ name: String) { log.withLock { if !$0.contains(name) { $0.append(name) } } }
+    var names: [String] { log.withLock { $0 } }
+    static func == (a: LookupLog, b: LookupLog) -> Bool { true }
 }

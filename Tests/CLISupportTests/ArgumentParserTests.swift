@@ -229,3 +229,19 @@ let parseCases: [ParseCase] = [
         #expect(Suggestions.distance("ab", "ba") == 1)
     }
 }
+
+/// A lookup of a name the command's spec does not declare (a typo in its code) is noted, in
+/// every build, for the runner to turn into an error; it used to be a debug-only assert that
+/// stopped the whole test process.
+@Suite struct UndeclaredLookupTests {
+    @Test func anUndeclaredNameIsNotedNotTrapped() throws {
+        let parsed = try ArgumentParser(testProgram).parse(["templates", "list", "--status", "accepted"])
+        #expect(parsed.string("status") == "accepted")
+        #expect(parsed.undeclaredLookups.isEmpty)
+        #expect(parsed.string("statsu") == nil)
+        #expect(parsed.has("lang") == false)
+        #expect(parsed.undeclaredLookups == ["statsu", "lang"])
+        // A value built by hand declares everything.
+        #expect(ParsedArguments(values: ["x": ["1"]]).string("x") == "1")
+    }
+}

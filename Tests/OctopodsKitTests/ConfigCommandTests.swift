@@ -174,6 +174,7 @@ import CLISupport
                 continue
             }
             #expect(throws: Never.self, "\(example)") { _ = try type.init(arguments) }
+            #expect(arguments.undeclaredLookups.isEmpty, "\(example) reads undeclared options: \(arguments.undeclaredLookups)")
             built += 1
         }
         #expect(built > 10)

@@ -40,7 +40,12 @@ package enum Runner {
             try checkFormat(format, type, path: arguments.path)
             let fields = type.fields.isEmpty ? nil : try FieldSelection.parse(arguments, valid: type.fields)
             let command = try type.init(arguments)
+            try Self.checkLookups(arguments)
             var output = try await command.run(ctx)
+            // Read while running (after the send, perhaps): said, the result left as it is.
+            if let name = arguments.undeclaredLookups.first {
+                ctx.warn("internal error: --\(name) is read but not declared; please report it")
+            }
             if !output.rawJSON {
                 output.json = output.json.map(Vocabulary.normalizingIDs); output.items = output.items?.map(Vocabulary.normalizingIDs)
             }
@@ -66,6 +71,15 @@ package enum Runner {
             if format == .json || format == .ndjson { ctx.stderr.write(reporter.json(report)) }
             return report.code
         }
+    }
+
+    /// A command that read an option its spec does not declare has a typo in its code: an error
+    /// in every build (a debug assert used to stop the test process, and vanish in release).
+    static func checkLookups(_ arguments: ParsedArguments) throws(OctopodsError) {
+        guard let name = arguments.undeclaredLookups.first else { return }
+        throw .failed(
+            "internal error: 'octopods \(arguments.path.joined(separator: " "))' reads --\(name), which its spec does not declare; nothing was sent",
+            hint: "Please report it.")
     }
 
     static func checkFormat(_ format: OutputFormat, _ type: any Command.Type, path: [String]) throws(OctopodsError) {
