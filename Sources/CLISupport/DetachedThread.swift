@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 
 /// A thread of its own for work that blocks (libcurl, accept, a signal pipe), so it never holds
 /// one of Swift's cooperative threads. What `Thread.detachNewThread` does, without full Foundation
@@ -40,5 +41,21 @@ package enum DetachedThread {
     private final class Box: Sendable {
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+}
+
+/// A serial queue for work that may block on a file lock (the history's, the rate budget's):
+/// it waits there, never on Swift's cooperative pool, whose two threads (on two cores) a bulk
+/// run's workers share (docs/linux-notes.md, "Blocking calls stay off Swift's cooperative threads").
+package final class BlockingQueue: Sendable {
+    private let queue: DispatchQueue
+
+    package init(_ label: String) { queue = DispatchQueue(label: label) }
+
+    package func run<T: Sendable, E: Error>(_ body: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
+        let result: Result<T, E> = await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: Result { () throws(E) -> T in try body() }) }
+        }
+        return try result.get()
     }
 }

@@ -164,6 +164,7 @@ package final class Pacer: Sendable {
     let interrupted: @Sendable () -> Bool
     let prefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
     private let local: Mutex<Local>
+    private let io = BlockingQueue("octopods.rate-budget")
 
     package init(
         store: any RateBudgetStore, clock: Clock, notice: @escaping @Sendable (String) -> Void = { _ in },
@@ -219,9 +220,13 @@ package final class Pacer: Sendable {
         let keep = rate?.spacing ?? 0
         while true {
             let now = clock.monotonic()
-            let (wait, summary) = try update(keep: keep) { budget -> (RateBudget.Wait?, String) in
-                let summary = trace == nil ? "" : Self.describe(budget, now: now, rate: rate)
-                return (budget.acquire(id: id, pid: clock.pid, now: now, rate: rate), summary)
+            let pid = clock.pid
+            // The budget file's lock is waited for on a queue of its own, off the cooperative pool.
+            let (wait, summary) = try await io.run { () throws(Stop) -> (RateBudget.Wait?, String) in
+                try self.update(keep: keep) { budget -> (RateBudget.Wait?, String) in
+                    let summary = trace == nil ? "" : Self.describe(budget, now: now, rate: rate)
+                    return (budget.acquire(id: id, pid: pid, now: now, rate: rate), summary)
+                }
             }
             if let trace,
                 local.withLock({ l in

@@ -622,7 +622,7 @@ package struct BulkRun: Sendable {
             let result: Result<APIResponse<SendResult>, OctopodsError>
             do { result = .success(try await client.send(endpoint, in: slot)) } catch { result = .failure(error) }
             // A 429 (resent below) is not recorded: it was not processed.
-            history?.sent(endpoint, to: row.phone, result: result, source: "\(source):\(row.line)", message: message)
+            await history?.sentWaitingOffThePool(endpoint, to: row.phone, result: result, source: "\(source):\(row.line)", message: message)
             var entry = Journal.Entry(line: row.line, hash: row.hash, state: .accepted)
             var line = base
             switch result {
@@ -712,7 +712,7 @@ package struct BulkRun: Sendable {
                 do {
                     let status = try await client.send(API.messageStatus(channel: channel, id: item.id)).value
                     if let outcome = MessageStatus.outcome(status.status, until: send.until) {
-                        history?.learned(status, channel: channel, messageID: item.id)
+                        await history?.learnedWaitingOffThePool(status, channel: channel, messageID: item.id)
                         var line: JSONValue = [
                             "line": .int(item.line), "message_id": .string(item.id), "final_status": .string(status.status.rawValue),
                         ]

@@ -13,6 +13,9 @@ package final class HistoryRecorder: Sendable {
     let profile: String
     let ctx: Context
     private let warned = Mutex(false)
+    /// Where the ledger's lock is waited for by async callers (a bulk run's workers): off the
+    /// cooperative pool.
+    let io = BlockingQueue("octopods.history")
 
     init(ledger: Ledger, profile: String, ctx: Context) {
         self.ledger = ledger; self.profile = profile; self.ctx = ctx
@@ -89,6 +92,19 @@ package final class HistoryRecorder: Sendable {
 
     /// How long the shared store keeps a message: the profile's repeat_window.
     var sharedWindow: Double? { (try? ctx.resolvedSettings())?.repeatWindow }
+
+    /// `sent`, on the history's queue: for async callers, whose threads must not wait for a lock.
+    package func sentWaitingOffThePool(
+        _ endpoint: Endpoint<SendResult>, to: String, result: Result<APIResponse<SendResult>, OctopodsError>, source: String? = nil,
+        message: RepeatGuard.Message? = nil
+    ) async {
+        await io.run { () -> Void in self.sent(endpoint, to: to, result: result, source: source, message: message) }
+    }
+
+    /// `learned`, on the history's queue.
+    package func learnedWaitingOffThePool(_ status: MessageStatus, channel: Channel, messageID: String) async {
+        await io.run { () -> Void in self.learned(status, channel: channel, messageID: messageID) }
+    }
 
     /// Gives back a reservation whose message was not sent (a 429, no connection, Ctrl-C before the request).
     package func release(_ message: RepeatGuard.Message) {

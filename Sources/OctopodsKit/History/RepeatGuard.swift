@@ -122,7 +122,10 @@ package final class RepeatGuard: Sendable {
         let ctx = recorder.ctx
         let deadline = ctx.now().addingTimeInterval(patience)
         while true {
-            let (claim, busy) = try claimOnce(message, lookForRepeats: lookForRepeats)
+            // The ledger's lock is waited for on the history's queue, off the cooperative pool.
+            let (claim, busy) = try await recorder.io.run { () throws(OctopodsError) -> (Claim, busy: Bool) in
+                try self.claimOnce(message, lookForRepeats: lookForRepeats)
+            }
             guard busy, ctx.now() < deadline, !ctx.isInterrupted() else { return claim }
             do { try await ctx.sleep(0.02) } catch { return claim }
         }
