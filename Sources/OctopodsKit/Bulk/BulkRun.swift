@@ -529,7 +529,7 @@ package struct BulkRun: Sendable {
         switch error {
         case .invalidInput(let message, _): return TerminalText.sanitize(message)
         case .usage(let usage): return TerminalText.sanitize(usage.message)
-        default: return TerminalText.sanitize(ErrorReporter(now: { Date() }).report(error).message)
+        default: return TerminalText.sanitize(error.message())
         }
     }
 
@@ -563,7 +563,7 @@ package struct BulkRun: Sendable {
                 // sent; every later row would wait the same, so the run stops.
                 var line = base
                 line.set("status", BulkRowStatus.notSent.json)
-                line.set("error", .string(ErrorReporter(now: ctx.now).report(error).message))
+                line.set("error", .string(error.message(now: ctx.now)))
                 output.write(line)
                 tally.stop(error)
                 return

@@ -30,7 +30,7 @@ extension Templates {
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
             let template = try await TemplateCache(ctx).template(channel: channel, id: id, client: ctx.apiClient())
             do { try template.checkSendable() } catch {
-                ctx.warn(ErrorReporter(now: ctx.now).report(error).message + ": a campaign file for it cannot be sent as it stands")
+                ctx.warn(error.message(now: ctx.now) + ": a campaign file for it cannot be sent as it stands")
             }
             let (columns, example) = Self.columns(template, channel: channel)
             let text = [columns, example].map { $0.map(CSVText.field).joined(separator: ",") + "\n" }.joined()

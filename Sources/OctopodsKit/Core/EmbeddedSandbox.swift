@@ -92,7 +92,7 @@ package final class EmbeddedSandbox: Sendable {
             try running.stop()
             return nil
         } catch {
-            return ErrorReporter(now: { Date() }).report(error).message
+            return error.message()
         }
     }
 }

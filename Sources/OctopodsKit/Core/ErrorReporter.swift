@@ -292,3 +292,11 @@ package struct ErrorReporter: Sendable {
         CivilTime.text(date, in: .utc) + " UTC"
     }
 }
+
+extension OctopodsError {
+    /// What the error says in one line (the first line `ErrorReporter` prints): for messages that
+    /// quote an error in a sentence of their own. `now` is the clock relative times are told by.
+    package func message(now: @escaping @Sendable () -> Date = { Date() }) -> String {
+        ErrorReporter(now: now).report(self).message
+    }
+}

@@ -145,7 +145,7 @@ package final class HistoryRecorder: Sendable {
         }
         if first {
             let what = record.map { $0.type == .send ? " (not recorded: \($0.line))" : "" } ?? ""
-            ctx.warn("\(ErrorReporter(now: ctx.now).report(error).message); sends of this run are not recorded in the history\(what)")
+            ctx.warn("\(error.message(now: ctx.now)); sends of this run are not recorded in the history\(what)")
         }
     }
 

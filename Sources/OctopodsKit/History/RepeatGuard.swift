@@ -296,7 +296,7 @@ package final class RepeatGuard: Sendable {
     }
 
     package static func unreadableWarning(_ error: OctopodsError) -> String {
-        "\(ErrorReporter(now: { Date() }).report(error).message); the repeat guard cannot look for an identical message sent lately, so it is off for this run"
+        "\(error.message()); the repeat guard cannot look for an identical message sent lately, so it is off for this run"
     }
 
     // MARK: Reading what the history says
