@@ -148,7 +148,6 @@ extension Sender {
         let recorder = recorder(disabled: options.noLedger)
         defer { recorder?.close() }
         let response: APIResponse<SendResult>
-        var sentOutcome = SendOutcome.accepted
         // The rate budget's slot first, then the claim: a run killed while waiting for its turn
         // leaves no reservation that would read as a send with an unknown outcome.
         let slot = try await client.reserve(plan.endpoint)
@@ -173,7 +172,6 @@ extension Sender {
             // Not sent again: the earlier result, as the send printed it (a retrying script gets the same answer).
             ctx.notice(RepeatGuard.notSentAgain(earlier, key: options.idempotencyKey))
             response = RepeatGuard.response(earlier, to: plan.recipient)
-            sentOutcome = earlier.outcome
         case .keyConflict(let earlier):
             throw RepeatGuard.keyConflict(earlier, key: options.idempotencyKey ?? "")
         }
@@ -182,9 +180,8 @@ extension Sender {
         let sent = response.value
         var accepted = CommandOutput(
             json: response.raw,
-            text: Self.sentLine(
-                id: sent.messageID, phone: plan.recipient, statusChannel: plan.statusChannel,
-                earlier: sentOutcome == .accepted && response.raw["repeat"] == nil ? nil : sentOutcome))
+            // A repeat prints the earlier result as the send printed it; stderr has said it was not sent again.
+            text: Self.sentLine(id: sent.messageID, phone: plan.recipient, statusChannel: plan.statusChannel))
         guard options.wait, let channel = plan.statusChannel else { return accepted }
         // With --wait the JSON is always {"send": …, "status": …}; status null when not learned.
         accepted.json = ["send": response.raw, "status": .null]
@@ -250,12 +247,7 @@ extension Sender {
     }
 
     /// What a person reads after one send: one line, and the next step.
-    /// `earlier`: the outcome of an earlier identical send this one repeats (nothing was sent now).
-    static func sentLine(id: String?, phone: String, statusChannel: Channel?, earlier: SendOutcome? = nil) -> String {
-        if let earlier {
-            let what = id.map { " — message \($0)" } ?? ""
-            return "Not sent again: an identical message to \(phone) was sent earlier\(what) (\(earlier.rawValue))\n"
-        }
+    static func sentLine(id: String?, phone: String, statusChannel: Channel?) -> String {
         guard let id else { return "Sent to \(phone) — the API returned no message id\n" }
         guard let channel = statusChannel else {
             return "Sent to \(phone) — message \(id)\nViber has no delivery status; 'octopods history' records the send.\n"
