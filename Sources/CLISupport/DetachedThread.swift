@@ -44,7 +44,7 @@ package enum DetachedThread {
     }
 }
 
-/// A serial queue for work that may block on a file lock (the history's, the rate budget's):
+/// A serial queue for work that may block (a file lock: the history's, the rate budget's; the journal's writes and fsyncs):
 /// it waits there, never on Swift's cooperative pool, whose two threads (on two cores) a bulk
 /// run's workers share (docs/linux-notes.md, "Blocking calls stay off Swift's cooperative threads").
 package final class BlockingQueue: Sendable {

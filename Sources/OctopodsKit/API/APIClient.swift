@@ -43,8 +43,8 @@ package struct APIClient: Sendable {
     /// Say on stderr when a request waits for the window (single commands; bulk runs pace by design).
     package var notice: (@Sendable (String) -> Void)?
     package var sleep: @Sendable (Double) async throws -> Void = { _ in }
-    /// The transport is described once per client in the trace.
-    private let traceOnce = OnceFlag()
+    /// The transport is described once in the trace: per run, when the run shares its flag.
+    package var traceOnce = OnceFlag()
 
     package init(
         transport: any HTTPTransport, baseURL: String,

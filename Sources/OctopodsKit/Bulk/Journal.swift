@@ -120,7 +120,7 @@ package actor Journal {
 
     package let url: URL
     private var fd: Int32
-    private let queue: DispatchQueue
+    private let queue: BlockingQueue
     private var pending: [UInt8] = []
     private var waiters: [CheckedContinuation<Void, any Error>] = []
     private var flushing = false
@@ -132,7 +132,7 @@ package actor Journal {
     /// Where the old journal was kept when this run replaced it.
     package nonisolated let archived: URL?
 
-    private init(url: URL, fd: Int32, queue: DispatchQueue, previous: Summary, decision: Decision, archived: URL?) {
+    private init(url: URL, fd: Int32, queue: BlockingQueue, previous: Summary, decision: Decision, archived: URL?) {
         self.url = url; self.fd = fd; self.queue = queue; self.previous = previous; self.decision = decision
         self.archived = archived
         states = decision == .resume ? previous.states : [:]
@@ -155,22 +155,16 @@ package actor Journal {
         _ url: URL, input: JournalInput, command: String, newRun: Bool, resendUnknown: Bool,
         now: Date, profile: String? = nil
     ) async throws(OctopodsError) -> Journal {
-        let queue = DispatchQueue(label: "octopods.journal")
-        let result: Result<Journal, OctopodsError> = await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(
-                    returning: Result { () throws(OctopodsError) -> Journal in
-                        try openBlocking(
-                            url, queue: queue, input: input, command: command, newRun: newRun,
-                            resendUnknown: resendUnknown, now: now, profile: profile)
-                    })
-            }
+        let queue = BlockingQueue("octopods.journal")
+        return try await queue.run { () throws(OctopodsError) -> Journal in
+            try openBlocking(
+                url, queue: queue, input: input, command: command, newRun: newRun,
+                resendUnknown: resendUnknown, now: now, profile: profile)
         }
-        return try result.get()
     }
 
     private static func openBlocking(
-        _ url: URL, queue: DispatchQueue, input: JournalInput, command: String, newRun: Bool,
+        _ url: URL, queue: BlockingQueue, input: JournalInput, command: String, newRun: Bool,
         resendUnknown: Bool, now: Date, profile: String?
     ) throws(OctopodsError) -> Journal {
         var fd = try lockedDescriptor(url)
@@ -501,9 +495,7 @@ package actor Journal {
             pending = []
             waiters = []
             let fd = self.fd, path = url.path
-            let failure: String? = await withCheckedContinuation { continuation in
-                queue.async { continuation.resume(returning: Self.write(bytes, to: fd, path: path)) }
-            }
+            let failure = await queue.run { () -> String? in Self.write(bytes, to: fd, path: path) }
             for waiter in done {
                 if let failure { waiter.resume(throwing: OctopodsError.failed(failure)) } else { waiter.resume() }
             }

@@ -61,6 +61,8 @@ package struct Context: Sendable {
     package var bootID = ""
     /// This run's side of the shared rate budgets, one per key (`Pacer`).
     package var rateBudgets = RateBudgets()
+    /// Whether this run's trace has described the transport (every client of the run shares it).
+    package var transportTraced = OnceFlag()
     /// This run's connections to a state store in Redis, one per address.
     package var redisClients = RedisClients()
     /// The run's output format, resolved once by the runner (`OutputFormat.resolve`) before the

@@ -130,10 +130,7 @@ extension Context {
     package func apiClient(_ settings: Settings) -> APIClient {
         let stderr = self.stderr
         var trace: (@Sendable (String) -> Void)?
-        if globals.verbose {
-            trace = { @Sendable text in stderr.write(text) }
-            for note in settings.traceNotes { stderr.write("* \(note)\n") }
-        }
+        if globals.verbose { trace = { @Sendable text in stderr.write(text) } }
         let ctx = self
         let key: @Sendable (Channel) throws(OctopodsError) -> String = { channel throws(OctopodsError) in
             let key = try settings.key(channel)
@@ -150,6 +147,7 @@ extension Context {
         let store = sandbox == nil ? settings.stateStore : .local
         client.pacer = { key in ctx.pacer(identity: identity, key: key, store: store) }
         client.rate = settings.rate
+        client.traceOnce = transportTraced
         client.sleep = sleep
         client.notice = { ctx.notice($0) }
         return client
@@ -197,6 +195,7 @@ extension Context {
         return try settingsOnce.get(inputs) { () throws(OctopodsError) -> Settings in
             let settings = try Settings.resolve(self)
             for warning in settings.warnings { warn(warning) }
+            if globals.verbose { for note in settings.traceNotes { stderr.write("* \(note)\n") } }
             return settings
         }
     }

@@ -55,7 +55,16 @@ package final class CurlTransport: HTTPTransport {
     }()
 
     /// The trust store handed to libcurl for TLS requests.
-    private var effectiveTrust: TrustStore { trust.effective(libcurlDefault: Self.libcurlDefaultCA) }
+    private var effectiveTrust: TrustStore {
+        // Worked out on the first TLS request (it loads libcurl and looks at files), then kept.
+        resolvedTrust.withLock { known in
+            if let known { return known }
+            let found = trust.effective(libcurlDefault: Self.libcurlDefaultCA)
+            known = found
+            return found
+        }
+    }
+    private let resolvedTrust = Mutex<TrustStore?>(nil)
 
     /// The library and, for https, the trust store: the first lines of the --verbose trace.
     package func describe(for url: URL) -> String? {

@@ -17,8 +17,20 @@ package final class HistoryRecorder: Sendable {
     /// cooperative pool.
     let io = BlockingQueue("octopods.history")
 
+    /// The repeat guard's store shared by machines (`state_store = redis://…`), if any, and how
+    /// long it keeps a message (the profile's repeat_window): read from the run's settings once.
+    let shared: SharedRepeats?
+    let sharedWindow: Double?
+
     init(ledger: Ledger, profile: String, ctx: Context) {
         self.ledger = ledger; self.profile = profile; self.ctx = ctx
+        let settings = ctx.sandbox == nil ? try? ctx.resolvedSettings() : nil
+        if case .redis(let address)? = settings?.stateStore {
+            shared = SharedRepeats(client: ctx.redisClients.client(address).0)
+        } else {
+            shared = nil
+        }
+        sharedWindow = settings?.repeatWindow
     }
 
     /// What a failed send means for the ledger, from the error's disposition: nil when the
@@ -81,17 +93,6 @@ package final class HistoryRecorder: Sendable {
             failedToWrite(error)
         }
     }
-
-    /// The repeat guard's store shared by machines (`state_store = redis://…`), if any.
-    var shared: SharedRepeats? {
-        guard ctx.sandbox == nil, let settings = try? ctx.resolvedSettings(), case .redis(let address) = settings.stateStore else {
-            return nil
-        }
-        return SharedRepeats(client: ctx.redisClients.client(address).0)
-    }
-
-    /// How long the shared store keeps a message: the profile's repeat_window.
-    var sharedWindow: Double? { (try? ctx.resolvedSettings())?.repeatWindow }
 
     /// `sent`, on the history's queue: for async callers, whose threads must not wait for a lock.
     package func sentWaitingOffThePool(
