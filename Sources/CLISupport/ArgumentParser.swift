@@ -35,41 +35,66 @@ package struct ParsedArguments: Sendable, Equatable {
     package var positionals: [String] = []
     package var helpRequested = false
     package var versionRequested = false
-    /// The long names this command line could carry: its command's options and the global
-    /// ones (the parser fills it in; nil for a value built by hand). Looking up a name that is
-    /// not among them is a typo in the command's code: it is noted (`undeclaredLookups`), the
-    /// runner turns it into an error in every build, and a test builds every command from every
-    /// help example.
-    package var declared: Set<String>?
+    /// The options this command line could carry, by long name: its command's and the global
+    /// ones (the parser fills it in; nil for a value built by hand). Reading a key that is not
+    /// among them (or another key of the same name) is a mistake in the command's code: it is
+    /// noted (`undeclaredLookups`), the runner turns it into an error in every build, and a
+    /// test builds every command from every help example.
+    package var declared: [String: OptionSpec]?
     /// Names looked up that `declared` lacks.
     private let misses = LookupLog()
 
-    /// The names the command's code looked up that its spec does not declare (typos).
+    /// The names the command's code looked up that its spec does not declare.
     package var undeclaredLookups: [String] { misses.names }
 
     package init(
         path: [String] = [], values: [String: [String]] = [:], positionals: [String] = [],
-        declared: Set<String>? = nil
+        declared: [String: OptionSpec]? = nil
     ) {
         self.path = path; self.values = values; self.positionals = positionals; self.declared = declared
     }
 
-    /// Whether `long` is an option of this command line's spec (always true when built by hand).
-    package func isDeclared(_ long: String) -> Bool { declared?.contains(long) ?? true }
-
-    private func checked(_ long: String) -> String {
-        if !isDeclared(long) { misses.add(long) }
-        return long
+    /// Whether this command line's spec lists `option` (always true when built by hand).
+    package func isDeclared(_ option: some DeclaredOption) -> Bool {
+        declared.map { $0[option.spec.long] == option.spec } ?? true
     }
 
-    package func has(_ long: String) -> Bool { values[checked(long)] != nil }
-    package func flag(_ long: String) -> Bool { values[checked(long)] != nil }
-    /// The last value given (a repeated single-value option: the last one wins).
-    package func string(_ long: String) -> String? { values[checked(long)]?.last }
-    package func strings(_ long: String) -> [String] { values[checked(long)] ?? [] }
-    package func integer(_ long: String) -> Int? { string(long).flatMap { Int($0) } }
-    package func seconds(_ long: String) -> Double? { string(long).flatMap { DurationParser.seconds($0) } }
-    package func bool(_ long: String) -> Bool? { string(long).map { $0 == "true" } }
+    private func checked(_ option: some DeclaredOption) -> String {
+        if !isDeclared(option) { misses.add(option.spec.long) }
+        return option.spec.long
+    }
+
+    /// The option's value: for a flag whether it was given, for a single value the last one
+    /// given, for a repeatable one every value in order.
+    package subscript<Value>(_ key: OptionKey<Value>) -> Value { key.value(values[checked(key)] ?? []) }
+
+    /// Whether the option was given.
+    package func has(_ option: some DeclaredOption) -> Bool { values[checked(option)] != nil }
+
+    /// The given options among `options` as command-line words, in `options`' order (a flag
+    /// bare, a value option once per value), then those of `ordered` as they were typed (list
+    /// sections and their rows): the command line a prompt shows for next time.
+    package func words(for options: [OptionSpec], ordered: [OptionSpec] = []) -> [String] {
+        var words: [String] = []
+        var seen = Set(ordered.map(\.long))
+        for option in options where seen.insert(option.long).inserted {
+            guard let given = values[option.long] else { continue }
+            words += option.isFlag ? ["--\(option.long)"] : given.flatMap { ["--\(option.long)", $0] }
+        }
+        let inOrder = Set(ordered.map(\.long))
+        for occurrence in occurrences where inOrder.contains(occurrence.option) {
+            words += ["--\(occurrence.option)", occurrence.value]
+        }
+        return words
+    }
+
+    /// Sets what the command line would have said (a prompt's answer).
+    package mutating func set(_ option: some DeclaredOption, to given: [String]) { values[checked(option)] = given }
+}
+
+extension ParsedArguments.Occurrence {
+    /// Whether this value was given for `option`.
+    package func `is`(_ option: some DeclaredOption) -> Bool { self.option == option.spec.long }
 }
 
 /// The hand-rolled parser. Rules, in the manner of gh and clig.dev:
@@ -242,7 +267,7 @@ package struct ArgumentParser: Sendable {
             result.positionals.append(token)
         }
 
-        result.declared = Set((spec.options + program.globalOptions).map(\.long))
+        result.declared = Dictionary((spec.options + program.globalOptions).map { ($0.long, $0) }) { first, _ in first }
         if result.helpRequested || result.versionRequested || !spec.isRunnable { return result }
         try checkPositionals(result, spec)
         for option in spec.options where option.required && result.values[option.long] == nil {

@@ -192,11 +192,11 @@ package struct CommandSpec: Sendable, Equatable {
 
     package init(
         name: String, abstract: String, discussion: String = "", arguments: [ArgumentSpec] = [],
-        options: [OptionSpec] = [], examples: [Example] = [], subcommands: [CommandSpec] = [],
+        options: [any DeclaredOption] = [], examples: [Example] = [], subcommands: [CommandSpec] = [],
         hidden: Bool = false, usage: String? = nil, runsItself: Bool = false
     ) {
         self.name = name; self.abstract = abstract; self.discussion = discussion; self.arguments = arguments
-        self.options = options; self.examples = examples; self.subcommands = subcommands; self.hidden = hidden
+        self.options = options.map(\.spec); self.examples = examples; self.subcommands = subcommands; self.hidden = hidden
         self.usage = usage; self.runsItself = runsItself
     }
 
@@ -226,8 +226,8 @@ package struct ProgramSpec: Sendable {
     package var globalOptions: [OptionSpec]
     package var version: String
 
-    package init(root: CommandSpec, globalOptions: [OptionSpec], version: String) {
-        self.root = root; self.globalOptions = globalOptions; self.version = version
+    package init(root: CommandSpec, globalOptions: [any DeclaredOption], version: String) {
+        self.root = root; self.globalOptions = globalOptions.map(\.spec); self.version = version
     }
 
     package var name: String { root.name }

@@ -1,6 +1,17 @@
 import Testing
 @testable import CLISupport
 
+/// The options the tests read, declared once as the commands declare theirs.
+enum TestKey {
+    static let status = OptionKey.value("status", "STATUS", .choice(["accepted", "rejected"]), help: "Status.")
+    static let to = OptionKey.value("to", "PHONE", required: true, help: "To.")
+    static let vars = OptionKey.repeated("var", "N=VALUE", help: "Var.")
+    static let timeout = OptionKey.duration("timeout", help: "Timeout.")
+    static let active = OptionKey.boolean("active", help: "Active.")
+    static let dryRun = OptionKey.flag("dry-run", help: "Dry run.")
+    static let limit = OptionKey.integer("limit", short: "n", range: 1...100, help: "Limit.")
+}
+
 /// A small program shaped like ours: a group, leaves with arguments, typed and repeatable options.
 let testProgram = ProgramSpec(
     root: CommandSpec(
@@ -11,10 +22,7 @@ let testProgram = ProgramSpec(
                 subcommands: [
                     CommandSpec(
                         name: "list", abstract: "List.",
-                        options: [
-                            .value("status", "STATUS", .choice(["accepted", "rejected"]), help: "Status."),
-                            .value("limit", short: "n", "N", .integer(1...100), help: "Limit."),
-                        ]),
+                        options: [TestKey.status, TestKey.limit]),
                     CommandSpec(name: "get", abstract: "Get.", arguments: [ArgumentSpec("template-id", help: "Id.")]),
                 ]),
             CommandSpec(
@@ -29,13 +37,7 @@ let testProgram = ProgramSpec(
                 ], runsItself: true),
             CommandSpec(
                 name: "send", abstract: "Send.", arguments: [ArgumentSpec("template-id", help: "Id.")],
-                options: [
-                    .value("to", "PHONE", required: true, help: "To."),
-                    .value("var", "N=VALUE", repeatable: true, help: "Var."),
-                    .value("timeout", "DURATION", .duration, help: "Timeout."),
-                    .value("active", "BOOL", .boolean, help: "Active."),
-                    .flag("dry-run", help: "Dry run."),
-                ]),
+                options: [TestKey.to, TestKey.vars, TestKey.timeout, TestKey.active, TestKey.dryRun]),
         ]),
     globalOptions: [
         .value("output", short: "o", "FORMAT", .choice(["table", "json"]), help: "Format."),
@@ -56,7 +58,7 @@ func parsed(
     order: [String] = []
 ) -> Result<ParsedArguments, UsageError> {
     let spec = testProgram.root.descendant(at: path)
-    let declared = Set(((spec?.options ?? []) + testProgram.globalOptions).map(\.long))
+    let declared = Dictionary(((spec?.options ?? []) + testProgram.globalOptions).map { ($0.long, $0) }) { first, _ in first }
     var arguments = ParsedArguments(path: path, values: values, positionals: positionals, declared: declared)
     arguments.occurrences = order.map { item in
         let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
@@ -203,10 +205,15 @@ let parseCases: [ParseCase] = [
     }
 
     @Test func typedGetters() throws {
-        let args = try ArgumentParser(testProgram).parse(["send", "x", "--to", "+1", "--timeout", "1m30s", "--active", "true"])
-        #expect(args.seconds("timeout") == 90)
-        #expect(args.bool("active") == true)
-        #expect(args.flag("dry-run") == false)
+        let args = try ArgumentParser(testProgram).parse(
+            ["send", "x", "--to", "+1", "--to", "+2", "--timeout", "1m30s", "--active", "true", "--var", "1=a", "--var", "2=b"])
+        #expect(args[TestKey.timeout] == 90)
+        #expect(args[TestKey.active] == true)
+        #expect(args[TestKey.dryRun] == false)
+        #expect(args[TestKey.to] == "+2", "the last of a repeated single value")
+        #expect(args[TestKey.vars] == ["1=a", "2=b"])
+        #expect(args.has(TestKey.to) && !args.has(TestKey.dryRun))
+        #expect(args.undeclaredLookups.isEmpty)
     }
 }
 
@@ -236,12 +243,17 @@ let parseCases: [ParseCase] = [
 @Suite struct UndeclaredLookupTests {
     @Test func anUndeclaredNameIsNotedNotTrapped() throws {
         let parsed = try ArgumentParser(testProgram).parse(["templates", "list", "--status", "accepted"])
-        #expect(parsed.string("status") == "accepted")
+        #expect(parsed[TestKey.status] == "accepted")
+        #expect(parsed[TestKey.limit] == nil)
         #expect(parsed.undeclaredLookups.isEmpty)
-        #expect(parsed.string("statsu") == nil)
-        #expect(parsed.has("lang") == false)
-        #expect(parsed.undeclaredLookups == ["statsu", "lang"])
+        // A key of another command: `templates list` has no --to.
+        #expect(parsed[TestKey.to] == nil)
+        // A key of the same name that the spec does not list (another help, type or range) is not this command's.
+        let otherStatus = OptionKey.repeated("status", "STATE", help: "Another command's --status.")
+        #expect(parsed[otherStatus] == ["accepted"])
+        #expect(parsed.has(TestKey.dryRun) == false)
+        #expect(parsed.undeclaredLookups == ["to", "status", "dry-run"])
         // A value built by hand declares everything.
-        #expect(ParsedArguments(values: ["x": ["1"]]).string("x") == "1")
+        #expect(ParsedArguments(values: ["to": ["1"]])[TestKey.to] == "1")
     }
 }

@@ -44,25 +44,7 @@ package struct APICommand: Command {
                 "path", completion: .choices(documentedPaths),
                 help: "The endpoint below /api/v1, e.g. whatsapp/templates or sms/messages/4829174.")
         ],
-        options: [
-            .value("method", short: "X", "METHOD", help: "HTTP method (default GET, or POST when there is a body)."),
-            .value(
-                "raw-field", short: "f", "KEY=VALUE", repeatable: true,
-                help: "Add a string field to the JSON body (or the query with -X GET)."),
-            .value(
-                "field", short: "F", "KEY=VALUE", repeatable: true,
-                help: "Add a typed field: true, false, null, a number or JSON as such; @FILE or @- reads the value from a file or stdin."),
-            .value(
-                "input", "FILE", .file, help: "Send this file (- for standard input) as the body, as it is; fields then go to the query."),
-            .value(
-                "header", short: "H", "'NAME: VALUE'", repeatable: true,
-                help: "Add a request header (not the key's header); 'NAME:' with no value removes one octopods sends, such as User-Agent."),
-            .value(
-                "channel", "CHANNEL", .choice(Channel.allCases.map(\.rawValue)),
-                help: "Whose key to use: whatsapp, sms or vbm (default: PATH's first segment)."),
-            .flag("include", short: "i", help: "Print the response status and headers before the body."),
-            .flag("dry-run", help: "Print the request that would be made (key redacted); send nothing."),
-        ],
+        options: [Key.method, Key.rawField, Key.field, Key.input, Key.header, Key.channel, Key.include, Key.dryRun],
         examples: [
             Example("octopods api whatsapp/templates", "The raw template list."),
             Example("octopods api 'whatsapp/messages?limit=5' -i", "The last five messages, with the response headers."),
@@ -73,6 +55,26 @@ package struct APICommand: Command {
                 "octopods api whatsapp/templates/1234/messages --input request.json --dry-run",
                 "Check a hand-written request without sending it."),
         ])
+
+    enum Key {
+        static let method = OptionKey.value(
+            "method", short: "X", "METHOD", help: "HTTP method (default GET, or POST when there is a body).")
+        static let rawField = OptionKey.repeated(
+            "raw-field", short: "f", "KEY=VALUE", help: "Add a string field to the JSON body (or the query with -X GET).")
+        static let field = OptionKey.repeated(
+            "field", short: "F", "KEY=VALUE",
+            help: "Add a typed field: true, false, null, a number or JSON as such; @FILE or @- reads the value from a file or stdin.")
+        static let input = OptionKey.value(
+            "input", "FILE", .file, help: "Send this file (- for standard input) as the body, as it is; fields then go to the query.")
+        static let header = OptionKey.repeated(
+            "header", short: "H", "'NAME: VALUE'",
+            help: "Add a request header (not the key's header); 'NAME:' with no value removes one octopods sends, such as User-Agent.")
+        static let channel = OptionKey.value(
+            "channel", "CHANNEL", .choice(Channel.allCases.map(\.rawValue)),
+            help: "Whose key to use: whatsapp, sms or vbm (default: PATH's first segment).")
+        static let include = OptionKey.flag("include", short: "i", help: "Print the response status and headers before the body.")
+        static let dryRun = OptionKey.flag("dry-run", help: "Print the request that would be made (key redacted); send nothing.")
+    }
 
     var method: String?
     var path: String
@@ -90,7 +92,7 @@ package struct APICommand: Command {
         let where_ = arguments.path
         func usage(_ message: String) -> OctopodsError { .usage(UsageError(message, path: where_)) }
 
-        if let raw = arguments.string("method") {
+        if let raw = arguments[Key.method] {
             let upper = raw.uppercased()
             guard !upper.isEmpty, upper.allSatisfy({ $0.isASCII && $0.isLetter }) else {
                 throw usage("invalid value for '--method': '\(raw)' is not an HTTP method (GET, POST, PUT, PATCH, DELETE)")
@@ -118,7 +120,7 @@ package struct APICommand: Command {
         }
         path = "/api/v1/" + segments.map { URLEncoding.component(PlainText.percentDecoded($0) ?? $0) }.joined(separator: "/")
 
-        if let name = arguments.string("channel") {
+        if let name = arguments[Key.channel] {
             guard let chosen = Channel(rawValue: name) else { throw usage("invalid value for '--channel': '\(name)'") }
             channel = chosen
         } else if let first = Channel(rawValue: segments[0]) {
@@ -133,18 +135,19 @@ package struct APICommand: Command {
         case .vbm: family = .vbm
         }
 
-        for occurrence in arguments.occurrences where occurrence.option == "raw-field" || occurrence.option == "field" {
-            let flag = occurrence.option == "field" ? "-F" : "-f"
+        for occurrence in arguments.occurrences where occurrence.is(Key.rawField) || occurrence.is(Key.field) {
+            let typed = occurrence.is(Key.field)
+            let flag = typed ? "-F" : "-f"
             guard let equals = occurrence.value.firstIndex(of: "="), equals != occurrence.value.startIndex else {
                 throw usage("invalid value for '\(flag)': '\(occurrence.value)' is not KEY=VALUE")
             }
             fields.append(
                 (
                     String(occurrence.value[..<equals]), String(occurrence.value[occurrence.value.index(after: equals)...]),
-                    occurrence.option == "field"
+                    typed
                 ))
         }
-        input = arguments.string("input")
+        input = arguments[Key.input]
         if input == "-", fields.contains(where: { $0.2 && $0.1 == "@-" }) {
             throw usage("standard input can be read once: --input - and -F KEY=@- cannot be used together")
         }
@@ -152,7 +155,7 @@ package struct APICommand: Command {
             throw usage("standard input can be read once: only one -F KEY=@- per request")
         }
 
-        for line in arguments.strings("header") {
+        for line in arguments[Key.header] {
             guard let colon = line.firstIndex(of: ":") else {
                 throw usage("invalid value for '-H': '\(line)' is not 'NAME: VALUE'")
             }
@@ -175,8 +178,8 @@ package struct APICommand: Command {
             }
             headers.append((name, value))
         }
-        include = arguments.flag("include")
-        dryRun = arguments.flag("dry-run")
+        include = arguments[Key.include]
+        dryRun = arguments[Key.dryRun]
     }
 
     /// A -F value: JSON where it reads as JSON, the contents of a file for @FILE, else a string.

@@ -17,22 +17,41 @@ package struct History: Command {
     /// What Tab offers for a WHEN: examples (any other WHEN is typed).
     static let whenExamples = CompletionKind.choices(["1h", "24h", "7d", "2w", "today", "yesterday"])
 
+    /// The options of the list and its subcommands, declared once.
+    enum Key {
+        static let since = OptionKey.value(
+            "since", "WHEN", completion: whenExamples, help: "Sends at or after WHEN (e.g. 24h, 2w, 2026-11-01).")
+        static let until = OptionKey.value("until", "WHEN", completion: whenExamples, help: "Sends before WHEN.")
+        static let channel = OptionKey.repeated(
+            "channel", "CHANNEL", .choice(Channel.allCases.map(\.rawValue)), help: "Only this channel: whatsapp, sms or vbm (repeatable).")
+        static let to = OptionKey.value("to", "PHONE", help: "Only sends to this number (E.164).")
+        static let template = OptionKey.value("template", "ID", help: "Only sends of this template.")
+        static let status = OptionKey.repeated(
+            "status", "STATE", .choice(HistoryQuery.statusChoices),
+            help:
+                "Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …)."
+        )
+        static let limit = OptionKey.integer(
+            "limit", range: 0...Int(Int32.max), help: "Show the most recent N matches (default 100; 0 for all).")
+        static let refreshLimit = OptionKey.integer(
+            "limit", range: 0...Int(Int32.max), help: "Refresh only the most recent N matches (default 0: all).")
+        static let rate = OptionKey.value(
+            "rate", "N/DURATION", help: "At most N status requests in any DURATION (default: the profile's rate, 55/10s).")
+        static let statsRate = OptionKey.value(
+            "rate", "N/DURATION",
+            help: "With --refresh: at most N status requests in any DURATION (default: the profile's rate, 55/10s).")
+        static let by = OptionKey.value(
+            "by", "GROUP", .choice(HistoryStats.Grouping.allCases.map(\.rawValue)),
+            help: "One row per day (default), hour, template, channel or status.")
+        static let refresh = OptionKey.flag("refresh", help: "Run 'history refresh' over the same sends first (paced).")
+        static let before = OptionKey.value(
+            "before", "WHEN", required: true, help: "Delete records older than WHEN (e.g. 90d, 2026-01-01).")
+        static let dryRun = OptionKey.flag("dry-run", help: "Count what would be deleted; delete nothing.")
+        static let yes = OptionKey.flag("yes", short: "y", help: "Do not ask for confirmation (needed when not at a terminal).")
+    }
+
     /// The filters the list, `refresh` and `stats` share.
-    static let filterOptions: [OptionSpec] = [
-        .value("since", "WHEN", completion: whenExamples, help: "Sends at or after WHEN (e.g. 24h, 2w, 2026-11-01)."),
-        .value("until", "WHEN", completion: whenExamples, help: "Sends before WHEN."),
-        .value(
-            "channel", "CHANNEL", .choice(Channel.allCases.map(\.rawValue)), repeatable: true,
-            help: "Only this channel: whatsapp, sms or vbm (repeatable)."),
-        .value("to", "PHONE", help: "Only sends to this number (E.164)."),
-        .value("template", "ID", help: "Only sends of this template."),
-    ]
-    static let statusOption = OptionSpec.value(
-        "status", "STATE", .choice(HistoryQuery.statusChoices), repeatable: true,
-        help: "Only sends in this state (repeatable): accepted, rejected, unknown, or a delivery status (sent, delivered, read, failed, …)."
-    )
-    static let rateOption = OptionSpec.value(
-        "rate", "N/DURATION", help: "At most N status requests in any DURATION (default: the profile's rate, 55/10s).")
+    static let filterOptions: [any DeclaredOption] = [Key.since, Key.until, Key.channel, Key.to, Key.template]
 
     package static let spec = CommandSpec(
         name: "history",
@@ -49,11 +68,7 @@ package struct History: Command {
 
             \(when)
             """,
-        options: filterOptions + [
-            statusOption,
-            .value("limit", "N", .integer(0...Int(Int32.max)), help: "Show the most recent N matches (default 100; 0 for all)."),
-            FieldSelection.option(HistoryListing.fields),
-        ],
+        options: filterOptions + [Key.status, Key.limit, FieldSelection.key(HistoryListing.fields)],
         examples: [
             Example("octopods history --since 24h", "Everything sent in the last day."),
             Example("octopods history --to +14155552671 --since 2026-11-17", "Did Jane get her reminder this week?"),
@@ -73,7 +88,7 @@ package struct History: Command {
     var fields: [String]?
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {
-        filters = try Filters(arguments, limit: 100)
+        filters = try Filters(arguments, limit: (Key.limit, 100))
         fields = try FieldSelection.parse(arguments, valid: HistoryListing.fields)
     }
 
@@ -91,18 +106,18 @@ package struct History: Command {
         var until: String?
         let path: [String]
 
-        /// `limit`: the --limit default of the list and `refresh`, which also take --status; nil
-        /// for `stats`, which counts every match in every state.
-        init(_ arguments: ParsedArguments, limit: Int? = nil) throws(OctopodsError) {
+        /// `limit`: the --limit of the list and `refresh` and its default (they also take
+        /// --status); nil for `stats`, which counts every match in every state.
+        init(_ arguments: ParsedArguments, limit: (key: OptionKey<Int?>, default: Int)? = nil) throws(OctopodsError) {
             path = arguments.path
-            since = arguments.string("since")
-            until = arguments.string("until")
-            query.channels = Set(arguments.strings("channel").compactMap(Channel.init(rawValue:)))
-            query.templateID = arguments.string("template")
-            if let to = arguments.string("to") { query.to = try PhoneNumber.normalize(to, field: "--to") }
+            since = arguments[Key.since]
+            until = arguments[Key.until]
+            query.channels = Set(arguments[Key.channel].compactMap(Channel.init(rawValue:)))
+            query.templateID = arguments[Key.template]
+            if let to = arguments[Key.to] { query.to = try PhoneNumber.normalize(to, field: Key.to.flagName) }
             if let limit {
-                query.statuses = Set(arguments.strings("status"))
-                query.limit = arguments.integer("limit") ?? limit
+                query.statuses = Set(arguments[Key.status])
+                query.limit = arguments[limit.key] ?? limit.default
             } else {
                 query.limit = 0
             }
@@ -163,12 +178,7 @@ package struct History: Command {
 
                 \(when)
                 """,
-            options: filterOptions + [
-                statusOption,
-                .value("limit", "N", .integer(0...Int(Int32.max)), help: "Refresh only the most recent N matches (default 0: all)."),
-                rateOption,
-                FieldSelection.option(HistoryRefresh.fields),
-            ],
+            options: filterOptions + [Key.status, Key.refreshLimit, Key.rate, FieldSelection.key(HistoryRefresh.fields)],
             examples: [
                 Example("octopods history refresh --since 24h", "Ask the API for the statuses of yesterday's sends.")
             ])
@@ -180,8 +190,8 @@ package struct History: Command {
         var rate: Pacer.RateFlag?
 
         init(_ arguments: ParsedArguments) throws(OctopodsError) {
-            filters = try Filters(arguments, limit: 0)
-            rate = try arguments.string("rate").map { text throws(OctopodsError) in try Pacer.RateFlag(text, path: arguments.path) }
+            filters = try Filters(arguments, limit: (Key.refreshLimit, 0))
+            rate = try arguments[Key.rate].map { text throws(OctopodsError) in try Pacer.RateFlag(text, path: arguments.path) }
         }
 
         func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
@@ -207,15 +217,7 @@ package struct History: Command {
 
                 \(when)
                 """,
-            options: filterOptions + [
-                .value(
-                    "by", "GROUP", .choice(HistoryStats.Grouping.allCases.map(\.rawValue)),
-                    help: "One row per day (default), hour, template, channel or status."),
-                .flag("refresh", help: "Run 'history refresh' over the same sends first (paced)."),
-                OptionSpec.value(
-                    "rate", "N/DURATION",
-                    help: "With --refresh: at most N status requests in any DURATION (default: the profile's rate, 55/10s)."),
-            ],
+            options: filterOptions + [Key.by, Key.refresh, Key.statsRate],
             examples: [
                 Example("octopods history stats --since 7d", "Delivery and read rates per day for the last week."),
                 Example(
@@ -231,12 +233,12 @@ package struct History: Command {
 
         init(_ arguments: ParsedArguments) throws(OctopodsError) {
             filters = try Filters(arguments)
-            grouping = arguments.string("by").flatMap(HistoryStats.Grouping.init(rawValue:)) ?? .day
-            refreshFirst = arguments.flag("refresh")
-            if arguments.has("rate"), !refreshFirst {
+            grouping = arguments[Key.by].flatMap(HistoryStats.Grouping.init(rawValue:)) ?? .day
+            refreshFirst = arguments[Key.refresh]
+            if arguments.has(Key.statsRate), !refreshFirst {
                 throw .usage(UsageError("--rate paces --refresh; add --refresh or leave --rate out", path: arguments.path))
             }
-            rate = try arguments.string("rate").map { text throws(OctopodsError) in try Pacer.RateFlag(text, path: arguments.path) }
+            rate = try arguments[Key.statsRate].map { text throws(OctopodsError) in try Pacer.RateFlag(text, path: arguments.path) }
         }
 
         func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
@@ -279,11 +281,7 @@ package struct History: Command {
 
                 \(when)
                 """,
-            options: [
-                .value("before", "WHEN", required: true, help: "Delete records older than WHEN (e.g. 90d, 2026-01-01)."),
-                .flag("dry-run", help: "Count what would be deleted; delete nothing."),
-                .flag("yes", short: "y", help: "Do not ask for confirmation (needed when not at a terminal)."),
-            ],
+            options: [Key.before, Key.dryRun, Key.yes],
             examples: [
                 Example("octopods history prune --before 90d --yes", "Keep three months (e.g. from cron).")
             ])
@@ -296,9 +294,9 @@ package struct History: Command {
         let path: [String]
 
         init(_ arguments: ParsedArguments) throws(OctopodsError) {
-            before = arguments.string("before") ?? ""
-            dryRun = arguments.flag("dry-run")
-            yes = arguments.flag("yes")
+            before = arguments[Key.before] ?? ""
+            dryRun = arguments[Key.dryRun]
+            yes = arguments[Key.yes]
             path = arguments.path
         }
 

@@ -32,23 +32,30 @@ package struct Listen: Command {
 
             \(History.when)
             """,
-        options: [
-            .value("since", "WHEN", help: "Watch sends at or after WHEN (default 72h)."),
-            .value("events", "TYPES", help: "Only these events, comma-separated: sent, delivered, read, failed, deleted, expired."),
-            .value("forward-to", "URL", help: "POST each event to URL, signed (Standard Webhooks); retried until a 2xx answer."),
-            .value("exec", "COMMAND", help: "Run COMMAND (through sh) per event, the event's JSON on stdin; retried until it exits 0."),
-            .value("budget", "PERCENT", help: "Use at most this share of the key's rate for polling (default 25%)."),
-            .flag("print-secret", help: "Print this profile's webhook signing secret (made on first use) and exit."),
-            .value(
-                "polls", "N", .integer(1...1_000_000), hidden: true,
-                help: "Poll every watched message N times without waiting, deliver what is queued, then exit (for tests)."),
-        ],
+        options: [Key.since, Key.events, Key.forwardTo, Key.exec, Key.budget, Key.printSecret, Key.polls],
         examples: [
             Example("octopods listen --sandbox", "Follow this machine's sandbox sends; one JSON line per status change."),
             Example("octopods listen --forward-to http://localhost:3000/webhooks", "Forward signed events to a local app."),
             Example("octopods listen --events delivered,failed --exec 'jq -r .data.to >> reached.txt'", "Run a command per event."),
             Example("octopods listen --print-secret", "The secret a receiver verifies signatures with."),
         ])
+
+    enum Key {
+        static let since = OptionKey.value("since", "WHEN", help: "Watch sends at or after WHEN (default 72h).")
+        static let events = OptionKey.value(
+            "events", "TYPES", help: "Only these events, comma-separated: sent, delivered, read, failed, deleted, expired.")
+        static let forwardTo = OptionKey.value(
+            "forward-to", "URL", help: "POST each event to URL, signed (Standard Webhooks); retried until a 2xx answer.")
+        static let exec = OptionKey.value(
+            "exec", "COMMAND", help: "Run COMMAND (through sh) per event, the event's JSON on stdin; retried until it exits 0.")
+        static let budget = OptionKey.value(
+            "budget", "PERCENT", help: "Use at most this share of the key's rate for polling (default 25%).")
+        static let printSecret = OptionKey.flag(
+            "print-secret", help: "Print this profile's webhook signing secret (made on first use) and exit.")
+        static let polls = OptionKey.integer(
+            "polls", range: 1...1_000_000, hidden: true,
+            help: "Poll every watched message N times without waiting, deliver what is queued, then exit (for tests).")
+    }
 
     var since: String
     var kinds: Set<ListenEvent.Kind>
@@ -61,9 +68,9 @@ package struct Listen: Command {
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {
         path = arguments.path
-        since = arguments.string("since") ?? "72h"
+        since = arguments[Key.since] ?? "72h"
         kinds = Set(ListenEvent.Kind.allCases)
-        if let text = arguments.string("events") {
+        if let text = arguments[Key.events] {
             var chosen: Set<ListenEvent.Kind> = []
             for word in text.split(separator: ",").map({ $0.trimmingSpaces().lowercased() }) where !word.isEmpty {
                 let name = word.hasPrefix("message.") ? String(word.dropFirst(8)) : word
@@ -78,13 +85,13 @@ package struct Listen: Command {
             guard !chosen.isEmpty else { throw .usage(UsageError("--events needs at least one event type", path: path)) }
             kinds = chosen
         }
-        if let text = arguments.string("forward-to") {
+        if let text = arguments[Key.forwardTo] {
             if let problem = WebhookForwarder.problem(text) {
                 throw .usage(UsageError("invalid value for '--forward-to': \(problem)", path: path))
             }
             forwardTo = URL(string: text)
         }
-        exec = arguments.string("exec")
+        exec = arguments[Key.exec]
         if exec?.trimmingSpaces().isEmpty == true { throw .usage(UsageError("--exec needs a command", path: path)) }
         if forwardTo != nil, exec != nil {
             throw .usage(
@@ -93,7 +100,7 @@ package struct Listen: Command {
                     path: path))
         }
         budget = 0.25
-        if let text = arguments.string("budget") {
+        if let text = arguments[Key.budget] {
             let number = text.hasSuffix("%") ? String(text.dropLast()) : text
             guard let percent = Double(number.trimmingSpaces()), percent > 0, percent <= 100 else {
                 throw .usage(
@@ -101,8 +108,8 @@ package struct Listen: Command {
             }
             budget = percent / 100
         }
-        printSecret = arguments.flag("print-secret")
-        polls = arguments.integer("polls")
+        printSecret = arguments[Key.printSecret]
+        polls = arguments[Key.polls]
     }
 
     package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {

@@ -15,10 +15,7 @@ package enum Messages {
             discussion: "The API lists messages in one of two shapes (a bare array with the status nested in message_status, or "
                 + "{\"messages\": [...]}); JSON output is always a list of the same flat objects, status in 'status': "
                 + fields.joined(separator: ", ") + " ('raw' is the item exactly as the API sent it).",
-            options: [
-                .value("limit", "N", .integer(1...100), help: "How many (1–100; the API's default and maximum is 100)."),
-                FieldSelection.option(fields),
-            ],
+            options: [limitOption, FieldSelection.key(fields)],
             examples: [
                 Example("octopods messages list --limit 10", "The last ten sends."),
                 Example(
@@ -29,10 +26,12 @@ package enum Messages {
 
         package static let fields = ["message_id", "phone_number", "status", "sent_at", "failure_reason", "message_content", "raw"]
 
+        static let limitOption = OptionKey.integer("limit", range: 1...100, help: "How many (1–100; the API's default and maximum is 100).")
+
         var limit: Int?
 
         package init(_ arguments: ParsedArguments) throws(OctopodsError) {
-            limit = arguments.integer("limit")
+            limit = arguments[Self.limitOption]
         }
 
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {

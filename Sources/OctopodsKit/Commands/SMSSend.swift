@@ -22,12 +22,7 @@ package enum SMS {
                 the segment count and which character forced UCS-2.
                 """,
             options: [
-                .value("to", "PHONE", help: "Recipient, E.164: +14155552671 (or many with --from)."),
-                .value("body", "TEXT", help: "The message text (with --from: for rows without a body column)."),
-                .value("body-file", "FILE", .file, help: "Read the message text from FILE (- for stdin); one trailing newline is dropped."),
-                .value("name", "NAME", help: "Display name for a contact Octopods creates (with --open-conversation)."),
-                .flag("open-conversation", help: "Open a conversation in Intercom or HubSpot for this message."),
-                .value("teammate", "ID", help: "Intercom teammate shown as the sender (ignored on HubSpot)."),
+                SendOptions.Key.to, Key.body, Key.bodyFile, SendOptions.Key.name, SendOptions.Key.openConversation, Key.teammate,
             ] + SendOptions.specs(canWait: true) + BulkOptions.specs,
             examples: [
                 Example("octopods sms send --to +14155552671 --body 'Your code is 123456'", "Send a one-segment SMS."),
@@ -41,6 +36,13 @@ package enum SMS {
             ],
             usage: "(--to PHONE | --from FILE) (--body TEXT | --body-file FILE) [options]")
 
+        enum Key {
+            static let body = OptionKey.value("body", "TEXT", help: "The message text (with --from: for rows without a body column).")
+            static let bodyFile = OptionKey.value(
+                "body-file", "FILE", .file, help: "Read the message text from FILE (- for stdin); one trailing newline is dropped.")
+            static let teammate = OptionKey.value("teammate", "ID", help: "Intercom teammate shown as the sender (ignored on HubSpot).")
+        }
+
         var to: String?
         var text: String?
         var file: String?
@@ -51,10 +53,10 @@ package enum SMS {
         var bulk: BulkOptions
 
         package init(_ arguments: ParsedArguments) throws(OctopodsError) {
-            bulk = try BulkOptions(arguments)
-            to = bulk.isBulk ? nil : try PhoneNumber.validate(arguments.string("to") ?? "")
-            text = arguments.string("body")
-            file = arguments.string("body-file")
+            bulk = try BulkOptions(arguments, to: SendOptions.Key.to)
+            to = bulk.isBulk ? nil : try PhoneNumber.validate(arguments[SendOptions.Key.to] ?? "")
+            text = arguments[Key.body]
+            file = arguments[Key.bodyFile]
             switch (text, file) {
             case (nil, nil) where !bulk.isBulk:
                 throw .usage(UsageError("give the message with --body TEXT or --body-file FILE (- for stdin)", path: arguments.path))
@@ -63,9 +65,9 @@ package enum SMS {
             default: break
             }
             if let text { _ = try SMSText.validate(text, field: "--body") }
-            name = arguments.string("name")
-            openConversation = arguments.flag("open-conversation")
-            teammate = arguments.string("teammate")
+            name = arguments[SendOptions.Key.name]
+            openConversation = arguments[SendOptions.Key.openConversation]
+            teammate = arguments[Key.teammate]
             options = try SendOptions(arguments)
         }
 

@@ -22,27 +22,35 @@ package struct SandboxCommand: Command {
             The first line on stdout is the base URL; the global --sandbox starts one for a single command instead.
             """,
         options: [
-            .value("port", "PORT", .integer(0...65535), help: "Port on 127.0.0.1 (0 picks a free one; default \(defaultPort))."),
-            .value("state", "FILE", .file, help: "State file (default ${XDG_STATE_HOME:-~/.local/state}/octopods/sandbox.json)."),
-            .flag("reset", help: "Start from a clean state: delete the state file first (only a sandbox state file)."),
-            .value("log", "FILE", .file, help: "Append every request as a JSON line to FILE."),
-            .value("rate-limit", "N/SECONDS", help: "Allow N requests per SECONDS per key (default 55/10)."),
-            .value("cooldown", "DURATION", .duration, help: "Refusal period after the limit is exceeded (default 5m)."),
-            .flag("no-rate-limit", help: "No rate limit at all."),
-            .value("stage-interval", "DURATION", .duration, help: "Time between status stages, e.g. sent → delivered (default 2s)."),
-            .value(
-                "status-memory", "N", .integer(1...Int(Int32.max)),
-                help: "Status lookups know only each key's newest N messages, as an API that forgets (default: all)."),
-            .value(
-                "slow-delay", "DURATION", .duration, hidden: true,
-                help: "How long the slow-response number makes the server wait (default 40s)."),
-            .value(
-                "request-deadline", "DURATION", .duration, hidden: true, help: "Longest time a request may take to arrive (default 10s)."),
+            Key.port, Key.state, Key.reset, Key.log, Key.rateLimit, Key.cooldown, Key.noRateLimit, Key.stageInterval, Key.statusMemory,
+            Key.slowDelay, Key.requestDeadline,
         ],
         examples: [
             Example("octopods sandbox", "Serve on http://127.0.0.1:\(defaultPort)."),
             Example("octopods sandbox --port 0 --reset --log requests.ndjson", "A fresh sandbox on a free port, logging every request."),
         ])
+
+    enum Key {
+        static let port = OptionKey.integer(
+            "port", "PORT", range: 0...65535, help: "Port on 127.0.0.1 (0 picks a free one; default \(defaultPort)).")
+        static let state = OptionKey.value(
+            "state", "FILE", .file, help: "State file (default ${XDG_STATE_HOME:-~/.local/state}/octopods/sandbox.json).")
+        static let reset = OptionKey.flag(
+            "reset", help: "Start from a clean state: delete the state file first (only a sandbox state file).")
+        static let log = OptionKey.value("log", "FILE", .file, help: "Append every request as a JSON line to FILE.")
+        static let rateLimit = OptionKey.value("rate-limit", "N/SECONDS", help: "Allow N requests per SECONDS per key (default 55/10).")
+        static let cooldown = OptionKey.duration("cooldown", help: "Refusal period after the limit is exceeded (default 5m).")
+        static let noRateLimit = OptionKey.flag("no-rate-limit", help: "No rate limit at all.")
+        static let stageInterval = OptionKey.duration(
+            "stage-interval", help: "Time between status stages, e.g. sent → delivered (default 2s).")
+        static let statusMemory = OptionKey.integer(
+            "status-memory", range: 1...Int(Int32.max),
+            help: "Status lookups know only each key's newest N messages, as an API that forgets (default: all).")
+        static let slowDelay = OptionKey.duration(
+            "slow-delay", hidden: true, help: "How long the slow-response number makes the server wait (default 40s).")
+        static let requestDeadline = OptionKey.duration(
+            "request-deadline", hidden: true, help: "Longest time a request may take to arrive (default 10s).")
+    }
 
     var port: Int
     var options: SandboxOptions
@@ -50,24 +58,24 @@ package struct SandboxCommand: Command {
     var requestDeadline: Double?
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {
-        port = arguments.integer("port") ?? Self.defaultPort
-        reset = arguments.flag("reset")
+        port = arguments[Key.port] ?? Self.defaultPort
+        reset = arguments[Key.reset]
         options = SandboxOptions()
-        options.stateFile = arguments.string("state").map { URL(fileURLWithPath: $0) }
-        options.logFile = arguments.string("log").map { URL(fileURLWithPath: $0) }
-        if arguments.flag("no-rate-limit") {
-            if arguments.has("rate-limit") {
+        options.stateFile = arguments[Key.state].map { URL(fileURLWithPath: $0) }
+        options.logFile = arguments[Key.log].map { URL(fileURLWithPath: $0) }
+        if arguments[Key.noRateLimit] {
+            if arguments.has(Key.rateLimit) {
                 throw .usage(UsageError("--rate-limit and --no-rate-limit cannot be used together", path: arguments.path))
             }
             options.rateLimit = nil
-        } else if let text = arguments.string("rate-limit") {
+        } else if let text = arguments[Key.rateLimit] {
             options.rateLimit = try Self.parseRate(text, path: arguments.path)
         }
-        if let cooldown = arguments.seconds("cooldown") { options.cooldown = cooldown }
-        if let interval = arguments.seconds("stage-interval") { options.stageInterval = interval }
-        options.statusMemory = arguments.integer("status-memory")
-        if let delay = arguments.seconds("slow-delay") { options.slowResponseDelay = delay }
-        requestDeadline = arguments.seconds("request-deadline")
+        if let cooldown = arguments[Key.cooldown] { options.cooldown = cooldown }
+        if let interval = arguments[Key.stageInterval] { options.stageInterval = interval }
+        options.statusMemory = arguments[Key.statusMemory]
+        if let delay = arguments[Key.slowDelay] { options.slowResponseDelay = delay }
+        requestDeadline = arguments[Key.requestDeadline]
         options.randomKeys = true
     }
 

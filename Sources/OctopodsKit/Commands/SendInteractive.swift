@@ -23,20 +23,8 @@ extension Send {
                 equivalent command line are shown before you confirm.
                 """,
             options: [
-                .value("to", "PHONE", help: "Recipient, E.164: +14155552671 (or many with --from: the same message to each)."),
-                .value("file", "FILE", .file, help: "The waba_interactive_message payload as JSON (- for stdin)."),
-                .value("body", "TEXT", help: "Message text (up to 1,024 characters)."),
-                .value("footer", "TEXT", help: "Footer text (up to 60 characters)."),
-                .value("header-text", "TEXT", help: "Text header (up to 60 characters)."),
-                .value("header-image", "URL", help: "Image header: a public http(s) URL."),
-                .value("header-video", "URL", help: "Video header: a public http(s) URL."),
-                .value("header-document", "URL", help: "Document header: a public http(s) URL."),
-                .value("button", "ID:TITLE", repeatable: true, help: "A reply button (up to 3; title up to 20 characters)."),
-                .value("list-button", "LABEL", help: "The label of the button that opens a list (up to 20 characters)."),
-                .value("section", "TITLE", repeatable: true, help: "Start a list section; the --row options after it belong to it."),
-                .value("row", "ID:TITLE[:DESCRIPTION]", repeatable: true, help: "A list row (10 in all; title 24, description 72)."),
-                .flag("open-conversation", help: "Open a conversation in Intercom or HubSpot for this message."),
-                .value("teammate", "ID", help: "Intercom teammate shown as the sender."),
+                Key.to, Key.file, Key.body, Key.footer, Key.headerText, Key.headerImage, Key.headerVideo, Key.headerDocument,
+                Key.button, Key.listButton, Key.section, Key.row, SendOptions.Key.openConversation, Key.teammate,
             ] + SendOptions.specs(canWait: true) + BulkOptions.specs,
             examples: [
                 Example(
@@ -52,6 +40,26 @@ extension Send {
                 "(--to PHONE | --from FILE) (--file FILE | --body TEXT (--button ID:TITLE... | --list-button LABEL --row ID:TITLE...)) [options]"
         )
 
+        enum Key {
+            static let to = OptionKey.value(
+                "to", "PHONE", help: "Recipient, E.164: +14155552671 (or many with --from: the same message to each).")
+            static let file = OptionKey.value("file", "FILE", .file, help: "The waba_interactive_message payload as JSON (- for stdin).")
+            static let body = OptionKey.value("body", "TEXT", help: "Message text (up to 1,024 characters).")
+            static let footer = OptionKey.value("footer", "TEXT", help: "Footer text (up to 60 characters).")
+            static let headerText = OptionKey.value("header-text", "TEXT", help: "Text header (up to 60 characters).")
+            static let headerImage = OptionKey.value("header-image", "URL", help: "Image header: a public http(s) URL.")
+            static let headerVideo = OptionKey.value("header-video", "URL", help: "Video header: a public http(s) URL.")
+            static let headerDocument = OptionKey.value("header-document", "URL", help: "Document header: a public http(s) URL.")
+            static let button = OptionKey.repeated("button", "ID:TITLE", help: "A reply button (up to 3; title up to 20 characters).")
+            static let listButton = OptionKey.value(
+                "list-button", "LABEL", help: "The label of the button that opens a list (up to 20 characters).")
+            static let section = OptionKey.repeated(
+                "section", "TITLE", help: "Start a list section; the --row options after it belong to it.")
+            static let row = OptionKey.repeated(
+                "row", "ID:TITLE[:DESCRIPTION]", help: "A list row (10 in all; title 24, description 72).")
+            static let teammate = OptionKey.value("teammate", "ID", help: "Intercom teammate shown as the sender.")
+        }
+
         var to: String?
         var file: String?
         var built: JSONValue?
@@ -63,27 +71,28 @@ extension Send {
         /// No --file and no builder flags: at a terminal, an example is edited instead.
         var askPayload = false
 
-        static let builderFlags = [
-            "body", "footer", "header-text", "header-image", "header-video", "header-document",
-            "button", "list-button", "section", "row",
+        static let builderFlags: [any DeclaredOption] = [
+            Key.body, Key.footer, Key.headerText, Key.headerImage, Key.headerVideo, Key.headerDocument, Key.button, Key.listButton,
+            Key.section, Key.row,
         ]
 
         package init(_ arguments: ParsedArguments) throws(OctopodsError) {
             self.arguments = arguments
-            bulk = try BulkOptions(arguments, recipientAsked: true)
+            bulk = try BulkOptions(arguments, to: Key.to, recipientAsked: true)
             // A missing --to or payload is asked for at a terminal, else refused in `run`.
-            to = try arguments.string("to").map { phone throws(OctopodsError) in try PhoneNumber.validate(phone) }
-            file = arguments.string("file")
+            to = try arguments[Key.to].map { phone throws(OctopodsError) in try PhoneNumber.validate(phone) }
+            file = arguments[Key.file]
             if bulk.from == "-", file == "-" {
                 throw .usage(UsageError("--from - and --file - cannot both read stdin", path: arguments.path))
             }
-            openConversation = arguments.flag("open-conversation")
-            teammate = arguments.string("teammate")
+            openConversation = arguments[SendOptions.Key.openConversation]
+            teammate = arguments[Key.teammate]
             options = try SendOptions(arguments)
-            let usedBuilder = Self.builderFlags.filter(arguments.has)
+            let usedBuilder = Self.builderFlags.filter { arguments.has($0) }
             if file != nil {
                 if let first = usedBuilder.first {
-                    throw .usage(UsageError("--file gives the whole payload; it cannot be combined with --\(first)", path: arguments.path))
+                    throw .usage(
+                        UsageError("--file gives the whole payload; it cannot be combined with --\(first.spec.long)", path: arguments.path))
                 }
                 return
             }
@@ -96,31 +105,29 @@ extension Send {
 
         static func builder(_ arguments: ParsedArguments) throws(OctopodsError) -> InteractiveBuilder {
             var builder = InteractiveBuilder()
-            builder.body = arguments.string("body")
-            builder.footer = arguments.string("footer")
-            let headers: [(String, (String) -> InteractiveBuilder.Header)] = [
-                ("header-text", InteractiveBuilder.Header.text), ("header-image", InteractiveBuilder.Header.image),
-                ("header-video", InteractiveBuilder.Header.video), ("header-document", InteractiveBuilder.Header.document),
+            builder.body = arguments[Key.body]
+            builder.footer = arguments[Key.footer]
+            let headers: [(OptionKey<String?>, (String) -> InteractiveBuilder.Header)] = [
+                (Key.headerText, InteractiveBuilder.Header.text), (Key.headerImage, InteractiveBuilder.Header.image),
+                (Key.headerVideo, InteractiveBuilder.Header.video), (Key.headerDocument, InteractiveBuilder.Header.document),
             ]
             let given = headers.filter { arguments.has($0.0) }
             if given.count > 1 {
-                throw .usage(UsageError("give one header: " + given.map { "--\($0.0)" }.joined(separator: " or "), path: arguments.path))
+                throw .usage(UsageError("give one header: " + given.map(\.0.flagName).joined(separator: " or "), path: arguments.path))
             }
-            if let (flag, make) = given.first, let value = arguments.string(flag) { builder.header = make(value) }
-            for text in arguments.strings("button") {
+            if let (key, make) = given.first, let value = arguments[key] { builder.header = make(value) }
+            for text in arguments[Key.button] {
                 let button = try InteractiveBuilder.parseButton(text)
                 builder.buttons.append(button)
             }
-            builder.listButton = arguments.string("list-button")
+            builder.listButton = arguments[Key.listButton]
             for occurrence in arguments.occurrences {
-                switch occurrence.option {
-                case "section":
+                if occurrence.is(Key.section) {
                     builder.sections.append(InteractiveBuilder.Section(title: occurrence.value, rows: []))
-                case "row":
+                } else if occurrence.is(Key.row) {
                     let row = try InteractiveBuilder.parseRow(occurrence.value)
                     if builder.sections.isEmpty { builder.sections.append(InteractiveBuilder.Section(title: nil, rows: [])) }
                     builder.sections[builder.sections.count - 1].rows.append(row)
-                default: break
                 }
             }
             return builder

@@ -18,25 +18,27 @@ struct TemplateSendFlow: Sendable {
     /// Checked here; a --variables file is read when the command runs.
     var variables: TemplateVariables
 
-    var mediaFlag: String { channel == .vbm ? "header-image" : "header-url" }
+    /// The options only template sends have.
+    enum Key {
+        static let headerImage = OptionKey.value(
+            "header-image", "URL", help: "Public URL of the header image, for templates with an image header.")
+        static let headerURL = OptionKey.value(
+            "header-url", "URL", help: "Public URL of the header image, video or document, for templates with a media header.")
+        static let teammate = OptionKey.value(
+            "teammate", "ID", help: "Intercom teammate shown as the sender (default: the channel's default sender).")
+        static let noVerify = OptionKey.flag(
+            "no-verify", help: "Skip fetching the template to check status, variables and header before sending.")
+    }
+
+    static func mediaKey(_ channel: Channel) -> OptionKey<String?> { channel == .vbm ? Key.headerImage : Key.headerURL }
+    var mediaKey: OptionKey<String?> { Self.mediaKey(channel) }
     var mediaField: String { channel == .vbm ? "header_image_url" : "header_attachment_url" }
 
-    static func options(_ channel: Channel) -> [OptionSpec] {
-        var specs: [OptionSpec] = [.value("to", "PHONE", help: "Recipient, E.164: +14155552671 (or many with --from).")]
-        specs += TemplateVariables.options(channel)
-        if channel == .vbm {
-            specs.append(.value("header-image", "URL", help: "Public URL of the header image, for templates with an image header."))
-        } else {
-            specs.append(
-                .value("header-url", "URL", help: "Public URL of the header image, video or document, for templates with a media header."))
-            specs.append(.value("name", "NAME", help: "Display name for a contact Octopods creates (with --open-conversation)."))
-        }
-        specs += [
-            .flag("open-conversation", help: "Open a conversation in Intercom or HubSpot for this message."),
-            .value("teammate", "ID", help: "Intercom teammate shown as the sender (default: the channel's default sender)."),
-            .flag("no-verify", help: "Skip fetching the template to check status, variables and header before sending."),
-        ]
-        return specs + SendOptions.specs(canWait: channel != .vbm) + BulkOptions.specs
+    static func options(_ channel: Channel) -> [any DeclaredOption] {
+        [SendOptions.Key.to] + TemplateVariables.options(channel)
+            + (channel == .vbm ? [Key.headerImage] : [Key.headerURL, SendOptions.Key.name])
+            + [SendOptions.Key.openConversation, Key.teammate, Key.noVerify]
+            + SendOptions.specs(canWait: channel != .vbm) + BulkOptions.specs
     }
 
     init(channel: Channel, _ arguments: ParsedArguments) throws(OctopodsError) {
@@ -47,17 +49,17 @@ struct TemplateSendFlow: Sendable {
             try arguments.positionals.first.map { id throws(OctopodsError) in
                 try IDArgument.check(id, name: "template-id", path: arguments.path)
             } ?? ""
-        bulk = try BulkOptions(arguments, recipientAsked: true)
+        bulk = try BulkOptions(arguments, to: SendOptions.Key.to, recipientAsked: true)
         variables = try TemplateVariables.parse(arguments)
         // Refused here, before a journal is locked or an old one archived (--new-run).
-        if bulk.from != nil, arguments.has("variables") { throw Self.variablesWithFrom(arguments.path) }
-        to = try arguments.string("to").map { phone throws(OctopodsError) in try PhoneNumber.validate(phone) }
-        mediaURL = arguments.string(channel == .vbm ? "header-image" : "header-url")
-        if let mediaURL { try URLCheck.checkMedia(mediaURL, field: "--\(channel == .vbm ? "header-image" : "header-url")") }
-        name = channel == .vbm ? nil : arguments.string("name")
-        openConversation = arguments.flag("open-conversation")
-        teammate = arguments.string("teammate")
-        verify = !arguments.flag("no-verify")
+        if bulk.from != nil, arguments.has(TemplateVariables.Key.variables) { throw Self.variablesWithFrom(arguments.path) }
+        to = try arguments[SendOptions.Key.to].map { phone throws(OctopodsError) in try PhoneNumber.validate(phone) }
+        mediaURL = arguments[Self.mediaKey(channel)]
+        if let mediaURL { try URLCheck.checkMedia(mediaURL, field: Self.mediaKey(channel).flagName) }
+        name = channel == .vbm ? nil : arguments[SendOptions.Key.name]
+        openConversation = arguments[SendOptions.Key.openConversation]
+        teammate = arguments[Key.teammate]
+        verify = !arguments[Key.noVerify]
         options = try SendOptions(arguments)
         if channel == .vbm, options.wait { throw SendOptions.viberCannotWait(arguments.path) }
         if let name, name.contains(where: \.isNewline) { throw .invalidInput("--name must be one line") }

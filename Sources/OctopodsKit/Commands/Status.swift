@@ -8,12 +8,7 @@ package struct Status: Command {
             "Use the same channel's key that sent the message. WhatsApp goes sent → delivered → read; SMS goes queued → sent → delivered. "
             + "failed, undelivered and deleted are final. Viber messages have no status endpoint.",
         arguments: [ArgumentSpec("message-id", help: "The message_id from the send's response.")],
-        options: [
-            .value(
-                "channel", "CHANNEL", .choice(["whatsapp", "sms"]),
-                help: "The channel it was sent on: whatsapp or sms (default: the channel the history records for this id, else whatsapp)."),
-            FieldSelection.option(fields),
-        ] + SendOptions.waitSpecs,
+        options: [channelOption, FieldSelection.key(fields)] + SendOptions.waitSpecs,
         examples: [
             Example("octopods status 3851834", "Where a WhatsApp message is now."),
             Example("octopods status 4829174 --channel sms --json", "An SMS's status as the API returns it."),
@@ -25,13 +20,17 @@ package struct Status: Command {
         "delivered_at", "read_at", "last_updated", "failure_reason", "request_id",
     ]
 
+    static let channelOption = OptionKey.value(
+        "channel", "CHANNEL", .choice(["whatsapp", "sms"]),
+        help: "The channel it was sent on: whatsapp or sms (default: the channel the history records for this id, else whatsapp).")
+
     /// Nil when not given: the history decides, else WhatsApp.
     var channel: Channel?
     var id: String
     var wait: SendOptions
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {
-        channel = arguments.string("channel").flatMap(Channel.init(rawValue:))
+        channel = arguments[Self.channelOption].flatMap(Channel.init(rawValue:))
         id = try IDArgument.check(arguments.positionals.first ?? "", name: "message-id", path: arguments.path)
         wait = try SendOptions(waiting: arguments)
         if wait.wait, wait.until == .read, channel == .sms {

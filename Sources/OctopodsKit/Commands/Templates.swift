@@ -6,13 +6,13 @@ package enum Templates {
         abstract: "List, inspect and preview message templates (WhatsApp and Viber).",
         discussion: "Only accepted templates can be sent. 'templates get' shows the variables each section of a template needs.")
 
-    static let channelOption = OptionSpec.value(
+    static let channelOption = OptionKey.value(
         "channel", "CHANNEL", .choice(["whatsapp", "vbm"]),
         help: "Whose templates: whatsapp (default) or vbm.")
     static let statuses = TemplateStatus.known.map(\.rawValue)
 
     static func channel(_ arguments: ParsedArguments) -> Channel {
-        arguments.string("channel") == "vbm" ? .vbm : .whatsapp
+        arguments[channelOption] == "vbm" ? .vbm : .whatsapp
     }
 
     package struct List: Command {
@@ -21,13 +21,7 @@ package enum Templates {
             abstract: "List templates with their status, language and the variables they need.",
             discussion: "Filters are applied by the API. Viber lists accepted templates only, so --status is WhatsApp's alone. "
                 + "--lang takes a broad code (en, pt, es, zh), which includes its regional variants, or a regional one (en_US, pt_BR).",
-            options: [
-                channelOption,
-                .value("status", "STATUS", .choice(statuses), help: "Only templates in this review state (WhatsApp)."),
-                .value("active", "BOOL", .boolean, help: "Only templates that are active (true) or inactive (false) in Octopods."),
-                .value("lang", "LANG", help: "Only templates in this language (en, en_US, pt_BR, ...)."),
-                FieldSelection.option(fields),
-            ],
+            options: [channelOption, Key.status, Key.active, Key.lang, FieldSelection.key(fields)],
             examples: [
                 Example("octopods templates list --status accepted", "Templates you can send."),
                 Example("octopods templates list --fields template_id,template_name,language", "Only ids, names and languages."),
@@ -40,6 +34,14 @@ package enum Templates {
             "template_body", "template_components", "account_phone_number",
         ]
 
+        enum Key {
+            static let status = OptionKey.value(
+                "status", "STATUS", .choice(statuses), help: "Only templates in this review state (WhatsApp).")
+            static let active = OptionKey.boolean(
+                "active", help: "Only templates that are active (true) or inactive (false) in Octopods.")
+            static let lang = OptionKey.value("lang", "LANG", help: "Only templates in this language (en, en_US, pt_BR, ...).")
+        }
+
         var channel: Channel
         var status: String?
         var active: Bool?
@@ -47,9 +49,9 @@ package enum Templates {
 
         package init(_ arguments: ParsedArguments) throws(OctopodsError) {
             channel = Templates.channel(arguments)
-            status = arguments.string("status")
-            active = arguments.bool("active")
-            lang = arguments.string("lang")
+            status = arguments[Key.status]
+            active = arguments[Key.active]
+            lang = arguments[Key.lang]
             if channel == .vbm, status != nil {
                 throw .usage(
                     UsageError(
@@ -190,20 +192,21 @@ extension Templates {
             discussion:
                 "Takes the same variable flags as 'send template'. Placeholders without a value are left as {{N}} and listed on stderr.",
             arguments: [ArgumentSpec("template-id", completion: .dynamic("templates"), help: "The template's id.")],
-            options: [channelOption] + TemplateVariables.options(.whatsapp)
-                + [.value("header-url", "URL", help: "Media header URL to show in the preview.")],
+            options: [channelOption] + TemplateVariables.options(.whatsapp) + [headerURL],
             examples: [Example("octopods templates render 1001 --var 1=Jane --var 2=A-1042", "Preview an order update.")])
+
+        static let headerURL = OptionKey.value("header-url", "URL", help: "Media header URL to show in the preview.")
 
         var channel: Channel
         var id: String
-        var arguments: ParsedArguments
+        var mediaURL: String?
         var variables: TemplateVariables
 
         package init(_ arguments: ParsedArguments) throws(OctopodsError) {
             channel = Templates.channel(arguments)
             id = try IDArgument.check(arguments.positionals.first ?? "", name: "template-id", path: arguments.path)
-            self.arguments = arguments
-            if channel == .vbm, arguments.has("button-var") {
+            mediaURL = arguments[Self.headerURL]
+            if channel == .vbm, arguments.has(TemplateVariables.Key.buttons) {
                 throw .usage(UsageError("Viber templates have no button variables", path: arguments.path))
             }
             variables = try TemplateVariables.parse(arguments)
@@ -212,7 +215,6 @@ extension Templates {
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
             let variables = try self.variables.reading(ctx)
             let template = try await TemplateCache(ctx).template(channel: channel, id: id, client: ctx.apiClient())
-            let mediaURL = arguments.string("header-url")
             let text = variables.preview(template, mediaURL: mediaURL)
             do {
                 try variables.check(against: template, channel: channel, mediaURL: mediaURL)

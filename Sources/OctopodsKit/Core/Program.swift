@@ -2,34 +2,45 @@ import CLISupport
 
 /// The whole command-line interface, declared once.
 package enum Program {
-    package static let globalOptions: [OptionSpec] = [
-        .value(
+    /// The options every command takes (the runner reads them into `GlobalOptions`).
+    package enum Global {
+        package static let output = OptionKey.value(
             "output", short: "o", "FORMAT", .choice(OutputFormat.allCases.map(\.rawValue)),
             help:
                 "Output format: table, json or ndjson (history also csv). Default: table on a terminal, json otherwise (or OCTOPODS_OUTPUT)."
-        ),
-        .flag("json", help: "Same as --output json."),
-        .value("profile", "NAME", help: "Config profile to use (default: OCTOPODS_PROFILE or 'default')."),
-        .value("config", "PATH", .file, help: "Config file (default: OCTOPODS_CONFIG or ~/.config/octopods/config)."),
-        .value("base-url", "URL", help: "API root (default: OCTOPODS_BASE_URL, the profile's base_url, or \(Defaults.baseURL))."),
-        .value(
+        )
+        package static let json = OptionKey.flag("json", help: "Same as --output json.")
+        package static let profile = OptionKey.value(
+            "profile", "NAME", help: "Config profile to use (default: OCTOPODS_PROFILE or 'default').")
+        package static let config = OptionKey.value(
+            "config", "PATH", .file, help: "Config file (default: OCTOPODS_CONFIG or ~/.config/octopods/config).")
+        package static let baseURL = OptionKey.value(
+            "base-url", "URL", help: "API root (default: OCTOPODS_BASE_URL, the profile's base_url, or \(Defaults.baseURL)).")
+        package static let stateStore = OptionKey.value(
             "state-store", "STORE",
             help:
                 "Where the rate budget shared with other machines lives for this run: local (this machine's files) or redis://host:port (default: OCTOPODS_STATE_STORE, the profile's state_store, or local)."
-        ),
-        .value(
-            "timeout", "DURATION", .duration,
-            help: "Give up on each request after this long (default 30s). The whole of a --wait is --wait-timeout."),
-        .flag("sandbox", help: "Run against a local sandbox API started for this command, with its own keys; nothing leaves the machine."),
-        .flag("verbose", short: "v", help: "Trace each HTTP request and response on stderr (the key redacted)."),
-        .flag("quiet", short: "q", help: "Print no hints, warnings or progress on stderr; errors still are."),
-        .flag("no-color", help: "No colour (also NO_COLOR)."),
-        .flag(
+        )
+        package static let timeout = OptionKey.duration(
+            "timeout", help: "Give up on each request after this long (default 30s). The whole of a --wait is --wait-timeout.")
+        package static let sandbox = OptionKey.flag(
+            "sandbox", help: "Run against a local sandbox API started for this command, with its own keys; nothing leaves the machine.")
+        package static let verbose = OptionKey.flag(
+            "verbose", short: "v", help: "Trace each HTTP request and response on stderr (the key redacted).")
+        package static let quiet = OptionKey.flag(
+            "quiet", short: "q", help: "Print no hints, warnings or progress on stderr; errors still are.")
+        package static let noColor = OptionKey.flag("no-color", help: "No colour (also NO_COLOR).")
+        package static let noInput = OptionKey.flag(
             "no-input",
             help: "Never prompt for what is missing, even at a terminal (also OCTOPODS_NO_INPUT); a missing argument is then a usage error."
-        ),
-        .flag("help", short: "h", help: "Show help for the command."),
-        .flag("version", help: "Print the version (with -v also the libcurl and TLS library found; with --json as JSON)."),
+        )
+    }
+
+    package static let globalOptions: [any DeclaredOption] = [
+        Global.output, Global.json, Global.profile, Global.config, Global.baseURL, Global.stateStore, Global.timeout,
+        Global.sandbox, Global.verbose, Global.quiet, Global.noColor, Global.noInput,
+        OptionSpec.flag("help", short: "h", help: "Show help for the command."),
+        OptionSpec.flag("version", help: "Print the version (with -v also the libcurl and TLS library found; with --json as JSON)."),
     ]
 
     package static let rootSpec = CommandSpec(

@@ -90,18 +90,18 @@ package enum Runner {
 
     static func globals(from arguments: ParsedArguments) -> GlobalOptions {
         var g = GlobalOptions()
-        g.output = arguments.flag("json") ? "json" : arguments.string("output")
-        g.profile = arguments.string("profile")
-        g.configPath = arguments.string("config")
-        g.baseURL = arguments.string("base-url")
-        g.stateStore = arguments.string("state-store")
-        g.timeout = arguments.seconds("timeout").map(Clamp.seconds)
-        g.waitTimeout = arguments.isDeclared("wait-timeout") ? arguments.seconds("wait-timeout").map(Clamp.seconds) : nil
-        g.sandbox = arguments.flag("sandbox")
-        g.verbose = arguments.flag("verbose")
-        g.quiet = arguments.flag("quiet")
-        g.noColor = arguments.flag("no-color")
-        g.noInput = arguments.flag("no-input")
+        g.output = arguments[Program.Global.json] ? "json" : arguments[Program.Global.output]
+        g.profile = arguments[Program.Global.profile]
+        g.configPath = arguments[Program.Global.config]
+        g.baseURL = arguments[Program.Global.baseURL]
+        g.stateStore = arguments[Program.Global.stateStore]
+        g.timeout = arguments[Program.Global.timeout].map(Clamp.seconds)
+        g.waitTimeout = arguments.isDeclared(SendOptions.Key.waitTimeout) ? arguments[SendOptions.Key.waitTimeout].map(Clamp.seconds) : nil
+        g.sandbox = arguments[Program.Global.sandbox]
+        g.verbose = arguments[Program.Global.verbose]
+        g.quiet = arguments[Program.Global.quiet]
+        g.noColor = arguments[Program.Global.noColor]
+        g.noInput = arguments[Program.Global.noInput]
         return g
     }
 

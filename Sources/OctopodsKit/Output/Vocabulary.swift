@@ -65,7 +65,7 @@ package enum Vocabulary {
 /// keys. Each command declares its valid names statically (`Command.fields`), so a wrong name
 /// is a usage error before anything is sent.
 package enum FieldSelection {
-    package static func option(_ valid: [String]) -> OptionSpec {
+    package static func key(_ valid: [String]) -> OptionKey<String?> {
         .value(
             "fields", "LIST",
             help: "Only these fields, in this order, as table columns and JSON keys (comma-separated): "
@@ -73,7 +73,7 @@ package enum FieldSelection {
     }
 
     package static func parse(_ arguments: ParsedArguments, valid: [String]) throws(OctopodsError) -> [String]? {
-        guard let raw = arguments.string("fields") else { return nil }
+        guard let raw = arguments[key(valid)] else { return nil }
         let names = raw.split(separator: ",", omittingEmptySubsequences: false).map {
             String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
         }

@@ -136,7 +136,7 @@ extension Send.Interactive {
                     throw .invalidInput("the draft \(file.path) is not a valid interactive message; nothing was sent")
                 }
             }
-            arguments.values["file"] = [file.path]
+            arguments.set(Key.file, to: [file.path])
         }
         if to == nil {
             let phone = try prompter.ask(
@@ -146,7 +146,7 @@ extension Send.Interactive {
                         return ErrorReporter(now: ctx.now).report(error).message
                     }
                 })
-            arguments.values["to"] = [phone]
+            arguments.set(Key.to, to: [phone])
         }
         let send = try Send.Interactive(arguments)
         try prompter.finish(
@@ -183,21 +183,7 @@ extension Send.Interactive {
         if ctx.globals.sandbox { words.append("--sandbox") }
         if let profile = ctx.globals.profile { words += ["--profile", profile] }
         words += ["send", "interactive"]
-        var seen = Set<String>()
-        for option in Self.spec.options {
-            guard let values = arguments.values[option.long], !seen.contains(option.long) else { continue }
-            seen.insert(option.long)
-            if option.isFlag {
-                words.append("--\(option.long)")
-            } else if ["section", "row"].contains(option.long) {
-                continue  // in command-line order below
-            } else {
-                for value in values { words += ["--\(option.long)", value] }
-            }
-        }
-        for occurrence in arguments.occurrences where occurrence.option == "section" || occurrence.option == "row" {
-            words += ["--\(occurrence.option)", occurrence.value]
-        }
+        words += arguments.words(for: Self.spec.options, ordered: [Key.section.spec, Key.row.spec])
         return words.map(ShellWord.quote).joined(separator: " ")
     }
 }

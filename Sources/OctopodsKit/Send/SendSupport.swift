@@ -18,58 +18,62 @@ package struct SendOptions: Sendable, Equatable {
     /// `--idempotency-key`: a send with this key and the same request is made once, ever.
     package var idempotencyKey: String?
 
-    package static func specs(canWait: Bool) -> [OptionSpec] {
-        var specs: [OptionSpec] = [
-            .flag("dry-run", help: "Check everything and print the exact request (key redacted) and a preview; send nothing.")
-        ]
-        // Viber: --wait is declared hidden so that it gets the reason, not "unknown option".
-        specs += canWait ? waitSpecs : [.flag("wait", hidden: true, help: "Viber messages have no status endpoint.")]
-        specs.append(
-            .value(
-                "max-wait", "DURATION", .duration,
-                help:
-                    "If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command)."
-            ))
-        specs.append(
-            .flag("no-ledger", help: "Do not record this send in the local history (see 'octopods history'; or set 'ledger = off')."))
-        specs.append(
-            .flag(
-                "allow-repeat",
-                help:
-                    "Send even if the history shows the identical message (same recipient and content) sent within repeat_window (default 24h)."
-            ))
-        specs.append(
-            .value(
-                "idempotency-key", "KEY",
-                help:
-                    "Send once per KEY: a later send with the same KEY and request prints the first result and sends nothing; with another request it is refused."
-            ))
-        return specs
-    }
-
-    package static let waitSpecs: [OptionSpec] = [
-        .flag(
+    /// The options, declared once.
+    package enum Key {
+        /// A send's recipient (interactive sends say more about --from).
+        package static let to = OptionKey.value("to", "PHONE", help: "Recipient, E.164: +14155552671 (or many with --from).")
+        package static let name = OptionKey.value(
+            "name", "NAME", help: "Display name for a contact Octopods creates (with --open-conversation).")
+        package static let openConversation = OptionKey.flag(
+            "open-conversation", help: "Open a conversation in Intercom or HubSpot for this message.")
+        package static let dryRun = OptionKey.flag(
+            "dry-run", help: "Check everything and print the exact request (key redacted) and a preview; send nothing.")
+        package static let maxWait = OptionKey.duration(
+            "max-wait",
+            help:
+                "If rate limited (429) or the connection is refused, keep trying for up to this long (counted from the start, every request of the command)."
+        )
+        package static let noLedger = OptionKey.flag(
+            "no-ledger", help: "Do not record this send in the local history (see 'octopods history'; or set 'ledger = off').")
+        package static let allowRepeat = OptionKey.flag(
+            "allow-repeat",
+            help:
+                "Send even if the history shows the identical message (same recipient and content) sent within repeat_window (default 24h)."
+        )
+        package static let idempotencyKey = OptionKey.value(
+            "idempotency-key", "KEY",
+            help:
+                "Send once per KEY: a later send with the same KEY and request prints the first result and sends nothing; with another request it is refused."
+        )
+        package static let wait = OptionKey.flag(
             "wait",
             help:
                 "Poll the status until it is final or --wait-timeout (default 2m) passes: exit 0 delivered, 1 failed, 6 sent but not confirmed."
-        ),
-        .value(
+        )
+        /// Viber's: declared hidden so that --wait gets the reason, not "unknown option".
+        package static let viberWait = OptionKey.flag("wait", hidden: true, help: "Viber messages have no status endpoint.")
+        package static let until = OptionKey.value(
             "until", "STATE", .choice([DeliveryStatus.delivered, .read].map(\.rawValue)),
-            help: "With --wait: the state that counts as done (default delivered)."),
-        .value(
-            "wait-timeout", "DURATION", .duration,
-            help: "With --wait: give up waiting after this long in all (default 2m); --timeout is each request's."),
-    ]
+            help: "With --wait: the state that counts as done (default delivered).")
+        package static let waitTimeout = OptionKey.duration(
+            "wait-timeout", help: "With --wait: give up waiting after this long in all (default 2m); --timeout is each request's.")
+    }
+
+    package static func specs(canWait: Bool) -> [any DeclaredOption] {
+        [Key.dryRun] + (canWait ? waitSpecs : [Key.viberWait]) + [Key.maxWait, Key.noLedger, Key.allowRepeat, Key.idempotencyKey]
+    }
+
+    package static let waitSpecs: [any DeclaredOption] = [Key.wait, Key.until, Key.waitTimeout]
 
     package init(_ arguments: ParsedArguments) throws(OctopodsError) {
         try self.init(waiting: arguments)
-        dryRun = arguments.flag("dry-run")
-        maxWait = arguments.seconds("max-wait")
-        noLedger = arguments.flag("no-ledger")
-        allowRepeat = arguments.flag("allow-repeat")
-        idempotencyKey = arguments.string("idempotency-key")
+        dryRun = arguments[Key.dryRun]
+        maxWait = arguments[Key.maxWait]
+        noLedger = arguments[Key.noLedger]
+        allowRepeat = arguments[Key.allowRepeat]
+        idempotencyKey = arguments[Key.idempotencyKey]
         if let key = idempotencyKey {
-            if arguments.isDeclared("from"), arguments.has("from") {
+            if arguments.isDeclared(BulkOptions.Key.from), arguments.has(BulkOptions.Key.from) {
                 throw .usage(
                     UsageError(
                         "--idempotency-key is one key for one send; a bulk run takes each row's key from a column with --idempotency-column NAME",
@@ -96,13 +100,13 @@ package struct SendOptions: Sendable, Equatable {
 
     /// Only --wait and --until (from `waitSpecs`; Viber declares a hidden --wait and no --until).
     package init(waiting arguments: ParsedArguments) throws(OctopodsError) {
-        wait = arguments.flag("wait")
-        let untilGiven = arguments.isDeclared("until") && arguments.has("until")
-        until = untilGiven ? arguments.string("until").map(DeliveryStatus.init(rawValue:)) ?? .delivered : .delivered
+        wait = arguments.isDeclared(Key.wait) ? arguments[Key.wait] : arguments.isDeclared(Key.viberWait) && arguments[Key.viberWait]
+        let untilGiven = arguments.isDeclared(Key.until) && arguments.has(Key.until)
+        until = untilGiven ? arguments[Key.until].map(DeliveryStatus.init(rawValue:)) ?? .delivered : .delivered
         if untilGiven, !wait {
             throw .usage(UsageError("--until needs --wait", path: arguments.path))
         }
-        if arguments.isDeclared("wait-timeout"), arguments.has("wait-timeout"), !wait {
+        if arguments.isDeclared(Key.waitTimeout), arguments.has(Key.waitTimeout), !wait {
             throw .usage(UsageError("--wait-timeout needs --wait", path: arguments.path))
         }
     }

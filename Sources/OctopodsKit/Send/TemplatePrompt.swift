@@ -13,9 +13,13 @@ import CLISupport
 /// previewed, type the recipient (checked as typed), then see the message and the command line
 /// that does the same without questions, and confirm.
 extension TemplateSendFlow {
-    static let variableFlags = ["var", "header-var", "footer-var", "button-var", "variables"]
+    /// The options that give variables (--variables-format only shapes them).
+    static let variableOptions: [any DeclaredOption] = [
+        TemplateVariables.Key.body, TemplateVariables.Key.header, TemplateVariables.Key.footer, TemplateVariables.Key.buttons,
+        TemplateVariables.Key.variables,
+    ]
 
-    var variablesGiven: Bool { Self.variableFlags.contains { arguments.isDeclared($0) && arguments.has($0) } }
+    var variablesGiven: Bool { Self.variableOptions.contains { arguments.isDeclared($0) && arguments.has($0) } }
 
     /// What the command line lacks that prompting could ask for; empty when nothing.
     var missing: [String] {
@@ -87,13 +91,14 @@ extension TemplateSendFlow {
                             return ErrorReporter(now: ctx.now).report(error).message
                         }
                     })
-                arguments.values[mediaFlag] = [media ?? ""]
+                arguments.set(mediaKey, to: [media ?? ""])
             }
-            let sections: [(String, Int, WritableKeyPath<TemplateVariables, [String]>, String)] = [
-                ("Header", needs.header, \.header, "header-var"), ("Body", needs.body, \.body, "var"),
-                ("Footer", needs.footer, \.footer, "footer-var"), ("Button", needs.buttons, \.buttons, "button-var"),
+            let sections: [(String, Int, WritableKeyPath<TemplateVariables, [String]>, OptionKey<[String]>)] = [
+                ("Header", needs.header, \.header, TemplateVariables.Key.header), ("Body", needs.body, \.body, TemplateVariables.Key.body),
+                ("Footer", needs.footer, \.footer, TemplateVariables.Key.footer),
+                ("Button", needs.buttons, \.buttons, TemplateVariables.Key.buttons),
             ]
-            for (name, count, place, flag) in sections where count > 0 {
+            for (name, count, place, option) in sections where count > 0 {
                 for n in 1...count {
                     let value = try prompter.ask(
                         "\(name) {{\(n)}}", preview: { preview($0, place, false) },
@@ -103,7 +108,8 @@ extension TemplateSendFlow {
                             return nil
                         })
                     values[keyPath: place].append(value)
-                    arguments.values[flag, default: []].append(flag == "var" ? "\(n)=\(value)" : value)
+                    arguments.set(
+                        option, to: arguments[option] + [option.spec == TemplateVariables.Key.body.spec ? "\(n)=\(value)" : value])
                 }
             }
             asked = true
@@ -117,7 +123,7 @@ extension TemplateSendFlow {
                         return ErrorReporter(now: ctx.now).report(error).message
                     }
                 })
-            arguments.values["to"] = [phone]
+            arguments.set(SendOptions.Key.to, to: [phone])
             asked = true
         }
         guard asked else { return nil }
@@ -136,14 +142,7 @@ extension TemplateSendFlow {
         if ctx.globals.sandbox { words.append("--sandbox") }
         if let profile = ctx.globals.profile { words += ["--profile", profile] }
         words += arguments.path + [templateID]
-        for option in Self.options(channel) {
-            guard let values = arguments.values[option.long] else { continue }
-            if option.isFlag {
-                words.append("--\(option.long)")
-            } else {
-                for value in values { words += ["--\(option.long)", value] }
-            }
-        }
+        words += arguments.words(for: Self.options(channel).map(\.spec))
         return words.map(ShellWord.quote).joined(separator: " ")
     }
 }

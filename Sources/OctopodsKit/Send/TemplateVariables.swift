@@ -30,27 +30,25 @@ package struct TemplateVariables: Sendable, Equatable {
 
     package init() {}
 
-    package static func options(_ channel: Channel) -> [OptionSpec] {
-        var options: [OptionSpec] = [
-            .value("var", "N=VALUE", repeatable: true, help: "Body placeholder {{N}}, e.g. --var 1=Jane --var 2=A-1042."),
-            .value("header-var", "VALUE", repeatable: true, help: "Header placeholders, in order."),
-            .value("footer-var", "VALUE", repeatable: true, help: "Footer placeholders, in order."),
-        ]
-        if channel == .whatsapp {
-            options.append(
-                .value(
-                    "button-var", "VALUE", repeatable: true,
-                    help: "Button placeholders (URL suffixes, copy codes), in order."))
-        }
-        options += [
-            .value(
-                "variables", "JSON|@FILE|-",
-                help: "The raw message_variables value (JSON text, @file, or - for stdin), instead of the flags above."),
-            .value(
-                "variables-format", "FORMAT", .choice(VariablesFormat.allCases.map(\.rawValue)),
-                help: "Shape of message_variables: sectioned (default), array or keyed (both body-only)."),
-        ]
-        return options
+    /// The variable options, declared once (`send template`, `vbm send`, `templates render`).
+    package enum Key {
+        package static let body = OptionKey.repeated(
+            "var", "N=VALUE", help: "Body placeholder {{N}}, e.g. --var 1=Jane --var 2=A-1042.")
+        package static let header = OptionKey.repeated("header-var", "VALUE", help: "Header placeholders, in order.")
+        package static let footer = OptionKey.repeated("footer-var", "VALUE", help: "Footer placeholders, in order.")
+        package static let buttons = OptionKey.repeated(
+            "button-var", "VALUE", help: "Button placeholders (URL suffixes, copy codes), in order.")
+        package static let variables = OptionKey.value(
+            "variables", "JSON|@FILE|-",
+            help: "The raw message_variables value (JSON text, @file, or - for stdin), instead of the flags above.")
+        package static let format = OptionKey.value(
+            "variables-format", "FORMAT", .choice(VariablesFormat.allCases.map(\.rawValue)),
+            help: "Shape of message_variables: sectioned (default), array or keyed (both body-only).")
+    }
+
+    /// Viber templates have no buttons: no --button-var.
+    package static func options(_ channel: Channel) -> [any DeclaredOption] {
+        [Key.body, Key.header, Key.footer] + (channel == .whatsapp ? [Key.buttons] : []) + [Key.variables, Key.format]
     }
 
     /// Reads the flags. `--variables` is read from its file or stdin here, through the context.
@@ -58,9 +56,9 @@ package struct TemplateVariables: Sendable, Equatable {
     /// raised before anything is read or touched); a --variables file is read by `reading(_:)`.
     package static func parse(_ arguments: ParsedArguments) throws(OctopodsError) -> TemplateVariables {
         var v = TemplateVariables()
-        v.format = arguments.string("variables-format").flatMap(VariablesFormat.init) ?? .sectioned
+        v.format = arguments[Key.format].flatMap(VariablesFormat.init) ?? .sectioned
         var numbered: [Int: String] = [:]
-        for item in arguments.strings("var") {
+        for item in arguments[Key.body] {
             guard let eq = item.firstIndex(of: "="), let n = Int(item[..<eq]), n >= 1, n <= 100 else {
                 throw .invalidInput(
                     "--var '\(String(item.prefix(40)))' is not N=VALUE with N a placeholder number (1, 2, …)",
@@ -75,14 +73,14 @@ package struct TemplateVariables: Sendable, Equatable {
             }
             v.body = (1...highest).compactMap { numbered[$0] }
         }
-        v.header = arguments.strings("header-var")
-        v.footer = arguments.strings("footer-var")
+        v.header = arguments[Key.header]
+        v.footer = arguments[Key.footer]
         // Viber templates have no buttons, so `vbm send` declares no --button-var.
-        v.buttons = arguments.isDeclared("button-var") ? arguments.strings("button-var") : []
+        v.buttons = arguments.isDeclared(Key.buttons) ? arguments[Key.buttons] : []
         for (flag, values) in [("--var", v.body), ("--header-var", v.header), ("--footer-var", v.footer), ("--button-var", v.buttons)] {
             for (i, value) in values.enumerated() { try checkValue(value, "\(flag) #\(i + 1)") }
         }
-        if let text = arguments.string("variables") {
+        if let text = arguments[Key.variables] {
             if !(v.body.isEmpty && v.header.isEmpty && v.footer.isEmpty && v.buttons.isEmpty) {
                 throw .usage(
                     UsageError(
