@@ -333,6 +333,46 @@ import Synchronization
         #expect(r.stderr.contains("Status check failed (the API failed with HTTP 503); retrying."))
     }
 
+    /// One follower for every --wait: a single send's and a bulk run's take the same steps
+    /// through "not known yet", a 429 and a status on the way to the final one, and neither asks
+    /// again before the 429's time.
+    @Test func singleAndBulkWaitsFollowAlike() async throws {
+        let notFound = #"{"errors":[{"message":"Message not found."}]}"#
+        let limited = #"{"message":"You have fired too many requests. Please try after 2026-09-21 14:18:20 UTC."}"#
+        let steps = [
+            (404, notFound), (429, limited), (200, #"{"message_id":3851834,"status":"sent"}"#),
+            (200, #"{"message_id":3851834,"status":"delivered"}"#),
+        ]
+        let home = temporaryDirectory()
+        let file = home.appendingPathComponent("one.csv")
+        try Data("phone,body\n+14155552671,hi\n".utf8).write(to: file)
+        for command in [
+            ["sms", "send", "--to", "+14155552671", "--body", "hi", "--wait", "--wait-timeout", "10m", "-o", "json"],
+            ["sms", "send", "--from", file.path, "--yes", "--wait", "--wait-timeout", "10m", "--rate", "off", "-o", "ndjson"],
+        ] {
+            let clock = TestClock()
+            let checks = Mutex<[(status: Int, at: Date)]>([])
+            let fake = FakeTransport { request in
+                if request.method == "POST" { return .success(HTTPResponse(status: 201, body: Data(sent.utf8))) }
+                let step = checks.withLock { list in
+                    let step = steps[min(list.count, steps.count - 1)]
+                    list.append((step.0, clock.now))
+                    return step
+                }
+                return .success(HTTPResponse(status: step.0, body: Data(step.1.utf8)))
+            }
+            let r = await run(command, transport: fake, home: temporaryDirectory(), clock: clock)
+            #expect(r.code == .success, "\(command): \(r.stderr)")
+            #expect(r.stdout.contains("delivered"), "\(command): \(r.stdout)")
+            let seen = checks.withLock { $0 }
+            #expect(seen.map(\.status) == [404, 429, 200, 200], "\(command)")
+            if seen.count > 2 {
+                let retryAt = Date(timeIntervalSince1970: 1_790_000_300)  // 2026-09-21 14:18:20 UTC
+                #expect(seen[2].at >= retryAt, "\(command): asked again at \(seen[2].at), before the 429's time")
+            }
+        }
+    }
+
     @Test func statusWaitUntilRead() async {
         let clock = TestClock()
         let order = ["delivered", "read"]

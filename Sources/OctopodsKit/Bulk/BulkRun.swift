@@ -702,49 +702,41 @@ package struct BulkRun: Sendable {
         channel: Channel, sent: [(line: Int, id: String)], client: APIClient,
         output: OutputLines, history: HistoryRecorder?
     ) async -> ExitCode {
-        var schedule = PollSchedule(timeout: ctx.waitLimits().total, now: ctx.now())
-        var pending = sent
+        let follower = StatusFollower(
+            ctx: ctx, client: client, channel: channel, until: send.until, afterSend: true, total: ctx.waitLimits().total, narrate: false)
         var failed = false
-        while !pending.isEmpty, !ctx.isInterrupted() {
-            var next: [(line: Int, id: String)] = []
-            for (index, item) in pending.enumerated() {
-                if ctx.isInterrupted() { return .interrupted }
-                do {
-                    let status = try await client.send(API.messageStatus(channel: channel, id: item.id)).value
-                    if let outcome = MessageStatus.outcome(status.status, until: send.until) {
-                        await history?.learnedWaitingOffThePool(status, channel: channel, messageID: item.id)
-                        var line: JSONValue = [
-                            "line": .int(item.line), "message_id": .string(item.id), "final_status": .string(status.status.rawValue),
-                        ]
-                        if let failure = status.failure { line.set("failure", .string(failure)) }
-                        output.write(line)
-                        if outcome == .rejected { failed = true }
-                        continue
-                    }
-                } catch {
-                    // The key or the address refused (401, 403, a rotated key): every later check
-                    // would be refused too. Stop, as a single --wait does: the sends were accepted,
-                    // their final status is not confirmed (exit 6).
-                    if case .api(let api) = error, api.isAccessProblem {
-                        let report = ErrorReporter(now: ctx.now).report(error)
-                        ctx.stderr.write(
-                            "error: the status checks of --wait were refused: \(report.message); "
-                                + "\(NumberText.counted(next.count + pending.count - index, "message")) sent but not confirmed\n")
-                        if let hint = report.hint { ctx.stderr.write("hint: \(hint)\n") }
-                        return .unconfirmed
-                    }
-                    // Anything else is asked again next round (a 429's pause is waited out by the budget).
-                }
-                next.append(item)
+        var finals = 0
+        let left: [(index: Int, learned: StatusFollower.Learned)]
+        do {
+            left = try await follower.follow(sent.map(\.id)) { index, final in
+                finals += 1
+                let item = sent[index]
+                await history?.learnedWaitingOffThePool(final.status, channel: channel, messageID: item.id)
+                var line: JSONValue = [
+                    "line": .int(item.line), "message_id": .string(item.id), "final_status": .string(final.status.status.rawValue),
+                ]
+                if let failure = final.status.failure { line.set("failure", .string(failure)) }
+                output.write(line)
+                if final.code == .rejected { failed = true }
             }
-            pending = next
-            if pending.isEmpty { break }
-            guard let pause = schedule.nextPause(now: ctx.now()) else {
-                ctx.stderr.write(
-                    "error: \(NumberText.counted(pending.count, "message")) had no final status before the --wait-timeout deadline\n")
-                return .unconfirmed
-            }
-            try? await ctx.sleep(pause)
+        } catch {
+            if case .interrupted = error.disposition { return .interrupted }
+            // The key or the address refused (401, 403, a rotated key), or the checks cannot reach
+            // the API: every later check would fail too. Stop, as a single --wait does: the sends
+            // were accepted, their final status is not confirmed (exit 6).
+            let report = ErrorReporter(now: ctx.now).report(error)
+            var what = "failed"
+            if case .api(let api) = error, api.isAccessProblem { what = "were refused" }
+            ctx.stderr.write(
+                "error: the status checks of --wait \(what): \(report.message); "
+                    + "\(NumberText.counted(sent.count - finals, "message")) sent but not confirmed\n")
+            if let hint = report.hint { ctx.stderr.write("hint: \(hint)\n") }
+            return .unconfirmed
+        }
+        if !left.isEmpty {
+            ctx.stderr.write(
+                "error: \(NumberText.counted(left.count, "message")) had no final status before the --wait-timeout deadline\n")
+            return .unconfirmed
         }
         if ctx.isInterrupted() { return .interrupted }
         return failed ? .rejected : .success

@@ -291,64 +291,34 @@ extension Sender {
         return CommandOutput(json: json, text: text)
     }
 
-    /// Polls a message's status with backoff until it is final (per `until`) or the deadline
-    /// (--wait-timeout, default 2 minutes) passes. Read-only, so transient failures are retried; any
-    /// other failure of the status check is thrown (the caller knows whether a send preceded it).
-    /// `afterSend`: the API has just accepted it, so "Message not found." means not yet known
-    /// (as UNKNOWN does: "not yet available, retry shortly"), and the wait goes on.
+    /// Follows a message's status (`StatusFollower`) until it is final (per `until`) or the
+    /// deadline (--wait-timeout, default 2 minutes) passes. A failure of the status check that
+    /// asking again cannot mend is thrown (the caller knows whether a send preceded it).
+    /// `afterSend`: the API has just accepted it, so "Message not found." means not yet known.
     package func waitForStatus(
         channel: Channel, id: String, until: DeliveryStatus,
         afterSend: Bool = false
     ) async throws(OctopodsError) -> WaitOutcome {
-        let now = ctx.now
         let (total, perRequest) = ctx.waitLimits()
-        var schedule = PollSchedule(timeout: total, now: now())
         var context = ctx
         context.globals.timeout = perRequest
-        let client = context.apiClient(settings)
-        var last: (MessageStatus, JSONValue)?
-        var shown: DeliveryStatus?
-        var notKnownYet: OctopodsError?
-        while true {
-            do {
-                let response = try await client.send(API.messageStatus(channel: channel, id: id))
-                last = (response.value, response.raw)
-                notKnownYet = nil
-                let status = response.value.status
-                if let outcome = MessageStatus.outcome(status, until: until) {
-                    return WaitOutcome(status: response.value, raw: response.raw, code: outcome)
-                }
-                // The final status is the command's output: only the ones on the way are said here.
-                if status != shown { ctx.notice("Message \(id): \(status.rawValue)"); shown = status }
-            } catch {
-                let report = ErrorReporter(now: now).report(error)
-                if afterSend, error.disposition == .refused, case .api = error {
-                    if notKnownYet == nil {
-                        ctx.notice("Message \(id): not known to the API yet (\(report.details.first ?? report.message)); retrying.")
-                    }
-                    notKnownYet = error
-                } else {
-                    guard error.retryable else { throw error }
-                    if case .api(let api) = error, let retryAt = api.retryAt {
-                        schedule.pauseAtLeast(retryAt.timeIntervalSince(now()) + 1)
-                    }
-                    ctx.notice("Status check failed (\(report.message)); retrying.")
-                }
-            }
-            guard let pause = schedule.nextPause(now: now()) else {
-                let state = last?.0.status ?? .unknown
-                let fallback = MessageStatus(messageID: id, status: state)
-                let still = notKnownYet == nil ? "it is still \(state.rawValue)" : "the API still does not know it"
-                let unconfirmed = Unconfirmed(
-                    messageID: id, channel: channel,
-                    reason: "\(still) after \(DurationText.format(seconds: total)); gave up waiting (--wait-timeout)",
-                    cause: notKnownYet)
-                return WaitOutcome(
-                    status: last?.0 ?? fallback, raw: last?.1 ?? ["message_id": .string(id), "status": .string(state.rawValue)],
-                    code: .unconfirmed, unconfirmed: unconfirmed, learned: last != nil)
-            }
-            do { try await ctx.sleep(pause) } catch { throw .interrupted }
-        }
+        let follower = StatusFollower(
+            ctx: ctx, client: context.apiClient(settings), channel: channel, until: until, afterSend: afterSend, total: total,
+            narrate: true)
+        var final: StatusFollower.Final?
+        let left = try await follower.follow([id]) { _, reached in final = reached }
+        if let final { return WaitOutcome(status: final.status, raw: final.raw, code: final.code) }
+        let learned = left.first?.learned ?? StatusFollower.Learned()
+        let state = learned.status?.0.status ?? .unknown
+        let still = learned.notKnownYet == nil ? "it is still \(state.rawValue)" : "the API still does not know it"
+        let unconfirmed = Unconfirmed(
+            messageID: id, channel: channel,
+            reason: "\(still) after \(DurationText.format(seconds: total)); gave up waiting (--wait-timeout)",
+            cause: learned.notKnownYet)
+        return WaitOutcome(
+            status: learned.status?.0 ?? MessageStatus(messageID: id, status: state),
+            raw: learned.status?.1 ?? ["message_id": .string(id), "status": .string(state.rawValue)],
+            code: .unconfirmed, unconfirmed: unconfirmed, learned: learned.status != nil)
     }
 }
 
