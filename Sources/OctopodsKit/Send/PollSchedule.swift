@@ -4,9 +4,9 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// How every `--wait` polls statuses (`StatusFollower`: `send … --wait`, `status --wait`, a bulk run's `--wait`):
-/// the first check at once, then after 1 s, doubling up to 15 s between rounds, until the
-/// deadline (`--timeout`, default 2 minutes from the start of the wait).
+/// How every `--wait` polls statuses (`StatusFollower`, for sends, `status` and bulk runs): the
+/// first check at once, then after 1 s, doubling up to 15 s between rounds, until the deadline
+/// (`--wait-timeout`, default 2 minutes from the start of the wait).
 package struct PollSchedule: Sendable, Equatable {
     package static let defaultTimeout: Double = 120
     package static let firstPause: Double = 1
