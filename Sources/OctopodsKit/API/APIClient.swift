@@ -123,7 +123,7 @@ package struct APIClient: Sendable {
                     continue
                 case .transport(let failure, _, _) where failure.certainlyNotSent:
                     guard case .until(let deadline) = patience, now().addingTimeInterval(backoff) <= deadline else { throw error }
-                    let report = ErrorReporter(now: now).report(error)
+                    let report = error.report(now: now)
                     notice?("\(report.message); trying again in \(DurationText.format(seconds: backoff)) (--max-wait).")
                     do { try await sleep(backoff) } catch { throw .interrupted }
                     backoff = min(backoff * 2, 30)
@@ -176,11 +176,8 @@ package struct APIClient: Sendable {
         } catch {
             trace?(
                 "* "
-                    + ErrorReporter(now: now).report(
-                        OctopodsError.transport(
-                            error, readOnly: endpoint.isReadOnly,
-                            url: Self.origin(request.url))
-                    ).message + "\n")
+                    + OctopodsError.transport(error, readOnly: endpoint.isReadOnly, url: Self.origin(request.url)).message(now: now)
+                    + "\n")
             if let pacer = reservation.pacer, let slot = reservation.slot {
                 pacer.finish(slot, error.certainlyNotSent ? .notSent : .answered)
             }

@@ -374,7 +374,7 @@ package struct BulkRun: Sendable {
             ctx.notice("The journal \(journalURL.path) already holds \(NumberText.grouped(check.earlierSkips)) of these rows.")
         }
         if let refusal {
-            let report = ErrorReporter(now: ctx.now).report(refusal)
+            let report = refusal.report(now: ctx.now)
             ctx.notice("A real run would stop here: \(report.message)" + (report.hint.map { "\n\($0)" } ?? ""))
         }
         return CommandOutput(
@@ -633,7 +633,7 @@ package struct BulkRun: Sendable {
                 tally.add { $0.accepted += 1 }
                 if let id = response.value.messageID { tally.sent.withLock { $0.append((row.line, id)) } }
             case .failure(let error):
-                let report = ErrorReporter(now: ctx.now).report(error)
+                let report = error.report(now: ctx.now)
                 if case .api(let api) = error, api.status == 429, Clamp.plausibleRetry(api.retryAt, now: ctx.now()) {
                     // Not processed: the budget pauses every process for the cool-down (and says
                     // so once), then this row goes again. (An absurd retry time falls through:
@@ -724,7 +724,7 @@ package struct BulkRun: Sendable {
             // The key or the address refused (401, 403, a rotated key), or the checks cannot reach
             // the API: every later check would fail too. Stop, as a single --wait does: the sends
             // were accepted, their final status is not confirmed (exit 6).
-            let report = ErrorReporter(now: ctx.now).report(error)
+            let report = error.report(now: ctx.now)
             var what = "failed"
             if case .api(let api) = error, api.isAccessProblem { what = "were refused" }
             ctx.stderr.write(

@@ -58,7 +58,7 @@ package struct Doctor: Command {
             // Not `resolvedSettings()`: its warnings are this command's findings, not lines on stderr.
             settings = ctx.sandbox == nil ? try Settings.resolve(ctx) : try ctx.resolvedSettings()
         } catch {
-            let report = ErrorReporter(now: ctx.now).report(error)
+            let report = error.report(now: ctx.now)
             checks.append(Check("settings", "settings", ok: false, report.message, fix: report.hint))
             checks += [Self.stateDirectory(ctx.directory(.state)), Self.libcurl(library)]
             return Self.output(checks, profile: nil)
@@ -134,7 +134,7 @@ package struct Doctor: Command {
             }
             warnings = resolved ?? found
         } catch {
-            let report = ErrorReporter(now: { Date() }).report(error)
+            let report = error.report(now: { Date() })
             return [Check("config_file", name, ok: false, report.message, fix: report.hint)]
         }
         guard !warnings.isEmpty else {
@@ -279,7 +279,7 @@ package struct Doctor: Command {
                     "Wait until then (a command given --max-wait waits by itself). If no 429 was expected, another process or machine uses this key: README \"Rate limits\"."
             )
         } catch {
-            let report = ErrorReporter(now: now).report(storeError(error))
+            let report = storeError(error).report(now: now)
             return Check(id, name, ok: false, report.message, fix: report.hint)
         }
     }
@@ -296,7 +296,7 @@ package struct Doctor: Command {
         do {
             response = try await client.exchange(endpoint)
         } catch {
-            let report = ErrorReporter(now: now).report(error)
+            let report = error.report(now: now)
             return (Check(id, name, ok: false, "\(report.message) (from \(source); \(request))", fix: report.hint), nil)
         }
         let date = response.headers["date"]
@@ -312,7 +312,7 @@ package struct Doctor: Command {
                     "accepted (from \(source)): \(request), an id that does not exist, answered 400 as it does for a valid key"), date
             )
         }
-        let report = ErrorReporter(now: now).report(OctopodsError.api(error))
+        let report = OctopodsError.api(error).report(now: now)
         return (Check(id, name, ok: false, "\(report.message) (from \(source); \(request))", fix: report.hint), date)
     }
 

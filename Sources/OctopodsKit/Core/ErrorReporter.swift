@@ -294,9 +294,15 @@ package struct ErrorReporter: Sendable {
 }
 
 extension OctopodsError {
+    /// What the error says: its message, details, hint, exit code and API fields, as
+    /// `ErrorReporter` prints them. `now` is the clock relative times are told by.
+    package func report(now: @escaping @Sendable () -> Date = { Date() }) -> ErrorReporter.Report {
+        ErrorReporter(now: now).report(self)
+    }
+
     /// What the error says in one line (the first line `ErrorReporter` prints): for messages that
-    /// quote an error in a sentence of their own. `now` is the clock relative times are told by.
+    /// quote an error in a sentence of their own.
     package func message(now: @escaping @Sendable () -> Date = { Date() }) -> String {
-        ErrorReporter(now: now).report(self).message
+        report(now: now).message
     }
 }

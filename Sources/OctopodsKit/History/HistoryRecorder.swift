@@ -73,7 +73,7 @@ package final class HistoryRecorder: Sendable {
                 return
             }
             if outcome == .rejected, let message, let shared { recordShared(shared, message, outcome: nil, record: record) }
-            let report = ErrorReporter(now: ctx.now).report(error)
+            let report = error.report(now: ctx.now)
             record.outcome = outcome
             record.error = ([report.message] + report.details.filter { !$0.hasPrefix("request_id:") }).joined(separator: "; ")
             record.requestID = report.requestID

@@ -50,7 +50,6 @@ struct HistoryRefresh {
         client.notice = nil
         let recorder = HistoryRecorder(ledger: Ledger(url: url), profile: settings.profile.value, ctx: ctx)
         defer { recorder.close() }
-        let reporter = ErrorReporter(now: ctx.now)
         var items: [JSONValue] = [], rows: [[String]] = []
         var changed = 0, failed = 0, expired = 0
         var code = ExitCode.success
@@ -96,7 +95,7 @@ struct HistoryRefresh {
                     )
                     throw error
                 }
-                let report = reporter.report(error)
+                let report = error.report(now: ctx.now)
                 if report.code == .rejected, case .api = error {
                     // "Message not found.": the API keeps only a key's recent messages and no
                     // longer knows this one. Recorded once as expired (final: not asked again).

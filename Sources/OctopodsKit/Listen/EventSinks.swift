@@ -48,7 +48,7 @@ package struct WebhookForwarder: EventSink {
             let response = try await transport.send(HTTPRequest(method: "POST", url: url, headers: headers, body: Data(item.body)))
             return (200..<300).contains(response.status) ? nil : "HTTP \(response.status)"
         } catch {
-            return ErrorReporter(now: now).report(OctopodsError.transport(error, readOnly: false, url: APIClient.origin(url))).message
+            return OctopodsError.transport(error, readOnly: false, url: APIClient.origin(url)).message(now: now)
         }
     }
 }

@@ -237,7 +237,7 @@ struct ListenRun {
             pollProblem = nil
         } catch {
             if case .interrupted = error { throw error }
-            let report = ErrorReporter(now: ctx.now).report(error)
+            let report = error.report(now: ctx.now)
             if report.code == .auth { throw error }
             // Anything else (network, server, a cool-down longer than an hour) fails every
             // request alike: try again later, from the messages still due.
@@ -255,7 +255,7 @@ struct ListenRun {
     }
 
     func isRefusal(_ error: OctopodsError) -> Bool {
-        error.disposition == .refused && ErrorReporter(now: ctx.now).report(error).code == .rejected
+        error.disposition == .refused && error.report(now: ctx.now).code == .rejected
     }
 
     /// A status seen for a watched message: its events (the stages passed since the last

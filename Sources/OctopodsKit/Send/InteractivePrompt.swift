@@ -127,7 +127,7 @@ extension Send.Interactive {
                         payload = parsed
                         break
                     } catch {
-                        let report = ErrorReporter(now: ctx.now).report(error)
+                        let report = error.report(now: ctx.now)
                         problem = report.message + (report.hint.map { "\n  hint: " + $0 } ?? "")
                     }
                 }
@@ -142,8 +142,8 @@ extension Send.Interactive {
             let phone = try prompter.ask(
                 "To (E.164, e.g. +14155552671)",
                 check: { text in
-                    do { _ = try PhoneNumber.validate(text, field: "the number"); return nil } catch {
-                        return ErrorReporter(now: ctx.now).report(error).message
+                    do throws(OctopodsError) { _ = try PhoneNumber.validate(text, field: "the number"); return nil } catch {
+                        return error.message(now: ctx.now)
                     }
                 })
             arguments.set(Key.to, to: [phone])

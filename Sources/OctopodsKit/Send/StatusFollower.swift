@@ -89,7 +89,7 @@ struct StatusFollower {
         _ error: OctopodsError, of id: String, item: inout (index: Int, learned: Learned), schedule: inout PollSchedule
     ) throws(OctopodsError) {
         if case .interrupted = error.disposition { throw error }
-        let report = ErrorReporter(now: ctx.now).report(error)
+        let report = error.report(now: ctx.now)
         if afterSend, error.disposition == .refused, case .api = error {
             if narrate, item.learned.notKnownYet == nil {
                 ctx.notice("Message \(id): not known to the API yet (\(report.details.first ?? report.message)); retrying.")

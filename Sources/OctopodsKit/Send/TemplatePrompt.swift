@@ -87,8 +87,8 @@ extension TemplateSendFlow {
                 media = try prompter.ask(
                     "Header \(kind.lowercased()) URL", preview: { preview($0, nil, true) },
                     check: { text in
-                        do { try URLCheck.checkMedia(text, field: "the URL"); return nil } catch {
-                            return ErrorReporter(now: ctx.now).report(error).message
+                        do throws(OctopodsError) { try URLCheck.checkMedia(text, field: "the URL"); return nil } catch {
+                            return error.message(now: ctx.now)
                         }
                     })
                 arguments.set(mediaKey, to: [media ?? ""])
@@ -119,8 +119,8 @@ extension TemplateSendFlow {
             let phone = try prompter.ask(
                 "To (E.164, e.g. +14155552671)",
                 check: { text in
-                    do { _ = try PhoneNumber.validate(text, field: "the number"); return nil } catch {
-                        return ErrorReporter(now: ctx.now).report(error).message
+                    do throws(OctopodsError) { _ = try PhoneNumber.validate(text, field: "the number"); return nil } catch {
+                        return error.message(now: ctx.now)
                     }
                 })
             arguments.set(SendOptions.Key.to, to: [phone])
