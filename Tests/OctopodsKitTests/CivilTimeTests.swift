@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CLISupport
 import TestSupport
 @testable import OctopodsKit
 
@@ -12,6 +13,21 @@ import TestSupport
         #expect(CivilTime.text(instant, in: .offset(2 * 3600)) == "2026-11-18 13:06:40")
         #expect(CivilTime.text(instant, in: .offset(-(11 * 3600 + 30 * 60))) == "2026-11-17 23:36:40")
         #expect(CivilTime.text(Date(timeIntervalSince1970: -1), in: .utc) == "1969-12-31 23:59:59")
+    }
+
+    /// The one ISO spelling (history ledger, API times, the sandbox): 20 or 24 bytes, so that
+    /// the ledger compares times by their bytes; milliseconds rounded to the nearest.
+    @Test func isoTimes() {
+        #expect(CivilTime.iso(instant) == "2026-11-18T11:06:40Z")
+        #expect(CivilTime.iso(instant, milliseconds: true) == "2026-11-18T11:06:40.750Z")
+        #expect(CivilTime.iso(Date(timeIntervalSince1970: 1_795_000_000.9996), milliseconds: true) == "2026-11-18T11:06:41.000Z")
+        #expect(CivilTime.iso(Date(timeIntervalSince1970: -0.25), milliseconds: true) == "1969-12-31T23:59:59.750Z")
+        for seconds in [-70_000_000_000.0, 300_000_000_000, .infinity] {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(CivilTime.iso(date, milliseconds: true).utf8.count == 24, "\(seconds)")
+        }
+        #expect(LedgerTime.format(instant) == CivilTime.iso(instant, milliseconds: true))
+        #expect(APITime.iso(Date(timeIntervalSince1970: 1_795_000_000)) == "2026-11-18T11:06:40Z")
     }
 
     @Test func agreesWithFoundationsUTCCalendar() {

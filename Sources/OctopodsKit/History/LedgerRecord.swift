@@ -190,19 +190,7 @@ package enum FlatJSON {
 package enum LedgerTime {
     package static let width = 24
 
-    package static func format(_ date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        var seconds = time_t(ms >= 0 ? ms / 1000 : (ms - 999) / 1000)
-        let millis = Int((ms % 1000 + 1000) % 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        let year = Int(parts.tm_year) + 1900
-        let yearText = year < 0 ? "0000" : String(String(year).suffix(4)).leftPadded(to: 4)
-        let milliText = String(millis).leftPadded(to: 3)
-        return
-            "\(yearText)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(milliText)Z"
-    }
+    package static func format(_ date: Date) -> String { CivilTime.iso(date, milliseconds: true) }
 
     /// Exactly the format above; anything else is nil.
     package static func parse(_ text: String) -> Date? {

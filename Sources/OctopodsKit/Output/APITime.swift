@@ -65,9 +65,7 @@ package enum APITime {
 
     /// ISO 8601 in UTC: `2026-12-05T12:05:12Z`, or with milliseconds when the time has a fraction.
     package static func iso(_ date: Date) -> String {
-        let whole = date.timeIntervalSince1970.rounded(.down) == date.timeIntervalSince1970
-        guard whole else { return LedgerTime.format(date) }
-        return CivilTime.text(date, in: .utc).replacingAll(" ", with: "T") + "Z"
+        CivilTime.iso(date, milliseconds: date.timeIntervalSince1970.rounded(.down) != date.timeIntervalSince1970)
     }
 
     /// The ISO 8601 `Z` spelling of a time the API gave, when it spelled it otherwise; nil when it

@@ -39,18 +39,7 @@ package enum Vocabulary {
 
     /// `2026-12-01 21:11:44 EST` in the local time zone (the zone's abbreviation, or its offset).
     package static func localTime(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        let year = String(Int(parts.tm_year) + 1900).leftPadded(to: 4)
-        var zone = parts.tm_zone.map { String(cString: $0) } ?? ""
-        if zone.isEmpty || zone.first == "+" || zone.first == "-" {
-            let offset = Int(parts.tm_gmtoff), minutes = abs(offset) / 60
-            zone = (offset < 0 ? "-" : "+") + two(Int32(minutes / 60)) + ":" + two(Int32(minutes % 60))
-        }
-        return
-            "\(year)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) \(zone)"
+        CivilTime.text(date, in: .local) + " " + CivilTime.localZoneName(date)
     }
 
     /// `2026-12-01T21:11:44Z` (no fraction) to a date; nil otherwise.

@@ -3,7 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import CLISupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -13,6 +12,7 @@ import Darwin
 #endif
 
 /// Dates and times of day in UTC, at a fixed offset or in the local time zone, from the C library
+/// (every time octopods and its sandbox write is spelled here)
 /// (`gmtime_r`/`timegm`, `localtime_r`/`mktime`). FoundationEssentials alone has no local time
 /// zone (`TimeZone.current` is GMT and `TimeZone(identifier:)` nil without the ICU-backed
 /// FoundationInternationalization; docs/linux-notes.md, "A lean static binary"), and formatting
@@ -43,7 +43,7 @@ package enum CivilTime {
 
     /// The calendar fields of `date` in `zone` (fractions of a second dropped).
     package static func fields(_ date: Date, in zone: Zone) -> Fields {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var seconds = Self.seconds(date)
         var parts = tm()
         switch zone {
         case .local:
@@ -106,8 +106,43 @@ package enum CivilTime {
 
     /// `2026-11-22 06:47:09`.
     package static func text(_ date: Date, in zone: Zone) -> String {
-        let f = fields(date, in: zone)
+        text(fields(date, in: zone), separator: " ")
+    }
+
+    /// ISO 8601 in UTC: `2026-11-22T05:47:09Z`, or `2026-11-22T05:47:09.509Z` with
+    /// `milliseconds` (rounded to the nearest). Always 20 or 24 bytes (years 0000–9999), so that
+    /// comparing the bytes of two compares the times (the history ledger relies on it).
+    package static func iso(_ date: Date, milliseconds: Bool = false) -> String {
+        // Years 0000–9999 only: a time outside them is spelled as the nearest end.
+        let t = date.timeIntervalSince1970
+        let clamped = t.isNaN ? 0 : min(max(t, -62_167_219_200), 253_402_300_799.999)
+        let ms = Int64((clamped * 1000).rounded())
+        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let whole = text(fields(Date(timeIntervalSince1970: Double(seconds)), in: .utc), separator: "T")
+        return milliseconds ? whole + "." + PlainText.zeroPadded(Int(ms - seconds * 1000), width: 3) + "Z" : whole + "Z"
+    }
+
+    /// Whole seconds since 1970 for the C library: never a trap, whatever the date (infinite,
+    /// not a number, or millions of years away: the nearest time it can spell).
+    static func seconds(_ date: Date) -> time_t {
+        let t = date.timeIntervalSince1970.rounded(.down)
+        return t.isNaN ? 0 : time_t(min(max(t, -1e15), 1e15))
+    }
+
+    /// The local time zone's name at `date`: its abbreviation (`EST`), else its offset (`+05:30`).
+    package static func localZoneName(_ date: Date) -> String {
+        var seconds = Self.seconds(date)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        let zone = parts.tm_zone.map { String(cString: $0) } ?? ""
+        guard zone.isEmpty || zone.first == "+" || zone.first == "-" else { return zone }
+        let offset = Int(parts.tm_gmtoff), minutes = abs(offset) / 60
+        return (offset < 0 ? "-" : "+") + PlainText.zeroPadded(minutes / 60, width: 2) + ":" + PlainText.zeroPadded(minutes % 60, width: 2)
+    }
+
+    private static func text(_ f: Fields, separator: String) -> String {
         func two(_ n: Int) -> String { PlainText.zeroPadded(n, width: 2) }
-        return "\(PlainText.zeroPadded(f.year, width: 4))-\(two(f.month))-\(two(f.day)) \(two(f.hour)):\(two(f.minute)):\(two(f.second))"
+        return
+            "\(PlainText.zeroPadded(f.year, width: 4))-\(two(f.month))-\(two(f.day))\(separator)\(two(f.hour)):\(two(f.minute)):\(two(f.second))"
     }
 }
