@@ -13,8 +13,9 @@ import OctopodsSandbox
         .deletingLastPathComponent()
 
     /// The documents whose marked blocks run, in this order, one after another against one
-    /// sandbox (a block may rely on what an earlier one sent).
-    static let documents = ["README.md"]
+    /// sandbox: README's tour and sends first, then the pages of README's sections "Bulk sends",
+    /// "Sent once" and "History", in README's order (a block may rely on what an earlier one sent).
+    static let documents = ["README.md", "docs/bulk.md", "docs/repeat-guard.md", "docs/history.md"]
 
     /// The commands of the marked blocks, continuation lines joined.
     static func commands(_ readme: String) -> [String] {
@@ -57,7 +58,7 @@ import OctopodsSandbox
             #expect(!found.isEmpty, "\(document) has no marked block")
             commands += found.map { (document, $0) }
         }
-        #expect(commands.count >= 30, "the marked blocks were found: \(commands)")
+        #expect(commands.count >= 45, "the marked blocks were found: \(commands)")
         let sandbox = try TestSandbox(stageInterval: 0.01, seedMessages: true)
         let home = scratchDirectory(), work = scratchDirectory()
         try FileManager.default.copyItem(at: Self.root.appendingPathComponent("examples"), to: work.appendingPathComponent("examples"))
