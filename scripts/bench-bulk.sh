@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bulk-send figures for README (not a test):
+# Bulk-send figures for docs/performance.md (not a test):
 #   1. throughput against the sandbox with the rate limit off;
 #   2. pacing with the limit on: the share of the allowed rate achieved, and 429s (must be 0);
 #   3. time and peak memory to validate a 1,000,000-row CSV with --dry-run;

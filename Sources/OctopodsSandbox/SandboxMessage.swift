@@ -149,7 +149,7 @@ extension SandboxMessage {
 }
 
 extension SandboxMessage {
-    /// The messages the README's examples name, sent long ago (so final): they exist in every
+    /// The messages the examples of README and docs/ name, sent long ago (so final): they exist in every
     /// sandbox (unless `SandboxOptions.seedMessages` is off), never in its state file, and their
     /// ids are far from the ids new sends get (100001 up).
     static let seeds: [SandboxMessage] = {

@@ -22,7 +22,7 @@ package struct SandboxOptions: Sendable {
     /// The clock. Statuses and rate limits are computed from it, so tests can drive time.
     package var now: @Sendable () -> Date
     /// Whether the README's example messages exist (`SandboxMessage.seeds`: 3851834 on WhatsApp,
-    /// 4829174 on SMS, …), so that every command the README shows works against a fresh sandbox.
+    /// 4829174 on SMS, …), so that every command README and docs/ show works against a fresh sandbox.
     package var seedMessages: Bool
     /// How many of a key's newest messages its status lookups still know; older ones get 400
     /// "not found", as from an API that forgets (the real one lists only a key's last 100, and

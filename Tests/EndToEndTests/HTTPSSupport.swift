@@ -119,8 +119,8 @@ final class TLSLab: Sendable {
     var trust: [String: String] { ["SSL_CERT_FILE": ca] }
 }
 
-/// The libcurls the end-to-end tests run the binary with (README "Development"; CONTRIBUTING,
-/// "Another libcurl"). The test process itself always has the system's.
+/// The libcurls the end-to-end tests run the binary with (CONTRIBUTING,
+/// "HTTPS and another libcurl in the tests"). The test process itself always has the system's.
 enum Libcurl: String, CaseIterable, Sendable, CustomStringConvertible {
     /// Debian 12's libcurl 7.88 (libcurl4), which the binary loads by default.
     case system

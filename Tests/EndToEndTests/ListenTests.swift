@@ -152,7 +152,7 @@ import Glibc
         let statuses = history.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }.map {
             $0["status"]?.stringValue
         }
-        // The Viber send has no delivery status: history's status is its outcome (README "History").
+        // The Viber send has no delivery status: history's status is its outcome (docs/history.md).
         #expect(statuses == ["read", "failed", "delivered", "undelivered", "expired", "accepted", "deleted"])
     }
 
@@ -200,13 +200,13 @@ import Glibc
         #expect(try Data(contentsOf: user.queue).isEmpty)
     }
 
-    /// README's receiver (examples/webhook-receiver.py, shown verbatim) accepts what listen sends:
-    /// listen exits only once every event was acknowledged, and the receiver answers 400 to a
-    /// signature it cannot verify.
-    @Test func theReadmeReceiverVerifiesWhatListenSends() async throws {
+    /// The receiver of docs/listen.md (examples/webhook-receiver.py, shown verbatim) accepts what
+    /// listen sends: listen exits only once every event was acknowledged, and the receiver answers
+    /// 400 to a signature it cannot verify.
+    @Test func theDocumentedReceiverVerifiesWhatListenSends() async throws {
         let example = repositoryRoot.appendingPathComponent("examples/webhook-receiver.py")
-        let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        #expect(readme.contains("```python\n" + (try String(contentsOf: example, encoding: .utf8)) + "```"))
+        let page = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/listen.md"), encoding: .utf8)
+        #expect(page.contains("```python\n" + (try String(contentsOf: example, encoding: .utf8)) + "```"))
 
         let clock = TestClock()
         let user = User(sandbox: try TestSandbox(stageInterval: 10, clock: clock))

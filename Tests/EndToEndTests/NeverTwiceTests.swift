@@ -6,8 +6,8 @@ import OctopodsSandbox
 import Glibc
 #endif
 
-/// Never the same message twice across runs, files and scripts (README "Bulk sends", "Sent
-/// once"): the repeat guard, idempotency keys, a grown campaign file, a fix-and-resend file;
+/// Never the same message twice across runs, files and scripts (docs/bulk.md,
+/// docs/repeat-guard.md): the repeat guard, idempotency keys, a grown campaign file, a fix-and-resend file;
 /// and the two small traps beside them (a repeated --to, a full disk). The sandbox's request log
 /// is the witness of what was sent.
 @Suite struct NeverTwiceTests {

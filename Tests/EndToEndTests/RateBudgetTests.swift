@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 import OctopodsSandbox
 
-/// The rate budget shared by every octopods process using a key (README "Rate limits"), through
+/// The rate budget shared by every octopods process using a key (docs/rate-limits.md), through
 /// the real binary against a sandbox that enforces a sliding window. The sandbox's request log
 /// is the witness: these tests count 429s and rows, never durations. The limits are scaled down
 /// (N per second instead of 55 per 10 s, a 1-second cool-down) so that they take seconds; the

@@ -3,14 +3,19 @@ import Testing
 import TestSupport
 import OctopodsSandbox
 
-/// The README runs: every command (every line that is not a comment) in the README's blocks marked
-/// `<!-- readme-test: runs -->` runs verbatim (through bash, from a directory holding a copy of
-/// `examples/`) against a fresh sandbox with the seeded messages, and exits 0. Lines marked
-/// `# (manual)` are skipped (a real key, a path outside the repository, a server until Ctrl-C).
-/// Any section that adds a marked block is run too.
+/// The README runs, and so do the docs pages its sections moved to: every command (every line
+/// that is not a comment) in their blocks marked `<!-- readme-test: runs -->` runs verbatim
+/// (through bash, from a directory holding a copy of `examples/`) against a fresh sandbox with the
+/// seeded messages, and exits 0. Lines marked `# (manual)` are skipped (a real key, a path outside
+/// the repository, a server until Ctrl-C). Any section that adds a marked block is run too.
 @Suite struct ReadmeExamplesTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
+
+    /// The documents whose marked blocks run, in this order, one after another against one
+    /// sandbox: README's tour and sends first, then the pages of README's sections "Bulk sends",
+    /// "Sent once" and "History", in README's order (a block may rely on what an earlier one sent).
+    static let documents = ["README.md", "docs/bulk.md", "docs/repeat-guard.md", "docs/history.md"]
 
     /// The commands of the marked blocks, continuation lines joined.
     static func commands(_ readme: String) -> [String] {
@@ -46,9 +51,14 @@ import OctopodsSandbox
     }
 
     @Test func everyMarkedExampleRunsAgainstAFreshSandbox() async throws {
-        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
-        let commands = Self.commands(readme)
-        #expect(commands.count >= 30, "the marked blocks were found: \(commands)")
+        var commands: [(document: String, command: String)] = []
+        for document in Self.documents {
+            let text = try String(contentsOf: Self.root.appendingPathComponent(document), encoding: .utf8)
+            let found = Self.commands(text)
+            #expect(!found.isEmpty, "\(document) has no marked block")
+            commands += found.map { (document, $0) }
+        }
+        #expect(commands.count >= 45, "the marked blocks were found: \(commands)")
         let sandbox = try TestSandbox(stageInterval: 0.01, seedMessages: true)
         let home = scratchDirectory(), work = scratchDirectory()
         try FileManager.default.copyItem(at: Self.root.appendingPathComponent("examples"), to: work.appendingPathComponent("examples"))
@@ -57,10 +67,24 @@ import OctopodsSandbox
         environment["HOME"] = home.path
         environment["NO_PROXY"] = "127.0.0.1,localhost"
         environment["SWIFT_BACKTRACE"] = "enable=no"
-        for (command, r) in zip(commands, try await Self.runInOrder(commands, environment: environment, directory: work)) {
-            #expect(r.status == 0, "README example failed (exit \(r.status)): \(command)\nstdout: \(r.stdout)\nstderr: \(r.stderr)")
+        let results = try await Self.runInOrder(commands.map(\.command), environment: environment, directory: work)
+        for ((document, command), r) in zip(commands, results) {
+            #expect(r.status == 0, "\(document) example failed (exit \(r.status)): \(command)\nstdout: \(r.stdout)\nstderr: \(r.stderr)")
             for key in secretKeys { #expect(!r.stdout.contains(key) && !r.stderr.contains(key), "\(command) leaks a key") }
         }
+    }
+
+    /// A page that marks a block for running is one of `documents`: no shown command goes untested.
+    @Test func everyDocumentWithMarkedBlocksIsRun() throws {
+        let files = FileManager.default
+        let pages =
+            try files.contentsOfDirectory(atPath: Self.root.path)
+            + files.contentsOfDirectory(atPath: Self.root.appendingPathComponent("docs").path).map { "docs/" + $0 }
+        let marked = try pages.filter { $0.hasSuffix(".md") }.filter {
+            try String(contentsOf: Self.root.appendingPathComponent($0), encoding: .utf8)
+                .split(separator: "\n").contains("<!-- readme-test: runs -->")
+        }
+        #expect(Set(marked) == Set(Self.documents), "pages with marked blocks: \(marked.sorted())")
     }
 
     /// Runs the commands one after another in one bash, each in a subshell of its own (as

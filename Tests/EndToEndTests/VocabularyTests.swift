@@ -3,7 +3,7 @@ import Testing
 import CLISupport
 import OctopodsSandbox
 
-/// One vocabulary across commands (README "Output"): ids are strings in every JSON output,
+/// One vocabulary across commands (docs/output.md): ids are strings in every JSON output,
 /// `messages list` items have one shape, template sends are found by id or name, --timeout is
 /// per request and --wait-timeout the whole wait, --fields chooses columns and keys.
 @Suite struct VocabularyEndToEndTests {
@@ -189,7 +189,7 @@ import OctopodsSandbox
         #expect(dry["dry_run"] == true)
     }
 
-    /// README's `--journal /var/lib/app/…` example on a machine without that directory: exit 2,
+    /// docs/bulk.md's `--journal /var/lib/app/…` example on a machine without that directory: exit 2,
     /// nothing sent, and a hint that does not just repeat the flag.
     @Test func aJournalInAMissingDirectorySaysSo() async throws {
         let user = User(sandbox: try TestSandbox())

@@ -39,7 +39,7 @@ let templatesJSON = """
         let r = await run(["templates", "list"], transport: FakeTransport(status: 200, json: templatesJSON))
         #expect(r.code == .success)
         let parsed = try? JSONValue.parse(r.stdout)
-        // The API's list, template_id as a string (README "Output": one type per field).
+        // The API's list, template_id as a string (docs/output.md: one type per field).
         #expect(parsed == (try? JSONValue.parse(templatesJSON)).map(Vocabulary.normalizingIDs))
         #expect(r.stdout.contains(#""template_id":"1001""#))
         #expect(r.stdout.hasSuffix("}]\n"))

@@ -135,7 +135,7 @@ import Synchronization
                 "--open-conversation", "--teammate", "5173352", "--name", "Jane Doe",
             ], transport: fake)
         #expect(r.code == .success)
-        // The API's answer, with its integer id as a string (README "Output": one type per field).
+        // The API's answer, with its integer id as a string (docs/output.md: one type per field).
         #expect(r.stdout == sent.replacingOccurrences(of: #""message_id":3851834"#, with: #""message_id":"3851834""#) + "\n")
         let post = try #require(fake.requests.last)
         #expect(post.method == "POST")

@@ -18,7 +18,7 @@ import Glibc
 /// that starts full would allow 2N in the first S seconds.) A 429 anywhere pauses every process
 /// until its retry time plus a safety second; then one request probes, and the rest follow
 /// evenly spaced. A 429 although the window was respected halves the key's rate, which grows
-/// back slowly after quiet (README "Rate limits").
+/// back slowly after quiet (docs/rate-limits.md).
 package final class Pacer: Sendable {
     package struct Rate: Sendable, Equatable, CustomStringConvertible {
         package var count: Int

@@ -12,7 +12,7 @@ import Darwin
 #endif
 
 /// The shared rate budget of one API key on one base URL, as every octopods process on the
-/// machine sees it (kept in a small locked file, `RateBudgetFile`; see README "Rate limits").
+/// machine sees it (kept in a small locked file, `RateBudgetFile`; see docs/rate-limits.md).
 ///
 /// Times in it are seconds on the machine's monotonic clock (the same for every process, never
 /// moved by NTP or by hand), except `pauseWall`, the wall-clock end of a pause, which is what
@@ -71,7 +71,7 @@ package struct RateBudget: Sendable, Equatable {
     package static let safetyMargin = 1.0
     /// No pause is longer than this, whatever a 429 (or a corrupt file) says. The documented
     /// cool-down is 5 minutes, but a server that names a later time is obeyed by every process
-    /// up to a day (README "Rate limits"); an absurd time ("try after 9999-12-31") pauses a day.
+    /// up to a day (docs/rate-limits.md); an absurd time ("try after 9999-12-31") pauses a day.
     package static let maxPause = 86_400.0
     /// The longest window whose requests are kept for processes that pace by a shorter one (or
     /// none): a longer stored value is taken for corrupt.

@@ -232,7 +232,7 @@ package actor Journal {
                 guard let opened = try SystemFile.openOwned(url, flags: O_RDWR | O_APPEND, create: true) else { continue }
                 fd = opened
             } catch {
-                // A missing directory is not fixed by naming the same path again (README "Bulk sends").
+                // A missing directory is not fixed by naming the same path again (docs/bulk.md).
                 let directory = url.deletingLastPathComponent().path
                 let hint =
                     FileManager.default.fileExists(atPath: directory)

@@ -5,7 +5,7 @@ import Foundation
 #endif
 import CLISupport
 
-/// `octopods listen`: the delivery events the API does not have, from polling (README "Delivery events").
+/// `octopods listen`: the delivery events the API does not have, from polling (docs/listen.md).
 package struct Listen: Command {
     package static let spec = CommandSpec(
         name: "listen",

@@ -9,7 +9,7 @@ package protocol Command: Sendable {
     static var reportsFailures: Bool { get }
     /// Whether `-o csv` makes sense: lists that end up in spreadsheets (`history`).
     static var csvOutput: Bool { get }
-    /// The record fields `--fields` may choose (README "Output"); empty when the command has no
+    /// The record fields `--fields` may choose (docs/output.md); empty when the command has no
     /// `--fields` or handles it itself. The Runner refuses other names before the command runs.
     static var fields: [String] { get }
     init(_ arguments: ParsedArguments) throws(OctopodsError)

@@ -142,7 +142,7 @@ extension Context {
             baseURL: settings.baseURL.value,
             key: key, trace: trace, now: now)
         // Every request of the run draws on the key's budget shared by all octopods processes
-        // (README "Rate limits"); the embedded sandbox's port changes every run, its state file does not.
+        // (docs/rate-limits.md); the embedded sandbox's port changes every run, its state file does not.
         let identity = sandbox?.budgetIdentity ?? settings.baseURL.value
         let store = sandbox == nil ? settings.stateStore : .local
         client.pacer = { key in ctx.pacer(identity: identity, key: key, store: store) }

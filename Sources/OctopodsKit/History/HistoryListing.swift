@@ -124,7 +124,7 @@ struct HistoryListing {
         return Table(headers: headers, rows: rows, flexibleColumn: headers.count - 1)
     }
 
-    /// `2026-11-22 06:47:09 EST`: local time with its zone (README "Output").
+    /// `2026-11-22 06:47:09 EST`: local time with its zone (docs/output.md).
     static func localTime(_ date: Date) -> String { Vocabulary.localTime(date) }
 
     func json(_ entry: HistoryEntry) -> JSONValue {

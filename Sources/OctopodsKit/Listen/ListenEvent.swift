@@ -6,7 +6,7 @@ import Foundation
 import CLISupport
 
 /// One status change `octopods listen` saw: `{"id", "type", "time", "data": {...}}`
-/// (README "Delivery events"). The id is derived from the change itself (profile, channel,
+/// (docs/listen.md). The id is derived from the change itself (profile, channel,
 /// message id, new status), so the same change always has the same id, whichever run saw it:
 /// a receiver uses it to drop repeats of an at-least-once delivery.
 package struct ListenEvent: Sendable, Equatable {

@@ -105,7 +105,7 @@ struct ListenRun {
         recorder = ctx.historyRecorder(settings, disabled: false)
         client = ctx.apiClient(settings)
         // A guest of the key's budget: a share of the profile's rate counted against every
-        // request of the key, so it gets a slot only while sends leave room (README "Rate limits").
+        // request of the key, so it gets a slot only while sends leave room (docs/rate-limits.md).
         let rate = settings.rate ?? .documented
         client.rate = Pacer.Rate(count: max(1, Int((Double(rate.count) * budget).rounded(.down))), window: rate.window)
         client.patience = .unlimited

@@ -8,7 +8,7 @@ import CLISupport
 import Glibc
 #endif
 
-/// One vocabulary across every command's output (README "Output").
+/// One vocabulary across every command's output (docs/output.md).
 package enum Vocabulary {
     /// Ids are strings in every JSON output: the API documents integer ids (`3851834`) and
     /// prefixed string ids (`msg_01HT…`) for messages, and integer, alphanumeric (`19S7`) and

@@ -13,7 +13,7 @@ package struct SendOptions: Sendable, Equatable {
     package var until = DeliveryStatus.delivered
     package var maxWait: Double?
     package var noLedger = false
-    /// `--allow-repeat`: send even what the history shows as sent lately (README "Sent once").
+    /// `--allow-repeat`: send even what the history shows as sent lately (docs/repeat-guard.md).
     package var allowRepeat = false
     /// `--idempotency-key`: a send with this key and the same request is made once, ever.
     package var idempotencyKey: String?
