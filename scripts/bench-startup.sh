@@ -48,6 +48,16 @@ hyperfine -N --warmup 20 --runs "$runs" --export-markdown "$tmp/report.md" --exp
     -n 'octopods templates list' "$BIN templates list --json" >&2
 cat "$tmp/report.md"
 echo
+# A single send against curl's POST of the same body: every run a real send (--allow-repeat, or
+# the repeat guard would answer from the history), recorded in the history, through the budget.
+sms_key="$(sed -n 's/^ *export OCTOPODS_SMS_API_KEY=//p' "$tmp/err")"
+export OCTOPODS_SMS_API_KEY="$sms_key"
+body='{"destination_phone":"+14155550100","body":"Your code is 123456"}'
+hyperfine -N --warmup 10 --runs "$runs" --export-markdown "$tmp/send.md" --export-json "$tmp/send.json" \
+    -n 'curl POST' "curl -s -X POST -H 'X-Octopods-Auth: $sms_key' -H 'Content-Type: application/json' -d '$body' $base_url/api/v1/sms/messages" \
+    -n 'octopods sms send' "$BIN sms send --to +14155550100 --body 'Your code is 123456' --allow-repeat --json" >&2
+cat "$tmp/send.md"
+echo
 # Medians are what a user feels; on a busy machine the minimum and the CPU time (user + system,
 # which other processes do not inflate) are the steadier comparison.
 jq -r '.results | map({(.command): .}) | add
@@ -55,6 +65,11 @@ jq -r '.results | map({(.command): .}) | add
        | def r(x): (x * 100 | round) / 100;
          "templates list / curl: median \(r($o.median / $c.median))x, min \(r($o.min / $c.min))x, cpu \(r(($o.user + $o.system) / ($c.user + $c.system)))x"' \
     "$tmp/report.json"
+jq -r '.results | map({(.command): .}) | add
+       | .["octopods sms send"] as $o | .["curl POST"] as $c
+       | def r(x): (x * 100 | round) / 100;
+         "sms send / curl POST: median \(r($o.median / $c.median))x, min \(r($o.min / $c.min))x, cpu \(r(($o.user + $o.system) / ($c.user + $c.system)))x"' \
+    "$tmp/send.json"
 # Instructions executed (callgrind): what no other process's load changes.
 if command -v valgrind >/dev/null 2>&1; then
     count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : //p'; }
@@ -62,4 +77,7 @@ if command -v valgrind >/dev/null 2>&1; then
     theirs=$(count curl -s -H "X-Octopods-Auth: $whatsapp_key" -H 'Accept: application/json' "$base_url/api/v1/whatsapp/templates")
     version=$(count "$BIN" --version)
     echo "instructions: templates list $ours, curl $theirs ($(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')x), --version $version"
+    ours=$(count "$BIN" sms send --to +14155550100 --body 'Your code is 123456' --allow-repeat --json)
+    theirs=$(count curl -s -X POST -H "X-Octopods-Auth: $sms_key" -H 'Content-Type: application/json' -d "$body" "$base_url/api/v1/sms/messages")
+    echo "instructions: sms send $ours, curl POST $theirs ($(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')x)"
 fi

@@ -22,6 +22,8 @@ package final class Ledger: Sendable {
     private struct State {
         var fd: Int32 = -1
         var lastSync = Date.distantPast
+        /// Appended since the last `fdatasync` (close syncs only then).
+        var unsynced = false
     }
     private let state = Mutex(State())
 
@@ -107,9 +109,11 @@ package final class Ledger: Sendable {
                 }
                 var locked = Locked(fd: state.fd, url: url, info: own, size: Int64(own.st_size))
                 let result = Result { () throws(OctopodsError) -> T in try body(&locked) }
-                if sync, locked.size != Int64(own.st_size), Date().timeIntervalSince(state.lastSync) >= 1 {
+                if locked.size != Int64(own.st_size) { state.unsynced = true }
+                if sync, state.unsynced, Date().timeIntervalSince(state.lastSync) >= 1 {
                     fdatasync(state.fd)
                     state.lastSync = Date()
+                    state.unsynced = false
                 }
                 return result
             }
@@ -134,11 +138,11 @@ package final class Ledger: Sendable {
         return nil
     }
 
-    /// Syncs and closes; a later append opens the file again.
+    /// Syncs what is not synced yet and closes; a later append opens the file again.
     package func close() {
         state.withLock { state in
             guard state.fd >= 0 else { return }
-            fdatasync(state.fd)
+            if state.unsynced { fdatasync(state.fd) }
             Glibc.close(state.fd)
             state.fd = -1
         }
