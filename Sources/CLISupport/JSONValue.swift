@@ -332,6 +332,11 @@ package indirect enum JSONValue: Sendable, Equatable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Appends the compact JSON text to `out` (for hashing, without making a String).
+    package func append(to out: inout [UInt8]) {
+        write(into: &out, pretty: false, indent: 0)
+    }
+
     private static func newline(_ out: inout [UInt8], _ indent: Int) {
         out.append(0x0A)
         out.append(contentsOf: repeatElement(0x20, count: indent * 2))

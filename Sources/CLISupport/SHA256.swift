@@ -21,6 +21,10 @@ package struct SHA256: Sendable {
     ]
 
     package mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        // Bytes in one piece of memory (an array, a native string's UTF-8) go a block at a time;
+        // byte by byte, a repeat-guard fingerprint per row was most of a bulk dry run's time.
+        let contiguous: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
+        if contiguous != nil { return }
         for byte in bytes {
             buffer.append(byte)
             length &+= 1
@@ -53,18 +57,23 @@ package struct SHA256: Sendable {
     /// The digest, as 32 bytes.
     package mutating func finalize() -> [UInt8] {
         let bits = length &* 8
-        buffer.append(0x80)
-        if buffer.count > 56 {
-            while buffer.count < 64 { buffer.append(0) }
-            compressBuffer()
+        // The padding: 0x80, zeros, then the length in bits, to a whole block (or two).
+        var tail = buffer
+        tail.append(0x80)
+        tail.append(contentsOf: repeatElement(0, count: (tail.count > 56 ? 120 : 56) - tail.count))
+        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
+        tail.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            for offset in stride(from: 0, to: raw.count, by: 64) { compress(base + offset) }
         }
-        while buffer.count < 56 { buffer.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { buffer.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
-        compressBuffer()
-        let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
-        return words.flatMap { w in
-            [UInt8(w >> 24), UInt8(truncatingIfNeeded: w >> 16), UInt8(truncatingIfNeeded: w >> 8), UInt8(truncatingIfNeeded: w)]
+        buffer.removeAll(keepingCapacity: true)
+        var digest: [UInt8] = []
+        digest.reserveCapacity(32)
+        for w in [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7] {
+            digest.append(UInt8(w >> 24)); digest.append(UInt8(truncatingIfNeeded: w >> 16))
+            digest.append(UInt8(truncatingIfNeeded: w >> 8)); digest.append(UInt8(truncatingIfNeeded: w))
         }
+        return digest
     }
 
     /// The digest of `bytes` in lower-case hex.

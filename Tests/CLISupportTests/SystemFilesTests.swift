@@ -91,7 +91,13 @@ import Glibc
     /// every way, matches the byte-at-a-time path.
     @Test func rawBuffersInAnyPiecesEqualOneShot() {
         let bytes = (0..<1_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
-        let expected = SHA256.hex(bytes)
+        // A sequence with no contiguous storage takes the byte-at-a-time path.
+        let expected = SHA256.hex(AnySequence(bytes))
+        #expect(SHA256.hex(bytes) == expected)
+        // Every length around the padding's boundaries (55, 56, 64 bytes), both paths.
+        for count in [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 121, 128] {
+            #expect(SHA256.hex(bytes.prefix(count)) == SHA256.hex(AnySequence(bytes.prefix(count))), "\(count) bytes")
+        }
         for piece in [1, 3, 63, 64, 65, 127, 128, 500, 1_000] {
             var hasher = SHA256()
             var offset = 0

@@ -268,3 +268,18 @@ import CLISupport
         #expect(HistoryRecorder.outcome(.unreadableResponse(status: 200, detail: "x", readOnly: false, requestID: nil)) == .unknown)
     }
 }
+
+/// A message's fingerprint is what the history's index holds: it must never change, or the
+/// histories written by earlier versions would stop recognising repeats.
+@Suite struct FingerprintTests {
+    @Test func fingerprintsAreStable() {
+        let endpoint = API.sendSMS(body: ["destination_phone": "+14155552671", "body": "Your code is 123456"])
+        let fingerprint = RepeatGuard.fingerprint(profile: "default", endpoint: endpoint, to: "+14155552671")
+        // Keys sorted, compact JSON, after the profile, channel, method, path and recipient.
+        let text =
+            "octopods-message-1\u{0}default\u{0}sms\u{0}POST /api/v1/sms/messages\u{0}+14155552671\u{0}"
+            + #"{"body":"Your code is 123456","destination_phone":"+14155552671"}"#
+        #expect(fingerprint == String(SHA256.hex(text).prefix(32)))
+        #expect(fingerprint == "a29afc70c72adc963f39b14d781f9af4")  // Python's hashlib over the same text
+    }
+}
