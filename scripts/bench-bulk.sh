@@ -20,8 +20,9 @@ start_sandbox
 export OCTOPODS_BASE_URL="$base_url" OCTOPODS_WHATSAPP_API_KEY="$whatsapp_key" NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
 export HOME="$tmp"
 
-make_csv() {  # make_csv ROWS FILE: phone,name,1,2 rows with distinct phones
-    awk -v n="$1" 'BEGIN { print "phone,name,1,2"; for (i = 0; i < n; i++) printf "+1415%07d,Name %d,Name%d,A-%d\n", i, i, i, i }' >"$2"
+make_csv() {  # make_csv ROWS FILE [FIRST]: phone,name,1,2 rows with distinct phones from FIRST on
+    # (each step its own recipients: the repeat guard would rightly not send a message twice)
+    awk -v n="$1" -v first="${3:-0}" 'BEGIN { print "phone,name,1,2"; for (i = first; i < first + n; i++) printf "+1415%07d,Name %d,Name%d,A-%d\n", i, i, i, i }' >"$2"
 }
 
 echo "== 1. throughput, rate limit off ($rows rows, --concurrency 8)"
@@ -32,11 +33,17 @@ grep '^Sent' "$tmp/throughput.err"
 echo "== 2. pacing with the limit on ($paced_rows rows; sandbox and client both at 550/10s)"
 kill "$server_pid" 2>/dev/null || true
 wait "$server_pid" 2>/dev/null || true
-"$BIN" sandbox --port 0 --rate-limit 550/10s --state "$tmp/paced-state.json" --log "$tmp/paced-log.ndjson" >"$tmp/out2" 2>/dev/null &
+"$BIN" sandbox --port 0 --rate-limit 550/10s --state "$tmp/paced-state.json" --log "$tmp/paced-log.ndjson" >"$tmp/out2" 2>"$tmp/err2" &
 server_pid=$!
 for _ in $(seq 1 150); do base_url="$(head -n 1 "$tmp/out2" 2>/dev/null || true)"; [[ -n "$base_url" ]] && break; sleep 0.1; done
-export OCTOPODS_BASE_URL="$base_url"
-make_csv "$paced_rows" "$tmp/paced.csv"
+# A new state file has keys of its own (random per state file), printed on stderr.
+for _ in $(seq 1 150); do
+    whatsapp_key="$(sed -n 's/^ *export OCTOPODS_WHATSAPP_API_KEY=//p' "$tmp/err2" 2>/dev/null || true)"
+    [[ -n "$whatsapp_key" ]] && break
+    sleep 0.1
+done
+export OCTOPODS_BASE_URL="$base_url" OCTOPODS_WHATSAPP_API_KEY="$whatsapp_key"
+make_csv "$paced_rows" "$tmp/paced.csv" "$rows"
 "$BIN" send template 1001 --from "$tmp/paced.csv" --rate 550/10s --concurrency 8 --yes >/dev/null 2>"$tmp/paced.err"
 grep '^Sent' "$tmp/paced.err"
 too_many="$(grep -c '"status":429' "$tmp/paced-log.ndjson" || true)"
