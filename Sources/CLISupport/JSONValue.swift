@@ -332,9 +332,11 @@ package indirect enum JSONValue: Sendable, Equatable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the compact JSON text to `out` (for hashing, without making a String).
-    package func append(to out: inout [UInt8]) {
-        write(into: &out, pretty: false, indent: 0)
+    /// Appends the compact JSON text to `out` (for hashing, without making a String); with
+    /// `sortingKeys`, every object's keys in byte order: the same content gives the same text
+    /// however it was built.
+    package func append(to out: inout [UInt8], sortingKeys: Bool = false) {
+        write(into: &out, pretty: false, indent: 0, sortingKeys: sortingKeys)
     }
 
     private static func newline(_ out: inout [UInt8], _ indent: Int) {
@@ -342,7 +344,7 @@ package indirect enum JSONValue: Sendable, Equatable {
         out.append(contentsOf: repeatElement(0x20, count: indent * 2))
     }
 
-    private func write(into out: inout [UInt8], pretty: Bool, indent: Int) {
+    private func write(into out: inout [UInt8], pretty: Bool, indent: Int, sortingKeys: Bool = false) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -354,20 +356,20 @@ package indirect enum JSONValue: Sendable, Equatable {
             for (n, item) in items.enumerated() {
                 if n > 0 { out.append(UInt8(ascii: ",")) }
                 if pretty { Self.newline(&out, indent + 1) }
-                item.write(into: &out, pretty: pretty, indent: indent + 1)
+                item.write(into: &out, pretty: pretty, indent: indent + 1, sortingKeys: sortingKeys)
             }
             if pretty { Self.newline(&out, indent) }
             out.append(UInt8(ascii: "]"))
         case .object(let pairs):
             if pairs.isEmpty { out.append(contentsOf: "{}".utf8); return }
             out.append(UInt8(ascii: "{"))
-            for (n, (key, value)) in pairs.enumerated() {
+            for (n, (key, value)) in (sortingKeys ? pairs.sorted { $0.0 < $1.0 } : pairs).enumerated() {
                 if n > 0 { out.append(UInt8(ascii: ",")) }
                 if pretty { Self.newline(&out, indent + 1) }
                 Self.quote(key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 if pretty { out.append(0x20) }
-                value.write(into: &out, pretty: pretty, indent: indent + 1)
+                value.write(into: &out, pretty: pretty, indent: indent + 1, sortingKeys: sortingKeys)
             }
             if pretty { Self.newline(&out, indent) }
             out.append(UInt8(ascii: "}"))

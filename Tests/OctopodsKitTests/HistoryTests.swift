@@ -281,5 +281,18 @@ import CLISupport
             + #"{"body":"Your code is 123456","destination_phone":"+14155552671"}"#
         #expect(fingerprint == String(SHA256.hex(text).prefix(32)))
         #expect(fingerprint == "a29afc70c72adc963f39b14d781f9af4")  // Python's hashlib over the same text
+        // Keys in any order, at any depth: the same message.
+        let one = API.sendInteractive(body: [
+            "destination_phone": "+1", "waba_interactive_message": ["type": "button", "body": ["text": "Hi"]],
+        ])
+        let other = API.sendInteractive(body: [
+            "waba_interactive_message": ["body": ["text": "Hi"], "type": "button"], "destination_phone": "+1",
+        ])
+        let changed = API.sendInteractive(body: [
+            "destination_phone": "+1", "waba_interactive_message": ["type": "button", "body": ["text": "Ho"]],
+        ])
+        let print = { (endpoint: Endpoint<SendResult>) in RepeatGuard.fingerprint(profile: "p", endpoint: endpoint, to: "+1") }
+        #expect(print(one) == print(other))
+        #expect(print(one) != print(changed))
     }
 }

@@ -75,19 +75,11 @@ package final class RepeatGuard: Sendable {
             "octopods-message-1\u{0}\(profile)\u{0}\(endpoint.channel.rawValue)\u{0}\(endpoint.method) \(endpoint.path)\u{0}\(to)\u{0}".utf8
         )
         bytes.reserveCapacity(bytes.count + 256)
-        canonical(endpoint.body ?? .null).append(to: &bytes)
+        // Keys in order at every level: the same body is the same message however it was built.
+        (endpoint.body ?? .null).append(to: &bytes, sortingKeys: true)
         var hasher = SHA256()
         hasher.update(bytes)
         return SHA256.hexString(Array(hasher.finalize().prefix(16)))
-    }
-
-    /// Keys in order at every level: the same body is the same message however it was built.
-    static func canonical(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .object(let pairs): return .object(pairs.sorted { $0.0 < $1.0 }.map { ($0.0, canonical($0.1)) })
-        case .array(let items): return .array(items.map(canonical))
-        default: return value
-        }
     }
 
     package func message(_ endpoint: Endpoint<SendResult>, to: String, key: String?) -> Message {
