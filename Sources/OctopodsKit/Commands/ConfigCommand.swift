@@ -48,6 +48,17 @@ package enum ConfigCommand {
         }
     }
 
+    /// Changes the config file under its lock: `body` edits the document (an empty one when
+    /// there is no file yet), which is then saved; nothing is written when `body` throws.
+    static func editing<T>(_ url: URL, _ body: (inout ConfigDocument) throws(OctopodsError) -> T) throws(OctopodsError) -> T {
+        try locked(url) { () throws(OctopodsError) -> T in
+            var document = try Settings.loadConfig(url).0 ?? ConfigDocument()
+            let result = try body(&document)
+            try save(document, to: url)
+            return result
+        }
+    }
+
     /// Runs a read-modify-write of the config file under an exclusive lock on a lock file
     /// beside it, so concurrent `config set`s each see the others' changes (none is lost).
     static func locked<T>(_ url: URL, _ body: () throws(OctopodsError) -> T) throws(OctopodsError) -> T {
@@ -124,11 +135,9 @@ package enum ConfigCommand {
                     hint: "Give the path of a readable PEM file with the CA certificates to trust.")
             }
             let (url, _) = Settings.configLocation(ctx)
-            let profile = try locked(url) { () throws(OctopodsError) -> String in
-                var document = try Settings.loadConfig(url).0 ?? ConfigDocument()
+            let profile = try editing(url) { (document: inout ConfigDocument) throws(OctopodsError) -> String in
                 let profile = ConfigCommand.profile(ctx, document: document)
                 document.set(key, newValue, profile: profile)
-                try save(document, to: url)
                 return profile
             }
             // A state store's password is never echoed either.

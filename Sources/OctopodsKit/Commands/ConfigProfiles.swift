@@ -67,8 +67,7 @@ extension ConfigCommand {
             package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
                 let (url, _) = Settings.configLocation(ctx)
                 let name = self.name
-                let wasDefault = try locked(url) { () throws(OctopodsError) -> Bool in
-                    var document = try Settings.loadConfig(url).0 ?? ConfigDocument()
+                let wasDefault = try editing(url) { (document: inout ConfigDocument) throws(OctopodsError) -> Bool in
                     guard document.profiles.contains(name) else {
                         throw noProfile(
                             name, in: document, url: url,
@@ -77,7 +76,6 @@ extension ConfigCommand {
                     document.removeProfile(name)
                     let wasDefault = document.defaultProfile == name
                     if wasDefault { document.setDefaultProfile(nil) }
-                    try save(document, to: url)
                     return wasDefault
                 }
                 ctx.notice(
@@ -111,15 +109,13 @@ extension ConfigCommand {
         package func run(_ ctx: Context) async throws(OctopodsError) -> CommandOutput {
             let (url, _) = Settings.configLocation(ctx)
             let name = self.name
-            try locked(url) { () throws(OctopodsError) in
-                var document = try Settings.loadConfig(url).0 ?? ConfigDocument()
+            try editing(url) { (document: inout ConfigDocument) throws(OctopodsError) in
                 guard name == Defaults.profile || document.profiles.contains(name) else {
                     throw noProfile(
                         name, in: document, url: url, hint: "Create it first: octopods --profile \(name) config set base_url URL (or a key)"
                     )
                 }
                 document.setDefaultProfile(name == Defaults.profile ? nil : name)
-                try save(document, to: url)
             }
             ctx.notice("Runs now use profile '\(name)' unless --profile or OCTOPODS_PROFILE names another.")
             if let env = ctx.environment[EnvironmentVariable.profile.rawValue], !env.isEmpty, env != name {

@@ -173,13 +173,17 @@ package final class Ledger: Sendable {
     /// Calls `body` with every line of the file (without its newline), streaming it in 1 MB
     /// reads: memory stays flat however long the ledger is. A missing file has no lines.
     package static func forEachLine(_ url: URL, _ body: (UnsafeRawBufferPointer) -> Void) throws(OctopodsError) {
-        let opened: Int32?
-        do { opened = try SystemFile.openOwned(url, flags: O_RDONLY) } catch {
-            throw .failed("cannot read the history ledger \(url.path): \(error.reason)")
-        }
-        guard let fd = opened else { return }
+        guard let fd = try openToRead(url) else { return }
         defer { Glibc.close(fd) }
         try forEachLine(fd, url, body)
+    }
+
+    /// The ledger opened for reading (only a file of this user's, never through a symlink);
+    /// nil when there is none.
+    private static func openToRead(_ url: URL) throws(OctopodsError) -> Int32? {
+        do { return try SystemFile.openOwned(url, flags: O_RDONLY) } catch {
+            throw .failed("cannot read the history ledger \(url.path): \(error.reason)")
+        }
     }
 
     /// The same, from an open descriptor (`url` names it in errors).
@@ -226,11 +230,7 @@ package final class Ledger: Sendable {
     /// from the end, until `body` returns true: a lookup of a recent send reads only the end of
     /// a long ledger. A missing file has no lines.
     package static func forEachLineBackward(_ url: URL, _ body: (UnsafeRawBufferPointer) -> Bool) throws(OctopodsError) {
-        let opened: Int32?
-        do { opened = try SystemFile.openOwned(url, flags: O_RDONLY) } catch {
-            throw .failed("cannot read the history ledger \(url.path): \(error.reason)")
-        }
-        guard let fd = opened else { return }
+        guard let fd = try openToRead(url) else { return }
         defer { Glibc.close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
